@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint install install-dev messages bench clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate, load demo data into an empty database, serve with worker + beat.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty --accounts 2000
+	$(PY) manage.py runall --port $(PORT)
+
+## make lint: ruff (lint + format), migrations up to date.
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=crm.settings.local $(PY) manage.py makemigrations --check --dry-run
+
+## make test: lint, then the whole suite (PostgreSQL/Redis when they answer).
+test: install-dev lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make messages: refresh and compile translations (needs GNU gettext).
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+## make bench: the benchmarks under bench/ (PostgreSQL; see bench/README.md).
+bench: install-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf .run staticfiles db.sqlite3

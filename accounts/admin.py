@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from accounts.models import Account, Contact, Order
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "title", "role", "phone", "email")
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "territory", "industry", "channel", "lifecycle", "tier")
+    list_filter = ("tier", "channel", "lifecycle", "source", "territory")
+    search_fields = ("name", "normalized_name", "uscc", "external_code")
+    raw_id_fields = ("owner", "import_batch")
+    readonly_fields = ("normalized_name", "tier", "tier_updated_at", "created_at", "updated_at")
+    show_full_result_count = False
+    inlines = [ContactInline]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "account", "role", "phone", "email")
+    list_filter = ("role",)
+    search_fields = ("name", "email", "phone")
+    raw_id_fields = ("account", "import_batch")
+    show_full_result_count = False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("account", "date", "amount", "product", "invoice_number")
+    date_hierarchy = "date"
+    search_fields = ("invoice_number", "product")
+    raw_id_fields = ("account", "import_batch")
+    show_full_result_count = False

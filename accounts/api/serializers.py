@@ -1,0 +1,153 @@
+"""Serializers: plain read shapes for fast lists, model serializers for writes.
+
+Writes go through accounts.services, which re-check the caller's scope."""
+
+from rest_framework import serializers
+
+from accounts.models import Account, Contact, Order
+from accounts.selectors import accounts_visible_to
+from crm.selectors import users_assignable_by
+
+ACCOUNT_LIST_FIELDS = [
+    "id",
+    "name",
+    "uscc",
+    "external_code",
+    "industry",
+    "territory_id",
+    "channel",
+    "lifecycle",
+    "source",
+    "owner_id",
+    "tier",
+    "phone",
+    "created_at",
+    "updated_at",
+]
+
+
+class AccountListSerializer(serializers.Serializer):
+    """Documents the list shape; the list itself is built from `.values()` for speed."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    uscc = serializers.CharField(allow_null=True)
+    external_code = serializers.CharField(allow_null=True)
+    industry = serializers.CharField()
+    territory_id = serializers.IntegerField(allow_null=True)
+    channel = serializers.CharField()
+    lifecycle = serializers.CharField()
+    source = serializers.CharField()
+    owner_id = serializers.IntegerField()
+    tier = serializers.CharField()
+    phone = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "normalized_name",
+            "uscc",
+            "external_code",
+            "industry",
+            "territory",
+            "channel",
+            "lifecycle",
+            "lifecycle_changed_at",
+            "source",
+            "owner",
+            "address",
+            "phone",
+            "website",
+            "notes",
+            "revenue_potential",
+            "tier",
+            "tier_updated_at",
+            "import_batch",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "normalized_name",
+            "lifecycle_changed_at",
+            "tier",
+            "tier_updated_at",
+            "import_batch",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"owner": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["owner"].queryset = users_assignable_by(request.user)
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "account",
+            "name",
+            "title",
+            "role",
+            "phone",
+            "email",
+            "chat_handle",
+            "birthday_month",
+            "birthday_day",
+            "birthday_year",
+            "interests",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["account"].queryset = accounts_visible_to(request.user)
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "account",
+            "date",
+            "amount",
+            "invoice_number",
+            "product",
+            "quantity",
+            "unit_price",
+            "profit",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["account"].queryset = accounts_visible_to(request.user)
+
+    def validate(self, attrs):
+        amount = attrs.get("amount", getattr(self.instance, "amount", None))
+        if amount is None and (attrs.get("quantity") is None or attrs.get("unit_price") is None):
+            raise serializers.ValidationError(
+                {"amount": "Give the amount, or both quantity and unit price."}
+            )
+        return attrs

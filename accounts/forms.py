@@ -1,0 +1,72 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Contact, Order
+from accounts.selectors import accounts_visible_to
+from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
+from crm.selectors import users_assignable_by
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ACCOUNT_FIELDS
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = users_assignable_by(user)
+        self.fields["owner"].initial = user.pk
+        self.fields["owner"].required = True
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = CONTACT_FIELDS
+        widgets = {
+            "interests": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["account"].widget = forms.HiddenInput()
+
+
+class OrderForm(forms.ModelForm):
+    amount = forms.DecimalField(
+        label=_("amount"),
+        required=False,
+        max_digits=16,
+        decimal_places=2,
+        help_text=_("Negative for returns. Leave empty to use quantity × unit price."),
+    )
+
+    class Meta:
+        model = Order
+        fields = ORDER_FIELDS
+        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts_visible_to(user)
+        self.fields["account"].widget = forms.HiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("amount") is None and (
+            data.get("quantity") is None or data.get("unit_price") is None
+        ):
+            self.add_error("amount", _("Give the amount, or both quantity and unit price."))
+        return data
+
+    def _post_clean(self):
+        # The amount may be derived from quantity × unit price by the service; skip the
+        # model's own not-null check for it here.
+        if self.cleaned_data.get("amount") is None:
+            self.instance.amount = 0
+        super()._post_clean()

@@ -1,0 +1,303 @@
+"""Accounts (business customers), their contacts and their order lines (revenue)."""
+
+import calendar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.normalize import validate_uscc
+
+
+class Tier(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class AccountQuerySet(models.QuerySet):
+    def tier(self, tier: str) -> "AccountQuerySet":
+        return self.filter(tier=tier)
+
+    def owned_by(self, user) -> "AccountQuerySet":
+        return self.filter(owner=user)
+
+    def existing(self) -> "AccountQuerySet":
+        return self.filter(lifecycle=Account.Lifecycle.EXISTING)
+
+    def potential(self) -> "AccountQuerySet":
+        return self.filter(lifecycle=Account.Lifecycle.POTENTIAL)
+
+
+class Account(models.Model):
+    """A business customer (客户): company, institution or group, owned by one rep."""
+
+    class Channel(models.TextChoices):
+        DIRECT = "direct", _("Direct end user")
+        DISTRIBUTOR = "distributor", _("Distributor")
+
+    class Lifecycle(models.TextChoices):
+        EXISTING = "existing", _("Existing customer")
+        POTENTIAL = "potential", _("Potential customer")
+
+    class Source(models.TextChoices):
+        LEGACY_LIST = "legacy_list", _("Legacy list")
+        REFERRAL = "referral", _("Referral")
+        VISIT = "visit", _("Visit")
+        WEB = "web", _("Web")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=255)
+    normalized_name = models.CharField(_("normalized name"), max_length=255, editable=False)
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        null=True,
+        blank=True,
+        validators=[validate_uscc],
+        help_text=_("统一社会信用代码, 18 characters; optional."),
+    )
+    external_code = models.CharField(
+        _("customer code"), max_length=64, null=True, blank=True, help_text=_("客户编号")
+    )
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    territory = models.ForeignKey(
+        "crm.Territory",
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.DIRECT
+    )
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=20, choices=Lifecycle.choices, default=Lifecycle.POTENTIAL
+    )
+    lifecycle_changed_at = models.DateTimeField(_("lifecycle changed at"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.OTHER
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    revenue_potential = models.DecimalField(
+        _("revenue potential"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Expected yearly business; feeds the priority matrix."),
+    )
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
+    tier_updated_at = models.DateTimeField(_("tier updated at"), null=True, blank=True)
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=Q(uscc__isnull=False),
+                name="account_uscc_unique",
+                violation_error_message=_(
+                    "Another account already has this unified social credit code."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["external_code"],
+                condition=Q(external_code__isnull=False),
+                name="account_external_code_unique",
+                violation_error_message=_("Another account already has this customer code."),
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="account_name_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["name", "id"], name="account_name_id"),
+            models.Index(fields=["owner", "name", "id"], name="account_owner_name"),
+            models.Index(fields=["normalized_name"], name="account_normalized_name"),
+            models.Index(fields=["territory", "name"], name="account_territory_name"),
+            models.Index(fields=["industry"], name="account_industry"),
+            models.Index(fields=["tier", "name"], name="account_tier_name"),
+            models.Index(fields=["created_at"], name="account_created"),
+            models.Index(fields=["updated_at"], name="account_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:detail", args=[self.pk])
+
+
+class Contact(models.Model):
+    """A person at an account, with a role in the buying centre."""
+
+    class Role(models.TextChoices):
+        DECISION_MAKER = "decision_maker", _("Decision maker")
+        HANDLER = "handler", _("Handler")
+        INFLUENCER = "influencer", _("Influencer")
+        USER = "user", _("User")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    title = models.CharField(_("title"), max_length=120, blank=True)
+    role = models.CharField(_("buying role"), max_length=20, choices=Role.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    chat_handle = models.CharField(_("chat handle"), max_length=100, blank=True)
+    birthday_month = models.PositiveSmallIntegerField(
+        _("birthday month"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    birthday_day = models.PositiveSmallIntegerField(
+        _("birthday day"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
+    birthday_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+        help_text=_("Optional."),
+    )
+    interests = models.TextField(_("interests and hobbies"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(birthday_month__isnull=True) & Q(birthday_day__isnull=True))
+                | (
+                    Q(birthday_month__gte=1)
+                    & Q(birthday_month__lte=12)
+                    & Q(birthday_day__gte=1)
+                    & Q(birthday_day__lte=31)
+                ),
+                name="contact_birthday_month_day",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "role"], name="contact_account_role"),
+            models.Index(fields=["birthday_month", "birthday_day"], name="contact_birthday"),
+            models.Index(fields=["email"], name="contact_email"),
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        has_month = self.birthday_month is not None
+        has_day = self.birthday_day is not None
+        if has_month != has_day:
+            raise ValidationError(
+                {"birthday_day": _("Give both the month and the day of the birthday, or neither.")}
+            )
+        if self.birthday_year is not None and not has_month:
+            raise ValidationError({"birthday_year": _("A birth year needs the month and day too.")})
+        if has_month:
+            # Feb 29 is a valid birthday without a year; with a year it must be a leap year.
+            year = self.birthday_year if self.birthday_year is not None else 2000
+            if not 1 <= self.birthday_month <= 12:
+                return
+            last_day = calendar.monthrange(year, self.birthday_month)[1]
+            if self.birthday_day > last_day:
+                raise ValidationError({"birthday_day": _("This day does not exist in that month.")})
+
+    @property
+    def birthday_display(self) -> str:
+        if self.birthday_month is None:
+            return ""
+        if self.birthday_year:
+            return f"{self.birthday_year:04d}-{self.birthday_month:02d}-{self.birthday_day:02d}"
+        return f"--{self.birthday_month:02d}-{self.birthday_day:02d}"
+
+
+class Order(models.Model):
+    """A revenue line: what an account bought (or returned: negative amount)."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="orders"
+    )
+    date = models.DateField(_("date"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, help_text=_("Negative for returns.")
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=64, blank=True)
+    product = models.CharField(_("product"), max_length=200, blank=True)
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=16, decimal_places=4, null=True, blank=True
+    )
+    profit = models.DecimalField(
+        _("profit"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["account", "date"], name="order_account_date"),
+            models.Index(fields=["date", "account"], include=["amount"], name="order_date_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.date} {self.amount}"

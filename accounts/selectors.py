@@ -1,0 +1,69 @@
+"""Reads of accounts, contacts and orders, always through the visibility rule."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Account, Contact, Order
+from crm.selectors import owner_scope_q
+
+
+def account_scope_q(user, *, account_path: str = "") -> Q:
+    """Q for records whose account (reached by `account_path`, e.g. "account__") `user` sees."""
+    return owner_scope_q(user, owner_path=f"{account_path}owner")
+
+
+def accounts_visible_to(user) -> QuerySet[Account]:
+    return Account.objects.filter(account_scope_q(user))
+
+
+def account_get_visible(user, pk) -> Account:
+    """The account if `user` may see it; 404 otherwise (no existence leak)."""
+    account = (
+        accounts_visible_to(user)
+        .select_related("owner", "territory", "import_batch")
+        .filter(pk=pk)
+        .first()
+    )
+    if account is None:
+        raise Http404
+    return account
+
+
+def contacts_visible_to(user) -> QuerySet[Contact]:
+    return Contact.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def orders_visible_to(user) -> QuerySet[Order]:
+    return Order.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def contact_get_visible(user, pk) -> Contact:
+    contact = contacts_visible_to(user).select_related("account").filter(pk=pk).first()
+    if contact is None:
+        raise Http404
+    return contact
+
+
+def order_get_visible(user, pk) -> Order:
+    order = orders_visible_to(user).select_related("account").filter(pk=pk).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def account_card_contacts(account: Account) -> QuerySet[Contact]:
+    return account.contacts.order_by("role", "name", "id")
+
+
+def account_card_orders(account: Account, *, limit: int = 20) -> QuerySet[Order]:
+    return account.orders.order_by("-date", "-id")[:limit]
+
+
+def account_industries(user) -> list[str]:
+    return list(
+        accounts_visible_to(user)
+        .exclude(industry="")
+        .order_by("industry")
+        .values_list("industry", flat=True)
+        .distinct()[:200]
+    )

@@ -1,0 +1,251 @@
+"""HTML pages for accounts, contacts and orders. Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.filters import AccountFilter
+from accounts.forms import AccountForm, ContactForm, OrderForm
+from accounts.selectors import (
+    account_card_contacts,
+    account_card_orders,
+    account_get_visible,
+    account_industries,
+    accounts_visible_to,
+    contact_get_visible,
+    order_get_visible,
+)
+from crm.paginator import CappedPaginator
+from crm.selectors import territory_list, users_visible_to
+
+SORTS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "tier": ("tier", "name", "id"),
+    "-tier": ("-tier", "name", "id"),
+    "industry": ("industry", "name", "id"),
+}
+
+
+def _save_form(request, form, save):
+    """Run a service with the form's data; turn its ValidationError into form errors."""
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+    return None
+
+
+@login_required
+def account_list(request):
+    user = request.user
+    base = accounts_visible_to(user).select_related("owner", "territory")
+    account_filter = AccountFilter(request.GET, queryset=base)
+    sort = request.GET.get("sort", "name")
+    qs = account_filter.qs.order_by(*SORTS.get(sort, SORTS["name"]))
+    paginator = CappedPaginator(qs, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return render(
+        request,
+        "accounts/account_list.html",
+        {
+            "page": page,
+            "paginator": paginator,
+            "filter": account_filter,
+            "sort": sort,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "owners": users_visible_to(user),
+            "territories": territory_list(),
+            "industries": account_industries(user),
+        },
+    )
+
+
+@login_required
+def account_detail(request, pk: int):
+    account = account_get_visible(request.user, pk)
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {
+            "account": account,
+            "contacts": account_card_contacts(account),
+            "orders": account_card_orders(account),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_create(request):
+    form = AccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        account = _save_form(
+            request, form, lambda data: services.account_create(actor=request.user, data=data)
+        )
+        if account:
+            messages.success(request, _("Account created."))
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_edit(request, pk: int):
+    account = account_get_visible(request.user, pk)
+    form = AccountForm(request.POST or None, instance=account, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(
+            request,
+            form,
+            lambda data: services.account_update(actor=request.user, account=account, data=data),
+        )
+        if saved:
+            messages.success(request, _("Account saved."))
+            return redirect("accounts:detail", pk=saved.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request, pk: int):
+    account = account_get_visible(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.account_delete(actor=request.user, account=account)
+        except PermissionDenied:
+            messages.error(request, _("Only the owner or a manager can delete this account."))
+            return redirect("accounts:detail", pk=account.pk)
+        messages.success(request, _("Account deleted."))
+        return redirect("accounts:list")
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": account, "cancel_url": account.get_absolute_url()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request, account_pk: int):
+    account = account_get_visible(request.user, account_pk)
+    form = ContactForm(request.POST or None, user=request.user, initial={"account": account.pk})
+    if request.method == "POST":
+        if str(request.POST.get("account")) != str(account.pk):
+            raise Http404
+        if form.is_valid():
+            contact = _save_form(
+                request, form, lambda data: services.contact_create(actor=request.user, data=data)
+            )
+            if contact:
+                messages.success(request, _("Contact added."))
+                return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/contact_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = contact_get_visible(request.user, pk)
+    form = ContactForm(request.POST or None, instance=contact, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(
+            request,
+            form,
+            lambda data: services.contact_update(actor=request.user, contact=contact, data=data),
+        )
+        if saved:
+            messages.success(request, _("Contact saved."))
+            return redirect("accounts:detail", pk=saved.account_id)
+    return render(
+        request,
+        "accounts/contact_form.html",
+        {"form": form, "account": contact.account, "contact": contact},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request, pk: int):
+    contact = contact_get_visible(request.user, pk)
+    if request.method == "POST":
+        services.contact_delete(actor=request.user, contact=contact)
+        messages.success(request, _("Contact deleted."))
+        return redirect("accounts:detail", pk=contact.account_id)
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": contact, "cancel_url": contact.account.get_absolute_url()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_create(request, account_pk: int):
+    account = account_get_visible(request.user, account_pk)
+    form = OrderForm(request.POST or None, user=request.user, initial={"account": account.pk})
+    if request.method == "POST":
+        if str(request.POST.get("account")) != str(account.pk):
+            raise Http404
+        if form.is_valid():
+            order = _save_form(
+                request, form, lambda data: services.order_create(actor=request.user, data=data)
+            )
+            if order:
+                messages.success(request, _("Order added."))
+                return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/order_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_edit(request, pk: int):
+    order = order_get_visible(request.user, pk)
+    form = OrderForm(request.POST or None, instance=order, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(
+            request,
+            form,
+            lambda data: services.order_update(actor=request.user, order=order, data=data),
+        )
+        if saved:
+            messages.success(request, _("Order saved."))
+            return redirect("accounts:detail", pk=saved.account_id)
+    return render(
+        request,
+        "accounts/order_form.html",
+        {"form": form, "account": order.account, "order": order},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_delete(request, pk: int):
+    order = order_get_visible(request.user, pk)
+    if request.method == "POST":
+        services.order_delete(actor=request.user, order=order)
+        messages.success(request, _("Order deleted."))
+        return redirect("accounts:detail", pk=order.account_id)
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": order, "cancel_url": order.account.get_absolute_url()},
+    )

@@ -1,0 +1,58 @@
+"""The one visibility rule, and reads of users and teams.
+
+A rep sees what they own; a manager what they or the members of the teams they lead own; an
+admin everything; anyone else (inactive, anonymous, unknown role) nothing. Every page, API
+endpoint, export, chart and task filters through `owner_scope_q`, usually by way of
+`accounts.selectors.accounts_visible_to`.
+"""
+
+from django.db.models import Q, QuerySet
+
+from crm.models import Team, Territory, User
+
+NOTHING = Q(pk__in=[])
+
+
+def owner_scope_q(user, *, owner_path: str = "owner") -> Q:
+    """A Q over records whose owner is reached by `owner_path` that `user` may see."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOTHING
+    if user.is_admin:
+        return Q()
+    if user.role == User.Role.MANAGER:
+        return Q(**{owner_path: user}) | Q(**{f"{owner_path}__team__manager": user})
+    if user.role == User.Role.REP:
+        return Q(**{owner_path: user})
+    return NOTHING
+
+
+def users_visible_to(user) -> QuerySet[User]:
+    """Users whose books `user` can see (themselves included)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    qs = User.objects.select_related("team", "territory").order_by("username")
+    if user.is_admin:
+        return qs
+    if user.role == User.Role.MANAGER:
+        return qs.filter(Q(pk=user.pk) | Q(team__manager=user))
+    return qs.filter(pk=user.pk)
+
+
+def users_assignable_by(user) -> QuerySet[User]:
+    """Active users to whom `user` may give an account: within their own scope only."""
+    return users_visible_to(user).filter(is_active=True)
+
+
+def teams_visible_to(user) -> QuerySet[Team]:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Team.objects.none()
+    qs = Team.objects.select_related("manager", "territory").order_by("name")
+    if user.is_admin:
+        return qs
+    if user.role == User.Role.MANAGER:
+        return qs.filter(manager=user)
+    return qs.filter(pk=user.team_id) if user.team_id else qs.none()
+
+
+def territory_list() -> QuerySet[Territory]:
+    return Territory.objects.order_by("name")

@@ -1,0 +1,80 @@
+"""Settings for the test suite.
+
+PostgreSQL and Redis are used when they answer at DATABASE_URL / REDIS_URL (defaults: the
+local servers). When one does not answer the suite says so loudly and runs what it can,
+unless CRM_REQUIRE_SERVICES=1 (CI), which turns a missing service into a failure.
+"""
+
+import sys
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, database_from_url
+from .env import env_bool, env_str
+
+SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test settings only
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REQUIRE_SERVICES = env_bool("CRM_REQUIRE_SERVICES", False)
+MISSING_SERVICES: list[str] = []
+
+DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _loud(message: str) -> None:
+    bar = "!" * 78
+    sys.stderr.write(f"\n{bar}\n!! {message}\n{bar}\n\n")
+
+
+def _postgres_answers(url: str) -> bool:
+    import psycopg
+
+    config = database_from_url(url)
+    try:
+        psycopg.connect(
+            dbname="postgres",
+            user=config.get("USER") or None,
+            password=config.get("PASSWORD") or None,
+            host=config.get("HOST") or None,
+            port=config.get("PORT") or None,
+            connect_timeout=3,
+        ).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+if DATABASE_URL.startswith(("postgres", "pgsql")) and not _postgres_answers(DATABASE_URL):
+    MISSING_SERVICES.append(f"PostgreSQL at {DATABASE_URL}")
+    DATABASE_URL = f"sqlite:///{BASE_DIR / '.run' / 'test.sqlite3'}"
+REDIS_AVAILABLE = _redis_answers(REDIS_URL)
+if not REDIS_AVAILABLE:
+    MISSING_SERVICES.append(f"Redis at {REDIS_URL}")
+
+if MISSING_SERVICES:
+    if REQUIRE_SERVICES:
+        raise ImproperlyConfigured(
+            "CRM_REQUIRE_SERVICES is set but these do not answer: " + ", ".join(MISSING_SERVICES)
+        )
+    _loud(
+        "NOT ANSWERING: "
+        + ", ".join(MISSING_SERVICES)
+        + ". Tests that need them are SKIPPED; the rest runs on SQLite / an in-memory broker."
+    )
+
+DATABASES = {"default": database_from_url(DATABASE_URL)}
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+CELERY_BROKER_URL = REDIS_URL if REDIS_AVAILABLE else "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}

@@ -1,0 +1,51 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from crm import views
+
+api_v1 = [
+    path("", include("crm.api.urls")),
+    path("", include("accounts.api.urls")),
+    path("", include("accounts.imports.api.urls")),
+    path("", include("prospects.api.urls")),
+    path("", include("visits.api.urls")),
+    path("scoring/", include("scoring.api.urls")),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "password/change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("me/", views.profile, name="profile"),
+    path("settings/", views.settings_hub, name="settings"),
+    path("accounts/", include("accounts.urls")),
+    path("imports/", include("accounts.imports.urls")),
+    path("prospects/", include("prospects.urls")),
+    path("visits/", include("visits.urls")),
+    path("scoring/", include("scoring.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

@@ -1,0 +1,74 @@
+"""Shared fixtures: users in each role, teams, accounts; service guards."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import AccountFactory, TeamFactory, UserFactory
+
+# Playwright's sync API runs an event loop; Django refuses ORM calls from such threads
+# unless told that this is a test process.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _require(service: str, available: bool) -> None:
+    if available:
+        return
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"{service} is required (CRM_REQUIRE_SERVICES) but does not answer")
+    pytest.skip(f"{service} does not answer")
+
+
+@pytest.fixture
+def require_postgres(db):
+    _require("PostgreSQL", connection.vendor == "postgresql")
+
+
+@pytest.fixture
+def require_redis():
+    _require("Redis", settings.REDIS_AVAILABLE)
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def org(db):
+    """Two teams, each with a manager and two reps; one admin; one account per rep."""
+    admin = UserFactory(username="boss", role="admin")
+    m1 = UserFactory(username="m1", role="manager")
+    m2 = UserFactory(username="m2", role="manager")
+    t1 = TeamFactory(name="North", manager=m1)
+    t2 = TeamFactory(name="South", manager=m2)
+    r1 = UserFactory(username="r1", team=t1)
+    r2 = UserFactory(username="r2", team=t1)
+    r3 = UserFactory(username="r3", team=t2)
+    r4 = UserFactory(username="r4", team=t2)
+    accounts = {
+        r.username: AccountFactory(owner=r, name=f"Account of {r.username}")
+        for r in (r1, r2, r3, r4)
+    }
+    return {
+        "admin": admin,
+        "m1": m1,
+        "m2": m2,
+        "t1": t1,
+        "t2": t2,
+        "r1": r1,
+        "r2": r2,
+        "r3": r3,
+        "r4": r4,
+        "accounts": accounts,
+    }
+
+
+@pytest.fixture
+def api():
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
