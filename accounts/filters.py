@@ -35,7 +35,7 @@ class AccountFilter(django_filters.FilterSet):
         normalized = normalize_account_name(value)
         condition = Q(name__icontains=value) | Q(external_code=value) | Q(uscc=value.upper())
         if normalized:
-            condition |= Q(normalized_name__startswith=normalized)
+            condition |= Q(normalized_name__contains=normalized)
         return queryset.filter(condition)
 
     def filter_tier(self, queryset, name, value):

@@ -1,4 +1,5 @@
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order
@@ -7,11 +8,18 @@ from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
 from crm.selectors import users_assignable_by
 
 
+def _formfield(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
 class AccountForm(forms.ModelForm):
     class Meta:
         model = Account
         fields = ACCOUNT_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        formfield_callback = _formfield
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,8 +6,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-# Longest first, so 股份有限公司 is folded before 有限公司.
-_SUFFIXES = sorted(
+# Chinese legal forms, longest first so 股份有限公司 is folded before 有限公司.
+_CN_SUFFIXES = sorted(
     [
         "集团股份有限公司",
         "股份有限公司",
@@ -16,29 +16,27 @@ _SUFFIXES = sorted(
         "有限公司",
         "分公司",
         "公司",
-        "co.,ltd.",
-        "co.,ltd",
-        "co.ltd.",
-        "co.ltd",
-        "coltd",
-        "company limited",
-        "limited",
-        "ltd.",
-        "ltd",
-        "incorporated",
-        "inc.",
-        "inc",
-        "corporation",
-        "corp.",
-        "corp",
-        "llc",
-        "gmbh",
-        "co.",
     ],
     key=len,
     reverse=True,
 )
-_PUNCT = re.compile(r"[\s\.,，。·\-_/\\()（）\[\]【】&'\"“”‘’]+")
+# Latin legal-form words, folded from the end of the name ("Co., Ltd." -> co ltd).
+_LATIN_SUFFIX_WORDS = {
+    "co",
+    "company",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "llc",
+    "gmbh",
+    "plc",
+    "sa",
+    "ag",
+}
+_SEPARATORS = re.compile(r"[\s\.,，。·\-_/\\()（）\[\]【】&'\"“”‘’]+")
 
 
 def normalize_account_name(name: str) -> str:
@@ -47,26 +45,19 @@ def normalize_account_name(name: str) -> str:
     >>> normalize_account_name("ＡＢＣ  Trading Co., Ltd.")
     'abctrading'
     """
-    text = unicodedata.normalize("NFKC", name or "").lower().strip()
-    changed = True
-    while changed:
-        changed = False
-        stripped = text.rstrip(" .,")
-        for suffix in _SUFFIXES:
-            compact_suffix = suffix.replace(" ", "")
-            compact = stripped.replace(" ", "")
-            if compact.endswith(compact_suffix) and len(compact) > len(compact_suffix):
-                # remove the suffix from the spaced text by counting its non-space characters
-                remaining = len(compact_suffix)
-                index = len(stripped)
-                while remaining and index:
-                    index -= 1
-                    if stripped[index] != " ":
-                        remaining -= 1
-                text = stripped[:index]
-                changed = True
+    words = [w for w in _SEPARATORS.split(unicodedata.normalize("NFKC", name or "").lower()) if w]
+    while len(words) > 1 and words[-1] in _LATIN_SUFFIX_WORDS:
+        words.pop()
+    text = "".join(words)
+    folded = True
+    while folded:
+        folded = False
+        for suffix in _CN_SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)]
+                folded = True
                 break
-    return _PUNCT.sub("", text)[:255]
+    return text[:255]
 
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

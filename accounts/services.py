@@ -66,8 +66,13 @@ def account_create(*, actor, data: dict[str, Any]) -> Account:
         account.lifecycle_changed_at = timezone.now()
     account.full_clean()
     account.save()
-    audit_log(actor=actor, action="create", instance=account, account_id=account.pk,
-              changes=diff_fields({}, snapshot(account, ACCOUNT_FIELDS)))
+    audit_log(
+        actor=actor,
+        action="create",
+        instance=account,
+        account_id=account.pk,
+        changes=diff_fields({}, snapshot(account, ACCOUNT_FIELDS)),
+    )
     return account
 
 
@@ -85,8 +90,13 @@ def account_update(*, actor, account: Account, data: dict[str, Any]) -> Account:
         account.lifecycle_changed_at = timezone.now()
     account.full_clean()
     account.save()
-    audit_log(actor=actor, action="update", instance=account, account_id=account.pk,
-              changes=diff_fields(before, snapshot(account, ACCOUNT_FIELDS)))
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=account,
+        account_id=account.pk,
+        changes=diff_fields(before, snapshot(account, ACCOUNT_FIELDS)),
+    )
     return account
 
 
@@ -128,8 +138,13 @@ def contact_create(*, actor, data: dict[str, Any]) -> Contact:
     _check_account_visible(actor, contact.account)
     contact.full_clean()
     contact.save()
-    audit_log(actor=actor, action="create", instance=contact, account_id=contact.account_id,
-              changes=diff_fields({}, snapshot(contact, CONTACT_FIELDS)))
+    audit_log(
+        actor=actor,
+        action="create",
+        instance=contact,
+        account_id=contact.account_id,
+        changes=diff_fields({}, snapshot(contact, CONTACT_FIELDS)),
+    )
     return contact
 
 
@@ -141,8 +156,13 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
     _check_account_visible(actor, contact.account)
     contact.full_clean()
     contact.save()
-    audit_log(actor=actor, action="update", instance=contact, account_id=contact.account_id,
-              changes=diff_fields(before, snapshot(contact, CONTACT_FIELDS)))
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=contact,
+        account_id=contact.account_id,
+        changes=diff_fields(before, snapshot(contact, CONTACT_FIELDS)),
+    )
     return contact
 
 
@@ -179,8 +199,13 @@ def order_create(*, actor, data: dict[str, Any]) -> Order:
     _check_account_visible(actor, order.account)
     order.full_clean()
     order.save()
-    audit_log(actor=actor, action="create", instance=order, account_id=order.account_id,
-              changes=diff_fields({}, snapshot(order, ORDER_FIELDS)))
+    audit_log(
+        actor=actor,
+        action="create",
+        instance=order,
+        account_id=order.account_id,
+        changes=diff_fields({}, snapshot(order, ORDER_FIELDS)),
+    )
     return order
 
 
@@ -193,8 +218,13 @@ def order_update(*, actor, order: Order, data: dict[str, Any]) -> Order:
     _check_account_visible(actor, order.account)
     order.full_clean()
     order.save()
-    audit_log(actor=actor, action="update", instance=order, account_id=order.account_id,
-              changes=diff_fields(before, snapshot(order, ORDER_FIELDS)))
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=order,
+        account_id=order.account_id,
+        changes=diff_fields(before, snapshot(order, ORDER_FIELDS)),
+    )
     return order
 
 

@@ -71,7 +71,7 @@ def manage(db_url: str, *args: str, **extra: str) -> str:
     return result.stdout
 
 
-def seeded_database(accounts: int, *, orders_per_account: float = 20.0) -> str:
+def seeded_database(accounts: int, *, orders_per_account: float = 25.0) -> str:
     """URL of a database holding `seed_demo --accounts N` (created and seeded when missing)."""
     import psycopg
 

@@ -17,12 +17,12 @@ from crm.models import PendingTask
 logger = logging.getLogger(__name__)
 
 
-def _publish(pending_id: int) -> bool:
+def _publish(pending_id: int, *, celery_app=None) -> bool:
     pending = PendingTask.objects.filter(pk=pending_id).first()
     if pending is None:
         return True
     try:
-        app.send_task(
+        (celery_app or app).send_task(
             pending.task_name,
             args=pending.args,
             kwargs=pending.kwargs,
@@ -44,10 +44,12 @@ def enqueue(task_name: str, *args, **kwargs) -> PendingTask:
     return pending
 
 
-def republish_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
+def republish_pending(
+    *, older_than: timedelta = timedelta(seconds=30), limit: int = 500, celery_app=None
+) -> int:
     """Publish outbox rows that were not taken after commit; returns how many went out."""
     cutoff = timezone.now() - older_than
     ids = list(
         PendingTask.objects.filter(created_at__lte=cutoff).values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for pk in ids if _publish(pk))
+    return sum(1 for pk in ids if _publish(pk, celery_app=celery_app))

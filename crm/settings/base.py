@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-RUN_DIR = BASE_DIR / ".run"
+RUN_DIR = Path(env_str("CRM_RUN_DIR", str(BASE_DIR / ".run")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -89,7 +89,6 @@ def database_from_url(url: str) -> dict:
 
 DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_USER_MODEL = "crm.User"
 LOGIN_URL = "login"
@@ -174,7 +173,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "republish-pending-tasks": {
         "task": "crm.tasks.republish_pending_tasks_task",
-        "schedule": 60.0,
+        "schedule": float(env_int("CRM_OUTBOX_REPUBLISH_SECONDS", 60)),
     },
     "nightly-tier-recompute": {
         "task": "scoring.tasks.recompute_tiers_nightly_task",

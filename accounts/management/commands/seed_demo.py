@@ -9,6 +9,7 @@ import random
 import time
 from datetime import date, timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
@@ -155,7 +156,10 @@ class Command(BaseCommand):
         parser.add_argument("--accounts", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--orders-per-account", type=float, default=20.0, help="average order lines"
+            "--orders-per-account",
+            type=float,
+            default=25.0,
+            help="average order lines per existing account",
         )
         parser.add_argument("--reps", type=int, default=0, help="reps (default: scale)")
         parser.add_argument(
@@ -192,13 +196,13 @@ class Command(BaseCommand):
             territory, _ = Territory.objects.get_or_create(name=name)
             territories.append(territory)
 
+        # Hash once: every demo user shares the password, and hashing is deliberately slow.
+        password_hash = make_password(DEMO_PASSWORD)
+
         def user(username, role, **extra):
-            obj, created = User.objects.get_or_create(
-                username=username, defaults={"role": role, **extra}
+            obj, _ = User.objects.get_or_create(
+                username=username, defaults={"role": role, "password": password_hash, **extra}
             )
-            if created:
-                obj.set_password(DEMO_PASSWORD)
-                obj.save(update_fields=["password"])
             return obj
 
         user("admin", User.Role.ADMIN, is_staff=True, is_superuser=True, first_name="Admin")
@@ -385,7 +389,7 @@ class Command(BaseCommand):
                 weight = self._weights[aid]
                 if weight == 0.0:
                     continue
-                lines = max(1, min(int(per_account * 4), int(rng.expovariate(1 / per_account))))
+                lines = min(int(per_account * 4), 1 + int(rng.expovariate(1 / per_account)))
                 yearly = 50_000 * weight / mean_weight
                 for _ in range(lines):
                     count += 1
