@@ -40,7 +40,7 @@ test: install-dev lint
 
 ## make messages: refresh and compile translations (needs GNU gettext).
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=staticfiles --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
 ## make bench: the benchmarks under bench/ (PostgreSQL; see bench/README.md).
