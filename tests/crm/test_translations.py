@@ -35,7 +35,7 @@ def parse_po(text: str) -> list[dict]:
     def unquote(s: str) -> str:
         return s.strip()[1:-1].encode().decode("unicode_escape").encode("latin-1").decode()
 
-    for line in text.splitlines() + [""]:
+    for line in [*text.splitlines(), ""]:
         if not line.strip():
             if entry is not None:
                 entries.append(entry)
