@@ -72,3 +72,12 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
