@@ -20,7 +20,9 @@ def owner_scope_q(user, *, owner_path: str = "owner") -> Q:
     if user.is_admin:
         return Q()
     if user.role == User.Role.MANAGER:
-        return Q(**{owner_path: user}) | Q(**{f"{owner_path}__team__manager": user})
+        # An IN (subquery) rather than joins through owner and team keeps the plan simple.
+        team_members = User.objects.filter(Q(pk=user.pk) | Q(team__manager=user)).values("pk")
+        return Q(**{f"{owner_path}__in": team_members})
     if user.role == User.Role.REP:
         return Q(**{owner_path: user})
     return NOTHING
