@@ -1,7 +1,8 @@
 """Helpers shared by the benchmarks: a seeded PostgreSQL database, timing, result rows.
 
 Benchmarks run against PostgreSQL (DATABASE_URL's server; default the local one). Seeded
-databases are kept between runs, named crm_bench_<accounts>, so the seed cost is paid once.
+databases are kept between runs, named crm_bench_<accounts> (see BENCH_DB_PREFIX), so the
+seed cost is paid once.
 """
 
 import os
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+# Seeded databases are named <prefix>_<accounts>; BENCH_DB_PREFIX keeps parallel runs apart.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "crm_bench")
 
 
 @dataclass
@@ -75,7 +78,7 @@ def seeded_database(accounts: int, *, orders_per_account: float = 25.0) -> str:
     """URL of a database holding `seed_demo --accounts N` (created and seeded when missing)."""
     import psycopg
 
-    name = f"crm_bench_{accounts}"
+    name = f"{DB_PREFIX}_{accounts}"
     url = database_url(name)
     admin = database_url("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:

@@ -97,6 +97,39 @@ class User(AbstractUser):
         return self.is_admin or self.is_manager
 
 
+class AppSettings(models.Model):
+    """Base of each app's settings: one row (pk 1) that an admin edits in the UI.
+
+    Subclass it in an app (`scoring.ScoringSettings`, …) with fields and defaults; read it with
+    `MySettings.load()`, write it with `crm.services.app_settings_update`.
+    """
+
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "crm.User",
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="%(app_label)s_%(class)s_single")
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def load(cls):
+        """The one row, created with the defaults the first time it is read."""
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
 class PendingTask(models.Model):
     """A Celery task written in the same transaction as the change that needs it.
 

@@ -4,7 +4,7 @@ Rows are written in bulk (COPY on PostgreSQL, bulk_create elsewhere); 100k accou
 2M order lines load in well under two minutes.
 """
 
-import io
+import importlib
 import random
 import time
 from datetime import date, timedelta
@@ -15,8 +15,12 @@ from django.db import connection, transaction
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import USCC_ALPHABET, normalize_account_name, uscc_check_char
+from crm.bulk import copy_rows
 from crm.models import Team, Territory, User
 
+# Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,
+# stdout)` and may have `add_arguments(parser)`. They run in this order, after the core rows.
+DEMO_MODULES = ["prospects.demo", "visits.demo", "scoring.demo"]
 DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - published demo password, demo data only
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 CITIES = [
@@ -149,6 +153,17 @@ def make_uscc(n: int) -> str:
     return first17 + uscc_check_char(first17)
 
 
+def _demo_modules() -> list:
+    modules = []
+    for name in DEMO_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    return modules
+
+
 class Command(BaseCommand):
     help = "Load demo data: users, teams, territories, accounts, contacts and orders."
 
@@ -165,6 +180,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when accounts exist"
         )
+        for module in _demo_modules():
+            if hasattr(module, "add_arguments"):
+                module.add_arguments(parser)
 
     def handle(self, *args, **opts):
         if opts["if_empty"] and Account.objects.exists():
@@ -179,9 +197,11 @@ class Command(BaseCommand):
             account_ids = self._accounts(rng, n_accounts, territories, reps)
             n_contacts = self._contacts(rng, account_ids)
             n_orders = self._orders(rng, account_ids, opts["orders_per_account"])
+            for module in _demo_modules():
+                module.seed(rng=rng, account_ids=account_ids, options=opts, stdout=self.stdout)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE accounts_account; ANALYZE accounts_order;")
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {len(account_ids)} accounts, {n_contacts} contacts, {n_orders} orders "
@@ -235,34 +255,6 @@ class Command(BaseCommand):
     def _next_id(self, model) -> int:
         last = model.objects.order_by("-id").values_list("id", flat=True).first()
         return (last or 0) + 1
-
-    def _copy(self, model, columns: list[str], rows) -> None:
-        table = model._meta.db_table
-        if connection.vendor == "postgresql":
-            buffer = io.StringIO()
-            with connection.cursor() as cursor:
-                raw = cursor.cursor
-                with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for i, row in enumerate(rows, 1):
-                        buffer.write("\t".join(r"\N" if v is None else str(v) for v in row))
-                        buffer.write("\n")
-                        if i % 50_000 == 0:
-                            copy.write(buffer.getvalue())
-                            buffer = io.StringIO()
-                    copy.write(buffer.getvalue())
-                # table names come from our own models, never from input
-                cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                )
-            return
-        batch = []
-        for row in rows:
-            batch.append(model(**dict(zip(columns, row, strict=True))))
-            if len(batch) >= 5000:
-                model.objects.bulk_create(batch)
-                batch = []
-        model.objects.bulk_create(batch)
 
     def _accounts(self, rng, n, territories, reps) -> list[int]:
         start = self._next_id(Account)
@@ -324,7 +316,7 @@ class Command(BaseCommand):
             "created_at",
             "updated_at",
         ]
-        self._copy(Account, columns, rows())
+        copy_rows(Account, columns, rows())
         return ids
 
     def _contacts(self, rng, account_ids) -> int:
@@ -373,7 +365,7 @@ class Command(BaseCommand):
             "created_at",
             "updated_at",
         ]
-        self._copy(Contact, columns, rows())
+        copy_rows(Contact, columns, rows())
         return count
 
     def _orders(self, rng, account_ids, per_account: float) -> int:
@@ -406,5 +398,5 @@ class Command(BaseCommand):
                     )
 
         columns = ["account_id", "date", "amount", "invoice_number", "product", "created_at"]
-        self._copy(Order, columns, rows())
+        copy_rows(Order, columns, rows())
         return count

@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         run_dir = settings.RUN_DIR
-        for sub in ("broker/queue", "broker/processed"):
+        for sub in ("broker/queue", "broker/processed", "broker/control"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
         python = sys.executable
         celery = [python, "-m", "celery", "-A", "crm"]
