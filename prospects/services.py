@@ -66,13 +66,13 @@ def _clean_scores(scores: dict[str, Any]) -> dict[str, int]:
             errors[criterion.field] = _("Score “%(criterion)s” with 1 or 0.") % {
                 "criterion": criterion.label
             }
-        elif type(value) not in (int, bool) or value not in (0, 1):
+        elif type(value) is not int or value not in (0, 1):
             errors[criterion.field] = _("“%(criterion)s” must be 1 or 0, not %(value)s.") % {
                 "criterion": criterion.label,
                 "value": value,
             }
         else:
-            cleaned[criterion.field] = int(value)
+            cleaned[criterion.field] = value
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -167,7 +167,8 @@ def prospect_create(*, actor, account: Account, data: dict[str, Any]) -> Prospec
         if key not in PROSPECT_FIELDS:
             raise ValidationError({key: _("This field cannot be set here.")})
     colour = data.pop("colour", None) or Colour.GREEN
-    prospect = Prospect(account=account, source=account.source, **data)
+    data.setdefault("source", account.source)
+    prospect = Prospect(account=account, **data)
     _check_sub_stage(prospect.sub_stage, colour)
     now = timezone.now()
     prospect.colour = Colour.GREEN

@@ -91,6 +91,14 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _filtered(prospect_filter: ProspectFilter):
+    """The filtered prospects; nothing when a filter value is invalid (e.g. an owner outside
+    the caller's book), so a wrong filter never shows an unfiltered list."""
+    if not prospect_filter.is_valid():
+        return prospect_filter.queryset.none()
+    return prospect_filter.qs
+
+
 def _colour_buttons() -> list[tuple[str, str]]:
     return [(value, COLOUR_SHORT[value]) for value in Colour.values]
 
@@ -98,6 +106,7 @@ def _colour_buttons() -> list[tuple[str, str]]:
 def _filter_context(request) -> dict:
     user = request.user
     return {
+        "filter_active": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         "colour_buttons": _colour_buttons(),
         "owners": users_visible_to(user),
         "teams": teams_visible_to(user),
@@ -112,7 +121,7 @@ def board(request):
     prospect_filter = ProspectFilter(
         request.GET, queryset=selectors.prospect_list(request.user), request=request
     )
-    columns = selectors.pipeline_board(prospect_filter.qs)
+    columns = selectors.pipeline_board(_filtered(prospect_filter))
     query = request.GET.copy()
     return render(
         request,
@@ -134,7 +143,7 @@ def prospect_list(request):
         request.GET, queryset=selectors.prospect_list(request.user), request=request
     )
     sort = request.GET.get("sort", "-score")
-    qs = prospect_filter.qs.order_by(*SORTS.get(sort, SORTS["-score"]))
+    qs = _filtered(prospect_filter).order_by(*SORTS.get(sort, SORTS["-score"]))
     paginator = CappedPaginator(qs, 50)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
