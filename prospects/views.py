@@ -188,6 +188,7 @@ def team(request):
             "rows": rows,
             "minimum": selectors.pipeline_minimum(),
             "below": sum(1 for r in rows if r["below"]),
+            "total_open": sum(r["open"] for r in rows),
             "teams": teams_visible_to(request.user),
             "territories": territory_list(),
             "team_id": team_id,
