@@ -302,3 +302,21 @@ def test_card_section_shows_stage_and_score(client, org, pipeline, fill):
     assert "5/7" in card and "Green: potential" in card
     assert reverse("prospects:worksheet_history", args=[account.pk]) in card
     assert Account.objects.get(pk=account.pk).lifecycle == "existing"
+
+
+def test_edit_page_saves_and_refuses_a_sub_stage_of_another_colour(client, org, pipeline, db_state):
+    prospect = pipeline["r1"]
+    green = SubStage.objects.create(colour="green", name="初次接触")
+    red = SubStage.objects.create(colour="red", name="签约")
+    client.force_login(org["r1"])
+    url = reverse("prospects:edit", args=[prospect.pk])
+    before = db_state()
+    bad = client.post(url, {"sub_stage": red.pk, "source": "web", "competitor_loyalty": ""})
+    assert bad.status_code == 200 and "sub_stage" in bad.context["form"].errors
+    bad = client.post(url, {"source": "nowhere", "competitor_loyalty": "low"})
+    assert bad.status_code == 200 and "source" in bad.context["form"].errors
+    assert db_state() == before
+    ok = client.post(url, {"sub_stage": green.pk, "source": "web", "competitor_loyalty": "high"})
+    assert ok.status_code == 302
+    prospect.refresh_from_db()
+    assert (prospect.sub_stage, prospect.source, prospect.segment) == (green, "web", "secondary")
