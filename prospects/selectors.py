@@ -1,26 +1,387 @@
-"""Reads of prospects and worksheets.
+"""Reads of prospects and worksheets, always through the visibility rule.
 
 Interfaces used by scoring and visits (keep names and shapes):
-`latest_worksheet_totals` and `abandoned_account_ids`.
+`latest_worksheet_totals` and `abandoned_account_ids`. The manager dashboard reuses the
+plain-data selectors `pipeline_counts_by_rep`, `worksheet_score_distribution` and
+`accounts_missing_decision_maker`.
 """
 
-from django.db.models import F, IntegerField, QuerySet, Value
+from dataclasses import dataclass, field
+from typing import Any
 
-from accounts.models import Account
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from accounts.models import Account, Contact
+from accounts.selectors import account_scope_q, accounts_visible_to
+from crm.models import User
+from crm.selectors import users_visible_to
+from prospects.models import (
+    CRITERIA,
+    CRITERION_FIELDS,
+    Colour,
+    Prospect,
+    ProspectSettings,
+    SubStage,
+    Worksheet,
+)
+
+COMPARE_MAX = 20
+BOARD_CARDS_PER_COLUMN = 50
+COLOUR_ORDER = [Colour.GREEN, Colour.YELLOW, Colour.RED]
+
+
+def _pk(value: Any) -> Any:
+    return getattr(value, "pk", value)
+
+
+# --- interfaces for scoring and visits ---------------------------------------------------
 
 
 def latest_worksheet_totals() -> QuerySet:
     """Dicts `account_id`, `total` (0–7) of each account's latest worksheet.
 
-    Until worksheets exist this is empty.
+    One row per account that has a worksheet; a plain filter on the current flag (kept by
+    `worksheet_create`, one per account by a partial unique constraint), so it stays one
+    index-friendly query on PostgreSQL and SQLite and composes as a subquery.
     """
-    return (
-        Account.objects.none()
-        .annotate(account_id=F("id"), total=Value(0, output_field=IntegerField()))
-        .values("account_id", "total")
-    )
+    return Worksheet.objects.filter(is_current=True).order_by().values("account_id", "total")
 
 
 def abandoned_account_ids() -> QuerySet:
     """Ids of accounts whose prospect decision is "abandon" (they get no visit plans)."""
-    return Account.objects.none().values_list("id", flat=True)
+    return Prospect.objects.abandoned().order_by().values_list("account_id", flat=True)
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def pipeline_minimum() -> int:
+    return ProspectSettings.load().pipeline_minimum
+
+
+# --- prospects ---------------------------------------------------------------------------
+
+
+def current_score_subquery(account_ref: str = "account_id") -> Subquery:
+    return Subquery(
+        Worksheet.objects.filter(account_id=OuterRef(account_ref), is_current=True).values("total")[
+            :1
+        ]
+    )
+
+
+def decision_maker_exists(account_ref: str = "account_id") -> Exists:
+    return Exists(
+        Contact.objects.filter(account_id=OuterRef(account_ref), role=Contact.Role.DECISION_MAKER)
+    )
+
+
+def prospects_visible_to(user) -> QuerySet[Prospect]:
+    return Prospect.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def prospect_list(user) -> QuerySet[Prospect]:
+    """Prospects `user` sees, with the account, owner, sub-stage and current score."""
+    return (
+        prospects_visible_to(user)
+        .select_related("account", "account__owner", "account__territory", "sub_stage")
+        .annotate(score=current_score_subquery(), has_decision_maker=decision_maker_exists())
+    )
+
+
+def prospect_get_visible(user, pk) -> Prospect:
+    """The prospect if `user` sees its account; 404 otherwise."""
+    prospect = prospect_list(user).filter(pk=pk).first()
+    if prospect is None:
+        raise Http404
+    return prospect
+
+
+def prospect_for_account(account: Account) -> Prospect | None:
+    return Prospect.objects.select_related("sub_stage").filter(account=account).first()
+
+
+def sub_stages(colour: str | None = None) -> QuerySet[SubStage]:
+    qs = SubStage.objects.filter(is_active=True)
+    return qs.filter(colour=colour) if colour else qs
+
+
+@dataclass
+class BoardColumn:
+    colour: str
+    label: str
+    count: int
+    cards: list = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.cards))
+
+
+def pipeline_board(queryset: QuerySet[Prospect]) -> list[BoardColumn]:
+    """Columns green → yellow → red of active prospects from `queryset` (already filtered
+    through the visibility rule): per colour its count and the first cards, best score first."""
+    active = queryset.active()
+    counts = dict(
+        active.order_by().values_list("colour").annotate(n=Count("id")).values_list("colour", "n")
+    )
+    columns = []
+    for colour in COLOUR_ORDER:
+        cards = list(
+            active.filter(colour=colour).order_by(
+                F("score").desc(nulls_last=True), "account__name", "id"
+            )[:BOARD_CARDS_PER_COLUMN]
+        )
+        columns.append(
+            BoardColumn(
+                colour=colour, label=Colour(colour).label, count=counts.get(colour, 0), cards=cards
+            )
+        )
+    return columns
+
+
+# --- pipeline health ---------------------------------------------------------------------
+
+
+def _open_counts_by_owner(owner_ids) -> dict[int, dict[str, int]]:
+    rows = (
+        Prospect.objects.active()
+        .filter(account__owner_id__in=owner_ids)
+        .order_by()
+        .values("account__owner_id", "colour")
+        .annotate(n=Count("id"))
+    )
+    result: dict[int, dict[str, int]] = {}
+    for row in rows:
+        result.setdefault(row["account__owner_id"], {})[row["colour"]] = row["n"]
+    return result
+
+
+def pipeline_counts_by_rep(*, user, team=None, territory=None, owner=None) -> list[dict]:
+    """Per rep `user` sees (filtered by the rep's team, the rep's territory or the rep):
+    active prospects by colour and the open count (green + yellow) against the minimum.
+
+    Dicts: `owner_id`, `username`, `name`, `team_id`, `green`, `yellow`, `red`, `open`,
+    `minimum`, `below` (open < minimum), `shortfall`. Reps with no prospect are listed too,
+    since they are the furthest below. Ordered by open count, then username.
+    """
+    reps = users_visible_to(user).filter(role=User.Role.REP, is_active=True)
+    if team is not None:
+        reps = reps.filter(team_id=_pk(team))
+    if territory is not None:
+        reps = reps.filter(territory_id=_pk(territory))
+    if owner is not None:
+        reps = reps.filter(pk=_pk(owner))
+    reps = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
+    counts = _open_counts_by_owner([r["id"] for r in reps])
+    minimum = pipeline_minimum()
+    result = []
+    for rep in reps:
+        by_colour = counts.get(rep["id"], {})
+        green, yellow, red = (by_colour.get(c, 0) for c in COLOUR_ORDER)
+        open_count = green + yellow
+        full_name = f"{rep['first_name']} {rep['last_name']}".strip()
+        result.append(
+            {
+                "owner_id": rep["id"],
+                "username": rep["username"],
+                "name": full_name or rep["username"],
+                "team_id": rep["team_id"],
+                "green": green,
+                "yellow": yellow,
+                "red": red,
+                "open": open_count,
+                "minimum": minimum,
+                "below": open_count < minimum,
+                "shortfall": max(0, minimum - open_count),
+            }
+        )
+    result.sort(key=lambda r: (r["open"], r["username"]))
+    return result
+
+
+def rep_pipeline_status(user) -> dict | None:
+    """The caller's own open prospects against the minimum (None for who owns no book:
+    managers and admins see their team's figures instead)."""
+    if user is None or not user.is_authenticated or user.role != User.Role.REP:
+        return None
+    rows = pipeline_counts_by_rep(user=user, owner=user)
+    return rows[0] if rows else None
+
+
+def reps_below_minimum(user) -> list[dict]:
+    """For a manager or admin: the reps in their scope who are below the minimum."""
+    if user is None or not user.is_authenticated or not user.can_manage:
+        return []
+    return [row for row in pipeline_counts_by_rep(user=user) if row["below"]]
+
+
+def _account_filters(qs: QuerySet, *, path: str, team, territory, owner) -> QuerySet:
+    if team is not None:
+        qs = qs.filter(**{f"{path}owner__team_id": _pk(team)})
+    if territory is not None:
+        qs = qs.filter(**{f"{path}territory_id": _pk(territory)})
+    if owner is not None:
+        qs = qs.filter(**{f"{path}owner_id": _pk(owner)})
+    return qs
+
+
+def worksheet_score_distribution(*, user, team=None, territory=None, owner=None) -> list[dict]:
+    """How many visible accounts have each current total 0…7 (the account's territory and
+    owner, the owner's team): dicts `total`, `accounts`, every total present."""
+    qs = Worksheet.objects.current().filter(account_scope_q(user, account_path="account__"))
+    qs = _account_filters(qs, path="account__", team=team, territory=territory, owner=owner)
+    counts = dict(
+        qs.order_by().values_list("total").annotate(n=Count("id")).values_list("total", "n")
+    )
+    return [{"total": t, "accounts": counts.get(t, 0)} for t in range(len(CRITERIA) + 1)]
+
+
+def accounts_missing_decision_maker(
+    *, user, team=None, territory=None, owner=None
+) -> QuerySet[Account]:
+    """Coverage warning: A-tier accounts and yellow (active) prospects that have no contact
+    whose role is decision maker. Annotated with `prospect_colour`."""
+    yellow = Q(prospect__colour=Colour.YELLOW) & ~Q(prospect__decision=Prospect.Decision.ABANDON)
+    qs = (
+        accounts_visible_to(user)
+        .filter(Q(tier="A") | yellow)
+        .filter(~decision_maker_exists("pk"))
+        .select_related("owner", "territory")
+        .annotate(
+            prospect_colour=Subquery(
+                Prospect.objects.filter(account_id=OuterRef("pk")).values("colour")[:1]
+            )
+        )
+        .order_by("tier", "name", "id")
+    )
+    return _account_filters(qs, path="", team=team, territory=territory, owner=owner)
+
+
+def account_needs_decision_maker(account: Account, prospect: Prospect | None) -> bool:
+    relevant = account.tier == "A" or (
+        prospect is not None and prospect.colour == Colour.YELLOW and not prospect.is_abandoned
+    )
+    if not relevant:
+        return False
+    return not account.contacts.filter(role=Contact.Role.DECISION_MAKER).exists()
+
+
+# --- worksheets --------------------------------------------------------------------------
+
+
+def worksheets_visible_to(user) -> QuerySet[Worksheet]:
+    return Worksheet.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def worksheet_get_visible(user, pk) -> Worksheet:
+    worksheet = worksheets_visible_to(user).select_related("account", "author").filter(pk=pk)
+    worksheet = worksheet.first()
+    if worksheet is None:
+        raise Http404
+    return worksheet
+
+
+def current_worksheet(account: Account) -> Worksheet | None:
+    return (
+        Worksheet.objects.select_related("author")
+        .filter(account=account, is_current=True)[:1]
+        .first()
+    )
+
+
+def worksheet_history(account: Account, *, limit: int = 100) -> list[dict]:
+    """The account's worksheets, newest first, each with the change from the one before:
+    dicts `worksheet`, `delta` (total change, None for the first) and `changed` (criteria)."""
+    worksheets = list(
+        Worksheet.objects.filter(account=account)
+        .select_related("author")
+        .history_order()[: limit + 1]
+    )
+    history = []
+    for i, worksheet in enumerate(worksheets[:limit]):
+        previous = worksheets[i + 1] if i + 1 < len(worksheets) else None
+        history.append(
+            {
+                "worksheet": worksheet,
+                "delta": None if previous is None else worksheet.total - previous.total,
+                "changed": []
+                if previous is None
+                else [
+                    c for c in CRITERIA if getattr(worksheet, c.field) != getattr(previous, c.field)
+                ],
+            }
+        )
+    return history
+
+
+def worksheet_compare(*, user, account_ids: list[int]) -> dict:
+    """Side-by-side comparison of up to COMPARE_MAX accounts `user` sees (404 if one is not).
+
+    Columns: accounts ranked by their current total, highest first; ties (and accounts with
+    no worksheet, last) ordered by name then id, so the order never depends on the database.
+    `rank` is the competition rank (1, 2, 2, 4). Rows: one per criterion with each column's
+    score, word and note.
+    """
+    ids = list(dict.fromkeys(int(i) for i in account_ids))
+    if len(ids) > COMPARE_MAX:
+        raise ValueError(f"at most {COMPARE_MAX} accounts")
+    accounts = {a.pk: a for a in accounts_visible_to(user).filter(pk__in=ids)}
+    if len(accounts) != len(ids):
+        raise Http404
+    worksheets = {
+        w.account_id: w
+        for w in Worksheet.objects.current().filter(account_id__in=ids).select_related("author")
+    }
+    columns = [
+        {
+            "account": account,
+            "worksheet": worksheets.get(pk),
+            "total": worksheets[pk].total if pk in worksheets else None,
+        }
+        for pk, account in accounts.items()
+    ]
+    columns.sort(
+        key=lambda c: (
+            c["total"] is None,
+            -(c["total"] or 0),
+            c["account"].name,
+            c["account"].pk,
+        )
+    )
+    previous_total: object = object()
+    for position, column in enumerate(columns, 1):
+        if column["total"] is None:
+            column["rank"] = None
+            continue
+        if column["total"] != previous_total:
+            rank = position
+            previous_total = column["total"]
+        column["rank"] = rank
+    rows = []
+    for criterion in CRITERIA:
+        cells = []
+        for column in columns:
+            worksheet = column["worksheet"]
+            if worksheet is None:
+                cells.append({"score": None, "word": "", "note": ""})
+                continue
+            score = getattr(worksheet, criterion.field)
+            cells.append(
+                {
+                    "score": score,
+                    "word": criterion.one if score else criterion.zero,
+                    "note": getattr(worksheet, criterion.note_field),
+                }
+            )
+        rows.append({"criterion": criterion, "cells": cells})
+    return {"columns": columns, "rows": rows, "criteria": CRITERION_FIELDS}
+
+
+def compare_candidates(user, query: str, *, limit: int = 10) -> QuerySet[Account]:
+    """Accounts to add to a comparison: visible ones whose name contains `query`."""
+    query = query.strip()
+    if not query:
+        return Account.objects.none()
+    return accounts_visible_to(user).filter(name__icontains=query).order_by("name", "id")[:limit]

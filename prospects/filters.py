@@ -1,0 +1,118 @@
+"""FilterSets shared by the pipeline pages and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Tier
+from accounts.normalize import normalize_account_name
+from crm.models import Team, Territory, User
+from crm.selectors import teams_visible_to, users_visible_to
+from prospects.models import SEGMENT_LOYALTY, Colour, Prospect, SubStage, Worksheet
+
+STATE_CHOICES = [
+    ("active", _("Active pipeline")),
+    ("abandoned", _("Abandoned")),
+    ("all", _("All")),
+]
+
+
+class ProspectFilter(django_filters.FilterSet):
+    """Filters over `prospects.selectors.prospect_list` (which annotates `score`).
+
+    `state` defaults to the active pipeline: abandoned prospects are found with
+    `state=abandoned` or `state=all`.
+    """
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    owner = django_filters.ModelChoiceFilter(
+        field_name="account__owner", queryset=User.objects.all(), label=_("Owner")
+    )
+    team = django_filters.ModelChoiceFilter(
+        field_name="account__owner__team", queryset=Team.objects.all(), label=_("Team")
+    )
+    territory = django_filters.ModelChoiceFilter(
+        field_name="account__territory", queryset=Territory.objects.all(), label=_("Territory")
+    )
+    colour = django_filters.ChoiceFilter(choices=Colour.choices, label=_("Colour"))
+    sub_stage = django_filters.ModelChoiceFilter(
+        queryset=SubStage.objects.all(), label=_("Sub-stage")
+    )
+    decision = django_filters.ChoiceFilter(choices=Prospect.Decision.choices, label=_("Decision"))
+    state = django_filters.ChoiceFilter(
+        choices=STATE_CHOICES, method="filter_state", label=_("State"), empty_label=None
+    )
+    segment = django_filters.ChoiceFilter(
+        choices=Prospect.Segment.choices, method="filter_segment", label=_("Segment")
+    )
+    source = django_filters.ChoiceFilter(choices=Prospect.Source.choices, label=_("Source"))
+    revived = django_filters.BooleanFilter(
+        method="filter_revived", label=_("Revived old contacts only")
+    )
+    tier = django_filters.ChoiceFilter(
+        field_name="account__tier", choices=Tier.choices, label=_("Tier")
+    )
+    score_min = django_filters.NumberFilter(
+        field_name="score", lookup_expr="gte", label=_("Score from")
+    )
+    score_max = django_filters.NumberFilter(
+        field_name="score", lookup_expr="lte", label=_("Score to")
+    )
+    unscored = django_filters.BooleanFilter(
+        field_name="score", lookup_expr="isnull", label=_("No worksheet yet")
+    )
+
+    class Meta:
+        model = Prospect
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("state"):
+            data = data.copy()
+            data["state"] = "active"
+        super().__init__(data, *args, **kwargs)
+        user = getattr(self.request, "user", None)
+        # The menus offer only people and teams inside the caller's book.
+        self.filters["owner"].queryset = users_visible_to(user)
+        self.filters["team"].queryset = teams_visible_to(user)
+        self.filters["sub_stage"].queryset = SubStage.objects.filter(is_active=True)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(account__name__icontains=value) | Q(account__external_code=value)
+        normalized = normalize_account_name(value)
+        if normalized:
+            condition |= Q(account__normalized_name__contains=normalized)
+        return queryset.filter(condition)
+
+    def filter_state(self, queryset, name, value):
+        if value == "active":
+            return queryset.active()
+        if value == "abandoned":
+            return queryset.abandoned()
+        return queryset
+
+    def filter_segment(self, queryset, name, value):
+        return queryset.filter(competitor_loyalty=SEGMENT_LOYALTY[value])
+
+    def filter_revived(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(source=Prospect.Source.LEGACY_LIST)
+        return queryset.exclude(source=Prospect.Source.LEGACY_LIST)
+
+
+class WorksheetFilter(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
+    author = django_filters.NumberFilter(field_name="author_id", label=_("Author"))
+    total = django_filters.NumberFilter(label=_("Total"))
+    current = django_filters.BooleanFilter(field_name="is_current", label=_("Current only"))
+    filled_from = django_filters.IsoDateTimeFilter(field_name="filled_at", lookup_expr="gte")
+    filled_to = django_filters.IsoDateTimeFilter(field_name="filled_at", lookup_expr="lte")
+
+    class Meta:
+        model = Worksheet
+        fields = ["account", "author", "total"]

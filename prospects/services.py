@@ -1,0 +1,290 @@
+"""Writes of worksheets and prospects. Each re-checks the actor's scope, runs in one
+transaction and writes the audit trail, so a form, a serializer, a drag on the board and a
+button on a phone all end in the same rules."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Account
+from accounts.selectors import accounts_visible_to
+from accounts.services import account_set_lifecycle
+from crm.audit import audit_log, diff_fields, snapshot
+from prospects.models import (
+    CRITERIA,
+    CRITERION_FIELDS,
+    NOTE_FIELDS,
+    Colour,
+    Prospect,
+    SubStage,
+    Worksheet,
+)
+from prospects.selectors import prospects_visible_to
+
+PROSPECT_FIELDS = ["colour", "sub_stage", "competitor_loyalty", "source", "notes"]
+PROSPECT_EDIT_FIELDS = ["sub_stage", "competitor_loyalty", "source", "notes"]
+PROSPECT_AUDIT_FIELDS = [
+    *PROSPECT_FIELDS,
+    "won_at",
+    "colour_changed_at",
+    "decision",
+    "decision_reason",
+]
+
+
+def _check_account_visible(actor, account: Account | None) -> None:
+    if account is None or not accounts_visible_to(actor).filter(pk=account.pk).exists():
+        raise ValidationError({"account": _("Select an account you can see.")})
+
+
+def _locked_prospect(actor, prospect: Prospect) -> Prospect:
+    """The prospect's row, locked, if the actor sees it (re-read: never trust the caller's copy)."""
+    locked = (
+        prospects_visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("account")
+        .filter(pk=prospect.pk)
+        .first()
+    )
+    if locked is None:
+        raise ValidationError({"account": _("Select an account you can see.")})
+    return locked
+
+
+def _clean_scores(scores: dict[str, Any]) -> dict[str, int]:
+    errors = {}
+    for key in scores:
+        if key not in CRITERION_FIELDS:
+            errors[key] = _("This field cannot be set here.")
+    cleaned = {}
+    for criterion in CRITERIA:
+        value = scores.get(criterion.field)
+        if value is None:
+            errors[criterion.field] = _("Score “%(criterion)s” with 1 or 0.") % {
+                "criterion": criterion.label
+            }
+        elif type(value) is not int or value not in (0, 1):
+            errors[criterion.field] = _("“%(criterion)s” must be 1 or 0, not %(value)s.") % {
+                "criterion": criterion.label,
+                "value": value,
+            }
+        else:
+            cleaned[criterion.field] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_notes(notes: dict[str, Any] | None) -> dict[str, str]:
+    notes = notes or {}
+    cleaned = {}
+    for key, value in notes.items():
+        field = key if key.endswith("_note") else f"{key}_note"
+        if field not in NOTE_FIELDS:
+            raise ValidationError({key: _("This field cannot be set here.")})
+        cleaned[field] = (value or "").strip()
+    return cleaned
+
+
+@transaction.atomic
+def worksheet_create(
+    *, actor, account: Account, scores: dict[str, Any], notes: dict[str, Any] | None = None
+) -> Worksheet:
+    """File a worksheet for the account: seven scores of 1 or 0 (keys: the criterion fields),
+    optional notes per criterion. It becomes the account's current score; earlier ones stay
+    as its history."""
+    _check_account_visible(actor, account)
+    cleaned = _clean_scores(scores)
+    cleaned_notes = _clean_notes(notes)
+    # Lock the account so that two worksheets filed at once are ordered, not both "current".
+    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk").first()
+    worksheet = Worksheet(
+        account_id=account.pk,
+        author=actor,
+        filled_at=timezone.now(),
+        total=sum(cleaned.values()),
+        is_current=True,
+        **cleaned,
+        **cleaned_notes,
+    )
+    worksheet.full_clean(exclude=["account", "author"], validate_constraints=False)
+    previous = Worksheet.objects.filter(account_id=account.pk, is_current=True)
+    previous_total = previous.values_list("total", flat=True).first()
+    previous.update(is_current=False)
+    worksheet.save()
+    audit_log(
+        actor=actor,
+        action="create",
+        instance=worksheet,
+        account_id=account.pk,
+        changes={
+            **{f: (None, v) for f, v in cleaned.items()},
+            "total": (previous_total, worksheet.total),
+        },
+    )
+    return worksheet
+
+
+def _check_sub_stage(sub_stage: SubStage | None, colour: str) -> None:
+    if sub_stage is None:
+        return
+    if sub_stage.colour != colour or not sub_stage.is_active:
+        raise ValidationError(
+            {
+                "sub_stage": _("Choose a sub-stage of the colour %(colour)s.")
+                % {"colour": Colour(colour).label}
+            }
+        )
+
+
+def _apply_colour(*, actor, prospect: Prospect, colour: str, now) -> None:
+    """Set the colour; red (won) turns the account existing, dated, through its service."""
+    if colour not in Colour.values:
+        raise ValidationError({"colour": _("Choose green, yellow or red.")})
+    if colour != prospect.colour or prospect.colour_changed_at is None:
+        prospect.colour_changed_at = now
+    prospect.colour = colour
+    if colour == Colour.RED:
+        prospect.won_at = prospect.won_at or now
+        if prospect.account.lifecycle != Account.Lifecycle.EXISTING:
+            account_set_lifecycle(
+                actor=actor, account=prospect.account, lifecycle=Account.Lifecycle.EXISTING
+            )
+    else:
+        prospect.won_at = None
+
+
+@transaction.atomic
+def prospect_create(*, actor, account: Account, data: dict[str, Any]) -> Prospect:
+    """Put an account in the pipeline (green unless told), with its source from the account."""
+    _check_account_visible(actor, account)
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    data = dict(data)
+    for key in data:
+        if key not in PROSPECT_FIELDS:
+            raise ValidationError({key: _("This field cannot be set here.")})
+    colour = data.pop("colour", None) or Colour.GREEN
+    data.setdefault("source", account.source)
+    prospect = Prospect(account=account, **data)
+    _check_sub_stage(prospect.sub_stage, colour)
+    now = timezone.now()
+    prospect.colour = Colour.GREEN
+    _apply_colour(actor=actor, prospect=prospect, colour=colour, now=now)
+    prospect.full_clean(exclude=["account"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            prospect.save()
+    except IntegrityError as exc:
+        raise ValidationError({"account": _("This account is already in the pipeline.")}) from exc
+    audit_log(
+        actor=actor,
+        action="create",
+        instance=prospect,
+        account_id=account.pk,
+        changes=diff_fields({}, snapshot(prospect, PROSPECT_AUDIT_FIELDS)),
+    )
+    return prospect
+
+
+@transaction.atomic
+def prospect_update(*, actor, prospect: Prospect, data: dict[str, Any]) -> Prospect:
+    """Edit the sub-stage, loyalty to a competitor (the segment), source and notes."""
+    prospect = _locked_prospect(actor, prospect)
+    before = snapshot(prospect, PROSPECT_AUDIT_FIELDS)
+    for key, value in data.items():
+        if key not in PROSPECT_EDIT_FIELDS:
+            raise ValidationError({key: _("This field cannot be set here.")})
+        setattr(prospect, key, value)
+    _check_sub_stage(prospect.sub_stage, prospect.colour)
+    prospect.full_clean(exclude=["account"], validate_constraints=False)
+    prospect.save()
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=prospect,
+        account_id=prospect.account_id,
+        changes=diff_fields(before, snapshot(prospect, PROSPECT_AUDIT_FIELDS)),
+    )
+    return prospect
+
+
+@transaction.atomic
+def prospect_move(
+    *, actor, prospect: Prospect, colour: str, sub_stage: SubStage | None = None
+) -> Prospect:
+    """Move a prospect to a colour (and optionally a sub-stage of it). Moving to red marks it
+    won and turns the account's lifecycle to existing, dated. Abandoned prospects do not move
+    until revived."""
+    prospect = _locked_prospect(actor, prospect)
+    if prospect.is_abandoned:
+        raise ValidationError(
+            {"colour": _("This prospect is abandoned; revive it before moving it.")}
+        )
+    if colour not in Colour.values:
+        raise ValidationError({"colour": _("Choose green, yellow or red.")})
+    _check_sub_stage(sub_stage, colour)
+    if prospect.colour == colour and prospect.sub_stage_id == getattr(sub_stage, "pk", None):
+        return prospect
+    before = snapshot(prospect, PROSPECT_AUDIT_FIELDS)
+    prospect.sub_stage = sub_stage
+    _apply_colour(actor=actor, prospect=prospect, colour=colour, now=timezone.now())
+    prospect.save()
+    audit_log(
+        actor=actor,
+        action="move",
+        instance=prospect,
+        account_id=prospect.account_id,
+        changes=diff_fields(before, snapshot(prospect, PROSPECT_AUDIT_FIELDS)),
+    )
+    return prospect
+
+
+@transaction.atomic
+def prospect_decide(*, actor, prospect: Prospect, decision: str, reason: str = "") -> Prospect:
+    """Set the visit-plan decision: keep visiting, don't give up, or abandon (with a reason).
+    An abandoned prospect leaves the active pipeline; deciding otherwise brings it back."""
+    prospect = _locked_prospect(actor, prospect)
+    if decision not in Prospect.Decision.values:
+        raise ValidationError({"decision": _("Choose keep visiting, don't give up or abandon.")})
+    reason = (reason or "").strip()
+    if decision == Prospect.Decision.ABANDON and not reason:
+        raise ValidationError({"decision_reason": _("Give a reason for abandoning.")})
+    before = snapshot(prospect, PROSPECT_AUDIT_FIELDS)
+    was_abandoned = prospect.is_abandoned
+    prospect.decision = decision
+    prospect.decision_reason = reason
+    prospect.decided_at = timezone.now()
+    prospect.decided_by = actor
+    prospect.full_clean(exclude=["account"], validate_constraints=False)
+    prospect.save()
+    action = "decide"
+    if was_abandoned and decision != Prospect.Decision.ABANDON:
+        action = "revive"
+    audit_log(
+        actor=actor,
+        action=action,
+        instance=prospect,
+        account_id=prospect.account_id,
+        changes=diff_fields(before, snapshot(prospect, PROSPECT_AUDIT_FIELDS)),
+    )
+    return prospect
+
+
+@transaction.atomic
+def prospect_revive(
+    *,
+    actor,
+    prospect: Prospect,
+    reason: str = "",
+    decision: str = Prospect.Decision.KEEP_VISITING,
+) -> Prospect:
+    """Bring an abandoned prospect back into the active pipeline."""
+    locked = _locked_prospect(actor, prospect)
+    if not locked.is_abandoned:
+        raise ValidationError({"decision": _("This prospect is not abandoned.")})
+    if decision == Prospect.Decision.ABANDON:
+        raise ValidationError({"decision": _("Choose keep visiting or don't give up.")})
+    return prospect_decide(actor=actor, prospect=locked, decision=decision, reason=reason)
