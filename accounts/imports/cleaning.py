@@ -237,7 +237,15 @@ def fold(value: str) -> str:
 
 CHANNELS = _choices(
     {
-        Account.Channel.DIRECT: ("终端客户", "终端", "使用者", "直销", "直客", "end user", "direct"),
+        Account.Channel.DIRECT: (
+            "终端客户",
+            "终端",
+            "使用者",
+            "直销",
+            "直客",
+            "end user",
+            "direct",
+        ),
         Account.Channel.DISTRIBUTOR: ("经销商", "代理商", "分销商", "渠道商", "dealer", "reseller"),
     }
 )
@@ -270,7 +278,7 @@ _MULTI = re.compile(r"\s*[;；、\n|/]\s*")
 
 
 def split_multi(value: str) -> list[str]:
-    """"张三；李四" → ["张三", "李四"]: several contacts merged into one cell."""
+    """ "张三；李四" → ["张三", "李四"]: several contacts merged into one cell."""
     if not value:
         return []
     return [part for part in _MULTI.split(value) if part]

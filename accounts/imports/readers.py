@@ -230,9 +230,12 @@ def _group_header_below(kind, rows, index, merged) -> int:
         return index
     below = rows[index + 1][1]
     for r0, c0, r1, c1 in merged:
-        if r0 == number == r1 and c1 > c0:
-            if any(c < len(below) and below[c] for c in range(c0, c1 + 1)):
-                return index + 1
+        if (
+            r0 == number == r1
+            and c1 > c0
+            and any(c < len(below) and below[c] for c in range(c0, c1 + 1))
+        ):
+            return index + 1
     return index
 
 

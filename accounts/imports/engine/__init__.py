@@ -25,9 +25,7 @@ class Outcome:
     failed: bool  # all-or-nothing and some rows have errors: nothing was written
 
 
-def execute(
-    batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: Progress
-) -> Outcome:
+def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: Progress) -> Outcome:
     table = open_table(
         path,
         kind=batch.kind,

@@ -1,5 +1,7 @@
 """What both kinds of import share: the run's context, streaming in chunks, errors."""
 
+# SQL here is built from our own table and column names only; every value is a parameter.
+
 import datetime
 from dataclasses import dataclass, field
 
@@ -119,7 +121,7 @@ def store_errors(run: Run) -> tuple[int, int]:
     errors, rows = st.fetchone("SELECT COUNT(*), COUNT(DISTINCT row_no) FROM imp_err")
     cap = settings.CRM_IMPORT_MAX_STORED_ERRORS
     st.execute(
-        "INSERT INTO imports_importrowerror (batch_id, row_number, \"column\", code, value) "
+        'INSERT INTO imports_importrowerror (batch_id, row_number, "column", code, value) '
         "SELECT %s, row_no, COALESCE(col, ''), code, COALESCE(value, '') FROM imp_err "
         "ORDER BY row_no LIMIT %s",
         [run.batch.pk, cap],

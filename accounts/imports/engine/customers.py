@@ -16,6 +16,9 @@ the database is set-based SQL over the staging tables:
    updated, inserted (ON CONFLICT DO NOTHING backs the unique codes), and contacts written.
 """
 
+# SQL here is built from our own table and column names only; every value is a parameter.
+# ruff: noqa: S608
+
 from accounts.imports import cleaning as c
 from accounts.imports.engine.common import (
     CHECK_SHARE,
@@ -251,9 +254,12 @@ class CustomerRows:
                     entity = other
             if entity is None:
                 other = self.by_name.get(nname)
-                if other is not None and other not in self.entity_uscc:
-                    if not xcode or self.entity_code.get(other) in (None, xcode):
-                        entity = other
+                if (
+                    other is not None
+                    and other not in self.entity_uscc
+                    and (not xcode or self.entity_code.get(other) in (None, xcode))
+                ):
+                    entity = other
         elif xcode:
             entity = self.by_code.get(xcode)
             if entity is None:
@@ -364,7 +370,9 @@ def create_tables(run: Run) -> None:
         "action text, PRIMARY KEY (row_no, seq)",
         indexes=["entity"],
     )
-    st.create("imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"])
+    st.create(
+        "imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"]
+    )
 
 
 def read(run: Run) -> CustomerRows:
@@ -419,7 +427,7 @@ def _fill_from_repeated_rows(st) -> None:
     sets = ", ".join(f"{f} = COALESCE(imp_acc.{f}, g.{f})" for f in fields)
     aggregates = ", ".join(f"MIN(b.{f}) AS {f}" for f in fields)
     st.execute(
-        f"UPDATE imp_acc SET {sets} FROM (SELECT b.entity, {aggregates} FROM imp_acc b "  # noqa: S608
+        f"UPDATE imp_acc SET {sets} FROM (SELECT b.entity, {aggregates} FROM imp_acc b "
         "WHERE b.bad = 0 AND b.rep = 0 GROUP BY b.entity) g "
         "WHERE imp_acc.row_no = g.entity AND imp_acc.rep = 1"
     )
@@ -459,8 +467,7 @@ def _match_existing(run: Run) -> None:
     ]
     for matcher in matchers:
         st.execute(
-            f"UPDATE imp_acc SET match_id = m.id FROM ({matcher}) m "  # noqa: S608
-            "WHERE imp_acc.row_no = m.row_no"
+            f"UPDATE imp_acc SET match_id = m.id FROM ({matcher}) m WHERE imp_acc.row_no = m.row_no"
         )
     # Two companies of the file that found the same account are one company.
     merged = st.fetchall(
@@ -473,8 +480,7 @@ def _match_existing(run: Run) -> None:
         st.load("imp_remap", ("old", "new"), merged)
         for table in ("imp_acc", "imp_con"):
             st.execute(
-                f"UPDATE {table} SET entity = r.new FROM imp_remap r "  # noqa: S608
-                f"WHERE {table}.entity = r.old"
+                f"UPDATE {table} SET entity = r.new FROM imp_remap r WHERE {table}.entity = r.old"
             )
         st.execute("UPDATE imp_acc SET rep = 0 WHERE row_no IN (SELECT old FROM imp_remap)")
 
@@ -492,7 +498,7 @@ def _classify(run: Run) -> None:
     ):
         st.execute(
             "INSERT INTO imp_err (row_no, col, code, value) "
-            f"SELECT s.row_no, %s, 'code_taken', s.{column} FROM imp_acc s "  # noqa: S608
+            f"SELECT s.row_no, %s, 'code_taken', s.{column} FROM imp_acc s "
             f"JOIN accounts_account a ON a.{account_column} = s.{column} "
             f"LEFT JOIN accounts_account m ON m.id = s.match_id "
             f"WHERE s.rep = 1 AND (s.match_id IS NULL OR ({writes_matched} "
@@ -533,12 +539,15 @@ def _classify(run: Run) -> None:
     )
     if mode == "update":
         changed = " OR ".join(
-            [f"(s.{col} IS NOT NULL AND s.{col} IS DISTINCT FROM a.{acol})" for col, acol in UPDATABLE]
+            [
+                f"(s.{col} IS NOT NULL AND s.{col} IS DISTINCT FROM a.{acol})"
+                for col, acol in UPDATABLE
+            ]
             + [f"(a.{acol} IS NULL AND s.{col} IS NOT NULL)" for col, acol in FILL_ONLY]
         )
         st.execute(
             "UPDATE imp_acc SET action = 'same' WHERE action = 'update' AND row_no IN ("
-            "SELECT s.row_no FROM imp_acc s JOIN accounts_account a ON a.id = s.match_id "  # noqa: S608
+            "SELECT s.row_no FROM imp_acc s JOIN accounts_account a ON a.id = s.match_id "
             f"WHERE s.action = 'update' AND NOT ({changed}))"
         )
 
@@ -547,7 +556,7 @@ def _classify_contacts(run: Run) -> None:
     st = run.staging
     live = "('create', 'update', 'same')"
     st.execute(
-        "UPDATE imp_con SET action = 'drop' WHERE entity NOT IN "  # noqa: S608
+        "UPDATE imp_con SET action = 'drop' WHERE entity NOT IN "
         f"(SELECT row_no FROM imp_acc WHERE rep = 1 AND action IN {live})"
     )
     # The same person repeated on several rows of one company is one contact.
@@ -561,12 +570,15 @@ def _classify_contacts(run: Run) -> None:
     update_mode = run.batch.mode == "update"
     matchers = [
         ("ct.email = k.email", "k.email IS NOT NULL"),
-        (f"{st.phone_key_sql('ct.phone')} = k.phone_key", "k.phone_key IS NOT NULL AND ct.phone <> ''"),
+        (
+            f"{st.phone_key_sql('ct.phone')} = k.phone_key",
+            "k.phone_key IS NOT NULL AND ct.phone <> ''",
+        ),
         ("ct.name = k.name", "1 = 1"),
     ]
     for join, condition in matchers:
         st.execute(
-            "UPDATE imp_con SET match_id = m.id FROM (SELECT k.row_no, k.seq, MIN(ct.id) AS id "  # noqa: S608
+            "UPDATE imp_con SET match_id = m.id FROM (SELECT k.row_no, k.seq, MIN(ct.id) AS id "
             "FROM imp_con k JOIN imp_acc r ON r.row_no = k.entity "
             f"JOIN accounts_contact ct ON ct.account_id = r.match_id AND {join} "
             f"WHERE k.action IS NULL AND k.match_id IS NULL AND {condition} "
@@ -588,12 +600,14 @@ def _classify_contacts(run: Run) -> None:
         changed += "OR k.bday IS DISTINCT FROM ct.birthday_day "
         changed += "OR k.byear IS DISTINCT FROM ct.birthday_year))"
         st.execute(
-            "UPDATE imp_con SET action = CASE WHEN EXISTS (SELECT 1 FROM accounts_contact ct "  # noqa: S608
+            "UPDATE imp_con SET action = CASE WHEN EXISTS (SELECT 1 FROM accounts_contact ct "
             f"WHERE ct.id = imp_con.match_id AND ({changed.replace('k.', 'imp_con.')})) "
             "THEN 'update' ELSE 'same' END WHERE action IS NULL AND match_id IS NOT NULL"
         )
     else:
-        st.execute("UPDATE imp_con SET action = 'same' WHERE action IS NULL AND match_id IS NOT NULL")
+        st.execute(
+            "UPDATE imp_con SET action = 'same' WHERE action IS NULL AND match_id IS NOT NULL"
+        )
     st.execute("UPDATE imp_con SET action = 'create' WHERE action IS NULL")
 
 
@@ -644,13 +658,13 @@ def preview(run: Run, limit: int) -> list[dict]:
     if numbers:
         marks = ", ".join(["%s"] * len(numbers))
         for row_no, name, phone, email in st.fetchall(
-            f"SELECT row_no, name, phone, email FROM imp_con WHERE row_no IN ({marks}) "  # noqa: S608
+            f"SELECT row_no, name, phone, email FROM imp_con WHERE row_no IN ({marks}) "
             "ORDER BY row_no, seq",
             numbers,
         ):
             contacts.setdefault(row_no, []).append(" ".join(x for x in (name, phone, email) if x))
         for row_no, col, code, value in st.fetchall(
-            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "  # noqa: S608
+            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "
             "ORDER BY row_no",
             numbers,
         ):
@@ -685,8 +699,12 @@ def write(run: Run) -> None:
     st = run.staging
     batch_id = run.batch.pk
     now = run.now_db
-    _before_images(run, "account", "accounts_account", "SELECT match_id FROM imp_acc WHERE action = 'update'")
-    _before_images(run, "contact", "accounts_contact", "SELECT match_id FROM imp_con WHERE action = 'update'")
+    _before_images(
+        run, "account", "accounts_account", "SELECT match_id FROM imp_acc WHERE action = 'update'"
+    )
+    _before_images(
+        run, "contact", "accounts_contact", "SELECT match_id FROM imp_con WHERE action = 'update'"
+    )
     sets = ", ".join(
         f"{acol} = COALESCE(s.{col}, accounts_account.{acol})" for col, acol in UPDATABLE
     )
@@ -694,7 +712,7 @@ def write(run: Run) -> None:
         f"{acol} = COALESCE(accounts_account.{acol}, s.{col})" for col, acol in FILL_ONLY
     )
     st.execute(
-        f"UPDATE accounts_account SET {sets}, "  # noqa: S608
+        f"UPDATE accounts_account SET {sets}, "
         "lifecycle_changed_at = CASE WHEN s.lifecycle IS NOT NULL AND "
         "s.lifecycle <> accounts_account.lifecycle THEN %s "
         "ELSE accounts_account.lifecycle_changed_at END, updated_at = %s "
@@ -740,7 +758,7 @@ def write(run: Run) -> None:
         f"{ccol} = COALESCE(k.{col}, accounts_contact.{ccol})" for col, ccol in CONTACT_UPDATABLE
     )
     st.execute(
-        f"UPDATE accounts_contact SET {csets}, "  # noqa: S608
+        f"UPDATE accounts_contact SET {csets}, "
         "birthday_month = COALESCE(k.bmonth, accounts_contact.birthday_month), "
         "birthday_day = CASE WHEN k.bmonth IS NOT NULL THEN k.bday "
         "ELSE accounts_contact.birthday_day END, "
@@ -773,7 +791,7 @@ def _before_images(run: Run, model: str, table: str, ids_sql: str) -> None:
         pairs = ", ".join(f"'{f.column}', t.{f.column}" for f in model_cls._meta.concrete_fields)
         row_json = f"json_object({pairs})"
     st.execute(
-        "INSERT INTO imports_importbeforeimage (batch_id, model, object_id, data) "  # noqa: S608
+        "INSERT INTO imports_importbeforeimage (batch_id, model, object_id, data) "
         f"SELECT %s, %s, t.id, {row_json} FROM {table} t WHERE t.id IN ({ids_sql})",
         [run.batch.pk, model],
     )

@@ -9,6 +9,9 @@ the database (same account, date, invoice, product and amount) is a duplicate: s
 an error in mode "create only". Returns are negative amounts or negative quantities.
 """
 
+# SQL here is built from our own table and column names only; every value is a parameter.
+# ruff: noqa: S608
+
 from functools import lru_cache
 
 from accounts.imports import cleaning as c
@@ -63,7 +66,11 @@ class OrderRows:
         err = self.errors
         cell = err.cell
         before = len(err.rows)
-        uscc = cell(row_no, "account_uscc", get("account_uscc"), c.uscc) if idx["account_uscc"] is not None else None
+        uscc = (
+            cell(row_no, "account_uscc", get("account_uscc"), c.uscc)
+            if idx["account_uscc"] is not None
+            else None
+        )
         xcode = get("account_code") or None
         if xcode and len(xcode) > 64:
             err.add(row_no, "account_code", "too_long", xcode)
@@ -72,7 +79,9 @@ class OrderRows:
             err.add(row_no, "account_name", "too_long", name)
         nname = _normalize(name) if name else ""
         if not (uscc or xcode or nname) and len(err.rows) == before:
-            target = next(t for t in ("account_name", "account_code", "account_uscc") if idx[t] is not None)
+            target = next(
+                t for t in ("account_name", "account_code", "account_uscc") if idx[t] is not None
+            )
             err.add(row_no, target, "required", "")
         raw_date = get("date")
         date = cell(row_no, "date", raw_date, c.date) if raw_date else None
@@ -166,7 +175,9 @@ def create_tables(run: Run) -> None:
         "first_row integer, account_id bigint, matches integer, action text",
     )
     st.create("imp_dup", "row_no integer PRIMARY KEY")
-    st.create("imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"])
+    st.create(
+        "imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"]
+    )
 
 
 def read(run: Run) -> OrderRows:
@@ -185,28 +196,32 @@ def check(run: Run, rows: OrderRows) -> None:
         if run.batch.create_missing_accounts:
             st.lock("accounts")
     visible = run.visible_accounts_sql()
-    vis_sql, vis_params = ("", []) if visible is None else (f" AND a.id IN ({visible[0]})", visible[1])
+    vis_sql, vis_params = (
+        ("", []) if visible is None else (f" AND a.id IN ({visible[0]})", visible[1])
+    )
     st.execute(
-        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "  # noqa: S608
+        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "
         f"WHERE imp_ref.uscc IS NOT NULL AND a.uscc = imp_ref.uscc{vis_sql}",
         vis_params,
     )
     st.execute(
-        "UPDATE imp_ref SET account_id = m.id FROM (SELECT r.ref_id, MIN(a.id) AS id "  # noqa: S608
+        "UPDATE imp_ref SET account_id = m.id FROM (SELECT r.ref_id, MIN(a.id) AS id "
         "FROM imp_ref r JOIN accounts_account a ON a.external_code = r.xcode "
         f"WHERE r.account_id IS NULL AND {_compatible('r', 'a')}{vis_sql} GROUP BY r.ref_id) m "
         "WHERE imp_ref.ref_id = m.ref_id",
         vis_params,
     )
     st.execute(
-        "UPDATE imp_ref SET account_id = CASE WHEN m.n = 1 THEN m.id END, matches = m.n "  # noqa: S608
+        "UPDATE imp_ref SET account_id = CASE WHEN m.n = 1 THEN m.id END, matches = m.n "
         "FROM (SELECT r.ref_id, MIN(a.id) AS id, COUNT(*) AS n FROM imp_ref r "
         "JOIN accounts_account a ON a.normalized_name = r.nname "
         f"WHERE r.account_id IS NULL AND {_compatible('r', 'a')}{vis_sql} GROUP BY r.ref_id) m "
         "WHERE imp_ref.ref_id = m.ref_id",
         vis_params,
     )
-    st.execute("UPDATE imp_ref SET action = '!account_ambiguous' WHERE account_id IS NULL AND matches > 1")
+    st.execute(
+        "UPDATE imp_ref SET action = '!account_ambiguous' WHERE account_id IS NULL AND matches > 1"
+    )
     run.report("checking", READ_SHARE + CHECK_SHARE * 0.5)
     unresolved = "account_id IS NULL AND action IS NULL"
     if run.batch.create_missing_accounts:
@@ -214,12 +229,12 @@ def check(run: Run, rows: OrderRows) -> None:
         # or with a different name) holds cannot be given to a new account.
         for column, account_column in (("uscc", "uscc"), ("xcode", "external_code")):
             st.execute(
-                "UPDATE imp_ref SET action = '!code_taken' WHERE "  # noqa: S608
+                "UPDATE imp_ref SET action = '!code_taken' WHERE "
                 f"{unresolved} AND {column} IS NOT NULL AND EXISTS (SELECT 1 FROM "
                 f"accounts_account a WHERE a.{account_column} = imp_ref.{column})"
             )
-        st.execute(f"UPDATE imp_ref SET action = 'create' WHERE {unresolved} AND nname IS NOT NULL")  # noqa: S608
-    st.execute(f"UPDATE imp_ref SET action = '!account_unknown' WHERE {unresolved}")  # noqa: S608
+        st.execute(f"UPDATE imp_ref SET action = 'create' WHERE {unresolved} AND nname IS NOT NULL")
+    st.execute(f"UPDATE imp_ref SET action = '!account_unknown' WHERE {unresolved}")
     ref_header = run.header(
         next(t for t in ("account_name", "account_code", "account_uscc") if t in run.columns)
     )
@@ -286,7 +301,7 @@ def preview(run: Run, limit: int) -> list[dict]:
     if numbers:
         marks = ", ".join(["%s"] * len(numbers))
         for row_no, col, code, value in st.fetchall(
-            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "  # noqa: S608
+            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "
             "ORDER BY row_no",
             numbers,
         ):
@@ -324,7 +339,9 @@ def write(run: Run) -> None:
     batch_id = run.batch.pk
     now = run.now_db
     if run.batch.create_missing_accounts:
-        expected = st.fetchone("SELECT COUNT(DISTINCT nname) FROM imp_ref WHERE action = 'create'")[0]
+        expected = st.fetchone("SELECT COUNT(DISTINCT nname) FROM imp_ref WHERE action = 'create'")[
+            0
+        ]
         inserted = st.execute(
             "INSERT INTO accounts_account (name, normalized_name, uscc, external_code, industry, "
             "channel, lifecycle, lifecycle_changed_at, source, owner_id, address, phone, website, "

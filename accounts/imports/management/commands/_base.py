@@ -52,10 +52,7 @@ class ImportCommand(BaseCommand):
                 raise CommandError(f"{option}: no active user “{username}”.")
             return user
         user = (
-            User.objects.filter(is_active=True)
-            .filter(role=User.Role.ADMIN)
-            .order_by("pk")
-            .first()
+            User.objects.filter(is_active=True).filter(role=User.Role.ADMIN).order_by("pk").first()
         ) or User.objects.filter(is_active=True, is_superuser=True).order_by("pk").first()
         if user is None:
             raise CommandError("No active admin user; give --user.")
