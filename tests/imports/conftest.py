@@ -3,6 +3,9 @@ helper that runs an import the way the CLI does."""
 
 import csv
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -151,3 +154,45 @@ def csv_bytes():
         return buffer.getvalue().encode(encoding)
 
     return make
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tests_database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker(redis_url: str, media_root: str) -> subprocess.Popen:
+    """A real Celery worker on the test database and the test Redis (tasks already queued
+    there are run too)."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "DATABASE_URL": tests_database_url(),
+        "REDIS_URL": redis_url,
+        "CRM_MEDIA_ROOT": str(media_root),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo",
+         "--without-mingle", "--without-gossip", "-l", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_worker(proc: subprocess.Popen, redis_url: str) -> None:
+    import redis
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    redis.Redis.from_url(redis_url).delete("celery")

@@ -1,25 +1,25 @@
 """Two imports of one file at once on real PostgreSQL, and the task path through a real
 Celery worker (Redis broker) with progress stored in the database."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 
 from accounts.imports import services
 from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact
-from tests.imports.conftest import customer_rows, run_import, write_csv
+from tests.imports.conftest import (
+    customer_rows,
+    run_import,
+    start_worker,
+    stop_worker,
+    write_csv,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_two_concurrent_imports_of_one_file_create_no_duplicates(tmp_path, admin, require_postgres):
@@ -54,37 +54,11 @@ def test_two_concurrent_imports_of_one_file_create_no_duplicates(tmp_path, admin
 
 
 @pytest.fixture
-def celery_worker(tmp_path, require_redis, require_postgres, settings):
-    client = redis.Redis.from_url(require_redis)
-    client.delete("celery")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
-        "DATABASE_URL": _test_database_url(),
-        "REDIS_URL": require_redis,
-        "CRM_MEDIA_ROOT": settings.MEDIA_ROOT,
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo",
-         "--without-mingle", "--without-gossip", "-l", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def celery_worker(require_redis, require_postgres, settings):
+    redis.Redis.from_url(require_redis).delete("celery")
+    proc = start_worker(require_redis, settings.MEDIA_ROOT)
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    client.delete("celery")
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    stop_worker(proc, require_redis)
 
 
 def _wait_for(batch_id: int, statuses: set[str], timeout: float = 90) -> ImportBatch:
