@@ -44,7 +44,9 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     screenshot(page, "import-progress")
     worker = start_worker(require_redis, settings.MEDIA_ROOT)
     try:
-        page.wait_for_selector("text=Preview: the first rows as they will be stored", timeout=60_000)
+        page.wait_for_selector(
+            "text=Preview: the first rows as they will be stored", timeout=60_000
+        )
         assert page.locator(".imp-preview tbody tr").count() == 20
         assert page.locator(".imp-preview >> text=浏览器测试000有限公司").count() == 1
         width = page.evaluate("document.documentElement.scrollWidth")

@@ -132,17 +132,44 @@ def data_rows_only() -> dict:
     }
 
 
-CUSTOMER_HEADER = ["客户名称", "统一社会信用代码", "客户编号", "联系人", "手机", "邮箱", "行业", "生日"]
+CUSTOMER_HEADER = [
+    "客户名称",
+    "统一社会信用代码",
+    "客户编号",
+    "联系人",
+    "手机",
+    "邮箱",
+    "行业",
+    "生日",
+]
 
 
 def customer_rows() -> list[list]:
     return [
         CUSTOMER_HEADER,
-        ["上海华信机械有限公司", "", "C001", "王伟", "138-0000-0001", "wang@hx.cn", "制造业", "1980-05-17"],
+        [
+            "上海华信机械有限公司",
+            "",
+            "C001",
+            "王伟",
+            "138-0000-0001",
+            "wang@hx.cn",
+            "制造业",
+            "1980-05-17",
+        ],
         ["上海华信机械有限公司", "", "C001", "李娜", "13800000002", "", "制造业", "02-29"],
         ["", "", "", "", "", "", "", ""],
-        ["北京宏达电子股份有限公司", "", "C002", "赵六；钱七", "13900000001；13900000002", "", "电子", ""],
-        ["=HYPERLINK(\"http://evil\")", "", "", "张三", "13700000000", "", "", ""],
+        [
+            "北京宏达电子股份有限公司",
+            "",
+            "C002",
+            "赵六；钱七",
+            "13900000001；13900000002",
+            "",
+            "电子",
+            "",
+        ],
+        ['=HYPERLINK("http://evil")', "", "", "张三", "13700000000", "", "", ""],
     ]
 
 
@@ -177,8 +204,20 @@ def start_worker(redis_url: str, media_root: str) -> subprocess.Popen:
         "CRM_MEDIA_ROOT": str(media_root),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo",
-         "--without-mingle", "--without-gossip", "-l", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "warning",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

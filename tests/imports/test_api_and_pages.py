@@ -1,6 +1,5 @@
 """The API at /api/v1/imports/, the pages, and who may use them."""
 
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -15,10 +14,13 @@ def _upload(csv_bytes, name="list.csv", encoding="gbk"):
     return SimpleUploadedFile(name, csv_bytes(customer_rows(), encoding), "text/csv")
 
 
-def test_api_upload_map_check_commit_and_undo(api, admin, csv_bytes, django_capture_on_commit_callbacks):
+def test_api_upload_map_check_commit_and_undo(
+    api, admin, csv_bytes, django_capture_on_commit_callbacks
+):
     client = api(admin)
-    response = client.post("/api/v1/imports/", {"kind": "customers", "file": _upload(csv_bytes)},
-                           format="multipart")
+    response = client.post(
+        "/api/v1/imports/", {"kind": "customers", "file": _upload(csv_bytes)}, format="multipart"
+    )
     assert response.status_code == 201, response.json()
     batch = response.json()
     assert batch["headers"][:3] == ["客户名称", "统一社会信用代码", "客户编号"]
@@ -33,7 +35,10 @@ def test_api_upload_map_check_commit_and_undo(api, admin, csv_bytes, django_capt
     assert response.status_code == 202
     checked = client.get(url).json()
     assert (checked["status"], checked["progress"], checked["counts"]["accounts_create"]) == (
-        "ready", 100, 3)
+        "ready",
+        100,
+        3,
+    )
     assert not Account.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(url + "commit/").status_code == 202
@@ -47,7 +52,9 @@ def test_api_upload_map_check_commit_and_undo(api, admin, csv_bytes, django_capt
 def test_api_rejects_a_bad_file_with_the_reason(api, admin):
     client = api(admin)
     bad = SimpleUploadedFile("x.xlsx", b"not a workbook", "application/octet-stream")
-    response = client.post("/api/v1/imports/", {"kind": "customers", "file": bad}, format="multipart")
+    response = client.post(
+        "/api/v1/imports/", {"kind": "customers", "file": bad}, format="multipart"
+    )
     assert response.status_code == 400
     assert "not a valid Excel workbook" in response.json()["file"][0]
     assert not ImportBatch.objects.exists()
@@ -55,12 +62,14 @@ def test_api_rejects_a_bad_file_with_the_reason(api, admin):
 
 def test_reps_cannot_import_and_managers_only_see_their_batches(api, org, csv_bytes):
     rep = api(org["r1"])
-    response = rep.post("/api/v1/imports/", {"kind": "customers", "file": _upload(csv_bytes)},
-                        format="multipart")
+    response = rep.post(
+        "/api/v1/imports/", {"kind": "customers", "file": _upload(csv_bytes)}, format="multipart"
+    )
     assert response.status_code == 403
     m1 = api(org["m1"])
-    created = m1.post("/api/v1/imports/", {"kind": "customers", "file": _upload(csv_bytes)},
-                      format="multipart").json()
+    created = m1.post(
+        "/api/v1/imports/", {"kind": "customers", "file": _upload(csv_bytes)}, format="multipart"
+    ).json()
     assert api(org["m2"]).get(f"/api/v1/imports/{created['id']}/").status_code == 404
     assert api(org["admin"]).get(f"/api/v1/imports/{created['id']}/").status_code == 200
     assert rep.get("/api/v1/imports/").json()["results"] == []
@@ -74,8 +83,14 @@ def test_pages_upload_map_and_preview(client, admin, csv_bytes, django_capture_o
     assert response.status_code == 302 and response.url == f"/imports/{batch.pk}/"
     page = client.get(response.url).content.decode()
     assert "客户名称" in page and 'value="name" selected' in page
-    data = {"mode": "skip", "on_error": "all_or_nothing", "owner": admin.pk,
-            "header_row": batch.header_row, "encoding": "", "action": "check"}
+    data = {
+        "mode": "skip",
+        "on_error": "all_or_nothing",
+        "owner": admin.pk,
+        "header_row": batch.header_row,
+        "encoding": "",
+        "action": "check",
+    }
     data.update({f"col_{i}": t for i, t in enumerate(batch.mapping)})
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/imports/{batch.pk}/", data)

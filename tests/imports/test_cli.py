@@ -45,9 +45,17 @@ def test_dry_run_with_errors_exits_non_zero_and_writes_nothing(tmp_path, admin):
 def test_import_orders_with_missing_accounts_and_a_saved_mapping_file(tmp_path, admin):
     mapping = tmp_path / "m.json"
     mapping.write_text(json.dumps({"Kunde": "account_name", "Tag": "date", "Summe": "amount"}))
-    path = write_csv(tmp_path / "o.csv", [["Kunde", "Tag", "Summe"], ["Neu GmbH", "2024-01-02", "7"]])
-    call_command("import_orders", str(path), "--mapping", str(mapping),
-                 "--create-missing-accounts", stdout=io.StringIO())
+    path = write_csv(
+        tmp_path / "o.csv", [["Kunde", "Tag", "Summe"], ["Neu GmbH", "2024-01-02", "7"]]
+    )
+    call_command(
+        "import_orders",
+        str(path),
+        "--mapping",
+        str(mapping),
+        "--create-missing-accounts",
+        stdout=io.StringIO(),
+    )
     order = Order.objects.get()
     assert (order.account.name, str(order.amount)) == ("Neu GmbH", "7.00")
 
@@ -65,7 +73,12 @@ def test_rejected_file_exits_non_zero_in_a_real_process(tmp_path, admin, require
     before = data_rows_only()
     result = subprocess.run(
         [sys.executable, "manage.py", "import_customers", str(path)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 1
     assert "File rejected, nothing written" in result.stderr

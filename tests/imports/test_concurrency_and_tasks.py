@@ -35,7 +35,7 @@ def test_two_concurrent_imports_of_one_file_create_no_duplicates(tmp_path, admin
         try:
             barrier.wait(timeout=30)
             results.append(run_import(path, actor=admin, mode="skip"))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             failures.append(exc)
         finally:
             connections.close_all()
@@ -80,8 +80,9 @@ def test_big_file_runs_in_a_celery_worker_with_progress_in_the_database(
     ]
     path = write_csv(tmp_path / "big.csv", rows, encoding="gb18030")
     with path.open("rb") as fh:
-        batch = services.import_batch_create(actor=admin, kind="customers", upload=fh,
-                                             file_name="big.csv")
+        batch = services.import_batch_create(
+            actor=admin, kind="customers", upload=fh, file_name="big.csv"
+        )
     services.import_batch_check(actor=admin, batch=batch)
     checked = _wait_for(batch.pk, {"ready", "failed"})
     assert checked.status == "ready", checked.message

@@ -28,8 +28,11 @@ def test_repeated_rows_are_one_company_and_contacts_attach(tmp_path, admin):
         "C001",
     )
     assert huaxin.normalized_name == "上海华信机械"
-    contacts = sorted(huaxin.contacts.values_list("name", "phone", "email", "birthday_month",
-                                                   "birthday_day", "birthday_year"))
+    contacts = sorted(
+        huaxin.contacts.values_list(
+            "name", "phone", "email", "birthday_month", "birthday_day", "birthday_year"
+        )
+    )
     assert contacts == [
         ("李娜", "13800000002", "", 2, 29, None),
         ("王伟", "138-0000-0001", "wang@hx.cn", 5, 17, 1980),
@@ -66,7 +69,9 @@ def test_good_rows_mode_imports_the_rest_and_offers_the_rejected_rows(tmp_path, 
     assert not Contact.objects.filter(name="李娜").exists()
     rejected = b"".join(rejected_rows_csv(batch)).decode("utf-8-sig").splitlines()
     assert rejected[0].split(",")[:3] == ["Row", "Errors", "客户名称"]
-    assert rejected[1].startswith("3,邮箱: Not a valid email address. (not-an-email),上海华信机械有限公司")
+    assert rejected[1].startswith(
+        "3,邮箱: Not a valid email address. (not-an-email),上海华信机械有限公司"
+    )
     assert len(rejected) == 2
 
 
@@ -115,7 +120,10 @@ def test_create_only_mode_treats_existing_accounts_as_errors(tmp_path, admin):
 
 def test_code_owned_by_another_account_is_an_error(tmp_path, admin):
     AccountFactory(name="Somebody Else", external_code="C001", uscc="91310000MA1K4F0X75")
-    rows = [["公司名称", "统一社会信用代码", "客户编号"], ["Other Co", "91110000600037341L", "C001"]]
+    rows = [
+        ["公司名称", "统一社会信用代码", "客户编号"],
+        ["Other Co", "91110000600037341L", "C001"],
+    ]
     path = write_csv(tmp_path / "taken.csv", rows)
     batch = run_import(path, actor=admin)
     assert batch.status == "failed"
@@ -134,7 +142,12 @@ def test_territory_owner_and_choices_are_resolved_or_errors(tmp_path, admin):
     batch = run_import(path, actor=admin, on_error="skip_bad_rows")
     assert batch.status == "done"
     a = Account.objects.get()
-    assert (a.territory.name, a.owner, a.channel, a.lifecycle) == ("华东", rep, "distributor", "existing")
+    assert (a.territory.name, a.owner, a.channel, a.lifecycle) == (
+        "华东",
+        rep,
+        "distributor",
+        "existing",
+    )
     assert a.lifecycle_changed_at is not None
     assert sorted(batch.row_errors.values_list("code", flat=True)) == [
         "channel_unknown",
@@ -205,10 +218,14 @@ def test_undo_restores_the_exact_previous_state(tmp_path, admin):
 def test_undo_waits_for_a_later_batch_that_changed_the_same_rows(tmp_path, admin):
     from django.core.exceptions import ValidationError
 
-    first = run_import(write_csv(tmp_path / "a.csv", [["公司名称", "行业"], ["甲公司", "一"]]),
-                       actor=admin)
-    second = run_import(write_csv(tmp_path / "b.csv", [["公司名称", "行业"], ["甲公司", "二"]]),
-                        actor=admin, mode="update")
+    first = run_import(
+        write_csv(tmp_path / "a.csv", [["公司名称", "行业"], ["甲公司", "一"]]), actor=admin
+    )
+    second = run_import(
+        write_csv(tmp_path / "b.csv", [["公司名称", "行业"], ["甲公司", "二"]]),
+        actor=admin,
+        mode="update",
+    )
     with pytest.raises(ValidationError, match=f"#{second.pk}"):
         import_batch_undo(actor=admin, batch=first)
     import_batch_undo(actor=admin, batch=second)

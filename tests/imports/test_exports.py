@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_csv_export_shows_only_the_callers_book_and_escapes_formulas(client, org):
-    AccountFactory(owner=org["r1"], name="=HYPERLINK(\"http://evil\",\"x\")", notes="@SUM(A1)")
+    AccountFactory(owner=org["r1"], name='=HYPERLINK("http://evil","x")', notes="@SUM(A1)")
     client.force_login(org["r1"])
     response = client.get("/accounts/export/accounts.csv")
     assert response.status_code == 200
@@ -32,8 +32,11 @@ def test_xlsx_export_of_orders_and_contacts_through_the_api(api, org):
     client = api(org["m1"])
     response = client.get("/api/v1/exports/orders.xlsx")
     assert response.status_code == 200
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content))) \
-        .get_sheet_by_index(0).to_python()
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(b"".join(response.streaming_content)))
+        .get_sheet_by_index(0)
+        .to_python()
+    )
     assert len(rows) == 2
     assert rows[1][5] == -12.5 and rows[1][8] == "=1+1"  # text cell, not a formula
     contacts = client.get("/api/v1/exports/contacts.csv")
@@ -43,4 +46,10 @@ def test_xlsx_export_of_orders_and_contacts_through_the_api(api, org):
 
 
 def test_csv_safe_leaves_numbers_and_plain_text_alone():
-    assert [csv_safe(v) for v in (-5, "abc", "-x", "\tTab", None)] == ["-5", "abc", "'-x", "'\tTab", ""]
+    assert [csv_safe(v) for v in (-5, "abc", "-x", "\tTab", None)] == [
+        "-5",
+        "abc",
+        "'-x",
+        "'\tTab",
+        "",
+    ]

@@ -25,7 +25,11 @@ def test_csv_in_each_encoding_is_detected_and_imported(tmp_path, admin, encoding
     batch = run_import(path, actor=admin, on_error="skip_bad_rows")
     assert batch.status == "done", batch.message
     names = sorted(Account.objects.values_list("name", flat=True))
-    assert names == ["=HYPERLINK(\"http://evil\")", "上海华信机械有限公司", "北京宏达电子股份有限公司"]
+    assert names == [
+        '=HYPERLINK("http://evil")',
+        "上海华信机械有限公司",
+        "北京宏达电子股份有限公司",
+    ]
     assert sorted(Contact.objects.values_list("name", flat=True)) == [
         "张三",
         "李娜",
@@ -131,14 +135,37 @@ def test_not_a_spreadsheet_is_rejected(tmp_path, admin):
 def test_salesforce_and_hubspot_headers_are_mapped(tmp_path, admin):
     from accounts.imports.fields import auto_map
 
-    salesforce = ["Account Name", "Account Number", "Billing Street", "Phone", "Website",
-                  "Industry", "Account Owner", "First Name", "Last Name", "Email", "Title"]
+    salesforce = [
+        "Account Name",
+        "Account Number",
+        "Billing Street",
+        "Phone",
+        "Website",
+        "Industry",
+        "Account Owner",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Title",
+    ]
     assert auto_map("customers", salesforce) == [
-        "name", "external_code", "address", "phone", "website", "industry", "owner",
-        "contact_first_name", "contact_last_name", "contact_email", "contact_title",
+        "name",
+        "external_code",
+        "address",
+        "phone",
+        "website",
+        "industry",
+        "owner",
+        "contact_first_name",
+        "contact_last_name",
+        "contact_email",
+        "contact_title",
     ]
     hubspot = ["Record ID", "Company name", "Company Domain Name", "Phone Number", "City"]
     assert auto_map("customers", hubspot) == ["external_code", "name", "website", "phone", ""]
     assert auto_map("customers", ["单位名称", "联系人2", "电话2", "第二联系人邮箱"]) == [
-        "name", "contact2_name", "contact2_phone", "contact2_email",
+        "name",
+        "contact2_name",
+        "contact2_phone",
+        "contact2_email",
     ]

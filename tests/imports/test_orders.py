@@ -41,8 +41,20 @@ def test_orders_attach_by_code_or_name_and_queue_the_tier_recompute(tmp_path, ad
     )
     assert got == [
         ("Acme Trading Co., Ltd.", datetime.date(2024, 3, 31), Decimal("1200.00"), None, "INV-2"),
-        ("上海华信机械有限公司", datetime.date(2024, 3, 31), Decimal("101.00"), Decimal("2.000"), "INV-1"),
-        ("上海华信机械有限公司", datetime.date(2024, 4, 1), Decimal("-50.50"), Decimal("-1.000"), "INV-3"),
+        (
+            "上海华信机械有限公司",
+            datetime.date(2024, 3, 31),
+            Decimal("101.00"),
+            Decimal("2.000"),
+            "INV-1",
+        ),
+        (
+            "上海华信机械有限公司",
+            datetime.date(2024, 4, 1),
+            Decimal("-50.50"),
+            Decimal("-1.000"),
+            "INV-3",
+        ),
         ("上海华信机械有限公司", datetime.date(2024, 4, 2), Decimal("-300.00"), None, ""),
     ]
     assert set(Order.objects.values_list("import_batch", flat=True)) == {batch.pk}
@@ -62,8 +74,13 @@ def test_a_failed_orders_import_queues_nothing(tmp_path, admin, book):
 
 
 def test_duplicate_lines_in_file_and_database_are_skipped(tmp_path, admin, book):
-    OrderFactory(account=book["a"], date=datetime.date(2024, 1, 5), amount=Decimal("10.00"),
-                 invoice_number="INV-9", product="")
+    OrderFactory(
+        account=book["a"],
+        date=datetime.date(2024, 1, 5),
+        amount=Decimal("10.00"),
+        invoice_number="INV-9",
+        product="",
+    )
     rows = [
         ["客户编号", "日期", "金额", "发票号"],
         ["C001", "2024-01-05", "10", "INV-9"],
@@ -119,8 +136,11 @@ def test_ambiguous_names_and_invisible_accounts_are_errors(tmp_path, org):
     AccountFactory(name="Twin Co", owner=org["r1"])
     AccountFactory(name="Twin Co.", owner=org["r2"])
     AccountFactory(name="Far Away Ltd", owner=org["r3"])
-    rows = [["Company", "Date", "Amount"], ["twin co", "2024-01-01", "1"],
-            ["Far Away Ltd", "2024-01-01", "1"]]
+    rows = [
+        ["Company", "Date", "Amount"],
+        ["twin co", "2024-01-01", "1"],
+        ["Far Away Ltd", "2024-01-01", "1"],
+    ]
     path = write_csv(tmp_path / "o.csv", rows)
     batch = run_import(path, actor=org["m1"], kind="orders")
     assert batch.status == "failed"

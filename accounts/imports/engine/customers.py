@@ -392,7 +392,7 @@ def _compatible(s: str, a: str) -> str:
 def check(run: Run, rows: CustomerRows) -> None:
     """Steps 1–4: everything but the writes. Leaves each row's action in imp_acc/imp_con."""
     st = run.staging
-    st.tune()
+    st.tune(["accounts_account", "accounts_contact"])
     st.analyze()
     if not run.dry_run:
         st.lock("accounts")
@@ -720,13 +720,14 @@ def write(run: Run) -> None:
         [now, now],
     )
     expected = st.fetchone("SELECT COUNT(*) FROM imp_acc WHERE action = 'create'")[0]
+    st.assign_ids("imp_acc", "new_id", "action = 'create'", "accounts_account")
     inserted = st.execute(
-        "INSERT INTO accounts_account (name, normalized_name, uscc, external_code, industry, "
+        "INSERT INTO accounts_account (id, name, normalized_name, uscc, external_code, industry, "
         "territory_id, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
         "phone, website, notes, revenue_potential, tier, import_batch_id, created_at, "
         "updated_at) "
-        "SELECT s.name, s.nname, s.uscc, s.xcode, COALESCE(s.industry, ''), s.territory_id, "
-        "COALESCE(s.channel, %s), COALESCE(s.lifecycle, %s), "
+        "SELECT s.new_id, s.name, s.nname, s.uscc, s.xcode, COALESCE(s.industry, ''), "
+        "s.territory_id, COALESCE(s.channel, %s), COALESCE(s.lifecycle, %s), "
         "CASE WHEN s.lifecycle = %s THEN %s END, %s, COALESCE(s.owner_id, %s), "
         "COALESCE(s.address, ''), COALESCE(s.phone, ''), COALESCE(s.website, ''), "
         "COALESCE(s.notes, ''), s.potential, '', %s, %s, %s "
@@ -746,13 +747,6 @@ def write(run: Run) -> None:
     if inserted != expected:
         # Someone else created one of these accounts (same code) since we checked.
         raise ImportAborted("changed_meanwhile")
-    st.execute(
-        "UPDATE imp_acc SET new_id = a.id FROM accounts_account a WHERE imp_acc.action = 'create' "
-        "AND a.import_batch_id = %s AND a.normalized_name = imp_acc.nname "
-        "AND a.uscc IS NOT DISTINCT FROM imp_acc.uscc "
-        "AND a.external_code IS NOT DISTINCT FROM imp_acc.xcode",
-        [batch_id],
-    )
     run.report("writing", 92)
     csets = ", ".join(
         f"{ccol} = COALESCE(k.{col}, accounts_contact.{ccol})" for col, ccol in CONTACT_UPDATABLE
@@ -778,6 +772,7 @@ def write(run: Run) -> None:
         "WHERE k.action = 'create' ORDER BY k.row_no, k.seq",
         [batch_id, now, now],
     )
+    st.analyze_written(["accounts_account", "accounts_contact"], expected)
 
 
 def _before_images(run: Run, model: str, table: str, ids_sql: str) -> None:

@@ -189,7 +189,7 @@ def read(run: Run) -> OrderRows:
 
 def check(run: Run, rows: OrderRows) -> None:
     st = run.staging
-    st.tune()
+    st.tune(["accounts_account", "accounts_order"])
     st.analyze()
     if not run.dry_run:
         st.lock("orders")
@@ -339,19 +339,24 @@ def write(run: Run) -> None:
     batch_id = run.batch.pk
     now = run.now_db
     if run.batch.create_missing_accounts:
-        expected = st.fetchone("SELECT COUNT(DISTINCT nname) FROM imp_ref WHERE action = 'create'")[
-            0
-        ]
+        st.create(
+            "imp_new",
+            "nname text PRIMARY KEY, name text, uscc text, xcode text, id bigint",
+        )
+        st.execute(
+            "INSERT INTO imp_new (nname, name, uscc, xcode) SELECT nname, MIN(name), "
+            "CASE WHEN COUNT(DISTINCT uscc) = 1 THEN MIN(uscc) END, "
+            "CASE WHEN COUNT(DISTINCT xcode) = 1 THEN MIN(xcode) END "
+            "FROM imp_ref WHERE action = 'create' GROUP BY nname"
+        )
+        expected = st.fetchone("SELECT COUNT(*) FROM imp_new")[0]
+        st.assign_ids("imp_new", "id", "1 = 1", "accounts_account")
         inserted = st.execute(
-            "INSERT INTO accounts_account (name, normalized_name, uscc, external_code, industry, "
-            "channel, lifecycle, lifecycle_changed_at, source, owner_id, address, phone, website, "
-            "notes, tier, import_batch_id, created_at, updated_at) "
-            "SELECT g.name, g.nname, g.uscc, g.xcode, '', %s, %s, %s, %s, %s, '', '', '', '', '', "
-            "%s, %s, %s FROM (SELECT nname, MIN(name) AS name, "
-            "CASE WHEN COUNT(DISTINCT uscc) = 1 THEN MIN(uscc) END AS uscc, "
-            "CASE WHEN COUNT(DISTINCT xcode) = 1 THEN MIN(xcode) END AS xcode "
-            "FROM imp_ref WHERE action = 'create' GROUP BY nname) g WHERE 1 = 1 "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO accounts_account (id, name, normalized_name, uscc, external_code, "
+            "industry, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
+            "phone, website, notes, tier, import_batch_id, created_at, updated_at) "
+            "SELECT g.id, g.name, g.nname, g.uscc, g.xcode, '', %s, %s, %s, %s, %s, '', '', "
+            "'', '', '', %s, %s, %s FROM imp_new g WHERE 1 = 1 ON CONFLICT DO NOTHING",
             [
                 Account.Channel.DIRECT,
                 Account.Lifecycle.EXISTING,
@@ -366,10 +371,8 @@ def write(run: Run) -> None:
         if inserted != expected:
             raise ImportAborted("changed_meanwhile")
         st.execute(
-            "UPDATE imp_ref SET account_id = a.id, action = 'created' FROM accounts_account a "
-            "WHERE imp_ref.action = 'create' AND a.import_batch_id = %s "
-            "AND a.normalized_name = imp_ref.nname",
-            [batch_id],
+            "UPDATE imp_ref SET account_id = g.id, action = 'created' FROM imp_new g "
+            "WHERE imp_ref.action = 'create' AND g.nname = imp_ref.nname"
         )
     run.report("writing", 90)
     st.execute(
@@ -381,4 +384,6 @@ def write(run: Run) -> None:
         "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no)",
         [batch_id, now],
     )
+    written = st.fetchone("SELECT COUNT(*) FROM imp_ord")[0]
+    st.analyze_written(["accounts_order"], written)
     enqueue("scoring.tasks.recompute_tiers_task", trigger="import", actor_id=run.actor.pk)

@@ -9,12 +9,16 @@ tables belong to the connection and are dropped at the end of the run.
 # ruff: noqa: S608
 
 import io
+import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
 
 from django.db import close_old_connections, connection
+
+_PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
 
 
 def _copy_text(value) -> str:
@@ -39,8 +43,11 @@ class Staging:
         return self.vendor == "postgresql"
 
     def execute(self, sql: str, params: Sequence | dict | None = None) -> int:
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            if _PROFILE:
+                print(f"{time.perf_counter() - started:8.3f}s {sql[:150]}", file=sys.stderr)
             return cursor.rowcount
 
     def fetchall(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
@@ -98,9 +105,41 @@ class Staging:
         if self.postgres:
             self.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"crm.imports.{key}"])
 
-    def tune(self) -> None:
+    def tune(self, tables: Sequence[str] = ()) -> None:
+        if not self.postgres:
+            return
+        self.execute("SET LOCAL work_mem = '64MB'")
+        # A table never analysed (e.g. right after a big load, before autovacuum came by)
+        # makes the planner pick nested loops over a million rows: analyse it first.
+        for table in tables:
+            never = self.fetchone(
+                "SELECT reltuples < 0 FROM pg_class WHERE oid = %s::regclass", [table]
+            )
+            if never and never[0]:
+                self.execute(f"ANALYZE {table}")
+
+    def analyze_written(self, tables: Sequence[str], rows: int) -> None:
+        """Fresh statistics after a big write, so the next queries plan well."""
+        if self.postgres and rows >= 10_000:
+            for table in tables:
+                self.execute(f"ANALYZE {table}")
+
+    def assign_ids(self, staging_table: str, id_column: str, where: str, target: str) -> None:
+        """Give the rows to be inserted into `target` their ids now (so that no join back
+        is needed to find them): from the table's sequence on PostgreSQL; after the current
+        maximum on SQLite, whose write lock is held."""
         if self.postgres:
-            self.execute("SET LOCAL work_mem = '64MB'")
+            self.execute(
+                f"UPDATE {staging_table} SET {id_column} = "
+                f"nextval(pg_get_serial_sequence('{target}', 'id')) WHERE {where}"
+            )
+        else:
+            self.execute(
+                f"UPDATE {staging_table} SET {id_column} = m.base + m.rn FROM (SELECT rowid AS r, "
+                f"ROW_NUMBER() OVER (ORDER BY rowid) AS rn, (SELECT COALESCE(MAX(id), 0) "
+                f"FROM {target}) AS base FROM {staging_table} WHERE {where}) m "
+                f"WHERE {staging_table}.rowid = m.r"
+            )
 
     @staticmethod
     def phone_key_sql(column: str) -> str:
