@@ -5,6 +5,7 @@ Every measurement runs in its own child process (`python bench/bench_imports.py 
 on a fresh database <BENCH_DB_PREFIX>_imports, so peak memory is that of one import alone.
 """
 
+import contextlib
 import csv
 import datetime
 import json
@@ -141,10 +142,8 @@ def child_import(kind: str, path: str) -> dict:
     from django.core.management import CommandError, call_command
 
     out = io.StringIO()
-    try:
+    with contextlib.suppress(CommandError):  # the summary says what went wrong
         call_command(f"import_{kind}", path, "--good-rows", "--json", "--mode", "skip", stdout=out)
-    except CommandError:
-        pass  # the summary says what went wrong
     return json.loads(out.getvalue())
 
 

@@ -98,8 +98,7 @@ CONTACT_UPDATABLE = [
 ]
 
 
-def _max(model, field) -> int:
-    return model._meta.get_field(field).max_length
+NAME_MAX = Account._meta.get_field("name").max_length
 
 
 class CustomerRows:
@@ -158,7 +157,7 @@ class CustomerRows:
         before = len(err.rows)
         cell = err.cell
 
-        name = cell(row_no, "name", get(cells, "name"), c.required_text, _max(Account, "name"))
+        name = cell(row_no, "name", get(cells, "name"), c.required_text, NAME_MAX)
         nname = normalize_account_name(name) if name else ""
         if name and not nname:
             err.add(row_no, "name", "name_empty", name)
