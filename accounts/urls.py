@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import export_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:account_pk>/orders/new/", views.order_create, name="order_create"),
     path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
     path("orders/<int:pk>/delete/", views.order_delete, name="order_delete"),
+    path("export/<str:entity>.<str:ext>", export_views.export_download, name="export"),
 ]

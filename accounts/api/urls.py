@@ -1,9 +1,14 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet, ContactViewSet, OrderViewSet
+from accounts.export_views import export_api
 
 router = DefaultRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("orders", OrderViewSet, basename="order")
-urlpatterns = router.urls
+urlpatterns = [
+    path("exports/<str:entity>.<str:ext>", export_api, name="export"),
+    *router.urls,
+]

@@ -1,7 +1,9 @@
-"""Import batches of legacy customer lists and order history (filled in by the import feature)."""
+"""Import batches of legacy customer lists and order history, their row errors, the
+before-images that make a batch undoable, and saved column mappings."""
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,10 +16,29 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        VALIDATING = "validating", _("Checking")
+        READY = "ready", _("Checked")
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
         UNDONE = "undone", _("Undone")
+
+    class Mode(models.TextChoices):
+        CREATE = "create", _("Create only (existing records are errors)")
+        UPDATE = "update", _("Create new and update existing")
+        SKIP = "skip", _("Create new and skip existing")
+
+    class OnError(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", _("All or nothing: one bad row stops the import")
+        SKIP_BAD_ROWS = "skip_bad_rows", _("Import the good rows, reject the bad ones")
+
+    class FileFormat(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (.xlsx)"
+        XLS = "xls", "Excel 97-2003 (.xls)"
+
+    ACTIVE = (Status.VALIDATING, Status.QUEUED, Status.RUNNING)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(
@@ -33,11 +54,165 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    file_format = models.CharField(
+        _("file format"), max_length=10, choices=FileFormat.choices, blank=True
+    )
+    encoding = models.CharField(
+        _("encoding"), max_length=40, blank=True, help_text=_("CSV only; empty: detect.")
+    )
+    delimiter = models.CharField(_("delimiter"), max_length=1, blank=True)
+    sheet_name = models.CharField(_("sheet"), max_length=255, blank=True)
+    sheet_names = models.JSONField(_("sheets"), default=list, blank=True)
+    header_row = models.PositiveIntegerField(_("header row"), default=0)
+    headers = models.JSONField(_("columns"), default=list, blank=True)
+    sample_rows = models.JSONField(_("first rows"), default=list, blank=True)
+    mapping = models.JSONField(
+        _("column mapping"),
+        default=list,
+        blank=True,
+        help_text=_("One target field per column, in column order; empty: ignored."),
+    )
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices, default=Mode.SKIP)
+    on_error = models.CharField(
+        _("on errors"), max_length=20, choices=OnError.choices, default=OnError.ALL_OR_NOTHING
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner of new accounts"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    create_missing_accounts = models.BooleanField(
+        _("create missing accounts"),
+        default=False,
+        help_text=_("Orders only: create an account for an unknown account name."),
+    )
+    phase = models.CharField(_("phase"), max_length=30, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("import batch")
         verbose_name_plural = _("import batches")
+        indexes = [
+            models.Index(fields=["created_by", "created_at"], name="importbatch_creator"),
+            models.Index(fields=["file_sha256"], name="importbatch_sha256"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.file_name} ({self.created_at:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def is_editable(self) -> bool:
+        """Mapping and options may change until the batch is committed (a failed commit
+        wrote nothing, so it may be fixed and run again)."""
+        return self.status in (self.Status.PENDING, self.Status.READY, self.Status.FAILED)
+
+
+class ImportRowError(models.Model):
+    """Why one row (or one cell) of a file was rejected. The message is built from `code` at
+    display time, in the reader's language."""
+
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="row_errors"
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=255, blank=True)
+    code = models.CharField(_("reason"), max_length=40)
+    value = models.CharField(_("value"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row_number", "id"]
+        verbose_name = _("row error")
+        verbose_name_plural = _("row errors")
+        indexes = [models.Index(fields=["batch", "row_number"], name="importrowerror_batch_row")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number} {self.column} {self.code}"
+
+
+class ImportBeforeImage(models.Model):
+    """The whole row of an account or contact as it was before a batch updated it."""
+
+    class Model(models.TextChoices):
+        ACCOUNT = "account", _("Account")
+        CONTACT = "contact", _("Contact")
+
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("batch"),
+        on_delete=models.CASCADE,
+        related_name="before_images",
+    )
+    model = models.CharField(_("model"), max_length=20, choices=Model.choices)
+    object_id = models.BigIntegerField(_("object id"))
+    data = models.JSONField(_("data"))
+
+    class Meta:
+        ordering = ["batch", "model", "object_id"]
+        verbose_name = _("before-image")
+        verbose_name_plural = _("before-images")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "model", "object_id"], name="importbeforeimage_once"
+            )
+        ]
+        indexes = [models.Index(fields=["model", "object_id"], name="importbeforeimage_object")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.model} {self.object_id}"
+
+
+class ImportMapping(models.Model):
+    """A saved column mapping (header text → target field) to reuse for the next file."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=ImportBatch.Kind.choices)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="importmapping_kind_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

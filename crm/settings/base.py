@@ -207,3 +207,14 @@ LOGGING = {
 
 # The covering index on order lines only matters on PostgreSQL; SQLite ignores INCLUDE.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
+# Imports (accounts.imports): refuse files above this size; xlsx archives that would unpack
+# to more than CRM_IMPORT_MAX_UNZIPPED_BYTES or whose parts compress better than
+# CRM_IMPORT_MAX_ZIP_RATIO : 1 (zip bombs); files up to CRM_IMPORT_INLINE_MAX_BYTES are
+# processed in the web request, bigger ones by a Celery worker.
+CRM_IMPORT_MAX_BYTES = env_int("CRM_IMPORT_MAX_BYTES", 256 * 1024 * 1024)
+CRM_IMPORT_MAX_UNZIPPED_BYTES = env_int("CRM_IMPORT_MAX_UNZIPPED_BYTES", 1024 * 1024 * 1024)
+CRM_IMPORT_MAX_ZIP_RATIO = env_int("CRM_IMPORT_MAX_ZIP_RATIO", 500)
+CRM_IMPORT_INLINE_MAX_BYTES = env_int("CRM_IMPORT_INLINE_MAX_BYTES", 1024 * 1024)
+CRM_IMPORT_MAX_STORED_ERRORS = env_int("CRM_IMPORT_MAX_STORED_ERRORS", 100_000)
+CRM_IMPORT_STALE_SECONDS = env_int("CRM_IMPORT_STALE_SECONDS", 3600)

@@ -1,0 +1,284 @@
+"""Turning one cell of a messy legacy file into a value, or into an error code.
+
+Cleaners never evaluate anything: a cell such as "=HYPERLINK(…)" or "@SUM(A1)" is kept as
+the literal text it is (exports escape it again). Error codes are turned into messages at
+display time (`error_message`), in the reader's language.
+"""
+
+import datetime
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, Contact
+from accounts.normalize import clean_uscc
+
+
+class CellError(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+ERROR_MESSAGES = {
+    "required": _("This value is required."),
+    "name_empty": _("The name has no letters or digits."),
+    "too_long": _("The value is too long."),
+    "uscc_length": _("A unified social credit code has 18 characters."),
+    "uscc_chars": _("The unified social credit code contains characters that are not allowed."),
+    "uscc_check": _("The unified social credit code's check character is wrong."),
+    "email_invalid": _("Not a valid email address."),
+    "url_invalid": _("Not a valid web address."),
+    "date_invalid": _("Not a date (use e.g. 2024-03-31)."),
+    "birthday_invalid": _("Not a birthday (use e.g. 1980-05-17 or 05-17)."),
+    "number_invalid": _("Not a number."),
+    "number_too_big": _("The number is too big."),
+    "negative": _("The number cannot be negative."),
+    "channel_unknown": _("Unknown channel (use direct or distributor)."),
+    "lifecycle_unknown": _("Unknown lifecycle (use existing or potential)."),
+    "role_unknown": _("Unknown buying role (decision maker, handler, influencer or user)."),
+    "territory_unknown": _("Unknown territory."),
+    "owner_unknown": _("No such user, or you cannot give accounts to this user."),
+    "exists": _("This account already exists (mode “create only”)."),
+    "exists_elsewhere": _("This account already exists in a book you cannot see."),
+    "code_taken": _("This code already belongs to another account."),
+    "code_conflict": _("Another row of the file gives this code to a different company."),
+    "see_row": _("Rejected with the row it repeats, which has errors."),
+    "account_unknown": _("No account you can see matches this reference."),
+    "account_ambiguous": _("Several accounts have this name; give the customer code."),
+    "amount_missing": _("Give the amount, or the quantity and the unit price."),
+    "duplicate_line": _("This order line is already in the database or earlier in the file."),
+    "changed_meanwhile": _("The account was changed by someone else during the import."),
+}
+
+
+def error_message(code: str) -> str:
+    return str(ERROR_MESSAGES.get(code, code))
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00a0"), " ")
+
+
+def text(value: str, max_length: int) -> str:
+    if not value:
+        return ""
+    value = value.translate(_INVISIBLE).strip()
+    if len(value) > max_length:
+        raise CellError("too_long")
+    return value
+
+
+def required_text(value: str, max_length: int) -> str:
+    value = text(value, max_length)
+    if not value:
+        raise CellError("required")
+    return value
+
+
+def uscc(value: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return clean_uscc(value)
+    except ValidationError as exc:
+        raise CellError(exc.code or "uscc_check") from exc
+
+
+_PHONE_JUNK = str.maketrans("", "", " -()+.\u3000（）")
+
+
+def phone_key(phone: str) -> str | None:
+    """Digits of a phone for matching ("+86 138-0000-0000" and "13800000000" match)."""
+    key = phone.translate(_PHONE_JUNK)
+    if len(key) == 13 and key.startswith("86"):
+        key = key[2:]
+    return key if len(key) >= 5 else None
+
+
+_email_validator = EmailValidator()
+
+
+def email(value: str) -> str:
+    value = text(value, 254).lower()
+    if not value:
+        return ""
+    value = value.removeprefix("mailto:")
+    try:
+        _email_validator(value)
+    except ValidationError as exc:
+        raise CellError("email_invalid") from exc
+    return value
+
+
+_url_validator = URLValidator()
+
+
+def website(value: str) -> str:
+    value = text(value, 200)
+    if not value:
+        return ""
+    if "://" not in value:
+        value = "https://" + value
+    try:
+        _url_validator(value)
+    except ValidationError as exc:
+        raise CellError("url_invalid") from exc
+    return value
+
+
+_NUMBER_JUNK = str.maketrans("", "", " ,，¥￥$€£\u3000")
+_NUMBER_WORDS = ("rmb", "cny", "usd", "元")
+
+
+def decimal(value: str, *, places: int, max_digits: int, allow_negative: bool = True):
+    if not value:
+        return None
+    raw = unicodedata.normalize("NFKC", value).lower().translate(_NUMBER_JUNK)
+    for word in _NUMBER_WORDS:
+        raw = raw.replace(word, "")
+    negative = raw.startswith("(") and raw.endswith(")")
+    if negative:
+        raw = raw[1:-1]
+    try:
+        number = Decimal(raw)
+    except InvalidOperation as exc:
+        raise CellError("number_invalid") from exc
+    if not number.is_finite():
+        raise CellError("number_invalid")
+    if negative:
+        number = -number
+    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    if len(number.as_tuple().digits) > max_digits:
+        raise CellError("number_too_big")
+    if number < 0 and not allow_negative:
+        raise CellError("negative")
+    return number
+
+
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_DATE_PATTERNS = [
+    re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T].*)?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+]
+_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T].*)?")
+_SERIAL = re.compile(r"\d{5}(?:\.\d+)?")
+
+
+@lru_cache(maxsize=65536)
+def parse_date(value: str) -> datetime.date:
+    """ISO and Chinese dates (2024-03-31, 2024/3/31, 2024.3.31, 2024年3月31日, 20240331),
+    D/M/YYYY or M/D/YYYY (month first unless the first number is above 12, as US exports
+    write it), and Excel serial day numbers (45382)."""
+    value = unicodedata.normalize("NFKC", value).strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.fullmatch(value)
+        if m:
+            return _date(int(m[1]), int(m[2]), int(m[3]))
+    m = _DMY.fullmatch(value)
+    if m:
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        month, day = (b, a) if a > 12 else (a, b)
+        return _date(year, month, day)
+    if _SERIAL.fullmatch(value):
+        serial = float(value)
+        if 1 <= serial < 2958466:
+            return _EXCEL_EPOCH + datetime.timedelta(days=int(serial))
+    raise CellError("date_invalid")
+
+
+def _date(year: int, month: int, day: int) -> datetime.date:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError as exc:
+        raise CellError("date_invalid") from exc
+
+
+def date(value: str) -> datetime.date | None:
+    return parse_date(value) if value else None
+
+
+_MONTH_DAY = re.compile(r"(?:--)?(\d{1,2})[-/.月](\d{1,2})日?")
+
+
+def birthday(value: str) -> tuple[int | None, int | None, int | None]:
+    """(month, day, year) from a full date or a year-less "05-17", "--05-17", "5月17日"."""
+    if not value:
+        return None, None, None
+    folded = unicodedata.normalize("NFKC", value).strip()
+    m = _MONTH_DAY.fullmatch(folded)
+    if m:
+        month, day = int(m[1]), int(m[2])
+        try:
+            datetime.date(2000, month, day)  # a leap year: 02-29 is a birthday
+        except ValueError as exc:
+            raise CellError("birthday_invalid") from exc
+        return month, day, None
+    try:
+        d = parse_date(folded)
+    except CellError as exc:
+        raise CellError("birthday_invalid") from exc
+    if not 1900 <= d.year <= 2100:
+        raise CellError("birthday_invalid")
+    return d.month, d.day, d.year
+
+
+def _choices(mapping: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {fold(s): value for value, synonyms in mapping.items() for s in (value, *synonyms)}
+
+
+def fold(value: str) -> str:
+    return re.sub(r"[\s_\-]+", "", unicodedata.normalize("NFKC", value).lower())
+
+
+CHANNELS = _choices(
+    {
+        Account.Channel.DIRECT: (
+            "终端客户",
+            "终端",
+            "使用者",
+            "直销",
+            "直客",
+            "end user",
+            "direct",
+        ),
+        Account.Channel.DISTRIBUTOR: ("经销商", "代理商", "分销商", "渠道商", "dealer", "reseller"),
+    }
+)
+LIFECYCLES = _choices(
+    {
+        Account.Lifecycle.EXISTING: ("现有客户", "现有", "老客户", "已成交", "customer", "active"),
+        Account.Lifecycle.POTENTIAL: ("潜在客户", "潜在", "意向客户", "prospect", "lead"),
+    }
+)
+ROLES = _choices(
+    {
+        Contact.Role.DECISION_MAKER: ("决策人", "决策者", "拍板人", "decision maker", "dm"),
+        Contact.Role.HANDLER: ("承办人", "经办人", "采购", "handler", "buyer"),
+        Contact.Role.INFLUENCER: ("影响者", "影响人", "influencer"),
+        Contact.Role.USER: ("使用者", "用户", "使用人", "user"),
+    }
+)
+
+
+def choice(value: str, table: dict[str, str], code: str) -> str:
+    if not value:
+        return ""
+    try:
+        return table[fold(value)]
+    except KeyError as exc:
+        raise CellError(code) from exc
+
+
+_MULTI = re.compile(r"\s*[;；、\n|/]\s*")
+
+
+def split_multi(value: str) -> list[str]:
+    """ "张三；李四" → ["张三", "李四"]: several contacts merged into one cell."""
+    if not value:
+        return []
+    return [part for part in _MULTI.split(value) if part]

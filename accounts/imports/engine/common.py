@@ -1,0 +1,129 @@
+"""What both kinds of import share: the run's context, streaming in chunks, errors."""
+
+# SQL here is built from our own table and column names only; every value is a parameter.
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+
+from accounts.imports.cleaning import CellError
+from accounts.imports.engine.staging import Progress, Staging
+from accounts.imports.models import ImportBatch
+from accounts.imports.readers import Table
+from accounts.selectors import accounts_visible_to
+
+CHUNK_ROWS = 20_000
+ERR_COLUMNS = ("row_no", "col", "code", "value")
+# Share of the progress bar per phase: reading is by far the longest.
+READ_SHARE, CHECK_SHARE = 70, 15
+
+
+class ImportAborted(Exception):
+    """The run must stop and roll back; `code` says why (see cleaning.ERROR_MESSAGES)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Run:
+    batch: ImportBatch
+    actor: object
+    table: Table
+    dry_run: bool
+    staging: Staging
+    progress: Progress
+    now: datetime.datetime
+    owner_id: int
+    columns: dict[str, int] = field(default_factory=dict)  # target -> column index
+
+    @property
+    def now_db(self):
+        return connection.ops.adapt_datetimefield_value(self.now)
+
+    def header(self, target: str) -> str:
+        index = self.columns.get(target)
+        if index is None:
+            return ""
+        name = self.table.headers[index] if index < len(self.table.headers) else ""
+        return (name or column_letter(index))[:255]
+
+    def visible_accounts_sql(self) -> tuple[str, list] | None:
+        """SQL of the ids of accounts the actor may see (None: all of them)."""
+        if self.actor.is_admin:
+            return None
+        sql, params = accounts_visible_to(self.actor).values("id").query.sql_with_params()
+        return sql, list(params)
+
+    def report(self, phase: str, percent: float, *, force: bool = False) -> None:
+        self.progress.report(phase, int(percent), self.rows_read, force=force)
+
+    rows_read: int = 0
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def mapped_columns(mapping: list[str]) -> dict[str, int]:
+    return {target: i for i, target in enumerate(mapping) if target}
+
+
+class ErrorSink:
+    """Collects cell errors of the rows being read, for the staging table imp_err."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.rows: list[tuple] = []
+        self._headers: dict[str, str] = {}
+
+    def add(self, row_no: int, target: str, code: str, value: str) -> None:
+        header = self._headers.get(target)
+        if header is None:
+            header = self._headers[target] = self.run.header(target)
+        self.rows.append((row_no, header, code, (value or "")[:255]))
+
+    def cell(self, row_no: int, target: str, value: str, cleaner, *args, **kwargs):
+        """cleaner(value) or None after recording its error."""
+        try:
+            return cleaner(value, *args, **kwargs)
+        except CellError as exc:
+            self.add(row_no, target, exc.code, value)
+            return None
+
+
+def stream(run: Run, add_row, flush) -> None:
+    """Feed every row of the table to add_row(number, cells), flushing every CHUNK_ROWS."""
+    pending = 0
+    for number, cells in run.table.rows():
+        add_row(number, cells)
+        run.rows_read += 1
+        pending += 1
+        if pending >= CHUNK_ROWS:
+            flush()
+            pending = 0
+            run.report("reading", READ_SHARE * run.table.fraction())
+    flush()
+    run.report("checking", READ_SHARE, force=True)
+
+
+def store_errors(run: Run) -> tuple[int, int]:
+    """Copy the run's errors to ImportRowError (capped); (errors, rows with errors)."""
+    st = run.staging
+    errors, rows = st.fetchone("SELECT COUNT(*), COUNT(DISTINCT row_no) FROM imp_err")
+    cap = settings.CRM_IMPORT_MAX_STORED_ERRORS
+    st.execute(
+        'INSERT INTO imports_importrowerror (batch_id, row_number, "column", code, value) '
+        "SELECT %s, row_no, COALESCE(col, ''), code, COALESCE(value, '') FROM imp_err "
+        "ORDER BY row_no LIMIT %s",
+        [run.batch.pk, cap],
+    )
+    return errors, rows

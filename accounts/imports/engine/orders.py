@@ -1,0 +1,389 @@
+"""Order lines: account reference, date, amount (or quantity × unit price), invoice, product.
+
+Each distinct account reference of the file (credit code, customer code, name) is resolved
+once, in SQL, against the accounts the importer can see: by credit code, then customer code,
+then normalized name (a name that fits several accounts is an error). Unknown references are
+errors, or become new accounts (one per normalized name) with --create-missing-accounts.
+A line with an invoice number that repeats an earlier line of the file or a line already in
+the database (same account, date, invoice, product and amount) is a duplicate: skipped, or
+an error in mode "create only". Returns are negative amounts or negative quantities.
+"""
+
+# SQL here is built from our own table and column names only; every value is a parameter.
+# ruff: noqa: S608
+
+from functools import lru_cache
+
+from accounts.imports import cleaning as c
+from accounts.imports.engine.common import (
+    CHECK_SHARE,
+    ERR_COLUMNS,
+    READ_SHARE,
+    ErrorSink,
+    ImportAborted,
+    Run,
+    stream,
+)
+from accounts.imports.engine.customers import _compatible
+from accounts.models import Account
+from accounts.normalize import normalize_account_name
+from crm.queue import enqueue
+
+ORD_COLUMNS = (
+    "row_no",
+    "ref_id",
+    "bad",
+    "date",
+    "amount",
+    "quantity",
+    "unit_price",
+    "invoice",
+    "product",
+    "profit",
+)
+REF_COLUMNS = ("ref_id", "uscc", "xcode", "nname", "name", "first_row")
+_normalize = lru_cache(maxsize=200_000)(normalize_account_name)
+
+
+class OrderRows:
+    def __init__(self, run: Run):
+        self.run = run
+        self.cols = run.columns
+        self.errors = ErrorSink(run)
+        self.rows: list[tuple] = []
+        self.refs: dict[tuple, int] = {}
+        self.ref_rows: list[tuple] = []
+        self.index = {t: run.columns.get(t) for t in _TARGETS}
+
+    def add(self, row_no: int, cells: list[str]) -> None:
+        idx = self.index
+        n = len(cells)
+
+        def get(target):
+            i = idx[target]
+            return cells[i] if i is not None and i < n else ""
+
+        err = self.errors
+        cell = err.cell
+        before = len(err.rows)
+        uscc = (
+            cell(row_no, "account_uscc", get("account_uscc"), c.uscc)
+            if idx["account_uscc"] is not None
+            else None
+        )
+        xcode = get("account_code") or None
+        if xcode and len(xcode) > 64:
+            err.add(row_no, "account_code", "too_long", xcode)
+        name = get("account_name")
+        if len(name) > 255:
+            err.add(row_no, "account_name", "too_long", name)
+        nname = _normalize(name) if name else ""
+        if not (uscc or xcode or nname) and len(err.rows) == before:
+            target = next(
+                t for t in ("account_name", "account_code", "account_uscc") if idx[t] is not None
+            )
+            err.add(row_no, target, "required", "")
+        raw_date = get("date")
+        date = cell(row_no, "date", raw_date, c.date) if raw_date else None
+        if not raw_date:
+            err.add(row_no, "date", "required", "")
+        amount = quantity = unit_price = profit = None
+        raw = get("amount")
+        if raw:
+            amount = cell(row_no, "amount", raw, c.decimal, places=2, max_digits=16)
+        raw = get("quantity")
+        if raw:
+            quantity = cell(row_no, "quantity", raw, c.decimal, places=3, max_digits=14)
+        raw = get("unit_price")
+        if raw:
+            unit_price = cell(row_no, "unit_price", raw, c.decimal, places=4, max_digits=16)
+        raw = get("profit")
+        if raw:
+            profit = cell(row_no, "profit", raw, c.decimal, places=2, max_digits=16)
+        if amount is None and len(err.rows) == before:
+            if quantity is not None and unit_price is not None:
+                amount = c.decimal(str(quantity * unit_price), places=2, max_digits=30)
+            else:
+                err.add(row_no, "amount", "amount_missing", "")
+        if amount is not None and quantity is not None and quantity < 0 < amount:
+            amount = -amount  # a return given as a negative quantity
+        invoice = get("invoice_number")
+        product = get("product")
+        if len(invoice) > 64:
+            err.add(row_no, "invoice_number", "too_long", invoice)
+        if len(product) > 200:
+            err.add(row_no, "product", "too_long", product)
+        bad = len(err.rows) > before
+        ref_id = None
+        if not bad:
+            key = (uscc, xcode, nname)
+            ref_id = self.refs.get(key)
+            if ref_id is None:
+                ref_id = self.refs[key] = len(self.refs) + 1
+                self.ref_rows.append((ref_id, uscc, xcode, nname or None, name or None, row_no))
+        self.rows.append(
+            (
+                row_no,
+                ref_id,
+                int(bad),
+                date,
+                amount,
+                quantity,
+                unit_price,
+                invoice or None,
+                product or None,
+                profit,
+            )
+        )
+
+    def flush(self) -> None:
+        st = self.run.staging
+        st.load("imp_ord", ORD_COLUMNS, self.rows)
+        st.load("imp_err", ERR_COLUMNS, self.errors.rows)
+        self.rows, self.errors.rows = [], []
+
+    def finish(self) -> None:
+        self.run.staging.load("imp_ref", REF_COLUMNS, self.ref_rows)
+        self.ref_rows = []
+
+
+_TARGETS = (
+    "account_name",
+    "account_code",
+    "account_uscc",
+    "date",
+    "amount",
+    "quantity",
+    "unit_price",
+    "invoice_number",
+    "product",
+    "profit",
+)
+
+
+def create_tables(run: Run) -> None:
+    st = run.staging
+    st.create(
+        "imp_ord",
+        "row_no integer PRIMARY KEY, ref_id integer, bad integer NOT NULL, date date, "
+        "amount numeric(16, 2), quantity numeric(14, 3), unit_price numeric(16, 4), "
+        "invoice text, product text, profit numeric(16, 2)",
+    )
+    st.create(
+        "imp_ref",
+        "ref_id integer PRIMARY KEY, uscc text, xcode text, nname text, name text, "
+        "first_row integer, account_id bigint, matches integer, action text",
+    )
+    st.create("imp_dup", "row_no integer PRIMARY KEY")
+    st.create(
+        "imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"]
+    )
+
+
+def read(run: Run) -> OrderRows:
+    rows = OrderRows(run)
+    stream(run, rows.add, rows.flush)
+    rows.finish()
+    return rows
+
+
+def check(run: Run, rows: OrderRows) -> None:
+    st = run.staging
+    st.tune(["accounts_account", "accounts_order"])
+    st.analyze()
+    if not run.dry_run:
+        st.lock("orders")
+        if run.batch.create_missing_accounts:
+            st.lock("accounts")
+    visible = run.visible_accounts_sql()
+    vis_sql, vis_params = (
+        ("", []) if visible is None else (f" AND a.id IN ({visible[0]})", visible[1])
+    )
+    st.execute(
+        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "
+        f"WHERE imp_ref.uscc IS NOT NULL AND a.uscc = imp_ref.uscc{vis_sql}",
+        vis_params,
+    )
+    st.execute(
+        "UPDATE imp_ref SET account_id = m.id FROM (SELECT r.ref_id, MIN(a.id) AS id "
+        "FROM imp_ref r JOIN accounts_account a ON a.external_code = r.xcode "
+        f"WHERE r.account_id IS NULL AND {_compatible('r', 'a')}{vis_sql} GROUP BY r.ref_id) m "
+        "WHERE imp_ref.ref_id = m.ref_id",
+        vis_params,
+    )
+    st.execute(
+        "UPDATE imp_ref SET account_id = CASE WHEN m.n = 1 THEN m.id END, matches = m.n "
+        "FROM (SELECT r.ref_id, MIN(a.id) AS id, COUNT(*) AS n FROM imp_ref r "
+        "JOIN accounts_account a ON a.normalized_name = r.nname "
+        f"WHERE r.account_id IS NULL AND {_compatible('r', 'a')}{vis_sql} GROUP BY r.ref_id) m "
+        "WHERE imp_ref.ref_id = m.ref_id",
+        vis_params,
+    )
+    st.execute(
+        "UPDATE imp_ref SET action = '!account_ambiguous' WHERE account_id IS NULL AND matches > 1"
+    )
+    run.report("checking", READ_SHARE + CHECK_SHARE * 0.5)
+    unresolved = "account_id IS NULL AND action IS NULL"
+    if run.batch.create_missing_accounts:
+        # A code of an unknown reference that another account (one the importer cannot see,
+        # or with a different name) holds cannot be given to a new account.
+        for column, account_column in (("uscc", "uscc"), ("xcode", "external_code")):
+            st.execute(
+                "UPDATE imp_ref SET action = '!code_taken' WHERE "
+                f"{unresolved} AND {column} IS NOT NULL AND EXISTS (SELECT 1 FROM "
+                f"accounts_account a WHERE a.{account_column} = imp_ref.{column})"
+            )
+        st.execute(f"UPDATE imp_ref SET action = 'create' WHERE {unresolved} AND nname IS NOT NULL")
+    st.execute(f"UPDATE imp_ref SET action = '!account_unknown' WHERE {unresolved}")
+    ref_header = run.header(
+        next(t for t in ("account_name", "account_code", "account_uscc") if t in run.columns)
+    )
+    st.execute(
+        "INSERT INTO imp_err (row_no, col, code, value) SELECT o.row_no, %s, "
+        "substr(r.action, 2), COALESCE(r.name, r.xcode, r.uscc) FROM imp_ord o "
+        "JOIN imp_ref r ON r.ref_id = o.ref_id WHERE o.bad = 0 AND r.action LIKE '!%%'",
+        [ref_header],
+    )
+    # Duplicates: lines with an invoice number repeated in the file or already stored.
+    st.execute(
+        "INSERT INTO imp_dup (row_no) SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
+        "(PARTITION BY ref_id, date, invoice, product, amount ORDER BY row_no) AS rn "
+        "FROM imp_ord WHERE bad = 0 AND invoice IS NOT NULL) x WHERE rn > 1"
+    )
+    st.execute(
+        "INSERT INTO imp_dup (row_no) SELECT o.row_no FROM imp_ord o "
+        "JOIN imp_ref r ON r.ref_id = o.ref_id WHERE o.bad = 0 AND o.invoice IS NOT NULL "
+        "AND r.account_id IS NOT NULL AND EXISTS (SELECT 1 FROM accounts_order x "
+        "WHERE x.account_id = r.account_id AND x.date = o.date AND x.invoice_number = o.invoice "
+        "AND x.product = COALESCE(o.product, '') AND x.amount = o.amount) "
+        "ON CONFLICT DO NOTHING"
+    )
+    if run.batch.mode == "create":
+        st.execute(
+            "INSERT INTO imp_err (row_no, col, code, value) SELECT o.row_no, %s, "
+            "'duplicate_line', o.invoice FROM imp_ord o JOIN imp_dup d ON d.row_no = o.row_no",
+            [run.header("invoice_number")],
+        )
+    run.report("checking", READ_SHARE + CHECK_SHARE, force=True)
+
+
+def counts(run: Run) -> dict[str, int]:
+    st = run.staging
+    orders = st.fetchone(
+        "SELECT COUNT(*) FROM imp_ord o JOIN imp_ref r ON r.ref_id = o.ref_id "
+        "WHERE o.bad = 0 AND (r.account_id IS NOT NULL OR r.action = 'create') "
+        "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no)"
+    )[0]
+    duplicates = st.fetchone("SELECT COUNT(*) FROM imp_dup")[0]
+    accounts = st.fetchone(
+        "SELECT COUNT(DISTINCT nname) FROM imp_ref WHERE action IN ('create', 'created')"
+    )[0]
+    return {
+        "rows": run.rows_read,
+        "orders_create": orders,
+        "orders_skip": duplicates if run.batch.mode != "create" else 0,
+        "accounts_create": accounts,
+    }
+
+
+def preview(run: Run, limit: int) -> list[dict]:
+    st = run.staging
+    rows = st.fetchall(
+        "SELECT o.row_no, o.bad, r.account_id, r.action, COALESCE(a.name, r.name), o.date, "
+        "o.amount, o.quantity, o.unit_price, o.invoice, o.product, o.profit, "
+        "(SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no) "
+        "FROM imp_ord o LEFT JOIN imp_ref r ON r.ref_id = o.ref_id "
+        "LEFT JOIN accounts_account a ON a.id = r.account_id ORDER BY o.row_no LIMIT %s",
+        [limit],
+    )
+    numbers = [r[0] for r in rows]
+    errors: dict[int, list[list[str]]] = {}
+    if numbers:
+        marks = ", ".join(["%s"] * len(numbers))
+        for row_no, col, code, value in st.fetchall(
+            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "
+            "ORDER BY row_no",
+            numbers,
+        ):
+            errors.setdefault(row_no, []).append([col or "", code, value or ""])
+    out = []
+    for r in rows:
+        if r[0] in errors:
+            action = "error"
+        elif r[12]:
+            action = "skip"
+        else:
+            action = "create"
+        out.append(
+            {
+                "row": r[0],
+                "action": action,
+                "account": r[4] or "",
+                "account_id": r[2],
+                "new_account": r[3] in ("create", "created"),
+                "date": str(r[5] or ""),
+                "amount": str(r[6] if r[6] is not None else ""),
+                "quantity": str(r[7] if r[7] is not None else ""),
+                "unit_price": str(r[8] if r[8] is not None else ""),
+                "invoice_number": r[9] or "",
+                "product": r[10] or "",
+                "profit": str(r[11] if r[11] is not None else ""),
+                "errors": errors.get(r[0], []),
+            }
+        )
+    return out
+
+
+def write(run: Run) -> None:
+    st = run.staging
+    batch_id = run.batch.pk
+    now = run.now_db
+    if run.batch.create_missing_accounts:
+        st.create(
+            "imp_new",
+            "nname text PRIMARY KEY, name text, uscc text, xcode text, id bigint",
+        )
+        st.execute(
+            "INSERT INTO imp_new (nname, name, uscc, xcode) SELECT nname, MIN(name), "
+            "CASE WHEN COUNT(DISTINCT uscc) = 1 THEN MIN(uscc) END, "
+            "CASE WHEN COUNT(DISTINCT xcode) = 1 THEN MIN(xcode) END "
+            "FROM imp_ref WHERE action = 'create' GROUP BY nname"
+        )
+        expected = st.fetchone("SELECT COUNT(*) FROM imp_new")[0]
+        st.assign_ids("imp_new", "id", "1 = 1", "accounts_account")
+        inserted = st.execute(
+            "INSERT INTO accounts_account (id, name, normalized_name, uscc, external_code, "
+            "industry, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
+            "phone, website, notes, tier, import_batch_id, created_at, updated_at) "
+            "SELECT g.id, g.name, g.nname, g.uscc, g.xcode, '', %s, %s, %s, %s, %s, '', '', "
+            "'', '', '', %s, %s, %s FROM imp_new g WHERE 1 = 1 ON CONFLICT DO NOTHING",
+            [
+                Account.Channel.DIRECT,
+                Account.Lifecycle.EXISTING,
+                now,
+                Account.Source.LEGACY_LIST,
+                run.owner_id,
+                batch_id,
+                now,
+                now,
+            ],
+        )
+        if inserted != expected:
+            raise ImportAborted("changed_meanwhile")
+        st.execute(
+            "UPDATE imp_ref SET account_id = g.id, action = 'created' FROM imp_new g "
+            "WHERE imp_ref.action = 'create' AND g.nname = imp_ref.nname"
+        )
+    run.report("writing", 90)
+    st.execute(
+        "INSERT INTO accounts_order (account_id, date, amount, invoice_number, product, quantity, "
+        "unit_price, profit, import_batch_id, created_at) "
+        "SELECT r.account_id, o.date, o.amount, COALESCE(o.invoice, ''), COALESCE(o.product, ''), "
+        "o.quantity, o.unit_price, o.profit, %s, %s FROM imp_ord o "
+        "JOIN imp_ref r ON r.ref_id = o.ref_id WHERE o.bad = 0 AND r.account_id IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no)",
+        [batch_id, now],
+    )
+    written = st.fetchone("SELECT COUNT(*) FROM imp_ord")[0]
+    st.analyze_written(["accounts_order"], written)
+    enqueue("scoring.tasks.recompute_tiers_task", trigger="import", actor_id=run.actor.pk)

@@ -1,0 +1,216 @@
+"""Temporary staging tables and the few SQL spellings that differ between PostgreSQL and SQLite.
+
+Rows are cleaned in Python while the file streams, then loaded in chunks into TEMP tables
+(COPY on PostgreSQL; executemany on SQLite); everything after that is set-based SQL. Temp
+tables belong to the connection and are dropped at the end of the run.
+"""
+
+# SQL here is built from our own table and column names only; every value is a parameter.
+# ruff: noqa: S608
+
+import io
+import os
+import queue
+import sys
+import threading
+import time
+from collections.abc import Iterable, Sequence
+
+from django.db import close_old_connections, connection
+
+_PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return r"\N"
+    text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        text = text.replace("\r", "\\r")
+    return text
+
+
+class Staging:
+    """Creates, fills and drops the run's temp tables on the current connection."""
+
+    def __init__(self):
+        self.vendor = connection.vendor
+        self.tables: list[str] = []
+
+    @property
+    def postgres(self) -> bool:
+        return self.vendor == "postgresql"
+
+    def execute(self, sql: str, params: Sequence | dict | None = None) -> int:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if _PROFILE:
+                print(f"{time.perf_counter() - started:8.3f}s {sql[:150]}", file=sys.stderr)
+            return cursor.rowcount
+
+    def fetchall(self, sql: str, params: Sequence | dict | None = None) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def fetchone(self, sql: str, params: Sequence | dict | None = None):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    def create(self, name: str, columns: str, *, indexes: Iterable[str] = ()) -> None:
+        self.execute(f"DROP TABLE IF EXISTS {name}")
+        self.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        for i, index in enumerate(indexes):
+            self.execute(f"CREATE INDEX {name}_i{i} ON {name} ({index})")
+        self.tables.append(name)
+
+    def load(self, name: str, columns: Sequence[str], rows: list[Sequence]) -> None:
+        if not rows:
+            return
+        if self.postgres:
+            buffer = io.StringIO()
+            for row in rows:
+                buffer.write("\t".join([_copy_text(v) for v in row]))
+                buffer.write("\n")
+            with connection.cursor() as cursor:
+                sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
+                with cursor.cursor.copy(sql) as copy:
+                    copy.write(buffer.getvalue())
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                [[_sqlite_value(v) for v in row] for row in rows],
+            )
+
+    def analyze(self) -> None:
+        # Autovacuum never analyses temp tables; without statistics the planner guesses.
+        if self.postgres:
+            for name in self.tables:
+                self.execute(f"ANALYZE {name}")
+
+    def drop(self) -> None:
+        for name in reversed(self.tables):
+            self.execute(f"DROP TABLE IF EXISTS {name}")
+        self.tables = []
+
+    def lock(self, key: str) -> None:
+        """Serialise imports of one kind: each waits for the other to commit, then matches
+        against what it wrote, so two imports of one file never create duplicates. SQLite
+        takes the database write lock at BEGIN IMMEDIATE already."""
+        if self.postgres:
+            self.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"crm.imports.{key}"])
+
+    def tune(self, tables: Sequence[str] = ()) -> None:
+        if not self.postgres:
+            return
+        self.execute("SET LOCAL work_mem = '64MB'")
+        # A table never analysed (e.g. right after a big load, before autovacuum came by)
+        # makes the planner pick nested loops over a million rows: analyse it first.
+        for table in tables:
+            never = self.fetchone(
+                "SELECT reltuples < 0 FROM pg_class WHERE oid = %s::regclass", [table]
+            )
+            if never and never[0]:
+                self.execute(f"ANALYZE {table}")
+
+    def analyze_written(self, tables: Sequence[str], rows: int) -> None:
+        """Fresh statistics after a big write, so the next queries plan well."""
+        if self.postgres and rows >= 10_000:
+            for table in tables:
+                self.execute(f"ANALYZE {table}")
+
+    def assign_ids(self, staging_table: str, id_column: str, where: str, target: str) -> None:
+        """Give the rows to be inserted into `target` their ids now (so that no join back
+        is needed to find them): from the table's sequence on PostgreSQL; after the current
+        maximum on SQLite, whose write lock is held."""
+        if self.postgres:
+            self.execute(
+                f"UPDATE {staging_table} SET {id_column} = "
+                f"nextval(pg_get_serial_sequence('{target}', 'id')) WHERE {where}"
+            )
+        else:
+            self.execute(
+                f"UPDATE {staging_table} SET {id_column} = m.base + m.rn FROM (SELECT rowid AS r, "
+                f"ROW_NUMBER() OVER (ORDER BY rowid) AS rn, (SELECT COALESCE(MAX(id), 0) "
+                f"FROM {target}) AS base FROM {staging_table} WHERE {where}) m "
+                f"WHERE {staging_table}.rowid = m.r"
+            )
+
+    @staticmethod
+    def phone_key_sql(column: str) -> str:
+        """SQL for cleaning.phone_key on a stored phone (both databases)."""
+        x = column
+        for ch in (" ", "-", "(", ")", "+", ".", "\u3000", "（", "）"):
+            x = f"replace({x}, '{ch}', '')"
+        return (
+            f"(CASE WHEN length({x}) = 13 AND substr({x}, 1, 2) = '86' "
+            f"THEN substr({x}, 3) ELSE {x} END)"
+        )
+
+
+def _sqlite_value(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class Progress:
+    """Writes a batch's progress from a helper thread, on that thread's own connection, so
+    other sessions see it while the import's transaction is still open (PostgreSQL only:
+    SQLite's single writer would wait for the import itself)."""
+
+    def __init__(self, batch_id: int, *, enabled: bool):
+        self.batch_id = batch_id
+        self.enabled = enabled and connection.vendor == "postgresql"
+        self._queue: queue.Queue = queue.Queue()
+        self._last = 0.0
+        self._thread = None
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, name="import-progress", daemon=True)
+            self._thread.start()
+
+    def report(self, phase: str, percent: int, rows_read: int, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if force or now - self._last >= 0.3:
+            self._last = now
+            self._queue.put((phase, max(0, min(int(percent), 100)), rows_read))
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        from accounts.imports.models import ImportBatch
+
+        try:
+            stop = False
+            while not stop:
+                latest = self._queue.get()
+                stop = latest is None
+                while not self._queue.empty():  # only the newest report matters
+                    item = self._queue.get()
+                    if item is None:
+                        stop = True
+                    else:
+                        latest = item
+                if latest is not None:
+                    phase, percent, rows_read = latest
+                    ImportBatch.objects.filter(pk=self.batch_id).update(
+                        phase=phase, progress=percent, rows_read=rows_read
+                    )
+        finally:
+            connection.close()
+            close_old_connections()
