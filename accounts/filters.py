@@ -1,32 +1,66 @@
 """FilterSets shared by the HTML list and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.normalize import normalize_account_name
-from crm.models import Territory, User
+
+
+def _labelled_select(label) -> forms.Select:
+    """A select that names itself to screen readers (the filter bar has no visible labels)."""
+    return forms.Select(attrs={"aria-label": label})
 
 
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Owner"))
-    territory = django_filters.ModelChoiceFilter(
-        queryset=Territory.objects.all(), label=_("Territory")
-    )
+    # Plain ids: the base queryset is already scoped to the caller's book, so filtering by an
+    # owner outside it finds nothing, and no query is spent on checking that the user exists.
+    owner = django_filters.NumberFilter(field_name="owner", label=_("Owner"))
+    territory = django_filters.NumberFilter(field_name="territory", label=_("Territory"))
     industry = django_filters.CharFilter(field_name="industry", label=_("Industry"))
-    channel = django_filters.ChoiceFilter(choices=Account.Channel.choices, label=_("Channel"))
-    lifecycle = django_filters.ChoiceFilter(choices=Account.Lifecycle.choices, label=_("Lifecycle"))
-    source = django_filters.ChoiceFilter(choices=Account.Source.choices, label=_("Source"))
+    channel = django_filters.ChoiceFilter(
+        choices=Account.Channel.choices,
+        label=_("Channel"),
+        empty_label=_("All channels"),
+        widget=_labelled_select(_("Channel")),
+    )
+    lifecycle = django_filters.ChoiceFilter(
+        choices=Account.Lifecycle.choices,
+        label=_("Lifecycle"),
+        empty_label=_("All lifecycles"),
+        widget=_labelled_select(_("Lifecycle")),
+    )
+    source = django_filters.ChoiceFilter(
+        choices=Account.Source.choices,
+        label=_("Source"),
+        empty_label=_("All sources"),
+        widget=_labelled_select(_("Source")),
+    )
     tier = django_filters.ChoiceFilter(
-        choices=[*Tier.choices, ("none", _("Untiered"))], method="filter_tier", label=_("Tier")
+        choices=[*Tier.choices, ("none", _("Untiered"))],
+        method="filter_tier",
+        label=_("Tier"),
+        empty_label=_("All tiers"),
+        widget=_labelled_select(_("Tier")),
     )
     team = django_filters.NumberFilter(field_name="owner__team", label=_("Team"))
 
     class Meta:
         model = Account
-        fields = ["q", "owner", "team", "territory", "industry", "channel", "lifecycle", "tier"]
+        fields = [
+            "q",
+            "owner",
+            "team",
+            "territory",
+            "industry",
+            "channel",
+            "lifecycle",
+            "source",
+            "tier",
+        ]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -44,6 +78,9 @@ class AccountFilter(django_filters.FilterSet):
 
 class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    # An id, not a model choice: an unknown account and another user's account must answer
+    # the same (an empty list), or the filter would tell which ids exist.
+    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
 
     class Meta:
         model = Contact
@@ -56,6 +93,7 @@ class ContactFilter(django_filters.FilterSet):
 
 
 class OrderFilter(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 
