@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.filters import AccountFilter
+from accounts.filters import AccountFilter, is_searching, search_ordering
 from accounts.forms import AccountForm, ContactForm, OrderForm
 from accounts.selectors import (
     account_card_contacts,
@@ -67,7 +67,10 @@ def account_list(request):
     if sort not in SORTS:
         sort = "name"
     # A filter value that does not parse shows its error and no rows, never everything.
-    qs = account_filter.qs.order_by(*SORTS[sort][1]) if account_filter.is_valid() else base.none()
+    ordering = SORTS[sort][1]
+    if is_searching(request.GET):
+        ordering = search_ordering(ordering)
+    qs = account_filter.qs.order_by(*ordering) if account_filter.is_valid() else base.none()
     paginator = CappedPaginator(qs, 50)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
