@@ -3,7 +3,7 @@ form, serializer or script can move a record into or out of someone else's book.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -71,21 +71,42 @@ def _normalize_codes(account: Account) -> None:
 _UNIQUE_FIELDS = {"account_uscc_unique": "uscc", "account_external_code_unique": "external_code"}
 
 
+def _unique_error(constraint: str) -> ValidationError:
+    message = next(
+        c.violation_error_message
+        for c in Account._meta.constraints
+        if getattr(c, "name", None) == constraint
+    )
+    return ValidationError({_UNIQUE_FIELDS[constraint]: [message]})
+
+
+def _full_clean_account(account: Account) -> None:
+    """full_clean(), with a duplicate code reported on its field (Django reports a conditional
+    unique constraint as a form-wide error)."""
+    try:
+        account.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        for constraint in _UNIQUE_FIELDS:
+            message = str(_unique_error(constraint).message_dict[_UNIQUE_FIELDS[constraint]][0])
+            if message in general:
+                general.remove(message)
+                errors.setdefault(_UNIQUE_FIELDS[constraint], []).append(message)
+        if general:
+            errors[NON_FIELD_ERRORS] = general
+        raise ValidationError(errors) from exc
+
+
 def _save_account(account: Account) -> None:
     try:
         with transaction.atomic():
             account.save()
     except IntegrityError as exc:
         constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
-        field = _UNIQUE_FIELDS.get(constraint or "")
-        if field is None:
+        if constraint not in _UNIQUE_FIELDS:
             raise
-        message = next(
-            c.violation_error_message
-            for c in Account._meta.constraints
-            if getattr(c, "name", None) == constraint
-        )
-        raise ValidationError({field: [message]}) from exc
+        raise _unique_error(constraint) from exc
 
 
 @transaction.atomic
@@ -98,7 +119,7 @@ def account_create(*, actor, data: dict[str, Any]) -> Account:
     account.normalized_name = normalize_account_name(account.name)
     if account.lifecycle == Account.Lifecycle.EXISTING:
         account.lifecycle_changed_at = timezone.now()
-    account.full_clean()
+    _full_clean_account(account)
     _save_account(account)
     audit_log(
         actor=actor,
@@ -123,7 +144,7 @@ def account_update(*, actor, account: Account, data: dict[str, Any]) -> Account:
     account.normalized_name = normalize_account_name(account.name)
     if account.lifecycle != old_lifecycle:
         account.lifecycle_changed_at = timezone.now()
-    account.full_clean()
+    _full_clean_account(account)
     _save_account(account)
     audit_log(
         actor=actor,

@@ -172,7 +172,9 @@ def run(args) -> list[Row]:
             results = {}
             for name, path in (("ours", API), ("baseline", BASELINE)):
                 url = server.url + path + suffix
+                common.wait_idle(server.url + "/login/")
                 common.wrk(url, connections=connections, seconds=2, headers=headers)  # warm-up
+                common.wait_idle(server.url + "/login/")
                 results[name] = common.wrk(
                     url, connections=connections, seconds=seconds, headers=headers
                 )

@@ -238,6 +238,20 @@ def gunicorn(
                 process.wait()
 
 
+def wait_idle(url: str, *, quick_ms: float = 50, timeout_s: float = 120) -> None:
+    """Wait until `url` answers quickly: the requests a slow run left queued in the server
+    are done, so they do not slow the next measurement down."""
+    deadline = time.monotonic() + timeout_s
+    quick_in_a_row = 0
+    while time.monotonic() < deadline and quick_in_a_row < 3:
+        started = time.perf_counter()
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=timeout_s).close()  # noqa: S310
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        quick_in_a_row = quick_in_a_row + 1 if elapsed_ms < quick_ms else 0
+        time.sleep(0.2)
+
+
 def ensure_wrk() -> str:
     """The wrk binary. Installs Debian's `wrk` with apt-get when it is missing and we are
     root; otherwise raises with the command to run."""
