@@ -302,7 +302,7 @@ class Command(BaseCommand):
                 if existing:
                     self._weights[i] = rng.paretovariate(1.16)
                 created = first + step * i + timedelta(seconds=int(r() * 3600))
-                updated = min(now, created + timedelta(days=int(r() * 400)))
+                updated = created + (now - created) * r()
                 yield (
                     aid,
                     name,
