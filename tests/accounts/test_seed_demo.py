@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Sum
 
 from accounts.models import Account, Contact, Order
@@ -13,9 +14,22 @@ from crm.models import Team, User
 pytestmark = pytest.mark.django_db
 
 
+def _foreign_keys() -> list[tuple[str, str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE contype = 'f' "
+            "AND conrelid::regclass::text LIKE 'accounts_%%' ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
 def test_seed_demo_loads_a_realistic_book(require_postgres):
+    keys = _foreign_keys()
     out = io.StringIO()
     call_command("seed_demo", "--accounts", "600", "--seed", "7", stdout=out)
+    # The foreign keys taken off for the bulk load are all back, unchanged.
+    assert _foreign_keys() == keys and len(keys) >= 4
     assert "Loaded 600 accounts" in out.getvalue()
     assert set(User.objects.values_list("username", flat=True)) >= {"admin", "manager", "rep"}
     assert User.objects.get(username="admin").is_admin
