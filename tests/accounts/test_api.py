@@ -287,3 +287,40 @@ def test_full_width_credit_code_collides_with_the_half_width_one(api, org):
     assert list(Account.objects.filter(name__in=["A", "B"]).values_list("uscc", flat=True)) == [
         "91350100M000100Y43"
     ]
+
+
+def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn",
+         "--file", str(out)],
+        cwd=Path(__file__).resolve().parents[2],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+             "DATABASE_URL": "sqlite:///:memory:"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    schema = yaml.safe_load(out.read_text())
+    parameters = schema["paths"]["/api/v1/accounts/"]["get"]["parameters"]
+    assert {p["name"] for p in parameters} == {
+        "channel",
+        "cursor",
+        "industry",
+        "lifecycle",
+        "ordering",
+        "owner",
+        "page_size",
+        "q",
+        "source",
+        "team",
+        "territory",
+        "tier",
+    }
