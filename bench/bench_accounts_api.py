@@ -170,6 +170,7 @@ def run(args) -> list[Row]:
             ours_explain = _explain(db_url, case.username, API + suffix)
             base_explain = _explain(db_url, case.username, BASELINE + suffix)
             results = {}
+            load_before = os.getloadavg()[0]
             for name, path in (("ours", API), ("baseline", BASELINE)):
                 url = server.url + path + suffix
                 common.wait_idle(server.url + "/login/")
@@ -188,6 +189,8 @@ def run(args) -> list[Row]:
                 f"{index_note}; {ours_explain['queries']} vs {base_explain['queries']} queries"
                 f"/request; SQL {ours_explain['ms']:.1f} vs {base_explain['ms']:.1f} ms"
                 + (f"; {errors} errors" if errors else "")
+                # Other work on the machine lowers the numbers: say how busy it was.
+                + f"; load average {load_before:.1f}"
             )
             ratio = ours.rps / base.rps if base.rps else float("inf")
             rows.append(
