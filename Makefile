@@ -8,7 +8,11 @@ export PORT
 .PHONY: run test lint install install-dev messages bench clean
 
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Python 3.11 or newer is needed (found: '$(PYTHON)' $$($(PYTHON) --version 2>&1))."; \
+	  echo "Install python3.11, or run: make PYTHON=/path/to/python3.11 ..."; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "Could not create $(VENV): on Debian/Ubuntu run 'apt-get install python3-venv'."; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(VENV)/bin/python
@@ -43,7 +47,8 @@ messages: install
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(PY) manage.py compilemessages --ignore=.venv
 
-## make bench: the benchmarks under bench/ (PostgreSQL; see bench/README.md).
+## make bench: the benchmarks under bench/ (PostgreSQL at DATABASE_URL's server; wrk is
+## installed with apt-get when missing). One: make bench BENCH_ARGS="accounts_api --no-write".
 bench: install-dev
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from accounts.models import Account, Contact, Order
 
@@ -18,6 +19,7 @@ class AccountAdmin(admin.ModelAdmin):
     readonly_fields = ("normalized_name", "tier", "tier_updated_at", "created_at", "updated_at")
     show_full_result_count = False
     inlines = [ContactInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Contact)

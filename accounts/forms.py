@@ -1,10 +1,12 @@
 from django import forms
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order
 from accounts.selectors import accounts_visible_to
 from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
+from crm.models import User
 from crm.selectors import users_assignable_by
 
 
@@ -23,9 +25,16 @@ class AccountForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = users_assignable_by(user)
+        # The users the actor may hand accounts to, and the current owner (who may have left).
+        choices = Q(pk__in=users_assignable_by(user).values("pk"))
+        if self.instance.owner_id:
+            choices |= Q(pk=self.instance.owner_id)
+        self.fields["owner"].queryset = User.objects.filter(choices).order_by("username")
         self.fields["owner"].initial = user.pk
         self.fields["owner"].required = True
+        self.fields["owner"].error_messages["invalid_choice"] = _(
+            "You cannot assign accounts to this user."
+        )
 
 
 class ContactForm(forms.ModelForm):

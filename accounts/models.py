@@ -72,6 +72,7 @@ class Account(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="accounts",
+        db_index=False,  # covered by account_territory_name
     )
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.DIRECT
@@ -88,6 +89,7 @@ class Account(models.Model):
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="accounts",
+        db_index=False,  # covered by account_owner_name
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -166,7 +168,11 @@ class Contact(models.Model):
         USER = "user", _("User")
 
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        db_index=False,  # covered by contact_account_role
     )
     name = models.CharField(_("name"), max_length=120)
     title = models.CharField(_("title"), max_length=120, blank=True)
@@ -263,7 +269,11 @@ class Order(models.Model):
     """A revenue line: what an account bought (or returned: negative amount)."""
 
     account = models.ForeignKey(
-        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="orders"
+        Account,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="orders",
+        db_index=False,  # covered by order_account_date
     )
     date = models.DateField(_("date"))
     amount = models.DecimalField(

@@ -1,8 +1,12 @@
 """Reads of accounts, contacts and orders, always through the visibility rule."""
 
+import datetime
+from decimal import Decimal
+
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Account, Contact, Order
 from crm.selectors import owner_scope_q
@@ -58,6 +62,27 @@ def account_card_contacts(account: Account) -> QuerySet[Contact]:
 
 def account_card_orders(account: Account, *, limit: int = 20) -> QuerySet[Order]:
     return account.orders.order_by("-date", "-id")[:limit]
+
+
+def account_revenue_summary(account: Account, *, today: datetime.date | None = None) -> dict:
+    """The card's sales figures in one query: order lines and revenue over the trailing
+    12 months and over all time (returns count as negative revenue)."""
+    today = today or timezone.localdate()
+    since = today - datetime.timedelta(days=365)
+    recent = Q(date__gt=since, date__lte=today)
+    totals = account.orders.aggregate(
+        orders_total=Count("id"),
+        revenue_total=Sum("amount"),
+        orders_12m=Count("id", filter=recent),
+        revenue_12m=Sum("amount", filter=recent),
+    )
+    zero = Decimal("0.00")
+    return {
+        "orders_total": totals["orders_total"],
+        "revenue_total": totals["revenue_total"] or zero,
+        "orders_12m": totals["orders_12m"],
+        "revenue_12m": totals["revenue_12m"] or zero,
+    }
 
 
 def account_industries(user) -> list[str]:

@@ -3,13 +3,13 @@ form, serializer or script can move a record into or out of someone else's book.
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, Order
-from accounts.normalize import normalize_account_name
+from accounts.normalize import clean_uscc, normalize_account_name
 from accounts.selectors import accounts_visible_to
 from crm.audit import audit_log, diff_fields, snapshot
 from crm.selectors import users_assignable_by
@@ -32,7 +32,11 @@ ACCOUNT_FIELDS = [
 ]
 
 
-def _check_owner(actor, owner) -> None:
+def _check_owner(actor, owner, *, current_owner_id: int | None = None) -> None:
+    """The new owner must be in the actor's scope. Keeping the current owner is always
+    allowed (an account the actor can see is in their scope, even if its owner left)."""
+    if owner is not None and owner.pk == current_owner_id:
+        return
     if owner is None or not users_assignable_by(actor).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
 
@@ -49,9 +53,60 @@ def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
         setattr(instance, field, value)
 
 
-def _blank_to_none(account: Account) -> None:
-    account.uscc = (account.uscc or "").strip().upper() or None
+def _normalize_codes(account: Account) -> None:
+    """Blank codes become NULL (so uniqueness ignores them); a credit code is stored in its
+    canonical form (half-width, upper case, no spaces), so that "９１３５…" and "9135…" collide."""
+    uscc = (account.uscc or "").strip()
+    if uscc:
+        try:
+            uscc = clean_uscc(uscc)
+        except ValidationError as exc:
+            raise ValidationError({"uscc": exc.messages}) from exc
+    account.uscc = uscc or None
     account.external_code = (account.external_code or "").strip() or None
+
+
+# Unique constraints of Account and the field each one guards; a concurrent writer that wins
+# the race past full_clean() ends here as a field error, never as a server error.
+_UNIQUE_FIELDS = {"account_uscc_unique": "uscc", "account_external_code_unique": "external_code"}
+
+
+def _unique_error(constraint: str) -> ValidationError:
+    message = next(
+        c.violation_error_message
+        for c in Account._meta.constraints
+        if getattr(c, "name", None) == constraint
+    )
+    return ValidationError({_UNIQUE_FIELDS[constraint]: [message]})
+
+
+def _full_clean_account(account: Account) -> None:
+    """full_clean(), with a duplicate code reported on its field (Django reports a conditional
+    unique constraint as a form-wide error)."""
+    try:
+        account.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        for constraint in _UNIQUE_FIELDS:
+            message = str(_unique_error(constraint).message_dict[_UNIQUE_FIELDS[constraint]][0])
+            if message in general:
+                general.remove(message)
+                errors.setdefault(_UNIQUE_FIELDS[constraint], []).append(message)
+        if general:
+            errors[NON_FIELD_ERRORS] = general
+        raise ValidationError(errors) from exc
+
+
+def _save_account(account: Account) -> None:
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError as exc:
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        if constraint not in _UNIQUE_FIELDS:
+            raise
+        raise _unique_error(constraint) from exc
 
 
 @transaction.atomic
@@ -60,12 +115,12 @@ def account_create(*, actor, data: dict[str, Any]) -> Account:
     account = Account()
     _apply(account, data, ACCOUNT_FIELDS)
     _check_owner(actor, account.owner)
-    _blank_to_none(account)
+    _normalize_codes(account)
     account.normalized_name = normalize_account_name(account.name)
     if account.lifecycle == Account.Lifecycle.EXISTING:
         account.lifecycle_changed_at = timezone.now()
-    account.full_clean()
-    account.save()
+    _full_clean_account(account)
+    _save_account(account)
     audit_log(
         actor=actor,
         action="create",
@@ -82,14 +137,15 @@ def account_update(*, actor, account: Account, data: dict[str, Any]) -> Account:
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = snapshot(account, ACCOUNT_FIELDS)
     old_lifecycle = account.lifecycle
+    old_owner_id = account.owner_id
     _apply(account, data, ACCOUNT_FIELDS)
-    _check_owner(actor, account.owner)
-    _blank_to_none(account)
+    _check_owner(actor, account.owner, current_owner_id=old_owner_id)
+    _normalize_codes(account)
     account.normalized_name = normalize_account_name(account.name)
     if account.lifecycle != old_lifecycle:
         account.lifecycle_changed_at = timezone.now()
-    account.full_clean()
-    account.save()
+    _full_clean_account(account)
+    _save_account(account)
     audit_log(
         actor=actor,
         action="update",

@@ -3,19 +3,23 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Value
+from django.db.models.functions import NullIf
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.filters import AccountFilter
+from accounts.filters import AccountFilter, is_searching, search_ordering
 from accounts.forms import AccountForm, ContactForm, OrderForm
 from accounts.selectors import (
     account_card_contacts,
     account_card_orders,
     account_get_visible,
     account_industries,
+    account_revenue_summary,
     accounts_visible_to,
     contact_get_visible,
     order_get_visible,
@@ -23,16 +27,21 @@ from accounts.selectors import (
 from crm.paginator import CappedPaginator
 from crm.selectors import territory_list, users_visible_to
 
+CARD_ORDERS = 20
+_TIER = NullIf("tier", Value(""))
+
+# Sort keys of the account list: (label, ordering). The last column keeps the order stable.
 SORTS = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
-    "created": ("created_at", "id"),
-    "-created": ("-created_at", "-id"),
-    "updated": ("updated_at", "id"),
-    "-updated": ("-updated_at", "-id"),
-    "tier": ("tier", "name", "id"),
-    "-tier": ("-tier", "name", "id"),
-    "industry": ("industry", "name", "id"),
+    "name": (_lazy("Name A–Z"), ("name", "id")),
+    "-name": (_lazy("Name Z–A"), ("-name", "-id")),
+    "-created": (_lazy("Newest first"), ("-created_at", "-id")),
+    "created": (_lazy("Oldest first"), ("created_at", "id")),
+    "-updated": (_lazy("Recently updated"), ("-updated_at", "-id")),
+    "updated": (_lazy("Least recently updated"), ("updated_at", "id")),
+    # Untiered accounts (tier "") come after A, B and C either way.
+    "tier": (_lazy("Tier A first"), (_TIER.asc(nulls_last=True), "name", "id")),
+    "-tier": (_lazy("Tier C first"), (_TIER.desc(nulls_last=True), "name", "id")),
+    "industry": (_lazy("Industry"), ("industry", "name", "id")),
 }
 
 
@@ -53,9 +62,15 @@ def _save_form(request, form, save):
 def account_list(request):
     user = request.user
     base = accounts_visible_to(user).select_related("owner", "territory")
-    account_filter = AccountFilter(request.GET, queryset=base)
+    account_filter = AccountFilter(request.GET, queryset=base, request=request)
     sort = request.GET.get("sort", "name")
-    qs = account_filter.qs.order_by(*SORTS.get(sort, SORTS["name"]))
+    if sort not in SORTS:
+        sort = "name"
+    # A filter value that does not parse shows its error and no rows, never everything.
+    ordering = SORTS[sort][1]
+    if is_searching(request.GET):
+        ordering = search_ordering(ordering)
+    qs = account_filter.qs.order_by(*ordering) if account_filter.is_valid() else base.none()
     paginator = CappedPaginator(qs, 50)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -69,7 +84,13 @@ def account_list(request):
             "page": page,
             "paginator": paginator,
             "filter": account_filter,
+            "filter_errors": [
+                f"{account_filter.form.fields[name].label}: {error}"
+                for name, errors in account_filter.errors.items()
+                for error in errors
+            ],
             "sort": sort,
+            "sorts": [(key, label) for key, (label, _ordering) in SORTS.items()],
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
             "owners": users_visible_to(user),
@@ -88,7 +109,8 @@ def account_detail(request, pk: int):
         {
             "account": account,
             "contacts": account_card_contacts(account),
-            "orders": account_card_orders(account),
+            "orders": account_card_orders(account, limit=CARD_ORDERS),
+            "revenue": account_revenue_summary(account),
         },
     )
 

@@ -1,7 +1,9 @@
 """`make bench`: run every bench/bench_*.py, print measured vs baseline, write RESULTS.md.
 
-Each module defines `TITLE` and `run(args) -> list[common.Row]`. Pick modules with
-`make bench BENCH_ARGS="accounts_api scoring"` (names without the bench_ prefix).
+Each module defines `TITLE` and `run(args) -> list[common.Row]`, and may define
+`add_arguments(parser)` for its own options (prefix them with the module's name). Pick modules
+with `make bench BENCH_ARGS="accounts_api scoring"` (names without the bench_ prefix);
+`--no-write` prints the table without touching RESULTS.md. See bench/README.md.
 """
 
 import argparse
@@ -61,17 +63,28 @@ def table(rows: list[Row]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description="Run the benchmarks under bench/.")
     parser.add_argument("only", nargs="*", help="module names without bench_")
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    available = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    modules = {name: importlib.import_module(name) for name in available}
+    for module in modules.values():
+        if hasattr(module, "add_arguments"):
+            module.add_arguments(parser)
     args = parser.parse_args()
-    names = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    unknown = [n for n in args.only if f"bench_{n}" not in modules]
+    if unknown:
+        parser.error(
+            f"no such benchmark: {', '.join(unknown)} "
+            f"(have: {', '.join(n.removeprefix('bench_') for n in available)})"
+        )
+    names = available
     if args.only:
         names = [n for n in names if n.removeprefix("bench_") in args.only]
     rows: list[Row] = []
     sections = []
     for name in names:
-        module = importlib.import_module(name)
+        module = modules[name]
         print(f"== {module.TITLE}", flush=True)
         got = module.run(args)
         print(table(got), flush=True)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_log, diff_fields, snapshot
-from crm.models import AppSettings
+from crm.models import AppSettings, User
 
 
 def _editable_fields(instance: AppSettings) -> list[str]:
@@ -38,3 +38,20 @@ def app_settings_update(*, actor, settings_model: type[AppSettings], data: dict[
         changes=diff_fields(before, snapshot(instance, fields)),
     )
     return instance
+
+
+@transaction.atomic
+def user_set_language(*, actor: User, language: str) -> User:
+    """Remember the language the user chose ("" follows the browser again)."""
+    allowed = {code for code, _name in User._meta.get_field("language").choices}
+    if language not in allowed | {""}:
+        raise ValidationError({"language": _("Choose one of the offered languages.")})
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = user.language
+    if before != language:
+        user.language = language
+        user.save(update_fields=["language"])
+        audit_log(
+            actor=actor, action="update", instance=user, changes={"language": (before, language)}
+        )
+    return user

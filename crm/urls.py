@@ -38,6 +38,7 @@ urlpatterns = [
     path("prospects/", include("prospects.urls")),
     path("visits/", include("visits.urls")),
     path("scoring/", include("scoring.urls")),
+    path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -5,10 +6,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_http_methods
 
 from crm.forms import ProfileForm
-from crm.services import app_settings_update
+from crm.services import app_settings_update, user_set_language
 
 
 @login_required
@@ -27,6 +29,17 @@ def profile(request):
         messages.success(request, _("Profile saved."))
         return redirect("profile")
     return render(request, "crm/profile.html", {"form": form})
+
+
+@require_http_methods(["POST"])
+def language_switch(request):
+    """Switch the interface language: the cookie for everyone, and the profile of a signed-in
+    user (their profile language wins over the cookie, so it must change too)."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_set_language(actor=request.user, language=language)
+    return response
 
 
 @login_required

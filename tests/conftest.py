@@ -14,6 +14,30 @@ from tests.factories import AccountFactory, TeamFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _missing_services_banner() -> list[str]:
+    missing = getattr(settings, "MISSING_SERVICES", [])
+    if not missing:
+        return []
+    bar = "!" * 78
+    return [
+        bar,
+        "!! NOT ANSWERING: " + ", ".join(missing),
+        "!! Tests that need them are SKIPPED; the rest ran on SQLite / an in-memory broker.",
+        "!! Start the services (or set DATABASE_URL / REDIS_URL) for a full run;",
+        "!! CRM_REQUIRE_SERVICES=1 turns this into a failure (as in CI).",
+        bar,
+    ]
+
+
+def pytest_report_header(config):
+    return _missing_services_banner()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in _missing_services_banner():
+        terminalreporter.write_line(line, red=True, bold=True)
+
+
 def _require(service: str, available: bool) -> None:
     if available:
         return

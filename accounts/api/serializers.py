@@ -2,10 +2,13 @@
 
 Writes go through accounts.services, which re-check the caller's scope."""
 
+from django.db.models import Q
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import Account, Contact, Order
 from accounts.selectors import accounts_visible_to
+from crm.models import User
 from crm.selectors import users_assignable_by
 
 ACCOUNT_LIST_FIELDS = [
@@ -87,7 +90,15 @@ class AccountSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["owner"].queryset = users_assignable_by(request.user)
+            # Whom the caller may hand accounts to, and the current owner (who may have left).
+            choices = Q(pk__in=users_assignable_by(request.user).values("pk"))
+            owner_id = getattr(self.instance, "owner_id", None)
+            if owner_id:
+                choices |= Q(pk=owner_id)
+            self.fields["owner"].queryset = User.objects.filter(choices)
+            self.fields["owner"].error_messages["does_not_exist"] = _(
+                "You cannot assign accounts to this user."
+            )
 
 
 class ContactSerializer(serializers.ModelSerializer):
@@ -148,6 +159,6 @@ class OrderSerializer(serializers.ModelSerializer):
         amount = attrs.get("amount", getattr(self.instance, "amount", None))
         if amount is None and (attrs.get("quantity") is None or attrs.get("unit_price") is None):
             raise serializers.ValidationError(
-                {"amount": "Give the amount, or both quantity and unit price."}
+                {"amount": _("Give the amount, or both quantity and unit price.")}
             )
         return attrs

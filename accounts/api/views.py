@@ -3,8 +3,10 @@ record outside the caller's book answers 404; writes go through services."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status, viewsets
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from accounts import services
@@ -15,7 +17,15 @@ from accounts.api.serializers import (
     ContactSerializer,
     OrderSerializer,
 )
-from accounts.filters import AccountFilter, ContactFilter, OrderFilter
+from accounts.filters import (
+    SEARCH_SORT_FIELDS,
+    AccountFilter,
+    ContactFilter,
+    OrderFilter,
+    is_searching,
+    search_sort_alias,
+    search_sort_aliases,
+)
 from accounts.selectors import accounts_visible_to, contacts_visible_to, orders_visible_to
 
 
@@ -67,24 +77,63 @@ class ServiceWriteMixin:
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class FilterWhenAsked(DjangoFilterBackend):
+    """django-filter, skipped when the request has none of the filter's parameters: building
+    a FilterSet and its form costs about a millisecond, a third of a plain list request."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None and not any(
+            name in request.query_params for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+class AccountOrdering(OrderingFilter):
+    """`?ordering=`, with the unindexed sort keys while searching (see accounts.filters)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if not is_searching(request.query_params):
+            return ordering
+        return [
+            ("-" if key.startswith("-") else "") + search_sort_alias(key.lstrip("-"))
+            if key.lstrip("-") in SEARCH_SORT_FIELDS
+            else key
+            for key in ordering
+        ]
+
+
 class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     """Accounts the caller may see. The list is keyset-paginated (`?cursor=`), never counted."""
 
     entity = "account"
     serializer_class = AccountSerializer
     filterset_class = AccountFilter
+    filter_backends = [FilterWhenAsked, AccountOrdering]
     ordering_fields = ["name", "created_at", "updated_at", "tier", "id"]
     ordering = ["name"]
 
     def get_queryset(self):
-        return accounts_visible_to(self.request.user)
+        queryset = accounts_visible_to(self.request.user)
+        if self.action == "list" and is_searching(self.request.query_params):
+            queryset = queryset.annotate(**search_sort_aliases())
+        return queryset
 
     @extend_schema(responses=AccountListSerializer(many=True))
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        rows = queryset.values(*ACCOUNT_LIST_FIELDS)
+        # Keyset pagination reads the position from the first sort key, so select it too.
+        sort_key = AccountOrdering().get_ordering(request, queryset, self)[0].lstrip("-")
+        extra = [sort_key] if sort_key not in ACCOUNT_LIST_FIELDS else []
+        rows = queryset.values(*ACCOUNT_LIST_FIELDS, *extra)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(list(page))
+        response = self.get_paginated_response(list(page))
+        for row in response.data["results"]:
+            for key in extra:
+                row.pop(key, None)
+        return response
 
 
 class ContactViewSet(ServiceWriteMixin, viewsets.ModelViewSet):

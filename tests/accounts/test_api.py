@@ -181,3 +181,146 @@ def test_schema_and_docs_are_served_without_cdn(client, org):
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
     assert b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+def test_filters_by_id_do_not_tell_which_ids_exist(api, org):
+    """Another book's account or user answers exactly like an id that does not exist."""
+    theirs = org["accounts"]["r3"]
+    ContactFactory(account=theirs, name="Theirs")
+    OrderFactory(account=theirs)
+    client = api(org["r1"])
+    for path, param, other in [
+        ("/api/v1/contacts/", "account", theirs.pk),
+        ("/api/v1/orders/", "account", theirs.pk),
+        ("/api/v1/accounts/", "owner", org["r3"].pk),
+    ]:
+        existing = client.get(path, {param: other})
+        missing = client.get(path, {param: 99_999_999})
+        assert (existing.status_code, existing.json()["results"]) == (200, [])
+        assert (missing.status_code, missing.json()["results"]) == (200, [])
+
+
+def test_search_results_page_through_in_the_chosen_order(api, org):
+    names = [f"上海宏达电子有限公司 {i}" for i in range(5)]
+    for name in names:
+        AccountFactory(owner=org["r1"], name=name)
+    AccountFactory(owner=org["r1"], name="Unrelated Ltd.")
+    AccountFactory(owner=org["r3"], name="上海宏达电子有限公司 of r3")
+    client = api(org["r1"])
+    page = client.get("/api/v1/accounts/", {"q": "宏达电子", "ordering": "-name", "page_size": 2})
+    seen = []
+    while True:
+        body = page.json()
+        assert all("search_sort_name" not in row for row in body["results"])
+        seen += [row["name"] for row in body["results"]]
+        if not body["next"]:
+            break
+        page = client.get(body["next"])
+    assert seen == sorted(names, reverse=True)
+
+
+def test_account_list_runs_a_fixed_number_of_queries(api, org, django_assert_num_queries):
+    client = api(org["m1"])
+    with django_assert_num_queries(1):
+        few = client.get("/api/v1/accounts/")
+    for i in range(30):
+        AccountFactory(owner=org["r2"], name=f"More {i:02d}")
+    with django_assert_num_queries(1):
+        many = client.get("/api/v1/accounts/", {"page_size": 50, "channel": "direct"})
+    assert len(few.json()["results"]) == 2
+    assert len(many.json()["results"]) == 32
+
+
+def test_rep_cannot_add_an_order_to_another_book(api, org):
+    response = api(org["r1"]).post(
+        "/api/v1/orders/",
+        {"account": org["accounts"]["r3"].pk, "date": "2026-02-01", "amount": "5.00"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert not Order.objects.exists()
+
+
+def test_manager_deletes_within_team_and_gets_404_outside(api, org):
+    client = api(org["m1"])
+    outside = org["accounts"]["r3"]
+    assert client.delete(f"/api/v1/accounts/{outside.pk}/").status_code == 404
+    assert Account.objects.filter(pk=outside.pk).exists()
+    inside = org["accounts"]["r2"]
+    assert client.delete(f"/api/v1/accounts/{inside.pk}/").status_code == 204
+    assert not Account.objects.filter(pk=inside.pk).exists()
+
+
+def test_admin_assigns_to_anyone_through_the_api(api, org):
+    account = org["accounts"]["r1"]
+    response = api(org["admin"]).patch(
+        f"/api/v1/accounts/{account.pk}/", {"owner": org["r4"].pk}, format="json"
+    )
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert account.owner == org["r4"]
+
+
+def test_reassigning_outside_scope_names_the_field(api, org):
+    account = org["accounts"]["r1"]
+    response = api(org["m1"]).patch(
+        f"/api/v1/accounts/{account.pk}/", {"owner": org["r4"].pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"owner": ["You cannot assign accounts to this user."]}
+    account.refresh_from_db()
+    assert account.owner == org["r1"]
+
+
+def test_full_width_credit_code_collides_with_the_half_width_one(api, org):
+    client = api(org["r1"])
+    first = client.post(
+        "/api/v1/accounts/", {"name": "A", "uscc": "91350100M000100Y43"}, format="json"
+    )
+    assert first.status_code == 201
+    full_width = "９１３５０１００Ｍ０００１００Ｙ４３"
+    second = client.post("/api/v1/accounts/", {"name": "B", "uscc": full_width}, format="json")
+    assert second.status_code == 400
+    assert second.json() == {
+        "uscc": ["Another account already has this unified social credit code."]
+    }
+    assert list(Account.objects.filter(name__in=["A", "B"]).values_list("uscc", flat=True)) == [
+        "91350100M000100Y43"
+    ]
+
+
+def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    out = tmp_path / "schema.yaml"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn",
+         "--file", str(out)],
+        cwd=Path(__file__).resolve().parents[2],
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+             "DATABASE_URL": "sqlite:///:memory:"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    schema = yaml.safe_load(out.read_text())
+    parameters = schema["paths"]["/api/v1/accounts/"]["get"]["parameters"]
+    assert {p["name"] for p in parameters} == {
+        "channel",
+        "cursor",
+        "industry",
+        "lifecycle",
+        "ordering",
+        "owner",
+        "page_size",
+        "q",
+        "source",
+        "team",
+        "territory",
+        "tier",
+    }

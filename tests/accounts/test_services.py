@@ -210,3 +210,92 @@ def test_order_on_invisible_account_is_refused(org):
             },
         )
     assert not Order.objects.exists()
+
+
+def test_credit_code_is_stored_half_width_upper_case(org):
+    account = services.account_create(
+        actor=org["r1"], data={"name": "W", "uscc": " ９１３５０１００ｍ０００１００ｙ４３ "}
+    )
+    assert account.uscc == VALID_USCC
+
+
+def test_keeping_an_owner_who_left_is_allowed_but_not_choosing_one(org):
+    account = org["accounts"]["r2"]
+    org["r2"].is_active = False
+    org["r2"].save()
+    services.account_update(actor=org["m1"], account=account, data={"phone": "010-1"})
+    account.refresh_from_db()
+    assert (account.owner, account.phone) == (org["r2"], "010-1")
+    other = org["accounts"]["r1"]
+    with pytest.raises(ValidationError) as exc:
+        services.account_update(actor=org["m1"], account=other, data={"owner": org["r2"]})
+    assert exc.value.message_dict == {"owner": ["You cannot assign accounts to this user."]}
+    other.refresh_from_db()
+    assert other.owner == org["r1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_duplicate_code_is_a_field_error_not_a_crash(org, require_postgres):
+    """Two writers pass full_clean() at once; the unique index decides, and the loser gets a
+    validation error on the field. The other writer holds its insert open until ours waits."""
+    import threading
+
+    import psycopg
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"] or None,
+        password=settings_dict["PASSWORD"] or None,
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+    )
+    owner = org["r2"]
+    other.execute(
+        "INSERT INTO accounts_account (name, normalized_name, uscc, industry, channel, "
+        "lifecycle, source, owner_id, address, phone, website, notes, tier, created_at, "
+        "updated_at) VALUES ('First', 'first', %s, '', 'direct', 'potential', 'other', %s, "
+        "'', '', '', '', '', now(), now())",
+        [VALID_USCC, owner.pk],
+    )
+    outcome = {}
+
+    def create():
+        from django.db import connection as thread_connection
+
+        try:
+            services.account_create(actor=org["r1"], data={"name": "Second", "uscc": VALID_USCC})
+        except ValidationError as exc:
+            outcome["error"] = exc.message_dict
+        finally:
+            thread_connection.close()
+
+    writer = threading.Thread(target=create)
+    writer.start()
+    watcher = psycopg.connect(
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"] or None,
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        autocommit=True,
+    )
+    try:
+        for _ in range(600):  # until our insert waits on the other's unique index entry
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"accounts_account\"%%'",
+                [settings_dict["NAME"]],
+            ).fetchone()[0]
+            if waiting or not writer.is_alive():
+                break
+            threading.Event().wait(0.05)
+        other.commit()
+        writer.join(timeout=30)
+    finally:
+        other.close()
+        watcher.close()
+    assert outcome == {
+        "error": {"uscc": ["Another account already has this unified social credit code."]}
+    }
+    assert list(Account.objects.filter(uscc=VALID_USCC).values_list("name", flat=True)) == ["First"]

@@ -1,5 +1,7 @@
 """HTML pages: list, card, forms (with their failure cases), delete confirmation."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -210,3 +212,224 @@ def test_profile_language_switch(client, org):
     assert org["r1"].language == "zh-hans"
     page = client.get(reverse("accounts:list"))
     assert page.headers["Content-Language"] == "zh-hans"
+
+
+def _account_form(owner, **extra):
+    return {
+        "name": "Edited Co.",
+        "channel": "direct",
+        "lifecycle": "potential",
+        "source": "other",
+        "owner": owner.pk,
+        **extra,
+    }
+
+
+def test_rep_cannot_reassign_own_account_on_the_edit_page(rep_client, org):
+    account = org["accounts"]["r1"]
+    response = rep_client.post(
+        reverse("accounts:edit", args=[account.pk]), _account_form(org["r2"])
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["owner"] == ["You cannot assign accounts to this user."]
+    account.refresh_from_db()
+    assert (account.owner, account.name) == (org["r1"], "Account of r1")
+
+
+def test_manager_moves_account_within_team_but_not_outside_on_the_edit_page(client, org):
+    account = org["accounts"]["r1"]
+    client.force_login(org["m1"])
+    url = reverse("accounts:edit", args=[account.pk])
+    refused = client.post(url, _account_form(org["r3"]))
+    assert refused.status_code == 200
+    assert "owner" in refused.context["form"].errors
+    account.refresh_from_db()
+    assert account.owner == org["r1"]
+    moved = client.post(url, _account_form(org["r2"]))
+    assert moved.status_code == 302
+    account.refresh_from_db()
+    assert account.owner == org["r2"]
+
+
+def test_manager_edits_an_account_whose_owner_left_without_reassigning_it(client, org):
+    account = org["accounts"]["r2"]
+    org["r2"].is_active = False
+    org["r2"].save()
+    client.force_login(org["m1"])
+    response = client.post(
+        reverse("accounts:edit", args=[account.pk]), _account_form(org["r2"], phone="021-1")
+    )
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.owner, account.phone) == (org["r2"], "021-1")
+
+
+def test_admin_list_shows_every_book(client, org):
+    client.force_login(org["admin"])
+    page = client.get(reverse("accounts:list"))
+    assert [a.name for a in page.context["page"].object_list] == [
+        "Account of r1",
+        "Account of r2",
+        "Account of r3",
+        "Account of r4",
+    ]
+
+
+def test_manager_list_owner_filter_and_menu_stay_in_scope(client, org):
+    client.force_login(org["m1"])
+    page = client.get(reverse("accounts:list"), {"owner": org["r2"].pk})
+    assert [a.name for a in page.context["page"].object_list] == ["Account of r2"]
+    assert [u.username for u in page.context["owners"]] == ["m1", "r1", "r2"]
+    outside = client.get(reverse("accounts:list"), {"owner": org["r3"].pk})
+    assert list(outside.context["page"].object_list) == []
+
+
+def test_list_filter_value_that_does_not_parse_shows_error_and_no_rows(rep_client, org):
+    page = rep_client.get(reverse("accounts:list"), {"channel": "bogus"})
+    assert page.status_code == 200
+    assert list(page.context["page"].object_list) == []
+    assert page.context["filter_errors"] == [
+        "Channel: Select a valid choice. bogus is not one of the available choices."
+    ]
+
+
+def test_list_sort_menu_orders(client, org):
+    import datetime
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for i, (name, tier) in enumerate([("Old", "B"), ("Mid", ""), ("New", "A")]):
+        account = AccountFactory(owner=org["r2"], name=name, tier=tier)
+        Account.objects.filter(pk=account.pk).update(
+            created_at=now - datetime.timedelta(days=10 - i)
+        )
+    client.force_login(org["r2"])
+
+    def names(sort):
+        page = client.get(reverse("accounts:list"), {"sort": sort})
+        return [a.name for a in page.context["page"].object_list]
+
+    # The org's account was created just now; the three others 10, 9 and 8 days ago.
+    assert names("-created") == ["Account of r2", "New", "Mid", "Old"]
+    assert names("created") == ["Old", "Mid", "New", "Account of r2"]
+    assert names("tier") == ["New", "Old", "Account of r2", "Mid"]
+    assert names("-tier") == ["Old", "New", "Account of r2", "Mid"]
+    assert names("unknown") == ["Account of r2", "Mid", "New", "Old"]
+
+
+def test_search_keeps_the_chosen_order(rep_client, org):
+    for name in ["上海宏达电子有限公司 2", "上海宏达电子有限公司 1", "北京宏达电子有限公司 3"]:
+        AccountFactory(owner=org["r1"], name=name)
+    page = rep_client.get(reverse("accounts:list"), {"q": "宏达电子", "sort": "-name"})
+    assert [a.name for a in page.context["page"].object_list] == [
+        "北京宏达电子有限公司 3",
+        "上海宏达电子有限公司 2",
+        "上海宏达电子有限公司 1",
+    ]
+
+
+def test_list_page_runs_a_fixed_number_of_queries(client, org, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(org["r2"])
+    client.get(reverse("accounts:list"))  # warm the per-user industry cache
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("accounts:list"))
+    for i in range(30):
+        AccountFactory(owner=org["r2"], name=f"More {i:02d}", industry=f"Industry {i % 3}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("accounts:list"))
+    assert len(response.context["page"].object_list) == 31
+    assert len(many) == len(few)
+
+
+def test_form_errors_are_summarised_with_the_field_name(rep_client, org):
+    before = Account.objects.count()
+    response = rep_client.post(reverse("accounts:create"), _account_form(org["r1"], name=""))
+    content = response.content.decode()
+    assert 'href="#id_name">Name</a>: This field is required.' in content
+    assert Account.objects.count() == before
+
+
+def test_card_shows_revenue_figures(rep_client, org):
+    import datetime
+
+    account = org["accounts"]["r1"]
+    today = datetime.date.today()
+    OrderFactory(account=account, amount="1000.00", date=today)
+    OrderFactory(account=account, amount="-100.00", date=today - datetime.timedelta(days=30))
+    OrderFactory(account=account, amount="5000.00", date=today - datetime.timedelta(days=500))
+    response = rep_client.get(reverse("accounts:detail", args=[account.pk]))
+    assert response.context["revenue"] == {
+        "orders_total": 3,
+        "revenue_total": Decimal("5900.00"),
+        "orders_12m": 2,
+        "revenue_12m": Decimal("900.00"),
+    }
+    content = response.content.decode()
+    assert '<dd class="revenue-12m">900.00' in content
+    assert '<dd class="revenue-total">5,900.00' in content
+
+
+def test_password_change(client, org):
+    client.force_login(org["r1"])
+    url = reverse("password_change")
+    assert client.get(url).status_code == 200
+    wrong = client.post(
+        url,
+        {
+            "old_password": "nope",
+            "new_password1": "Fresh-Pass-987",
+            "new_password2": "Fresh-Pass-987",
+        },
+    )
+    assert wrong.status_code == 200
+    assert "old_password" in wrong.context["form"].errors
+    org["r1"].refresh_from_db()
+    assert org["r1"].check_password("pw-Secret-123")
+    ok = client.post(
+        url,
+        {
+            "old_password": "pw-Secret-123",
+            "new_password1": "Fresh-Pass-987",
+            "new_password2": "Fresh-Pass-987",
+        },
+    )
+    assert ok.status_code == 302 and ok.url == reverse("password_change_done")
+    org["r1"].refresh_from_db()
+    assert org["r1"].check_password("Fresh-Pass-987")
+
+
+def test_password_change_needs_login(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_language_switch_for_a_visitor_sets_the_cookie(client):
+    response = client.post(reverse("language"), {"language": "zh-hans", "next": "/login/"})
+    assert response.status_code == 302 and response.url == "/login/"
+    assert response.cookies["django_language"].value == "zh-hans"
+    assert "登录" in client.get("/login/").content.decode()
+
+
+def test_language_switch_for_a_user_is_remembered_in_the_profile(client, org):
+    client.force_login(org["r1"])
+    response = client.post(reverse("language"), {"language": "zh-hans", "next": "/accounts/"})
+    assert response.status_code == 302
+    org["r1"].refresh_from_db()
+    assert org["r1"].language == "zh-hans"
+    page = client.get(reverse("accounts:list"))
+    assert page.headers["Content-Language"] == "zh-hans"
+    back = client.post(reverse("language"), {"language": "en", "next": "/accounts/"})
+    assert back.status_code == 302
+    org["r1"].refresh_from_db()
+    assert org["r1"].language == "en"
+
+
+def test_language_switch_ignores_unknown_languages(client, org):
+    client.force_login(org["r1"])
+    client.post(reverse("language"), {"language": "xx", "next": "/accounts/"})
+    org["r1"].refresh_from_db()
+    assert org["r1"].language == ""

@@ -37,3 +37,48 @@ def test_rep_on_phone_adds_contact_from_the_card(live_server, phone_page):
         2,
         29,
     )
+
+
+def test_rep_on_phone_filters_sorts_and_pages_the_account_list(live_server, phone_page):
+    rep = UserFactory(username="listrep")
+    for i in range(60):
+        AccountFactory(
+            owner=rep,
+            name=f"Direct {i:02d} Ltd.",
+            channel="direct",
+            industry="食品饮料" if i % 2 else "电子",
+        )
+    for name in ["Alpha Distribution", "Omega Distribution"]:
+        AccountFactory(owner=rep, name=name, channel="distributor")
+    page = phone_page
+    login(page, live_server, "listrep", "pw-Secret-123")
+    page.goto(f"{live_server.url}/accounts/")
+
+    def names():
+        return page.locator("table.table tbody td:first-child > a").all_inner_texts()
+
+    def no_sideways_scroll():
+        return page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    assert len(names()) == 50
+    assert no_sideways_scroll(), "the list must not scroll sideways on a phone"
+    page.click("a[rel=next]")
+    page.wait_for_url("**page=2**")
+    assert names() == [
+        "Direct 49 Ltd.",
+        *[f"Direct {i} Ltd." for i in range(50, 60)],
+        "Omega Distribution",
+    ]
+    page.goto(f"{live_server.url}/accounts/")
+    page.select_option("select[name=channel]", "distributor")
+    page.select_option("select[name=sort]", "-name")
+    page.click("button:has-text('Filter')")
+    page.wait_for_url("**channel=distributor**")
+    assert names() == ["Omega Distribution", "Alpha Distribution"]
+    assert no_sideways_scroll()
+    page.fill("input[name=q]", "direct 07")
+    page.select_option("select[name=channel]", "")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**q=direct**")
+    assert names() == ["Direct 07 Ltd."]
+    screenshot(page, "rep-list-search")

@@ -13,16 +13,25 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_has_the_production_services():
     spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    assert "gunicorn crm.wsgi:application" in services["web"]["command"]
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert services["web"]["command"].startswith("gunicorn crm.wsgi:application")
     assert "celery -A crm worker" in services["worker"]["command"]
     assert "celery -A crm beat" in services["beat"]["command"]
     assert services["beat"]["deploy"]["replicas"] == 1
-    for name in ("web", "worker", "beat"):
+    assert services["migrate"]["command"] == "python manage.py migrate --noinput"
+    assert services["migrate"]["restart"] == "no"
+    for name in ("migrate", "web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "crm.settings.production"
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")
+    for name in ("web", "worker", "beat"):
+        # Scaled processes start once migrations ran, never migrating side by side.
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+    # A host port range, so that `--scale web=3` does not collide on one port.
+    assert services["web"]["ports"] == ["${WEB_PORTS:-8000-8009}:8000"]
 
 
 def test_compose_config_validates():

@@ -117,7 +117,12 @@ def test_every_source_string_is_in_the_catalogue(tmp_path):
         },
     )
     fresh = parse_po((copy / PO.relative_to(ROOT)).read_text(encoding="utf-8"))
-    missing = [e["msgid"] for e in fresh if not e["msgstr"] or not all(e["msgstr"].values())]
+    # A new string gets a fuzzy guess from a similar one: that is no translation either.
+    missing = [
+        e["msgid"]
+        for e in fresh
+        if not e["msgstr"] or not all(e["msgstr"].values()) or "fuzzy" in e["flags"]
+    ]
     assert missing == [], f"run `make messages` and translate: {missing[:20]}"
 
 

@@ -1,0 +1,11 @@
+"""Everything crm.urls serves, plus /bench/baseline/accounts/."""
+
+from django.urls import path
+
+from bench.baseline.views import BaselineAccountList
+from crm.urls import urlpatterns as crm_urlpatterns
+
+urlpatterns = [
+    *crm_urlpatterns,
+    path("bench/baseline/accounts/", BaselineAccountList.as_view(), name="bench-baseline-accounts"),
+]

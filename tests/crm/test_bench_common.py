@@ -1,0 +1,68 @@
+"""bench/common.py's HTTP helpers, which every load benchmark reuses: gunicorn started and
+stopped on 127.0.0.1, wrk's report parsed."""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from tests.factories import AccountFactory, UserFactory
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import common
+
+SAMPLE = """Running 2s test @ http://127.0.0.1:1/
+  2 threads and 16 connections
+WRK_JSON {"requests": 1000, "duration_us": 2000000, "bytes": 5, "connect": 0, "read": 1, \
+"write": 0, "status": 2, "timeout": 0, "p50_us": 1500, "p90_us": 4000, "p95_us": 5500, \
+"p99_us": 9000, "mean_us": 2100.500000, "max_us": 12000}
+"""
+
+
+def test_parse_wrk_reads_the_report_line():
+    result = common.parse_wrk(SAMPLE)
+    assert (result.requests, result.seconds, result.rps) == (1000, 2.0, 500.0)
+    assert (result.p50_ms, result.p90_ms, result.p95_ms, result.p99_ms) == (1.5, 4.0, 5.5, 9.0)
+    assert (result.mean_ms, result.max_ms, result.errors) == (2.1005, 12.0, 3)
+
+
+def test_parse_wrk_without_a_report_says_so():
+    with pytest.raises(RuntimeError, match="wrk printed no report"):
+        common.parse_wrk("Running 2s test @ http://127.0.0.1:1/\n")
+
+
+def test_wrk_refuses_other_hosts():
+    with pytest.raises(ValueError, match="only target this machine"):
+        common.wrk("http://192.0.2.1/", seconds=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_serves_the_api_and_stops(require_postgres):
+    if not shutil.which("wrk"):
+        if settings.REQUIRE_SERVICES:
+            pytest.fail("wrk is required for this test (apt-get install wrk)")
+        pytest.skip("wrk is not installed")
+    user = UserFactory(username="loadrep")
+    AccountFactory(owner=user, name="Loaded Ltd.")
+    token = Token.objects.create(user=user).key
+    db = connection.settings_dict
+    auth = f"{db['USER']}:{db['PASSWORD']}@" if db["PASSWORD"] else f"{db['USER']}@"
+    db_url = f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    with common.gunicorn(db_url, workers=2) as server:
+        pid = server.process.pid
+        result = common.wrk(
+            f"{server.url}/api/v1/accounts/",
+            connections=4,
+            seconds=1,
+            headers={"Authorization": f"Token {token}"},
+        )
+    assert result.requests > 0
+    assert result.errors == 0
+    assert result.p95_ms > 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
