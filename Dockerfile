@@ -10,7 +10,7 @@ COPY . .
 RUN DJANGO_SETTINGS_MODULE=crm.settings.production DJANGO_SECRET_KEY=build-only \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv >/dev/null
-RUN useradd --create-home crm && chown -R crm /app
+RUN useradd --create-home crm && mkdir -p /app/media && chown -R crm /app
 USER crm
 EXPOSE 8000
 CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60"]

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 
 from accounts.exports import EXPORTS, csv_stream, export_rows, xlsx_file
@@ -36,6 +38,13 @@ def export_download(request, entity: str, ext: str):
     return export_response(request, entity, ext)
 
 
+@extend_schema(
+    responses={
+        (200, "text/csv"): OpenApiTypes.BINARY,
+        (200, CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
+    },
+    description="A file of the records the caller may see; the list's filters apply.",
+)
 @api_view(["GET"])
 def export_api(request, entity: str, ext: str):
     """GET /api/v1/exports/<accounts|contacts|orders>.<csv|xlsx>, with the list filters."""

@@ -25,6 +25,9 @@ def test_compose_has_the_production_services():
         assert env["DJANGO_SETTINGS_MODULE"] == "crm.settings.production"
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")
+    # Import files are uploaded by web and read by the worker: one shared media volume.
+    assert "media:/app/media" in services["web"]["volumes"]
+    assert "media:/app/media" in services["worker"]["volumes"]
     for name in ("web", "worker", "beat"):
         # Scaled processes start once migrations ran, never migrating side by side.
         assert services[name]["depends_on"]["migrate"] == {
