@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.send_reminders_daily_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    "hourly-reminders-sweep": {
+        "task": "visits.tasks.reminders_sweep_task",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # Per-process memory cache: pages keep working when Redis is down.
@@ -196,6 +200,7 @@ EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "crm@localhost")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 
 LOGGING = {
     "version": 1,
