@@ -385,6 +385,14 @@ def plans_generate(
                 ],
                 rows,
             )
+    # Accounts planned now are no longer "due, not planned".
+    _resolve_reminders(
+        Reminder.objects.filter(
+            kind=Reminder.Kind.VISIT_DUE,
+            account__owner=rep,
+            account__in=VisitPlan.objects.open().values("account"),
+        )
+    )
     audit_log(
         actor=actor,
         action="generate",
