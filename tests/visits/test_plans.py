@@ -39,9 +39,7 @@ def _created(account, day: dt.date) -> None:
         (D(2024, 2, 1), D(2023, 12, 1), "C", 90),  # lands on Feb 29
     ],
 )
-def test_month_plan_matches_the_cadence_rule(
-    org, visit_factory, month, last_visit, tier, cadence
-):
+def test_month_plan_matches_the_cadence_rule(org, visit_factory, month, last_visit, tier, cadence):
     rep = org["r1"]
     account = org["accounts"]["r1"]
     Account.objects.filter(pk=account.pk).update(tier=tier)
@@ -166,6 +164,9 @@ def test_bad_periods_are_refused_and_change_nothing(org, db_state):
         plans_generate(actor=rep, rep=rep, start=D(2026, 1, 1), end=D(2026, 6, 30))
     assert db_state() == before
     # A period wholly in the past plans nothing.
-    assert plans_generate(
-        actor=rep, rep=rep, start=D(2026, 1, 1), end=D(2026, 1, 7), today=D(2026, 2, 1)
-    ) == 0
+    assert (
+        plans_generate(
+            actor=rep, rep=rep, start=D(2026, 1, 1), end=D(2026, 1, 7), today=D(2026, 2, 1)
+        )
+        == 0
+    )

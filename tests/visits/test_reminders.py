@@ -30,7 +30,8 @@ def rows(kinds=None):
     )
 
 
-def _account(owner, name, tier, created=D(2025, 1, 1)):
+def _account(owner, name, tier, created=None):
+    created = created or D(2025, 1, 1)
     account = Account.objects.create(
         name=name, normalized_name=name.lower(), owner=owner, tier=tier, lifecycle="existing"
     )
@@ -206,7 +207,9 @@ def test_a_contact_who_gets_the_gift_gets_no_greeting(org, birthday_rule, contac
     a = _account(org["r1"], "A co", "A")
     dm = _contact(contact_factory, a, "DM", "decision_maker", 6, 2)
     reminders_generate(day=D(2026, 6, 1))
-    assert touch_rows() == [("r1", "gift", f"contact:{dm.pk}", "birthday", D(2026, 6, 2), "birthday_gift")]
+    assert touch_rows() == [
+        ("r1", "gift", f"contact:{dm.pk}", "birthday", D(2026, 6, 2), "birthday_gift")
+    ]
 
 
 def test_feb_29_birthdays_on_feb_28_in_common_years_and_feb_29_in_leap_years(
@@ -225,7 +228,10 @@ def test_feb_29_birthdays_on_feb_28_in_common_years_and_feb_29_in_leap_years(
         D(2025, 2, 28),
     ]
     # On Feb 28, 2024 only the Feb 28 birthday (today) and the leap day (tomorrow) are due.
-    assert sorted(r[4] for r in touch_rows() if r[4].year == 2024) == [D(2024, 2, 28), D(2024, 2, 29)]
+    assert sorted(r[4] for r in touch_rows() if r[4].year == 2024) == [
+        D(2024, 2, 28),
+        D(2024, 2, 29),
+    ]
 
 
 def test_spring_festival_reminders_follow_the_lunar_date_and_lead_times(org, contact_factory):
@@ -259,7 +265,9 @@ def test_a_missed_day_is_caught_up_within_the_lead_time(org, contact_factory, bi
     dm = _contact(contact_factory, a, "DM", "decision_maker", 7, 10)
     # The job did not run on July 3 (7 days ahead); July 6 still finds the birthday.
     reminders_generate(day=D(2026, 7, 6))
-    assert touch_rows() == [("r1", "gift", f"contact:{dm.pk}", "birthday", D(2026, 7, 10), "birthday_gift")]
+    assert touch_rows() == [
+        ("r1", "gift", f"contact:{dm.pk}", "birthday", D(2026, 7, 10), "birthday_gift")
+    ]
 
 
 def test_admin_added_one_off_date_and_new_year(org, contact_factory):

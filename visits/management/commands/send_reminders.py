@@ -27,6 +27,14 @@ class Command(BaseCommand):
         day = day or timezone.localdate()
         send = not opts["no_email"] and VisitSettings.load().digest_enabled
         counts, pending = reminders_run(day=day, digests=send)
-        sent = sum(1 for digest_id in pending if digest_send(digest_id=digest_id))
+        sent = failed = 0
+        for digest_id in pending:
+            try:
+                sent += digest_send(digest_id=digest_id)
+            except Exception as exc:  # report it; the digest stays pending
+                failed += 1
+                self.stderr.write(f"digest {digest_id} not sent: {exc}")
         summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
         self.stdout.write(f"{day}: new reminders: {summary}; digest emails sent: {sent}.")
+        if failed:
+            raise CommandError(f"{failed} digest email(s) not sent; they stay pending for a rerun.")
