@@ -52,7 +52,8 @@ def reminders_sweep_task() -> int:
     if run is None or (run.finished_at is None and run.started_at < stale):
         send_reminders_daily_task.run()
         return 0
-    if not digests_due():
+    if run.finished_at is None or not digests_due():
+        # Still running (its end queues the digests), or too early in the day.
         return 0
     pending = digests_prepare(day=today)
     pending += list(

@@ -75,6 +75,8 @@ def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
     for field, value in data.items():
         if field not in fields:
             raise ValidationError({field: _("This field cannot be set here.")})
+        if value is None and not instance._meta.get_field(field).null:
+            raise ValidationError({field: _("This field cannot be empty.")})
         setattr(instance, field, value)
 
 
