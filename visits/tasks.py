@@ -3,7 +3,8 @@
 - `send_reminders_daily_task` (beat, daily): the day's reminders, then the digests when the
   digest hour has come.
 - `reminders_sweep_task` (beat, hourly): reruns a day whose job did not finish (a lost or
-  killed worker) and queues the digests still pending once the digest hour has come.
+  killed worker), queues the digests still pending once the digest hour has come, and drops
+  reminders whose account or contact is gone.
 - `send_digest_task(digest_id)`: one recipient's digest email, sent at most once.
 """
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from crm.queue import enqueue
 from visits.models import DigestEmail, ReminderRun
 from visits.services import digest_send, digests_prepare, reminders_run
-from visits.services.reminders import digests_due
+from visits.services.reminders import digests_due, reminders_orphans_delete
 
 RETRY = {
     "acks_late": True,
@@ -46,6 +47,7 @@ def send_reminders_daily_task(day: str | None = None) -> dict:
 
 @shared_task(autoretry_for=(DatabaseError,), **RETRY)
 def reminders_sweep_task() -> int:
+    reminders_orphans_delete()
     today = timezone.localdate()
     stale = timezone.now() - datetime.timedelta(minutes=30)
     run = ReminderRun.objects.filter(date=today).first()

@@ -84,6 +84,11 @@ def _int(value) -> int | None:
         return None
 
 
+# A whole company's month can hold tens of thousands of plans: the page shows at most this
+# many and asks to pick a rep.
+CALENDAR_LIMIT = 1000
+
+
 # --- Calendar and lists --------------------------------------------------------------------
 
 
@@ -103,9 +108,10 @@ def calendar(request):
             raise Http404
     elif not user.can_manage:
         rep = user
-    plans = calendar_plans(user, start=start, end=end, rep=rep)
+    plans = list(calendar_plans(user, start=start, end=end, rep=rep)[: CALENDAR_LIMIT + 1])
+    truncated = len(plans) > CALENDAR_LIMIT
     by_day = defaultdict(list)
-    for plan in plans:
+    for plan in plans[:CALENDAR_LIMIT]:
         by_day[plan.planned_date].append(plan)
     if view == "month":
         grid_start, _ = week_bounds(start)
@@ -132,6 +138,8 @@ def calendar(request):
             "reps": reps if user.can_manage else [],
             "rep": rep,
             "show_owner": rep is None,
+            "truncated": truncated,
+            "limit": CALENDAR_LIMIT,
         },
     )
 

@@ -143,6 +143,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VisitTouchTypeEnum": "visits.models.TouchType",
+        "VisitTierEnum": "visits.models.TIER_CHOICES",
+        "VisitRoleEnum": "visits.models.ROLE_CHOICES",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise a broker in files that needs no server.

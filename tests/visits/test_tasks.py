@@ -62,3 +62,39 @@ def test_sweep_leaves_a_running_job_alone_and_sends_pending_digests(due_for_r1):
     PendingTask.objects.all().delete()
     assert reminders_sweep_task.run() == 1  # the digest still pending is queued again
     assert PendingTask.objects.count() == 1
+
+
+def test_deleting_a_contact_deletes_its_reminders_and_the_sweep_drops_orphans(org):
+    from django.db import connection
+
+    from accounts.models import Contact
+    from tests.factories import ContactFactory
+    from visits.models import Reminder
+
+    account = org["accounts"]["r1"]
+
+    def reminder_for(contact):
+        return Reminder.objects.create(
+            recipient=org["r1"],
+            kind="gift",
+            subject=f"contact:{contact.pk}",
+            occasion_code="birthday",
+            date=dt.date(2026, 5, 5),
+            account=account,
+            contact=contact,
+            remind_on=dt.date(2026, 5, 1),
+        )
+
+    kept, deleted, raw = (ContactFactory(account=account) for _ in range(3))
+    for contact in (kept, deleted, raw):
+        reminder_for(contact)
+    deleted.delete()  # through the ORM: its reminder goes with it
+    assert Reminder.objects.count() == 2
+    with connection.cursor() as cursor:  # behind the ORM's back
+        cursor.execute("DELETE FROM accounts_contact WHERE id = %s", [raw.pk])
+    assert Reminder.objects.count() == 2
+    reminders_sweep_task.run()
+    assert list(Reminder.objects.filter(kind="gift").values_list("contact_id", flat=True)) == [
+        kept.pk
+    ]
+    assert Contact.objects.count() == 1

@@ -20,7 +20,7 @@ from email.utils import formatdate
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     CharField,
     DateField,
@@ -73,6 +73,7 @@ REMINDER_COLUMNS = [
     "created_at",
 ]
 DIGEST_MAX_ITEMS = 50
+ANALYZE_AFTER = 10_000
 
 
 def _null(field):
@@ -278,6 +279,10 @@ def reminders_generate(*, day: datetime.date) -> dict[str, int]:
     counts = {"visit_due": _visits_due(day, settings, now)}
     counts["visit_tomorrow"], counts["visit_overdue"] = _planned_visits(day, now)
     counts["birthday"], counts["holiday"] = _occasions(day, settings, now)
+    if connection.vendor == "postgresql" and sum(counts.values()) > ANALYZE_AFTER:
+        # Fresh statistics after a big load, so the inbox and digest queries plan well.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE visits_reminder")
     with transaction.atomic():
         run = ReminderRun.objects.select_for_update().get(date=day)
         run.finished_at = timezone.now()
@@ -381,19 +386,27 @@ def digest_send(*, digest_id: int, connection=None) -> bool:
             if digest is None:
                 return False  # sent or skipped already, or another worker is sending it
             recipient = User.objects.get(pk=digest.recipient_id)
-            showing = (
-                Reminder.objects.showing_on(digest.date)
-                .filter(recipient_id=digest.recipient_id)
+            showing = Reminder.objects.showing_on(digest.date).filter(
+                recipient_id=digest.recipient_id
+            )
+            total = showing.count()
+            # The first lines by id first, then their relations (not a join of every row).
+            first = list(
+                showing.order_by("date", "kind", "id").values_list("pk", flat=True)[
+                    :DIGEST_MAX_ITEMS
+                ]
+            )
+            lines = (
+                Reminder.objects.filter(pk__in=first)
                 .select_related("account", "contact", "plan", "occasion")
                 .order_by("date", "kind", "id")
             )
-            total = showing.count()
             digest.attempts += 1
             if total == 0 or not recipient.email or not recipient.is_active:
                 digest.state = DigestEmail.State.SKIPPED
                 digest.save(update_fields=["state", "attempts"])
                 return False
-            message = _digest_message(digest, recipient, list(showing[:DIGEST_MAX_ITEMS]), total)
+            message = _digest_message(digest, recipient, list(lines), total)
             message.connection = connection or get_connection()
             message.send()
             digest.state = DigestEmail.State.SENT
@@ -415,6 +428,18 @@ def reminders_run(*, day: datetime.date, digests: bool) -> tuple[dict[str, int],
     counts = reminders_generate(day=day)
     pending = digests_prepare(day=day) if digests else []
     return counts, pending
+
+
+def reminders_orphans_delete() -> int:
+    """Delete reminders whose account or contact no longer exists (reminders have no database
+    foreign keys to them, for the daily job's speed; ORM deletes cascade anyway)."""
+    gone = Reminder.objects.exclude(Exists(Account.objects.filter(pk=OuterRef("account_id"))))
+    gone_contact = Reminder.objects.filter(contact_id__isnull=False).exclude(
+        Exists(Contact.objects.filter(pk=OuterRef("contact_id")))
+    )
+    with transaction.atomic():
+        deleted = gone.delete()[0] + gone_contact.delete()[0]
+    return deleted
 
 
 def digests_due(*, now: datetime.datetime | None = None) -> bool:
