@@ -6,9 +6,6 @@ import factory
 import pytest
 
 from crm.models import AuditEntry
-
-# The browser fixtures (Playwright with Debian Chromium, phone viewport) for test_browser.
-from tests.browser.conftest import chromium, phone_page  # noqa: F401
 from tests.factories import AccountFactory, ContactFactory
 from visits.models import (
     ChecklistTick,

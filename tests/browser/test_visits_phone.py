@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import Account
 from tests.browser.conftest import login, screenshot
 from tests.factories import AccountFactory, ContactFactory, UserFactory
+from visits.defaults import seed_defaults
 from visits.models import ChecklistItem, Reminder, Visit, VisitPlan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,6 +18,7 @@ def _no_sideways_scroll(page) -> None:
 
 
 def test_rep_on_phone_ticks_checklist_and_logs_visit_from_reminder(live_server, phone_page):
+    seed_defaults()  # the checklist (a transactional test before may have flushed it)
     rep = UserFactory(username="fieldrep")
     account = AccountFactory(owner=rep, name="上海华信机械有限公司")
     Account.objects.filter(pk=account.pk).update(tier="A")
