@@ -346,3 +346,40 @@ def test_snooze_hides_until_the_day_and_bad_dates_change_nothing(org, reminder, 
     reminder_mark_done(actor=org["r1"], reminder=reminder)
     with pytest.raises(ValidationError):
         reminder_snooze(actor=org["r1"], reminder=reminder, until=today + dt.timedelta(days=1))
+
+
+def test_an_overdue_visit_replaces_its_coming_up_reminder(org, plan_factory):
+    account = _account(org["r1"], "A co", "A")
+    plan = plan_factory(account=account, planned_date=D(2026, 3, 11))
+    reminders_generate(day=D(2026, 3, 10))
+    reminders_generate(day=D(2026, 3, 12))
+    plan_rows = Reminder.objects.filter(plan=plan).order_by("kind")
+    assert list(plan_rows.values_list("kind", "status")) == [
+        ("visit_overdue", "open"),
+        ("visit_tomorrow", "done"),
+    ]
+
+
+def test_a_touch_for_the_contact_and_occasion_resolves_the_reminder(
+    org, birthday_rule, contact_factory
+):
+    from visits.services import touch_create
+
+    a = _account(org["r1"], "A co", "A")
+    dm = _contact(contact_factory, a, "DM", "decision_maker", 6, 2)
+    other = _contact(contact_factory, a, "Other DM", "decision_maker", 6, 3)
+    reminders_generate(day=D(2026, 6, 1))
+    touch_create(
+        actor=org["r1"],
+        data={
+            "account": a,
+            "contact": dm,
+            "type": "birthday_gift",
+            "date": D(2026, 5, 30),
+            "occasion": birthday_rule,
+        },
+    )
+    assert sorted(Reminder.objects.filter(kind="gift").values_list("contact__name", "status")) == [
+        ("DM", "done"),
+        ("Other DM", "open"),
+    ]

@@ -448,6 +448,16 @@ def touch_create(*, actor, data: dict[str, Any], reminder: Reminder | None = Non
     _full_clean(touch)
     touch.save()
     _resolve_given_reminder(actor, reminder, touch.account)
+    if touch.contact_id and touch.occasion_id:
+        # The gift or greeting for this contact and occasion has been given.
+        _resolve_reminders(
+            Reminder.objects.filter(
+                contact_id=touch.contact_id,
+                occasion_id=touch.occasion_id,
+                date__gte=touch.date - datetime.timedelta(days=31),
+                date__lte=touch.date + datetime.timedelta(days=31),
+            )
+        )
     audit_log(
         actor=actor,
         action="create",

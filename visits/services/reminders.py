@@ -183,6 +183,11 @@ def _planned_visits(day: datetime.date, now) -> tuple[int, int]:
                 )
             )
         )
+    # A visit now overdue no longer needs its "coming up" reminder.
+    with transaction.atomic():
+        Reminder.objects.open().filter(
+            kind=Reminder.Kind.VISIT_TOMORROW, plan__in=overdue.values("pk")
+        ).update(status=Reminder.Status.DONE, done_at=now)
     return counts[0], counts[1]
 
 
