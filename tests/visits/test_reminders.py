@@ -367,7 +367,7 @@ def test_a_touch_for_the_contact_and_occasion_resolves_the_reminder(
 
     a = _account(org["r1"], "A co", "A")
     dm = _contact(contact_factory, a, "DM", "decision_maker", 6, 2)
-    other = _contact(contact_factory, a, "Other DM", "decision_maker", 6, 3)
+    _contact(contact_factory, a, "Other DM", "decision_maker", 6, 3)
     reminders_generate(day=D(2026, 6, 1))
     touch_create(
         actor=org["r1"],

@@ -332,3 +332,35 @@ def test_occasions_and_checklist_items_are_for_admins(org, db_state):
     )
     occasion_delete(actor=admin, occasion=occasion)
     assert not Occasion.objects.filter(pk=occasion.pk).exists()
+
+
+def test_deletes_and_item_edits_outside_ones_rights_change_nothing(
+    org, r1_account, touch_factory, db_state
+):
+    from visits.services import checklist_item_delete, checklist_item_update, touch_delete
+
+    touch = touch_factory(account=r1_account)
+    item = ChecklistItem.objects.get(position=1)
+    _refused(touch_delete, db_state, "account", actor=org["r3"], touch=touch)
+    _refused(touch_delete, db_state, "account", actor=org["m2"], touch=touch)
+    for actor in (org["r1"], org["m1"]):
+        _refused(
+            checklist_item_update,
+            db_state,
+            exc=PermissionDenied,
+            actor=actor,
+            item=item,
+            data={"text_en": "x"},
+        )
+        _refused(checklist_item_delete, db_state, exc=PermissionDenied, actor=actor, item=item)
+    _refused(
+        checklist_item_update,
+        db_state,
+        "position",
+        actor=org["admin"],
+        item=item,
+        data={"position": 2},
+    )
+    touch_delete(actor=org["m1"], touch=touch)
+    checklist_item_delete(actor=org["admin"], item=item)
+    assert not ChecklistItem.objects.filter(position=1).exists()
