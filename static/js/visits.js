@@ -11,3 +11,17 @@
     form.addEventListener("change", function () { updateProgress(form); });
   });
 })();
+
+// Visit and touch forms: choosing the account reloads the form with that account's contacts.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-pick-account] select[name=account]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (select.value) {
+        var params = new URLSearchParams(window.location.search);
+        params.set("account", select.value);
+        window.location.search = params.toString();
+      }
+    });
+  });
+})();

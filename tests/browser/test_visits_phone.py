@@ -86,3 +86,18 @@ def test_rep_on_phone_ticks_checklist_and_logs_visit_from_reminder(live_server, 
     plan.refresh_from_db()
     assert (reminder.status, plan.status) == ("done", "done")
     assert page.locator("[data-testid=bell-count]").count() == 0
+
+
+def test_choosing_the_account_brings_its_contacts_into_the_visit_form(live_server, phone_page):
+    rep = UserFactory(username="fieldrep2")
+    account = AccountFactory(owner=rep, name="杭州启明软件有限公司")
+    AccountFactory(owner=rep, name="Another Co.")
+    dm = ContactFactory(account=account, name="李娜", role="decision_maker")
+    page = phone_page
+    login(page, live_server, "fieldrep2", "pw-Secret-123")
+    page.goto(f"{live_server.url}/visits/log/")
+    assert page.locator("input[name=contacts]").count() == 0
+    page.select_option("select[name=account]", str(account.pk))
+    page.wait_for_selector(f"input[name=contacts][value='{dm.pk}']")
+    assert f"account={account.pk}" in page.url
+    _no_sideways_scroll(page)
