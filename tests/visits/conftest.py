@@ -144,6 +144,19 @@ class _Handler:
         self.gate.set()
         self.entered = threading.Event()
         self.refuse = 0
+        self.mail_gate = threading.Event()  # holds MAIL FROM until set
+        self.mail_gate.set()
+        self.in_mail = threading.Event()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        import asyncio
+
+        self.in_mail.set()
+        while not self.mail_gate.is_set():
+            await asyncio.sleep(0.02)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import asyncio
@@ -171,6 +184,7 @@ def smtp_server():
     controller.start()
     yield SimpleNamespace(host="127.0.0.1", port=port, handler=handler, messages=handler.messages)
     handler.gate.set()
+    handler.mail_gate.set()
     controller.stop()
 
 

@@ -268,3 +268,33 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_missed_or_doubled(
         "r3@example.com",
     ]
     assert ReminderRun.objects.get(date=DAY).finished_at is not None
+
+
+def test_a_worker_killed_while_sending_a_digest_loses_none_and_doubles_none(
+    world, workers, smtp_server
+):
+    handler = smtp_server.handler
+    handler.mail_gate.clear()  # the first digest stops inside the SMTP conversation
+    first = workers.start("w1")
+    celery_app.send_task(DAILY, args=[DAY.isoformat()])
+    wait_for(handler.in_mail.is_set, timeout=90, what="a digest in flight", workers=workers)
+    assert DigestEmail.objects.filter(state="pending").count() == 3
+    workers.kill(first)
+    handler.mail_gate.set()
+    assert smtp_server.messages == []
+
+    workers.start("w2")
+    wait_for(digests_sent(3), timeout=120, what="three digests", workers=workers)
+    client = redis.Redis.from_url(workers.redis_url)
+    wait_for(
+        lambda: client.llen("celery") == 0 and not client.hlen("unacked"),
+        timeout=60,
+        what="an empty queue",
+        workers=workers,
+    )
+    assert sorted(r for m in smtp_server.messages for r in m.rcpt_tos) == [
+        "r1@example.com",
+        "r2@example.com",
+        "r3@example.com",
+    ]
+    assert reminder_rows() == expected_rows(world)
