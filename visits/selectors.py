@@ -1,29 +1,404 @@
-"""Reads of visits, plans, touches and reminders.
+"""Reads of visits, plans, touches and reminders, always through the visibility rule.
 
-Interface used by scoring (keep the name and shape): `visit_inputs_by_account`.
+Interfaces used by other apps (keep names and shapes):
+- `visit_inputs_by_account(*, date_from, date_to)` (scoring's input side);
+- `effort_by_tier`, `plan_adherence`, `touches_due` (the manager dashboard's plain data).
 """
 
 import datetime
+from decimal import Decimal
+from itertools import chain
 
-from django.db.models import F, IntegerField, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Account
+from accounts.models import Account, Contact
+from accounts.selectors import account_scope_q, accounts_visible_to
+from crm.selectors import owner_scope_q
+from prospects.selectors import abandoned_account_ids
+from visits.expressions import AddDays
+from visits.models import (
+    ChecklistItem,
+    Occasion,
+    Reminder,
+    Touch,
+    Visit,
+    VisitPlan,
+    VisitSettings,
+)
+
+ZERO = Decimal("0.00")
+
+
+def _hours(minutes_sum):
+    return Round(
+        Cast(minutes_sum, DecimalField(max_digits=14, decimal_places=2)) / Value(Decimal(60)),
+        2,
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
 
 
 def visit_inputs_by_account(*, date_from: datetime.date, date_to: datetime.date) -> QuerySet:
-    """One row per account with logged effort in [date_from, date_to]: dicts with
-    `account_id`, `visit_count` (int), `hours` (decimal), `expenses` (decimal).
+    """One row per account with logged visits in [date_from, date_to]: dicts with
+    `account_id`, `visit_count` (int), `hours` (decimal, 2 places), `expenses` (decimal).
 
-    Until the visit log exists this is empty (every account's input is zero).
+    One GROUP BY over the visit log (covered by the index on account and date).
     """
     return (
-        Account.objects.none()
+        Visit.objects.filter(visit_date__gte=date_from, visit_date__lte=date_to)
+        .order_by()
+        .values("account_id")
         .annotate(
-            account_id=F("id"),
-            visit_count=Value(0, output_field=IntegerField()),
-            hours=Cast(Value(0), IntegerField()),
-            expenses=Cast(Value(0), IntegerField()),
+            visit_count=Count("id"),
+            hours=_hours(Sum("duration_minutes")),
+            expenses=Sum("expenses"),
         )
-        .values("account_id", "visit_count", "hours", "expenses")
+        .order_by("account_id")
+    )
+
+
+# --- Cadence ------------------------------------------------------------------------------
+
+
+def last_visit_date():
+    """Subquery: the date of the account's latest logged visit (NULL if none)."""
+    return Subquery(
+        Visit.objects.filter(account=OuterRef("pk"))
+        .order_by()
+        .values("account")
+        .annotate(last=Max("visit_date"))
+        .values("last")[:1]
+    )
+
+
+def cadence_case(settings: VisitSettings):
+    return Case(
+        *[When(tier=t, then=Value(settings.cadence_for(t))) for t in ("A", "B", "C")],
+        default=Value(settings.cadence_untiered_days),
+        output_field=IntegerField(),
+    )
+
+
+def due_date_expression(cadence):
+    """An account's next due date: last visit + cadence (int or expression), or the day the
+    account was created when it was never visited."""
+    return Coalesce(AddDays(last_visit_date(), cadence), TruncDate("created_at"))
+
+
+def due_not_planned(user, *, day: datetime.date, horizon_days: int | None = None) -> QuerySet:
+    """Accounts in `user`'s book whose cadence says a visit is due by `day` + horizon and
+    that have no planned visit; annotated with `due`, `cadence` and `last_visit`."""
+    settings = VisitSettings.load()
+    horizon = settings.due_horizon_days if horizon_days is None else horizon_days
+    cadence = cadence_case(settings)
+    return (
+        accounts_visible_to(user)
+        .exclude(pk__in=abandoned_account_ids())
+        .annotate(cadence=cadence)
+        .exclude(cadence__lte=0)
+        .exclude(
+            Exists(
+                VisitPlan.objects.filter(account=OuterRef("pk"), status=VisitPlan.Status.PLANNED)
+            )
+        )
+        .annotate(last_visit=last_visit_date(), due=due_date_expression(cadence))
+        .filter(due__lte=day + datetime.timedelta(days=horizon))
+        .select_related("owner")
+    )
+
+
+# --- Visits, plans, touches ---------------------------------------------------------------
+
+
+def visits_visible_to(user) -> QuerySet[Visit]:
+    return Visit.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def visit_get_visible(user, pk) -> Visit:
+    visit = (
+        visits_visible_to(user)
+        .select_related("account", "plan", "logged_by")
+        .prefetch_related("contacts")
+        .filter(pk=pk)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def plans_visible_to(user) -> QuerySet[VisitPlan]:
+    return VisitPlan.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def plan_get_visible(user, pk) -> VisitPlan:
+    plan = plans_visible_to(user).select_related("account", "account__owner").filter(pk=pk).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def touches_visible_to(user) -> QuerySet[Touch]:
+    return Touch.objects.filter(account_scope_q(user, account_path="account__"))
+
+
+def touch_get_visible(user, pk) -> Touch:
+    touch = touches_visible_to(user).select_related("account", "contact").filter(pk=pk).first()
+    if touch is None:
+        raise Http404
+    return touch
+
+
+def calendar_plans(
+    user, *, start: datetime.date, end: datetime.date, rep=None
+) -> QuerySet[VisitPlan]:
+    """Plans (not cancelled) between start and end in `user`'s book, for one rep if given."""
+    qs = (
+        plans_visible_to(user)
+        .between(start, end)
+        .exclude(status=VisitPlan.Status.CANCELLED)
+        .select_related("account", "account__owner")
+        .order_by("planned_date", "planned_time", "account__name", "id")
+    )
+    if rep is not None:
+        qs = qs.filter(account__owner=rep)
+    return qs
+
+
+def checklist_items() -> QuerySet[ChecklistItem]:
+    return ChecklistItem.objects.filter(active=True).order_by("position")
+
+
+def plan_checklist(plan: VisitPlan) -> list[dict]:
+    """The checklist for a plan: each active item, whether it is ticked, and the contact facts
+    it shows (decision makers, or the handlers' and decision makers' interests)."""
+    ticked = set(plan.ticks.values_list("item_id", flat=True))
+    contacts = list(
+        Contact.objects.filter(account_id=plan.account_id)
+        .order_by("role", "name", "id")
+        .only("id", "name", "title", "role", "phone", "interests", "account_id")
+    )
+    facts = {
+        ChecklistItem.Facts.DECISION_MAKER: [
+            c for c in contacts if c.role == Contact.Role.DECISION_MAKER
+        ],
+        ChecklistItem.Facts.INTERESTS: [
+            c
+            for c in contacts
+            if c.role in (Contact.Role.DECISION_MAKER, Contact.Role.HANDLER) or c.interests
+        ],
+    }
+    return [
+        {"item": item, "ticked": item.pk in ticked, "contacts": facts.get(item.shows, [])}
+        for item in checklist_items()
+    ]
+
+
+def plan_checklist_completion(plan: VisitPlan) -> tuple[int, int]:
+    total = checklist_items().count()
+    done = plan.ticks.filter(item__active=True).count()
+    return done, total
+
+
+def account_next_plan(account: Account, *, today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    return (
+        VisitPlan.objects.open()
+        .filter(account=account, planned_date__gte=today)
+        .order_by("planned_date", "planned_time", "id")
+        .first()
+    )
+
+
+def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
+    """Visits, touches and orders of an account, newest first (at most `limit` of each)."""
+    visits = (
+        account.visits.prefetch_related("contacts")
+        .select_related("logged_by")
+        .order_by("-visit_date", "-visit_time", "-id")[:limit]
+    )
+    touches = account.touches.select_related("contact", "occasion").order_by("-date", "-id")[:limit]
+    orders = account.orders.order_by("-date", "-id")[:limit]
+    items = chain(
+        ({"kind": "visit", "date": v.visit_date, "obj": v} for v in visits),
+        ({"kind": "touch", "date": t.date, "obj": t} for t in touches),
+        ({"kind": "order", "date": o.date, "obj": o} for o in orders),
+    )
+    return sorted(items, key=lambda e: (e["date"], e["kind"] == "visit"), reverse=True)[:limit]
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+def reminders_visible_to(user) -> QuerySet[Reminder]:
+    """Reminders of recipients in `user`'s scope about accounts in `user`'s book."""
+    return Reminder.objects.filter(
+        owner_scope_q(user, owner_path="recipient")
+        & account_scope_q(user, account_path="account__")
+    )
+
+
+def reminder_get_visible(user, pk) -> Reminder:
+    reminder = (
+        reminders_visible_to(user)
+        .select_related("account", "contact", "plan", "occasion")
+        .filter(pk=pk)
+        .first()
+    )
+    if reminder is None:
+        raise Http404
+    return reminder
+
+
+def reminders_inbox(user, *, day: datetime.date | None = None) -> QuerySet[Reminder]:
+    """The user's own reminders showing today (open, started, not snoozed)."""
+    day = day or timezone.localdate()
+    return (
+        reminders_visible_to(user)
+        .filter(recipient=user)
+        .showing_on(day)
+        .select_related("account", "contact", "plan", "occasion")
+        .order_by("date", "kind", "id")
+    )
+
+
+def reminder_count(user, *, day: datetime.date | None = None) -> int:
+    if user is None or not user.is_authenticated:
+        return 0
+    day = day or timezone.localdate()
+    return Reminder.objects.filter(recipient=user).showing_on(day).count()
+
+
+def reminder_text(reminder: Reminder) -> str:
+    """One line describing a reminder in the active language."""
+    account = reminder.account.name
+    kind = reminder.kind
+    if kind == Reminder.Kind.VISIT_DUE:
+        return _("Visit %(account)s: due %(date)s, not planned yet.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
+    if kind == Reminder.Kind.VISIT_TOMORROW:
+        return _("Planned visit to %(account)s on %(date)s.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
+    if kind == Reminder.Kind.VISIT_OVERDUE:
+        return _("Planned visit to %(account)s on %(date)s is overdue.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
+    values = {
+        "occasion": reminder.occasion.name if reminder.occasion else "",
+        "contact": reminder.contact.name if reminder.contact else "",
+        "account": account,
+        "date": reminder.date.isoformat(),
+        "touch": reminder.get_touch_type_display(),
+    }
+    if kind == Reminder.Kind.GIFT:
+        return (
+            _("%(occasion)s of %(contact)s (%(account)s) on %(date)s: prepare a gift (%(touch)s).")
+            % values
+        )
+    return (
+        _("%(occasion)s of %(contact)s (%(account)s) on %(date)s: send a greeting (%(touch)s).")
+        % values
+    )
+
+
+def occasions_list() -> QuerySet[Occasion]:
+    return Occasion.objects.order_by("kind", "month", "day", "date", "id")
+
+
+# --- Plain data for the manager dashboard -------------------------------------------------
+
+
+def effort_by_tier(user, *, date_from: datetime.date, date_to: datetime.date) -> list[dict]:
+    """Visits, hours, expenses and accounts visited per Account.tier ("" = untiered) in
+    `user`'s book over [date_from, date_to]; every tier is listed, zeros included."""
+    rows = (
+        visits_visible_to(user)
+        .filter(visit_date__gte=date_from, visit_date__lte=date_to)
+        .order_by()
+        .values("account__tier")
+        .annotate(
+            visits=Count("id"),
+            minutes=Sum("duration_minutes"),
+            expenses=Sum("expenses"),
+            accounts=Count("account", distinct=True),
+        )
+    )
+    by_tier = {r["account__tier"]: r for r in rows}
+    out = []
+    for tier in ("A", "B", "C", ""):
+        row = by_tier.get(tier, {})
+        minutes = row.get("minutes") or 0
+        out.append(
+            {
+                "tier": tier,
+                "visits": row.get("visits", 0),
+                "hours": (Decimal(minutes) / 60).quantize(Decimal("0.01")),
+                "expenses": Decimal(row.get("expenses") or 0).quantize(Decimal("0.01")),
+                "accounts": row.get("accounts", 0),
+            }
+        )
+    return out
+
+
+def plan_adherence(
+    user, *, start: datetime.date, end: datetime.date, today: datetime.date | None = None
+) -> dict:
+    """Plans in [start, end] in `user`'s book: planned (all not cancelled), done, still open,
+    overdue (open and before today), overdue for A-tier accounts, and the share done."""
+    today = today or timezone.localdate()
+    plans = plans_visible_to(user).between(start, end).exclude(status=VisitPlan.Status.CANCELLED)
+    overdue = Q(status=VisitPlan.Status.PLANNED, planned_date__lt=today)
+    counts = plans.aggregate(
+        planned=Count("id"),
+        done=Count("id", filter=Q(status=VisitPlan.Status.DONE)),
+        open=Count("id", filter=Q(status=VisitPlan.Status.PLANNED)),
+        overdue=Count("id", filter=overdue),
+        overdue_a=Count("id", filter=overdue & Q(account__tier="A")),
+    )
+    counts["done_share"] = (
+        (Decimal(counts["done"]) / counts["planned"]).quantize(Decimal("0.001"))
+        if counts["planned"]
+        else None
+    )
+    return counts
+
+
+def touches_due(user, *, day: datetime.date | None = None, days: int = 7) -> QuerySet:
+    """Open gift and greeting reminders in `user`'s book for occasions in the next `days`
+    days: dicts `date`, `occasion_code`, `kind`, `count`, ordered by date."""
+    day = day or timezone.localdate()
+    return (
+        reminders_visible_to(user)
+        .open()
+        .filter(
+            kind__in=[Reminder.Kind.GIFT, Reminder.Kind.GREETING],
+            date__gte=day,
+            date__lte=day + datetime.timedelta(days=days),
+        )
+        .order_by()
+        .values("date", "occasion_code", "kind")
+        .annotate(count=Count("id"))
+        .order_by("date", "occasion_code", "kind")
     )

@@ -143,6 +143,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VisitTouchTypeEnum": "visits.models.TouchType",
+        "VisitTierEnum": "visits.models.TIER_CHOICES",
+        "VisitRoleEnum": "visits.models.ROLE_CHOICES",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise a broker in files that needs no server.
@@ -184,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.send_reminders_daily_task",
         "schedule": crontab(hour=6, minute=30),
     },
+    "hourly-reminders-sweep": {
+        "task": "visits.tasks.reminders_sweep_task",
+        "schedule": crontab(minute=5),
+    },
 }
 
 # Per-process memory cache: pages keep working when Redis is down.
@@ -196,6 +205,7 @@ EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "crm@localhost")
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 
 LOGGING = {
     "version": 1,

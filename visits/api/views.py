@@ -1,0 +1,257 @@
+"""API of the visits app. Querysets come from the visibility selectors (a record outside the
+caller's book answers 404); writes go through visits.services."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+
+from crm.selectors import users_visible_to
+from visits import services
+from visits.api.serializers import (
+    ChecklistSerializer,
+    GenerateSerializer,
+    OccasionSerializer,
+    ReminderSerializer,
+    SnoozeSerializer,
+    TouchSerializer,
+    VisitPlanSerializer,
+    VisitSerializer,
+)
+from visits.filters import ReminderFilter, TouchFilter, VisitFilter, VisitPlanFilter
+from visits.selectors import (
+    occasions_list,
+    plans_visible_to,
+    reminders_visible_to,
+    touches_visible_to,
+    visits_visible_to,
+)
+
+
+def _as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                field: [str(m) for e in errors for m in e.messages]
+                for field, errors in exc.error_dict.items()
+            }
+        )
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+def call(fn, **kwargs):
+    try:
+        return fn(**kwargs)
+    except DjangoValidationError as exc:
+        raise _as_drf_error(exc) from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied() from exc
+
+
+class VisitViewSet(viewsets.ModelViewSet):
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+    ordering_fields = ["visit_date", "id"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return visits_visible_to(self.request.user).prefetch_related("contacts")
+
+    def _write(self, serializer, **kwargs):
+        data = dict(serializer.validated_data)
+        contacts = data.pop("contacts", None)
+        return call(actor=self.request.user, data=data, contacts=contacts, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        visit = self._write(serializer, fn=services.visit_create)
+        return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        visit = self._write(serializer, fn=services.visit_update, visit=instance)
+        return Response(self.get_serializer(visit).data)
+
+    def destroy(self, request, *args, **kwargs):
+        call(services.visit_delete, actor=request.user, visit=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VisitPlanViewSet(viewsets.ModelViewSet):
+    """Planned visits; DELETE cancels a plan (it is kept, status "cancelled")."""
+
+    serializer_class = VisitPlanSerializer
+    filterset_class = VisitPlanFilter
+    ordering_fields = ["planned_date", "id"]
+    ordering = ["planned_date", "id"]
+
+    def get_queryset(self):
+        return plans_visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        plan = call(services.plan_create, actor=request.user, data=serializer.validated_data)
+        return Response(self.get_serializer(plan).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        plan = call(
+            services.plan_update, actor=request.user, plan=instance, data=serializer.validated_data
+        )
+        return Response(self.get_serializer(plan).data)
+
+    def destroy(self, request, *args, **kwargs):
+        call(services.plan_cancel, actor=request.user, plan=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ChecklistSerializer, responses=ChecklistSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def checklist(self, request, pk=None):
+        """The ticked checklist item ids of a plan; PUT replaces them."""
+        plan = self.get_object()
+        if request.method == "PUT":
+            serializer = ChecklistSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            call(
+                services.checklist_set,
+                actor=request.user,
+                plan=plan,
+                item_ids=serializer.validated_data["items"],
+            )
+        items = sorted(plan.ticks.values_list("item_id", flat=True))
+        return Response({"items": items})
+
+    @extend_schema(request=GenerateSerializer, responses={201: None})
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        """Plan a rep's visits in [start, end] from the tier cadences."""
+        serializer = GenerateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        rep = users_visible_to(request.user).filter(pk=data["rep"]).first()
+        created = call(
+            services.plans_generate,
+            actor=request.user,
+            rep=rep,
+            start=data["start"],
+            end=data["end"],
+        )
+        return Response({"created": created}, status=status.HTTP_201_CREATED)
+
+
+class TouchViewSet(viewsets.ModelViewSet):
+    serializer_class = TouchSerializer
+    filterset_class = TouchFilter
+    ordering_fields = ["date", "id"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return touches_visible_to(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        touch = call(services.touch_create, actor=request.user, data=serializer.validated_data)
+        return Response(self.get_serializer(touch).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        touch = call(
+            services.touch_update,
+            actor=request.user,
+            touch=instance,
+            data=serializer.validated_data,
+        )
+        return Response(self.get_serializer(touch).data)
+
+    def destroy(self, request, *args, **kwargs):
+        call(services.touch_delete, actor=request.user, touch=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
+    """Reminders in the caller's scope; only the recipient marks one done or snoozes it."""
+
+    serializer_class = ReminderSerializer
+    filterset_class = ReminderFilter
+    ordering_fields = ["date", "id", "remind_on"]
+    ordering = ["date", "id"]
+
+    def get_queryset(self):
+        return reminders_visible_to(self.request.user).select_related(
+            "account", "contact", "plan", "occasion"
+        )
+
+    @extend_schema(request=None, responses=ReminderSerializer)
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        reminder = call(services.reminder_mark_done, actor=request.user, reminder=self.get_object())
+        return Response(self.get_serializer(reminder).data)
+
+    @extend_schema(request=SnoozeSerializer, responses=ReminderSerializer)
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, pk=None):
+        serializer = SnoozeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reminder = call(
+            services.reminder_snooze,
+            actor=request.user,
+            reminder=self.get_object(),
+            until=serializer.validated_data["until"],
+        )
+        return Response(self.get_serializer(reminder).data)
+
+
+class ReadOrAdmin(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return request.method in SAFE_METHODS or user.is_admin
+
+
+class OccasionViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Birthdays and holidays: everyone reads them, admins change them."""
+
+    serializer_class = OccasionSerializer
+    permission_classes = [ReadOrAdmin]
+    ordering = ["id"]
+    ordering_fields = ["id"]
+
+    def get_queryset(self):
+        return occasions_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = call(
+            services.occasion_create, actor=self.request.user, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = call(
+            services.occasion_update,
+            actor=self.request.user,
+            occasion=serializer.instance,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance):
+        call(services.occasion_delete, actor=self.request.user, occasion=instance)

@@ -1,0 +1,42 @@
+"""FilterSets shared by the API (and usable by pages)."""
+
+import django_filters
+
+from visits.models import Reminder, Touch, Visit, VisitPlan
+
+
+class VisitFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="visit_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="visit_date", lookup_expr="lte")
+
+    class Meta:
+        model = Visit
+        fields = ["account", "plan", "logged_by", "date_from", "date_to"]
+
+
+class VisitPlanFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte")
+    rep = django_filters.NumberFilter(field_name="account__owner")
+
+    class Meta:
+        model = VisitPlan
+        fields = ["account", "status", "source", "senior_manager", "rep", "date_from", "date_to"]
+
+
+class TouchFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Touch
+        fields = ["account", "contact", "type", "occasion", "date_from", "date_to"]
+
+
+class ReminderFilter(django_filters.FilterSet):
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = Reminder
+        fields = ["status", "kind", "account", "recipient", "date_from", "date_to"]

@@ -1,0 +1,505 @@
+"""The daily reminder job, the digest email, and a recipient's done / snooze.
+
+The job is set-based: each kind of reminder is one INSERT … SELECT over accounts, plans or
+contacts, and the unique constraint (recipient, subject, occasion, date) with ON CONFLICT DO
+NOTHING makes a second run, a second worker or a rerun after a crash add nothing twice. Each
+step commits on its own, so a crash keeps what was done and the rerun finishes the rest.
+Windows are inclusive ([day, day + lead]), so a day the job did not run is caught up.
+
+The digest email is sent at most once per recipient and day: its row (unique per recipient
+and day) is written first; `digest_send` locks it, sends, and marks it sent in the same
+transaction. A second worker skips a locked row; a crash before commit leaves it pending, so
+the retry or the hourly sweep sends it (the only window for a repeat is between the SMTP
+server's "250 OK" and our commit; the stable Message-ID lets mail clients drop that repeat).
+"""
+
+import datetime
+import logging
+from email.utils import formatdate
+
+from django.conf import settings as django_settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, transaction
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.functions import Cast, Concat
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Contact
+from crm.audit import audit_log
+from crm.models import User
+from prospects.selectors import abandoned_account_ids
+from visits.dates import birthday_keys_on, days, yearly_dates
+from visits.models import (
+    DigestEmail,
+    Occasion,
+    Reminder,
+    ReminderRun,
+    VisitPlan,
+    VisitSettings,
+)
+from visits.selectors import due_date_expression
+from visits.services.sql import insert_select
+
+logger = logging.getLogger(__name__)
+
+REMINDER_COLUMNS = [
+    "recipient_id",
+    "kind",
+    "subject",
+    "occasion_code",
+    "date",
+    "account_id",
+    "contact_id",
+    "plan_id",
+    "occasion_id",
+    "touch_type",
+    "remind_on",
+    "snoozed_until",
+    "status",
+    "done_at",
+    "created_at",
+]
+DIGEST_MAX_ITEMS = 50
+ANALYZE_AFTER = 10_000
+
+
+def _null(field):
+    return Value(None, output_field=field)
+
+
+def _reminder_rows(
+    qs,
+    *,
+    recipient,
+    kind: str,
+    subject_prefix: str,
+    subject_id,
+    occasion_code: str,
+    date,
+    account,
+    remind_on: datetime.date,
+    now: datetime.datetime,
+    contact=None,
+    plan=None,
+    occasion_id: int | None = None,
+    touch_type: str = "",
+):
+    return qs.annotate(
+        x_recipient_id=recipient,
+        x_kind=Value(kind),
+        x_subject=Concat(Value(subject_prefix), Cast(subject_id, CharField())),
+        x_occasion_code=Value(occasion_code),
+        x_date=date,
+        x_account_id=account,
+        x_contact_id=contact if contact is not None else _null(IntegerField()),
+        x_plan_id=plan if plan is not None else _null(IntegerField()),
+        x_occasion_id=Value(occasion_id, output_field=IntegerField()),
+        x_touch_type=Value(touch_type),
+        x_remind_on=Value(remind_on, output_field=DateField()),
+        x_snoozed_until=_null(DateField()),
+        x_status=Value(Reminder.Status.OPEN),
+        x_done_at=_null(DateTimeField()),
+        x_created_at=Value(now, output_field=DateTimeField()),
+    )
+
+
+def _insert(qs) -> int:
+    with transaction.atomic():
+        return insert_select(Reminder, REMINDER_COLUMNS, qs)
+
+
+def _visits_due(day: datetime.date, settings: VisitSettings, now) -> int:
+    """Accounts whose cadence says a visit is due within the horizon and none is planned."""
+    horizon = day + datetime.timedelta(days=settings.due_horizon_days)
+    created = 0
+    for tier in ("A", "B", "C", ""):
+        cadence = settings.cadence_for(tier)
+        if cadence <= 0:
+            continue
+        accounts = (
+            Account.objects.filter(tier=tier, owner__is_active=True)
+            .exclude(pk__in=abandoned_account_ids())
+            .exclude(
+                Exists(
+                    VisitPlan.objects.filter(
+                        account=OuterRef("pk"), status=VisitPlan.Status.PLANNED
+                    )
+                )
+            )
+            .annotate(due=due_date_expression(cadence))
+            .filter(due__lte=horizon)
+        )
+        created += _insert(
+            _reminder_rows(
+                accounts,
+                recipient=F("owner_id"),
+                kind=Reminder.Kind.VISIT_DUE,
+                subject_prefix="account:",
+                subject_id=F("pk"),
+                occasion_code=Reminder.Kind.VISIT_DUE,
+                date=F("due"),
+                account=F("pk"),
+                remind_on=day,
+                now=now,
+            )
+        )
+    return created
+
+
+def _planned_visits(day: datetime.date, now) -> tuple[int, int]:
+    """Planned visits today or tomorrow, and planned visits whose day has passed."""
+    plans = VisitPlan.objects.open().filter(account__owner__is_active=True)
+    soon = plans.filter(planned_date__gte=day, planned_date__lte=day + datetime.timedelta(days=1))
+    overdue = plans.filter(planned_date__lt=day)
+    counts = []
+    for qs, kind in ((soon, Reminder.Kind.VISIT_TOMORROW), (overdue, Reminder.Kind.VISIT_OVERDUE)):
+        counts.append(
+            _insert(
+                _reminder_rows(
+                    qs,
+                    recipient=F("account__owner_id"),
+                    kind=kind,
+                    subject_prefix="plan:",
+                    subject_id=F("pk"),
+                    occasion_code=kind,
+                    date=F("planned_date"),
+                    account=F("account_id"),
+                    plan=F("pk"),
+                    remind_on=day,
+                    now=now,
+                )
+            )
+        )
+    # A visit now overdue no longer needs its "coming up" reminder.
+    with transaction.atomic():
+        Reminder.objects.open().filter(
+            kind=Reminder.Kind.VISIT_TOMORROW, plan__in=overdue.values("pk")
+        ).update(status=Reminder.Status.DONE, done_at=now)
+    return counts[0], counts[1]
+
+
+def _rule_q(tiers: list[str], roles: list[str]) -> Q | None:
+    if not tiers or not roles:
+        return None
+    return Q(account__tier__in=tiers, role__in=roles)
+
+
+def _occasion_rules(occasion: Occasion, settings: VisitSettings):
+    """(kind, touch type, lead days, contact filter) for the gift and the greeting; a contact
+    who gets the gift gets no greeting for the same occasion."""
+    gift = _rule_q(occasion.gift_tiers, occasion.gift_roles)
+    greeting = _rule_q(occasion.greeting_tiers, occasion.greeting_roles)
+    rules = []
+    if gift is not None:
+        lead = occasion.gift_lead_days
+        lead = settings.gift_lead_days if lead is None else lead
+        rules.append((Reminder.Kind.GIFT, occasion.gift_type, lead, gift))
+    if greeting is not None:
+        lead = occasion.greeting_lead_days
+        lead = settings.greeting_lead_days if lead is None else lead
+        condition = greeting & ~gift if gift is not None else greeting
+        rules.append((Reminder.Kind.GREETING, occasion.greeting_type, lead, condition))
+    return rules
+
+
+def _contact_rows(contacts, *, occasion: Occasion, kind, touch_type, when, day, now):
+    return _reminder_rows(
+        contacts,
+        recipient=F("account__owner_id"),
+        kind=kind,
+        subject_prefix="contact:",
+        subject_id=F("pk"),
+        occasion_code=occasion.code,
+        date=Value(when, output_field=DateField()),
+        account=F("account_id"),
+        contact=F("pk"),
+        occasion_id=occasion.pk,
+        touch_type=touch_type,
+        remind_on=day,
+        now=now,
+    )
+
+
+def _occasions(day: datetime.date, settings: VisitSettings, now) -> tuple[int, int]:
+    """Birthdays and holidays within each rule's lead time."""
+    contacts = Contact.objects.filter(account__owner__is_active=True)
+    birthdays = holidays = 0
+    for occasion in Occasion.objects.filter(active=True).order_by("pk"):
+        for kind, touch_type, lead, condition in _occasion_rules(occasion, settings):
+            window_end = day + datetime.timedelta(days=lead)
+            if occasion.kind == Occasion.Kind.BIRTHDAY:
+                for when in days(day, window_end):
+                    on_day = Q()
+                    for month, dom in birthday_keys_on(when):
+                        on_day |= Q(birthday_month=month, birthday_day=dom)
+                    birthdays += _insert(
+                        _contact_rows(
+                            contacts.filter(on_day).filter(condition),
+                            occasion=occasion,
+                            kind=kind,
+                            touch_type=touch_type,
+                            when=when,
+                            day=day,
+                            now=now,
+                        )
+                    )
+                continue
+            if occasion.kind == Occasion.Kind.ONCE:
+                dates = [occasion.date] if day <= occasion.date <= window_end else []
+            else:
+                dates = yearly_dates(occasion.kind, occasion.month, occasion.day, day, window_end)
+            for when in dates:
+                holidays += _insert(
+                    _contact_rows(
+                        contacts.filter(condition),
+                        occasion=occasion,
+                        kind=kind,
+                        touch_type=touch_type,
+                        when=when,
+                        day=day,
+                        now=now,
+                    )
+                )
+    return birthdays, holidays
+
+
+def reminders_generate(*, day: datetime.date) -> dict[str, int]:
+    """Create the reminders for `day` (idempotent); returns how many of each were new."""
+    settings = VisitSettings.load()
+    now = timezone.now()
+    ReminderRun.objects.bulk_create([ReminderRun(date=day)], ignore_conflicts=True)
+    counts = {"visit_due": _visits_due(day, settings, now)}
+    counts["visit_tomorrow"], counts["visit_overdue"] = _planned_visits(day, now)
+    counts["birthday"], counts["holiday"] = _occasions(day, settings, now)
+    if connection.vendor == "postgresql" and sum(counts.values()) > ANALYZE_AFTER:
+        # Fresh statistics after a big load, so the inbox and digest queries plan well.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE visits_reminder")
+    with transaction.atomic():
+        run = ReminderRun.objects.select_for_update().get(date=day)
+        run.finished_at = timezone.now()
+        run.created += sum(counts.values())
+        run.save(update_fields=["finished_at", "created"])
+        audit_log(
+            actor=None,
+            action="generate",
+            model="visits.Reminder",
+            object_id=day.isoformat(),
+            extra=counts,
+        )
+    return counts
+
+
+def digests_prepare(*, day: datetime.date) -> list[int]:
+    """Write the pending digest rows of `day` (one per recipient with reminders showing and
+    an email address) and return the ids still pending, old leftovers of `day` included."""
+    recipients = (
+        Reminder.objects.showing_on(day)
+        .filter(recipient__is_active=True)
+        .exclude(recipient__email="")
+        .values("recipient_id")
+        .distinct()
+        .annotate(
+            x_recipient_id=F("recipient_id"),
+            x_date=Value(day, output_field=DateField()),
+            x_state=Value(DigestEmail.State.PENDING),
+            x_attempts=Value(0),
+            x_items=Value(0),
+            x_message_id=Value(""),
+            x_last_error=Value(""),
+            x_created_at=Value(timezone.now(), output_field=DateTimeField()),
+        )
+    )
+    with transaction.atomic():
+        insert_select(
+            DigestEmail,
+            [
+                "recipient_id",
+                "date",
+                "state",
+                "attempts",
+                "items",
+                "message_id",
+                "last_error",
+                "created_at",
+            ],
+            recipients,
+        )
+    return list(
+        DigestEmail.objects.filter(date=day, state=DigestEmail.State.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _digest_message_id(digest: DigestEmail) -> str:
+    domain = django_settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<crm-digest-{digest.recipient_id}-{digest.date:%Y%m%d}@{domain}>"
+
+
+def _digest_message(digest: DigestEmail, recipient: User, reminders, total: int):
+    from visits.selectors import reminder_text
+
+    language = recipient.language or django_settings.LANGUAGE_CODE
+    with translation.override(language):
+        lines = [
+            {"text": reminder_text(r), "date": r.date, "account": r.account.name} for r in reminders
+        ]
+        context = {
+            "user": recipient,
+            "day": digest.date,
+            "lines": lines,
+            "total": total,
+            "more": total - len(lines),
+        }
+        subject = _("Your CRM reminders for %(day)s") % {"day": digest.date.isoformat()}
+        text = render_to_string("visits/email/digest.txt", context)
+        html = render_to_string("visits/email/digest.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[recipient.email],
+        headers={"Message-ID": _digest_message_id(digest), "Date": formatdate(localtime=True)},
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def digest_send(*, digest_id: int, connection=None) -> bool:
+    """Send one pending digest; True if this call sent it. Raises if the mail server fails
+    (the row stays pending for the retry, with the attempt and the error noted)."""
+    try:
+        with transaction.atomic():
+            digest = (
+                DigestEmail.objects.select_for_update(skip_locked=True)
+                .filter(pk=digest_id, state=DigestEmail.State.PENDING)
+                .first()
+            )
+            if digest is None:
+                return False  # sent or skipped already, or another worker is sending it
+            recipient = User.objects.get(pk=digest.recipient_id)
+            showing = Reminder.objects.showing_on(digest.date).filter(
+                recipient_id=digest.recipient_id
+            )
+            total = showing.count()
+            # The first lines by id first, then their relations (not a join of every row).
+            first = list(
+                showing.order_by("date", "kind", "id").values_list("pk", flat=True)[
+                    :DIGEST_MAX_ITEMS
+                ]
+            )
+            lines = (
+                Reminder.objects.filter(pk__in=first)
+                .select_related("account", "contact", "plan", "occasion")
+                .order_by("date", "kind", "id")
+            )
+            digest.attempts += 1
+            if total == 0 or not recipient.email or not recipient.is_active:
+                digest.state = DigestEmail.State.SKIPPED
+                digest.save(update_fields=["state", "attempts"])
+                return False
+            message = _digest_message(digest, recipient, list(lines), total)
+            message.connection = connection or get_connection()
+            message.send()
+            digest.state = DigestEmail.State.SENT
+            digest.sent_at = timezone.now()
+            digest.items = total
+            digest.message_id = _digest_message_id(digest)
+            digest.last_error = ""
+            digest.save()
+    except Exception as exc:
+        DigestEmail.objects.filter(pk=digest_id, state=DigestEmail.State.PENDING).update(
+            attempts=F("attempts") + 1, last_error=str(exc)[:300]
+        )
+        raise
+    return True
+
+
+def reminders_run(*, day: datetime.date, digests: bool) -> tuple[dict[str, int], list[int]]:
+    """The daily job: reminders for `day`, then (when `digests`) the pending digest ids."""
+    counts = reminders_generate(day=day)
+    pending = digests_prepare(day=day) if digests else []
+    return counts, pending
+
+
+def reminders_orphans_delete() -> int:
+    """Delete reminders whose account or contact no longer exists (reminders have no database
+    foreign keys to them, for the daily job's speed; ORM deletes cascade anyway)."""
+    gone = Reminder.objects.exclude(Exists(Account.objects.filter(pk=OuterRef("account_id"))))
+    gone_contact = Reminder.objects.filter(contact_id__isnull=False).exclude(
+        Exists(Contact.objects.filter(pk=OuterRef("contact_id")))
+    )
+    with transaction.atomic():
+        deleted = gone.delete()[0] + gone_contact.delete()[0]
+    return deleted
+
+
+def digests_due(*, now: datetime.datetime | None = None) -> bool:
+    settings = VisitSettings.load()
+    now = timezone.localtime(now)
+    return settings.digest_enabled and now.hour >= settings.digest_hour
+
+
+# --- A recipient's own actions -----------------------------------------------------------
+
+
+def _check_recipient(actor, reminder: Reminder) -> None:
+    if actor is None or reminder.recipient_id != actor.pk:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def reminder_mark_done(*, actor, reminder: Reminder) -> Reminder:
+    _check_recipient(actor, reminder)
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.status == Reminder.Status.DONE:
+        return reminder
+    reminder.status = Reminder.Status.DONE
+    reminder.done_at = timezone.now()
+    reminder.save(update_fields=["status", "done_at"])
+    audit_log(
+        actor=actor,
+        action="done",
+        instance=reminder,
+        account_id=reminder.account_id,
+        changes={"status": (Reminder.Status.OPEN, Reminder.Status.DONE)},
+    )
+    return reminder
+
+
+@transaction.atomic
+def reminder_snooze(*, actor, reminder: Reminder, until: datetime.date) -> Reminder:
+    """Hide an open reminder until `until` (tomorrow at the earliest, 60 days at most)."""
+    _check_recipient(actor, reminder)
+    today = timezone.localdate()
+    if until is None or until <= today:
+        raise ValidationError({"until": _("Snooze until a day after today.")})
+    if until > today + datetime.timedelta(days=60):
+        raise ValidationError({"until": _("Snooze for at most 60 days.")})
+    reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
+    if reminder.status != Reminder.Status.OPEN:
+        raise ValidationError({"until": _("This reminder is done already.")})
+    before = reminder.snoozed_until
+    reminder.snoozed_until = until
+    reminder.save(update_fields=["snoozed_until"])
+    audit_log(
+        actor=actor,
+        action="snooze",
+        instance=reminder,
+        account_id=reminder.account_id,
+        changes={"snoozed_until": (before, until)},
+    )
+    return reminder

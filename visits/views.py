@@ -1,0 +1,715 @@
+"""HTML pages of the visits app. Thin: selectors read, services write; a record outside the
+user's book answers 404."""
+
+import datetime
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.selectors import account_get_visible
+from crm.paginator import CappedPaginator
+from crm.selectors import users_visible_to
+from crm.views import app_settings_edit
+from visits import services
+from visits.dates import days, month_bounds, week_bounds
+from visits.forms import (
+    ChecklistItemForm,
+    GenerateForm,
+    OccasionForm,
+    PlanForm,
+    SnoozeForm,
+    TouchForm,
+    VisitForm,
+    VisitSettingsForm,
+)
+from visits.models import ChecklistItem, Occasion, Reminder, TouchType, VisitSettings
+from visits.selectors import (
+    calendar_plans,
+    due_not_planned,
+    occasions_list,
+    plan_checklist,
+    plan_get_visible,
+    reminder_get_visible,
+    reminder_text,
+    reminders_inbox,
+    reminders_visible_to,
+    touch_get_visible,
+    touches_visible_to,
+    visit_get_visible,
+    visits_visible_to,
+)
+
+
+def _save(form, call):
+    """Run a service; its ValidationError becomes form errors (None: it failed)."""
+    try:
+        return call()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+    return None
+
+
+def _day(value: str | None) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# A whole company's month can hold tens of thousands of plans: the page shows at most this
+# many and asks to pick a rep.
+CALENDAR_LIMIT = 1000
+
+
+# --- Calendar and lists --------------------------------------------------------------------
+
+
+@login_required
+def calendar(request):
+    """Week or month of planned visits, for the user or (managers) a rep of the team."""
+    user = request.user
+    view = "month" if request.GET.get("view") == "month" else "week"
+    day = _day(request.GET.get("date"))
+    start, end = month_bounds(day) if view == "month" else week_bounds(day)
+    reps = users_visible_to(user).filter(is_active=True)
+    rep = None
+    rep_id = _int(request.GET.get("rep"))
+    if rep_id:
+        rep = reps.filter(pk=rep_id).first()
+        if rep is None:
+            raise Http404
+    elif not user.can_manage:
+        rep = user
+    plans = list(calendar_plans(user, start=start, end=end, rep=rep)[: CALENDAR_LIMIT + 1])
+    truncated = len(plans) > CALENDAR_LIMIT
+    by_day = defaultdict(list)
+    for plan in plans[:CALENDAR_LIMIT]:
+        by_day[plan.planned_date].append(plan)
+    if view == "month":
+        grid_start, _ = week_bounds(start)
+        _, grid_end = week_bounds(end)
+        prev_day, next_day = start - datetime.timedelta(days=1), end + datetime.timedelta(days=1)
+    else:
+        grid_start, grid_end = start, end
+        prev_day, next_day = start - datetime.timedelta(days=7), end + datetime.timedelta(days=1)
+    return render(
+        request,
+        "visits/calendar.html",
+        {
+            "view": view,
+            "start": start,
+            "end": end,
+            "today": timezone.localdate(),
+            "cells": [
+                {"day": d, "plans": by_day.get(d, []), "in_period": start <= d <= end}
+                for d in days(grid_start, grid_end)
+            ],
+            "plan_count": sum(len(v) for v in by_day.values()),
+            "prev": prev_day,
+            "next": next_day,
+            "reps": reps if user.can_manage else [],
+            "rep": rep,
+            "show_owner": rep is None,
+            "truncated": truncated,
+            "limit": CALENDAR_LIMIT,
+        },
+    )
+
+
+@login_required
+def due_list(request):
+    """Accounts whose cadence says a visit is due and that have none planned."""
+    today = timezone.localdate()
+    qs = due_not_planned(request.user, day=today)
+    rep_id = _int(request.GET.get("rep"))
+    if rep_id:
+        qs = qs.filter(owner_id=rep_id)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(name__icontains=q)
+    sort = request.GET.get("sort", "due")
+    order = {"due": ("due", "name", "id"), "name": ("name", "id"), "tier": ("tier", "due", "id")}
+    qs = qs.order_by(*order.get(sort, order["due"]))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/due_list.html",
+        {
+            "page": page,
+            "today": today,
+            "q": q,
+            "sort": sort,
+            "reps": users_visible_to(request.user).filter(is_active=True)
+            if request.user.can_manage
+            else [],
+            "rep_id": rep_id,
+        },
+    )
+
+
+VISIT_SORTS = {
+    "-date": ("-visit_date", "-visit_time", "-id"),
+    "date": ("visit_date", "visit_time", "id"),
+    "account": ("account__name", "-visit_date", "-id"),
+}
+
+
+@login_required
+def visit_list(request):
+    qs = visits_visible_to(request.user).select_related("account", "logged_by")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(
+            Q(account__name__icontains=q) | Q(purpose__icontains=q) | Q(outcome__icontains=q)
+        )
+    sort = request.GET.get("sort", "-date")
+    qs = qs.order_by(*VISIT_SORTS.get(sort, VISIT_SORTS["-date"]))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "visits/visit_list.html", {"page": page, "q": q, "sort": sort})
+
+
+@login_required
+def visit_detail(request, pk: int):
+    visit = visit_get_visible(request.user, pk)
+    return render(request, "visits/visit_detail.html", {"visit": visit})
+
+
+# --- Logging a visit -----------------------------------------------------------------------
+
+
+def _visit_context(request):
+    """The account, plan and reminder a visit or touch is logged from (all in the book)."""
+    source = request.POST if request.method == "POST" else request.GET
+    account = plan = reminder = None
+    reminder_id = _int(source.get("reminder"))
+    if reminder_id:
+        reminder = reminder_get_visible(request.user, reminder_id)
+        account = reminder.account
+        plan = reminder.plan
+    plan_id = _int(source.get("plan"))
+    if plan_id:
+        plan = plan_get_visible(request.user, plan_id)
+        account = plan.account
+    account_id = _int(source.get("account"))
+    if account is None and account_id:
+        account = account_get_visible(request.user, account_id)
+    if account is not None and account_id and account_id != account.pk:
+        raise Http404
+    return account, plan, reminder
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_create(request):
+    account, plan, reminder = _visit_context(request)
+    initial = {}
+    if plan is not None:
+        initial.update({"plan": plan.pk, "purpose": plan.purpose, "account": plan.account_id})
+    elif account is not None:
+        initial["account"] = account.pk
+    form = VisitForm(request.POST or None, user=request.user, account=account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        contacts = data.pop("contacts", [])
+        next_visit_date = data.pop("next_visit_date", None)
+        visit = _save(
+            form,
+            lambda: services.visit_create(
+                actor=request.user,
+                data=data,
+                contacts=contacts,
+                reminder=reminder,
+                next_visit_date=next_visit_date,
+            ),
+        )
+        if visit:
+            messages.success(request, _("Visit logged."))
+            return redirect(_next_url(request, visit.account.get_absolute_url()))
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"form": form, "account": account, "plan": plan, "reminder": reminder},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_edit(request, pk: int):
+    visit = visit_get_visible(request.user, pk)
+    form = VisitForm(
+        request.POST or None,
+        instance=visit,
+        user=request.user,
+        account=visit.account,
+        initial={"contacts": list(visit.contacts.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        contacts = data.pop("contacts", [])
+        saved = _save(
+            form,
+            lambda: services.visit_update(
+                actor=request.user, visit=visit, data=data, contacts=contacts
+            ),
+        )
+        if saved:
+            messages.success(request, _("Visit saved."))
+            return redirect("visits:visit_detail", pk=saved.pk)
+    return render(
+        request, "visits/visit_form.html", {"form": form, "visit": visit, "account": visit.account}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_delete(request, pk: int):
+    visit = visit_get_visible(request.user, pk)
+    if request.method == "POST":
+        services.visit_delete(actor=request.user, visit=visit)
+        messages.success(request, _("Visit deleted."))
+        return redirect(visit.account.get_absolute_url())
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": visit, "cancel_url": reverse("visits:visit_detail", args=[visit.pk])},
+    )
+
+
+# --- Plans and the checklist ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_create(request):
+    account, _plan, _reminder = _visit_context(request)
+    initial = {"planned_date": _day(request.GET.get("date"))}
+    if account is not None:
+        initial["account"] = account.pk
+    form = PlanForm(request.POST or None, user=request.user, account=account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        plan = _save(form, lambda: services.plan_create(actor=request.user, data=form.cleaned_data))
+        if plan:
+            messages.success(request, _("Visit planned."))
+            return redirect("visits:plan_detail", pk=plan.pk)
+    return render(request, "visits/plan_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk: int):
+    plan = plan_get_visible(request.user, pk)
+    form = PlanForm(request.POST or None, instance=plan, user=request.user, account=plan.account)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: services.plan_update(actor=request.user, plan=plan, data=form.cleaned_data),
+        )
+        if saved:
+            messages.success(request, _("Plan saved."))
+            return redirect("visits:plan_detail", pk=saved.pk)
+    return render(
+        request, "visits/plan_form.html", {"form": form, "plan": plan, "account": plan.account}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_cancel(request, pk: int):
+    plan = plan_get_visible(request.user, pk)
+    if request.method == "POST":
+        try:
+            services.plan_cancel(actor=request.user, plan=plan)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Visit cancelled."))
+        return redirect("visits:plan_detail", pk=plan.pk)
+    return render(
+        request,
+        "visits/plan_cancel.html",
+        {"plan": plan, "cancel_url": reverse("visits:plan_detail", args=[plan.pk])},
+    )
+
+
+@login_required
+def plan_detail(request, pk: int):
+    plan = plan_get_visible(request.user, pk)
+    checklist = plan_checklist(plan)
+    return render(
+        request,
+        "visits/plan_detail.html",
+        {
+            "plan": plan,
+            "checklist": checklist,
+            "ticked": sum(1 for row in checklist if row["ticked"]),
+            "visit": getattr(plan, "visit", None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def plan_checklist_save(request, pk: int):
+    plan = plan_get_visible(request.user, pk)
+    ids = [i for i in (_int(v) for v in request.POST.getlist("items")) if i is not None]
+    try:
+        count = services.checklist_set(actor=request.user, plan=plan, item_ids=ids)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Checklist saved: %(n)s ticked.") % {"n": count})
+    return redirect("visits:plan_detail", pk=plan.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_generate(request):
+    form = GenerateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        bounds = month_bounds if data["period"] == "month" else week_bounds
+        start, end = bounds(data["day"])
+        created = _save(
+            form,
+            lambda: services.plans_generate(
+                actor=request.user, rep=data["rep"], start=start, end=end
+            ),
+        )
+        if created is not None:
+            messages.success(
+                request,
+                _("%(n)s visits planned from the cadences.") % {"n": created},
+            )
+            query = f"?view={data['period']}&date={start.isoformat()}&rep={data['rep'].pk}"
+            return redirect(reverse("visits:calendar") + query)
+    return render(request, "visits/plan_generate.html", {"form": form})
+
+
+# --- Touches -------------------------------------------------------------------------------
+
+
+@login_required
+def touch_list(request):
+    qs = touches_visible_to(request.user).select_related("account", "contact", "occasion")
+    touch_type = request.GET.get("type", "")
+    if touch_type:
+        qs = qs.filter(type=touch_type)
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(Q(account__name__icontains=q) | Q(contact__name__icontains=q))
+    sort = request.GET.get("sort", "-date")
+    qs = qs.order_by(*({"date": ("date", "id")}.get(sort, ("-date", "-id"))))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/touch_list.html",
+        {"page": page, "q": q, "sort": sort, "type": touch_type, "types": TouchType.choices},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def touch_create(request):
+    account, _plan, reminder = _visit_context(request)
+    initial = {}
+    if account is not None:
+        initial["account"] = account.pk
+    if reminder is not None:
+        initial.update(
+            {
+                "contact": reminder.contact_id,
+                "type": reminder.touch_type,
+                "occasion": reminder.occasion_id,
+            }
+        )
+    form = TouchForm(request.POST or None, user=request.user, account=account, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        touch = _save(
+            form,
+            lambda: services.touch_create(
+                actor=request.user, data=form.cleaned_data, reminder=reminder
+            ),
+        )
+        if touch:
+            messages.success(request, _("Touch logged."))
+            return redirect(_next_url(request, touch.account.get_absolute_url()))
+    return render(
+        request,
+        "visits/touch_form.html",
+        {"form": form, "account": account, "reminder": reminder},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def touch_edit(request, pk: int):
+    touch = touch_get_visible(request.user, pk)
+    form = TouchForm(request.POST or None, instance=touch, user=request.user, account=touch.account)
+    if request.method == "POST" and form.is_valid():
+        saved = _save(
+            form,
+            lambda: services.touch_update(actor=request.user, touch=touch, data=form.cleaned_data),
+        )
+        if saved:
+            messages.success(request, _("Touch saved."))
+            return redirect(saved.account.get_absolute_url())
+    return render(
+        request, "visits/touch_form.html", {"form": form, "touch": touch, "account": touch.account}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def touch_delete(request, pk: int):
+    touch = touch_get_visible(request.user, pk)
+    if request.method == "POST":
+        services.touch_delete(actor=request.user, touch=touch)
+        messages.success(request, _("Touch deleted."))
+        return redirect(touch.account.get_absolute_url())
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": touch, "cancel_url": touch.account.get_absolute_url()},
+    )
+
+
+# --- Reminders -----------------------------------------------------------------------------
+
+
+@login_required
+def reminder_list(request):
+    """The user's reminders: showing today (default), snoozed, or done."""
+    user = request.user
+    show = request.GET.get("show", "open")
+    today = timezone.localdate()
+    if show == "done":
+        qs = reminders_visible_to(user).filter(recipient=user, status=Reminder.Status.DONE)
+        qs = qs.select_related("account", "contact", "plan", "occasion").order_by("-done_at")
+    elif show == "snoozed":
+        qs = (
+            reminders_visible_to(user)
+            .filter(recipient=user, status=Reminder.Status.OPEN, snoozed_until__gt=today)
+            .select_related("account", "contact", "plan", "occasion")
+            .order_by("snoozed_until", "id")
+        )
+    else:
+        show = "open"
+        qs = reminders_inbox(user, day=today)
+    kind = request.GET.get("kind", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
+    rows = [{"reminder": r, "text": reminder_text(r)} for r in page.object_list]
+    return render(
+        request,
+        "visits/reminder_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "show": show,
+            "kind": kind,
+            "kinds": Reminder.Kind.choices,
+            "snooze_form": SnoozeForm(),
+            "tomorrow": today + datetime.timedelta(days=1),
+            "in_a_week": today + datetime.timedelta(days=7),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reminder_done(request, pk: int):
+    reminder = reminder_get_visible(request.user, pk)
+    try:
+        services.reminder_mark_done(actor=request.user, reminder=reminder)
+    except PermissionDenied:
+        messages.error(request, _("Only the recipient can mark a reminder done."))
+    else:
+        messages.success(request, _("Reminder done."))
+    return redirect(_next_url(request, reverse("visits:reminders")))
+
+
+@login_required
+@require_POST
+def reminder_snooze(request, pk: int):
+    reminder = reminder_get_visible(request.user, pk)
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a valid date to snooze until."))
+        return redirect(_next_url(request, reverse("visits:reminders")))
+    try:
+        services.reminder_snooze(
+            actor=request.user, reminder=reminder, until=form.cleaned_data["until"]
+        )
+    except PermissionDenied:
+        messages.error(request, _("Only the recipient can snooze a reminder."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Snoozed until %(day)s.") % {"day": form.cleaned_data["until"].isoformat()}
+        )
+    return redirect(_next_url(request, reverse("visits:reminders")))
+
+
+# --- Settings (admins) ---------------------------------------------------------------------
+
+
+def _admin_only(request) -> None:
+    if not request.user.is_admin:
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_edit(request):
+    return app_settings_edit(
+        request,
+        settings_model=VisitSettings,
+        form_class=VisitSettingsForm,
+        title=_("Visit and reminder settings"),
+    )
+
+
+@login_required
+def checklist_items_list(request):
+    _admin_only(request)
+    return render(
+        request,
+        "visits/checklist_items.html",
+        {"items": ChecklistItem.objects.order_by("position")},
+    )
+
+
+def _admin_form(request, *, form_class, instance, create, update, title, back):
+    _admin_only(request)
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        if instance is None:
+            saved = _save(form, lambda: create(actor=request.user, data=form.cleaned_data))
+        else:
+            saved = _save(form, lambda: update(request.user, instance, form.cleaned_data))
+        if saved:
+            messages.success(request, _("Saved."))
+            return redirect(back)
+    return render(
+        request, "visits/admin_form.html", {"form": form, "title": title, "back": reverse(back)}
+    )
+
+
+def _admin_delete(request, *, obj, delete, back):
+    _admin_only(request)
+    if request.method == "POST":
+        try:
+            delete(actor=request.user, **obj)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Deleted."))
+        return redirect(back)
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": next(iter(obj.values())), "cancel_url": reverse(back)},
+    )
+
+
+def _get(model, pk):
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_edit(request, pk: int | None = None):
+    _admin_only(request)
+    item = _get(ChecklistItem, pk) if pk else None
+    return _admin_form(
+        request,
+        form_class=ChecklistItemForm,
+        instance=item,
+        create=services.checklist_item_create,
+        update=lambda actor, obj, data: services.checklist_item_update(
+            actor=actor, item=obj, data=data
+        ),
+        title=_("Checklist item"),
+        back="visits:checklist_items",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checklist_item_delete(request, pk: int):
+    _admin_only(request)
+    return _admin_delete(
+        request,
+        obj={"item": _get(ChecklistItem, pk)},
+        delete=services.checklist_item_delete,
+        back="visits:checklist_items",
+    )
+
+
+@login_required
+def occasion_list(request):
+    _admin_only(request)
+    return render(request, "visits/occasions.html", {"occasions": occasions_list()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def occasion_edit(request, pk: int | None = None):
+    _admin_only(request)
+    occasion = _get(Occasion, pk) if pk else None
+    return _admin_form(
+        request,
+        form_class=OccasionForm,
+        instance=occasion,
+        create=services.occasion_create,
+        update=lambda actor, obj, data: services.occasion_update(
+            actor=actor, occasion=obj, data=data
+        ),
+        title=_("Occasion"),
+        back="visits:occasions",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def occasion_delete(request, pk: int):
+    _admin_only(request)
+    return _admin_delete(
+        request,
+        obj={"occasion": _get(Occasion, pk)},
+        delete=services.occasion_delete,
+        back="visits:occasions",
+    )
