@@ -147,6 +147,11 @@ SPECTACULAR_SETTINGS = {
         "VisitTouchTypeEnum": "visits.models.TouchType",
         "VisitTierEnum": "visits.models.TIER_CHOICES",
         "VisitRoleEnum": "visits.models.ROLE_CHOICES",
+        "VisitPlanSourceEnum": "visits.models.VisitPlan.Source",
+        "OccasionKindEnum": "visits.models.Occasion.Kind",
+        "ReminderKindEnum": "visits.models.Reminder.Kind",
+        "AccountSourceEnum": "accounts.models.Account.Source",
+        "ImportKindEnum": "accounts.imports.models.ImportBatch.Kind",
     },
 }
 
