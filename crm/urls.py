@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from crm import audit_views, views
+from crm.api.token import obtain_auth_token
 
 api_v1 = [
     path("", include("crm.api.urls")),
