@@ -21,7 +21,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(
             rf"(?i)(?<![A-Za-z0-9])((?:{_SENSITIVE_KEYS}))(\s*['\"]?\s*[:=]\s*\[?\s*['\"]?)"
-            r"([^'\"&\s,;}\]]+)"
+            r"(?!(?:Token|Bearer|Basic)\s)([^'\"&\s,;}\]]+)"
         ),
         rf"\1\2{MASK}",
     ),
