@@ -1,12 +1,19 @@
 """FilterSets shared by the HTML list and the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.normalize import normalize_account_name
 from crm.models import Territory, User
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter for ids: "0.5" is invalid (400), not an empty result."""
+
+    field_class = forms.IntegerField
 
 
 class AccountFilter(django_filters.FilterSet):
@@ -22,7 +29,7 @@ class AccountFilter(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(
         choices=[*Tier.choices, ("none", _("Untiered"))], method="filter_tier", label=_("Tier")
     )
-    team = django_filters.NumberFilter(field_name="owner__team", label=_("Team"))
+    team = IntegerFilter(field_name="owner__team", label=_("Team"))
 
     class Meta:
         model = Account
