@@ -3,7 +3,7 @@ reports no CSP violation (neither `securitypolicyviolation` events nor console e
 
 import pytest
 
-from tests.browser.conftest import chromium, login, phone_page  # noqa: F401 - fixtures
+from tests.browser.conftest import login
 from tests.factories import AccountFactory, ContactFactory, OrderFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ def _visit(page, url: str, problems: list[str], ready: str | None = None) -> Non
     problems += [f"{url}: {v}" for v in page.evaluate("window.__csp")]
 
 
-def test_main_pages_raise_no_csp_violation(live_server, phone_page):  # noqa: F811
+def test_main_pages_raise_no_csp_violation(live_server, phone_page):
     admin = UserFactory(username="cspadmin", role="admin", is_staff=True, is_superuser=True)
     account = AccountFactory(owner=admin, name="CSP Check Ltd.")
     contact = ContactFactory(account=account, name="张敏")
