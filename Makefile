@@ -32,11 +32,13 @@ run: install
 	$(PY) manage.py seed_demo --if-empty --accounts 2000
 	$(PY) manage.py runall --port $(PORT)
 
-## make lint: ruff (lint + format), migrations up to date.
+## make lint: ruff (lint + format), migrations up to date, bandit, pip-audit.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=crm.settings.local $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/bandit -q -c pyproject.toml -r .
+	$(PY) -m tests.security.pip_audit_gate requirements.txt
 
 ## make test: lint, then the whole suite (PostgreSQL/Redis when they answer).
 test: install-dev lint

@@ -68,12 +68,18 @@ def _labelled_select(label) -> forms.Select:
     return forms.Select(attrs={"aria-label": label})
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter for ids: "0.5" is invalid (400), not an empty result."""
+
+    field_class = forms.IntegerField
+
+
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # Plain ids: the base queryset is already scoped to the caller's book, so filtering by an
     # owner outside it finds nothing, and no query is spent on checking that the user exists.
-    owner = django_filters.NumberFilter(field_name="owner", label=_("Owner"))
-    territory = django_filters.NumberFilter(field_name="territory", label=_("Territory"))
+    owner = IntegerFilter(field_name="owner", label=_("Owner"))
+    territory = IntegerFilter(field_name="territory", label=_("Territory"))
     industry = django_filters.CharFilter(field_name="industry", label=_("Industry"))
     channel = django_filters.ChoiceFilter(
         choices=Account.Channel.choices,
@@ -100,7 +106,7 @@ class AccountFilter(django_filters.FilterSet):
         empty_label=_("All tiers"),
         widget=_labelled_select(_("Tier")),
     )
-    team = django_filters.NumberFilter(field_name="owner__team", label=_("Team"))
+    team = IntegerFilter(field_name="owner__team", label=_("Team"))
 
     class Meta:
         model = Account
@@ -134,7 +140,7 @@ class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # An id, not a model choice: an unknown account and another user's account must answer
     # the same (an empty list), or the filter would tell which ids exist.
-    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
+    account = IntegerFilter(field_name="account", label=_("Account"))
 
     class Meta:
         model = Contact
@@ -147,7 +153,7 @@ class ContactFilter(django_filters.FilterSet):
 
 
 class OrderFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
+    account = IntegerFilter(field_name="account", label=_("Account"))
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from axes.utils import reset as axes_reset
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +18,17 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("CRM"), {"fields": ("role", "team", "territory")}),
     )
+    actions = ["unlock_sign_in"]
+
+    @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
+    def unlock_sign_in(self, request, queryset):
+        cleared = sum(axes_reset(username=user.username) for user in queryset)
+        self.message_user(
+            request,
+            _("Sign-in unlocked for %(users)s user(s); %(n)s failed attempt record(s) cleared.")
+            % {"users": queryset.count(), "n": cleared},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Team)

@@ -1,9 +1,12 @@
 """The audit trail: services call `audit_log` for every write they make.
 
 Personal fields (phones, emails, chat handles, birthdays) are masked; passwords and tokens
-never reach the log.
+never reach the log. A field is personal when it is named in `MASKED_FIELDS` or its name
+contains one of `MASKED_NAME_PARTS`, so that fields added by later features (a visit's
+`contact_phone`, a prospect's `wechat`) are masked without a change here.
 """
 
+import re
 from typing import Any
 
 from django.db import models
@@ -20,8 +23,29 @@ MASKED_FIELDS = {
     "password",
     "token",
     "key",
+    "secret",
+    "api_key",
 }
+MASKED_NAME_PARTS = (
+    "phone",
+    "mobile",
+    "email",
+    "chat",
+    "wechat",
+    "birth",
+    "password",
+    "token",
+    "secret",
+    "id_card",
+    "id_number",
+)
 MASK = "***"
+_MASKED_NAME = re.compile("|".join(MASKED_NAME_PARTS), re.IGNORECASE)
+
+
+def is_masked_field(field: str) -> bool:
+    """True for fields whose values never enter the audit trail."""
+    return field.lower() in MASKED_FIELDS or bool(_MASKED_NAME.search(field))
 
 
 def _plain(value: Any) -> Any:
@@ -34,7 +58,7 @@ def _plain(value: Any) -> Any:
 
 def masked_changes(changes: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
     return {
-        field: [MASK, MASK] if field in MASKED_FIELDS else [_plain(old), _plain(new)]
+        field: [MASK, MASK] if is_masked_field(field) else [_plain(old), _plain(new)]
         for field, (old, new) in changes.items()
     }
 
@@ -64,7 +88,7 @@ def audit_log(
         object_id = object_id or instance.pk
     payload: dict[str, Any] = masked_changes(changes or {})
     if extra:
-        payload["_extra"] = {k: _plain(v) for k, v in extra.items()}
+        payload["_extra"] = {k: MASK if is_masked_field(k) else _plain(v) for k, v in extra.items()}
     return AuditEntry.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

@@ -45,7 +45,7 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
                         copy.write_row(row)
             if "id" in columns:
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  # nosec B608
                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
                 )
         return

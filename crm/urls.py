@@ -2,10 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crm import views
+from crm import audit_views, views
+from crm.api.token import obtain_auth_token
 
 api_v1 = [
     path("", include("crm.api.urls")),
@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("me/", views.profile, name="profile"),
     path("settings/", views.settings_hub, name="settings"),
+    path("audit/", audit_views.audit_list, name="audit"),
     path("accounts/", include("accounts.urls")),
     path("imports/", include("accounts.imports.urls")),
     path("prospects/", include("prospects.urls")),
@@ -43,7 +44,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 if settings.DEBUG:

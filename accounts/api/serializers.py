@@ -84,7 +84,8 @@ class AccountSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"owner": {"required": False}}
+        # `tier` is blank until the first recompute: the schema must allow "" too.
+        extra_kwargs = {"owner": {"required": False}, "tier": {"allow_blank": True}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,3 +1,4 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
 
@@ -11,3 +12,12 @@ class KeysetPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-id"
+
+    def get_page_size(self, request) -> int:
+        """`page_size` is a positive whole number (capped at max_page_size); else 400."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: ["Give a whole number from 1."]})
+        return min(int(raw), self.max_page_size)

@@ -4,7 +4,9 @@ from crm.models import Team, Territory, User
 
 
 class UserSerializer(serializers.ModelSerializer):
-    team_name = serializers.CharField(source="team.name", default=None, read_only=True)
+    team_name = serializers.CharField(
+        source="team.name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = User

@@ -13,7 +13,7 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, database_from_url
 from .env import env_bool, env_str
 
-SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test settings only
+SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test settings only  # nosec B105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -23,7 +23,7 @@ from crm.models import Team, Territory, User
 # Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,
 # stdout)` and may have `add_arguments(parser)`. They run in this order, after the core rows.
 DEMO_MODULES = ["prospects.demo", "visits.demo", "scoring.demo"]
-DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - published demo password, demo data only
+DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - published demo password  # nosec B105
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 CITIES = [
     "上海",

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         }
         self._banner(opts["host"], opts["port"])
         # Our own fixed commands, no user input.
-        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
+        procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603  # nosec B603
         try:
             while True:
                 for name, proc in procs.items():

@@ -1,0 +1,218 @@
+"""Every URL of the project, classified for the access-control tests.
+
+The tests walk the URL configuration instead of listing endpoints by hand, so an endpoint that a
+feature adds later is checked without a change here, or, when it cannot be classified, makes
+`classify_all()` fail with a message saying what to add. Nothing is skipped silently.
+
+- API (under /api/v1/): DRF viewsets are found through their router names (`<basename>-list`,
+  `<basename>-detail`, custom actions). The model comes from the serializer; its records belong
+  to an account through `Account` itself, a field `account`, or an `owner`.
+- HTML pages: a page without URL arguments is a "page" (checked for leaks); a page with
+  arguments needs to know which model the argument names: `account_pk` is always an account,
+  `pk` is the model named by the page's name (`contact_edit` -> Contact) or, for plain
+  `detail`/`edit`/`delete`, the app's main model (`OBJECT_PAGE_MODELS` otherwise).
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts.models import Account
+
+API_PREFIX = "api/v1/"
+
+# API endpoints with a rule of their own (not "records of visible accounts"), each with why.
+API_OWN_RULE = {
+    "user-list": "users: self, team members (managers), everyone (admins)",
+    "user-detail": "users: self, team members (managers), everyone (admins)",
+    "team-list": "teams: own team (reps), led teams (managers), all (admins)",
+    "team-detail": "teams: own team (reps), led teams (managers), all (admins)",
+    "territory-list": "territories: reference data every signed-in user reads",
+    "territory-detail": "territories: reference data every signed-in user reads",
+}
+# API endpoints that hold no records at all.
+API_NO_RECORDS = {
+    "api-root": "the browsable index of endpoints",
+    "api-token": "POST username/password -> token; covered by tests/security/test_auth.py",
+}
+# Pages outside the visibility rule, each with why.
+HTML_EXEMPT_NAMESPACES = {
+    "admin": "Django's admin site: staff only, guarded by Django's model permissions",
+}
+HTML_EXEMPT = {
+    "set_language": "POST-only language switch; stores a cookie, touches no record",
+    "schema": "the OpenAPI document; no records (checked by test_schemathesis)",
+    "api-docs": "Swagger UI shell; no records (checked by the CSP browser test)",
+    "logout": "POST-only; ends the session (checked by test_auth)",
+}
+PUBLIC_PAGES = {"login"}
+# Pages only admins open; everyone else gets 404.
+ADMIN_ONLY_PAGES = {"audit"}
+# Pages with a `pk` whose model cannot be told from the name. "<namespace>:<name>" -> label.
+OBJECT_PAGE_MODELS: dict[str, str] = {}
+# An app namespace's main model, for its plain `detail` / `edit` / `delete` pages.
+NAMESPACE_MAIN_MODEL = {"accounts": "accounts.Account"}
+# URL arguments that always name an account.
+ACCOUNT_KWARGS = {"account_pk", "account_id"}
+
+
+class Unclassified(AssertionError):
+    pass
+
+
+@dataclass
+class Endpoint:
+    name: str  # URL name as `reverse` takes it
+    route: str
+    kind: str  # api-list, api-detail, api-action-list, api-action-detail, api-other,
+    # page, object-page, exempt
+    kwargs: tuple[str, ...] = ()
+    model: type[models.Model] | None = None
+    methods: tuple[str, ...] = ()
+    view_cls: type | None = None
+    reason: str = ""
+    actions: dict = field(default_factory=dict)
+
+
+def account_path(model: type[models.Model]) -> str | None:
+    """How a record reaches its account: "" for Account, "account__" through a foreign key,
+    None if it has no account (then `owner_path` applies)."""
+    if model is Account:
+        return ""
+    names = {f.name: f for f in model._meta.get_fields()}
+    account = names.get("account")
+    if account is not None and getattr(account, "related_model", None) is Account:
+        return "account__"
+    return None
+
+
+def owner_path(model: type[models.Model]) -> str | None:
+    names = {f.name for f in model._meta.get_fields()}
+    return "owner" if "owner" in names else None
+
+
+def _walk(patterns, prefix="", namespace=None, kwargs=()):
+    for p in patterns:
+        groups = tuple(p.pattern.regex.groupindex)
+        if isinstance(p, URLResolver):
+            ns = namespace
+            if p.namespace:
+                ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns, kwargs + groups)
+        elif isinstance(p, URLPattern):
+            name = p.name and (f"{namespace}:{p.name}" if namespace else p.name)
+            yield prefix + str(p.pattern), name, p.callback, kwargs + groups
+
+
+def _serializer_model(view_cls, action: str):
+    view = view_cls()
+    view.action = action
+    view.request = None
+    view.format_kwarg = None
+    view.kwargs = {}
+    try:
+        serializer_class = view.get_serializer_class()
+    except Exception:  # a view that needs a request to choose: fall back to the attribute
+        serializer_class = getattr(view_cls, "serializer_class", None)
+    meta = getattr(serializer_class, "Meta", None)
+    return getattr(meta, "model", None)
+
+
+def _object_page_model(name: str, kwargs: tuple[str, ...]):
+    if name in OBJECT_PAGE_MODELS:
+        return apps.get_model(OBJECT_PAGE_MODELS[name])
+    if set(kwargs) <= ACCOUNT_KWARGS:
+        return Account
+    if kwargs != ("pk",):
+        return None
+    namespace, _, short = name.rpartition(":")
+    prefix = short.split("_", 1)[0] if "_" in short else ""
+    if prefix:
+        try:
+            app_label = apps.get_app_config(namespace).label if namespace else None
+        except LookupError:
+            app_label = None
+        for model in apps.get_models():
+            if model._meta.model_name == prefix and (
+                app_label is None or model._meta.app_label == app_label
+            ):
+                return model
+        return None
+    if namespace in NAMESPACE_MAIN_MODEL:
+        return apps.get_model(NAMESPACE_MAIN_MODEL[namespace])
+    return None
+
+
+def classify_all() -> list[Endpoint]:
+    """Every endpoint of the project, classified; raises Unclassified naming what to add."""
+    endpoints: dict[tuple[str, str], Endpoint] = {}
+    problems = []
+    for route, name, callback, kwargs in _walk(get_resolver().url_patterns):
+        if "format" in kwargs:
+            continue  # `.json` suffix twins of the same views
+        top_namespace = (name or "").split(":", 1)[0] if name and ":" in name else ""
+        if top_namespace in HTML_EXEMPT_NAMESPACES or route.startswith("admin/"):
+            continue
+        if not name:
+            problems.append(f"unnamed URL {route!r}: give it a name")
+            continue
+        view_cls = getattr(callback, "cls", None)
+        actions = getattr(callback, "actions", None) or {}
+        if route.startswith(API_PREFIX):
+            if name in API_NO_RECORDS:
+                ep = Endpoint(name, route, "exempt", kwargs, reason=API_NO_RECORDS[name])
+            elif name in API_OWN_RULE:
+                ep = Endpoint(name, route, "own-rule", kwargs, reason=API_OWN_RULE[name])
+            elif view_cls is not None and actions:
+                action = next(iter(actions.values()))
+                model = _serializer_model(view_cls, action)
+                suffix = name.rsplit("-", 1)[-1]
+                kind = {"list": "api-list", "detail": "api-detail"}.get(suffix)
+                if kind is None:
+                    kind = "api-action-detail" if "pk" in kwargs else "api-action-list"
+                if kind in ("api-list", "api-detail") and model is None:
+                    problems.append(f"API {name} ({route}): its serializer names no model")
+                    continue
+                if model is not None and account_path(model) is None and not owner_path(model):
+                    problems.append(
+                        f"API {name}: {model._meta.label} reaches neither an account nor an "
+                        "owner; add it to API_OWN_RULE with its rule and a check"
+                    )
+                    continue
+                ep = Endpoint(
+                    name,
+                    route,
+                    kind,
+                    kwargs,
+                    model=model,
+                    methods=tuple(m.upper() for m in actions),
+                    view_cls=view_cls,
+                    actions=dict(actions),
+                )
+            elif not kwargs:
+                ep = Endpoint(name, route, "api-other", kwargs, view_cls=view_cls)
+            else:
+                problems.append(
+                    f"API {name} ({route}) takes {kwargs} and is not a viewset route: "
+                    "classify it in tests/security/endpoints.py"
+                )
+                continue
+        elif name in HTML_EXEMPT:
+            ep = Endpoint(name, route, "exempt", kwargs, reason=HTML_EXEMPT[name])
+        elif not kwargs:
+            ep = Endpoint(name, route, "page", kwargs)
+        else:
+            model = _object_page_model(name, kwargs)
+            if model is None or (account_path(model) is None and not owner_path(model)):
+                problems.append(
+                    f"page {name} ({route}) takes {kwargs}: say which model in "
+                    "OBJECT_PAGE_MODELS (tests/security/endpoints.py)"
+                )
+                continue
+            ep = Endpoint(name, route, "object-page", kwargs, model=model)
+        endpoints.setdefault((ep.name, ep.kind), ep)
+    if problems:
+        raise Unclassified("\n".join(problems))
+    return list(endpoints.values())

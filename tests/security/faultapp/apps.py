@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FaultAppConfig(AppConfig):
+    name = "tests.security.faultapp"
+    label = "faultapp"
