@@ -1,0 +1,483 @@
+# ruff: noqa: S608 - every statement here is built from our own constants and model table
+# names; values always travel as parameters.
+"""The set-based SQL of a recompute: a few statements with window functions that run the same on
+PostgreSQL and SQLite. Nothing here loops over accounts in Python.
+
+Money is compared in whole cents (exact integers on SQLite, exact numerics on PostgreSQL), so a
+tier boundary falls in the same place on both engines. Every function takes the database
+connection to run on, so the same statements can be checked on a second engine.
+
+Steps of `run_pipeline`:
+1. a temporary work table: per account, net revenue (and profit) in the window, the weighted
+   input from the visits selector, the latest worksheet total from the prospects selector, the
+   entered revenue potential and the tier it had before;
+2. medians for the quadrant and priority thresholds the settings leave open;
+3. one INSERT … SELECT into the snapshot: rank, shares, tier, movement, quadrant, priority;
+4. one UPDATE … FROM onto accounts, only where the tier changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import QuerySet
+
+from accounts.models import Account, Order
+from scoring.models import Method, OutputMeasure, TierSnapshot
+
+WORK_TABLE = "scoring_work"
+PPM = 1_000_000
+
+
+@dataclass(frozen=True)
+class PipelineParams:
+    """What one recompute computes. Cut-offs are in basis points (80% → 8000)."""
+
+    run_id: int
+    date_to: datetime.date
+    date_from: datetime.date | None
+    method: str
+    a_bp: int
+    b_bp: int
+    now: datetime.datetime
+    output_measure: str = OutputMeasure.REVENUE
+    weight_visits: Decimal = Decimal("1")
+    weight_hours: Decimal = Decimal("0.5")
+    weight_expenses: Decimal = Decimal("0.01")
+    input_threshold: Decimal | None = None
+    output_threshold: Decimal | None = None
+    priority_revenue_threshold: Decimal | None = None
+    priority_potential_threshold: Decimal | None = None
+    priority_worksheet_min: int = 4
+
+
+@dataclass
+class PipelineResult:
+    changed: int
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+
+class _Dialect:
+    """The few places where PostgreSQL and SQLite spell a thing differently."""
+
+    def __init__(self, connection):
+        self.vendor = connection.vendor
+
+    def cents(self, column: str) -> str:
+        """SUM of a money column, in cents, exactly."""
+        if self.vendor == "postgresql":
+            return f"(SUM({column}) * 100)"
+        # SQLite keeps decimals as REAL: round each line to whole cents before adding.
+        return f"SUM(CAST(ROUND({column} * 100) AS INTEGER))"
+
+    def int_div(self, numerator: str, denominator: str) -> str:
+        if self.vendor == "postgresql":
+            return f"DIV({numerator}, {denominator})"
+        return f"(({numerator}) / ({denominator}))"
+
+    def qualified_work_table(self) -> str:
+        # Qualified, so that a DROP can only ever reach our temporary table.
+        return f"pg_temp.{WORK_TABLE}" if self.vendor == "postgresql" else f"temp.{WORK_TABLE}"
+
+    def ppm_to_fraction(self, ppm: str) -> str:
+        if self.vendor == "postgresql":
+            return f"(CAST({ppm} AS NUMERIC) / {PPM})"
+        return f"(({ppm}) / {PPM}.0)"
+
+
+def _selector_sql(queryset: QuerySet, connection) -> tuple[str, list] | None:
+    """The SQL of another app's selector, to use as a subquery; None when it is empty."""
+    try:
+        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
+def _execute(connection, sql: str, params: list | tuple = ()) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _fetchall(connection, sql: str, params: list | tuple = ()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def build_work_table(
+    connection, params: PipelineParams, *, visit_inputs: QuerySet, worksheet_totals: QuerySet
+) -> None:
+    """Step 1: one row per account that has orders, effort or a potential figure in the window,
+    or had a tier before."""
+    d = _Dialect(connection)
+    accounts = Account._meta.db_table
+    orders = Order._meta.db_table
+    args: list = []
+
+    profit = (
+        d.cents("COALESCE(o.profit, 0)")
+        if params.output_measure == OutputMeasure.PROFIT
+        else "CAST(NULL AS INTEGER)"
+    )
+    date_filter = "o.date <= %s"
+    args.append(params.date_to)
+    if params.date_from is not None:
+        date_filter += " AND o.date >= %s"
+        args.append(params.date_from)
+    joins = [
+        f"LEFT JOIN (SELECT o.account_id, {d.cents('o.amount')} AS revenue_cents, "
+        f"{profit} AS profit_cents FROM {orders} o WHERE {date_filter} "
+        "GROUP BY o.account_id) r ON r.account_id = a.id"
+    ]
+    conditions = ["r.account_id IS NOT NULL"]
+    columns = ["r.revenue_cents", "r.profit_cents"]
+
+    visits = _selector_sql(visit_inputs, connection)
+    if visits is not None:
+        joins.append(
+            "LEFT JOIN (SELECT v.account_id, "
+            "SUM(COALESCE(v.visit_count, 0)) * %s + SUM(COALESCE(v.hours, 0)) * %s "
+            "+ SUM(COALESCE(v.expenses, 0)) * %s AS input_score "
+            f"FROM ({visits[0]}) v GROUP BY v.account_id) i ON i.account_id = a.id"
+        )
+        args += [params.weight_visits, params.weight_hours, params.weight_expenses, *visits[1]]
+        columns.append("i.input_score")
+        conditions.append("i.account_id IS NOT NULL")
+    else:
+        columns.append("CAST(NULL AS NUMERIC) AS input_score")
+
+    worksheets = _selector_sql(worksheet_totals, connection)
+    if worksheets is not None:
+        joins.append(
+            "LEFT JOIN (SELECT w0.account_id, MAX(w0.total) AS total "
+            f"FROM ({worksheets[0]}) w0 GROUP BY w0.account_id) w ON w.account_id = a.id"
+        )
+        args += worksheets[1]
+        columns.append("w.total AS ws_total")
+        conditions.append("w.account_id IS NOT NULL")
+    else:
+        columns.append("CAST(NULL AS INTEGER) AS ws_total")
+    conditions += ["a.tier <> ''", "a.revenue_potential IS NOT NULL"]
+
+    drop_work_table(connection)
+    sql = (
+        f"CREATE TEMPORARY TABLE {WORK_TABLE} AS "
+        f"SELECT a.id AS account_id, a.tier AS previous_tier, a.revenue_potential, "
+        f"{', '.join(columns)} FROM {accounts} a {' '.join(joins)} "
+        f"WHERE {' OR '.join(conditions)}"
+    )
+    _execute(connection, sql, args)
+    if connection.vendor == "postgresql":
+        # Fresh temporary tables have no statistics; the planner needs them for the joins.
+        _execute(connection, f"ANALYZE {d.qualified_work_table()}")
+
+
+def _output_cents(params: PipelineParams) -> str:
+    column = "profit_cents" if params.output_measure == OutputMeasure.PROFIT else "revenue_cents"
+    return f"COALESCE({column}, 0)"
+
+
+QUADRANT_POPULATION = "(revenue_cents IS NOT NULL OR input_score IS NOT NULL)"
+PRIORITY_POPULATION = (
+    "(revenue_cents IS NOT NULL OR ws_total IS NOT NULL OR revenue_potential IS NOT NULL)"
+)
+
+
+def _median(connection, expression: str, condition: str) -> Any:
+    """The median of `expression` over work rows matching `condition` (None when none)."""
+    sql = (
+        "SELECT AVG(v) FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn, "
+        f"COUNT(*) OVER () AS c FROM (SELECT {expression} AS v FROM {WORK_TABLE} "
+        f"WHERE {condition}) x) y WHERE rn IN ((c + 1) / 2, (c + 2) / 2)"
+    )
+    return _fetchall(connection, sql)[0][0]
+
+
+def thresholds(connection, params: PipelineParams) -> dict[str, Any]:
+    """Step 2: the split points of the quadrants and the priority matrix.
+
+    Output and revenue thresholds are in cents; a median is taken where the settings give none.
+    """
+
+    def cents(amount: Decimal | None) -> Decimal | None:
+        return None if amount is None else amount * 100
+
+    output = cents(params.output_threshold)
+    if output is None:
+        output = _median(connection, _output_cents(params), QUADRANT_POPULATION)
+    input_ = params.input_threshold
+    if input_ is None:
+        input_ = _median(connection, "COALESCE(input_score, 0)", QUADRANT_POPULATION)
+    revenue = cents(params.priority_revenue_threshold)
+    if revenue is None:
+        revenue = _median(connection, "revenue_cents", "revenue_cents IS NOT NULL")
+    potential = params.priority_potential_threshold
+    if potential is None:
+        potential = _median(connection, "revenue_potential", "revenue_potential IS NOT NULL")
+    return {
+        "output_cents": _plain_number(output) if output is not None else 0,
+        "input": _plain_number(input_) if input_ is not None else 0,
+        "revenue_cents": _plain_number(revenue) if revenue is not None else 0,
+        "potential": _plain_number(potential) if potential is not None else None,
+        "worksheet_min": params.priority_worksheet_min,
+    }
+
+
+def _plain_number(value: Any) -> Decimal:
+    """Decimals stay exact; SQLite's floats go through their shortest repr."""
+    return value if isinstance(value, Decimal) else Decimal(repr(value))
+
+
+def _tier_sql(method: str) -> str:
+    if method == Method.COUNT:
+        a = "(tie_rank - 1) * 10000 < %s * n"
+        b = "(tie_rank - 1) * 10000 < %s * n"
+    else:
+        a = "before_cents * 10000 < %s * total"
+        b = "before_cents * 10000 < %s * total"
+    return f"CASE WHEN revenue_cents <= 0 THEN 'C' WHEN {a} THEN 'A' WHEN {b} THEN 'B' ELSE 'C' END"
+
+
+def _tier_rank(column: str) -> str:
+    return f"CASE {column} WHEN 'A' THEN 3 WHEN 'B' THEN 2 WHEN 'C' THEN 1 ELSE 0 END"
+
+
+def insert_snapshot(connection, params: PipelineParams, limits: dict[str, Any]) -> int:
+    """Step 3: every work row into the run's snapshot with its rank, shares and classes."""
+    d = _Dialect(connection)
+    snapshot = TierSnapshot._meta.db_table
+    b_bp = params.a_bp + params.b_bp if params.method == Method.COUNT else params.b_bp
+    ranked = (
+        "SELECT account_id, revenue_cents, pos_cents, "
+        "ROW_NUMBER() OVER (ORDER BY revenue_cents DESC, account_id) AS position, "
+        "RANK() OVER (ORDER BY revenue_cents DESC) AS tie_rank, "
+        "SUM(pos_cents) OVER (ORDER BY revenue_cents DESC, account_id "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_cents, "
+        # Everything ranked strictly above the tie group: all up to and with the peers, less
+        # the peers themselves. Ties therefore share the tier of their first member.
+        "SUM(pos_cents) OVER (ORDER BY revenue_cents DESC "
+        "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
+        "- SUM(pos_cents) OVER (ORDER BY revenue_cents DESC "
+        "RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS before_cents, "
+        "SUM(pos_cents) OVER () AS total, COUNT(*) OVER () AS n "
+        "FROM (SELECT account_id, revenue_cents, "
+        "CASE WHEN revenue_cents > 0 THEN revenue_cents ELSE 0 END AS pos_cents "
+        f"FROM {WORK_TABLE} WHERE revenue_cents IS NOT NULL) base"
+    )
+
+    def share(cents: str) -> str:
+        ppm = d.int_div(f"{cents} * {PPM}", "total")
+        return f"CASE WHEN total > 0 THEN {d.ppm_to_fraction(ppm)} ELSE 0 END"
+
+    tiered = (
+        f"SELECT account_id, position, {_tier_sql(params.method)} AS tier, "
+        f"{share('pos_cents')} AS share, {share('before_cents')} AS share_before, "
+        f"{share('cum_cents')} AS cumulative_share FROM ({ranked}) ranked"
+    )
+    output = _output_cents(params)
+    high_output = f"{output} > %s"
+    high_input = "COALESCE(w.input_score, 0) > %s"
+    quadrant = (
+        f"CASE WHEN NOT {QUADRANT_POPULATION} THEN NULL "
+        f"WHEN {high_output} AND NOT {high_input} THEN 2 "
+        f"WHEN {high_output} THEN 3 "
+        f"WHEN NOT {high_input} THEN 1 ELSE 4 END"
+    )
+    high_current = "COALESCE(revenue_cents, 0) > %s"
+    if limits["potential"] is None:
+        high_potential = "(ws_total IS NOT NULL AND ws_total >= %s)"
+        potential_args = [limits["worksheet_min"]]
+    else:
+        high_potential = (
+            "(CASE WHEN ws_total IS NOT NULL THEN ws_total >= %s "
+            "ELSE COALESCE(w.revenue_potential > %s, 1 = 0) END)"
+        )
+        potential_args = [limits["worksheet_min"], limits["potential"]]
+    priority = (
+        f"CASE WHEN NOT {PRIORITY_POPULATION} THEN '' "
+        f"WHEN {high_potential} AND {high_current} THEN 'A+' "
+        f"WHEN {high_potential} THEN 'A' "
+        f"WHEN {high_current} THEN 'B' ELSE 'C' END"
+    )
+    new_tier = "COALESCE(t.tier, '')"
+    movement = (
+        f"CASE WHEN {_tier_rank(new_tier)} > {_tier_rank('w.previous_tier')} THEN 1 "
+        f"WHEN {_tier_rank(new_tier)} < {_tier_rank('w.previous_tier')} THEN -1 ELSE 0 END"
+    )
+    output_value = f"CASE WHEN {QUADRANT_POPULATION} THEN {output} / 100.0 END"
+    input_value = f"CASE WHEN {QUADRANT_POPULATION} THEN COALESCE(w.input_score, 0) END"
+    sql = (
+        f"INSERT INTO {snapshot} (run_id, account_id, position, revenue, share, share_before, "
+        "cumulative_share, tier, previous_tier, movement, input_score, output_value, quadrant, "
+        "potential_score, revenue_potential, priority) "
+        f"SELECT %s, w.account_id, t.position, w.revenue_cents / 100.0, t.share, "
+        f"t.share_before, t.cumulative_share, {new_tier}, w.previous_tier, {movement}, "
+        f"{input_value}, {output_value}, {quadrant}, w.ws_total, w.revenue_potential, "
+        f"{priority} FROM {WORK_TABLE} w LEFT JOIN ({tiered}) t ON t.account_id = w.account_id"
+    )
+    # Placeholders in textual order: run id; the tiered subquery comes last in the text but
+    # the select list (input, output, quadrant, priority) comes first.
+    quadrant_args = [
+        limits["output_cents"],
+        limits["input"],
+        limits["output_cents"],
+        limits["input"],
+    ]
+    priority_args = [
+        *potential_args,
+        limits["revenue_cents"],
+        *potential_args,
+        limits["revenue_cents"],
+    ]
+    args = [params.run_id, *quadrant_args, *priority_args, params.a_bp, b_bp]
+    return _execute(connection, sql, args)
+
+
+def apply_tiers(connection, params: PipelineParams) -> int:
+    """Step 4: copy the new tiers onto the accounts whose tier changed; returns how many."""
+    accounts = Account._meta.db_table
+    snapshot = TierSnapshot._meta.db_table
+    sql = (
+        f"UPDATE {accounts} SET tier = s.tier, tier_updated_at = %s FROM {snapshot} s "
+        f"WHERE s.run_id = %s AND s.tier <> s.previous_tier "
+        f"AND s.account_id = {accounts}.id AND {accounts}.tier <> s.tier"
+    )
+    return _execute(connection, sql, [params.now, params.run_id])
+
+
+def drop_work_table(connection) -> None:
+    _execute(connection, f"DROP TABLE IF EXISTS {_Dialect(connection).qualified_work_table()}")
+
+
+def run_pipeline(
+    connection, params: PipelineParams, *, visit_inputs: QuerySet, worksheet_totals: QuerySet
+) -> PipelineResult:
+    """Steps 1–4 on `connection`, inside the caller's transaction."""
+    if connection.vendor == "postgresql":
+        # Sorts and hashes of a million rows fit in memory; for this transaction only.
+        _execute(connection, "SET LOCAL work_mem = '256MB'")
+    build_work_table(
+        connection, params, visit_inputs=visit_inputs, worksheet_totals=worksheet_totals
+    )
+    limits = thresholds(connection, params)
+    insert_snapshot(connection, params, limits)
+    changed = apply_tiers(connection, params)
+    drop_work_table(connection)
+    return PipelineResult(changed=changed, thresholds=limits)
+
+
+# Reads of a finished snapshot ---------------------------------------------------------------
+
+
+@dataclass
+class Curve:
+    """The Pareto curve of a population: cumulative % of customers (x) against cumulative %
+    of revenue (y), customers ranked by revenue, biggest first."""
+
+    customers: int
+    total_revenue: Decimal
+    points: list[dict[str, Any]]
+    top20_share: Decimal
+    customers_to_80: int
+    customers_to_80_share: Decimal
+
+
+def _ratio(numerator, denominator, places: int = 6) -> Decimal:
+    if not denominator:
+        return Decimal("0").quantize(Decimal(1).scaleb(-places))
+    value = _plain_number(numerator) / _plain_number(denominator)
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def pareto_curve(
+    connection, source_sql: str, source_params: list, *, max_points: int = 200
+) -> Curve:
+    """The curve over `source_sql` (rows `account_id`, `revenue` of ranked accounts), sampled
+    to about `max_points` points, exact at the 20%-of-customers and 80%-of-revenue marks.
+
+    Accounts with zero or negative revenue count as customers that add nothing."""
+    max_points = max(2, min(int(max_points), 2000))
+    positive = "CASE WHEN revenue > 0 THEN revenue ELSE 0 END"
+    n, total = _fetchall(
+        connection,
+        f"SELECT COUNT(*), SUM({positive}) FROM ({source_sql}) src",
+        source_params,
+    )[0]
+    total = _plain_number(total or 0)
+    if not n:
+        zero = Decimal("0.000000")
+        return Curve(0, total, [], zero, 0, zero)
+    samples = {round(i * n / (max_points - 1)) for i in range(max_points)}
+    twenty = Decimal(n) / 5
+    low, high = int(twenty), -(-n // 5)
+    samples |= {low, high}
+    samples = sorted(s for s in samples if 1 <= s <= n)
+    placeholders = ", ".join(["%s"] * len(samples))
+    rows = _fetchall(
+        connection,
+        f"SELECT pos, cum, p FROM (SELECT ROW_NUMBER() OVER (ORDER BY revenue DESC, account_id) "
+        f"AS pos, SUM({positive}) OVER (ORDER BY revenue DESC, account_id "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, {positive} AS p "
+        f"FROM ({source_sql}) src) t WHERE pos IN ({placeholders}) "
+        "OR ((cum - p) * 5 < %s * 4 AND cum * 5 >= %s * 4) ORDER BY pos",
+        [*source_params, *samples, total, total],
+    )
+    cumulative = {0: Decimal("0")}
+    k80 = 0
+    for pos, cum, p in rows:
+        cum, p = _plain_number(cum), _plain_number(p)
+        cumulative[pos] = cum
+        if total > 0 and (cum - p) * 5 < total * 4 <= cum * 5:
+            k80 = pos
+    y20 = cumulative[low] + (twenty - low) * (cumulative[high] - cumulative[low])
+    points = [
+        {
+            "customers": pos,
+            "customer_share": _ratio(pos, n),
+            "revenue": cum.quantize(Decimal("0.01")),
+            "revenue_share": _ratio(cum, total),
+            "mark": "80" if pos == k80 else "",
+        }
+        for pos, cum in sorted(cumulative.items())
+    ]
+    if low != high:
+        points.append(
+            {
+                "customers": twenty.quantize(Decimal("0.01")),
+                "customer_share": Decimal("0.200000"),
+                "revenue": y20.quantize(Decimal("0.01")),
+                "revenue_share": _ratio(y20, total),
+                "mark": "20",
+            }
+        )
+        points.sort(key=lambda point: point["customer_share"])
+    else:
+        for point in points:
+            if point["customers"] == low:
+                point["mark"] = "20" if point["mark"] == "" else "20,80"
+    return Curve(
+        customers=n,
+        total_revenue=total.quantize(Decimal("0.01")),
+        points=points,
+        top20_share=_ratio(y20, total),
+        customers_to_80=k80,
+        customers_to_80_share=_ratio(k80, n),
+    )
+
+
+def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+    """SQL for `pareto_curve`: the ranked rows of a run, optionally only those accounts whose
+    id is in `population_sql`."""
+    snapshot = TierSnapshot._meta.db_table
+    sql = f"SELECT account_id, revenue FROM {snapshot} WHERE run_id = %s AND position IS NOT NULL"
+    params: list = [run_id]
+    if population_sql is not None:
+        sql += f" AND account_id IN ({population_sql[0]})"
+        params += population_sql[1]
+    return sql, params
