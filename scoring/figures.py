@@ -15,6 +15,7 @@ PRIORITIES = ("A+", "A", "B", "C")
 QUADRANTS = (1, 2, 3, 4)
 MONEY = Decimal("0.01")
 SHARE = Decimal("0.000001")
+EFFORT = Decimal("0.0001")
 
 
 def snapshot_groups(rows: QuerySet) -> list[tuple]:
@@ -84,11 +85,13 @@ def summarize_groups(groups: list[tuple]) -> dict[str, Any]:
     quadrant_input = sum((q["input"] for q in quadrants.values()), Decimal(0))
     for t in tiers.values():
         t["revenue"] = t["revenue"].quantize(MONEY)
+        t["input"] = t["input"].quantize(EFFORT)
         t["revenue_share"] = _share(t["revenue"], total_revenue)
         t["customer_share"] = _share(t["accounts"], customers)
         t["input_share"] = _share(t["input"], total_input)
     for q in quadrants.values():
         q["output"] = q["output"].quantize(MONEY)
+        q["input"] = q["input"].quantize(EFFORT)
         q["account_share"] = _share(q["accounts"], quadrant_accounts)
         q["input_share"] = _share(q["input"], quadrant_input)
         q["output_share"] = _share(q["output"], quadrant_output)

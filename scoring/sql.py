@@ -30,6 +30,7 @@ from accounts.models import Account, Order
 from scoring.models import Method, OutputMeasure, TierSnapshot
 
 WORK_TABLE = "scoring_work"
+NUMBER = "CAST(%s AS NUMERIC)"
 PPM = 1_000_000
 
 
@@ -281,22 +282,24 @@ def insert_snapshot(connection, params: PipelineParams, limits: dict[str, Any]) 
         f"{share('cum_cents')} AS cumulative_share FROM ({ranked}) ranked"
     )
     output = _output_cents(params)
-    high_output = f"{output} > %s"
-    high_input = "COALESCE(w.input_score, 0) > %s"
+    # Thresholds travel as decimals, which SQLite receives as text: cast them back to numbers
+    # (SQLite orders every number before every text).
+    high_output = f"{output} > {NUMBER}"
+    high_input = f"COALESCE(w.input_score, 0) > {NUMBER}"
     quadrant = (
         f"CASE WHEN NOT {QUADRANT_POPULATION} THEN NULL "
         f"WHEN {high_output} AND NOT {high_input} THEN 2 "
         f"WHEN {high_output} THEN 3 "
         f"WHEN NOT {high_input} THEN 1 ELSE 4 END"
     )
-    high_current = "COALESCE(revenue_cents, 0) > %s"
+    high_current = f"COALESCE(revenue_cents, 0) > {NUMBER}"
     if limits["potential"] is None:
         high_potential = "(ws_total IS NOT NULL AND ws_total >= %s)"
         potential_args = [limits["worksheet_min"]]
     else:
         high_potential = (
             "(CASE WHEN ws_total IS NOT NULL THEN ws_total >= %s "
-            "ELSE COALESCE(w.revenue_potential > %s, 1 = 0) END)"
+            f"ELSE COALESCE(w.revenue_potential > {NUMBER}, 1 = 0) END)"
         )
         potential_args = [limits["worksheet_min"], limits["potential"]]
     priority = (
@@ -425,7 +428,7 @@ def pareto_curve(
         f"AS pos, SUM({positive}) OVER (ORDER BY revenue DESC, account_id "
         f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, {positive} AS p "
         f"FROM ({source_sql}) src) t WHERE pos IN ({placeholders}) "
-        "OR ((cum - p) * 5 < %s * 4 AND cum * 5 >= %s * 4) ORDER BY pos",
+        f"OR ((cum - p) * 5 < {NUMBER} * 4 AND cum * 5 >= {NUMBER} * 4) ORDER BY pos",
         [*source_params, *samples, total, total],
     )
     cumulative = {0: Decimal("0")}
