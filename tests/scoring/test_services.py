@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from crm.models import AuditEntry, PendingTask
 from crm.services import app_settings_update
@@ -139,7 +140,7 @@ def test_a_stale_queued_request_no_longer_blocks(org):
 
 @pytest.mark.django_db
 def test_import_trigger_runs_through_the_same_task(org, make_accounts):
-    accounts = make_accounts([10])
+    accounts = make_accounts([10], date=timezone.localdate())  # the task runs as of today
     run = TierRun.objects.get(pk=recompute_tiers_task(trigger="import", actor_id=org["admin"].pk))
     assert (run.trigger, run.actor, run.status) == ("import", org["admin"], "succeeded")
     assert tiers_of(accounts) == ["A"]
