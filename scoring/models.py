@@ -99,7 +99,7 @@ class ScoringSettings(AppSettings):
     )
     snapshot_retention = models.PositiveIntegerField(
         _("runs kept"),
-        default=400,
+        default=90,
         validators=[MinValueValidator(2), MaxValueValidator(5000)],
         help_text=_("Older tier runs and their per-account rows are deleted."),
     )
@@ -354,11 +354,11 @@ class TierSnapshot(models.Model):
         SAME = 0, _("Same")
         DOWN = -1, _("Down")
 
-    # Both foreign keys are covered by the two composite indexes below. The account key has
-    # no database constraint: checking it would lock every account row once per recompute
-    # (a million row locks at a million accounts). Rows are only ever written from account
-    # ids read in the same transaction, and deleting an account deletes its rows (CASCADE,
-    # done by Django).
+    # One index, (run, account), serves every read: a run's rows, an account's row in a run,
+    # an account's history over the latest runs. The account key has no database constraint
+    # and deleting an account keeps its old rows (history, pruned with the runs): a second
+    # index and a constraint check would make every recompute write a million index entries
+    # and lock a million account rows more.
     run = models.ForeignKey(
         TierRun,
         verbose_name=_("run"),
@@ -369,7 +369,7 @@ class TierSnapshot(models.Model):
     account = models.ForeignKey(
         "accounts.Account",
         verbose_name=_("account"),
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,
         related_name="tier_snapshots",
         db_index=False,
         db_constraint=False,
@@ -409,7 +409,6 @@ class TierSnapshot(models.Model):
                 condition=Q(tier__in=["", "A", "B", "C"]), name="scoring_snapshot_tier"
             ),
         ]
-        indexes = [models.Index(fields=["account", "run"], name="scoring_snapshot_account")]
 
     def __str__(self) -> str:
         return f"{self.run_id}:{self.account_id} {self.tier or '–'}"

@@ -396,10 +396,12 @@ def account_tier_history(*, user, account, limit: int = 12) -> list[TierSnapshot
     """The account's rows in the latest finished runs, newest first (empty if not visible)."""
     if not accounts_visible_to(user).filter(pk=_pk(account)).exists():
         return []
+    # A few probes of the (run, account) index rather than a scan of every run.
+    runs = list(TierRun.objects.succeeded().order_by("-id").values_list("id", flat=True)[:limit])
     return list(
-        TierSnapshot.objects.filter(account_id=_pk(account), run__status=TierRun.Status.SUCCEEDED)
+        TierSnapshot.objects.filter(account_id=_pk(account), run_id__in=runs)
         .select_related("run")
-        .order_by("-run_id")[:limit]
+        .order_by("-run_id")
     )
 
 

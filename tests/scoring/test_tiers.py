@@ -220,3 +220,19 @@ def test_old_runs_beyond_the_retention_are_deleted(make_accounts, recompute):
         runs[3].pk,
     ]
     assert set(TierSnapshot.objects.values_list("run_id", flat=True)) == {runs[2].pk, runs[3].pk}
+
+
+def test_deleting_an_account_keeps_its_history_out_of_every_figure(org, make_accounts, recompute):
+    from scoring import selectors
+
+    gone, kept = make_accounts([50, 50], owner=org["r1"])
+    run = recompute()
+    gone.delete()
+    assert TierSnapshot.objects.filter(run=run).count() == 2  # history stays until pruned
+    rows = selectors.snapshot_rows(user=org["admin"])
+    assert [row.account_id for row in rows] == [kept.pk]
+    assert selectors.tier_distribution(user=org["r1"]).customers == 1
+    second = recompute()
+    assert list(TierSnapshot.objects.filter(run=second).values_list("account_id", flat=True)) == [
+        kept.pk
+    ]
