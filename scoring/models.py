@@ -58,7 +58,7 @@ class ScoringSettings(AppSettings):
         _("tier method"), max_length=10, choices=Method.choices, default=Method.REVENUE
     )
     a_cutoff = models.DecimalField(
-        _("A cut-off (% of revenue)"),
+        _("A cut-off (percent of revenue)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("80"),
@@ -68,7 +68,7 @@ class ScoringSettings(AppSettings):
         ),
     )
     b_cutoff = models.DecimalField(
-        _("B cut-off (% of revenue)"),
+        _("B cut-off (percent of revenue)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("95"),

@@ -64,8 +64,8 @@ def pareto(request):
         chart = {
             "x": [float(p["customer_share"]) * 100 for p in curve.points],
             "y": [float(p["revenue_share"]) * 100 for p in curve.points],
-            "xLabel": _("Cumulative % of customers"),
-            "yLabel": _("Cumulative % of revenue"),
+            "xLabel": _("Cumulative percentage of customers"),
+            "yLabel": _("Cumulative percentage of revenue"),
             "mark20": float(curve.top20_share) * 100,
             "mark80": float(curve.customers_to_80_share) * 100,
             "label": _("Revenue share"),
