@@ -1,14 +1,11 @@
 """Counts and sums of snapshot rows per tier, quadrant and priority class, as plain data.
 
-Used by the recompute (company-wide figures stored on the run) and by the selectors (the same
-figures for a narrower population).
+The groups come from `scoring.sql.group_figures`, for the recompute (company-wide figures
+stored on the run) and for the selectors (the same figures for a narrower population).
 """
 
 from decimal import Decimal
 from typing import Any
-
-from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
 
 TIERS = ("A", "B", "C")
 PRIORITIES = ("A+", "A", "B", "C")
@@ -16,26 +13,6 @@ QUADRANTS = (1, 2, 3, 4)
 MONEY = Decimal("0.01")
 SHARE = Decimal("0.000001")
 EFFORT = Decimal("0.0001")
-
-
-def snapshot_groups(rows: QuerySet) -> list[tuple]:
-    """The snapshot rows grouped for `summarize_groups` (one query, any population)."""
-    positive = Case(
-        When(revenue__gt=0, then=F("revenue")),
-        default=Value(Decimal("0")),
-        output_field=DecimalField(max_digits=20, decimal_places=2),
-    )
-    return list(
-        rows.order_by()
-        .values_list("tier", "quadrant", "priority", "movement")
-        .annotate(
-            accounts=Count("id"),
-            revenue=Sum(positive),
-            input=Sum(Coalesce("input_score", Value(Decimal("0")))),
-            output=Sum(Coalesce("output_value", Value(Decimal("0")))),
-            ranked=Count("position"),
-        )
-    )
 
 
 def as_decimal(value) -> Decimal:

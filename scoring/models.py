@@ -354,17 +354,20 @@ class TierSnapshot(models.Model):
         SAME = 0, _("Same")
         DOWN = -1, _("Down")
 
-    # One index, (run, account), serves every read: a run's rows, an account's row in a run,
-    # an account's history over the latest runs. The account key has no database constraint
-    # and deleting an account keeps its old rows (history, pruned with the runs): a second
-    # index and a constraint check would make every recompute write a million index entries
-    # and lock a million account rows more.
+    # One full index, (run, account), serves every read: a run's rows, an account's row in a
+    # run, an account's history over the latest runs. Neither key has a database constraint:
+    # a recompute writes a row per account, and checking the keys row by row would cost
+    # seconds at a million accounts (and lock every account row). Rows are only written by the
+    # recompute, from ids it read in the same transaction under its lock; deleting a run
+    # deletes its rows (CASCADE, done by Django); deleting an account keeps its old rows as
+    # history, pruned with the runs.
     run = models.ForeignKey(
         TierRun,
         verbose_name=_("run"),
         on_delete=models.CASCADE,
         related_name="snapshots",
         db_index=False,
+        db_constraint=False,
     )
     account = models.ForeignKey(
         "accounts.Account",
@@ -408,6 +411,12 @@ class TierSnapshot(models.Model):
             models.CheckConstraint(
                 condition=Q(tier__in=["", "A", "B", "C"]), name="scoring_snapshot_tier"
             ),
+        ]
+        # The movers of a run, without reading its unchanged rows (small: few tiers change).
+        indexes = [
+            models.Index(
+                fields=["run", "account"], condition=~Q(movement=0), name="scoring_snapshot_moved"
+            )
         ]
 
     def __str__(self) -> str:

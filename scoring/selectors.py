@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
 from scoring import sql
-from scoring.figures import PRIORITIES, QUADRANTS, TIERS, snapshot_groups, summarize_groups
+from scoring.figures import PRIORITIES, QUADRANTS, TIERS, summarize_groups
 from scoring.models import Priority, Quadrant, ScoringSettings, TierRun, TierSnapshot
 
 DIRECTIONS = {"up": 1, "down": -1}
@@ -58,10 +58,9 @@ class Population:
             qs = qs.filter(owner_id=self.owner)
         return qs
 
-    def snapshot_q(self) -> Q:
-        if self.unrestricted:
-            return Q()
-        return Q(account__in=self.accounts().values("id"))
+    def accounts_sql(self) -> tuple[str, tuple]:
+        """The ids of the population as SQL, for the set-based figures."""
+        return self.accounts().values("id").query.sql_with_params()
 
 
 def population(*, user, team=None, territory=None, owner=None) -> Population:
@@ -140,8 +139,9 @@ def _figures(run: TierRun, pop: Population) -> dict[str, Any]:
         )
         figures["quadrants"] = {int(k): v for k, v in figures["quadrants"].items()}
         return figures
-    rows = TierSnapshot.objects.filter(pop.snapshot_q(), run=run)
-    return summarize_groups(snapshot_groups(rows))
+    population_sql = None if pop.unrestricted else pop.accounts_sql()
+    groups = sql.group_figures(connection, *sql.snapshot_rows_source(run.pk, population_sql))
+    return summarize_groups(groups)
 
 
 @dataclass
@@ -254,9 +254,7 @@ def pareto_curve(*, user, team=None, territory=None, owner=None, max_points=200,
             customers_to_80_share=Decimal(stored["customers_to_80_share"]),
             points=_downsample(_decode_points(stored["points"]), max_points),
         )
-    population_sql = None
-    if not pop.unrestricted:
-        population_sql = pop.accounts().values("id").query.sql_with_params()
+    population_sql = None if pop.unrestricted else pop.accounts_sql()
     curve = sql.pareto_curve(
         connection, *sql.snapshot_source(found.pk, population_sql), max_points=max_points
     )

@@ -22,7 +22,7 @@ from crm.audit import audit_log
 from crm.queue import enqueue
 from prospects.selectors import latest_worksheet_totals
 from scoring import sql
-from scoring.figures import as_decimal, snapshot_groups, summarize_groups
+from scoring.figures import as_decimal, summarize_groups
 from scoring.models import Method, RecomputeLock, ScoringSettings, TierRun, TierSnapshot
 from visits.selectors import visit_inputs_by_account
 
@@ -200,11 +200,22 @@ def _thresholds_in_currency(limits: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prune_runs(keep: int) -> int:
-    """Delete runs (and their snapshot rows) beyond the newest `keep`."""
-    cutoff = TierRun.objects.order_by("-id").values_list("id", flat=True)[keep - 1 : keep].first()
-    if cutoff is None:
+    """Delete finished runs (and their snapshot rows) older than the newest `keep` successful
+    ones. Queued and running runs are never touched."""
+    finished = [TierRun.Status.SUCCEEDED, TierRun.Status.FAILED]
+    oldest_kept = (
+        TierRun.objects.succeeded()
+        .order_by("-id")
+        .values_list("id", flat=True)[keep - 1 : keep]
+        .first()
+    )
+    if oldest_kept is None:
         return 0
-    old = list(TierRun.objects.filter(id__lt=cutoff).values_list("id", flat=True)[:1000])
+    old = list(
+        TierRun.objects.filter(id__lt=oldest_kept, status__in=finished).values_list(
+            "id", flat=True
+        )[:1000]
+    )
     if not old:
         return 0
     TierSnapshot.objects.filter(run_id__in=old).delete()
@@ -279,8 +290,8 @@ def tiers_recompute(
 
 
 def _finish_run(run: TierRun, result: sql.PipelineResult) -> None:
-    figures = summarize_groups(snapshot_groups(TierSnapshot.objects.filter(run=run)))
-    curve = sql.pareto_curve(connection, *sql.snapshot_source(run.pk, None))
+    figures = summarize_groups(result.groups)
+    curve = result.curve
     run.status = TierRun.Status.SUCCEEDED
     run.customers = figures["customers"]
     run.total_revenue = figures["total_revenue"]

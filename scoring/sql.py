@@ -12,14 +12,17 @@ Steps of `run_pipeline`:
    input from the visits selector, the latest worksheet total from the prospects selector, the
    entered revenue potential and the tier it had before;
 2. medians for the quadrant and priority thresholds the settings leave open;
-3. one INSERT … SELECT into the snapshot: rank, shares, tier, movement, quadrant, priority;
-4. one UPDATE … FROM onto accounts, only where the tier changed.
+3. a second temporary table with every account's rank, shares, tier, movement, quadrant and
+   priority (window functions);
+4. one INSERT … SELECT of it into the snapshot;
+5. one UPDATE … FROM onto the accounts, only where the tier changed;
+6. the company-wide figures and the Pareto curve, read from the second temporary table.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +33,7 @@ from accounts.models import Account, Order
 from scoring.models import Method, OutputMeasure, TierSnapshot
 
 WORK_TABLE = "scoring_work"
+RANKED_TABLE = "scoring_ranked"
 NUMBER = "CAST(%s AS NUMERIC)"
 PPM = 1_000_000
 
@@ -59,7 +63,9 @@ class PipelineParams:
 @dataclass
 class PipelineResult:
     changed: int
-    thresholds: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, Any]
+    groups: list[tuple]
+    curve: Curve
 
 
 class _Dialect:
@@ -80,9 +86,10 @@ class _Dialect:
             return f"DIV({numerator}, {denominator})"
         return f"(({numerator}) / ({denominator}))"
 
-    def qualified_work_table(self) -> str:
+    def qualified(self, temporary_table: str) -> str:
         # Qualified, so that a DROP can only ever reach our temporary table.
-        return f"pg_temp.{WORK_TABLE}" if self.vendor == "postgresql" else f"temp.{WORK_TABLE}"
+        schema = "pg_temp" if self.vendor == "postgresql" else "temp"
+        return f"{schema}.{temporary_table}"
 
     def ppm_to_fraction(self, ppm: str) -> str:
         if self.vendor == "postgresql":
@@ -113,9 +120,9 @@ def _fetchall(connection, sql: str, params: list | tuple = ()) -> list[tuple]:
 
 def build_work_table(
     connection, params: PipelineParams, *, visit_inputs: QuerySet, worksheet_totals: QuerySet
-) -> None:
+) -> bool:
     """Step 1: one row per account that has orders, effort or a potential figure in the window,
-    or had a tier before."""
+    or had a tier before. Returns whether the visits selector gave any rows to join."""
     d = _Dialect(connection)
     accounts = Account._meta.db_table
     orders = Order._meta.db_table
@@ -166,7 +173,7 @@ def build_work_table(
         columns.append("CAST(NULL AS INTEGER) AS ws_total")
     conditions += ["a.tier <> ''", "a.revenue_potential IS NOT NULL"]
 
-    drop_work_table(connection)
+    drop_temporary_table(connection, WORK_TABLE)
     sql = (
         f"CREATE TEMPORARY TABLE {WORK_TABLE} AS "
         f"SELECT a.id AS account_id, a.tier AS previous_tier, a.revenue_potential, "
@@ -174,9 +181,8 @@ def build_work_table(
         f"WHERE {' OR '.join(conditions)}"
     )
     _execute(connection, sql, args)
-    if connection.vendor == "postgresql":
-        # Fresh temporary tables have no statistics; the planner needs them for the joins.
-        _execute(connection, f"ANALYZE {d.qualified_work_table()}")
+    _analyze(connection, WORK_TABLE)
+    return visits is not None
 
 
 def _output_cents(params: PipelineParams) -> str:
@@ -200,27 +206,39 @@ def _median(connection, expression: str, condition: str) -> Any:
     return _fetchall(connection, sql)[0][0]
 
 
-def thresholds(connection, params: PipelineParams) -> dict[str, Any]:
+def thresholds(connection, params: PipelineParams, *, has_inputs: bool = True) -> dict[str, Any]:
     """Step 2: the split points of the quadrants and the priority matrix.
 
     Output and revenue thresholds are in cents; a median is taken where the settings give none.
+    Without any logged effort (`has_inputs` false) the input median is 0 and the quadrants'
+    population is the customers', so equal medians are taken once.
     """
 
     def cents(amount: Decimal | None) -> Decimal | None:
         return None if amount is None else amount * 100
 
+    medians: dict[tuple[str, str], Any] = {}
+
+    def median(expression: str, condition: str) -> Any:
+        if not has_inputs and condition == QUADRANT_POPULATION:
+            condition = "revenue_cents IS NOT NULL"
+            expression = expression.replace("COALESCE(revenue_cents, 0)", "revenue_cents")
+        if (expression, condition) not in medians:
+            medians[expression, condition] = _median(connection, expression, condition)
+        return medians[expression, condition]
+
     output = cents(params.output_threshold)
     if output is None:
-        output = _median(connection, _output_cents(params), QUADRANT_POPULATION)
+        output = median(_output_cents(params), QUADRANT_POPULATION)
     input_ = params.input_threshold
     if input_ is None:
-        input_ = _median(connection, "COALESCE(input_score, 0)", QUADRANT_POPULATION)
+        input_ = median("COALESCE(input_score, 0)", QUADRANT_POPULATION) if has_inputs else 0
     revenue = cents(params.priority_revenue_threshold)
     if revenue is None:
-        revenue = _median(connection, "revenue_cents", "revenue_cents IS NOT NULL")
+        revenue = median("revenue_cents", "revenue_cents IS NOT NULL")
     potential = params.priority_potential_threshold
     if potential is None:
-        potential = _median(connection, "revenue_potential", "revenue_potential IS NOT NULL")
+        potential = median("revenue_potential", "revenue_potential IS NOT NULL")
     return {
         "output_cents": _plain_number(output) if output is not None else 0,
         "input": _plain_number(input_) if input_ is not None else 0,
@@ -249,10 +267,30 @@ def _tier_rank(column: str) -> str:
     return f"CASE {column} WHEN 'A' THEN 3 WHEN 'B' THEN 2 WHEN 'C' THEN 1 ELSE 0 END"
 
 
-def insert_snapshot(connection, params: PipelineParams, limits: dict[str, Any]) -> int:
-    """Step 3: every work row into the run's snapshot with its rank, shares and classes."""
+SNAPSHOT_COLUMNS = [
+    "account_id",
+    "position",
+    "revenue",
+    "share",
+    "share_before",
+    "cumulative_share",
+    "tier",
+    "previous_tier",
+    "movement",
+    "input_score",
+    "output_value",
+    "quadrant",
+    "potential_score",
+    "revenue_potential",
+    "priority",
+]
+
+
+def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any]) -> None:
+    """Step 3: every work row with its rank, shares, tier, movement, quadrant and priority, in
+    a second temporary table (the snapshot's columns, and the running sums in cents for the
+    curve). Every later step reads it from start to end, whatever the size of the snapshot."""
     d = _Dialect(connection)
-    snapshot = TierSnapshot._meta.db_table
     b_bp = params.a_bp + params.b_bp if params.method == Method.COUNT else params.b_bp
     ranked = (
         "SELECT account_id, revenue_cents, pos_cents, "
@@ -279,7 +317,7 @@ def insert_snapshot(connection, params: PipelineParams, limits: dict[str, Any]) 
     tiered = (
         f"SELECT account_id, position, {_tier_sql(params.method)} AS tier, "
         f"{share('pos_cents')} AS share, {share('before_cents')} AS share_before, "
-        f"{share('cum_cents')} AS cumulative_share FROM ({ranked}) ranked"
+        f"{share('cum_cents')} AS cumulative_share, cum_cents, pos_cents FROM ({ranked}) ranked"
     )
     output = _output_cents(params)
     # Thresholds travel as decimals, which SQLite receives as text: cast them back to numbers
@@ -315,17 +353,19 @@ def insert_snapshot(connection, params: PipelineParams, limits: dict[str, Any]) 
     )
     output_value = f"CASE WHEN {QUADRANT_POPULATION} THEN {output} / 100.0 END"
     input_value = f"CASE WHEN {QUADRANT_POPULATION} THEN COALESCE(w.input_score, 0) END"
+    drop_temporary_table(connection, RANKED_TABLE)
     sql = (
-        f"INSERT INTO {snapshot} (run_id, account_id, position, revenue, share, share_before, "
-        "cumulative_share, tier, previous_tier, movement, input_score, output_value, quadrant, "
-        "potential_score, revenue_potential, priority) "
-        f"SELECT %s, w.account_id, t.position, w.revenue_cents / 100.0, t.share, "
-        f"t.share_before, t.cumulative_share, {new_tier}, w.previous_tier, {movement}, "
-        f"{input_value}, {output_value}, {quadrant}, w.ws_total, w.revenue_potential, "
-        f"{priority} FROM {WORK_TABLE} w LEFT JOIN ({tiered}) t ON t.account_id = w.account_id"
+        f"CREATE TEMPORARY TABLE {RANKED_TABLE} AS "
+        "SELECT w.account_id, t.position, w.revenue_cents / 100.0 AS revenue, t.share, "
+        f"t.share_before, t.cumulative_share, {new_tier} AS tier, w.previous_tier, "
+        f"{movement} AS movement, {input_value} AS input_score, "
+        f"{output_value} AS output_value, {quadrant} AS quadrant, "
+        "w.ws_total AS potential_score, w.revenue_potential, "
+        f"{priority} AS priority, t.cum_cents, t.pos_cents "
+        f"FROM {WORK_TABLE} w LEFT JOIN ({tiered}) t ON t.account_id = w.account_id"
     )
-    # Placeholders in textual order: run id; the tiered subquery comes last in the text but
-    # the select list (input, output, quadrant, priority) comes first.
+    # Placeholders in textual order: the select list (quadrant, priority) comes before the
+    # tiered subquery's cut-offs.
     quadrant_args = [
         limits["output_cents"],
         limits["input"],
@@ -338,44 +378,89 @@ def insert_snapshot(connection, params: PipelineParams, limits: dict[str, Any]) 
         *potential_args,
         limits["revenue_cents"],
     ]
-    args = [params.run_id, *quadrant_args, *priority_args, params.a_bp, b_bp]
-    return _execute(connection, sql, args)
+    _execute(connection, sql, [*quadrant_args, *priority_args, params.a_bp, b_bp])
+    _analyze(connection, RANKED_TABLE)
+
+
+def insert_snapshot(connection, params: PipelineParams) -> int:
+    """Step 4: the ranked rows into the run's snapshot; returns how many."""
+    columns = ", ".join(SNAPSHOT_COLUMNS)
+    return _execute(
+        connection,
+        f"INSERT INTO {TierSnapshot._meta.db_table} (run_id, {columns}) "
+        f"SELECT %s, {columns} FROM {RANKED_TABLE}",
+        [params.run_id],
+    )
 
 
 def apply_tiers(connection, params: PipelineParams) -> int:
-    """Step 4: copy the new tiers onto the accounts whose tier changed; returns how many."""
+    """Step 5: copy the new tiers onto the accounts whose tier changed; returns how many."""
     accounts = Account._meta.db_table
-    snapshot = TierSnapshot._meta.db_table
     sql = (
-        f"UPDATE {accounts} SET tier = s.tier, tier_updated_at = %s FROM {snapshot} s "
-        f"WHERE s.run_id = %s AND s.tier <> s.previous_tier "
-        f"AND s.account_id = {accounts}.id AND {accounts}.tier <> s.tier"
+        f"UPDATE {accounts} SET tier = r.tier, tier_updated_at = %s FROM {RANKED_TABLE} r "
+        f"WHERE r.movement <> 0 AND r.account_id = {accounts}.id AND {accounts}.tier <> r.tier"
     )
-    return _execute(connection, sql, [params.now, params.run_id])
+    return _execute(connection, sql, [params.now])
 
 
-def drop_work_table(connection) -> None:
-    _execute(connection, f"DROP TABLE IF EXISTS {_Dialect(connection).qualified_work_table()}")
+def drop_temporary_table(connection, name: str) -> None:
+    qualified = _Dialect(connection).qualified(name)
+    _execute(connection, f"DROP TABLE IF EXISTS {qualified}")
+
+
+def _analyze(connection, name: str) -> None:
+    if connection.vendor == "postgresql":
+        # Fresh temporary tables have no statistics; the planner needs them for the joins.
+        _execute(connection, f"ANALYZE {_Dialect(connection).qualified(name)}")
 
 
 def run_pipeline(
     connection, params: PipelineParams, *, visit_inputs: QuerySet, worksheet_totals: QuerySet
 ) -> PipelineResult:
-    """Steps 1–4 on `connection`, inside the caller's transaction."""
+    """Every step on `connection`, inside the caller's transaction; returns the number of
+    accounts written, the thresholds, the company-wide figures and the Pareto curve."""
     if connection.vendor == "postgresql":
-        # Sorts and hashes of a million rows fit in memory; for this transaction only.
+        # For this transaction only: sorts and hashes of a million rows fit in memory; and the
+        # commit does not wait for the WAL to reach the disk (a crash in that instant loses
+        # this run as a whole, never part of it; the next run computes it again).
         _execute(connection, "SET LOCAL work_mem = '256MB'")
-    build_work_table(
+        _execute(connection, "SET LOCAL synchronous_commit = off")
+    has_inputs = build_work_table(
         connection, params, visit_inputs=visit_inputs, worksheet_totals=worksheet_totals
     )
-    limits = thresholds(connection, params)
-    insert_snapshot(connection, params, limits)
+    limits = thresholds(connection, params, has_inputs=has_inputs)
+    build_ranked_table(connection, params, limits)
+    drop_temporary_table(connection, WORK_TABLE)
+    insert_snapshot(connection, params)
     changed = apply_tiers(connection, params)
-    drop_work_table(connection)
-    return PipelineResult(changed=changed, thresholds=limits)
+    groups = group_figures(connection, f"SELECT * FROM {RANKED_TABLE}", [])
+    curve = pareto_curve(
+        connection,
+        f"SELECT position AS pos, cum_cents AS cum, pos_cents AS p FROM {RANKED_TABLE} "
+        "WHERE position IS NOT NULL",
+        [],
+        presorted=True,
+        unit=Decimal(100),
+    )
+    drop_temporary_table(connection, RANKED_TABLE)
+    return PipelineResult(changed=changed, thresholds=limits, groups=groups, curve=curve)
 
 
-# Reads of a finished snapshot ---------------------------------------------------------------
+# Figures of a run, for the whole company or a population ------------------------------------
+
+
+def group_figures(connection, source_sql: str, params: list) -> list[tuple]:
+    """(tier, quadrant, priority, movement, accounts, positive revenue, input, output, ranked
+    accounts) per group of `source_sql`'s rows (the snapshot's columns)."""
+    return _fetchall(
+        connection,
+        "SELECT tier, quadrant, priority, movement, COUNT(*), "
+        "SUM(CASE WHEN revenue > 0 THEN revenue ELSE 0 END), "
+        "SUM(COALESCE(input_score, 0)), SUM(COALESCE(output_value, 0)), "
+        "SUM(CASE WHEN position IS NOT NULL THEN 1 ELSE 0 END) "
+        f"FROM ({source_sql}) s GROUP BY tier, quadrant, priority, movement",
+        params,
+    )
 
 
 @dataclass
@@ -399,35 +484,50 @@ def _ratio(numerator, denominator, places: int = 6) -> Decimal:
 
 
 def pareto_curve(
-    connection, source_sql: str, source_params: list, *, max_points: int = 200
+    connection,
+    source_sql: str,
+    source_params: list,
+    *,
+    max_points: int = 200,
+    presorted: bool = False,
+    unit: Decimal = Decimal(1),
 ) -> Curve:
-    """The curve over `source_sql` (rows `account_id`, `revenue` of ranked accounts), sampled
-    to about `max_points` points, exact at the 20%-of-customers and 80%-of-revenue marks.
+    """The curve over `source_sql`, sampled to about `max_points` points, exact at the
+    20%-of-customers and 80%-of-revenue marks.
 
-    Accounts with zero or negative revenue count as customers that add nothing."""
+    `source_sql` gives rows `account_id`, `revenue` of ranked accounts; or, `presorted`, rows
+    `pos` (rank), `cum` (running positive revenue) and `p` (positive revenue), in `unit`s of
+    the currency (100: cents). Accounts with zero or negative revenue count as customers that
+    add nothing."""
     max_points = max(2, min(int(max_points), 2000))
-    positive = "CASE WHEN revenue > 0 THEN revenue ELSE 0 END"
-    n, total = _fetchall(
-        connection,
-        f"SELECT COUNT(*), SUM({positive}) FROM ({source_sql}) src",
-        source_params,
-    )[0]
+    if presorted:
+        ranked = source_sql
+        n, total = _fetchall(
+            connection, f"SELECT COUNT(*), SUM(p) FROM ({source_sql}) src", source_params
+        )[0]
+    else:
+        positive = "CASE WHEN revenue > 0 THEN revenue ELSE 0 END"
+        ranked = (
+            "SELECT ROW_NUMBER() OVER (ORDER BY revenue DESC, account_id) AS pos, "
+            f"SUM({positive}) OVER (ORDER BY revenue DESC, account_id "
+            f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, {positive} AS p "
+            f"FROM ({source_sql}) src"
+        )
+        n, total = _fetchall(
+            connection, f"SELECT COUNT(*), SUM({positive}) FROM ({source_sql}) src", source_params
+        )[0]
     total = _plain_number(total or 0)
     if not n:
         zero = Decimal("0.000000")
-        return Curve(0, total, [], zero, 0, zero)
-    samples = {round(i * n / (max_points - 1)) for i in range(max_points)}
+        return Curve(0, Decimal("0.00"), [], zero, 0, zero)
     twenty = Decimal(n) / 5
     low, high = int(twenty), -(-n // 5)
-    samples |= {low, high}
+    samples = {round(i * n / (max_points - 1)) for i in range(max_points)} | {low, high}
     samples = sorted(s for s in samples if 1 <= s <= n)
     placeholders = ", ".join(["%s"] * len(samples))
     rows = _fetchall(
         connection,
-        f"SELECT pos, cum, p FROM (SELECT ROW_NUMBER() OVER (ORDER BY revenue DESC, account_id) "
-        f"AS pos, SUM({positive}) OVER (ORDER BY revenue DESC, account_id "
-        f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, {positive} AS p "
-        f"FROM ({source_sql}) src) t WHERE pos IN ({placeholders}) "
+        f"SELECT pos, cum, p FROM ({ranked}) t WHERE pos IN ({placeholders}) "
         f"OR ((cum - p) * 5 < {NUMBER} * 4 AND cum * 5 >= {NUMBER} * 4) ORDER BY pos",
         [*source_params, *samples, total, total],
     )
@@ -439,11 +539,12 @@ def pareto_curve(
         if total > 0 and (cum - p) * 5 < total * 4 <= cum * 5:
             k80 = pos
     y20 = cumulative[low] + (twenty - low) * (cumulative[high] - cumulative[low])
+    money = Decimal("0.01")
     points = [
         {
             "customers": pos,
             "customer_share": _ratio(pos, n),
-            "revenue": cum.quantize(Decimal("0.01")),
+            "revenue": (cum / unit).quantize(money),
             "revenue_share": _ratio(cum, total),
             "mark": "80" if pos == k80 else "",
         }
@@ -452,9 +553,9 @@ def pareto_curve(
     if low != high:
         points.append(
             {
-                "customers": twenty.quantize(Decimal("0.01")),
+                "customers": twenty.quantize(money),
                 "customer_share": Decimal("0.200000"),
-                "revenue": y20.quantize(Decimal("0.01")),
+                "revenue": (y20 / unit).quantize(money),
                 "revenue_share": _ratio(y20, total),
                 "mark": "20",
             }
@@ -466,7 +567,7 @@ def pareto_curve(
                 point["mark"] = "20" if point["mark"] == "" else "20,80"
     return Curve(
         customers=n,
-        total_revenue=total.quantize(Decimal("0.01")),
+        total_revenue=(total / unit).quantize(money),
         points=points,
         top20_share=_ratio(y20, total),
         customers_to_80=k80,
@@ -474,13 +575,26 @@ def pareto_curve(
     )
 
 
-def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
-    """SQL for `pareto_curve`: the ranked rows of a run, optionally only those accounts whose
-    id is in `population_sql`."""
-    snapshot = TierSnapshot._meta.db_table
-    sql = f"SELECT account_id, revenue FROM {snapshot} WHERE run_id = %s AND position IS NOT NULL"
-    params: list = [run_id]
+def _snapshot_where(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+    where, params = "run_id = %s", [run_id]
     if population_sql is not None:
-        sql += f" AND account_id IN ({population_sql[0]})"
-        params += population_sql[1]
-    return sql, params
+        where += f" AND account_id IN ({population_sql[0]})"
+        params += list(population_sql[1])
+    return where, params
+
+
+def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+    """Rows for `pareto_curve`: the ranked accounts of a run, optionally only those whose id
+    is in `population_sql`."""
+    where, params = _snapshot_where(run_id, population_sql)
+    return (
+        f"SELECT account_id, revenue FROM {TierSnapshot._meta.db_table} "
+        f"WHERE {where} AND position IS NOT NULL",
+        params,
+    )
+
+
+def snapshot_rows_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+    """Rows for `group_figures`: a run's snapshot rows, optionally of a population only."""
+    where, params = _snapshot_where(run_id, population_sql)
+    return f"SELECT * FROM {TierSnapshot._meta.db_table} WHERE {where}", params

@@ -236,3 +236,19 @@ def test_deleting_an_account_keeps_its_history_out_of_every_figure(org, make_acc
     assert list(TierSnapshot.objects.filter(run=second).values_list("account_id", flat=True)) == [
         kept.pk
     ]
+
+
+def test_pruning_never_touches_queued_or_running_runs(make_accounts, recompute):
+    _settings(snapshot_retention=2)
+    make_accounts([50])
+    waiting = TierRun.objects.create(status="queued", trigger="manual")
+    running = TierRun.objects.create(status="running", trigger="nightly")
+    failed = TierRun.objects.create(status="failed", trigger="nightly", error="x")
+    runs = [recompute() for _ in range(3)]
+    assert set(TierRun.objects.values_list("id", flat=True)) == {
+        waiting.pk,
+        running.pk,
+        runs[1].pk,
+        runs[2].pk,
+    }
+    assert not TierRun.objects.filter(pk=failed.pk).exists()
