@@ -52,7 +52,7 @@ def run(args) -> list:
         if got.get("first_run_s") is not None:
             rows.append(
                 common.Row(
-                    f"first recompute ever (every tier new), {size}",
+                    f"first recompute on this database (no earlier run), {size}",
                     got["first_run_s"],
                     None,
                     "s",

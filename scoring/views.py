@@ -70,10 +70,20 @@ def pareto(request):
             "mark80": float(curve.customers_to_80_share) * 100,
             "label": _("Revenue share"),
         }
+    contacted = None
+    if curve is not None:
+        # "Who are my big customers?": the accounts that get the most effort (quadrants 3
+        # and 4: input above the threshold), their share of customers and of the output.
+        cells = {c["quadrant"]: c for c in selectors.quadrants(user=request.user, **filters).cells}
+        contacted = {
+            "accounts": cells[3]["accounts"] + cells[4]["accounts"],
+            "account_share": cells[3]["account_share"] + cells[4]["account_share"],
+            "output_share": cells[3]["output_share"] + cells[4]["output_share"],
+        }
     return render(
         request,
         "scoring/pareto.html",
-        {**_base_context(request, form), "curve": curve, "chart": chart},
+        {**_base_context(request, form), "curve": curve, "chart": chart, "contacted": contacted},
     )
 
 

@@ -111,6 +111,9 @@ def test_pareto_page_has_the_chart_data_and_the_numbers(client, tiered):
     assert 'id="pareto-data"' in html and "chart.umd.min.js" in html and "js/scoring.js" in html
     assert "50.0% of customers" in html  # 2 of 4 customers bring 160 of 200
     assert "80.00%" in html
+    # No effort is logged yet: nobody is in the high-input quadrants.
+    assert response.context["contacted"]["accounts"] == 0
+    assert "0 customers (0.0%), bringing 0.0% of the output" in html
     rep = _get(client, tiered["r1"], "pareto").context["curve"]
     assert (rep.customers, rep.total_revenue) == (2, Decimal("160.00"))
 
