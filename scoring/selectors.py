@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -24,6 +25,8 @@ from scoring.figures import PRIORITIES, QUADRANTS, TIERS, summarize_groups
 from scoring.models import Priority, Quadrant, ScoringSettings, TierRun, TierSnapshot
 
 DIRECTIONS = {"up": 1, "down": -1}
+# A run's figures never change; a population's may (reassignments), so they are kept briefly.
+FIGURES_CACHE_SECONDS = 120
 
 
 def _pk(value) -> int | None:
@@ -57,6 +60,10 @@ class Population:
         if self.owner:
             qs = qs.filter(owner_id=self.owner)
         return qs
+
+    def cache_key(self, kind: str, run: TierRun, *extra) -> str:
+        parts = [kind, run.pk, getattr(self.user, "pk", None), self.team, self.territory]
+        return "scoring:" + ":".join(str(p) for p in [*parts, self.owner, *extra])
 
     def accounts_sql(self) -> tuple[str, tuple]:
         """The ids of the population as SQL, for the set-based figures."""
@@ -139,9 +146,13 @@ def _figures(run: TierRun, pop: Population) -> dict[str, Any]:
         )
         figures["quadrants"] = {int(k): v for k, v in figures["quadrants"].items()}
         return figures
-    population_sql = None if pop.unrestricted else pop.accounts_sql()
-    groups = sql.group_figures(connection, *sql.snapshot_rows_source(run.pk, population_sql))
-    return summarize_groups(groups)
+    key = pop.cache_key("figures", run)
+    figures = cache.get(key)
+    if figures is None:
+        source = sql.snapshot_rows_source(run.pk, pop.accounts_sql())
+        figures = summarize_groups(sql.group_figures(connection, *source))
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return figures
 
 
 @dataclass
@@ -254,10 +265,14 @@ def pareto_curve(*, user, team=None, territory=None, owner=None, max_points=200,
             customers_to_80_share=Decimal(stored["customers_to_80_share"]),
             points=_downsample(_decode_points(stored["points"]), max_points),
         )
-    population_sql = None if pop.unrestricted else pop.accounts_sql()
-    curve = sql.pareto_curve(
-        connection, *sql.snapshot_source(found.pk, population_sql), max_points=max_points
-    )
+    key = pop.cache_key("curve", found, max_points)
+    curve = cache.get(key)
+    if curve is None:
+        population_sql = None if pop.unrestricted else pop.accounts_sql()
+        curve = sql.pareto_curve(
+            connection, *sql.snapshot_source(found.pk, population_sql), max_points=max_points
+        )
+        cache.set(key, curve, FIGURES_CACHE_SECONDS)
     return ParetoFigures(
         run=RunInfo.of(found),
         customers=curve.customers,

@@ -432,6 +432,10 @@ def run_pipeline(
     build_ranked_table(connection, params, limits)
     drop_temporary_table(connection, WORK_TABLE)
     insert_snapshot(connection, params)
+    if connection.vendor == "postgresql":
+        # A new run id is not in the table's statistics: the planner would take it for an
+        # empty run and read the figures of a team row by row. A sample is cheap.
+        _execute(connection, f"ANALYZE {TierSnapshot._meta.db_table} (run_id)")
     changed = apply_tiers(connection, params)
     groups = group_figures(connection, f"SELECT * FROM {RANKED_TABLE}", [])
     curve = pareto_curve(
