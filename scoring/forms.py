@@ -1,0 +1,94 @@
+"""Forms of the scoring pages: the settings (admins) and the population and list filters."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from crm.selectors import teams_visible_to, territory_list, users_visible_to
+from scoring.models import Priority, Quadrant, ScoringSettings
+
+
+class ScoringSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ScoringSettings
+        fields = [
+            "method",
+            "a_cutoff",
+            "b_cutoff",
+            "count_a_share",
+            "count_b_share",
+            "window_days",
+            "snapshot_retention",
+            "output_measure",
+            "weight_visits",
+            "weight_hours",
+            "weight_expenses",
+            "quadrant_thresholds",
+            "input_threshold",
+            "output_threshold",
+            "priority_revenue_threshold",
+            "priority_potential_threshold",
+            "priority_worksheet_min",
+        ]
+
+
+class PopulationForm(forms.Form):
+    """Narrow the figures to a team, a territory or an owner within what the user may see."""
+
+    team = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Team"), empty_label=_("All teams")
+    )
+    territory = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Territory"), empty_label=_("All territories")
+    )
+    owner = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Owner"), empty_label=_("All owners")
+    )
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["team"].queryset = teams_visible_to(user)
+        self.fields["territory"].queryset = territory_list()
+        self.fields["owner"].queryset = users_visible_to(user)
+
+
+DIRECTION_CHOICES = [("", _("Up or down")), ("up", _("Up")), ("down", _("Down"))]
+TIER_CHOICES = [("", _("All tiers")), ("A", "A"), ("B", "B"), ("C", "C"), ("none", _("No tier"))]
+SORTS = {
+    "position": ("position", "account_id"),
+    "-revenue": ("-revenue", "account_id"),
+    "revenue": ("revenue", "account_id"),
+    "name": ("account__name", "account_id"),
+    "-name": ("-account__name", "account_id"),
+}
+
+
+class SnapshotFilterForm(PopulationForm):
+    """The accounts behind a figure: tier, quadrant, priority class, movement, search."""
+
+    q = forms.CharField(required=False, label=_("Search"), max_length=100)
+    tier = forms.ChoiceField(choices=TIER_CHOICES, required=False, label=_("Tier"))
+    quadrant = forms.TypedChoiceField(
+        choices=[("", _("All quadrants")), *Quadrant.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=_("Quadrant"),
+    )
+    priority = forms.ChoiceField(
+        choices=[("", _("All priority classes")), *Priority.choices],
+        required=False,
+        label=_("Priority"),
+    )
+    direction = forms.ChoiceField(choices=DIRECTION_CHOICES, required=False, label=_("Movement"))
+    sort = forms.ChoiceField(choices=[(k, k) for k in SORTS], required=False, label=_("Sort"))
+
+    def row_filters(self) -> dict:
+        if not self.is_bound or not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "tier": data.get("tier") or None,
+            "quadrant": data.get("quadrant"),
+            "priority": data.get("priority") or None,
+            "direction": data.get("direction") or None,
+        }

@@ -1,0 +1,429 @@
+"""Reads of tiers, the Pareto curve, quadrants and the priority matrix, for a population.
+
+A population is the accounts a user may see (the one visibility rule), optionally narrowed to a
+team, a territory or an owner. Tiers and thresholds are always computed company-wide by the
+recompute; these selectors only narrow the figures shown. They read the latest finished
+snapshot (never a fresh scan of the order lines) and return plain data, so that pages, the API
+and the manager dashboard can share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Account
+from accounts.selectors import accounts_visible_to
+from scoring import sql
+from scoring.figures import PRIORITIES, QUADRANTS, TIERS, summarize_groups
+from scoring.models import Priority, Quadrant, ScoringSettings, TierRun, TierSnapshot
+
+DIRECTIONS = {"up": 1, "down": -1}
+# A run's figures never change; a population's may (reassignments), so they are kept briefly.
+FIGURES_CACHE_SECONDS = 120
+
+
+def _pk(value) -> int | None:
+    if value in (None, ""):
+        return None
+    return int(getattr(value, "pk", value))
+
+
+@dataclass(frozen=True)
+class Population:
+    """The accounts `user` may see, narrowed by the optional filters."""
+
+    user: Any
+    team: int | None = None
+    territory: int | None = None
+    owner: int | None = None
+
+    @property
+    def unrestricted(self) -> bool:
+        """Everything: an admin without filters (the run's stored company figures apply)."""
+        return bool(getattr(self.user, "is_admin", False)) and not (
+            self.team or self.territory or self.owner
+        )
+
+    def accounts(self) -> QuerySet[Account]:
+        qs = accounts_visible_to(self.user)
+        if self.team:
+            qs = qs.filter(owner__team_id=self.team)
+        if self.territory:
+            qs = qs.filter(territory_id=self.territory)
+        if self.owner:
+            qs = qs.filter(owner_id=self.owner)
+        return qs
+
+    def cache_key(self, kind: str, run: TierRun, *extra) -> str:
+        parts = [kind, run.pk, getattr(self.user, "pk", None), self.team, self.territory]
+        return "scoring:" + ":".join(str(p) for p in [*parts, self.owner, *extra])
+
+    def accounts_sql(self) -> tuple[str, tuple]:
+        """The ids of the population as SQL, for the set-based figures."""
+        return self.accounts().values("id").query.sql_with_params()
+
+
+def population(*, user, team=None, territory=None, owner=None) -> Population:
+    return Population(user=user, team=_pk(team), territory=_pk(territory), owner=_pk(owner))
+
+
+def latest_run() -> TierRun | None:
+    """The newest finished recompute (its snapshot is what every figure shows)."""
+    return TierRun.objects.latest_succeeded()
+
+
+def runs_list() -> QuerySet[TierRun]:
+    return TierRun.objects.select_related("actor").order_by("-id")
+
+
+def run_get(pk) -> TierRun:
+    run = runs_list().filter(pk=pk).first()
+    if run is None:
+        raise Http404
+    return run
+
+
+def run_in_progress() -> TierRun | None:
+    return (
+        TierRun.objects.filter(status__in=[TierRun.Status.QUEUED, TierRun.Status.RUNNING])
+        .order_by("-id")
+        .first()
+    )
+
+
+def _run(run) -> TierRun | None:
+    if run is None:
+        return latest_run()
+    if isinstance(run, TierRun):
+        return run if run.status == TierRun.Status.SUCCEEDED else None
+    return TierRun.objects.succeeded().filter(pk=run).first()
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _decode(figures: dict[str, Any]) -> dict[str, Any]:
+    """Stored summaries keep decimals as strings; turn them back into Decimals."""
+    money_keys = {
+        "revenue",
+        "revenue_share",
+        "customer_share",
+        "input_share",
+        "input",
+        "output",
+        "account_share",
+        "output_share",
+        "total_revenue",
+    }
+    decoded: dict[str, Any] = {}
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            decoded[key] = _decode(value)
+        elif key in money_keys and value is not None:
+            decoded[key] = Decimal(str(value))
+        else:
+            decoded[key] = value
+    return decoded
+
+
+def _figures(run: TierRun, pop: Population) -> dict[str, Any]:
+    if pop.unrestricted and run.summary.get("tiers"):
+        figures = _decode({k: run.summary[k] for k in ("tiers", "quadrants", "priority")})
+        figures.update(
+            customers=run.summary["customers"],
+            total_revenue=Decimal(run.summary["total_revenue"]),
+            untiered=run.summary["untiered"],
+            moved_up=run.summary["moved_up"],
+            moved_down=run.summary["moved_down"],
+        )
+        figures["quadrants"] = {int(k): v for k, v in figures["quadrants"].items()}
+        return figures
+    key = pop.cache_key("figures", run)
+    figures = cache.get(key)
+    if figures is None:
+        source = sql.snapshot_rows_source(run.pk, pop.accounts_sql())
+        figures = summarize_groups(sql.group_figures(connection, *source))
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return figures
+
+
+@dataclass
+class RunInfo:
+    id: int
+    as_of: Any
+    window_days: int | None
+    method: str
+    a_cutoff: Decimal | None
+    b_cutoff: Decimal | None
+    finished_at: Any
+
+    @classmethod
+    def of(cls, run: TierRun) -> RunInfo:
+        return cls(
+            id=run.pk,
+            as_of=run.as_of,
+            window_days=run.window_days,
+            method=run.method,
+            a_cutoff=run.a_cutoff,
+            b_cutoff=run.b_cutoff,
+            finished_at=run.finished_at,
+        )
+
+
+@dataclass
+class TierFigures:
+    """Accounts and revenue per tier of a population in one run; shares are fractions."""
+
+    run: RunInfo
+    customers: int
+    total_revenue: Decimal
+    untiered: int
+    moved_up: int
+    moved_down: int
+    tiers: list[dict[str, Any]]
+
+
+def tier_distribution(*, user, team=None, territory=None, owner=None, run=None):
+    """Per tier: accounts, revenue, share of revenue, share of customers, share of input
+    (effort alignment); None before the first recompute."""
+    found = _run(run)
+    if found is None:
+        return None
+    pop = population(user=user, team=team, territory=territory, owner=owner)
+    figures = _figures(found, pop)
+    return TierFigures(
+        run=RunInfo.of(found),
+        customers=figures["customers"],
+        total_revenue=figures["total_revenue"],
+        untiered=figures["untiered"],
+        moved_up=figures["moved_up"],
+        moved_down=figures["moved_down"],
+        tiers=[{"tier": t, **figures["tiers"][t]} for t in TIERS],
+    )
+
+
+@dataclass
+class ParetoFigures:
+    run: RunInfo
+    customers: int
+    total_revenue: Decimal
+    top20_share: Decimal
+    customers_to_80: int
+    customers_to_80_share: Decimal
+    points: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _decode_points(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    decoded = []
+    for point in points:
+        customers = point["customers"]
+        decoded.append(
+            {
+                "customers": customers if isinstance(customers, int) else Decimal(customers),
+                "customer_share": Decimal(point["customer_share"]),
+                "revenue": Decimal(point["revenue"]),
+                "revenue_share": Decimal(point["revenue_share"]),
+                "mark": point["mark"],
+            }
+        )
+    return decoded
+
+
+def _downsample(points: list[dict[str, Any]], max_points: int) -> list[dict[str, Any]]:
+    """Fewer points than stored, keeping the first, the last and the marked ones."""
+    if len(points) <= max_points:
+        return points
+    step = (len(points) - 1) / (max_points - 1)
+    keep = {round(i * step) for i in range(max_points)}
+    return [p for i, p in enumerate(points) if i in keep or p["mark"]]
+
+
+def pareto_curve(*, user, team=None, territory=None, owner=None, max_points=200, run=None):
+    """Cumulative % of customers against cumulative % of revenue for the population, about
+    `max_points` points (exact at the 20% and 80% marks); None before the first recompute."""
+    found = _run(run)
+    if found is None:
+        return None
+    max_points = max(2, min(int(max_points), 2000))
+    pop = population(user=user, team=team, territory=territory, owner=owner)
+    stored = found.summary.get("curve")
+    if pop.unrestricted and stored and max_points <= 200:
+        return ParetoFigures(
+            run=RunInfo.of(found),
+            customers=stored["customers"],
+            total_revenue=Decimal(stored["total_revenue"]),
+            top20_share=Decimal(stored["top20_share"]),
+            customers_to_80=stored["customers_to_80"],
+            customers_to_80_share=Decimal(stored["customers_to_80_share"]),
+            points=_downsample(_decode_points(stored["points"]), max_points),
+        )
+    key = pop.cache_key("curve", found, max_points)
+    curve = cache.get(key)
+    if curve is None:
+        population_sql = None if pop.unrestricted else pop.accounts_sql()
+        curve = sql.pareto_curve(
+            connection, *sql.snapshot_source(found.pk, population_sql), max_points=max_points
+        )
+        cache.set(key, curve, FIGURES_CACHE_SECONDS)
+    return ParetoFigures(
+        run=RunInfo.of(found),
+        customers=curve.customers,
+        total_revenue=curve.total_revenue,
+        top20_share=curve.top20_share,
+        customers_to_80=curve.customers_to_80,
+        customers_to_80_share=curve.customers_to_80_share,
+        points=curve.points,
+    )
+
+
+@dataclass
+class MatrixFigures:
+    """Cells of the quadrant or priority matrix for a population, with the thresholds the
+    run used (company-wide) and how they were chosen."""
+
+    run: RunInfo
+    cells: list[dict[str, Any]]
+    thresholds: dict[str, Any]
+    settings: dict[str, Any]
+
+
+def _thresholds(run: TierRun) -> dict[str, Any]:
+    stored = run.summary.get("thresholds", {})
+    return {k: (_dec(v) if k != "worksheet_min" else v) for k, v in stored.items()}
+
+
+def quadrants(*, user, team=None, territory=None, owner=None, run=None):
+    """The input/output quadrants 1–4 (numbered as in DOMAIN): accounts, input and output per
+    cell; None before the first recompute."""
+    found = _run(run)
+    if found is None:
+        return None
+    pop = population(user=user, team=team, territory=territory, owner=owner)
+    figures = _figures(found, pop)["quadrants"]
+    labels = dict(Quadrant.choices)
+    cells = [
+        {
+            "quadrant": q,
+            "label": str(labels[q]),
+            "high_output": q in (2, 3),
+            "high_input": q in (3, 4),
+            **figures[q],
+        }
+        for q in QUADRANTS
+    ]
+    return MatrixFigures(
+        run=RunInfo.of(found),
+        cells=cells,
+        thresholds={k: v for k, v in _thresholds(found).items() if k in ("input", "output")},
+        settings={
+            "output_measure": found.parameters.get("output_measure", "revenue"),
+            "weights": found.parameters.get("weights", {}),
+            "mode": found.parameters.get("quadrant_thresholds", "median"),
+        },
+    )
+
+
+def priority_matrix(*, user, team=None, territory=None, owner=None, run=None):
+    """Current revenue (low/high) × potential (low/high) → A+, A, B, C for the population;
+    None before the first recompute."""
+    found = _run(run)
+    if found is None:
+        return None
+    pop = population(user=user, team=team, territory=territory, owner=owner)
+    figures = _figures(found, pop)["priority"]
+    labels = dict(Priority.choices)
+    cells = [
+        {
+            "priority": p,
+            "label": str(labels[p]),
+            "high_potential": p in ("A+", "A"),
+            "high_current": p in ("A+", "B"),
+            **figures[p],
+        }
+        for p in PRIORITIES
+    ]
+    return MatrixFigures(
+        run=RunInfo.of(found),
+        cells=cells,
+        thresholds={
+            k: v
+            for k, v in _thresholds(found).items()
+            if k in ("revenue", "potential", "worksheet_min")
+        },
+        settings={},
+    )
+
+
+def snapshot_rows(
+    *,
+    user,
+    team=None,
+    territory=None,
+    owner=None,
+    run=None,
+    tier: str | None = None,
+    quadrant: int | None = None,
+    priority: str | None = None,
+    direction: str | None = None,
+) -> QuerySet[TierSnapshot]:
+    """The accounts behind a figure: snapshot rows of the run for the population, filtered."""
+    found = _run(run)
+    if found is None:
+        return TierSnapshot.objects.none()
+    pop = population(user=user, team=team, territory=territory, owner=owner)
+    # Always through the visibility rule, even for admins (cheap for a list page).
+    qs = TierSnapshot.objects.filter(
+        run=found, account__in=pop.accounts().values("id")
+    ).select_related("account", "account__owner")
+    if tier is not None:
+        qs = qs.filter(tier="" if tier == "none" else tier)
+    if quadrant is not None:
+        qs = qs.filter(quadrant=quadrant)
+    if priority is not None:
+        qs = qs.filter(priority=priority)
+    if direction in DIRECTIONS:
+        qs = qs.filter(movement=DIRECTIONS[direction])
+    return qs
+
+
+def tier_movers(*, user, team=None, territory=None, owner=None, direction=None, run=None):
+    """Accounts whose tier went up or down in the run (default: the latest) against the tier
+    they had before it; `direction` "up" or "down" narrows to one side."""
+    qs = snapshot_rows(
+        user=user, team=team, territory=territory, owner=owner, run=run, direction=direction
+    )
+    if direction not in DIRECTIONS:
+        qs = qs.exclude(movement=TierSnapshot.Movement.SAME)
+    return qs.order_by("-movement", "position", "account_id")
+
+
+def account_tier_history(*, user, account, limit: int = 12) -> list[TierSnapshot]:
+    """The account's rows in the latest finished runs, newest first (empty if not visible)."""
+    if not accounts_visible_to(user).filter(pk=_pk(account)).exists():
+        return []
+    # A few probes of the (run, account) index rather than a scan of every run.
+    runs = list(TierRun.objects.succeeded().order_by("-id").values_list("id", flat=True)[:limit])
+    return list(
+        TierSnapshot.objects.filter(account_id=_pk(account), run_id__in=runs)
+        .select_related("run")
+        .order_by("-run_id")
+    )
+
+
+def account_latest_snapshot(*, user, account) -> TierSnapshot | None:
+    found = latest_run()
+    if found is None or not accounts_visible_to(user).filter(pk=_pk(account)).exists():
+        return None
+    return TierSnapshot.objects.filter(run=found, account_id=_pk(account)).first()
+
+
+def scoring_settings() -> ScoringSettings:
+    return ScoringSettings.load()

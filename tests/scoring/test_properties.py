@@ -1,0 +1,275 @@
+"""Property tests (hypothesis) of the recompute SQL, run on PostgreSQL and, with the same rows,
+on an in-memory SQLite database through Django's own SQLite backend (tables made by Django's
+schema editor, so SQLite stores the decimals exactly as it does in `make run`)."""
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.db.utils import ConnectionHandler
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts.models import Account, Order
+from prospects.selectors import latest_worksheet_totals
+from scoring import sql
+from scoring.models import TierRun, TierSnapshot
+from tests.factories import UserFactory
+from visits.selectors import visit_inputs_by_account
+
+pytestmark = pytest.mark.django_db
+AS_OF = datetime.date(2026, 6, 30)
+RANK = {"A": 3, "B": 2, "C": 1, "": 0}
+SNAPSHOT_COLUMNS = [
+    "account_id",
+    "position",
+    "revenue",
+    "share",
+    "share_before",
+    "cumulative_share",
+    "tier",
+    "previous_tier",
+    "movement",
+    "input_score",
+    "output_value",
+    "quadrant",
+    "priority",
+]
+
+amounts = st.decimals(
+    min_value=Decimal("-500"), max_value=Decimal("100000"), places=2, allow_nan=False
+)
+# Some accounts share exactly the same revenue, so ties are common.
+accounts_strategy = st.lists(
+    st.one_of(
+        st.none(),
+        st.lists(amounts, min_size=1, max_size=3),
+        st.sampled_from([[Decimal("100")], [Decimal("50"), Decimal("50")], [Decimal("0")]]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+cutoffs = st.tuples(st.integers(1, 9998), st.integers(1, 9999)).filter(lambda ab: ab[0] < ab[1])
+count_cutoffs = st.tuples(st.integers(1, 9999), st.integers(1, 9999)).filter(
+    lambda ab: ab[0] + ab[1] <= 10000
+)
+previous_tiers = st.lists(st.sampled_from(["", "A", "B", "C"]), min_size=25, max_size=25)
+
+
+@pytest.fixture(scope="module")
+def sqlite_connection(django_db_blocker):
+    """A second engine: Django's SQLite backend on an in-memory database with our tables."""
+    # Its own handler (alias "default" there), apart from the project's connections.
+    handler = ConnectionHandler(
+        {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    )
+    conn = handler["default"]
+    with django_db_blocker.unblock():
+        conn.ensure_connection()
+        with conn.schema_editor() as editor:
+            for model in (Account, Order, TierRun, TierSnapshot):
+                editor.create_model(model)
+        # Only our four tables exist: users, territories and batches are not needed here.
+        with conn.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = OFF")
+        yield conn
+        conn.close()
+
+
+def _copy(model, rows, target) -> None:
+    """Insert model instances into `target` the way the ORM prepares each value for it."""
+    fields = model._meta.concrete_fields
+    columns = ", ".join(target.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    values = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection=target) for f in fields]
+        for row in rows
+    ]
+    with target.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {model._meta.db_table}")
+        if values:
+            cursor.executemany(
+                f"INSERT INTO {model._meta.db_table} ({columns}) VALUES ({marks})", values
+            )
+
+
+def _normal(value):
+    """Compare engines' values: decimals by value, SQLite's floats through their repr."""
+    if isinstance(value, float):
+        return Decimal(repr(value)).normalize()
+    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+        return Decimal(value).normalize()
+    return value
+
+
+def _snapshot(conn, run_id: int) -> list[tuple]:
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM {TierSnapshot._meta.db_table} "
+            "WHERE run_id = %s ORDER BY account_id",
+            [run_id],
+        )
+        return [tuple(_normal(v) for v in row) for row in cursor.fetchall()]
+
+
+def _tiers(conn) -> list[tuple]:
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT id, tier FROM {Account._meta.db_table} ORDER BY id")
+        return cursor.fetchall()
+
+
+def _params(run_id: int, method: str, a_bp: int, b_bp: int) -> sql.PipelineParams:
+    return sql.PipelineParams(
+        run_id=run_id,
+        date_to=AS_OF,
+        date_from=AS_OF - datetime.timedelta(days=364),
+        method=method,
+        a_bp=a_bp,
+        b_bp=b_bp,
+        now=timezone.now(),
+    )
+
+
+def _run(conn, params) -> None:
+    sql.run_pipeline(
+        conn,
+        params,
+        visit_inputs=visit_inputs_by_account(date_from=params.date_from, date_to=params.date_to),
+        worksheet_totals=latest_worksheet_totals(),
+    )
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="prop-owner")
+
+
+def _load(owner, revenues, previous):
+    """Accounts and order lines on PostgreSQL (inside the caller's savepoint)."""
+    accounts = Account.objects.bulk_create(
+        Account(
+            name=f"P{i}",
+            normalized_name=f"p{i}",
+            owner=owner,
+            tier=previous[i],
+            lifecycle="existing",
+        )
+        for i in range(len(revenues))
+    )
+    orders = []
+    for account, lines in zip(accounts, revenues, strict=True):
+        for k, amount in enumerate(lines or []):
+            # One line in three falls outside the window and must not count.
+            day = AS_OF - datetime.timedelta(days=400 if k == 2 else k * 30)
+            orders.append(Order(account=account, date=day, amount=amount))
+    Order.objects.bulk_create(orders)
+    return accounts, Order.objects.filter(account__in=accounts)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    revenues=accounts_strategy,
+    previous=previous_tiers,
+    method=st.sampled_from(["revenue", "count"]),
+    revenue_cuts=cutoffs,
+    count_cuts=count_cutoffs,
+)
+def test_postgresql_and_sqlite_agree_and_tiers_follow_revenue(
+    require_postgres, sqlite_connection, owner, revenues, previous, method, revenue_cuts, count_cuts
+):
+    a_bp, b_bp = revenue_cuts if method == "revenue" else count_cuts
+    with transaction.atomic():
+        accounts, orders = _load(owner, revenues, previous)
+        run = TierRun.objects.create(trigger="cli", status="running")
+        _copy(Account, accounts, sqlite_connection)
+        _copy(Order, list(orders), sqlite_connection)
+        _copy(TierRun, [run], sqlite_connection)
+        _copy(TierSnapshot, [], sqlite_connection)
+
+        params = _params(run.pk, method, a_bp, b_bp)
+        _run(connection, params)
+        _run(sqlite_connection, params)
+        on_postgres = _snapshot(connection, run.pk)
+        on_sqlite = _snapshot(sqlite_connection, run.pk)
+        tiers_postgres, tiers_sqlite = _tiers(connection), _tiers(sqlite_connection)
+        transaction.set_rollback(True)
+
+    # The same SQL gives the same rows on both engines.
+    assert on_postgres == on_sqlite
+    assert tiers_postgres == tiers_sqlite
+
+    ranked = [row for row in on_postgres if row[1] is not None]
+    by_position = sorted(ranked, key=lambda row: row[1])
+    # A higher-revenue account never gets a worse tier.
+    for higher, lower in itertools.pairwise(by_position):
+        assert higher[2] >= lower[2]
+        assert RANK[higher[6]] >= RANK[lower[6]]
+    # Equal revenue, equal tier.
+    tiers_by_revenue = {}
+    for row in ranked:
+        tiers_by_revenue.setdefault(row[2], set()).add(row[6])
+    assert all(len(tiers) == 1 for tiers in tiers_by_revenue.values())
+    # Net revenue of zero or less is C; no orders in the window, no tier.
+    assert all(row[6] == "C" for row in ranked if row[2] <= 0)
+    assert all(row[6] == "" for row in on_postgres if row[1] is None)
+    # Shares sum to 100% (each is rounded down to a millionth) and the curve ends at 100%.
+    if any(row[2] > 0 for row in ranked):
+        total = sum(row[3] for row in ranked)
+        assert Decimal("1") - Decimal(len(ranked)) / 10**6 <= total <= Decimal("1")
+        assert by_position[-1][5] == Decimal("1")
+        # The biggest customer is always A.
+        assert by_position[0][6] == "A"
+    # Movement compares with the tier the account had before.
+    for row in on_postgres:
+        assert row[8] == (RANK[row[6]] > RANK[row[7]]) - (RANK[row[6]] < RANK[row[7]])
+    # The accounts table got exactly the snapshot's tiers.
+    snapshot_tiers = {row[0]: row[6] for row in on_postgres}
+    for account_id, tier in tiers_postgres:
+        if account_id in snapshot_tiers:
+            assert tier == snapshot_tiers[account_id]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(revenues=st.lists(amounts, min_size=1, max_size=60), max_points=st.integers(2, 30))
+def test_pareto_curve_is_monotone_and_exact_at_the_marks(
+    require_postgres, owner, revenues, max_points
+):
+    with transaction.atomic():
+        _accounts, _orders = _load(owner, [[r] for r in revenues], [""] * len(revenues))
+        run = TierRun.objects.create(trigger="cli", status="running")
+        _run(connection, _params(run.pk, "revenue", 8000, 9500))
+        curve = sql.pareto_curve(
+            connection, *sql.snapshot_source(run.pk, None), max_points=max_points
+        )
+        transaction.set_rollback(True)
+    positive = sorted((max(r, Decimal(0)) for r in revenues), reverse=True)
+    total = sum(positive)
+    assert curve.customers == len(revenues)
+    assert curve.total_revenue == total
+    shares = [p["revenue_share"] for p in curve.points]
+    xs = [p["customer_share"] for p in curve.points]
+    assert shares == sorted(shares) and xs == sorted(xs)
+    assert curve.points[0]["customers"] == 0 and curve.points[-1]["customers"] == len(revenues)
+    if total > 0:
+        assert curve.points[-1]["revenue_share"] == Decimal("1.000000")
+        running, k80 = Decimal(0), 0
+        for k, value in enumerate(positive, 1):
+            running += value
+            if running * 5 >= total * 4:
+                k80 = k
+                break
+        assert curve.customers_to_80 == k80
+        assert any(p["mark"] in ("80", "20,80") and p["customers"] == k80 for p in curve.points)
+        twenty = Decimal(len(revenues)) / 5
+        low = int(twenty)
+        y20 = sum(positive[:low]) + (twenty - low) * (positive[low] if low < len(positive) else 0)
+        assert curve.top20_share == (y20 / total).quantize(Decimal("0.000001"))
