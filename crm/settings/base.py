@@ -214,6 +214,10 @@ SPECTACULAR_SETTINGS = {
         "ReminderKindEnum": "visits.models.Reminder.Kind",
         "AccountSourceEnum": "accounts.models.Account.Source",
         "ImportKindEnum": "accounts.imports.models.ImportBatch.Kind",
+        "ImportStatusEnum": "accounts.imports.models.ImportBatch.Status",
+        "TierRunStatusEnum": "scoring.models.TierRun.Status",
+        "VisitPlanStatusEnum": "visits.models.VisitPlan.Status",
+        "ReminderStatusEnum": "visits.models.Reminder.Status",
     },
 }
 
