@@ -3,9 +3,22 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
 
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _use_django_logging(**kwargs) -> None:
+    """Workers log through Django's LOGGING only. Without a receiver of this signal Celery
+    adds handlers of its own (worker, tasks, multiprocessing) that lack the scrubbing filter
+    of crm.logscrub, so task logs could carry personal data."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -291,6 +291,9 @@ LOGGING = {
         "django": {"handlers": [], "propagate": True},
         "django.server": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # redis-py gives this logger a bare handler of its own unless it exists already; it
+        # would print pub/sub payloads unscrubbed. Defined here it goes through ours.
+        "push_response": {"level": "WARNING"},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

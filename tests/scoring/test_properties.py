@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account, Order
+from prospects.models import Worksheet
 from prospects.selectors import latest_worksheet_totals
 from scoring import sql
 from scoring.models import TierRun, TierSnapshot
 from tests.factories import UserFactory
+from visits.models import Visit
 from visits.selectors import visit_inputs_by_account
 
 pytestmark = pytest.mark.django_db
@@ -70,9 +72,10 @@ def sqlite_connection(django_db_blocker):
     with django_db_blocker.unblock():
         conn.ensure_connection()
         with conn.schema_editor() as editor:
-            for model in (Account, Order, TierRun, TierSnapshot):
+            for model in (Account, Order, TierRun, TierSnapshot, Visit, Worksheet):
                 editor.create_model(model)
-        # Only our four tables exist: users, territories and batches are not needed here.
+        # Only the tables the recompute reads or writes exist (the visit log and worksheets
+        # feed the input/output and priority figures); users, territories, batches do not.
         with conn.cursor() as cursor:
             cursor.execute("PRAGMA foreign_keys = OFF")
         yield conn
