@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.normalize import normalize_account_name
+from crm.filters import IntegerFilter
 
 
 # Searching and sorting: when `q` narrows the list, sort by expressions that no index matches.
@@ -66,12 +67,6 @@ def search_ordering(ordering) -> list:
 def _labelled_select(label) -> forms.Select:
     """A select that names itself to screen readers (the filter bar has no visible labels)."""
     return forms.Select(attrs={"aria-label": label})
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    """A number filter for ids: "0.5" is invalid (400), not an empty result."""
-
-    field_class = forms.IntegerField
 
 
 class AccountFilter(django_filters.FilterSet):

@@ -2,10 +2,11 @@
 
 import django_filters
 
+from crm.filters import IdFilterSet, IntegerFilter
 from visits.models import Reminder, Touch, Visit, VisitPlan
 
 
-class VisitFilter(django_filters.FilterSet):
+class VisitFilter(IdFilterSet):
     date_from = django_filters.DateFilter(field_name="visit_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="visit_date", lookup_expr="lte")
 
@@ -14,17 +15,17 @@ class VisitFilter(django_filters.FilterSet):
         fields = ["account", "plan", "logged_by", "date_from", "date_to"]
 
 
-class VisitPlanFilter(django_filters.FilterSet):
+class VisitPlanFilter(IdFilterSet):
     date_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte")
-    rep = django_filters.NumberFilter(field_name="account__owner")
+    rep = IntegerFilter(field_name="account__owner")
 
     class Meta:
         model = VisitPlan
         fields = ["account", "status", "source", "senior_manager", "rep", "date_from", "date_to"]
 
 
-class TouchFilter(django_filters.FilterSet):
+class TouchFilter(IdFilterSet):
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 
@@ -33,7 +34,7 @@ class TouchFilter(django_filters.FilterSet):
         fields = ["account", "contact", "type", "occasion", "date_from", "date_to"]
 
 
-class ReminderFilter(django_filters.FilterSet):
+class ReminderFilter(IdFilterSet):
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 

@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
 from accounts.api.views import AccountViewSet, ContactViewSet, OrderViewSet
 from accounts.export_views import export_api
+from crm.api.routers import IdRouter
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("accounts", AccountViewSet, basename="account")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("orders", OrderViewSet, basename="order")

@@ -1,8 +1,7 @@
-from rest_framework.routers import DefaultRouter
-
+from crm.api.routers import IdRouter
 from crm.api.views import TeamViewSet, TerritoryViewSet, UserViewSet
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("users", UserViewSet, basename="user")
 router.register("teams", TeamViewSet, basename="team")
 router.register("territories", TerritoryViewSet, basename="territory")

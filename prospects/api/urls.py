@@ -1,8 +1,7 @@
-from rest_framework.routers import DefaultRouter
-
+from crm.api.routers import IdRouter
 from prospects.api.views import ProspectViewSet, WorksheetViewSet
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("prospects", ProspectViewSet, basename="prospect")
 router.register("worksheets", WorksheetViewSet, basename="worksheet")
 urlpatterns = router.urls

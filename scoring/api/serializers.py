@@ -181,6 +181,11 @@ class TierFiguresSerializer(serializers.Serializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
+    # Blank until a queued run starts and takes the method from the settings.
+    method = serializers.ChoiceField(
+        choices=TierRun._meta.get_field("method").choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = TierRun
         fields = [

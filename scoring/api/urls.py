@@ -1,10 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from crm.api.routers import IdSimpleRouter
 from scoring.api.views import ParetoView, PriorityView, QuadrantsView, RunViewSet, TierViewSet
 
 app_name = "scoring-api"
-router = SimpleRouter()
+router = IdSimpleRouter()
 router.register("tiers", TierViewSet, basename="tier")
 router.register("runs", RunViewSet, basename="run")
 urlpatterns = [

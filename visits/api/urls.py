@@ -1,5 +1,4 @@
-from rest_framework.routers import DefaultRouter
-
+from crm.api.routers import IdRouter
 from visits.api.views import (
     OccasionViewSet,
     ReminderViewSet,
@@ -8,7 +7,7 @@ from visits.api.views import (
     VisitViewSet,
 )
 
-router = DefaultRouter()
+router = IdRouter()
 router.register("visits", VisitViewSet, basename="visit")
 router.register("visit-plans", VisitPlanViewSet, basename="visit-plan")
 router.register("touches", TouchViewSet, basename="touch")

@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from accounts.imports.api.views import ImportBatchViewSet, ImportMappingViewSet
+from crm.api.routers import IdSimpleRouter
 
-router = SimpleRouter()
+router = IdSimpleRouter()
 router.register("imports/mappings", ImportMappingViewSet, basename="import-mapping")
 router.register("imports", ImportBatchViewSet, basename="import-batch")
 urlpatterns = router.urls
