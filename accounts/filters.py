@@ -74,6 +74,31 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """Yes, no, or empty (no filter); anything else ("null", "maybe") is invalid (400), where
+    Django's NullBooleanField would quietly drop the filter."""
+
+    TRUE = ("true", "True", "1")
+    FALSE = ("false", "False", "0")
+    widget = forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))])
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value is True or value in self.TRUE:
+            return True
+        if value is False or value in self.FALSE:
+            return False
+        raise forms.ValidationError(_("Choose yes or no."), code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class AccountFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # Plain ids: the base queryset is already scoped to the caller's book, so filtering by an

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.filters import IntegerFilter, StrictBooleanFilter
 from accounts.models import Tier
 from accounts.normalize import normalize_account_name
 from crm.models import Team, Territory, User
@@ -46,9 +47,7 @@ class ProspectFilter(django_filters.FilterSet):
         choices=Prospect.Segment.choices, method="filter_segment", label=_("Segment")
     )
     source = django_filters.ChoiceFilter(choices=Prospect.Source.choices, label=_("Source"))
-    revived = django_filters.BooleanFilter(
-        method="filter_revived", label=_("Revived old contacts only")
-    )
+    revived = StrictBooleanFilter(method="filter_revived", label=_("Revived old contacts only"))
     tier = django_filters.ChoiceFilter(
         field_name="account__tier", choices=Tier.choices, label=_("Tier")
     )
@@ -58,7 +57,7 @@ class ProspectFilter(django_filters.FilterSet):
     score_max = django_filters.NumberFilter(
         field_name="score", lookup_expr="lte", label=_("Score to")
     )
-    unscored = django_filters.BooleanFilter(
+    unscored = StrictBooleanFilter(
         field_name="score", lookup_expr="isnull", label=_("No worksheet yet")
     )
 
@@ -106,10 +105,10 @@ class ProspectFilter(django_filters.FilterSet):
 
 
 class WorksheetFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id", label=_("Account"))
-    author = django_filters.NumberFilter(field_name="author_id", label=_("Author"))
-    total = django_filters.NumberFilter(label=_("Total"))
-    current = django_filters.BooleanFilter(field_name="is_current", label=_("Current only"))
+    account = IntegerFilter(field_name="account_id", label=_("Account"))
+    author = IntegerFilter(field_name="author_id", label=_("Author"))
+    total = IntegerFilter(label=_("Total"))
+    current = StrictBooleanFilter(field_name="is_current", label=_("Current only"))
     filled_from = django_filters.IsoDateTimeFilter(field_name="filled_at", lookup_expr="gte")
     filled_to = django_filters.IsoDateTimeFilter(field_name="filled_at", lookup_expr="lte")
 

@@ -2,6 +2,7 @@
 
 import django_filters
 
+from accounts.filters import IntegerFilter, StrictBooleanFilter
 from visits.models import Reminder, Touch, Visit, VisitPlan
 
 
@@ -17,7 +18,8 @@ class VisitFilter(django_filters.FilterSet):
 class VisitPlanFilter(django_filters.FilterSet):
     date_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte")
-    rep = django_filters.NumberFilter(field_name="account__owner")
+    rep = IntegerFilter(field_name="account__owner")
+    senior_manager = StrictBooleanFilter()
 
     class Meta:
         model = VisitPlan
