@@ -42,13 +42,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(predicate, timeout: float, what: str):
+def _wait(predicate, timeout: float, what: str, every: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
@@ -429,7 +429,8 @@ def _gone(pids: list[int]) -> bool:
 def _kill_while_writing(proc: subprocess.Popen, what: str) -> None:
     """SIGKILL `proc` half-way: while its import transaction is writing accounts. Then wait
     until PostgreSQL has ended its session (the transaction is rolled back)."""
-    writers = _wait(_writing_backends, 120, f"{what} to start writing accounts")
+    # Polled often: the writing phase of a fast import lasts well under a second.
+    writers = _wait(_writing_backends, 120, f"{what} to start writing accounts", every=0.01)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     _wait(lambda: _gone(writers), 120, f"PostgreSQL to end the session of the killed {what}")
