@@ -143,8 +143,13 @@ class ProspectViewSet(
         return Response(self._read(prospect))
 
     def get_object(self):
-        # Abandoned prospects are reachable by id whatever the list's default state.
-        return selectors.prospect_get_visible(self.request.user, self.kwargs["pk"])
+        # Abandoned prospects are reachable by id whatever the list's default state. An id
+        # that is no number ("1,2") is simply not found (it used to be a server error).
+        try:
+            pk = int(self.kwargs["pk"])
+        except (TypeError, ValueError):
+            raise Http404 from None
+        return selectors.prospect_get_visible(self.request.user, pk)
 
     @extend_schema(
         parameters=[

@@ -6,11 +6,17 @@ feature adds later is checked without a change here, or, when it cannot be class
 
 - API (under /api/v1/): DRF viewsets are found through their router names (`<basename>-list`,
   `<basename>-detail`, custom actions). The model comes from the serializer; its records belong
-  to an account through `Account` itself, a field `account`, or an `owner`.
+  to an account through `Account` itself, a field `account`, or an `owner`. Viewsets with a rule
+  of their own (imports, occasions) are named in `API_OWN_RULE_BASENAMES`.
 - HTML pages: a page without URL arguments is a "page" (checked for leaks); a page with
   arguments needs to know which model the argument names: `account_pk` is always an account,
   `pk` is the model named by the page's name (`contact_edit` -> Contact) or, for plain
   `detail`/`edit`/`delete`, the app's main model (`OBJECT_PAGE_MODELS` otherwise).
+- Admin-only pages (`ADMIN_ONLY_PAGES`, `ADMIN_ONLY_OBJECT_PAGES`), the import pages
+  (`OWN_RULE_NAMESPACES`) and the exports (`EXPORTS`) have checks of their own.
+- Features listed in `REVIEW_REQUIRED_PREFIXES` (scoring: dashboards and charts) fail the
+  classification loudly, naming each endpoint, until someone reviews it into
+  `REVIEWED_ENDPOINTS` and writes its check.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +30,7 @@ from accounts.models import Account
 API_PREFIX = "api/v1/"
 
 # API endpoints with a rule of their own (not "records of visible accounts"), each with why.
+# Every one is checked by a test of its own in test_access_oracle.py.
 API_OWN_RULE = {
     "user-list": "users: self, team members (managers), everyone (admins)",
     "user-detail": "users: self, team members (managers), everyone (admins)",
@@ -32,11 +39,23 @@ API_OWN_RULE = {
     "territory-list": "territories: reference data every signed-in user reads",
     "territory-detail": "territories: reference data every signed-in user reads",
 }
+# Viewsets with a rule of their own: every route whose name starts with "<basename>-".
+API_OWN_RULE_BASENAMES = {
+    "import-batch": "import batches: admins all, managers the ones they ran, reps none "
+    "(test_imports_are_for_importers_and_batches_for_their_creators)",
+    "import-mapping": "saved import mappings: admins all, managers their own, reps none "
+    "(test_imports_are_for_importers_and_batches_for_their_creators)",
+    "occasion": "birthdays and holidays: reference data everyone reads, admins change "
+    "(test_admin_only_pages_and_endpoints_deny_reps_and_managers)",
+}
 # API endpoints that hold no records at all.
 API_NO_RECORDS = {
     "api-root": "the browsable index of endpoints",
     "api-token": "POST username/password -> token; covered by tests/security/test_auth.py",
 }
+# Downloads of a whole list ("<entity>.<ext>"); their rows are compared with the oracle's book
+# by test_exports_hold_exactly_the_oracles_book.
+EXPORTS = {"accounts:export", "export"}
 # Pages outside the visibility rule, each with why.
 HTML_EXEMPT_NAMESPACES = {
     "admin": "Django's admin site: staff only, guarded by Django's model permissions",
@@ -48,14 +67,49 @@ HTML_EXEMPT = {
     "logout": "POST-only; ends the session (checked by test_auth)",
 }
 PUBLIC_PAGES = {"login"}
-# Pages only admins open; everyone else gets 404.
-ADMIN_ONLY_PAGES = {"audit"}
+# Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).
+ADMIN_ONLY_PAGES = {
+    "audit",
+    "prospects:settings",
+    "visits:settings",
+    "visits:checklist_items",
+    "visits:checklist_item_create",
+    "visits:occasions",
+    "visits:occasion_create",
+}
+# Admin-only pages of one record of reference data (not in anyone's book). name -> label.
+ADMIN_ONLY_OBJECT_PAGES = {
+    "visits:checklist_item_edit": "visits.ChecklistItem",
+    "visits:checklist_item_delete": "visits.ChecklistItem",
+    "visits:occasion_edit": "visits.Occasion",
+    "visits:occasion_delete": "visits.Occasion",
+}
+# App namespaces whose pages follow a rule of their own, with the model a `pk` names.
+OWN_RULE_NAMESPACES = {
+    "imports": (
+        "imports.ImportBatch",
+        "importers only (admins, managers); a manager reaches only the batches they ran "
+        "(test_imports_are_for_importers_and_batches_for_their_creators)",
+    ),
+}
 # Pages with a `pk` whose model cannot be told from the name. "<namespace>:<name>" -> label.
-OBJECT_PAGE_MODELS: dict[str, str] = {}
-# An app namespace's main model, for its plain `detail` / `edit` / `delete` pages.
-NAMESPACE_MAIN_MODEL = {"accounts": "accounts.Account"}
+OBJECT_PAGE_MODELS: dict[str, str] = {
+    "visits:plan_detail": "visits.VisitPlan",
+    "visits:plan_edit": "visits.VisitPlan",
+    "visits:plan_cancel": "visits.VisitPlan",
+    "visits:plan_checklist": "visits.VisitPlan",
+}
+# An app namespace's main model, for its plain `detail` / `edit` / `delete` / `move` pages.
+NAMESPACE_MAIN_MODEL = {"accounts": "accounts.Account", "prospects": "prospects.Prospect"}
 # URL arguments that always name an account.
 ACCOUNT_KWARGS = {"account_pk", "account_id"}
+# Features whose endpoints must be reviewed by hand before the oracle accepts them, even when
+# they could be classified automatically: dashboards and charts aggregate over a book, which
+# a token search cannot check. Route prefix -> the feature.
+REVIEW_REQUIRED_PREFIXES = {"scoring/": "scoring", f"{API_PREFIX}scoring/": "scoring"}
+# Reviewed endpoints of those features: name -> how the oracle checks it. Empty until scoring
+# is merged; each one added here needs a check in test_access_oracle.py.
+REVIEWED_ENDPOINTS: dict[str, str] = {}
 
 
 class Unclassified(AssertionError):
@@ -67,7 +121,8 @@ class Endpoint:
     name: str  # URL name as `reverse` takes it
     route: str
     kind: str  # api-list, api-detail, api-action-list, api-action-detail, api-other,
-    # page, object-page, exempt
+    # page, object-page, admin-object-page, own-rule, own-rule-page, own-rule-object-page,
+    # export, exempt
     kwargs: tuple[str, ...] = ()
     model: type[models.Model] | None = None
     methods: tuple[str, ...] = ()
@@ -93,6 +148,11 @@ def owner_path(model: type[models.Model]) -> str | None:
     return "owner" if "owner" in names else None
 
 
+def _piece(pattern) -> str:
+    """A pattern as the route reads (a router's regex "^tiers/$" as "tiers/")."""
+    return str(pattern).removeprefix("^").removesuffix("$")
+
+
 def _walk(patterns, prefix="", namespace=None, kwargs=()):
     for p in patterns:
         groups = tuple(p.pattern.regex.groupindex)
@@ -100,10 +160,10 @@ def _walk(patterns, prefix="", namespace=None, kwargs=()):
             ns = namespace
             if p.namespace:
                 ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
-            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns, kwargs + groups)
+            yield from _walk(p.url_patterns, prefix + _piece(p.pattern), ns, kwargs + groups)
         elif isinstance(p, URLPattern):
             name = p.name and (f"{namespace}:{p.name}" if namespace else p.name)
-            yield prefix + str(p.pattern), name, p.callback, kwargs + groups
+            yield prefix + _piece(p.pattern), name, p.callback, kwargs + groups
 
 
 def _serializer_model(view_cls, action: str):
@@ -145,6 +205,13 @@ def _object_page_model(name: str, kwargs: tuple[str, ...]):
     return None
 
 
+def _own_rule_basename(name: str) -> str | None:
+    for basename in API_OWN_RULE_BASENAMES:
+        if name.startswith(f"{basename}-"):
+            return basename
+    return None
+
+
 def classify_all() -> list[Endpoint]:
     """Every endpoint of the project, classified; raises Unclassified naming what to add."""
     endpoints: dict[tuple[str, str], Endpoint] = {}
@@ -158,13 +225,39 @@ def classify_all() -> list[Endpoint]:
         if not name:
             problems.append(f"unnamed URL {route!r}: give it a name")
             continue
+        feature = next(
+            (f for prefix, f in REVIEW_REQUIRED_PREFIXES.items() if route.startswith(prefix)),
+            None,
+        )
+        if feature and name not in REVIEWED_ENDPOINTS:
+            problems.append(
+                f"NEW {feature.upper()} ENDPOINT {name} ({route}): review it and add it to "
+                "REVIEWED_ENDPOINTS in tests/security/endpoints.py with a check in "
+                "test_access_oracle.py (its figures must be computed over the caller's book "
+                "only; records outside it answer 404)"
+            )
+            continue
         view_cls = getattr(callback, "cls", None)
         actions = getattr(callback, "actions", None) or {}
-        if route.startswith(API_PREFIX):
+        if name in EXPORTS:
+            ep = Endpoint(name, route, "export", kwargs, view_cls=view_cls)
+        elif route.startswith(API_PREFIX):
+            basename = _own_rule_basename(name)
             if name in API_NO_RECORDS:
                 ep = Endpoint(name, route, "exempt", kwargs, reason=API_NO_RECORDS[name])
             elif name in API_OWN_RULE:
                 ep = Endpoint(name, route, "own-rule", kwargs, reason=API_OWN_RULE[name])
+            elif basename is not None:
+                ep = Endpoint(
+                    name,
+                    route,
+                    "own-rule",
+                    kwargs,
+                    view_cls=view_cls,
+                    methods=tuple(m.upper() for m in actions),
+                    reason=API_OWN_RULE_BASENAMES[basename],
+                    actions=dict(actions),
+                )
             elif view_cls is not None and actions:
                 action = next(iter(actions.values()))
                 model = _serializer_model(view_cls, action)
@@ -181,6 +274,8 @@ def classify_all() -> list[Endpoint]:
                         "owner; add it to API_OWN_RULE with its rule and a check"
                     )
                     continue
+                if kind == "api-action-detail" and model is None:
+                    model = _serializer_model(view_cls, "retrieve")
                 ep = Endpoint(
                     name,
                     route,
@@ -201,6 +296,22 @@ def classify_all() -> list[Endpoint]:
                 continue
         elif name in HTML_EXEMPT:
             ep = Endpoint(name, route, "exempt", kwargs, reason=HTML_EXEMPT[name])
+        elif top_namespace in OWN_RULE_NAMESPACES:
+            label, reason = OWN_RULE_NAMESPACES[top_namespace]
+            if kwargs not in ((), ("pk",)):
+                problems.append(f"page {name} ({route}) takes {kwargs}: classify it")
+                continue
+            ep = Endpoint(
+                name,
+                route,
+                "own-rule-object-page" if kwargs else "own-rule-page",
+                kwargs,
+                model=apps.get_model(label),
+                reason=reason,
+            )
+        elif name in ADMIN_ONLY_OBJECT_PAGES:
+            model = apps.get_model(ADMIN_ONLY_OBJECT_PAGES[name])
+            ep = Endpoint(name, route, "admin-object-page", kwargs, model=model)
         elif not kwargs:
             ep = Endpoint(name, route, "page", kwargs)
         else:

@@ -1,12 +1,10 @@
-"""Settings of the web and worker processes that the fault tests start (DATABASE_URL and
-REDIS_URL point at the test database and a private Redis)."""
+"""Settings of the web, worker and command processes that the fault tests start (DATABASE_URL
+and REDIS_URL point at the test database and a private Redis)."""
 
 from crm.settings.local import *  # noqa: F403
-from crm.settings.local import CELERY_BROKER_TRANSPORT_OPTIONS, INSTALLED_APPS
+from crm.settings.local import CELERY_BROKER_TRANSPORT_OPTIONS
 
 DEBUG = False
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.security.faultapp"]
-ROOT_URLCONF = "tests.security.faultapp.urls"
 # A killed worker's unacknowledged task comes back after this many seconds (production: 1 h).
 # kombu sweeps for such tasks every interval × throttle seconds (default 10 × 10).
 CELERY_BROKER_TRANSPORT_OPTIONS = {

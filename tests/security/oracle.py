@@ -9,7 +9,10 @@ Every record carries a unique token in a text field, so a page or response that 
 record the caller may not see is caught by searching for its token.
 
 Models that later features add with an `account` foreign key register a builder in
-`BUILDERS`; the oracle test fails for an API model that has none.
+`BUILDERS`; the oracle test fails for an API model that has none. Each account of the spec gets
+a random subset of the builders' records (prospect, worksheet, visit, plan, touch, reminder).
+A reminder also has a recipient (any user of the organisation): it is visible to those who see
+both its account and its recipient (`RECIPIENT_MODELS`).
 """
 
 import datetime
@@ -18,10 +21,13 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
 from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
 from crm.models import Team, User
+from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
+from visits.models import Reminder, Touch, TouchType, Visit, VisitPlan
 
 _counter = itertools.count()
 
@@ -52,6 +58,8 @@ def org_specs(draw):
                     st.integers(min_value=0, max_value=50),  # owner, modulo the owners
                     st.integers(min_value=0, max_value=1),  # contacts
                     st.integers(min_value=0, max_value=1),  # orders
+                    st.frozensets(st.sampled_from(EXTRA_LABELS)),  # records of later features
+                    st.integers(min_value=0, max_value=50),  # a reminder's recipient, modulo
                 ),
                 min_size=1,
                 max_size=7,
@@ -70,6 +78,7 @@ class Org:
     tokens: dict[tuple[str, int], str] = field(default_factory=dict)  # (label, pk) -> token
     inactive: set[int] = field(default_factory=set)
     _record_account: dict[tuple[str, int], int] = field(default_factory=dict)
+    _record_recipient: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def user(self, pk: int) -> User:
         return next(u for u in self.users if u.pk == pk)
@@ -106,12 +115,27 @@ class Org:
         team = self.team_of.get(user.pk)
         return {team} if team else set()
 
+    def record_visible(self, label: str, pk: int, user: User) -> bool:
+        """The oracle's rule for one record: its account is in the user's book (and, for a
+        reminder, its recipient is one of the users whose books the user sees)."""
+        if self.account_of(label, pk) not in self.visible_accounts(user):
+            return False
+        recipient = self._record_recipient.get((label, pk))
+        return recipient is None or recipient in self.visible_users(user)
+
+    def visible_records(self, label: str, user: User) -> set[int]:
+        return {
+            pk for (lbl, pk) in self.tokens if lbl == label and self.record_visible(lbl, pk, user)
+        }
+
+    def recipient_of(self, label: str, pk: int) -> int | None:
+        return self._record_recipient.get((label, pk))
+
     def invisible_tokens(self, user: User) -> list[str]:
-        visible = self.visible_accounts(user)
         return [
             tok
             for (label, pk), tok in self.tokens.items()
-            if self.account_of(label, pk) not in visible
+            if not self.record_visible(label, pk, user)
         ]
 
     def account_of(self, label: str, pk: int) -> int:
@@ -120,13 +144,17 @@ class Org:
         return self._record_account[(label, pk)]
 
 
+def _keep(org: Org, record, account: Account, tok: str) -> None:
+    org.tokens[(record._meta.label, record.pk)] = tok
+    org._record_account[(record._meta.label, record.pk)] = account.pk
+
+
 def _contact(org: Org, account: Account) -> Contact:
     tok = token("Ct")
     contact = Contact.objects.create(
         account=account, name=tok, phone="13800001111", birthday_month=3, birthday_day=4
     )
-    org.tokens[(Contact._meta.label, contact.pk)] = tok
-    org._record_account[(Contact._meta.label, contact.pk)] = account.pk
+    _keep(org, contact, account, tok)
     return contact
 
 
@@ -135,13 +163,118 @@ def _order(org: Org, account: Account) -> Order:
     order = Order.objects.create(
         account=account, date=datetime.date(2026, 5, 1), amount=Decimal("10.00"), invoice_number=tok
     )
-    org.tokens[(Order._meta.label, order.pk)] = tok
-    org._record_account[(Order._meta.label, order.pk)] = account.pk
+    _keep(org, order, account, tok)
     return order
 
 
+def _prospect(org: Org, account: Account) -> Prospect:
+    tok = token("Pr")
+    # Some abandoned (the lists hide them unless asked), the others of every colour.
+    abandoned = account.pk % 4 == 0
+    prospect = Prospect.objects.create(
+        account=account,
+        colour=[Colour.GREEN, Colour.YELLOW, Colour.RED][account.pk % 3],
+        decision=Prospect.Decision.ABANDON if abandoned else Prospect.Decision.KEEP_VISITING,
+        decision_reason="budget cut" if abandoned else "",
+        notes=tok,
+    )
+    _keep(org, prospect, account, tok)
+    return prospect
+
+
+def _worksheet(org: Org, account: Account) -> Worksheet:
+    tok = token("Ws")
+    scores = {f: (account.pk >> i) & 1 for i, f in enumerate(CRITERION_FIELDS)}
+    worksheet = Worksheet.objects.create(
+        account=account,
+        author=account.owner,
+        filled_at=timezone.now(),
+        total=sum(scores.values()),
+        growth_note=tok,
+        **scores,
+    )
+    _keep(org, worksheet, account, tok)
+    return worksheet
+
+
+def _visit(org: Org, account: Account) -> Visit:
+    tok = token("Vi")
+    visit = Visit.objects.create(
+        account=account,
+        visit_date=datetime.date(2026, 5, 2),
+        purpose=tok,
+        duration_minutes=30,
+        expenses=Decimal("0.00"),
+        logged_by=account.owner,
+    )
+    _keep(org, visit, account, tok)
+    return visit
+
+
+def _plan(org: Org, account: Account) -> VisitPlan:
+    tok = token("Pl")
+    plan = VisitPlan.objects.create(
+        account=account,
+        planned_date=timezone.localdate() + datetime.timedelta(days=1),
+        purpose=tok,
+        created_by=account.owner,
+    )
+    _keep(org, plan, account, tok)
+    return plan
+
+
+def _touch(org: Org, account: Account) -> Touch:
+    tok = token("To")
+    touch = Touch.objects.create(
+        account=account,
+        type=TouchType.LETTER,
+        date=datetime.date(2026, 5, 3),
+        note=tok,
+        created_by=account.owner,
+    )
+    _keep(org, touch, account, tok)
+    return touch
+
+
+def _reminder(org: Org, account: Account, recipient: User) -> Reminder:
+    tok = token("Rm")
+    today = timezone.localdate()
+    reminder = Reminder.objects.create(
+        recipient=recipient,
+        kind=Reminder.Kind.VISIT_DUE,
+        subject=tok,
+        occasion_code=Reminder.Kind.VISIT_DUE,
+        date=today,
+        account=account,
+        remind_on=today,
+    )
+    _keep(org, reminder, account, tok)
+    org._record_recipient[(reminder._meta.label, reminder.pk)] = recipient.pk
+    return reminder
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
-BUILDERS = {Contact._meta.label: _contact, Order._meta.label: _order}
+BUILDERS = {
+    Contact._meta.label: _contact,
+    Order._meta.label: _order,
+    Prospect._meta.label: _prospect,
+    Worksheet._meta.label: _worksheet,
+    Visit._meta.label: _visit,
+    VisitPlan._meta.label: _plan,
+    Touch._meta.label: _touch,
+    Reminder._meta.label: _reminder,
+}
+# Records drawn per account (a random subset), in this order.
+EXTRA_LABELS = [
+    Prospect._meta.label,
+    Worksheet._meta.label,
+    Visit._meta.label,
+    VisitPlan._meta.label,
+    Touch._meta.label,
+    Reminder._meta.label,
+]
+# Models visible only to those who also see their recipient.
+RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
 
 
 def build_org(spec) -> Org:
@@ -178,7 +311,7 @@ def build_org(spec) -> Org:
         inactive = new_user(User.Role.REP, team=Team.objects.get(pk=first_team), active=False)
         org.inactive.add(inactive.pk)
     owners = [u for u in users]
-    for owner_index, n_contacts, n_orders in spec["accounts"]:
+    for owner_index, n_contacts, n_orders, extras, recipient_index in spec["accounts"]:
         owner = owners[owner_index % len(owners)]
         tok = token("Acct")
         account = Account.objects.create(name=tok, normalized_name=tok.lower(), owner=owner)
@@ -188,4 +321,11 @@ def build_org(spec) -> Org:
             _contact(org, account)
         for _ in range(n_orders):
             _order(org, account)
+        for label in EXTRA_LABELS:
+            if label not in extras:
+                continue
+            if label == Reminder._meta.label:
+                _reminder(org, account, owners[recipient_index % len(owners)])
+            else:
+                BUILDERS[label](org, account)
     return org

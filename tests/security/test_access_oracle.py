@@ -2,43 +2,69 @@
 
 For every user of a random organisation (admin, managers with one, two or no teams, reps with
 and without a team, an inactive rep) and every endpoint that `endpoints.classify_all()` finds:
-- API lists return exactly the records of the accounts the oracle says the user sees;
+- API lists and the HTML lists return exactly the records the oracle says the user sees
+  (accounts, contacts, orders, prospects, worksheets, visits, plans, touches, reminders);
 - no page or API response shows a token of a record outside the user's book;
 - detail, update and delete of a record outside the book answer 404 and change nothing;
-- writes through relations (account, owner) cannot move a record into or out of the book.
+- writes through relations (the account of a contact, order, prospect, worksheet, visit, plan
+  or touch; the contacts and plan of a visit; an owner; a rep to plan for; the recipient of a
+  reminder) cannot move a record into or out of the book;
+- exports (CSV and xlsx, page and API) hold exactly the oracle's book.
+
+The endpoints with rules of their own have tests of their own below: admin-only pages and
+the occasions API, the import pages and API (importers only, batches of their creator).
 
 Each example runs in a transaction that is rolled back, so examples are cheap and independent.
 """
 
+import csv
+import datetime
+import io
 import json
+import os
 import re
 
 import pytest
 from django.db import transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Account
-from crm.models import Territory, User
+from accounts.models import Account, Contact, Order
+from crm.models import AuditEntry, Territory, User
 from tests.security.endpoints import (
+    ADMIN_ONLY_OBJECT_PAGES,
     ADMIN_ONLY_PAGES,
     PUBLIC_PAGES,
+    Unclassified,
     account_path,
     classify_all,
     owner_path,
 )
-from tests.security.oracle import BUILDERS, Org, build_org, org_specs
+from tests.security.oracle import BUILDERS, RECIPIENT_MODELS, Org, build_org, org_specs
+from visits.models import Reminder, VisitPlan
 
 pytestmark = pytest.mark.django_db
 
-# Modest: each example builds an organisation and makes a few hundred requests (~0.5-1 s).
+# Modest: each example builds an organisation and makes a few hundred requests (~1-2 s).
+# CRM_ORACLE_EXAMPLES raises it for a deeper run (e.g. 200 before a release).
 ORACLE_SETTINGS = settings(
-    max_examples=10,
+    max_examples=int(os.environ.get("CRM_ORACLE_EXAMPLES", "10")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+# Query parameters a list needs to show all the records it holds (the pipeline hides
+# abandoned prospects unless asked).
+LIST_PARAMS = {"prospect-list": {"state": "all"}}
+# HTML lists whose links must name exactly the records the oracle says the user sees:
+# page -> (model label, query, the record's link page). The reminder inbox lists the user's
+# own reminders only.
+HTML_LISTS = {
+    "prospects:list": ("prospects.Prospect", {"state": "all"}, "prospects:detail"),
+    "visits:visit_list": ("visits.Visit", {}, "visits:visit_detail"),
+    "visits:touch_list": ("visits.Touch", {}, "visits:touch_edit"),
+}
 
 
 class _Rollback(Exception):
@@ -74,12 +100,16 @@ def _record_account(model, record: dict) -> int:
 
 
 def _expected_records(model, org: Org, user: User) -> set[int]:
+    """What the user must see of `model`: computed from the oracle's rule over every row of
+    the table (so a row the builders did not make is not forgotten)."""
     path = account_path(model)
     if path is not None:
         key = "pk__in" if path == "" else f"{path}pk__in"
-        return set(
-            model.objects.filter(**{key: org.visible_accounts(user)}).values_list("pk", flat=True)
-        )
+        qs = model.objects.filter(**{key: org.visible_accounts(user)})
+        recipient = RECIPIENT_MODELS.get(_label(model))
+        if recipient:
+            qs = qs.filter(**{f"{recipient}__in": org.visible_users(user)})
+        return set(qs.values_list("pk", flat=True))
     return set(
         model.objects.filter(**{f"{owner_path(model)}__in": org.visible_users(user)}).values_list(
             "pk", flat=True
@@ -87,8 +117,9 @@ def _expected_records(model, org: Org, user: User) -> set[int]:
     )
 
 
-def _api_list(client: Client, url: str) -> list[dict]:
-    records, next_url = [], f"{url}?page_size=200"
+def _api_list(client: Client, url: str, params: dict | None = None) -> list[dict]:
+    query = "&".join(f"{k}={v}" for k, v in {"page_size": 200, **(params or {})}.items())
+    records, next_url = [], f"{url}?{query}"
     while next_url:
         response = client.get(next_url)
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
@@ -110,26 +141,78 @@ def _users_under_test(org: Org) -> list[User | None]:
     return [*org.users, None]
 
 
+def _link_pattern(page: str) -> re.Pattern:
+    """Links to `page` of any record: the record ids are the pattern's group."""
+    path = re.escape(reverse(page, args=[987654321])).replace("987654321", r"(\d+)")
+    return re.compile(f'href="{path}"')
+
+
 COVERED_MODELS: dict[str, int] = {}
 
 
 def test_every_endpoint_is_classified():
     endpoints = classify_all()
     kinds = {ep.name: ep.kind for ep in endpoints}
-    # The foundation's endpoints, as a floor: new ones add to this, none may vanish unseen.
-    assert kinds["account-list"] == "api-list"
-    assert kinds["contact-detail"] == "api-detail"
-    assert kinds["accounts:list"] == "page"
-    assert kinds["accounts:contact_edit"] == "object-page"
+    # The endpoints so far, as a floor: new ones add to this, none may vanish unseen.
+    expected = {
+        "account-list": "api-list",
+        "contact-detail": "api-detail",
+        "accounts:list": "page",
+        "accounts:contact_edit": "object-page",
+        "prospect-list": "api-list",
+        "prospect-move": "api-action-detail",
+        "worksheet-detail": "api-detail",
+        "visit-list": "api-list",
+        "visit-plan-checklist": "api-action-detail",
+        "touch-detail": "api-detail",
+        "reminder-done": "api-action-detail",
+        "prospects:detail": "object-page",
+        "prospects:worksheet_new": "object-page",
+        "visits:plan_edit": "object-page",
+        "visits:visit_edit": "object-page",
+        "visits:reminder_snooze": "object-page",
+        "visits:checklist_item_edit": "admin-object-page",
+        "visits:occasion_delete": "admin-object-page",
+        "prospects:settings": "page",
+        "visits:settings": "page",
+        "imports:list": "own-rule-page",
+        "imports:detail": "own-rule-object-page",
+        "import-batch-list": "own-rule",
+        "import-batch-commit": "own-rule",
+        "import-mapping-detail": "own-rule",
+        "occasion-list": "own-rule",
+        "accounts:export": "export",
+        "export": "export",
+    }
+    assert {name: kinds.get(name) for name in expected} == expected
     for ep in endpoints:
-        if ep.kind in ("api-list", "api-detail", "object-page"):
+        if ep.kind in ("api-list", "api-detail", "object-page", "admin-object-page"):
             assert ep.model is not None, ep
+    assert set(kinds) >= ADMIN_ONLY_PAGES
+    assert set(ADMIN_ONLY_OBJECT_PAGES) <= set(kinds)
+
+
+@override_settings(ROOT_URLCONF="tests.security.scoring_probe_urls")
+def test_a_new_scoring_endpoint_fails_the_classification_loudly():
+    """Scoring is built on another branch: when its pages and API land, the oracle names each
+    one and refuses to pass until someone has reviewed it (dashboards aggregate over a book,
+    which no automatic classification can check)."""
+    with pytest.raises(Unclassified) as failure:
+        classify_all()
+    message = str(failure.value)
+    assert "NEW SCORING ENDPOINT scoring:dashboard (scoring/dashboard/)" in message
+    assert "NEW SCORING ENDPOINT tier-history-list (api/v1/scoring/tiers/)" in message
+    assert message.count("NEW SCORING ENDPOINT") == 3
 
 
 def test_lists_and_pages_show_exactly_the_oracles_book():
     endpoints = classify_all()
     api_lists = [ep for ep in endpoints if ep.kind == "api-list"]
-    pages = [ep for ep in endpoints if ep.kind in ("page", "api-other", "api-action-list")]
+    pages = [
+        ep
+        for ep in endpoints
+        if ep.kind in ("page", "api-other", "api-action-list", "own-rule-page")
+    ]
     for ep in api_lists:
         if _label(ep.model) != _label(Account):
             assert _label(ep.model) in BUILDERS, (
@@ -144,38 +227,54 @@ def test_lists_and_pages_show_exactly_the_oracles_book():
             org = build_org(spec)
             for user in _users_under_test(org):
                 client = _client(user)
+                signed_in = user is not None and user.pk not in org.inactive
                 for ep in api_lists:
                     url = reverse(ep.name)
-                    if user is None or user.pk in org.inactive:
+                    if not signed_in:
                         assert client.get(url).status_code in (401, 403), ep.name
                         continue
-                    records = _api_list(client, url)
+                    records = _api_list(client, url, LIST_PARAMS.get(ep.name))
                     got = {r["id"] for r in records}
+                    label = _label(ep.model)
                     assert got == _expected_records(ep.model, org, user), (ep.name, user.role)
+                    assert got >= org.visible_records(label, user), (ep.name, user.role)
                     assert {_record_account(ep.model, r) for r in records} <= org.visible_accounts(
                         user
                     )
-                    COVERED_MODELS[_label(ep.model)] = COVERED_MODELS.get(
-                        _label(ep.model), 0
-                    ) + len(got)
+                    COVERED_MODELS[label] = COVERED_MODELS.get(label, 0) + len(got)
                     _assert_no_leak(org, user, json.dumps(records).encode(), ep.name)
                 _check_own_rule_endpoints(client, org, user)
                 for ep in pages:
                     response = client.get(reverse(ep.name))
                     assert response.status_code < 500, (ep.name, response.status_code)
-                    if user is None or user.pk in org.inactive:
-                        if ep.name not in PUBLIC_PAGES and ep.kind == "page":
+                    if not signed_in:
+                        if ep.name not in PUBLIC_PAGES and ep.kind in ("page", "own-rule-page"):
                             assert response.status_code in (302, 404, 405), ep.name
                             if response.status_code == 302:
                                 assert response["Location"].startswith("/login/"), ep.name
                         continue
                     if ep.name in ADMIN_ONLY_PAGES and user.role != User.Role.ADMIN:
                         assert response.status_code == 404, ep.name
+                    if ep.kind == "own-rule-page" and user.role == User.Role.REP:
+                        assert response.status_code == 404, ep.name
                     _assert_no_leak(org, user, response.content, ep.name)
-                if user is not None and user.pk not in org.inactive:
-                    html = client.get(reverse("accounts:list")).content.decode()
-                    linked = {int(pk) for pk in re.findall(r'href="/accounts/(\d+)/"', html)}
-                    assert linked == org.visible_accounts(user), user.role
+                if not signed_in:
+                    continue
+                html = client.get(reverse("accounts:list")).content.decode()
+                linked = {int(pk) for pk in re.findall(r'href="/accounts/(\d+)/"', html)}
+                assert linked == org.visible_accounts(user), user.role
+                for page, (label, query, link) in HTML_LISTS.items():
+                    html = client.get(reverse(page), query).content.decode()
+                    linked = {int(pk) for pk in _link_pattern(link).findall(html)}
+                    assert linked == org.visible_records(label, user), (page, user.role)
+                html = client.get(reverse("visits:reminders")).content.decode()
+                linked = {int(pk) for pk in re.findall(r'data-reminder="(\d+)"', html)}
+                own = {
+                    pk
+                    for pk in org.visible_records(_label(Reminder), user)
+                    if org.recipient_of(_label(Reminder), pk) == user.pk
+                }
+                assert linked == own, ("visits:reminders", user.role)
 
         _in_rollback(run)
 
@@ -187,7 +286,7 @@ def test_lists_and_pages_show_exactly_the_oracles_book():
 
 def _check_own_rule_endpoints(client: Client, org: Org, user: User | None) -> None:
     if user is None or user.pk in org.inactive:
-        for name in ("user-list", "team-list", "territory-list"):
+        for name in ("user-list", "team-list", "territory-list", "prospect-counts"):
             assert client.get(reverse(name)).status_code in (401, 403), name
         return
     users = {r["id"] for r in _api_list(client, reverse("user-list"))}
@@ -202,6 +301,10 @@ def _check_own_rule_endpoints(client: Client, org: Org, user: User | None) -> No
     for team_pk in org.managers_of:
         status = client.get(reverse("team-detail", args=[team_pk])).status_code
         assert status == (200 if team_pk in org.visible_teams(user) else 404)
+    # The pipeline counts: one row per active rep whose book the user sees.
+    rows = client.get(reverse("prospect-counts")).json()
+    reps = {u.pk for u in org.users if u.role == User.Role.REP} - org.inactive
+    assert {r["owner_id"] for r in rows} == org.visible_users(user) & reps
 
 
 def _records(org: Org, model) -> list[int]:
@@ -237,11 +340,11 @@ def test_records_outside_the_book_answer_404_and_stay_unchanged():
             active = [u for u in org.users if u.pk not in org.inactive]
             user = data.draw(st.sampled_from(active), label="user")
             client = _client(user)
-            visible = org.visible_accounts(user)
             for ep in api_details:
+                label = _label(ep.model)
                 for pk in _records(org, ep.model):
                     url = reverse(ep.name, kwargs={"pk": pk})
-                    inside = org.account_of(_label(ep.model), pk) in visible
+                    inside = org.record_visible(label, pk, user)
                     before = _snapshot(ep.model, pk)
                     for method in ep.methods:
                         if inside and method == "DELETE":
@@ -257,23 +360,45 @@ def test_records_outside_the_book_answer_404_and_stay_unchanged():
                     if inside and "GET" in ep.methods and ep.kind == "api-detail":
                         _assert_no_leak(org, user, client.get(url).content, ep.name)
             for ep in object_pages:
+                label = _label(ep.model)
                 for pk in _records(org, ep.model):
                     url = _object_url(ep, pk)
-                    inside = org.account_of(_label(ep.model), pk) in visible
+                    inside = org.record_visible(label, pk, user)
                     response = client.get(url)
                     if not inside:
-                        assert response.status_code == 404, (ep.name, user.role)
+                        # 405: a POST-only action refuses a GET before it looks at the id.
+                        assert response.status_code in (404, 405), (ep.name, user.role)
                         before = _snapshot(ep.model, pk), _counts()
                         attempt = {"name": "moved", "account": pk, "owner": user.pk}
                         assert client.post(url, data=attempt).status_code == 404, ep.name
                         assert (_snapshot(ep.model, pk), _counts()) == before, ep.name
                     else:
-                        assert response.status_code in (200, 302), (ep.name, response.status_code)
+                        # 405: a POST-only action (move, checklist, done, snooze).
+                        assert response.status_code in (200, 302, 405), (
+                            ep.name,
+                            response.status_code,
+                        )
                         _assert_no_leak(org, user, response.content, ep.name)
+            _check_compare(client, org, user)
 
         _in_rollback(run)
 
     check()
+
+
+def _check_compare(client: Client, org: Org, user: User) -> None:
+    """The worksheet comparison takes account ids: one outside the book makes it 404."""
+    visible = sorted(org.visible_accounts(user))
+    foreign = sorted(set(org.accounts) - set(visible))
+    url = reverse("worksheet-compare")
+    refused = [[*visible[:2], foreign[0]], foreign[:1]] if foreign else []
+    for ids in refused:
+        param = ",".join(map(str, ids))
+        assert client.get(url, {"accounts": param}).status_code == 404, ids
+        assert client.get(reverse("prospects:compare"), {"accounts": param}).status_code == 404
+    if visible:
+        body = client.get(url, {"accounts": ",".join(map(str, visible[:3]))}).json()
+        assert {c["account"] for c in body["columns"]} == set(visible[:3])
 
 
 def _foreign_accounts(org: Org, user: User) -> list[int]:
@@ -284,15 +409,35 @@ def _foreign_users(org: Org, user: User) -> list[int]:
     return sorted({u.pk for u in org.users} - org.assignable_users(user))
 
 
-def _relation_fields(serializer_class) -> dict[str, type]:
+def _foreign(org: Org, user: User) -> dict[type, list[int]]:
+    """Per related model, records of it that lie outside the user's book."""
+    accounts = _foreign_accounts(org, user)
+    return {
+        Account: accounts,
+        User: _foreign_users(org, user),
+        Contact: sorted(
+            Contact.objects.filter(account_id__in=accounts).values_list("pk", flat=True)
+        ),
+        VisitPlan: sorted(
+            VisitPlan.objects.filter(account_id__in=accounts).values_list("pk", flat=True)
+        ),
+    }
+
+
+RELATED = (Account, User, Contact, VisitPlan)
+
+
+def _relation_fields(serializer_class) -> dict[str, tuple[type, bool]]:
+    """Writable relations of a serializer to the related models: name -> (model, many)."""
     fields = {}
     serializer = serializer_class()
     for name, f in serializer.fields.items():
-        queryset = getattr(f, "queryset", None)
-        if f.read_only or queryset is None:
+        if f.read_only:
             continue
-        if queryset.model in (Account, User):
-            fields[name] = queryset.model
+        many = hasattr(f, "child_relation")
+        queryset = getattr(f.child_relation if many else f, "queryset", None)
+        if queryset is not None and queryset.model in RELATED:
+            fields[name] = (queryset.model, many)
     return fields
 
 
@@ -300,7 +445,7 @@ def test_writes_through_relations_cannot_move_records_between_books():
     endpoints = classify_all()
     api_details = [ep for ep in endpoints if ep.kind == "api-detail" and "PATCH" in ep.methods]
     api_lists = {ep.model: ep for ep in endpoints if ep.kind == "api-list" and "POST" in ep.methods}
-    form_pages = [ep for ep in endpoints if ep.kind == "object-page"]
+    form_pages = [ep for ep in endpoints if ep.kind in ("object-page", "page")]
 
     @ORACLE_SETTINGS
     @given(spec=org_specs(), data=st.data())
@@ -310,22 +455,40 @@ def test_writes_through_relations_cannot_move_records_between_books():
             active = [u for u in org.users if u.pk not in org.inactive and u.role != "admin"]
             user = data.draw(st.sampled_from(active), label="user")
             client = _client(user)
-            foreign = {Account: _foreign_accounts(org, user), User: _foreign_users(org, user)}
-            visible = org.visible_accounts(user)
+            foreign = _foreign(org, user)
             for ep in api_details:
                 relations = _relation_fields(ep.view_cls.serializer_class)
+                label = _label(ep.model)
                 for pk in _records(org, ep.model):
-                    if org.account_of(_label(ep.model), pk) not in visible:
+                    if not org.record_visible(label, pk, user):
                         continue
                     url = reverse(ep.name, kwargs={"pk": pk})
                     representation = client.get(url).json()
-                    for field_name, target in relations.items():
-                        for foreign_pk in foreign[target][:2]:
+                    if account_path(ep.model) == "account__" and foreign[Account]:
+                        # Whatever the serializer makes of it, the account stays.
+                        account_before = _snapshot(ep.model, pk)["account_id"]
+                        response = client.patch(
+                            url, {"account": foreign[Account][0]}, content_type="application/json"
+                        )
+                        assert response.status_code in (200, 400), (ep.name, response.status_code)
+                        assert _snapshot(ep.model, pk)["account_id"] == account_before, ep.name
+                    for field_name, (target, many) in relations.items():
+                        current = _snapshot(ep.model, pk).get(f"{field_name}_id")
+                        # Keeping a current owner who left (inactive) is no move: allowed.
+                        outside = [f for f in foreign[target] if f != current]
+                        for foreign_pk in outside[:2]:
+                            value = [foreign_pk] if many else foreign_pk
                             before = _snapshot(ep.model, pk)
                             response = client.patch(
-                                url, {field_name: foreign_pk}, content_type="application/json"
+                                url, {field_name: value}, content_type="application/json"
                             )
-                            assert response.status_code == 400, (ep.name, field_name)
+                            assert response.status_code == 400, (
+                                ep.name,
+                                field_name,
+                                foreign_pk,
+                                user.role,
+                                response.content[:300],
+                            )
                             assert field_name in response.json(), response.json()
                             assert _snapshot(ep.model, pk) == before
                             create = api_lists.get(ep.model)
@@ -336,7 +499,7 @@ def test_writes_through_relations_cannot_move_records_between_books():
                                 for k, v in representation.items()
                                 if k not in ("id", "created_at", "updated_at")
                             }
-                            payload[field_name] = foreign_pk
+                            payload[field_name] = value
                             count = ep.model.objects.count()
                             response = client.post(
                                 reverse(create.name), payload, content_type="application/json"
@@ -344,15 +507,43 @@ def test_writes_through_relations_cannot_move_records_between_books():
                             assert response.status_code == 400, (create.name, field_name)
                             assert field_name in response.json(), response.json()
                             assert ep.model.objects.count() == count
+            for model, ep in api_lists.items():
+                _check_api_create_for_foreign_account(client, org, user, model, ep, foreign)
             for ep in form_pages:
+                if ep.kind == "page":
+                    _check_form_relations(client, reverse(ep.name), ep.name, foreign)
+                    continue
                 for pk in _records(org, ep.model):
-                    if org.account_of(_label(ep.model), pk) not in visible:
-                        continue
-                    _check_form_relations(client, ep, pk, foreign)
+                    if org.record_visible(_label(ep.model), pk, user):
+                        _check_form_relations(client, _object_url(ep, pk), ep.name, foreign)
+            _check_plans_for_foreign_reps(client, org, user, foreign)
+            _check_reminder_recipients(client, org, user)
 
         _in_rollback(run)
 
     check()
+
+
+def _check_api_create_for_foreign_account(client, org, user, model, ep, foreign) -> None:
+    """Creating a record (e.g. a prospect or a worksheet, whose API takes a plain account
+    id) for an account outside the book is refused and writes nothing."""
+    if account_path(model) != "account__" or not foreign[Account]:
+        return
+    visible = sorted(org.visible_records(_label(model), user))
+    payload = {}
+    if visible:
+        payload = client.get(reverse(ep.name.replace("-list", "-detail"), args=[visible[0]])).json()
+        payload = {k: v for k, v in payload.items() if k not in ("id", "created_at", "updated_at")}
+    for account_pk in foreign[Account][:2]:
+        counts = _counts()
+        response = client.post(
+            reverse(ep.name), {**payload, "account": account_pk}, content_type="application/json"
+        )
+        assert response.status_code in (400, 404), (ep.name, response.status_code)
+        assert _counts() == counts, ep.name
+        assert not model.objects.filter(account_id=account_pk).exclude(
+            pk__in=_records(org, model)
+        ), ep.name
 
 
 def _form_data(form) -> dict:
@@ -365,20 +556,473 @@ def _form_data(form) -> dict:
     return data
 
 
-def _check_form_relations(client: Client, ep, pk: int, foreign) -> None:
-    url = _object_url(ep, pk)
+def _check_form_relations(client: Client, url: str, name: str, foreign) -> None:
+    """Post the page's own form with each relation (account, owner, rep, contacts, plan)
+    pointing outside the book: refused (the form's errors, or 404), nothing written. A form
+    without an account field must leave the record's account alone."""
     response = client.get(url)
     form = (response.context or {}).get("form") if response.status_code == 200 else None
-    if form is None:
+    if form is None or not hasattr(form, "fields"):
         return
-    for field_name in ("account", "owner"):
-        if field_name not in form.fields:
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    instance = getattr(form, "instance", None)
+
+    def state():
+        rows = list(model.objects.order_by("pk").values()) if model is not None else None
+        return rows, _counts()
+
+    for field_name, field in form.fields.items():
+        queryset = getattr(field, "queryset", None)
+        target = getattr(queryset, "model", None)
+        if target not in RELATED:
             continue
-        target = Account if field_name == "account" else User
-        model = form._meta.model
-        for foreign_pk in foreign[target][:2]:
-            before = list(model.objects.order_by("pk").values())
-            data = {**_form_data(form), field_name: foreign_pk}
+        many = hasattr(field, "widget") and getattr(field.widget, "allow_multiple_selected", False)
+        current = form[field_name].value()
+        outside = [f for f in foreign[target] if str(f) != str(current)]
+        for foreign_pk in outside[:2]:
+            before = state()
+            data = {**_form_data(form), field_name: [foreign_pk] if many else foreign_pk}
             response = client.post(url, data)
-            assert response.status_code in (200, 404), (ep.name, field_name, response.status_code)
-            assert list(model.objects.order_by("pk").values()) == before, (ep.name, field_name)
+            assert response.status_code in (200, 404), (name, field_name, response.status_code)
+            assert state() == before, (name, field_name)
+    if (
+        instance is not None
+        and instance.pk
+        and "account" not in form.fields
+        and account_path(instance._meta.model) == "account__"
+        and foreign[Account]
+    ):
+        records = instance._meta.model.objects
+        account_before = records.get(pk=instance.pk).account_id
+        client.post(url, {**_form_data(form), "account": foreign[Account][0]})
+        assert records.get(pk=instance.pk).account_id == account_before, name
+
+
+def _check_plans_for_foreign_reps(client: Client, org: Org, user: User, foreign) -> None:
+    """Plans generated for a rep outside the user's scope: refused, nothing planned."""
+    for rep in foreign[User][:2]:
+        count = VisitPlan.objects.count()
+        response = client.post(
+            reverse("visit-plan-generate"),
+            {"rep": rep, "start": "2026-06-01", "end": "2026-06-30"},
+            content_type="application/json",
+        )
+        assert response.status_code == 400, response.content[:200]
+        assert "rep" in response.json()
+        assert VisitPlan.objects.count() == count
+
+
+def _check_reminder_recipients(client: Client, org: Org, user: User) -> None:
+    """A reminder in the user's scope but for someone else (a manager sees the team's) is
+    not the user's to close or snooze; none can be given to another recipient."""
+    label = _label(Reminder)
+    for pk in sorted(org.visible_records(label, user)):
+        before = _snapshot(Reminder, pk)
+        response = client.patch(
+            reverse("reminder-detail", args=[pk]),
+            {"recipient": user.pk, "account": org.visible_accounts(user).pop()},
+            content_type="application/json",
+        )
+        assert response.status_code == 405
+        if org.recipient_of(label, pk) == user.pk:
+            continue
+        assert client.post(reverse("reminder-done", args=[pk])).status_code == 403
+        assert client.post(reverse("visits:reminder_done", args=[pk])).status_code == 302
+        response = client.post(
+            reverse("reminder-snooze", args=[pk]),
+            {"until": "2099-01-01"},
+            content_type="application/json",
+        )
+        assert response.status_code == 403
+        client.post(reverse("visits:reminder_snooze", args=[pk]), {"until": "2099-01-01"})
+        assert _snapshot(Reminder, pk) == before
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+EXPORT_MODELS = {"accounts": Account, "contacts": Contact, "orders": Order}
+
+
+def _csv_ids(content: bytes) -> list[int]:
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows and rows[0][0] == "ID", rows[:1]
+    return [int(row[0]) for row in rows[1:]]
+
+
+def _xlsx_ids(content: bytes) -> list[int]:
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows and rows[0][0] == "ID"
+    return [int(row[0]) for row in rows[1:]]
+
+
+def _download(response) -> bytes:
+    if hasattr(response, "streaming_content"):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def test_exports_hold_exactly_the_oracles_book():
+    @ORACLE_SETTINGS
+    @given(spec=org_specs())
+    def check(spec):
+        def run():
+            org = build_org(spec)
+            for user in _users_under_test(org):
+                client = _client(user)
+                signed_in = user is not None and user.pk not in org.inactive
+                for entity, model in EXPORT_MODELS.items():
+                    page = reverse("accounts:export", kwargs={"entity": entity, "ext": "csv"})
+                    api = reverse("export", kwargs={"entity": entity, "ext": "csv"})
+                    if not signed_in:
+                        response = client.get(page)
+                        assert response.status_code == 302
+                        assert response["Location"].startswith("/login/")
+                        assert client.get(api).status_code in (401, 403)
+                        continue
+                    expected = org.visible_records(_label(model), user)
+                    for url in (page, api):
+                        response = client.get(url)
+                        assert response.status_code == 200, (url, response.status_code)
+                        ids = _csv_ids(_download(response))
+                        assert len(ids) == len(set(ids)), url
+                        assert set(ids) == expected, (url, user.role)
+                    xlsx = reverse("export", kwargs={"entity": entity, "ext": "xlsx"})
+                    assert set(_xlsx_ids(_download(client.get(xlsx)))) == expected
+                if signed_in:
+                    # A filter naming someone outside the book narrows nothing into it.
+                    for other in _foreign_users(org, user):
+                        response = client.get(
+                            reverse("accounts:export", kwargs={"entity": "accounts", "ext": "csv"}),
+                            {"owner": other},
+                        )
+                        ids = set(_csv_ids(_download(response)))
+                        assert ids <= org.visible_accounts(user), user.role
+
+        _in_rollback(run)
+
+    check()
+
+
+# --- Rules of their own: admin-only pages, the occasions API, imports ----------------------
+
+
+@pytest.fixture
+def reference_data(db):
+    from visits.models import ChecklistItem, Occasion
+
+    item = ChecklistItem.objects.create(position=901, text_en="Samples packed")
+    occasion = Occasion.objects.create(
+        code="oracle-day", kind=Occasion.Kind.SOLAR, name_en="Oracle Day", month=6, day=1
+    )
+    return {"item": item, "occasion": occasion}
+
+
+def _reference_state():
+    from prospects.models import ProspectSettings
+    from visits.models import ChecklistItem, Occasion, VisitSettings
+
+    return (
+        list(ProspectSettings.objects.values()),
+        list(VisitSettings.objects.values()),
+        list(ChecklistItem.objects.order_by("pk").values()),
+        list(Occasion.objects.order_by("pk").values()),
+        AuditEntry.objects.count(),
+    )
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    """A signed-in user whose role the code does not know: denied everything by default."""
+    user = User.objects.create_user(username="norole", password=None, role=User.Role.REP)
+    User.objects.filter(pk=user.pk).update(role="auditor")
+    user.refresh_from_db()
+    return user
+
+
+def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_data, stranger):
+    from prospects.models import ProspectSettings
+    from visits.models import VisitSettings
+
+    ProspectSettings.load()
+    VisitSettings.load()
+    endpoints = {ep.name: ep for ep in classify_all()}
+    object_pk = {
+        "visits.ChecklistItem": reference_data["item"].pk,
+        "visits.Occasion": reference_data["occasion"].pk,
+    }
+    urls = [reverse(name) for name in sorted(ADMIN_ONLY_PAGES)]
+    urls += [
+        reverse(name, args=[object_pk[label]])
+        for name, label in sorted(ADMIN_ONLY_OBJECT_PAGES.items())
+    ]
+    assert len(urls) == len(ADMIN_ONLY_PAGES) + len(ADMIN_ONLY_OBJECT_PAGES)
+    assert all(endpoints[name].kind == "admin-object-page" for name in ADMIN_ONLY_OBJECT_PAGES)
+    attempt = {
+        "pipeline_minimum": "3",
+        "cadence_a_days": "1",
+        "position": "902",
+        "text_en": "changed",
+        "kind": "solar",
+        "name_en": "changed",
+        "month": "7",
+        "day": "2",
+    }
+    before = _reference_state()
+    for user in (org["r1"], org["m1"], stranger):
+        client = _client(user)
+        for url in urls:
+            assert client.get(url).status_code == 404, (user.role, url)
+            assert client.post(url, attempt).status_code == 404, (user.role, url)
+        assert _reference_state() == before, user.role
+    anonymous = Client()
+    for url in urls:
+        response = anonymous.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/"), url
+    admin = _client(org["admin"])
+    for url in urls:
+        assert admin.get(url).status_code == 200, url
+    assert _reference_state() == before
+
+    # The occasions API: everyone signed in reads them, only admins change them.
+    occasion = reference_data["occasion"]
+    list_url, detail_url = reverse("occasion-list"), reverse("occasion-detail", args=[occasion.pk])
+    body = {"kind": "solar", "name_en": "Denied", "month": 8, "day": 8}
+    for user in (org["r1"], org["m1"]):
+        client = _client(user)
+        assert occasion.pk in {r["id"] for r in _api_list(client, list_url)}
+        assert client.post(list_url, body, content_type="application/json").status_code == 403
+        for method in ("put", "patch"):
+            response = getattr(client, method)(detail_url, body, content_type="application/json")
+            assert response.status_code == 403, (user.role, method)
+        assert client.delete(detail_url).status_code == 403
+        assert _reference_state() == before, user.role
+    assert Client().get(list_url).status_code in (401, 403)
+    admin_api = _client(org["admin"])
+    response = admin_api.patch(detail_url, {"name_en": "Oracle Day 2"}, "application/json")
+    assert response.status_code == 200, response.content[:300]
+    entry = AuditEntry.objects.get(model="visits.Occasion", action="update")
+    assert (entry.actor, entry.changes) == (
+        org["admin"],
+        {"name_en": ["Oracle Day", "Oracle Day 2"]},
+    )
+
+
+@pytest.fixture
+def import_batches(org, settings, tmp_path):
+    """A small customers file imported by the admin and by each manager (one each)."""
+    from accounts.imports import services as import_services
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    batches = {}
+    for name in ("admin", "m1", "m2"):
+        upload = io.BytesIO(f"客户名称\n{name}的客户有限公司\n".encode())
+        batch = import_services.import_batch_create(
+            actor=org[name], kind="customers", upload=upload, file_name=f"{name}.csv"
+        )
+        import_services.import_mapping_save(actor=org[name], batch=batch, name=f"map-{name}")
+        batches[name] = batch
+    return batches
+
+
+def _import_state():
+    from accounts.imports.models import ImportBatch, ImportMapping
+
+    return (
+        list(ImportBatch.objects.order_by("pk").values()),
+        list(ImportMapping.objects.order_by("pk").values()),
+        Account.objects.count(),
+    )
+
+
+def test_imports_are_for_importers_and_batches_for_their_creators(org, import_batches, stranger):
+    """Reps (and users of no known role) reach no import page or endpoint; a manager reaches
+    the batches and mappings they made; the admin all of them."""
+    from accounts.imports.models import ImportMapping
+
+    endpoints = classify_all()
+    object_pages = [ep.name for ep in endpoints if ep.kind == "own-rule-object-page"]
+    list_pages = [ep.name for ep in endpoints if ep.kind == "own-rule-page"]
+    assert sorted(list_pages) == ["imports:list", "imports:new"]
+    batch_actions = sorted(
+        ep.name
+        for ep in endpoints
+        if ep.kind == "own-rule" and ep.name.startswith("import-batch-") and "pk" in ep.kwargs
+    )
+    mappings = {name: ImportMapping.objects.get(created_by=org[name]) for name in import_batches}
+    sees = {
+        "admin": {"admin", "m1", "m2"},
+        "m1": {"m1"},
+        "m2": {"m2"},
+        "r1": set(),
+        "norole": set(),
+    }
+    users = {**{name: org[name] for name in ("admin", "m1", "m2", "r1")}}
+    users["norole"] = stranger
+    before = _import_state()
+    for name, user in users.items():
+        client = _client(user)
+        importer = bool(sees[name]) or name.startswith("m")
+        for page in list_pages:
+            status = client.get(reverse(page)).status_code
+            assert status == (200 if importer else 404), (name, page)
+        html = client.get(reverse("imports:list")).content.decode()
+        listed = {int(pk) for pk in _link_pattern("imports:detail").findall(html)}
+        assert listed == {import_batches[b].pk for b in sees[name]}, name
+        api_batches = {r["id"] for r in _api_list(client, reverse("import-batch-list"))}
+        assert api_batches == {import_batches[b].pk for b in sees[name]}, name
+        api_maps = {r["id"] for r in _api_list(client, reverse("import-mapping-list"))}
+        assert api_maps == {mappings[b].pk for b in sees[name]}, name
+        for owner, batch in import_batches.items():
+            if owner in sees[name]:
+                assert client.get(reverse("imports:detail", args=[batch.pk])).status_code == 200
+                continue
+            for page in object_pages:
+                url = reverse(page, args=[batch.pk])
+                assert client.get(url).status_code in (404, 405), (name, page)
+                assert client.post(url, {"name": "stolen", "mode": "update"}).status_code == 404
+            for action in batch_actions:
+                url = reverse(action, args=[batch.pk])
+                assert client.get(url).status_code in (404, 405), (name, action)
+                assert client.post(url, {}, "application/json").status_code in (404, 405)
+                assert client.patch(url, {"mode": "update"}, "application/json").status_code in (
+                    404,
+                    405,
+                ), (name, action)
+            mapping_url = reverse("import-mapping-detail", args=[mappings[owner].pk])
+            assert client.get(mapping_url).status_code == 404, name
+            assert client.delete(mapping_url).status_code == 404, name
+        upload = io.BytesIO("客户名称\n不该有的公司\n".encode())
+        upload.name = "x.csv"
+        response = client.post(reverse("import-batch-list"), {"kind": "customers", "file": upload})
+        assert response.status_code == (201 if importer else 403), (name, response.status_code)
+        if importer:
+            _undo_upload(response.json()["id"])
+        assert _import_state() == before, name
+
+
+def _undo_upload(batch_id: int) -> None:
+    from accounts.imports.models import ImportBatch
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    batch.file.delete(save=False)
+    AuditEntry.objects.filter(model="imports.ImportBatch", object_id=str(batch_id)).delete()
+    batch.delete()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="accounts/imports/api/serializers.py ImportUploadSerializer.saved_mapping takes any "
+    "ImportMapping (queryset ImportMapping.objects.all()) instead of import_mappings_for(user): "
+    "a manager can apply, and so read, another manager's saved mapping by its id",
+)
+def test_an_upload_cannot_use_another_managers_saved_mapping(org, import_batches):
+    from accounts.imports.models import ImportBatch, ImportMapping
+
+    theirs = ImportMapping.objects.get(created_by=org["m2"])
+    client = _client(org["m1"])
+    upload = io.BytesIO("客户名称\n某公司\n".encode())
+    upload.name = "mine.csv"
+    count = ImportBatch.objects.count()
+    response = client.post(
+        reverse("import-batch-list"),
+        {"kind": "customers", "file": upload, "saved_mapping": theirs.pk},
+    )
+    assert response.status_code == 400, response.status_code
+    assert "saved_mapping" in response.json()
+    assert ImportBatch.objects.count() == count
+
+
+def _import_as(actor, kind: str, text: str, **config):
+    """An import through the public services, run here (as `manage.py import_*` does)."""
+    from accounts.imports import services as import_services
+
+    upload = io.BytesIO(text.encode())
+    batch = import_services.import_batch_create(
+        actor=actor, kind=kind, upload=upload, file_name=f"{kind}.csv"
+    )
+    if config:
+        batch = import_services.import_batch_configure(actor=actor, batch=batch, data=config)
+    import_services.import_batch_commit(actor=actor, batch=batch, dispatch=False)
+    import_services.import_batch_run(batch_id=batch.pk, dry_run=False)
+    batch.refresh_from_db()
+    return batch
+
+
+def _book_state(account: Account):
+    return (
+        Account.objects.filter(pk=account.pk).values().first(),
+        sorted(Contact.objects.filter(account=account).values_list("pk", flat=True)),
+        sorted(Order.objects.filter(account=account).values_list("pk", flat=True)),
+    )
+
+
+def test_a_managers_import_cannot_write_into_another_book(org, settings, tmp_path):
+    """A manager imports customers and orders that name another team's account: it is neither
+    updated nor given contacts or orders, in any mode, and new accounts go only to users the
+    manager may assign."""
+    from django.core.exceptions import ValidationError
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    theirs = org["accounts"]["r3"]  # team South; m1 leads North
+    before = _book_state(theirs)
+    update = _import_as(
+        org["m1"],
+        "customers",
+        f"客户名称,行业,联系人\n{theirs.name},HACKED,潜入者\n北方新客户有限公司,制造业,王伟\n",
+        mode="update",
+        on_error="skip_bad_rows",
+    )
+    assert update.status == "done", update.message
+    assert _book_state(theirs) == before
+    created = Account.objects.get(import_batch=update)
+    assert (created.name, created.owner) == ("北方新客户有限公司", org["m1"])
+    skip = _import_as(
+        org["m1"], "customers", f"客户名称,联系人\n{theirs.name},潜入者\n", mode="skip"
+    )
+    assert skip.status == "done", skip.message
+    assert _book_state(theirs) == before
+    orders = _import_as(
+        org["m1"],
+        "orders",
+        f"客户名称,日期,金额\n{theirs.name},2026-05-01,999.00\n",
+        on_error="skip_bad_rows",
+    )
+    assert orders.status == "done", orders.message
+    assert orders.counts["orders_create"] == 0
+    assert _book_state(theirs) == before
+    owned = _import_as(
+        org["m1"],
+        "customers",
+        "客户名称,负责人\n送给别人的客户有限公司,r3\n",
+        on_error="skip_bad_rows",
+    )
+    assert not Account.objects.filter(import_batch=owned).exists()
+    assert owned.counts["error_rows"] == 1
+    with pytest.raises(ValidationError) as refused:
+        _import_as(org["m1"], "customers", "客户名称\n某公司\n", owner=org["r3"])
+    assert "owner" in refused.value.message_dict
+    assert not Account.objects.filter(owner=org["r3"]).exclude(pk=theirs.pk).exists()
+
+
+def test_snoozing_a_reminder_outside_the_scope_is_404_whatever_the_body(org, api):
+    """Regression: the snooze action validated its body before looking the reminder up, so a
+    reminder of another team answered 400 instead of 404."""
+    today = datetime.date.today()
+    reminder = Reminder.objects.create(
+        recipient=org["r3"],
+        kind=Reminder.Kind.VISIT_DUE,
+        subject="account:x",
+        occasion_code=Reminder.Kind.VISIT_DUE,
+        date=today,
+        account=org["accounts"]["r3"],
+        remind_on=today,
+    )
+    url = reverse("reminder-snooze", args=[reminder.pk])
+    for body in ({}, {"until": "not a date"}, {"until": "2099-01-01"}):
+        assert api(org["r1"]).post(url, body, format="json").status_code == 404, body
+    assert api(org["r3"]).post(url, {}, format="json").status_code == 400
+    reminder.refresh_from_db()
+    assert reminder.snoozed_until is None

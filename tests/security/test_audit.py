@@ -1,4 +1,5 @@
-"""The audit trail: masking, the customer card's history section, the admin's audit page."""
+"""The audit trail: masking, the customer card's history section, the admin's audit page,
+settings changes (who changed what), and that only admins can change settings."""
 
 import datetime
 
@@ -148,3 +149,87 @@ def test_audit_page_filters_and_paginates(client, org):
     bad = client.get(url, {"date_from": "yesterday"})
     assert bad.status_code == 200
     assert "Enter a valid date" in bad.content.decode()
+
+
+def _settings_form_data(client, url: str) -> dict:
+    """The settings page's form as it stands (what an admin sends when changing one field)."""
+    form = client.get(url).context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        data[name] = "" if value is None else value
+    return data
+
+
+def test_settings_changes_are_audited_with_who_and_what(client, org):
+    from prospects.models import ProspectSettings
+    from visits.models import VisitSettings
+
+    client.force_login(org["admin"])
+    url = reverse("prospects:settings")
+    data = {**_settings_form_data(client, url), "pipeline_minimum": 30}
+    assert client.post(url, data).status_code == 302
+    url = reverse("visits:settings")
+    data = {**_settings_form_data(client, url), "cadence_a_days": 5, "digest_enabled": False}
+    assert client.post(url, data).status_code == 302
+
+    assert ProspectSettings.load().pipeline_minimum == 30
+    assert (VisitSettings.load().cadence_a_days, VisitSettings.load().digest_enabled) == (5, False)
+    entries = [
+        (e.actor, e.action, e.model, e.object_id, e.changes)
+        for e in AuditEntry.objects.order_by("id")
+    ]
+    assert entries == [
+        (org["admin"], "update", "prospects.ProspectSettings", "1", {"pipeline_minimum": [25, 30]}),
+        (
+            org["admin"],
+            "update",
+            "visits.VisitSettings",
+            "1",
+            {"cadence_a_days": [7, 5], "digest_enabled": [True, False]},
+        ),
+    ]
+    # The admin's audit page lists them.
+    html = client.get(reverse("audit"), {"model": "visits.VisitSettings"}).content.decode()
+    assert "1 entry" in html and "cadence_a_days" in html
+
+
+def test_reps_and_managers_cannot_change_settings(client, org):
+    from prospects.models import ProspectSettings
+    from visits.models import VisitSettings
+
+    before = (list(ProspectSettings.objects.values()), list(VisitSettings.objects.values()))
+    attempts = {
+        reverse("prospects:settings"): {"pipeline_minimum": 1},
+        reverse("visits:settings"): {"cadence_a_days": 1, "digest_hour": 3},
+    }
+    for name in ("r1", "m1"):
+        client.force_login(org[name])
+        for url, data in attempts.items():
+            assert client.get(url).status_code == 404, (name, url)
+            assert client.post(url, data).status_code == 404, (name, url)
+    assert (list(ProspectSettings.objects.values()), list(VisitSettings.objects.values())) == before
+    assert not AuditEntry.objects.exists()
+
+
+def test_checklist_and_occasion_edits_are_audited(client, org):
+    from visits.models import ChecklistItem, Occasion
+
+    item = ChecklistItem.objects.create(position=950, text_en="Map ready")
+    occasion = Occasion.objects.create(
+        code="founding-day", kind=Occasion.Kind.SOLAR, name_en="Founding Day", month=9, day=1
+    )
+    client.force_login(org["admin"])
+    url = reverse("visits:checklist_item_edit", args=[item.pk])
+    data = {**_settings_form_data(client, url), "text_en": "Sales map ready"}
+    assert client.post(url, data).status_code == 302
+    url = reverse("visits:occasion_edit", args=[occasion.pk])
+    assert client.post(url, {**_settings_form_data(client, url), "day": 2}).status_code == 302
+    assert client.post(reverse("visits:checklist_item_delete", args=[item.pk])).status_code == 302
+    entries = [(e.action, e.model, e.changes) for e in AuditEntry.objects.order_by("id")]
+    assert entries == [
+        ("update", "visits.ChecklistItem", {"text_en": ["Map ready", "Sales map ready"]}),
+        ("update", "visits.Occasion", {"day": [1, 2]}),
+        ("delete", "visits.ChecklistItem", {}),
+    ]
+    assert {e.actor for e in AuditEntry.objects.all()} == {org["admin"]}

@@ -205,12 +205,14 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=SnoozeSerializer, responses=ReminderSerializer)
     @action(detail=True, methods=["post"])
     def snooze(self, request, pk=None):
+        # The reminder first: one outside the caller's scope is 404 whatever the body says.
+        reminder = self.get_object()
         serializer = SnoozeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reminder = call(
             services.reminder_snooze,
             actor=request.user,
-            reminder=self.get_object(),
+            reminder=reminder,
             until=serializer.validated_data["until"],
         )
         return Response(self.get_serializer(reminder).data)

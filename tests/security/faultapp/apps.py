@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class FaultAppConfig(AppConfig):
-    name = "tests.security.faultapp"
-    label = "faultapp"
