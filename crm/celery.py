@@ -13,12 +13,15 @@ app.autodiscover_tasks()
 
 
 @setup_logging.connect
-def _use_django_logging(**kwargs) -> None:
-    """Workers log through Django's LOGGING only. Without a receiver of this signal Celery
-    adds handlers of its own (worker, tasks, multiprocessing) that lack the scrubbing filter
-    of crm.logscrub, so task logs could carry personal data."""
+def _use_django_logging(loglevel=None, **kwargs) -> None:
+    """Workers log through Django's LOGGING only, at the worker's `-l` level. Without a
+    receiver of this signal Celery adds handlers of its own (worker, tasks, multiprocessing)
+    that lack the scrubbing filter of crm.logscrub, so task logs could carry personal data."""
+    import logging
     from logging.config import dictConfig
 
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
