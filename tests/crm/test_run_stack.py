@@ -4,6 +4,7 @@ Beat fires the outbox job every second here; the worker runs it and empties the 
 proves that scheduled jobs really run."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -86,8 +87,12 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path):
                 break
             time.sleep(1)
         assert remaining == "0", "beat + worker did not run the scheduled job"
+        children = _children(proc.pid)
+        assert len(children) == 3, children  # web, worker, beat
     finally:
-        proc.send_signal(2)  # Ctrl-C
+        # SIGTERM to runall alone (Ctrl-C, which reaches the whole group, is test_make_run's):
+        # it must stop its children too, not orphan them.
+        proc.send_signal(signal.SIGTERM)
         try:
             output, _ = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
@@ -95,3 +100,27 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path):
             output, _ = proc.communicate()
     assert "Demo logins" in output
     assert proc.returncode is not None
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+        time.sleep(0.2)
+    assert [pid for pid in children if _alive(pid)] == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

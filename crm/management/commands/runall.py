@@ -12,6 +12,10 @@ from django.core.management.base import BaseCommand
 from crm.models import User
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the web server, a Celery worker and Celery beat together (used by `make run`)."
 
@@ -47,6 +51,9 @@ class Command(BaseCommand):
             "beat": [*celery, "beat", "-l", "info", "-s", str(run_dir / "celerybeat-schedule")],
         }
         self._banner(opts["host"], opts["port"])
+        # A SIGTERM (a closed terminal, `kill`, a supervisor) stops all three like Ctrl-C does,
+        # rather than leaving the worker and beat running without their parent.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         # Our own fixed commands, no user input.
         procs = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603  # nosec B603
         try:
