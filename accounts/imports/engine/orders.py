@@ -45,70 +45,108 @@ REF_COLUMNS = ("ref_id", "uscc", "xcode", "nname", "name", "first_row")
 _normalize = lru_cache(maxsize=200_000)(normalize_account_name)
 
 
+def _number(places: int, max_digits: int):
+    return lambda value: c.decimal(value, places=places, max_digits=max_digits)
+
+
 class OrderRows:
+    """Cleans order lines: each column's index is looked up once, repeated values (dates,
+    quantities, prices, account references) are cleaned once per distinct value, and each
+    line goes straight into the COPY of imp_ord that is open while a chunk is read."""
+
+    TABLE, COLUMNS = "imp_ord", ORD_COLUMNS
+
     def __init__(self, run: Run):
         self.run = run
-        self.cols = run.columns
+        self.cols = cols = run.columns
         self.errors = ErrorSink(run)
-        self.rows: list[tuple] = []
+        self.write_row = None  # set by stream() for each chunk
         self.refs: dict[tuple, int] = {}
         self.ref_rows: list[tuple] = []
-        self.index = {t: run.columns.get(t) for t in _TARGETS}
+        # Rows are padded to `need` cells, then one empty cell is appended: index -1 stands
+        # for every column that is not mapped.
+        self.need = max(cols.values(), default=-1) + 1
+        self.index = {t: cols.get(t, -1) for t in _TARGETS}
+        self.has_uscc = "account_uscc" in cols
+        self.ref_target = next(
+            (t for t in ("account_name", "account_code", "account_uscc") if t in cols),
+            "account_name",
+        )
+        self.references = c.Memo(self._reference)
+        self.dates = c.Memo(c.date)
+        self.numbers = {
+            target: c.Memo(_number(places, digits))
+            for target, places, digits in (
+                ("amount", 2, 16),
+                ("quantity", 3, 14),
+                ("unit_price", 4, 16),
+                ("profit", 2, 16),
+            )
+        }
+
+    def _reference(self, raw: tuple[str, str, str]):
+        """(key, errors) of an account reference (credit code, customer code, name)."""
+        raw_uscc, xcode, name = raw
+        errors = []
+        uscc = None
+        if self.has_uscc and raw_uscc:
+            try:
+                uscc = c.uscc(raw_uscc)
+            except c.CellError as exc:
+                errors.append(("account_uscc", exc.code, raw_uscc))
+        if xcode and len(xcode) > 64:
+            errors.append(("account_code", "too_long", xcode))
+        if len(name) > 255:
+            errors.append(("account_name", "too_long", name))
+        nname = _normalize(name) if name else ""
+        if not (uscc or xcode or nname) and not errors:
+            errors.append((self.ref_target, "required", ""))
+        return (uscc, xcode or None, nname), tuple(errors), name
 
     def add(self, row_no: int, cells: list[str]) -> None:
+        if len(cells) < self.need:
+            cells.extend([""] * (self.need - len(cells)))
+        cells.append("")
         idx = self.index
-        n = len(cells)
-
-        def get(target):
-            i = idx[target]
-            return cells[i] if i is not None and i < n else ""
-
         err = self.errors
-        cell = err.cell
         before = len(err.rows)
-        uscc = (
-            cell(row_no, "account_uscc", get("account_uscc"), c.uscc)
-            if idx["account_uscc"] is not None
-            else None
-        )
-        xcode = get("account_code") or None
-        if xcode and len(xcode) > 64:
-            err.add(row_no, "account_code", "too_long", xcode)
-        name = get("account_name")
-        if len(name) > 255:
-            err.add(row_no, "account_name", "too_long", name)
-        nname = _normalize(name) if name else ""
-        if not (uscc or xcode or nname) and len(err.rows) == before:
-            target = next(
-                t for t in ("account_name", "account_code", "account_uscc") if idx[t] is not None
-            )
-            err.add(row_no, target, "required", "")
-        raw_date = get("date")
-        date = cell(row_no, "date", raw_date, c.date) if raw_date else None
-        if not raw_date:
+        key, ref_errors, name = self.references[
+            (cells[idx["account_uscc"]], cells[idx["account_code"]], cells[idx["account_name"]])
+        ]
+        for target, code, value in ref_errors:
+            err.add(row_no, target, code, value)
+        raw = cells[idx["date"]]
+        date = None
+        if raw:
+            date = self.dates[raw]
+            if date.__class__ is c.Failed:
+                err.add(row_no, "date", date.code, raw)
+                date = None
+        else:
             err.add(row_no, "date", "required", "")
-        amount = quantity = unit_price = profit = None
-        raw = get("amount")
-        if raw:
-            amount = cell(row_no, "amount", raw, c.decimal, places=2, max_digits=16)
-        raw = get("quantity")
-        if raw:
-            quantity = cell(row_no, "quantity", raw, c.decimal, places=3, max_digits=14)
-        raw = get("unit_price")
-        if raw:
-            unit_price = cell(row_no, "unit_price", raw, c.decimal, places=4, max_digits=16)
-        raw = get("profit")
-        if raw:
-            profit = cell(row_no, "profit", raw, c.decimal, places=2, max_digits=16)
+        values = []
+        for target in ("amount", "quantity", "unit_price", "profit"):
+            raw = cells[idx[target]]
+            value = None
+            if raw:
+                value = self.numbers[target][raw]
+                if value.__class__ is c.Failed:
+                    err.add(row_no, target, value.code, raw)
+                    value = None
+            values.append(value)
+        amount, quantity, unit_price, profit = values
         if amount is None and len(err.rows) == before:
             if quantity is not None and unit_price is not None:
-                amount = c.decimal(str(quantity * unit_price), places=2, max_digits=30)
+                try:
+                    amount = c.decimal(str(quantity * unit_price), places=2, max_digits=16)
+                except c.CellError as exc:
+                    err.add(row_no, "amount", exc.code, str(quantity * unit_price))
             else:
                 err.add(row_no, "amount", "amount_missing", "")
         if amount is not None and quantity is not None and quantity < 0 < amount:
             amount = -amount  # a return given as a negative quantity
-        invoice = get("invoice_number")
-        product = get("product")
+        invoice = cells[idx["invoice_number"]]
+        product = cells[idx["product"]]
         if len(invoice) > 64:
             err.add(row_no, "invoice_number", "too_long", invoice)
         if len(product) > 200:
@@ -116,12 +154,12 @@ class OrderRows:
         bad = len(err.rows) > before
         ref_id = None
         if not bad:
-            key = (uscc, xcode, nname)
             ref_id = self.refs.get(key)
             if ref_id is None:
                 ref_id = self.refs[key] = len(self.refs) + 1
+                uscc, xcode, nname = key
                 self.ref_rows.append((ref_id, uscc, xcode, nname or None, name or None, row_no))
-        self.rows.append(
+        self.write_row(
             (
                 row_no,
                 ref_id,
@@ -137,10 +175,8 @@ class OrderRows:
         )
 
     def flush(self) -> None:
-        st = self.run.staging
-        st.load("imp_ord", ORD_COLUMNS, self.rows)
-        st.load("imp_err", ERR_COLUMNS, self.errors.rows)
-        self.rows, self.errors.rows = [], []
+        self.run.staging.load("imp_err", ERR_COLUMNS, self.errors.rows)
+        self.errors.rows = []
 
     def finish(self) -> None:
         self.run.staging.load("imp_ref", REF_COLUMNS, self.ref_rows)
@@ -182,7 +218,7 @@ def create_tables(run: Run) -> None:
 
 def read(run: Run) -> OrderRows:
     rows = OrderRows(run)
-    stream(run, rows.add, rows.flush)
+    stream(run, rows)
     rows.finish()
     return rows
 

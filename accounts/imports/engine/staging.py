@@ -8,27 +8,17 @@ tables belong to the connection and are dropped at the end of the run.
 # SQL here is built from our own table and column names only; every value is a parameter.
 # ruff: noqa: S608
 
-import io
+import contextlib
 import os
 import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 _PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-        text = text.replace("\r", "\\r")
-    return text
 
 
 class Staging:
@@ -67,25 +57,36 @@ class Staging:
             self.execute(f"CREATE INDEX {name}_i{i} ON {name} ({index})")
         self.tables.append(name)
 
-    def load(self, name: str, columns: Sequence[str], rows: list[Sequence]) -> None:
-        if not rows:
-            return
+    @contextlib.contextmanager
+    def writer(self, name: str, columns: Sequence[str]) -> Iterator[Callable[[Sequence], None]]:
+        """A `write_row(values)` that streams rows into a staging table while the caller is
+        still producing them: one COPY on PostgreSQL (psycopg formats each row in C and the
+        server parses it while Python cleans the next ones); executemany on SQLite."""
         if self.postgres:
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join([_copy_text(v) for v in row]))
-                buffer.write("\n")
-            with connection.cursor() as cursor:
+            # A savepoint, so that an error raised while the COPY is open (the file turns out
+            # unreadable halfway) leaves the transaction usable and the error itself reaches
+            # the caller.
+            with transaction.atomic(), connection.cursor() as cursor:
                 sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
                 with cursor.cursor.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
+                    yield copy.write_row
             return
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
-                [[_sqlite_value(v) for v in row] for row in rows],
-            )
+        rows: list[Sequence] = []
+        yield rows.append
+        if rows:
+            marks = ", ".join(["%s"] * len(columns))
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                    [[_sqlite_value(v) for v in row] for row in rows],
+                )
+
+    def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        if not rows:
+            return
+        with self.writer(name, columns) as write_row:
+            for row in rows:
+                write_row(row)
 
     def analyze(self) -> None:
         # Autovacuum never analyses temp tables; without statistics the planner guesses.
@@ -140,6 +141,25 @@ class Staging:
                 f"FROM {target}) AS base FROM {staging_table} WHERE {where}) m "
                 f"WHERE {staging_table}.rowid = m.r"
             )
+
+    def number_rows(self, name: str, rows_sql: str, target: str) -> int:
+        """A narrow table `name` (row_no, id) giving each staged row of `rows_sql` (a SELECT
+        of row_no) the id it will have in `target`, in row order: from the table's sequence
+        on PostgreSQL, after the current maximum on SQLite, whose write lock is held. Returns
+        the number of rows."""
+        self.create(name, "row_no integer PRIMARY KEY, id bigint NOT NULL")
+        if self.postgres:
+            sequence = self.fetchone("SELECT pg_get_serial_sequence(%s, 'id')", [target])[0]
+            return self.execute(
+                f"INSERT INTO {name} (row_no, id) SELECT row_no, nextval(%s::regclass) "
+                f"FROM ({rows_sql}) r ORDER BY row_no",
+                [sequence],
+            )
+        return self.execute(
+            f"INSERT INTO {name} (row_no, id) SELECT row_no, "
+            f"(SELECT COALESCE(MAX(id), 0) FROM {target}) + ROW_NUMBER() OVER (ORDER BY row_no) "
+            f"FROM ({rows_sql}) r"
+        )
 
     @staticmethod
     def phone_key_sql(column: str) -> str:
