@@ -78,7 +78,7 @@ class Memo(dict):
 
     __slots__ = ("clean", "limit")
 
-    def __init__(self, clean, limit: int = 50_000):
+    def __init__(self, clean, limit: int = 100_000):
         super().__init__()
         self.clean = clean
         self.limit = limit

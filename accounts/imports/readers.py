@@ -307,9 +307,10 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int) -> Table
     def numbered() -> Iterator[tuple[int, list[str]]]:
         number = 0
         try:
+            strip = str.strip
             for cells in reader:
                 number += 1
-                cleaned = [c.strip() for c in cells]
+                cleaned = list(map(strip, cells))
                 if any(cleaned):
                     yield number, cleaned
         except UnicodeDecodeError as exc:

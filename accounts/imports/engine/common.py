@@ -115,8 +115,8 @@ def stream(run: Run, rows) -> None:
     add = rows.add
     while True:
         taken = 0
-        with run.staging.writer(rows.TABLE, rows.COLUMNS) as write_row:
-            rows.write_row = write_row
+        with run.staging.writer(rows.TABLE, rows.COLUMNS) as writer:
+            rows.write_row = writer.write_row
             for number, cells in source:
                 add(number, cells)
                 taken += 1

@@ -492,7 +492,12 @@ def check(run: Run, rows: CustomerRows) -> None:
     """Steps 1–4: everything but the writes. Leaves each row's action in imp_acc/imp_con."""
     st = run.staging
     st.tune(["accounts_account", "accounts_contact"])
-    st.analyze()
+    st.analyze(
+        {
+            "imp_acc": "row_no, rep, entity, bad, nname, uscc, xcode, phone_key",
+            "imp_con": "row_no, seq, entity, name, phone_key, email",
+        }
+    )
     if not run.dry_run:
         st.lock("accounts")
     if rows.repeated:
@@ -533,16 +538,20 @@ def _fill_from_repeated_rows(st) -> None:
 
 
 def _match_existing(run: Run) -> None:
+    """Find each company's existing account; give the matched ones their action.
+
+    Each matcher adds what it finds, for the companies no earlier matcher found, to the
+    narrow table imp_match; imp_acc is then updated once (every UPDATE of a wide staging
+    row writes a new version of it, and versions pile up until the transaction ends)."""
     st = run.staging
-    rep = "s.rep = 1 AND s.match_id IS NULL"
-    st.execute(
-        "UPDATE imp_acc SET match_id = a.id FROM accounts_account a "
-        "WHERE imp_acc.rep = 1 AND imp_acc.uscc IS NOT NULL AND a.uscc = imp_acc.uscc"
-    )
+    st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL")
+    rep = "s.rep = 1 AND NOT EXISTS (SELECT 1 FROM imp_match m WHERE m.row_no = s.row_no)"
     matchers = [
-        # customer code
-        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "
-        f"ON a.external_code = s.xcode WHERE {rep} AND {_compatible('s', 'a')} GROUP BY s.row_no",
+        # credit code and customer code: unique in accounts, so one account at most
+        "SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a ON a.uscc = s.uscc "
+        "WHERE s.rep = 1",
+        f"SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a "
+        f"ON a.external_code = s.xcode WHERE {rep} AND {_compatible('s', 'a')}",
         # normalized name
         f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "
         f"ON a.normalized_name = s.nname WHERE {rep} AND {_compatible('s', 'a')} "
@@ -565,14 +574,29 @@ def _match_existing(run: Run) -> None:
         "GROUP BY s.row_no",
     ]
     for matcher in matchers:
-        st.execute(
-            f"UPDATE imp_acc SET match_id = m.id FROM ({matcher}) m WHERE imp_acc.row_no = m.row_no"
-        )
+        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}")
+    # The action of a matched company: per the mode, or an error where the account is in a
+    # book the importer cannot see. Rows were written as 'create' (a company's first row)
+    # or 'merge' (its repeats): only the matched ones are touched.
+    mode = run.batch.mode
+    visible = run.visible_accounts_sql()
+    if visible is None:
+        invisible_sql, params = "0 = 1", []
+    else:
+        invisible_sql, params = f"m.id NOT IN ({visible[0]})", visible[1]
+    matched_action = {"create": "'!exists'", "skip": "'skip'", "update": "'update'"}[mode]
+    elsewhere = "'skip'" if mode == "skip" else "'!exists_elsewhere'"
+    st.execute(
+        f"UPDATE imp_acc SET match_id = m.id, action = CASE WHEN {invisible_sql} "
+        f"THEN {elsewhere} ELSE {matched_action} END FROM imp_match m "
+        "WHERE imp_acc.row_no = m.row_no",
+        params,
+    )
     # Two companies of the file that found the same account are one company.
     merged = st.fetchall(
-        "SELECT s.row_no, f.first FROM imp_acc s JOIN (SELECT match_id, MIN(row_no) AS first "
-        "FROM imp_acc WHERE rep = 1 AND match_id IS NOT NULL GROUP BY match_id "
-        "HAVING COUNT(*) > 1) f ON f.match_id = s.match_id WHERE s.rep = 1 AND s.row_no <> f.first"
+        "SELECT m.row_no, f.first FROM imp_match m JOIN (SELECT id, MIN(row_no) AS first "
+        "FROM imp_match GROUP BY id HAVING COUNT(*) > 1) f ON f.id = m.id "
+        "WHERE m.row_no <> f.first"
     )
     if merged:
         st.create("imp_remap", "old integer PRIMARY KEY, new integer NOT NULL")
@@ -607,20 +631,6 @@ def _classify(run: Run) -> None:
             f"AND a.id <> s.match_id AND m.{account_column} IS NULL))",
             [run.header(target)],
         )
-    visible = run.visible_accounts_sql()
-    if visible is None:
-        invisible_sql, params = "0 = 1", []
-    else:
-        invisible_sql, params = f"match_id NOT IN ({visible[0]})", visible[1]
-    matched_action = {"create": "'!exists'", "skip": "'skip'", "update": "'update'"}[mode]
-    elsewhere = "'skip'" if mode == "skip" else "'!exists_elsewhere'"
-    # Rows were written as 'create' (a company's first row) or 'merge' (its repeats); only
-    # the rows that differ are touched.
-    st.execute(
-        f"UPDATE imp_acc SET action = CASE WHEN {invisible_sql} THEN {elsewhere} "
-        f"ELSE {matched_action} END WHERE rep = 1 AND match_id IS NOT NULL",
-        params,
-    )
     st.execute(
         "INSERT INTO imp_err (row_no, col, code, value) SELECT row_no, %s, substr(action, 2), "
         "name FROM imp_acc WHERE rep = 1 AND action LIKE '!%%'",
@@ -825,7 +835,7 @@ def write(run: Run) -> None:
         "FROM imp_acc s WHERE s.action = 'update' AND accounts_account.id = s.match_id",
         [now, now],
     )
-    created = st.number_rows(
+    st.number_rows(
         "imp_new", "SELECT row_no FROM imp_acc WHERE action = 'create'", "accounts_account"
     )
     insert_or_abort(
@@ -878,7 +888,6 @@ def write(run: Run) -> None:
         "ORDER BY k.row_no, k.seq",
         [batch_id, now, now],
     )
-    st.analyze_written(["accounts_account", "accounts_contact"], created)
 
 
 def _before_images(run: Run, model: str, table: str, ids_sql: str) -> None:

@@ -41,8 +41,12 @@ ORD_COLUMNS = (
     "product",
     "profit",
 )
-REF_COLUMNS = ("ref_id", "uscc", "xcode", "nname", "name", "first_row")
+REF_COLUMNS = ("ref_id", "uscc", "xcode", "nname", "name", "first_row", "lines")
 _normalize = lru_cache(maxsize=200_000)(normalize_account_name)
+
+
+def _iso_date(value: str) -> str:
+    return c.parse_date(value).isoformat()
 
 
 def _number(places: int, max_digits: int):
@@ -66,26 +70,33 @@ class OrderRows:
         # Rows are padded to `need` cells, then one empty cell is appended: index -1 stands
         # for every column that is not mapped.
         self.need = max(cols.values(), default=-1) + 1
-        self.index = {t: cols.get(t, -1) for t in _TARGETS}
+        (
+            self.i_uscc,
+            self.i_code,
+            self.i_name,
+            self.i_date,
+            self.i_amount,
+            self.i_quantity,
+            self.i_price,
+            self.i_profit,
+            self.i_invoice,
+            self.i_product,
+        ) = (cols.get(t, -1) for t in _TARGETS)
         self.has_uscc = "account_uscc" in cols
         self.ref_target = next(
             (t for t in ("account_name", "account_code", "account_uscc") if t in cols),
             "account_name",
         )
-        self.references = c.Memo(self._reference)
-        self.dates = c.Memo(c.date)
-        self.numbers = {
-            target: c.Memo(_number(places, digits))
-            for target, places, digits in (
-                ("amount", 2, 16),
-                ("quantity", 3, 14),
-                ("unit_price", 4, 16),
-                ("profit", 2, 16),
-            )
-        }
+        # Every distinct reference is kept anyway (self.refs): so is its cleaned form.
+        self.references = c.Memo(self._reference, limit=1_000_000)
+        self.dates = c.Memo(_iso_date)
+        self.amounts = c.Memo(_number(2, 16))
+        self.quantities = c.Memo(_number(3, 14))
+        self.prices = c.Memo(_number(4, 16))
+        self.profits = c.Memo(_number(2, 16))
 
     def _reference(self, raw: tuple[str, str, str]):
-        """(key, errors) of an account reference (credit code, customer code, name)."""
+        """(key, errors, name) of an account reference (credit code, customer code, name)."""
         raw_uscc, xcode, name = raw
         errors = []
         uscc = None
@@ -103,19 +114,21 @@ class OrderRows:
             errors.append((self.ref_target, "required", ""))
         return (uscc, xcode or None, nname), tuple(errors), name
 
+    def _failed(self, row_no: int, target: str, failed: c.Failed, raw: str) -> None:
+        self.errors.add(row_no, target, failed.code, raw)
+
     def add(self, row_no: int, cells: list[str]) -> None:
         if len(cells) < self.need:
             cells.extend([""] * (self.need - len(cells)))
         cells.append("")
-        idx = self.index
         err = self.errors
         before = len(err.rows)
         key, ref_errors, name = self.references[
-            (cells[idx["account_uscc"]], cells[idx["account_code"]], cells[idx["account_name"]])
+            (cells[self.i_uscc], cells[self.i_code], cells[self.i_name])
         ]
         for target, code, value in ref_errors:
             err.add(row_no, target, code, value)
-        raw = cells[idx["date"]]
+        raw = cells[self.i_date]
         date = None
         if raw:
             date = self.dates[raw]
@@ -124,29 +137,40 @@ class OrderRows:
                 date = None
         else:
             err.add(row_no, "date", "required", "")
-        values = []
-        for target in ("amount", "quantity", "unit_price", "profit"):
-            raw = cells[idx[target]]
-            value = None
-            if raw:
-                value = self.numbers[target][raw]
-                if value.__class__ is c.Failed:
-                    err.add(row_no, target, value.code, raw)
-                    value = None
-            values.append(value)
-        amount, quantity, unit_price, profit = values
+        amount = quantity = unit_price = profit = None
+        raw = cells[self.i_amount]
+        if raw:
+            amount = self.amounts[raw]
+            if amount.__class__ is c.Failed:
+                amount = self._failed(row_no, "amount", amount, raw)
+        raw = cells[self.i_quantity]
+        if raw:
+            quantity = self.quantities[raw]
+            if quantity.__class__ is c.Failed:
+                quantity = self._failed(row_no, "quantity", quantity, raw)
+        raw = cells[self.i_price]
+        if raw:
+            unit_price = self.prices[raw]
+            if unit_price.__class__ is c.Failed:
+                unit_price = self._failed(row_no, "unit_price", unit_price, raw)
+        raw = cells[self.i_profit]
+        if raw:
+            profit = self.profits[raw]
+            if profit.__class__ is c.Failed:
+                profit = self._failed(row_no, "profit", profit, raw)
         if amount is None and len(err.rows) == before:
             if quantity is not None and unit_price is not None:
+                product = str(quantity * unit_price)
                 try:
-                    amount = c.decimal(str(quantity * unit_price), places=2, max_digits=16)
+                    amount = c.decimal(product, places=2, max_digits=16)
                 except c.CellError as exc:
-                    err.add(row_no, "amount", exc.code, str(quantity * unit_price))
+                    err.add(row_no, "amount", exc.code, product)
             else:
                 err.add(row_no, "amount", "amount_missing", "")
         if amount is not None and quantity is not None and quantity < 0 < amount:
             amount = -amount  # a return given as a negative quantity
-        invoice = cells[idx["invoice_number"]]
-        product = cells[idx["product"]]
+        invoice = cells[self.i_invoice]
+        product = cells[self.i_product]
         if len(invoice) > 64:
             err.add(row_no, "invoice_number", "too_long", invoice)
         if len(product) > 200:
@@ -158,19 +182,21 @@ class OrderRows:
             if ref_id is None:
                 ref_id = self.refs[key] = len(self.refs) + 1
                 uscc, xcode, nname = key
-                self.ref_rows.append((ref_id, uscc, xcode, nname or None, name or None, row_no))
+                self.ref_rows.append([ref_id, uscc, xcode, nname or None, name or None, row_no, 0])
+            self.ref_rows[ref_id - 1][6] += 1  # the good lines of each reference, for counts
+        # Numbers as text: psycopg formats str in C, Decimal in Python.
         self.write_row(
             (
                 row_no,
                 ref_id,
                 int(bad),
                 date,
-                amount,
-                quantity,
-                unit_price,
+                None if amount is None else str(amount),
+                None if quantity is None else str(quantity),
+                None if unit_price is None else str(unit_price),
                 invoice or None,
                 product or None,
-                profit,
+                None if profit is None else str(profit),
             )
         )
 
@@ -184,16 +210,16 @@ class OrderRows:
 
 
 _TARGETS = (
-    "account_name",
-    "account_code",
     "account_uscc",
+    "account_code",
+    "account_name",
     "date",
     "amount",
     "quantity",
     "unit_price",
+    "profit",
     "invoice_number",
     "product",
-    "profit",
 )
 
 
@@ -208,7 +234,8 @@ def create_tables(run: Run) -> None:
     st.create(
         "imp_ref",
         "ref_id integer PRIMARY KEY, uscc text, xcode text, nname text, name text, "
-        "first_row integer, account_id bigint, matches integer, action text",
+        "first_row integer, lines integer NOT NULL, account_id bigint, matches integer, "
+        "action text",
     )
     st.create("imp_dup", "row_no integer PRIMARY KEY")
     st.create(
@@ -240,11 +267,11 @@ def check(run: Run, rows: OrderRows) -> None:
         f"WHERE imp_ref.uscc IS NOT NULL AND a.uscc = imp_ref.uscc{vis_sql}",
         vis_params,
     )
+    # Customer codes are unique among accounts: one match at most.
     st.execute(
-        "UPDATE imp_ref SET account_id = m.id FROM (SELECT r.ref_id, MIN(a.id) AS id "
-        "FROM imp_ref r JOIN accounts_account a ON a.external_code = r.xcode "
-        f"WHERE r.account_id IS NULL AND {_compatible('r', 'a')}{vis_sql} GROUP BY r.ref_id) m "
-        "WHERE imp_ref.ref_id = m.ref_id",
+        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "
+        "WHERE imp_ref.account_id IS NULL AND a.external_code = imp_ref.xcode "
+        f"AND {_compatible('imp_ref', 'a')}{vis_sql}",
         vis_params,
     )
     st.execute(
@@ -305,11 +332,15 @@ def check(run: Run, rows: OrderRows) -> None:
 
 def counts(run: Run) -> dict[str, int]:
     st = run.staging
-    orders = st.fetchone(
-        "SELECT COUNT(*) FROM imp_ord o JOIN imp_ref r ON r.ref_id = o.ref_id "
-        "WHERE o.bad = 0 AND (r.account_id IS NOT NULL OR r.action = 'create') "
-        "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no)"
+    # The good lines of the references that resolve, less their duplicates: from the
+    # per-reference counts kept while reading, without a pass over every line.
+    writable = "(r.account_id IS NOT NULL OR r.action = 'create')"
+    lines = st.fetchone(f"SELECT COALESCE(SUM(r.lines), 0) FROM imp_ref r WHERE {writable}")[0]
+    repeated = st.fetchone(
+        "SELECT COUNT(*) FROM imp_dup d JOIN imp_ord o ON o.row_no = d.row_no "
+        f"JOIN imp_ref r ON r.ref_id = o.ref_id WHERE {writable}"
     )[0]
+    orders = lines - repeated
     duplicates = st.fetchone("SELECT COUNT(*) FROM imp_dup")[0]
     accounts = st.fetchone(
         "SELECT COUNT(DISTINCT nname) FROM imp_ref WHERE action IN ('create', 'created')"
@@ -420,6 +451,4 @@ def write(run: Run) -> None:
         "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no)",
         [batch_id, now],
     )
-    written = st.fetchone("SELECT COUNT(*) FROM imp_ord")[0]
-    st.analyze_written(["accounts_order"], written)
     enqueue("scoring.tasks.recompute_tiers_task", trigger="import", actor_id=run.actor.pk)
