@@ -530,10 +530,12 @@ def _fill_from_repeated_rows(st) -> None:
     ]
     sets = ", ".join(f"{f} = COALESCE(imp_acc.{f}, g.{f})" for f in fields)
     aggregates = ", ".join(f"MIN(b.{f}) AS {f}" for f in fields)
+    # Only the first rows that gain a value are rewritten.
+    gains = " OR ".join(f"(imp_acc.{f} IS NULL AND g.{f} IS NOT NULL)" for f in fields)
     st.execute(
         f"UPDATE imp_acc SET {sets} FROM (SELECT b.entity, {aggregates} FROM imp_acc b "
         "WHERE b.bad = 0 AND b.rep = 0 GROUP BY b.entity) g "
-        "WHERE imp_acc.row_no = g.entity AND imp_acc.rep = 1"
+        f"WHERE imp_acc.row_no = g.entity AND imp_acc.rep = 1 AND ({gains})"
     )
 
 
