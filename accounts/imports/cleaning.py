@@ -6,6 +6,7 @@ display time (`error_message`), in the reader's language.
 """
 
 import datetime
+import operator
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -16,7 +17,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact
-from accounts.normalize import clean_uscc
+from accounts.normalize import USCC_ALPHABET, clean_uscc
 
 
 class CellError(Exception):
@@ -119,9 +120,20 @@ def required_text(value: str, max_length: int) -> str:
     return value
 
 
+# A code already written as clean_uscc returns it (18 upper-case characters of the code's
+# alphabet, nothing to fold), whose check character can be verified with dict lookups.
+_PLAIN_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}.__getitem__
+_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]  # GB 32100-2015: 3^i mod 31
+
+
 def uscc(value: str) -> str | None:
     if not value:
         return None
+    if _PLAIN_USCC.fullmatch(value):
+        total = sum(map(operator.mul, map(_USCC_VALUE, value[:17]), _USCC_WEIGHTS))
+        if USCC_ALPHABET[-total % 31] == value[17]:
+            return value
     try:
         return clean_uscc(value)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from accounts.imports import cleaning as c
 from accounts.models import Account, Contact, Order
+from accounts.normalize import uscc_check_char
 from tests.factories import AccountFactory
 from tests.imports.conftest import db_state, run_import, write_csv
 from tests.imports.conftest import tests_database_url as database_url
@@ -144,3 +145,27 @@ def test_an_account_written_outside_the_imports_meanwhile_stops_the_import(
     assert list(Account.objects.values_list("name", flat=True)) == ["Saved By Hand"]
     assert not Contact.objects.exists()
     assert not Order.objects.exists()
+
+
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(_USCC_CHARS, min_size=2, max_size=2),
+    st.text("0123456789", min_size=6, max_size=6),
+    st.text(_USCC_CHARS, min_size=9, max_size=9),
+    st.sampled_from(_USCC_CHARS),
+)
+def test_credit_codes_taking_the_fast_path_get_what_the_full_check_gives(head, region, rest, other):
+    def clean(raw):
+        try:
+            return c.uscc(raw)
+        except c.CellError as exc:
+            return exc.code
+
+    body = head + region + rest
+    for code in (body + uscc_check_char(body), body + other):
+        # A leading space keeps the fast path out; the full check strips it.
+        assert clean(code) == clean(" " + code)
+    assert clean(body + uscc_check_char(body)) == body + uscc_check_char(body)

@@ -851,7 +851,7 @@ def write(run: Run) -> None:
         "CASE WHEN s.lifecycle = %s THEN %s END, %s, COALESCE(s.owner_id, %s), "
         "COALESCE(s.address, ''), COALESCE(s.phone, ''), COALESCE(s.website, ''), "
         "COALESCE(s.notes, ''), s.potential, '', %s, %s, %s "
-        "FROM imp_acc s JOIN imp_new n ON n.row_no = s.row_no ORDER BY s.row_no",
+        "FROM imp_acc s JOIN imp_new n ON n.row_no = s.row_no",
         [
             Account.Channel.DIRECT,
             Account.Lifecycle.POTENTIAL,
@@ -886,8 +886,7 @@ def write(run: Run) -> None:
         "COALESCE(k.role, ''), COALESCE(k.phone, ''), COALESCE(k.email, ''), "
         "COALESCE(k.chat, ''), k.bmonth, k.bday, k.byear, COALESCE(k.interests, ''), '', "
         "%s, %s, %s FROM imp_con k JOIN imp_acc r ON r.row_no = k.entity "
-        "LEFT JOIN imp_new n ON n.row_no = k.entity WHERE k.action = 'create' "
-        "ORDER BY k.row_no, k.seq",
+        "LEFT JOIN imp_new n ON n.row_no = k.entity WHERE k.action = 'create'",
         [batch_id, now, now],
     )
 
