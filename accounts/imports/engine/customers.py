@@ -13,7 +13,8 @@ the database is set-based SQL over the staging tables:
    codes that already belong to another account are errors;
 4. contacts are de-duplicated within the company and matched to existing contacts;
 5. unless it is a dry run, the before-images of updated rows are kept, then accounts are
-   updated, inserted (ON CONFLICT DO NOTHING backs the unique codes), and contacts written.
+   updated and inserted (a code that someone outside the imports wrote meanwhile trips the
+   unique constraints and stops the run: common.insert_or_abort), and contacts written.
 """
 
 # SQL here is built from our own table and column names only; every value is a parameter.
