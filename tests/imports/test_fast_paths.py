@@ -169,3 +169,16 @@ def test_credit_codes_taking_the_fast_path_get_what_the_full_check_gives(head, r
         # A leading space keeps the fast path out; the full check strips it.
         assert clean(code) == clean(" " + code)
     assert clean(body + uscc_check_char(body)) == body + uscc_check_char(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("张三 ;；、\n|/ab1")))
+def test_cells_without_a_separator_split_as_the_full_pattern_splits_them(value):
+    assert c.split_multi(value) == [part for part in c._MULTI.split(value) if part]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("0123456789", min_size=1, max_size=15))
+def test_phones_of_digits_only_get_the_key_the_full_folding_gives(digits):
+    # A blank is folded away; it keeps the digits-only path out.
+    assert c.phone_key(digits) == c.phone_key(" " + digits)
