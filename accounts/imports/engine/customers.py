@@ -495,8 +495,8 @@ def check(run: Run, rows: CustomerRows) -> None:
     st.tune(["accounts_account", "accounts_contact"])
     st.analyze(
         {
-            "imp_acc": "row_no, rep, entity, bad, nname, uscc, xcode, phone_key",
-            "imp_con": "row_no, seq, entity, name, phone_key, email",
+            "imp_acc": "row_no, rep, entity, bad, action, nname, uscc, xcode, phone_key",
+            "imp_con": "row_no, seq, entity, action, name, phone_key, email",
         }
     )
     if not run.dry_run:
