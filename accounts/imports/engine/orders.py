@@ -87,8 +87,8 @@ class OrderRows:
             (t for t in ("account_name", "account_code", "account_uscc") if t in cols),
             "account_name",
         )
-        # Every distinct reference is kept anyway (self.refs): so is its cleaned form.
-        self.references = c.Memo(self._reference, limit=1_000_000)
+        # References repeat across many lines (one per customer): keep up to 200k cleaned.
+        self.references = c.Memo(self._reference, limit=200_000)
         self.dates = c.Memo(_iso_date)
         self.amounts = c.Memo(_number(2, 16))
         self.quantities = c.Memo(_number(3, 14))
