@@ -455,23 +455,30 @@ def create_tables(run: Run) -> None:
     st = run.staging
     st.create(
         "imp_acc",
-        "row_no integer PRIMARY KEY, rep integer NOT NULL, entity integer NOT NULL, "
+        "row_no integer NOT NULL, rep integer NOT NULL, entity integer NOT NULL, "
         "bad integer NOT NULL, action text, name text, nname text, uscc text, xcode text, "
         "industry text, territory_id bigint, channel text, lifecycle text, address text, "
         "phone text, phone_key text, website text, notes text, potential numeric(16, 2), "
         "owner_id bigint, match_id bigint",
+        unique="row_no",
         indexes=["entity"],
+        after_load=True,
     )
     st.create(
         "imp_con",
         "row_no integer NOT NULL, seq integer NOT NULL, entity integer NOT NULL, name text, "
         "title text, role text, phone text, phone_key text, email text, chat text, "
         "bmonth integer, bday integer, byear integer, interests text, match_id bigint, "
-        "action text NOT NULL DEFAULT 'create', PRIMARY KEY (row_no, seq)",
+        "action text NOT NULL DEFAULT 'create'",
+        unique="row_no, seq",
         indexes=["entity"],
+        after_load=True,
     )
     st.create(
-        "imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"]
+        "imp_err",
+        "row_no integer NOT NULL, col text, code text, value text",
+        indexes=["row_no"],
+        after_load=True,
     )
 
 
@@ -492,6 +499,7 @@ def _compatible(s: str, a: str) -> str:
 def check(run: Run, rows: CustomerRows) -> None:
     """Steps 1–4: everything but the writes. Leaves each row's action in imp_acc/imp_con."""
     st = run.staging
+    st.build_indexes()
     st.tune(["accounts_account", "accounts_contact"])
     st.analyze(
         {

@@ -227,19 +227,26 @@ def create_tables(run: Run) -> None:
     st = run.staging
     st.create(
         "imp_ord",
-        "row_no integer PRIMARY KEY, ref_id integer, bad integer NOT NULL, date date, "
+        "row_no integer NOT NULL, ref_id integer, bad integer NOT NULL, date date, "
         "amount numeric(16, 2), quantity numeric(14, 3), unit_price numeric(16, 4), "
         "invoice text, product text, profit numeric(16, 2)",
+        unique="row_no",
+        after_load=True,
     )
     st.create(
         "imp_ref",
-        "ref_id integer PRIMARY KEY, uscc text, xcode text, nname text, name text, "
+        "ref_id integer NOT NULL, uscc text, xcode text, nname text, name text, "
         "first_row integer, lines integer NOT NULL, account_id bigint, matches integer, "
         "action text",
+        unique="ref_id",
+        after_load=True,
     )
     st.create("imp_dup", "row_no integer PRIMARY KEY")
     st.create(
-        "imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"]
+        "imp_err",
+        "row_no integer NOT NULL, col text, code text, value text",
+        indexes=["row_no"],
+        after_load=True,
     )
 
 
@@ -252,6 +259,7 @@ def read(run: Run) -> OrderRows:
 
 def check(run: Run, rows: OrderRows) -> None:
     st = run.staging
+    st.build_indexes()
     st.tune(["accounts_account", "accounts_order"])
     st.analyze()
     if not run.dry_run:
