@@ -261,7 +261,7 @@ def check(run: Run, rows: OrderRows) -> None:
     st = run.staging
     st.build_indexes()
     st.tune(["accounts_account", "accounts_order"])
-    st.analyze()
+    st.analyze({"imp_ord": "row_no, ref_id, bad, date, invoice"})
     if not run.dry_run:
         st.lock("orders")
         if run.batch.create_missing_accounts:
