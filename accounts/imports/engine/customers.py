@@ -695,6 +695,11 @@ def _classify_contacts(run: Run) -> None:
         "AND o.email IS NOT DISTINCT FROM imp_con.email "
         "AND (o.row_no < imp_con.row_no OR (o.row_no = imp_con.row_no AND o.seq < imp_con.seq)))"
     )
+    # Only the contacts of companies written onto an existing account can match stored ones.
+    if not st.fetchone(
+        "SELECT COUNT(*) FROM imp_acc WHERE rep = 1 AND action IN ('update', 'same')"
+    )[0]:
+        return
     update_mode = run.batch.mode == "update"
     matchers = [
         ("ct.email = k.email", "k.email IS NOT NULL"),
