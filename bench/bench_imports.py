@@ -427,6 +427,7 @@ def run(args) -> list[common.Row]:
         print(f"  customers: {ours['seconds']:.2f}s", flush=True)
     times = sorted(r["seconds"] for r in runs)
     median = statistics.median(times)
+    load = os.getloadavg()[0]
     counts = runs[-1]["counts"]
     rows.append(
         common.Row(
@@ -440,7 +441,7 @@ def run(args) -> list[common.Row]:
             f"(best {times[0]:.2f} s, all {', '.join(f'{t:.2f}' for t in times)}); "
             f"{counts['accounts_create']} accounts, {counts['contacts_create']} contacts, "
             f"{counts['error_rows']} rows rejected; ratio = COPY of the raw rows / ours "
-            "(the physical limit)",
+            f"(the physical limit); load average {load:.1f} on {os.cpu_count()} cores",
         )
     )
 
