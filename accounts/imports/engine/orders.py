@@ -460,7 +460,7 @@ def write(run: Run) -> None:
         "o.quantity, o.unit_price, o.profit, %s, %s FROM imp_ord o "
         "JOIN imp_ref r ON r.ref_id = o.ref_id WHERE o.bad = 0 AND r.account_id IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = o.row_no) "
-        "ORDER BY r.account_id, o.date",
+        "ORDER BY r.account_id, o.date, o.row_no",
         [batch_id, now],
     )
     enqueue("scoring.tasks.recompute_tiers_task", trigger="import", actor_id=run.actor.pk)
