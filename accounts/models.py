@@ -65,6 +65,8 @@ class Account(models.Model):
         _("customer code"), max_length=64, null=True, blank=True, help_text=_("客户编号")
     )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
+    # No index of its own: account_territory_name (territory, name) leads with it. Every
+    # index is paid for on each insert (an import writes 100k accounts at a time).
     territory = models.ForeignKey(
         "crm.Territory",
         verbose_name=_("territory"),
@@ -72,7 +74,7 @@ class Account(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="accounts",
-        db_index=False,  # covered by account_territory_name
+        db_index=False,
     )
     channel = models.CharField(
         _("channel"), max_length=20, choices=Channel.choices, default=Channel.DIRECT
@@ -84,12 +86,13 @@ class Account(models.Model):
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.OTHER
     )
+    # No index of its own: account_owner_name (owner, name, id) leads with it.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="accounts",
-        db_index=False,  # covered by account_owner_name
+        db_index=False,
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -167,12 +170,13 @@ class Contact(models.Model):
         INFLUENCER = "influencer", _("Influencer")
         USER = "user", _("User")
 
+    # No index of its own: contact_account_role (account, role) leads with it.
     account = models.ForeignKey(
         Account,
         verbose_name=_("account"),
         on_delete=models.CASCADE,
         related_name="contacts",
-        db_index=False,  # covered by contact_account_role
+        db_index=False,
     )
     name = models.CharField(_("name"), max_length=120)
     title = models.CharField(_("title"), max_length=120, blank=True)
@@ -268,12 +272,13 @@ class Contact(models.Model):
 class Order(models.Model):
     """A revenue line: what an account bought (or returned: negative amount)."""
 
+    # No index of its own: order_account_date (account, date) leads with it.
     account = models.ForeignKey(
         Account,
         verbose_name=_("account"),
         on_delete=models.CASCADE,
         related_name="orders",
-        db_index=False,  # covered by order_account_date
+        db_index=False,
     )
     date = models.DateField(_("date"))
     amount = models.DecimalField(

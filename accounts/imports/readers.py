@@ -171,11 +171,13 @@ def _excel_text(value) -> str:
         return value.isoformat()
     if isinstance(value, datetime.timedelta):
         return str(value)
-    return str(value)
+    return str(value).strip()
 
 
 def _clean_cells(cells) -> list[str]:
-    return [c.strip() if isinstance(c, str) else _excel_text(c).strip() for c in cells]
+    # Most cells are text: test the exact type (cheaper than isinstance) and convert the
+    # others, whose text has no surrounding blanks to strip.
+    return [c.strip() if c.__class__ is str else _excel_text(c) for c in cells]
 
 
 @dataclass
@@ -307,9 +309,10 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int) -> Table
     def numbered() -> Iterator[tuple[int, list[str]]]:
         number = 0
         try:
+            strip = str.strip
             for cells in reader:
                 number += 1
-                cleaned = [c.strip() for c in cells]
+                cleaned = list(map(strip, cells))
                 if any(cleaned):
                     yield number, cleaned
         except UnicodeDecodeError as exc:
@@ -368,8 +371,10 @@ def _open_workbook(
         ] or list(workbook.sheet_names)
         if sheet_name and sheet_name not in names:
             raise FileRejected(_("The workbook has no sheet “%(name)s”.") % {"name": sheet_name})
-        chosen = sheet_name or _first_sheet_with_data(workbook, names)
-        sheet = workbook.get_sheet_by_name(chosen)
+        if sheet_name:
+            chosen, sheet = sheet_name, workbook.get_sheet_by_name(sheet_name)
+        else:
+            chosen, sheet = _first_sheet_with_data(workbook, names)
     except python_calamine.PasswordError as exc:
         raise FileRejected(_("Password-protected workbooks cannot be imported.")) from exc
     except python_calamine.CalamineError as exc:
@@ -417,12 +422,15 @@ def _open_workbook(
     )
 
 
-def _first_sheet_with_data(workbook, names: list[str]) -> str:
+def _first_sheet_with_data(workbook, names: list[str]):
+    """(name, sheet) of the first sheet with cells; each sheet is parsed once."""
+    first = None
     for name in names:
         sheet = workbook.get_sheet_by_name(name)
         if sheet.height and sheet.width:
-            return name
-    return names[0]
+            return name, sheet
+        first = first or (name, sheet)
+    return first
 
 
 def sample(table: Table, limit: int = 5) -> list[list[str]]:

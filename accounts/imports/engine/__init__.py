@@ -48,6 +48,7 @@ def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: P
     )
     module = KINDS[batch.kind]
     try:
+        staging.prepare()
         module.create_tables(run)
         rows = module.read(run)
         module.check(run, rows)

@@ -6,9 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
-from accounts.imports.cleaning import CellError
 from accounts.imports.engine.staging import Progress, Staging
 from accounts.imports.models import ImportBatch
 from accounts.imports.readers import Table
@@ -64,6 +63,21 @@ class Run:
     rows_read: int = 0
 
 
+def insert_or_abort(staging: Staging, sql: str, params: list) -> int:
+    """Run an INSERT into a table with unique codes. The checks ran under the import lock,
+    so a conflict means that someone outside the imports wrote the same code meanwhile:
+    the run stops (ImportAborted) and the transaction, rolled back to before the INSERT,
+    stays usable for the clean-up."""
+    try:
+        with transaction.atomic():
+            return staging.execute(sql, params)
+    except IntegrityError as exc:
+        cause = exc.__cause__
+        if getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint" in str(cause):
+            raise ImportAborted("changed_meanwhile") from exc
+        raise
+
+
 def column_letter(index: int) -> str:
     letters = ""
     index += 1
@@ -91,27 +105,28 @@ class ErrorSink:
             header = self._headers[target] = self.run.header(target)
         self.rows.append((row_no, header, code, (value or "")[:255]))
 
-    def cell(self, row_no: int, target: str, value: str, cleaner, *args, **kwargs):
-        """cleaner(value) or None after recording its error."""
-        try:
-            return cleaner(value, *args, **kwargs)
-        except CellError as exc:
-            self.add(row_no, target, exc.code, value)
-            return None
 
-
-def stream(run: Run, add_row, flush) -> None:
-    """Feed every row of the table to add_row(number, cells), flushing every CHUNK_ROWS."""
-    pending = 0
-    for number, cells in run.table.rows():
-        add_row(number, cells)
-        run.rows_read += 1
-        pending += 1
-        if pending >= CHUNK_ROWS:
-            flush()
-            pending = 0
-            run.report("reading", READ_SHARE * run.table.fraction())
-    flush()
+def stream(run: Run, rows) -> None:
+    """Feed every row of the table to rows.add(number, cells), CHUNK_ROWS at a time: while
+    a chunk is read, rows.write_row streams into one COPY of the main staging table
+    (rows.TABLE), so the server stores rows while Python cleans the next; after each chunk
+    rows.flush() writes the side tables (contacts, errors)."""
+    source = iter(run.table.rows())
+    add = rows.add
+    while True:
+        taken = 0
+        with run.staging.writer(rows.TABLE, rows.COLUMNS) as writer:
+            rows.write_row = writer.write_row
+            for number, cells in source:
+                add(number, cells)
+                taken += 1
+                if taken == CHUNK_ROWS:
+                    break
+        run.rows_read += taken
+        rows.flush()
+        if taken < CHUNK_ROWS:
+            break
+        run.report("reading", READ_SHARE * run.table.fraction())
     run.report("checking", READ_SHARE, force=True)
 
 

@@ -13,7 +13,8 @@ the database is set-based SQL over the staging tables:
    codes that already belong to another account are errors;
 4. contacts are de-duplicated within the company and matched to existing contacts;
 5. unless it is a dry run, the before-images of updated rows are kept, then accounts are
-   updated, inserted (ON CONFLICT DO NOTHING backs the unique codes), and contacts written.
+   updated and inserted (a code that someone outside the imports wrote meanwhile trips the
+   unique constraints and stops the run: common.insert_or_abort), and contacts written.
 """
 
 # SQL here is built from our own table and column names only; every value is a parameter.
@@ -25,8 +26,8 @@ from accounts.imports.engine.common import (
     ERR_COLUMNS,
     READ_SHARE,
     ErrorSink,
-    ImportAborted,
     Run,
+    insert_or_abort,
     stream,
 )
 from accounts.models import Account
@@ -101,14 +102,60 @@ CONTACT_UPDATABLE = [
 NAME_MAX = Account._meta.get_field("name").max_length
 
 
+class _Slot:
+    """Column indices of one contact slot (contact_, contact2_, contact3_)."""
+
+    FIELDS = (
+        "name",
+        "first_name",
+        "last_name",
+        "phone",
+        "email",
+        "title",
+        "role",
+        "chat",
+        "interests",
+        "birthday",
+    )
+
+    def __init__(self, prefix: str, index):
+        self.prefix = prefix
+        for field in self.FIELDS:
+            setattr(self, field, index(prefix + field))
+
+
+def _text(max_length: int):
+    return lambda value: c.text(value, max_length)
+
+
+def _choice(table: dict[str, str], code: str):
+    return lambda value: c.choice(value, table, code)
+
+
+def _potential(value: str):
+    return c.decimal(value, places=2, max_digits=16, allow_negative=False)
+
+
+_POS = {name: i for i, name in enumerate(ACC_COLUMNS)}
+_POTENTIAL, _TERRITORY_ID, _OWNER_ID = _POS["potential"], _POS["territory_id"], _POS["owner_id"]
+_XCODE, _PHONE, _PHONE_KEY = _POS["xcode"], _POS["phone"], _POS["phone_key"]
+
+
 class CustomerRows:
-    """Cleans rows and assigns each to a company of the file (its entity)."""
+    """Cleans rows and assigns each to a company of the file (its entity).
+
+    The work per row is kept small: each column's index is looked up once (an unmapped
+    column reads the empty cell appended to every row), values that repeat (industries,
+    channels, birthdays, titles) are cleaned once per distinct value (cleaning.Memo), and
+    each row goes straight into the COPY of imp_acc that is open while a chunk is read."""
+
+    TABLE, COLUMNS = "imp_acc", ACC_COLUMNS
 
     def __init__(self, run: Run):
         self.run = run
-        self.cols = run.columns
+        self.cols = cols = run.columns
         self.errors = ErrorSink(run)
-        self.acc: list[tuple] = []
+        self.write_row = None  # set by stream() for each chunk
         self.con: list[tuple] = []
         self.by_uscc: dict[str, int] = {}
         self.by_code: dict[str, int] = {}
@@ -116,13 +163,48 @@ class CustomerRows:
         self.entity_uscc: dict[int, str] = {}
         self.entity_code: dict[int, str] = {}
         self.repeated = 0
-        self.territories = self._territories() if "territory" in self.cols else {}
-        self.owners = self._owners() if "owner" in self.cols else {}
-        self.slots = [
-            slot
-            for slot in ("contact_", "contact2_", "contact3_")
-            if any(k.startswith(slot) for k in self.cols)
+        # Rows are padded to `need` cells, then one empty cell is appended: index -1 stands
+        # for every column that is not mapped.
+        self.need = max(cols.values(), default=-1) + 1
+
+        def index(target: str) -> int:
+            return cols.get(target, -1)
+
+        self.has_uscc = "uscc" in cols
+        # (column index, position in ACC_COLUMNS, target, cleaner) of the plain fields, in
+        # the order their errors are reported; a Memo where values repeat.
+        fields = [
+            ("external_code", "xcode", _text(64), False),
+            ("industry", "industry", _text(100), True),
+            ("address", "address", _text(255), False),
+            ("phone", "phone", _text(40), False),
+            ("notes", "notes", _text(100_000), False),
+            ("website", "website", c.website, True),
+            ("channel", "channel", _choice(c.CHANNELS, "channel_unknown"), True),
+            ("lifecycle", "lifecycle", _choice(c.LIFECYCLES, "lifecycle_unknown"), True),
         ]
+        self.fields = [
+            (cols[target], _POS[column], target, c.Memo(clean) if memo else clean)
+            for target, column, clean, memo in fields
+            if target in cols
+        ]
+        self.i_name = index("name")
+        self.i_uscc = index("uscc")
+        self.i_potential = index("revenue_potential")
+        self.potentials = c.Memo(_potential)
+        self.i_territory = index("territory")
+        self.i_owner = index("owner")
+        self.territories = self._territories() if "territory" in cols else {}
+        self.owners = self._owners() if "owner" in cols else {}
+        self.slots = [
+            _Slot(slot, index)
+            for slot in ("contact_", "contact2_", "contact3_")
+            if any(k.startswith(slot) for k in cols)
+        ]
+        self.titles = c.Memo(_text(120))
+        self.roles = c.Memo(_choice(c.ROLES, "role_unknown"))
+        self.birthdays = c.Memo(c.birthday)
+        self.template = [None] * len(ACC_COLUMNS)
 
     def _territories(self) -> dict[str, int]:
         out = {}
@@ -145,99 +227,76 @@ class CustomerRows:
                     out.setdefault(key, pk)
         return out
 
-    def _get(self, cells: list[str], target: str) -> str:
-        i = self.cols.get(target)
-        if i is None or i >= len(cells):
-            return ""
-        return cells[i]
-
     def add(self, row_no: int, cells: list[str]) -> None:
-        get = self._get
+        if len(cells) < self.need:
+            cells.extend([""] * (self.need - len(cells)))
+        cells.append("")
         err = self.errors
         before = len(err.rows)
-        cell = err.cell
+        out = self.template.copy()
 
-        name = cell(row_no, "name", get(cells, "name"), c.required_text, NAME_MAX)
-        nname = normalize_account_name(name) if name else ""
-        if name and not nname:
-            err.add(row_no, "name", "name_empty", name)
-        uscc = cell(row_no, "uscc", get(cells, "uscc"), c.uscc) if "uscc" in self.cols else None
-        xcode = cell(row_no, "external_code", get(cells, "external_code"), c.text, 64) or None
-        values = {}
-        for target, max_length in (
-            ("industry", 100),
-            ("address", 255),
-            ("phone", 40),
-            ("notes", 100_000),
-        ):
-            if target in self.cols:
-                values[target] = cell(row_no, target, get(cells, target), c.text, max_length)
-        website = cell(row_no, "website", get(cells, "website"), c.website) or None
-        channel = (
-            cell(row_no, "channel", get(cells, "channel"), c.choice, c.CHANNELS, "channel_unknown")
-            or None
-        )
-        lifecycle = (
-            cell(
-                row_no,
-                "lifecycle",
-                get(cells, "lifecycle"),
-                c.choice,
-                c.LIFECYCLES,
-                "lifecycle_unknown",
-            )
-            or None
-        )
-        potential = cell(
-            row_no,
-            "revenue_potential",
-            get(cells, "revenue_potential"),
-            c.decimal,
-            places=2,
-            max_digits=16,
-            allow_negative=False,
-        )
-        territory_id = None
-        raw_territory = get(cells, "territory")
-        if raw_territory:
-            territory_id = self.territories.get(raw_territory.strip().lower())
-            if territory_id is None:
-                err.add(row_no, "territory", "territory_unknown", raw_territory)
-        owner_id = None
-        raw_owner = get(cells, "owner")
-        if raw_owner:
-            owner_id = self.owners.get(raw_owner.strip().lower())
-            if owner_id is None:
-                err.add(row_no, "owner", "owner_unknown", raw_owner)
-        contacts = self._contacts(row_no, cells) if self.slots else []
+        raw = cells[self.i_name]
+        name = nname = None
+        try:
+            name = c.required_text(raw, NAME_MAX)
+        except c.CellError as exc:
+            err.add(row_no, "name", exc.code, raw)
+        if name:
+            nname = normalize_account_name(name)
+            if not nname:
+                err.add(row_no, "name", "name_empty", name)
+        uscc = None
+        if self.has_uscc and cells[self.i_uscc]:
+            try:
+                uscc = c.uscc(cells[self.i_uscc])
+            except c.CellError as exc:
+                err.add(row_no, "uscc", exc.code, cells[self.i_uscc])
+        for i, pos, target, clean in self.fields:
+            raw = cells[i]
+            if not raw:
+                continue
+            if clean.__class__ is c.Memo:
+                value = clean[raw]
+                if value.__class__ is c.Failed:
+                    err.add(row_no, target, value.code, raw)
+                    continue
+            else:
+                try:
+                    value = clean(raw)
+                except c.CellError as exc:
+                    err.add(row_no, target, exc.code, raw)
+                    continue
+            if value:
+                out[pos] = value
+        raw = cells[self.i_potential]
+        if raw:
+            value = self.potentials[raw]
+            if value.__class__ is c.Failed:
+                err.add(row_no, "revenue_potential", value.code, raw)
+            else:
+                out[_POTENTIAL] = value
+        raw = cells[self.i_territory]
+        if raw:
+            found = out[_TERRITORY_ID] = self.territories.get(raw.strip().lower())
+            if found is None:
+                err.add(row_no, "territory", "territory_unknown", raw)
+        raw = cells[self.i_owner]
+        if raw:
+            found = out[_OWNER_ID] = self.owners.get(raw.strip().lower())
+            if found is None:
+                err.add(row_no, "owner", "owner_unknown", raw)
+        contacts = self._contacts(row_no, cells) if self.slots else ()
 
         bad = len(err.rows) > before
-        phone = values.get("phone") or None
-        entity, rep = (row_no, 0) if bad else self._entity(row_no, uscc, xcode, nname)
-        self.acc.append(
-            (
-                row_no,
-                rep,
-                entity,
-                int(bad),
-                "error" if bad else None,
-                name or None,
-                nname or None,
-                uscc,
-                xcode,
-                values.get("industry") or None,
-                territory_id,
-                channel,
-                lifecycle,
-                values.get("address") or None,
-                phone,
-                c.phone_key(phone) if phone else None,
-                website,
-                values.get("notes") or None,
-                potential,
-                owner_id,
-            )
-        )
+        xcode = out[_XCODE]
+        entity, rep = (row_no, 0) if bad else self._entity(row_no, uscc, xcode, nname or "")
+        # The default action; the checks in SQL change it where the database says otherwise.
+        action = "error" if bad else ("create" if rep else "merge")
+        out[0:8] = (row_no, rep, entity, int(bad), action, name, nname or None, uscc)
+        phone = out[_PHONE]
+        if phone:
+            out[_PHONE_KEY] = c.phone_key(phone)
+        self.write_row(out)
         if not bad:
             for seq, contact in enumerate(contacts, 1):
                 self.con.append((row_no, seq, entity, *contact))
@@ -283,100 +342,149 @@ class CustomerRows:
 
     def _contacts(self, row_no: int, cells: list[str]) -> list[tuple]:
         out = []
-        get = self._get
         err = self.errors
         for slot in self.slots:
-            raw_name = get(cells, slot + "name")
+            raw_name = cells[slot.name]
             if not raw_name:
-                first, last = get(cells, slot + "first_name"), get(cells, slot + "last_name")
+                first, last = cells[slot.first_name], cells[slot.last_name]
                 if first or last:
                     cjk = any(ord(ch) > 0x2E80 for ch in first + last)
                     raw_name = f"{last}{first}" if cjk else f"{first} {last}".strip()
-            raw_phone = get(cells, slot + "phone")
-            raw_email = get(cells, slot + "email")
             names = c.split_multi(raw_name)
-            phones = c.split_multi(raw_phone)
-            emails = c.split_multi(raw_email)
+            phones = c.split_multi(cells[slot.phone])
+            emails = c.split_multi(cells[slot.email])
             count = max(len(names), len(phones), len(emails))
             if count == 0:
                 continue
-            title = err.cell(row_no, slot + "title", get(cells, slot + "title"), c.text, 120)
-            role = err.cell(
-                row_no,
-                slot + "role",
-                get(cells, slot + "role"),
-                c.choice,
-                c.ROLES,
-                "role_unknown",
-            )
-            chat = err.cell(row_no, slot + "chat", get(cells, slot + "chat"), c.text, 100)
-            interests = err.cell(
-                row_no, slot + "interests", get(cells, slot + "interests"), c.text, 10_000
-            )
-            birthday = err.cell(
-                row_no, slot + "birthday", get(cells, slot + "birthday"), c.birthday
-            ) or (None, None, None)
+            prefix = slot.prefix
+            title = role = chat = interests = None
+            birthday = (None, None, None)
+            raw = cells[slot.title]
+            if raw:
+                title = self.titles[raw]
+                if title.__class__ is c.Failed:
+                    err.add(row_no, prefix + "title", title.code, raw)
+                    title = None
+            raw = cells[slot.role]
+            if raw:
+                role = self.roles[raw]
+                if role.__class__ is c.Failed:
+                    err.add(row_no, prefix + "role", role.code, raw)
+                    role = None
+            raw = cells[slot.chat]
+            if raw:
+                try:
+                    chat = c.text(raw, 100)
+                except c.CellError as exc:
+                    err.add(row_no, prefix + "chat", exc.code, raw)
+            raw = cells[slot.interests]
+            if raw:
+                try:
+                    interests = c.text(raw, 10_000)
+                except c.CellError as exc:
+                    err.add(row_no, prefix + "interests", exc.code, raw)
+            raw = cells[slot.birthday]
+            if raw:
+                birthday = self.birthdays[raw]
+                if birthday.__class__ is c.Failed:
+                    err.add(row_no, prefix + "birthday", birthday.code, raw)
+                    birthday = (None, None, None)
             for i in range(count):
-                phone = err.cell(
-                    row_no, slot + "phone", phones[i] if i < len(phones) else "", c.text, 40
-                )
-                mail = err.cell(
-                    row_no, slot + "email", emails[i] if i < len(emails) else "", c.email
-                )
-                name = names[i] if i < len(names) else ""
-                name = err.cell(row_no, slot + "name", name or mail or phone or "", c.text, 120)
+                phone = mail = None
+                raw = phones[i] if i < len(phones) else ""
+                if raw:
+                    try:
+                        phone = c.text(raw, 40)
+                    except c.CellError as exc:
+                        err.add(row_no, prefix + "phone", exc.code, raw)
+                raw = emails[i] if i < len(emails) else ""
+                if raw:
+                    try:
+                        mail = c.email(raw)
+                    except c.CellError as exc:
+                        err.add(row_no, prefix + "email", exc.code, raw)
+                raw = (names[i] if i < len(names) else "") or mail or phone or ""
+                try:
+                    name = c.text(raw, 120)
+                except c.CellError as exc:
+                    err.add(row_no, prefix + "name", exc.code, raw)
+                    continue
                 if not name:
                     continue
-                out.append(
-                    (
-                        name,
-                        (title or None) if i == 0 else None,
-                        (role or None) if i == 0 else None,
-                        phone or None,
-                        c.phone_key(phone) if phone else None,
-                        mail or None,
-                        (chat or None) if i == 0 else None,
-                        *(birthday if i == 0 else (None, None, None)),
-                        (interests or None) if i == 0 else None,
+                if i == 0:
+                    out.append(
+                        (
+                            name,
+                            title or None,
+                            role or None,
+                            phone or None,
+                            c.phone_key(phone) if phone else None,
+                            mail or None,
+                            chat or None,
+                            *birthday,
+                            interests or None,
+                        )
                     )
-                )
+                else:
+                    out.append(
+                        (
+                            name,
+                            None,
+                            None,
+                            phone or None,
+                            c.phone_key(phone) if phone else None,
+                            mail or None,
+                            None,
+                            None,
+                            None,
+                            None,
+                            None,
+                        )
+                    )
         return out
 
     def flush(self) -> None:
+        """Write the chunk's contacts and errors (imp_acc was streamed while reading)."""
         st = self.run.staging
-        st.load("imp_acc", ACC_COLUMNS, self.acc)
         st.load("imp_con", CON_COLUMNS, self.con)
         st.load("imp_err", ERR_COLUMNS, self.errors.rows)
-        self.acc, self.con, self.errors.rows = [], [], []
+        self.con, self.errors.rows = [], []
 
 
 def create_tables(run: Run) -> None:
     st = run.staging
     st.create(
         "imp_acc",
-        "row_no integer PRIMARY KEY, rep integer NOT NULL, entity integer NOT NULL, "
+        "row_no integer NOT NULL, rep integer NOT NULL, entity integer NOT NULL, "
         "bad integer NOT NULL, action text, name text, nname text, uscc text, xcode text, "
         "industry text, territory_id bigint, channel text, lifecycle text, address text, "
         "phone text, phone_key text, website text, notes text, potential numeric(16, 2), "
-        "owner_id bigint, match_id bigint, new_id bigint",
+        "owner_id bigint, match_id bigint",
+        unique="row_no",
         indexes=["entity"],
+        after_load=True,
     )
     st.create(
         "imp_con",
         "row_no integer NOT NULL, seq integer NOT NULL, entity integer NOT NULL, name text, "
         "title text, role text, phone text, phone_key text, email text, chat text, "
         "bmonth integer, bday integer, byear integer, interests text, match_id bigint, "
-        "action text, PRIMARY KEY (row_no, seq)",
+        "action text NOT NULL DEFAULT 'create'",
+        unique="row_no, seq",
         indexes=["entity"],
+        after_load=True,
     )
     st.create(
-        "imp_err", "row_no integer NOT NULL, col text, code text, value text", indexes=["row_no"]
+        "imp_err",
+        "row_no integer NOT NULL, col text, code text, value text",
+        indexes=["row_no"],
+        after_load=True,
     )
 
 
 def read(run: Run) -> CustomerRows:
     rows = CustomerRows(run)
-    stream(run, rows.add, rows.flush)
+    stream(run, rows)
     return rows
 
 
@@ -391,8 +499,14 @@ def _compatible(s: str, a: str) -> str:
 def check(run: Run, rows: CustomerRows) -> None:
     """Steps 1–4: everything but the writes. Leaves each row's action in imp_acc/imp_con."""
     st = run.staging
+    st.build_indexes()
     st.tune(["accounts_account", "accounts_contact"])
-    st.analyze()
+    st.analyze(
+        {
+            "imp_acc": "row_no, rep, entity, bad, action, nname, uscc, xcode, phone_key",
+            "imp_con": "row_no, seq, entity, action, name, phone_key, email",
+        }
+    )
     if not run.dry_run:
         st.lock("accounts")
     if rows.repeated:
@@ -425,24 +539,30 @@ def _fill_from_repeated_rows(st) -> None:
     ]
     sets = ", ".join(f"{f} = COALESCE(imp_acc.{f}, g.{f})" for f in fields)
     aggregates = ", ".join(f"MIN(b.{f}) AS {f}" for f in fields)
+    # Only the first rows that gain a value are rewritten.
+    gains = " OR ".join(f"(imp_acc.{f} IS NULL AND g.{f} IS NOT NULL)" for f in fields)
     st.execute(
         f"UPDATE imp_acc SET {sets} FROM (SELECT b.entity, {aggregates} FROM imp_acc b "
         "WHERE b.bad = 0 AND b.rep = 0 GROUP BY b.entity) g "
-        "WHERE imp_acc.row_no = g.entity AND imp_acc.rep = 1"
+        f"WHERE imp_acc.row_no = g.entity AND imp_acc.rep = 1 AND ({gains})"
     )
 
 
 def _match_existing(run: Run) -> None:
+    """Find each company's existing account; give the matched ones their action.
+
+    Each matcher adds what it finds, for the companies no earlier matcher found, to the
+    narrow table imp_match; imp_acc is then updated once (every UPDATE of a wide staging
+    row writes a new version of it, and versions pile up until the transaction ends)."""
     st = run.staging
-    rep = "s.rep = 1 AND s.match_id IS NULL"
-    st.execute(
-        "UPDATE imp_acc SET match_id = a.id FROM accounts_account a "
-        "WHERE imp_acc.rep = 1 AND imp_acc.uscc IS NOT NULL AND a.uscc = imp_acc.uscc"
-    )
+    st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL")
+    rep = "s.rep = 1 AND NOT EXISTS (SELECT 1 FROM imp_match m WHERE m.row_no = s.row_no)"
     matchers = [
-        # customer code
-        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "
-        f"ON a.external_code = s.xcode WHERE {rep} AND {_compatible('s', 'a')} GROUP BY s.row_no",
+        # credit code and customer code: unique in accounts, so one account at most
+        "SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a ON a.uscc = s.uscc "
+        "WHERE s.rep = 1",
+        f"SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a "
+        f"ON a.external_code = s.xcode WHERE {rep} AND {_compatible('s', 'a')}",
         # normalized name
         f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "
         f"ON a.normalized_name = s.nname WHERE {rep} AND {_compatible('s', 'a')} "
@@ -465,14 +585,29 @@ def _match_existing(run: Run) -> None:
         "GROUP BY s.row_no",
     ]
     for matcher in matchers:
-        st.execute(
-            f"UPDATE imp_acc SET match_id = m.id FROM ({matcher}) m WHERE imp_acc.row_no = m.row_no"
-        )
+        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}")
+    # The action of a matched company: per the mode, or an error where the account is in a
+    # book the importer cannot see. Rows were written as 'create' (a company's first row)
+    # or 'merge' (its repeats): only the matched ones are touched.
+    mode = run.batch.mode
+    visible = run.visible_accounts_sql()
+    if visible is None:
+        invisible_sql, params = "0 = 1", []
+    else:
+        invisible_sql, params = f"m.id NOT IN ({visible[0]})", visible[1]
+    matched_action = {"create": "'!exists'", "skip": "'skip'", "update": "'update'"}[mode]
+    elsewhere = "'skip'" if mode == "skip" else "'!exists_elsewhere'"
+    st.execute(
+        f"UPDATE imp_acc SET match_id = m.id, action = CASE WHEN {invisible_sql} "
+        f"THEN {elsewhere} ELSE {matched_action} END FROM imp_match m "
+        "WHERE imp_acc.row_no = m.row_no",
+        params,
+    )
     # Two companies of the file that found the same account are one company.
     merged = st.fetchall(
-        "SELECT s.row_no, f.first FROM imp_acc s JOIN (SELECT match_id, MIN(row_no) AS first "
-        "FROM imp_acc WHERE rep = 1 AND match_id IS NOT NULL GROUP BY match_id "
-        "HAVING COUNT(*) > 1) f ON f.match_id = s.match_id WHERE s.rep = 1 AND s.row_no <> f.first"
+        "SELECT m.row_no, f.first FROM imp_match m JOIN (SELECT id, MIN(row_no) AS first "
+        "FROM imp_match GROUP BY id HAVING COUNT(*) > 1) f ON f.id = m.id "
+        "WHERE m.row_no <> f.first"
     )
     if merged:
         st.create("imp_remap", "old integer PRIMARY KEY, new integer NOT NULL")
@@ -481,7 +616,10 @@ def _match_existing(run: Run) -> None:
             st.execute(
                 f"UPDATE {table} SET entity = r.new FROM imp_remap r WHERE {table}.entity = r.old"
             )
-        st.execute("UPDATE imp_acc SET rep = 0 WHERE row_no IN (SELECT old FROM imp_remap)")
+        st.execute(
+            "UPDATE imp_acc SET rep = 0, action = 'merge' "
+            "WHERE row_no IN (SELECT old FROM imp_remap)"
+        )
 
 
 def _classify(run: Run) -> None:
@@ -504,18 +642,6 @@ def _classify(run: Run) -> None:
             f"AND a.id <> s.match_id AND m.{account_column} IS NULL))",
             [run.header(target)],
         )
-    visible = run.visible_accounts_sql()
-    if visible is None:
-        invisible_sql, params = "0 = 1", []
-    else:
-        invisible_sql, params = f"match_id NOT IN ({visible[0]})", visible[1]
-    matched_action = {"create": "'!exists'", "skip": "'skip'", "update": "'update'"}[mode]
-    elsewhere = "'skip'" if mode == "skip" else "'!exists_elsewhere'"
-    st.execute(
-        "UPDATE imp_acc SET action = CASE WHEN match_id IS NULL THEN 'create' "
-        f"WHEN {invisible_sql} THEN {elsewhere} ELSE {matched_action} END WHERE rep = 1",
-        params,
-    )
     st.execute(
         "INSERT INTO imp_err (row_no, col, code, value) SELECT row_no, %s, substr(action, 2), "
         "name FROM imp_acc WHERE rep = 1 AND action LIKE '!%%'",
@@ -532,9 +658,10 @@ def _classify(run: Run) -> None:
         "WHERE s.rep = 0 AND s.bad = 0 AND r.action = 'error'"
     )
     st.execute(
-        "UPDATE imp_acc SET action = (SELECT CASE r.action WHEN 'error' THEN 'error' "
-        "WHEN 'skip' THEN 'skip' ELSE 'merge' END FROM imp_acc r WHERE r.row_no = imp_acc.entity) "
-        "WHERE rep = 0 AND bad = 0"
+        "UPDATE imp_acc SET action = "
+        "(SELECT r.action FROM imp_acc r WHERE r.row_no = imp_acc.entity) "
+        "WHERE rep = 0 AND bad = 0 AND entity IN (SELECT row_no FROM imp_acc "
+        "WHERE rep = 1 AND action IN ('error', 'skip'))"
     )
     if mode == "update":
         changed = " OR ".join(
@@ -552,6 +679,8 @@ def _classify(run: Run) -> None:
 
 
 def _classify_contacts(run: Run) -> None:
+    """Contacts are staged as 'create'; the statements below turn the ones that must not be
+    created into 'drop' (their company is not written), 'dup', 'same' or 'update'."""
     st = run.staging
     live = "('create', 'update', 'same')"
     st.execute(
@@ -560,12 +689,17 @@ def _classify_contacts(run: Run) -> None:
     )
     # The same person repeated on several rows of one company is one contact.
     st.execute(
-        "UPDATE imp_con SET action = 'dup' WHERE action IS NULL AND EXISTS (SELECT 1 FROM "
-        "imp_con o WHERE o.entity = imp_con.entity AND o.action IS NULL "
+        "UPDATE imp_con SET action = 'dup' WHERE action = 'create' AND EXISTS (SELECT 1 FROM "
+        "imp_con o WHERE o.entity = imp_con.entity AND o.action = 'create' "
         "AND o.name = imp_con.name AND o.phone_key IS NOT DISTINCT FROM imp_con.phone_key "
         "AND o.email IS NOT DISTINCT FROM imp_con.email "
         "AND (o.row_no < imp_con.row_no OR (o.row_no = imp_con.row_no AND o.seq < imp_con.seq)))"
     )
+    # Only the contacts of companies written onto an existing account can match stored ones.
+    if not st.fetchone(
+        "SELECT COUNT(*) FROM imp_acc WHERE rep = 1 AND action IN ('update', 'same')"
+    )[0]:
+        return
     update_mode = run.batch.mode == "update"
     matchers = [
         ("ct.email = k.email", "k.email IS NOT NULL"),
@@ -580,14 +714,14 @@ def _classify_contacts(run: Run) -> None:
             "UPDATE imp_con SET match_id = m.id FROM (SELECT k.row_no, k.seq, MIN(ct.id) AS id "
             "FROM imp_con k JOIN imp_acc r ON r.row_no = k.entity "
             f"JOIN accounts_contact ct ON ct.account_id = r.match_id AND {join} "
-            f"WHERE k.action IS NULL AND k.match_id IS NULL AND {condition} "
+            f"WHERE k.action = 'create' AND k.match_id IS NULL AND {condition} "
             "GROUP BY k.row_no, k.seq) m WHERE imp_con.row_no = m.row_no AND imp_con.seq = m.seq"
         )
     # Two people of the file that found the same contact: the later is a repeat.
     st.execute(
-        "UPDATE imp_con SET action = 'dup' WHERE action IS NULL AND match_id IS NOT NULL "
+        "UPDATE imp_con SET action = 'dup' WHERE action = 'create' AND match_id IS NOT NULL "
         "AND EXISTS (SELECT 1 FROM imp_con o WHERE o.match_id = imp_con.match_id "
-        "AND o.action IS NULL AND (o.row_no < imp_con.row_no "
+        "AND o.action = 'create' AND (o.row_no < imp_con.row_no "
         "OR (o.row_no = imp_con.row_no AND o.seq < imp_con.seq)))"
     )
     if update_mode:
@@ -601,13 +735,12 @@ def _classify_contacts(run: Run) -> None:
         st.execute(
             "UPDATE imp_con SET action = CASE WHEN EXISTS (SELECT 1 FROM accounts_contact ct "
             f"WHERE ct.id = imp_con.match_id AND ({changed.replace('k.', 'imp_con.')})) "
-            "THEN 'update' ELSE 'same' END WHERE action IS NULL AND match_id IS NOT NULL"
+            "THEN 'update' ELSE 'same' END WHERE action = 'create' AND match_id IS NOT NULL"
         )
     else:
         st.execute(
-            "UPDATE imp_con SET action = 'same' WHERE action IS NULL AND match_id IS NOT NULL"
+            "UPDATE imp_con SET action = 'same' WHERE action = 'create' AND match_id IS NOT NULL"
         )
-    st.execute("UPDATE imp_con SET action = 'create' WHERE action IS NULL")
 
 
 def counts(run: Run) -> dict[str, int]:
@@ -718,19 +851,21 @@ def write(run: Run) -> None:
         "FROM imp_acc s WHERE s.action = 'update' AND accounts_account.id = s.match_id",
         [now, now],
     )
-    expected = st.fetchone("SELECT COUNT(*) FROM imp_acc WHERE action = 'create'")[0]
-    st.assign_ids("imp_acc", "new_id", "action = 'create'", "accounts_account")
-    inserted = st.execute(
+    st.number_rows(
+        "imp_new", "SELECT row_no FROM imp_acc WHERE action = 'create'", "accounts_account"
+    )
+    insert_or_abort(
+        st,
         "INSERT INTO accounts_account (id, name, normalized_name, uscc, external_code, industry, "
         "territory_id, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
         "phone, website, notes, revenue_potential, tier, import_batch_id, created_at, "
         "updated_at) "
-        "SELECT s.new_id, s.name, s.nname, s.uscc, s.xcode, COALESCE(s.industry, ''), "
+        "SELECT n.id, s.name, s.nname, s.uscc, s.xcode, COALESCE(s.industry, ''), "
         "s.territory_id, COALESCE(s.channel, %s), COALESCE(s.lifecycle, %s), "
         "CASE WHEN s.lifecycle = %s THEN %s END, %s, COALESCE(s.owner_id, %s), "
         "COALESCE(s.address, ''), COALESCE(s.phone, ''), COALESCE(s.website, ''), "
         "COALESCE(s.notes, ''), s.potential, '', %s, %s, %s "
-        "FROM imp_acc s WHERE s.action = 'create' ORDER BY s.row_no ON CONFLICT DO NOTHING",
+        "FROM imp_acc s JOIN imp_new n ON n.row_no = s.row_no",
         [
             Account.Channel.DIRECT,
             Account.Lifecycle.POTENTIAL,
@@ -743,9 +878,6 @@ def write(run: Run) -> None:
             now,
         ],
     )
-    if inserted != expected:
-        # Someone else created one of these accounts (same code) since we checked.
-        raise ImportAborted("changed_meanwhile")
     run.report("writing", 92)
     csets = ", ".join(
         f"{ccol} = COALESCE(k.{col}, accounts_contact.{ccol})" for col, ccol in CONTACT_UPDATABLE
@@ -764,14 +896,13 @@ def write(run: Run) -> None:
         "INSERT INTO accounts_contact (account_id, name, title, role, phone, email, chat_handle, "
         "birthday_month, birthday_day, birthday_year, interests, notes, import_batch_id, "
         "created_at, updated_at) "
-        "SELECT COALESCE(r.new_id, r.match_id), k.name, COALESCE(k.title, ''), "
+        "SELECT COALESCE(n.id, r.match_id), k.name, COALESCE(k.title, ''), "
         "COALESCE(k.role, ''), COALESCE(k.phone, ''), COALESCE(k.email, ''), "
         "COALESCE(k.chat, ''), k.bmonth, k.bday, k.byear, COALESCE(k.interests, ''), '', "
         "%s, %s, %s FROM imp_con k JOIN imp_acc r ON r.row_no = k.entity "
-        "WHERE k.action = 'create' ORDER BY k.row_no, k.seq",
+        "LEFT JOIN imp_new n ON n.row_no = k.entity WHERE k.action = 'create'",
         [batch_id, now, now],
     )
-    st.analyze_written(["accounts_account", "accounts_contact"], expected)
 
 
 def _before_images(run: Run, model: str, table: str, ids_sql: str) -> None:

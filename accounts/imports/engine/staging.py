@@ -1,6 +1,6 @@
 """Temporary staging tables and the few SQL spellings that differ between PostgreSQL and SQLite.
 
-Rows are cleaned in Python while the file streams, then loaded in chunks into TEMP tables
+Rows are cleaned in Python while the file streams and written into TEMP tables as they come
 (COPY on PostgreSQL; executemany on SQLite); everything after that is set-based SQL. Temp
 tables belong to the connection and are dropped at the end of the run.
 """
@@ -8,27 +8,18 @@ tables belong to the connection and are dropped at the end of the run.
 # SQL here is built from our own table and column names only; every value is a parameter.
 # ruff: noqa: S608
 
-import io
+import contextlib
 import os
 import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 _PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
-
-
-def _copy_text(value) -> str:
-    if value is None:
-        return r"\N"
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-        text = text.replace("\r", "\\r")
-    return text
+TEMP_BUFFERS = "256MB"  # an upper bound: a session takes only what its temp tables use
 
 
 class Staging:
@@ -37,6 +28,7 @@ class Staging:
     def __init__(self):
         self.vendor = connection.vendor
         self.tables: list[str] = []
+        self._after_load: list[str] = []
 
     @property
     def postgres(self) -> bool:
@@ -60,38 +52,71 @@ class Staging:
             cursor.execute(sql, params)
             return cursor.fetchone()
 
-    def create(self, name: str, columns: str, *, indexes: Iterable[str] = ()) -> None:
+    def create(
+        self,
+        name: str,
+        columns: str,
+        *,
+        unique: str = "",
+        indexes: Iterable[str] = (),
+        after_load: bool = False,
+    ) -> None:
+        """A temp table with a unique index on `unique` and plain ones on `indexes`; with
+        after_load, the indexes are built by build_indexes() once the table is filled (one
+        sort each instead of an index insertion per copied row)."""
         self.execute(f"DROP TABLE IF EXISTS {name}")
         self.execute(f"CREATE TEMP TABLE {name} ({columns})")
-        for i, index in enumerate(indexes):
-            self.execute(f"CREATE INDEX {name}_i{i} ON {name} ({index})")
+        ddl = [f"CREATE UNIQUE INDEX {name}_key ON {name} ({unique})"] if unique else []
+        ddl += [f"CREATE INDEX {name}_i{i} ON {name} ({index})" for i, index in enumerate(indexes)]
+        if after_load:
+            self._after_load += ddl
+        else:
+            for statement in ddl:
+                self.execute(statement)
         self.tables.append(name)
 
-    def load(self, name: str, columns: Sequence[str], rows: list[Sequence]) -> None:
-        if not rows:
-            return
+    def build_indexes(self) -> None:
+        for statement in self._after_load:
+            self.execute(statement)
+        self._after_load = []
+
+    @contextlib.contextmanager
+    def writer(self, name: str, columns: Sequence[str]) -> Iterator["RowWriter"]:
+        """A RowWriter that streams rows into a staging table while the caller is still
+        producing them: one COPY on PostgreSQL, executemany on SQLite."""
         if self.postgres:
-            buffer = io.StringIO()
-            for row in rows:
-                buffer.write("\t".join([_copy_text(v) for v in row]))
-                buffer.write("\n")
-            with connection.cursor() as cursor:
+            # A savepoint, so that an error raised while the COPY is open (the file turns out
+            # unreadable halfway) leaves the transaction usable and the error itself reaches
+            # the caller.
+            with transaction.atomic(), connection.cursor() as cursor:
                 sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
                 with cursor.cursor.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
+                    yield RowWriter(copy)
             return
-        marks = ", ".join(["%s"] * len(columns))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
-                [[_sqlite_value(v) for v in row] for row in rows],
-            )
+        writer = RowWriter()
+        yield writer
+        if writer.rows:
+            marks = ", ".join(["%s"] * len(columns))
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                    [[_sqlite_value(v) for v in row] for row in writer.rows],
+                )
 
-    def analyze(self) -> None:
-        # Autovacuum never analyses temp tables; without statistics the planner guesses.
+    def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        if not rows:
+            return
+        with self.writer(name, columns) as writer:
+            writer.write_rows(rows)
+
+    def analyze(self, columns: dict[str, str] | None = None) -> None:
+        """Statistics for the staging tables (autovacuum never analyses temp tables, and
+        without them the planner guesses); `columns` limits a table to the columns that
+        joins and filters use, which is about half the work."""
         if self.postgres:
             for name in self.tables:
-                self.execute(f"ANALYZE {name}")
+                listed = (columns or {}).get(name)
+                self.execute(f"ANALYZE {name} ({listed})" if listed else f"ANALYZE {name}")
 
     def drop(self) -> None:
         for name in reversed(self.tables):
@@ -105,10 +130,28 @@ class Staging:
         if self.postgres:
             self.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"crm.imports.{key}"])
 
+    def prepare(self) -> None:
+        """Session settings for a run, before its first temp table: with PostgreSQL's
+        default 8 MB of temp_buffers, staging tables of a big file do not fit and every
+        statement over them writes and reads them back through the kernel. The buffers are
+        taken only as needed (about 150 MB for a million order lines) and kept until the
+        connection closes; the setting can change only before the session's first temp table
+        (an error otherwise, hence the savepoint: the run then goes on as it is)."""
+        if not self.postgres:
+            return
+        try:
+            with transaction.atomic():
+                self.execute("SET LOCAL temp_buffers = %s", [TEMP_BUFFERS])
+        except DatabaseError:
+            pass
+
     def tune(self, tables: Sequence[str] = ()) -> None:
         if not self.postgres:
             return
-        self.execute("SET LOCAL work_mem = '64MB'")
+        # Sorts and hashes over a million staged rows stay in memory; JIT compilation costs
+        # more than it saves on statements that each run once.
+        self.execute("SET LOCAL work_mem = '256MB'")
+        self.execute("SET LOCAL jit = off")
         # A table never analysed (e.g. right after a big load, before autovacuum came by)
         # makes the planner pick nested loops over a million rows: analyse it first.
         for table in tables:
@@ -116,12 +159,6 @@ class Staging:
                 "SELECT reltuples < 0 FROM pg_class WHERE oid = %s::regclass", [table]
             )
             if never and never[0]:
-                self.execute(f"ANALYZE {table}")
-
-    def analyze_written(self, tables: Sequence[str], rows: int) -> None:
-        """Fresh statistics after a big write, so the next queries plan well."""
-        if self.postgres and rows >= 10_000:
-            for table in tables:
                 self.execute(f"ANALYZE {table}")
 
     def assign_ids(self, staging_table: str, id_column: str, where: str, target: str) -> None:
@@ -141,6 +178,25 @@ class Staging:
                 f"WHERE {staging_table}.rowid = m.r"
             )
 
+    def number_rows(self, name: str, rows_sql: str, target: str) -> int:
+        """A narrow table `name` (row_no, id) giving each staged row of `rows_sql` (a SELECT
+        of row_no) the id it will have in `target`, in row order: from the table's sequence
+        on PostgreSQL, after the current maximum on SQLite, whose write lock is held. Returns
+        the number of rows."""
+        self.create(name, "row_no integer PRIMARY KEY, id bigint NOT NULL")
+        if self.postgres:
+            sequence = self.fetchone("SELECT pg_get_serial_sequence(%s, 'id')", [target])[0]
+            return self.execute(
+                f"INSERT INTO {name} (row_no, id) SELECT row_no, nextval(%s::regclass) "
+                f"FROM ({rows_sql}) r ORDER BY row_no",
+                [sequence],
+            )
+        return self.execute(
+            f"INSERT INTO {name} (row_no, id) SELECT row_no, "
+            f"(SELECT COALESCE(MAX(id), 0) FROM {target}) + ROW_NUMBER() OVER (ORDER BY row_no) "
+            f"FROM ({rows_sql}) r"
+        )
+
     @staticmethod
     def phone_key_sql(column: str) -> str:
         """SQL for cleaning.phone_key on a stored phone (both databases)."""
@@ -151,6 +207,20 @@ class Staging:
             f"(CASE WHEN length({x}) = 13 AND substr({x}, 1, 2) = '86' "
             f"THEN substr({x}, 3) ELSE {x} END)"
         )
+
+
+class RowWriter:
+    """`write_row(values)`: into psycopg's COPY, which formats str, int and None in C (the
+    callers pass dates and numbers as text where they can: adapting those objects costs more
+    than cleaning them); without a COPY (SQLite) the rows are kept for executemany."""
+
+    def __init__(self, copy=None):
+        self.rows: list[Sequence] = []
+        self.write_row = self.rows.append if copy is None else copy.write_row
+
+    def write_rows(self, rows: Iterable[Sequence]) -> None:
+        for row in rows:
+            self.write_row(row)
 
 
 def _sqlite_value(value):
