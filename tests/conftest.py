@@ -1,5 +1,6 @@
 """Shared fixtures: users in each role, teams, accounts; service guards."""
 
+import logging
 import os
 
 import pytest
@@ -105,3 +106,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging():
+    """A worker started inside the test process (celery.contrib.testing) configures logging
+    as a worker process would, at its own level; give the next test the logging it had."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    root.handlers[:] = handlers
