@@ -546,7 +546,7 @@ def pipeline(q: DashboardQuery) -> dict[str, Any]:
         "reps_below": sum(1 for r in reps if r["below"]),
         "worksheet_scores": prospects.worksheet_score_distribution(user=q.user, **q.filters),
         "a_without_decision_maker": {
-            "count": missing.count() if len(missing_rows) == LIST_LIMIT else len(missing_rows),
+            "count": missing.count(),
             "accounts": [
                 {"account": r["id"], "name": r["name"], "owner": r["owner__username"]}
                 for r in missing_rows
