@@ -122,7 +122,7 @@ def _child(repeat: int, sample: int) -> None:
         .first()
     )
     manager = team.manager
-    members = list(User.objects.filter(team=team).values_list("pk", flat=True)) + [manager.pk]
+    members = [*User.objects.filter(team=team).values_list("pk", flat=True), manager.pk]
     book = Account.objects.filter(owner_id__in=members)
     out["team_accounts"] = book.count()
 
