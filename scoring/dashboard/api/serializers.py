@@ -17,7 +17,7 @@ def _effort(**kwargs):
     return serializers.DecimalField(max_digits=24, decimal_places=4, **kwargs)
 
 
-class PeriodSerializer(serializers.Serializer):
+class DashboardPeriodSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     days = serializers.IntegerField()
@@ -25,38 +25,40 @@ class PeriodSerializer(serializers.Serializer):
     previous_to = serializers.DateField()
 
 
-class RunInfoSerializer(serializers.Serializer):
+class DashboardRunInfoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     as_of = serializers.DateField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
 def _run():
-    return RunInfoSerializer(allow_null=True, help_text="the tier run read; null before the first")
+    return DashboardRunInfoSerializer(
+        allow_null=True, help_text="the tier run read; null before the first"
+    )
 
 
-class CountChangeSerializer(serializers.Serializer):
+class DashboardCountChangeSerializer(serializers.Serializer):
     current = serializers.IntegerField()
     previous = serializers.IntegerField()
     change = serializers.IntegerField()
     change_share = _share()
 
 
-class MoneyChangeSerializer(serializers.Serializer):
+class DashboardMoneyChangeSerializer(serializers.Serializer):
     current = _money()
     previous = _money()
     change = _money()
     change_share = _share()
 
 
-class KpisSerializer(serializers.Serializer):
-    period = PeriodSerializer()
-    customers = CountChangeSerializer()
-    average_purchase = MoneyChangeSerializer()
-    sales = MoneyChangeSerializer()
+class DashboardKpisSerializer(serializers.Serializer):
+    period = DashboardPeriodSerializer()
+    customers = DashboardCountChangeSerializer()
+    average_purchase = DashboardMoneyChangeSerializer()
+    sales = DashboardMoneyChangeSerializer()
 
 
-class TierRowSerializer(serializers.Serializer):
+class DashboardTierRowSerializer(serializers.Serializer):
     tier = serializers.CharField()
     accounts = serializers.IntegerField()
     revenue = _money()
@@ -64,7 +66,7 @@ class TierRowSerializer(serializers.Serializer):
     customer_share = _share()
 
 
-class MoverSerializer(serializers.Serializer):
+class DashboardMoverSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     name = serializers.CharField()
     tier = serializers.CharField(allow_blank=True)
@@ -72,18 +74,18 @@ class MoverSerializer(serializers.Serializer):
     direction = serializers.ChoiceField(choices=["up", "down"])
 
 
-class TiersSerializer(serializers.Serializer):
+class DashboardTiersSerializer(serializers.Serializer):
     run = _run()
     customers = serializers.IntegerField()
     total_revenue = _money()
     untiered = serializers.IntegerField()
     moved_up = serializers.IntegerField()
     moved_down = serializers.IntegerField()
-    tiers = TierRowSerializer(many=True)
-    movers = MoverSerializer(many=True)
+    tiers = DashboardTierRowSerializer(many=True)
+    movers = DashboardMoverSerializer(many=True)
 
 
-class ParetoPointSerializer(serializers.Serializer):
+class DashboardParetoPointSerializer(serializers.Serializer):
     customers = serializers.DecimalField(max_digits=14, decimal_places=2)
     customer_share = _share()
     revenue = _money()
@@ -91,17 +93,17 @@ class ParetoPointSerializer(serializers.Serializer):
     mark = serializers.CharField(allow_blank=True, help_text='"20", "80", "20,80" or empty')
 
 
-class ParetoSerializer(serializers.Serializer):
+class DashboardParetoSerializer(serializers.Serializer):
     run = _run()
     customers = serializers.IntegerField()
     total_revenue = _money()
     top20_share = _share()
     customers_to_80 = serializers.IntegerField()
     customers_to_80_share = _share()
-    points = ParetoPointSerializer(many=True)
+    points = DashboardParetoPointSerializer(many=True)
 
 
-class QuadrantCellSerializer(serializers.Serializer):
+class DashboardQuadrantCellSerializer(serializers.Serializer):
     quadrant = serializers.IntegerField()
     label = serializers.CharField()
     accounts = serializers.IntegerField()
@@ -110,7 +112,7 @@ class QuadrantCellSerializer(serializers.Serializer):
     output = _money()
 
 
-class ScatterPointSerializer(serializers.Serializer):
+class DashboardScatterPointSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     name = serializers.CharField()
     input = _effort()
@@ -118,33 +120,33 @@ class ScatterPointSerializer(serializers.Serializer):
     quadrant = serializers.IntegerField()
 
 
-class ThresholdsSerializer(serializers.Serializer):
+class DashboardThresholdsSerializer(serializers.Serializer):
     input = _effort(allow_null=True)
     output = _effort(allow_null=True)
 
 
-class QuadrantsSerializer(serializers.Serializer):
+class DashboardQuadrantsSerializer(serializers.Serializer):
     run = _run()
     output_measure = serializers.CharField()
-    thresholds = ThresholdsSerializer()
-    cells = QuadrantCellSerializer(many=True)
-    points = ScatterPointSerializer(many=True)
+    thresholds = DashboardThresholdsSerializer()
+    cells = DashboardQuadrantCellSerializer(many=True)
+    points = DashboardScatterPointSerializer(many=True)
     points_total = serializers.IntegerField()
 
 
-class PriorityCellSerializer(serializers.Serializer):
+class DashboardPriorityCellSerializer(serializers.Serializer):
     priority = serializers.CharField()
     label = serializers.CharField()
     accounts = serializers.IntegerField()
     revenue = _money()
 
 
-class PrioritySerializer(serializers.Serializer):
+class DashboardPrioritySerializer(serializers.Serializer):
     run = _run()
-    cells = PriorityCellSerializer(many=True)
+    cells = DashboardPriorityCellSerializer(many=True)
 
 
-class EffortTierSerializer(serializers.Serializer):
+class DashboardEffortTierSerializer(serializers.Serializer):
     tier = serializers.CharField(allow_blank=True, help_text='"A", "B", "C"; empty: untiered')
     visits = serializers.IntegerField()
     hours = _money()
@@ -153,7 +155,7 @@ class EffortTierSerializer(serializers.Serializer):
     revenue_share = _share()
 
 
-class EffortRepSerializer(serializers.Serializer):
+class DashboardEffortRepSerializer(serializers.Serializer):
     owner_id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
@@ -165,16 +167,16 @@ class EffortRepSerializer(serializers.Serializer):
     flagged = serializers.BooleanField()
 
 
-class EffortSerializer(serializers.Serializer):
-    period = PeriodSerializer()
+class DashboardEffortSerializer(serializers.Serializer):
+    period = DashboardPeriodSerializer()
     gap_limit = serializers.DecimalField(max_digits=7, decimal_places=6)
     total_visits = serializers.IntegerField()
     total_hours = _money()
-    tiers = EffortTierSerializer(many=True)
-    reps = EffortRepSerializer(many=True)
+    tiers = DashboardEffortTierSerializer(many=True)
+    reps = DashboardEffortRepSerializer(many=True)
 
 
-class PipelineRepSerializer(serializers.Serializer):
+class DashboardPipelineRepSerializer(serializers.Serializer):
     owner_id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField()
@@ -188,31 +190,31 @@ class PipelineRepSerializer(serializers.Serializer):
     shortfall = serializers.IntegerField()
 
 
-class WorksheetScoreSerializer(serializers.Serializer):
+class DashboardWorksheetScoreSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     accounts = serializers.IntegerField()
 
 
-class AccountLineSerializer(serializers.Serializer):
+class DashboardAccountLineSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     name = serializers.CharField()
     owner = serializers.CharField()
 
 
-class MissingDecisionMakerSerializer(serializers.Serializer):
+class DashboardMissingDecisionMakerSerializer(serializers.Serializer):
     count = serializers.IntegerField()
-    accounts = AccountLineSerializer(many=True)
+    accounts = DashboardAccountLineSerializer(many=True)
 
 
-class PipelineSerializer(serializers.Serializer):
+class DashboardPipelineSerializer(serializers.Serializer):
     minimum = serializers.IntegerField()
-    reps = PipelineRepSerializer(many=True)
+    reps = DashboardPipelineRepSerializer(many=True)
     reps_below = serializers.IntegerField()
-    worksheet_scores = WorksheetScoreSerializer(many=True)
-    a_without_decision_maker = MissingDecisionMakerSerializer()
+    worksheet_scores = DashboardWorksheetScoreSerializer(many=True)
+    a_without_decision_maker = DashboardMissingDecisionMakerSerializer()
 
 
-class PlanAdherenceSerializer(serializers.Serializer):
+class DashboardPlanAdherenceSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     planned = serializers.IntegerField()
@@ -223,12 +225,12 @@ class PlanAdherenceSerializer(serializers.Serializer):
     done_share = serializers.DecimalField(max_digits=7, decimal_places=3, allow_null=True)
 
 
-class PlansSerializer(serializers.Serializer):
-    week = PlanAdherenceSerializer()
-    month = PlanAdherenceSerializer()
+class DashboardPlansSerializer(serializers.Serializer):
+    week = DashboardPlanAdherenceSerializer()
+    month = DashboardPlanAdherenceSerializer()
 
 
-class TouchRowSerializer(serializers.Serializer):
+class DashboardTouchRowSerializer(serializers.Serializer):
     date = serializers.DateField()
     occasion_code = serializers.CharField()
     occasion = serializers.CharField()
@@ -237,14 +239,14 @@ class TouchRowSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class TouchesSerializer(serializers.Serializer):
+class DashboardTouchesSerializer(serializers.Serializer):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     total = serializers.IntegerField()
-    rows = TouchRowSerializer(many=True)
+    rows = DashboardTouchRowSerializer(many=True)
 
 
-class GrowthChannelSerializer(serializers.Serializer):
+class DashboardGrowthChannelSerializer(serializers.Serializer):
     channel = serializers.CharField()
     label = serializers.CharField()
     new_customers = serializers.IntegerField()
@@ -257,29 +259,29 @@ class GrowthChannelSerializer(serializers.Serializer):
     lapsed_previous_revenue = _money()
 
 
-class GrowthSerializer(serializers.Serializer):
-    period = PeriodSerializer()
-    channels = GrowthChannelSerializer(many=True)
+class DashboardGrowthSerializer(serializers.Serializer):
+    period = DashboardPeriodSerializer()
+    channels = DashboardGrowthChannelSerializer(many=True)
 
 
-class FigureLinkSerializer(serializers.Serializer):
+class DashboardFigureLinkSerializer(serializers.Serializer):
     name = serializers.CharField()
     url = serializers.CharField()
 
 
-class IndexSerializer(serializers.Serializer):
-    figures = FigureLinkSerializer(many=True)
+class DashboardIndexSerializer(serializers.Serializer):
+    figures = DashboardFigureLinkSerializer(many=True)
 
 
 SERIALIZERS = {
-    "kpis": KpisSerializer,
-    "tiers": TiersSerializer,
-    "pareto": ParetoSerializer,
-    "quadrants": QuadrantsSerializer,
-    "priority": PrioritySerializer,
-    "effort": EffortSerializer,
-    "pipeline": PipelineSerializer,
-    "plans": PlansSerializer,
-    "touches": TouchesSerializer,
-    "growth": GrowthSerializer,
+    "kpis": DashboardKpisSerializer,
+    "tiers": DashboardTiersSerializer,
+    "pareto": DashboardParetoSerializer,
+    "quadrants": DashboardQuadrantsSerializer,
+    "priority": DashboardPrioritySerializer,
+    "effort": DashboardEffortSerializer,
+    "pipeline": DashboardPipelineSerializer,
+    "plans": DashboardPlansSerializer,
+    "touches": DashboardTouchesSerializer,
+    "growth": DashboardGrowthSerializer,
 }

@@ -9,7 +9,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from scoring.dashboard.api.serializers import SERIALIZERS, IndexSerializer
+from scoring.dashboard.api.serializers import SERIALIZERS, DashboardIndexSerializer
 from scoring.dashboard.params import dashboard_query
 from scoring.dashboard.selectors import FIGURES, dashboard_figure
 
@@ -31,13 +31,13 @@ PARAMETERS = [
 class DashboardIndexView(APIView):
     """The dashboard's figures, each at its own URL; all take the same parameters."""
 
-    @extend_schema(responses=IndexSerializer)
+    @extend_schema(responses=DashboardIndexSerializer)
     def get(self, request):
         figures = [
             {"name": name, "url": request.build_absolute_uri(reverse(f"dashboard-api:{name}"))}
             for name in FIGURES
         ]
-        return Response(IndexSerializer({"figures": figures}).data)
+        return Response(DashboardIndexSerializer({"figures": figures}).data)
 
 
 class FigureView(APIView):
