@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("prospects.api.urls")),
     path("", include("visits.api.urls")),
     path("scoring/", include("scoring.api.urls")),
+    path("dashboard/", include("scoring.dashboard.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
 
@@ -39,6 +40,7 @@ urlpatterns = [
     path("prospects/", include("prospects.urls")),
     path("visits/", include("visits.urls")),
     path("scoring/", include("scoring.urls")),
+    path("dashboard/", include("scoring.dashboard.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

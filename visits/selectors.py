@@ -330,11 +330,23 @@ def occasions_list() -> QuerySet[Occasion]:
 # --- Plain data for the manager dashboard -------------------------------------------------
 
 
-def effort_by_tier(user, *, date_from: datetime.date, date_to: datetime.date) -> list[dict]:
+def _narrowed(qs: QuerySet, accounts: QuerySet | None) -> QuerySet:
+    """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population)."""
+    return qs if accounts is None else qs.filter(account__in=accounts.values("id"))
+
+
+def effort_by_tier(
+    user,
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    accounts: QuerySet | None = None,
+) -> list[dict]:
     """Visits, hours, expenses and accounts visited per Account.tier ("" = untiered) in
-    `user`'s book over [date_from, date_to]; every tier is listed, zeros included."""
+    `user`'s book (narrowed to `accounts` if given) over [date_from, date_to]; every tier is
+    listed, zeros included."""
     rows = (
-        visits_visible_to(user)
+        _narrowed(visits_visible_to(user), accounts)
         .filter(visit_date__gte=date_from, visit_date__lte=date_to)
         .order_by()
         .values("account__tier")
@@ -363,12 +375,22 @@ def effort_by_tier(user, *, date_from: datetime.date, date_to: datetime.date) ->
 
 
 def plan_adherence(
-    user, *, start: datetime.date, end: datetime.date, today: datetime.date | None = None
+    user,
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
+    accounts: QuerySet | None = None,
 ) -> dict:
-    """Plans in [start, end] in `user`'s book: planned (all not cancelled), done, still open,
-    overdue (open and before today), overdue for A-tier accounts, and the share done."""
+    """Plans in [start, end] in `user`'s book (narrowed to `accounts` if given): planned (all
+    not cancelled), done, still open, overdue (open and before today), overdue for A-tier
+    accounts, and the share done."""
     today = today or timezone.localdate()
-    plans = plans_visible_to(user).between(start, end).exclude(status=VisitPlan.Status.CANCELLED)
+    plans = (
+        _narrowed(plans_visible_to(user), accounts)
+        .between(start, end)
+        .exclude(status=VisitPlan.Status.CANCELLED)
+    )
     overdue = Q(status=VisitPlan.Status.PLANNED, planned_date__lt=today)
     counts = plans.aggregate(
         planned=Count("id"),
@@ -385,12 +407,15 @@ def plan_adherence(
     return counts
 
 
-def touches_due(user, *, day: datetime.date | None = None, days: int = 7) -> QuerySet:
-    """Open gift and greeting reminders in `user`'s book for occasions in the next `days`
-    days: dicts `date`, `occasion_code`, `kind`, `count`, ordered by date."""
+def touches_due(
+    user, *, day: datetime.date | None = None, days: int = 7, accounts: QuerySet | None = None
+) -> QuerySet:
+    """Open gift and greeting reminders in `user`'s book (narrowed to `accounts` if given) for
+    occasions in the next `days` days: dicts `date`, `occasion_code`, `kind`, `count`, ordered
+    by date."""
     day = day or timezone.localdate()
     return (
-        reminders_visible_to(user)
+        _narrowed(reminders_visible_to(user), accounts)
         .open()
         .filter(
             kind__in=[Reminder.Kind.GIFT, Reminder.Kind.GREETING],

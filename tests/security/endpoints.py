@@ -107,9 +107,37 @@ ACCOUNT_KWARGS = {"account_pk", "account_id"}
 # they could be classified automatically: dashboards and charts aggregate over a book, which
 # a token search cannot check. Route prefix -> the feature.
 REVIEW_REQUIRED_PREFIXES = {"scoring/": "scoring", f"{API_PREFIX}scoring/": "scoring"}
+# dashboard
+REVIEW_REQUIRED_PREFIXES.update({"dashboard/": "dashboard", f"{API_PREFIX}dashboard/": "dashboard"})
 # Reviewed endpoints of those features: name -> how the oracle checks it. Empty until scoring
 # is merged; each one added here needs a check in test_access_oracle.py.
 REVIEWED_ENDPOINTS: dict[str, str] = {}
+# dashboard: every figure is the admin's figure for exactly the caller's visible accounts, and
+# another rep's or team's population answers 404 (tests/security/test_dashboard_oracle.py).
+_DASHBOARD_CHECK = "figures == an admin's over the caller's book; others' population 404"
+REVIEWED_ENDPOINTS.update(
+    {
+        "dashboard": _DASHBOARD_CHECK,
+        "dashboard_csv": _DASHBOARD_CHECK + " (the tables of the page)",
+        "dashboard_xlsx": _DASHBOARD_CHECK + " (the tables of the page)",
+        "dashboard-api:index": "the list of figure URLs; no records",
+        **{
+            f"dashboard-api:{figure}": _DASHBOARD_CHECK
+            for figure in (
+                "kpis",
+                "tiers",
+                "pareto",
+                "quadrants",
+                "priority",
+                "effort",
+                "pipeline",
+                "plans",
+                "touches",
+                "growth",
+            )
+        },
+    }
+)
 
 
 class Unclassified(AssertionError):

@@ -1,0 +1,83 @@
+"""The manager dashboard page and its downloads (CSV, xlsx). Thin: the selectors compute."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.export_views import CONTENT_TYPES
+from accounts.exports import csv_stream, xlsx_file
+from scoring import selectors as scoring
+from scoring.dashboard.charts import chart_data
+from scoring.dashboard.params import dashboard_query
+from scoring.dashboard.selectors import dashboard_figures
+from scoring.dashboard.tables import export_rows
+
+
+def _population_query(form) -> str:
+    """The population part of the query string, for links to the account lists."""
+    query = form.data.copy()
+    for key in list(query):
+        if key not in ("team", "territory", "owner") or not query.get(key):
+            query.pop(key)
+    return query.urlencode()
+
+
+def _priority_grid(cells: list[dict]) -> list[dict]:
+    """As on the priority page: potential grows upwards, current revenue to the right."""
+    by_class = {c["priority"]: c for c in cells}
+    css = {"A+": "pap", "A": "pa", "B": "pb", "C": "pc"}
+    return [{**by_class[p], "css": css[p]} for p in ("A", "A+", "C", "B")]
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    form, query = dashboard_query(request.user, request.GET)
+    context = {"form": form, "figures": None, "in_progress": scoring.run_in_progress()}
+    if query is None:
+        return render(request, "scoring/dashboard.html", context, status=400)
+    figures = dashboard_figures(query)
+    population_query = _population_query(form)
+    context.update(
+        figures=figures,
+        period=query.period,
+        run=query.run,
+        population_query=population_query,
+        export_query=request.GET.urlencode(),
+        chart=chart_data(figures, population_query=population_query),
+        priority_grid=_priority_grid(figures["priority"]["cells"]),
+        plan_rows=[
+            (_("This week"), figures["plans"]["week"]),
+            (_("This month"), figures["plans"]["month"]),
+        ],
+    )
+    return render(request, "scoring/dashboard.html", context)
+
+
+def _export(request, ext: str):
+    form, query = dashboard_query(request.user, request.GET)
+    if query is None:
+        return render(request, "scoring/dashboard.html", {"form": form}, status=400)
+    headers, rows = export_rows(dashboard_figures(query), query.period)
+    name = f"dashboard-{timezone.localdate():%Y%m%d}.{ext}"
+    if ext == "csv":
+        response = StreamingHttpResponse(csv_stream(headers, rows), content_type=CONTENT_TYPES[ext])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    handle = xlsx_file(headers, rows, sheet="dashboard")
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=CONTENT_TYPES[ext])
+
+
+@login_required
+@require_GET
+def dashboard_csv(request):
+    return _export(request, "csv")
+
+
+@login_required
+@require_GET
+def dashboard_xlsx(request):
+    return _export(request, "xlsx")
