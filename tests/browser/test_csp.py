@@ -1,6 +1,7 @@
 """The pages work under the Content Security Policy: a real Chromium loads the main pages of
 every feature (accounts, prospects, visits, imports, settings, audit, admin, API docs) and
-reports no CSP violation (neither `securitypolicyviolation` events nor console errors)."""
+reports no CSP violation (neither `securitypolicyviolation` events nor console errors) and no
+request of theirs (stylesheets, scripts, the icon) answers with an error."""
 
 import pytest
 
@@ -92,6 +93,10 @@ def test_main_pages_raise_no_csp_violation(live_server, phone_page, settings, tm
         ),
     )
     problems: list[str] = []
+    page.on(
+        "response",
+        lambda r: problems.append(f"{r.url}: HTTP {r.status}") if r.status >= 400 else None,
+    )
     base = live_server.url
     _visit(page, f"{base}/login/", problems)
     login(page, live_server, "cspadmin", "pw-Secret-123")
@@ -143,6 +148,16 @@ def test_main_pages_raise_no_csp_violation(live_server, phone_page, settings, tm
         "/imports/",
         "/imports/new/",
         f"/imports/{records['batch'].pk}/",
+        "/scoring/",
+        "/scoring/accounts/",
+        "/scoring/pareto/",
+        "/scoring/quadrants/",
+        "/scoring/priority/",
+        "/scoring/movers/",
+        "/scoring/runs/",
+        "/scoring/runs/new/",
+        "/scoring/settings/",
+        "/dashboard/",
     ]:
         _visit(page, f"{base}{path}", problems)
     _visit(page, f"{base}/api/docs/", problems, ready=".swagger-ui .opblock")
