@@ -234,7 +234,8 @@ def kpis(q: DashboardQuery) -> dict[str, Any]:
 
 
 def tiers(q: DashboardQuery) -> dict[str, Any]:
-    """Accounts and revenue per tier (latest snapshot), movers since the previous run."""
+    """Accounts and revenue per tier (latest snapshot), movers since the previous run; cached
+    per run and population like the other snapshot figures."""
     figures = q.tier_figures
     if figures is None:
         return {
@@ -256,6 +257,10 @@ def tiers(q: DashboardQuery) -> dict[str, Any]:
             ],
             "movers": [],
         }
+    return q._cached("tiers", lambda: _tiers_of_run(q, figures))
+
+
+def _tiers_of_run(q: DashboardQuery, figures) -> dict[str, Any]:
     movers = scoring.tier_movers(user=q.user, run=q.run, **q.filters).values(
         "account_id", "account__name", "tier", "previous_tier", "movement"
     )[:LIST_LIMIT]
