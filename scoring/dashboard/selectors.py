@@ -28,7 +28,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, When, Window
+from django.db.models import Case, Count, DecimalField, F, Sum, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -450,9 +450,11 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
     period beside their share of revenue (latest snapshot); per owner, the share of time on A
     accounts against A's share of their revenue, flagged when more than EFFORT_GAP below."""
     period = q.period
-    by_tier = visits.effort_by_tier(
+    # One GROUP BY (owner, tier) gives both the per-tier and the per-rep numbers.
+    rows = visits.effort_by_owner_and_tier(
         q.user, date_from=period.date_from, date_to=period.date_to, accounts=q.accounts()
     )
+    by_tier = visits.effort_tiers(rows)
     total_visits = sum(r["visits"] for r in by_tier)
     total_hours = sum((r["hours"] for r in by_tier), Decimal(0))
     revenue = {}
@@ -473,23 +475,17 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
         }
         for r in by_tier
     ]
-    visit_rows = (
-        visits.visits_visible_to(q.user)
-        .filter(
-            account__in=q.accounts().values("id"),
-            visit_date__gte=period.date_from,
-            visit_date__lte=period.date_to,
+    effort_by_owner: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        done = effort_by_owner.setdefault(
+            r["owner_id"], {"visits": 0, "a_visits": 0, "minutes": None, "a_minutes": None}
         )
-        .order_by()
-        .values("account__owner_id")
-        .annotate(
-            visits=Count("id"),
-            a_visits=Count("id", filter=Q(account__tier="A")),
-            minutes=Sum("duration_minutes"),
-            a_minutes=Sum("duration_minutes", filter=Q(account__tier="A")),
-        )
-    )
-    effort_by_owner = {r["account__owner_id"]: r for r in visit_rows}
+        done["visits"] += r["visits"]
+        if r["minutes"] is not None:
+            done["minutes"] = (done["minutes"] or 0) + r["minutes"]
+        if r["tier"] == "A":
+            done["a_visits"] += r["visits"]
+            done["a_minutes"] = r["minutes"]
     revenue_by_owner = (
         q._cached("owner-revenue", lambda: _revenue_by_owner_and_tier(q)) if q.run else {}
     )
@@ -542,16 +538,22 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
 def pipeline(q: DashboardQuery) -> dict[str, Any]:
     """Each rep's active prospects by colour against the minimum, the worksheet score
     distribution, and A accounts without a decision-maker contact."""
-    reps = prospects.pipeline_counts_by_rep(user=q.user, **q.filters)
+    minimum = prospects.pipeline_minimum()
+    reps = prospects.pipeline_counts_by_rep(user=q.user, minimum=minimum, **q.filters)
     missing = prospects.accounts_missing_decision_maker(user=q.user, **q.filters).filter(tier="A")
-    missing_rows = list(missing.values("id", "name", "owner__username")[:LIST_LIMIT])
+    # The first rows and, beside each, the number of all of them: one query, not two.
+    missing_rows = list(
+        missing.annotate(total=Window(Count("id"))).values(
+            "id", "name", "owner__username", "total"
+        )[:LIST_LIMIT]
+    )
     return {
-        "minimum": prospects.pipeline_minimum(),
+        "minimum": minimum,
         "reps": reps,
         "reps_below": sum(1 for r in reps if r["below"]),
         "worksheet_scores": prospects.worksheet_score_distribution(user=q.user, **q.filters),
         "a_without_decision_maker": {
-            "count": missing.count(),
+            "count": missing_rows[0]["total"] if missing_rows else 0,
             "accounts": [
                 {"account": r["id"], "name": r["name"], "owner": r["owner__username"]}
                 for r in missing_rows
@@ -574,22 +576,23 @@ def _month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 def plans(q: DashboardQuery) -> dict[str, Any]:
     """Visit plan adherence: planned against done this week (Monday–Sunday) and this calendar
     month, overdue plans and overdue A-tier visits (as of today)."""
-    out = {}
-    for name, (start, end) in (("week", _week(q.today)), ("month", _month(q.today))):
-        counts = visits.plan_adherence(
-            q.user, start=start, end=end, today=q.today, accounts=q.accounts()
-        )
-        out[name] = {
+    periods = {"week": _week(q.today), "month": _month(q.today)}
+    counts = visits.plan_adherence_periods(
+        q.user, periods=periods, today=q.today, accounts=q.accounts()
+    )
+    return {
+        name: {
             "start": start,
             "end": end,
-            "planned": counts["planned"],
-            "done": counts["done"],
-            "open": counts["open"],
-            "overdue": counts["overdue"],
-            "overdue_a": counts["overdue_a"],
-            "done_share": counts["done_share"],
+            "planned": counts[name]["planned"],
+            "done": counts[name]["done"],
+            "open": counts[name]["open"],
+            "overdue": counts[name]["overdue"],
+            "overdue_a": counts[name]["overdue_a"],
+            "done_share": counts[name]["done_share"],
         }
-    return out
+        for name, (start, end) in periods.items()
+    }
 
 
 def touches(q: DashboardQuery) -> dict[str, Any]:
