@@ -61,10 +61,10 @@ class Population:
             qs = qs.filter(owner_id=self.owner)
         return qs
 
-    def cache_key(self, kind: str, run: TierRun, *extra) -> str:
-        """Key of a figure of `run` for this population. The user's role, admin flag and team
-        are part of it: they decide the visible book, so a promotion, a demotion or a move to
-        another team never serves the figures of the former book."""
+    def cache_key(self, kind: str, run: TierRun | None, *extra) -> str:
+        """Key of a figure of `run` (None: a figure not read from a run) for this population.
+        The user's role, admin flag and team are part of it: they decide the visible book, so
+        a promotion, a demotion or a move to another team never serves the former book."""
         user = self.user
         who = [
             getattr(user, "pk", None),
@@ -72,7 +72,8 @@ class Population:
             int(bool(getattr(user, "is_admin", False))),
             getattr(user, "team_id", None),
         ]
-        parts = [kind, run.pk, *who, self.team, self.territory, self.owner, *extra]
+        run_id = getattr(run, "pk", None)
+        parts = [kind, run_id, *who, self.team, self.territory, self.owner, *extra]
         return "scoring:" + ":".join(str(p) for p in parts)
 
     def accounts_sql(self) -> tuple[str, tuple]:

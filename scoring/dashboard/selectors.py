@@ -13,8 +13,11 @@ its first days). The previous period is the one of the same length just before i
 Cost: a fixed number of queries whatever the number of accounts. Tiers, the Pareto curve,
 quadrants and priority come from the latest scoring snapshot (cached per run by the scoring
 selectors, so a finished recompute, which makes a new run, invalidates them); the scatter
-points and the per-owner revenue by tier are cached the same way. Orders, visits, plans and
-reminders are read live with one GROUP BY each.
+points, the tiers figure with its movers and the per-owner revenue by tier are cached the same
+way. The order figures (KPIs and growth levers, one GROUP BY shared by both) are cached per
+population and period under the generation of the order lines, which a database trigger bumps
+on every write (`orders_generation`). Visits, plans, prospects and reminders are read live,
+one GROUP BY each.
 """
 
 from __future__ import annotations
@@ -105,6 +108,21 @@ def _run_info(run: TierRun | None) -> dict[str, Any] | None:
     return {"id": run.pk, "as_of": run.as_of, "finished_at": run.finished_at}
 
 
+def orders_generation() -> int | None:
+    """The generation of the order lines: a number that changes with every statement writing
+    them (ORM, raw SQL, COPY, TRUNCATE), read in one tiny query; None where the database
+    keeps none (not PostgreSQL), and then the order figures are not cached. The sequence
+    `accounts_order_generation` is bumped by a statement-level trigger on `accounts_order`
+    (migration accounts 0005_order_generation_trigger)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM accounts_order_generation")
+        last_value, is_called = cursor.fetchone()
+    # Before the first nextval() the sequence reads 1, not called; after it 1, called.
+    return last_value if is_called else 0
+
+
 class DashboardQuery:
     """Who asks, about which accounts, over which period; figures computed once per query."""
 
@@ -155,7 +173,29 @@ class DashboardQuery:
     def order_groups(self) -> list[dict[str, Any]]:
         """Customers of this and the previous period, per channel and status (new: no order
         before the period; existing: ordered before; lapsed: ordered in the previous period
-        but not in this one). One GROUP BY over the order lines of the two periods."""
+        but not in this one). One GROUP BY over the order lines of the two periods.
+
+        Cached per population and period under the generation of the order lines (see
+        `orders_generation`): any write to the orders, however it is made, gives new keys.
+        The generation is bumped when the writing statement runs, before its transaction
+        commits; a request in between may cache the figures of before the write under the
+        new generation, so the entry also expires after FIGURES_CACHE_SECONDS. Reassigned
+        accounts or a changed channel are picked up by that expiry too. Not cached without
+        a generation (databases other than PostgreSQL)."""
+        generation = orders_generation()
+        if generation is None:
+            return self._order_groups()
+        period = self.period
+        key = self.population.cache_key(
+            "dashboard-orders", None, f"g{generation}", period.date_from, period.date_to
+        )
+        groups = cache.get(key)
+        if groups is None:
+            groups = self._order_groups()
+            cache.set(key, groups, scoring.FIGURES_CACHE_SECONDS)
+        return groups
+
+    def _order_groups(self) -> list[dict[str, Any]]:
         period, previous = self.period, self.period.previous
         orders, accounts = Order._meta.db_table, Account._meta.db_table
         # Placeholders in textual order: the EXISTS, the four CASEs, the dates, the population.

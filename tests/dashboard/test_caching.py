@@ -1,12 +1,14 @@
-"""The dashboard's caches: snapshot figures per run, and never a stale book after a change of
-the user's role or team."""
+"""The dashboard's caches: snapshot figures per run, order figures per generation of the order
+lines (bumped by a database trigger on any write, ORM, raw SQL or COPY), and never a stale book
+after a change of the user's role or team."""
 
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from accounts.models import Order
-from scoring.dashboard.selectors import dashboard_figure
+from scoring.dashboard.selectors import DashboardQuery, Period, dashboard_figure, orders_generation
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 from tests.dashboard.conftest import TODAY, d
@@ -61,3 +63,72 @@ def test_a_rep_moved_to_another_team_is_not_served_the_former_key(scored, query)
     scored.r1.save(update_fields=["team"])
     # then the cache key differs (the team is part of it)
     assert query(scored.r1).population.cache_key("tiers", scored.run) != key_before
+
+
+def _sales(query, user) -> Decimal:
+    return dashboard_figure(query(user), "kpis")["sales"]["current"]
+
+
+def test_order_figures_are_cached_until_the_orders_change(book, query, django_assert_num_queries):
+    # given North's November sales of 1000, computed once
+    assert _sales(query, book.m1) == D("1000.00")
+    # when asked again (two requests) with no write: only the generation is read, once each
+    with django_assert_num_queries(2):
+        assert _sales(query, book.m1) == D("1000.00")
+        assert dashboard_figure(query(book.m1), "growth")["channels"][0]["channel"]
+
+
+def test_an_order_written_through_the_orm_shows_at_the_next_request(book, query):
+    assert _sales(query, book.m1) == D("1000.00")
+    generation = orders_generation()
+    Order.objects.create(account=book.accounts["a2"], date=d(11, 25), amount=D("500"))
+    assert orders_generation() > generation
+    assert _sales(query, book.m1) == D("1500.00")
+    # a bulk update (one statement, no signal) too
+    Order.objects.filter(account=book.accounts["a2"]).update(amount=D("100"))
+    assert _sales(query, book.m1) == D("900.00")
+
+
+def test_an_order_inserted_with_raw_sql_as_the_imports_do_shows_at_the_next_request(book, query):
+    assert _sales(query, book.m1) == D("1000.00")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_order (account_id, date, amount, invoice_number, product, "
+            "created_at) VALUES (%s, %s, %s, '', '', now())",
+            [book.accounts["a3"].pk, d(11, 12), D("250")],
+        )
+    assert _sales(query, book.m1) == D("1250.00")
+    # a3 ordered in both periods now: an existing customer, no longer a lapsed one
+    growth = {c["channel"]: c for c in dashboard_figure(query(book.m1), "growth")["channels"]}
+    assert growth["direct"]["lapsed_customers"] == 0
+
+
+def test_an_order_copied_in_shows_at_the_next_request(book, query):
+    assert _sales(query, book.m1) == D("1000.00")
+    with connection.cursor() as cursor:
+        sql = (
+            "COPY accounts_order (account_id, date, amount, invoice_number, product, created_at) "
+            "FROM STDIN"
+        )
+        with cursor.cursor.copy(sql) as copy:
+            copy.write_row([book.accounts["a6"].pk, d(11, 3), D("70"), "", "", "2026-11-03"])
+    assert _sales(query, book.m1) == D("1070.00")
+
+
+def test_a_deleted_order_disappears_at_the_next_request(book, query):
+    assert _sales(query, book.m1) == D("1000.00")
+    Order.objects.filter(account=book.accounts["a1"], date=d(11, 5)).delete()
+    k = dashboard_figure(query(book.m1), "kpis")
+    assert k["sales"]["current"] == D("400.00")
+    assert k["customers"]["current"] == 2
+
+
+def test_the_order_figures_are_per_period_and_population(book, query):
+    # the same cache, other keys: another population, another period
+    assert _sales(query, book.m1) == D("1000.00")
+    assert _sales(query, book.m2) == D("1000.00")  # South: a5's 1000
+    assert _sales(query, book.r2) == D("100.00")
+    october = dashboard_figure(
+        DashboardQuery(user=book.m1, period=Period(d(10, 1), d(10, 31)), today=TODAY), "kpis"
+    )
+    assert october["sales"]["current"] == D("600.00")
