@@ -163,6 +163,14 @@ def test_scatter_and_cells_link_to_the_filtered_account_list(client, scored):
     assert "Dash a6" in listing and "Dash a1" not in listing
 
 
+def test_each_scatter_point_links_to_its_accounts_card(client, scored):
+    chart = _page(client, scored.m1).context["chart"]["scatter"]["points"]
+    names = {a.name: a.pk for a in scored.accounts.values()}
+    assert len(chart) == 5
+    for point in chart:
+        assert point["url"] == reverse("accounts:detail", args=[names[point["name"]]])
+
+
 def test_csv_export_holds_the_dashboards_tables(client, scored):
     client.force_login(scored.m1)
     response = client.get(reverse("dashboard_csv"), PERIOD_PARAMS)
