@@ -331,9 +331,16 @@ def occasions_list() -> QuerySet[Occasion]:
 # --- Plain data for the manager dashboard -------------------------------------------------
 
 
-def _narrowed(qs: QuerySet, accounts: QuerySet | None) -> QuerySet:
-    """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population)."""
-    return qs if accounts is None else qs.filter(account__in=accounts.values("id"))
+def _narrowed(qs: QuerySet, accounts: QuerySet | None, account_filter: Q | None = None) -> QuerySet:
+    """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population) and
+    matching `account_filter` (a Q over the record's `account__…` fields). The Q only narrows
+    what the visibility rule already let through; on the account the query joins anyway, it
+    spares the database a second pass over the population's accounts (an `IN` subquery)."""
+    if accounts is not None:
+        qs = qs.filter(account__in=accounts.values("id"))
+    if account_filter is not None:
+        qs = qs.filter(account_filter)
+    return qs
 
 
 def effort_by_owner_and_tier(
@@ -342,6 +349,7 @@ def effort_by_owner_and_tier(
     date_from: datetime.date,
     date_to: datetime.date,
     accounts: QuerySet | None = None,
+    account_filter: Q | None = None,
 ) -> list[dict]:
     """Visits, minutes, expenses and accounts visited per (Account.owner, Account.tier) in
     `user`'s book (narrowed to `accounts` if given) over [date_from, date_to]: dicts
@@ -349,7 +357,7 @@ def effort_by_owner_and_tier(
     `expenses`, `accounts`. One GROUP BY from which both the per-tier and the per-rep effort
     are derived (an account has one owner, so the accounts add up across owners)."""
     rows = (
-        _narrowed(visits_visible_to(user), accounts)
+        _narrowed(visits_visible_to(user), accounts, account_filter)
         .filter(visit_date__gte=date_from, visit_date__lte=date_to)
         .order_by()
         .values("account__owner_id", "account__tier")
@@ -415,6 +423,7 @@ def plan_adherence_periods(
     periods: dict[str, tuple[datetime.date, datetime.date]],
     today: datetime.date | None = None,
     accounts: QuerySet | None = None,
+    account_filter: Q | None = None,
 ) -> dict[str, dict]:
     """`plan_adherence` for several named periods {name: (start, end)} in one query (one
     FILTER clause per period and count)."""
@@ -422,7 +431,7 @@ def plan_adherence_periods(
     if not periods:
         return {}
     plans = (
-        _narrowed(plans_visible_to(user), accounts)
+        _narrowed(plans_visible_to(user), accounts, account_filter)
         .between(min(s for s, _e in periods.values()), max(e for _s, e in periods.values()))
         .exclude(status=VisitPlan.Status.CANCELLED)
     )
@@ -469,14 +478,19 @@ def plan_adherence(
 
 
 def touches_due(
-    user, *, day: datetime.date | None = None, days: int = 7, accounts: QuerySet | None = None
+    user,
+    *,
+    day: datetime.date | None = None,
+    days: int = 7,
+    accounts: QuerySet | None = None,
+    account_filter: Q | None = None,
 ) -> QuerySet:
     """Open gift and greeting reminders in `user`'s book (narrowed to `accounts` if given) for
     occasions in the next `days` days: dicts `date`, `occasion_code`, `kind`, `count`, ordered
     by date."""
     day = day or timezone.localdate()
     return (
-        _narrowed(reminders_visible_to(user), accounts)
+        _narrowed(reminders_visible_to(user), accounts, account_filter)
         .open()
         .filter(
             kind__in=[Reminder.Kind.GIFT, Reminder.Kind.GREETING],

@@ -31,7 +31,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, Count, DecimalField, F, Sum, When, Window
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,6 +148,20 @@ class DashboardQuery:
 
     def accounts(self):
         return self.population.accounts()
+
+    def account_filter(self, path: str = "account__") -> Q:
+        """The population's narrowing (team, territory, owner; as `Population.accounts`) as
+        a Q over `path`, for reads that already go through the visibility rule and join the
+        account: the same accounts without a second pass over them."""
+        pop = self.population
+        narrowing = Q()
+        if pop.team:
+            narrowing &= Q(**{f"{path}owner__team_id": pop.team})
+        if pop.territory:
+            narrowing &= Q(**{f"{path}territory_id": pop.territory})
+        if pop.owner:
+            narrowing &= Q(**{f"{path}owner_id": pop.owner})
+        return narrowing
 
     @cached_property
     def run(self) -> TierRun | None:
@@ -492,7 +506,10 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
     period = q.period
     # One GROUP BY (owner, tier) gives both the per-tier and the per-rep numbers.
     rows = visits.effort_by_owner_and_tier(
-        q.user, date_from=period.date_from, date_to=period.date_to, accounts=q.accounts()
+        q.user,
+        date_from=period.date_from,
+        date_to=period.date_to,
+        account_filter=q.account_filter(),
     )
     by_tier = visits.effort_tiers(rows)
     total_visits = sum(r["visits"] for r in by_tier)
@@ -618,7 +635,7 @@ def plans(q: DashboardQuery) -> dict[str, Any]:
     month, overdue plans and overdue A-tier visits (as of today)."""
     periods = {"week": _week(q.today), "month": _month(q.today)}
     counts = visits.plan_adherence_periods(
-        q.user, periods=periods, today=q.today, accounts=q.accounts()
+        q.user, periods=periods, today=q.today, account_filter=q.account_filter()
     )
     return {
         name: {
@@ -637,7 +654,9 @@ def plans(q: DashboardQuery) -> dict[str, Any]:
 
 def touches(q: DashboardQuery) -> dict[str, Any]:
     """Gift and greeting reminders due in the next TOUCH_DAYS days, per day and occasion."""
-    rows = list(visits.touches_due(q.user, day=q.today, days=TOUCH_DAYS, accounts=q.accounts()))
+    rows = list(
+        visits.touches_due(q.user, day=q.today, days=TOUCH_DAYS, account_filter=q.account_filter())
+    )
     codes = {r["occasion_code"] for r in rows}
     names = {}
     if codes:
