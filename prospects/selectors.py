@@ -158,13 +158,16 @@ def _open_counts_by_owner(owner_ids) -> dict[int, dict[str, int]]:
     return result
 
 
-def pipeline_counts_by_rep(*, user, team=None, territory=None, owner=None) -> list[dict]:
+def pipeline_counts_by_rep(
+    *, user, team=None, territory=None, owner=None, minimum: int | None = None
+) -> list[dict]:
     """Per rep `user` sees (filtered by the rep's team, the rep's territory or the rep):
     active prospects by colour and the open count (green + yellow) against the minimum.
 
     Dicts: `owner_id`, `username`, `name`, `team_id`, `green`, `yellow`, `red`, `open`,
     `minimum`, `below` (open < minimum), `shortfall`. Reps with no prospect are listed too,
-    since they are the furthest below. Ordered by open count, then username.
+    since they are the furthest below. Ordered by open count, then username. `minimum`: the
+    pipeline minimum when the caller has already read it (saves a query).
     """
     reps = users_visible_to(user).filter(role=User.Role.REP, is_active=True)
     if team is not None:
@@ -175,7 +178,8 @@ def pipeline_counts_by_rep(*, user, team=None, territory=None, owner=None) -> li
         reps = reps.filter(pk=_pk(owner))
     reps = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
     counts = _open_counts_by_owner([r["id"] for r in reps])
-    minimum = pipeline_minimum()
+    if minimum is None:
+        minimum = pipeline_minimum()
     result = []
     for rep in reps:
         by_colour = counts.get(rep["id"], {})

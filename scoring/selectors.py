@@ -61,9 +61,20 @@ class Population:
             qs = qs.filter(owner_id=self.owner)
         return qs
 
-    def cache_key(self, kind: str, run: TierRun, *extra) -> str:
-        parts = [kind, run.pk, getattr(self.user, "pk", None), self.team, self.territory]
-        return "scoring:" + ":".join(str(p) for p in [*parts, self.owner, *extra])
+    def cache_key(self, kind: str, run: TierRun | None, *extra) -> str:
+        """Key of a figure of `run` (None: a figure not read from a run) for this population.
+        The user's role, admin flag and team are part of it: they decide the visible book, so
+        a promotion, a demotion or a move to another team never serves the former book."""
+        user = self.user
+        who = [
+            getattr(user, "pk", None),
+            getattr(user, "role", None),
+            int(bool(getattr(user, "is_admin", False))),
+            getattr(user, "team_id", None),
+        ]
+        run_id = getattr(run, "pk", None)
+        parts = [kind, run_id, *who, self.team, self.territory, self.owner, *extra]
+        return "scoring:" + ":".join(str(p) for p in parts)
 
     def accounts_sql(self) -> tuple[str, tuple]:
         """The ids of the population as SQL, for the set-based figures."""

@@ -2,7 +2,8 @@
 
 Interfaces used by other apps (keep names and shapes):
 - `visit_inputs_by_account(*, date_from, date_to)` (scoring's input side);
-- `effort_by_tier`, `plan_adherence`, `touches_due` (the manager dashboard's plain data).
+- `effort_by_tier`, `effort_by_owner_and_tier`, `plan_adherence`, `plan_adherence_periods`,
+  `touches_due` (the manager dashboard's plain data).
 """
 
 import datetime
@@ -330,9 +331,75 @@ def occasions_list() -> QuerySet[Occasion]:
 # --- Plain data for the manager dashboard -------------------------------------------------
 
 
-def _narrowed(qs: QuerySet, accounts: QuerySet | None) -> QuerySet:
-    """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population)."""
-    return qs if accounts is None else qs.filter(account__in=accounts.values("id"))
+def _narrowed(qs: QuerySet, accounts: QuerySet | None, account_filter: Q | None = None) -> QuerySet:
+    """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population) and
+    matching `account_filter` (a Q over the record's `account__…` fields). The Q only narrows
+    what the visibility rule already let through; on the account the query joins anyway, it
+    spares the database a second pass over the population's accounts (an `IN` subquery)."""
+    if accounts is not None:
+        qs = qs.filter(account__in=accounts.values("id"))
+    if account_filter is not None:
+        qs = qs.filter(account_filter)
+    return qs
+
+
+def effort_by_owner_and_tier(
+    user,
+    *,
+    date_from: datetime.date,
+    date_to: datetime.date,
+    accounts: QuerySet | None = None,
+    account_filter: Q | None = None,
+) -> list[dict]:
+    """Visits, minutes, expenses and accounts visited per (Account.owner, Account.tier) in
+    `user`'s book (narrowed to `accounts` if given) over [date_from, date_to]: dicts
+    `owner_id`, `tier` ("" = untiered), `visits`, `minutes` (None when none was logged),
+    `expenses`, `accounts`. One GROUP BY from which both the per-tier and the per-rep effort
+    are derived (an account has one owner, so the accounts add up across owners)."""
+    rows = (
+        _narrowed(visits_visible_to(user), accounts, account_filter)
+        .filter(visit_date__gte=date_from, visit_date__lte=date_to)
+        .order_by()
+        .values("account__owner_id", "account__tier")
+        .annotate(
+            # COUNT(*), not COUNT(id): the (account, date) index then answers alone.
+            visits=Count("*"),
+            minutes=Sum("duration_minutes"),
+            expenses=Sum("expenses"),
+            accounts=Count("account", distinct=True),
+        )
+    )
+    return [
+        {
+            "owner_id": r["account__owner_id"],
+            "tier": r["account__tier"],
+            "visits": r["visits"],
+            "minutes": r["minutes"],
+            "expenses": r["expenses"],
+            "accounts": r["accounts"],
+        }
+        for r in rows
+    ]
+
+
+def effort_tiers(rows: list[dict]) -> list[dict]:
+    """The per-tier effort (every tier, zeros included) from `effort_by_owner_and_tier` rows."""
+    out = []
+    for tier in ("A", "B", "C", ""):
+        of_tier = [r for r in rows if r["tier"] == tier]
+        minutes = sum(r["minutes"] or 0 for r in of_tier)
+        out.append(
+            {
+                "tier": tier,
+                "visits": sum(r["visits"] for r in of_tier),
+                "hours": (Decimal(minutes) / 60).quantize(Decimal("0.01")),
+                "expenses": Decimal(sum((r["expenses"] or 0 for r in of_tier), 0)).quantize(
+                    Decimal("0.01")
+                ),
+                "accounts": sum(r["accounts"] for r in of_tier),
+            }
+        )
+    return out
 
 
 def effort_by_tier(
@@ -345,33 +412,53 @@ def effort_by_tier(
     """Visits, hours, expenses and accounts visited per Account.tier ("" = untiered) in
     `user`'s book (narrowed to `accounts` if given) over [date_from, date_to]; every tier is
     listed, zeros included."""
-    rows = (
-        _narrowed(visits_visible_to(user), accounts)
-        .filter(visit_date__gte=date_from, visit_date__lte=date_to)
-        .order_by()
-        .values("account__tier")
-        .annotate(
-            visits=Count("id"),
-            minutes=Sum("duration_minutes"),
-            expenses=Sum("expenses"),
-            accounts=Count("account", distinct=True),
-        )
+    return effort_tiers(
+        effort_by_owner_and_tier(user, date_from=date_from, date_to=date_to, accounts=accounts)
     )
-    by_tier = {r["account__tier"]: r for r in rows}
-    out = []
-    for tier in ("A", "B", "C", ""):
-        row = by_tier.get(tier, {})
-        minutes = row.get("minutes") or 0
-        out.append(
-            {
-                "tier": tier,
-                "visits": row.get("visits", 0),
-                "hours": (Decimal(minutes) / 60).quantize(Decimal("0.01")),
-                "expenses": Decimal(row.get("expenses") or 0).quantize(Decimal("0.01")),
-                "accounts": row.get("accounts", 0),
-            }
+
+
+def plan_adherence_periods(
+    user,
+    *,
+    periods: dict[str, tuple[datetime.date, datetime.date]],
+    today: datetime.date | None = None,
+    accounts: QuerySet | None = None,
+    account_filter: Q | None = None,
+) -> dict[str, dict]:
+    """`plan_adherence` for several named periods {name: (start, end)} in one query (one
+    FILTER clause per period and count)."""
+    today = today or timezone.localdate()
+    if not periods:
+        return {}
+    plans = (
+        _narrowed(plans_visible_to(user), accounts, account_filter)
+        .between(min(s for s, _e in periods.values()), max(e for _s, e in periods.values()))
+        .exclude(status=VisitPlan.Status.CANCELLED)
+    )
+    overdue = Q(status=VisitPlan.Status.PLANNED, planned_date__lt=today)
+    counts = {
+        "planned": Q(),
+        "done": Q(status=VisitPlan.Status.DONE),
+        "open": Q(status=VisitPlan.Status.PLANNED),
+        "overdue": overdue,
+        "overdue_a": overdue & Q(account__tier="A"),
+    }
+    aggregates = {}
+    for name, (start, end) in periods.items():
+        within = Q(planned_date__gte=start, planned_date__lte=end)
+        for count, condition in counts.items():
+            aggregates[f"{name}__{count}"] = Count("id", filter=within & condition)
+    totals = plans.aggregate(**aggregates)
+    result = {}
+    for name in periods:
+        row = {count: totals[f"{name}__{count}"] for count in counts}
+        row["done_share"] = (
+            (Decimal(row["done"]) / row["planned"]).quantize(Decimal("0.001"))
+            if row["planned"]
+            else None
         )
-    return out
+        result[name] = row
+    return result
 
 
 def plan_adherence(
@@ -385,37 +472,25 @@ def plan_adherence(
     """Plans in [start, end] in `user`'s book (narrowed to `accounts` if given): planned (all
     not cancelled), done, still open, overdue (open and before today), overdue for A-tier
     accounts, and the share done."""
-    today = today or timezone.localdate()
-    plans = (
-        _narrowed(plans_visible_to(user), accounts)
-        .between(start, end)
-        .exclude(status=VisitPlan.Status.CANCELLED)
-    )
-    overdue = Q(status=VisitPlan.Status.PLANNED, planned_date__lt=today)
-    counts = plans.aggregate(
-        planned=Count("id"),
-        done=Count("id", filter=Q(status=VisitPlan.Status.DONE)),
-        open=Count("id", filter=Q(status=VisitPlan.Status.PLANNED)),
-        overdue=Count("id", filter=overdue),
-        overdue_a=Count("id", filter=overdue & Q(account__tier="A")),
-    )
-    counts["done_share"] = (
-        (Decimal(counts["done"]) / counts["planned"]).quantize(Decimal("0.001"))
-        if counts["planned"]
-        else None
-    )
-    return counts
+    return plan_adherence_periods(
+        user, periods={"period": (start, end)}, today=today, accounts=accounts
+    )["period"]
 
 
 def touches_due(
-    user, *, day: datetime.date | None = None, days: int = 7, accounts: QuerySet | None = None
+    user,
+    *,
+    day: datetime.date | None = None,
+    days: int = 7,
+    accounts: QuerySet | None = None,
+    account_filter: Q | None = None,
 ) -> QuerySet:
     """Open gift and greeting reminders in `user`'s book (narrowed to `accounts` if given) for
     occasions in the next `days` days: dicts `date`, `occasion_code`, `kind`, `count`, ordered
     by date."""
     day = day or timezone.localdate()
     return (
-        _narrowed(reminders_visible_to(user), accounts)
+        _narrowed(reminders_visible_to(user), accounts, account_filter)
         .open()
         .filter(
             kind__in=[Reminder.Kind.GIFT, Reminder.Kind.GREETING],

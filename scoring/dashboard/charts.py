@@ -15,8 +15,20 @@ def _num(value) -> float:
     return float(value or 0)
 
 
+# An account id no real account has, reversed once: the scatter's up to 400 links are then
+# made by substitution instead of 400 calls of reverse() (a third of the page's Python time).
+_PLACEHOLDER_ID = 987654321
+
+
+def _account_url_maker():
+    pattern = reverse("accounts:detail", args=[_PLACEHOLDER_ID])
+    head, tail = pattern.split(str(_PLACEHOLDER_ID), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
+
+
 def chart_data(figures: dict[str, Any], *, population_query: str = "") -> dict[str, Any]:
     suffix = f"&{population_query}" if population_query else ""
+    account_url = _account_url_maker()
     accounts_url = reverse("scoring:accounts")
     tiers = figures["tiers"]
     quadrants = figures["quadrants"]
@@ -48,7 +60,7 @@ def chart_data(figures: dict[str, Any], *, population_query: str = "") -> dict[s
                     "y": _num(p["output"]),
                     "q": p["quadrant"],
                     "name": p["name"],
-                    "url": reverse("accounts:detail", args=[p["account"]]),
+                    "url": account_url(p["account"]),
                 }
                 for p in quadrants["points"]
             ],

@@ -13,8 +13,11 @@ its first days). The previous period is the one of the same length just before i
 Cost: a fixed number of queries whatever the number of accounts. Tiers, the Pareto curve,
 quadrants and priority come from the latest scoring snapshot (cached per run by the scoring
 selectors, so a finished recompute, which makes a new run, invalidates them); the scatter
-points and the per-owner revenue by tier are cached the same way. Orders, visits, plans and
-reminders are read live with one GROUP BY each.
+points, the tiers figure with its movers and the per-owner revenue by tier are cached the same
+way. The order figures (KPIs and growth levers, one GROUP BY shared by both) are cached per
+population and period under the generation of the order lines, which a database trigger bumps
+on every write (`orders_generation`). Visits, plans, prospects and reminders are read live,
+one GROUP BY each.
 """
 
 from __future__ import annotations
@@ -105,6 +108,21 @@ def _run_info(run: TierRun | None) -> dict[str, Any] | None:
     return {"id": run.pk, "as_of": run.as_of, "finished_at": run.finished_at}
 
 
+def orders_generation() -> int | None:
+    """The generation of the order lines: a number that changes with every statement writing
+    them (ORM, raw SQL, COPY, TRUNCATE), read in one tiny query; None where the database
+    keeps none (not PostgreSQL), and then the order figures are not cached. The sequence
+    `accounts_order_generation` is bumped by a statement-level trigger on `accounts_order`
+    (migration accounts 0005_order_generation_trigger)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value, is_called FROM accounts_order_generation")
+        last_value, is_called = cursor.fetchone()
+    # Before the first nextval() the sequence reads 1, not called; after it 1, called.
+    return last_value if is_called else 0
+
+
 class DashboardQuery:
     """Who asks, about which accounts, over which period; figures computed once per query."""
 
@@ -131,6 +149,20 @@ class DashboardQuery:
     def accounts(self):
         return self.population.accounts()
 
+    def account_filter(self, path: str = "account__") -> Q:
+        """The population's narrowing (team, territory, owner; as `Population.accounts`) as
+        a Q over `path`, for reads that already go through the visibility rule and join the
+        account: the same accounts without a second pass over them."""
+        pop = self.population
+        narrowing = Q()
+        if pop.team:
+            narrowing &= Q(**{f"{path}owner__team_id": pop.team})
+        if pop.territory:
+            narrowing &= Q(**{f"{path}territory_id": pop.territory})
+        if pop.owner:
+            narrowing &= Q(**{f"{path}owner_id": pop.owner})
+        return narrowing
+
     @cached_property
     def run(self) -> TierRun | None:
         return scoring.latest_run()
@@ -155,7 +187,29 @@ class DashboardQuery:
     def order_groups(self) -> list[dict[str, Any]]:
         """Customers of this and the previous period, per channel and status (new: no order
         before the period; existing: ordered before; lapsed: ordered in the previous period
-        but not in this one). One GROUP BY over the order lines of the two periods."""
+        but not in this one). One GROUP BY over the order lines of the two periods.
+
+        Cached per population and period under the generation of the order lines (see
+        `orders_generation`): any write to the orders, however it is made, gives new keys.
+        The generation is bumped when the writing statement runs, before its transaction
+        commits; a request in between may cache the figures of before the write under the
+        new generation, so the entry also expires after FIGURES_CACHE_SECONDS. Reassigned
+        accounts or a changed channel are picked up by that expiry too. Not cached without
+        a generation (databases other than PostgreSQL)."""
+        generation = orders_generation()
+        if generation is None:
+            return self._order_groups()
+        period = self.period
+        key = self.population.cache_key(
+            "dashboard-orders", None, f"g{generation}", period.date_from, period.date_to
+        )
+        groups = cache.get(key)
+        if groups is None:
+            groups = self._order_groups()
+            cache.set(key, groups, scoring.FIGURES_CACHE_SECONDS)
+        return groups
+
+    def _order_groups(self) -> list[dict[str, Any]]:
         period, previous = self.period, self.period.previous
         orders, accounts = Order._meta.db_table, Account._meta.db_table
         # Placeholders in textual order: the EXISTS, the four CASEs, the dates, the population.
@@ -234,7 +288,8 @@ def kpis(q: DashboardQuery) -> dict[str, Any]:
 
 
 def tiers(q: DashboardQuery) -> dict[str, Any]:
-    """Accounts and revenue per tier (latest snapshot), movers since the previous run."""
+    """Accounts and revenue per tier (latest snapshot), movers since the previous run; cached
+    per run and population like the other snapshot figures."""
     figures = q.tier_figures
     if figures is None:
         return {
@@ -256,6 +311,10 @@ def tiers(q: DashboardQuery) -> dict[str, Any]:
             ],
             "movers": [],
         }
+    return q._cached("tiers", lambda: _tiers_of_run(q, figures))
+
+
+def _tiers_of_run(q: DashboardQuery, figures) -> dict[str, Any]:
     movers = scoring.tier_movers(user=q.user, run=q.run, **q.filters).values(
         "account_id", "account__name", "tier", "previous_tier", "movement"
     )[:LIST_LIMIT]
@@ -445,9 +504,14 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
     period beside their share of revenue (latest snapshot); per owner, the share of time on A
     accounts against A's share of their revenue, flagged when more than EFFORT_GAP below."""
     period = q.period
-    by_tier = visits.effort_by_tier(
-        q.user, date_from=period.date_from, date_to=period.date_to, accounts=q.accounts()
+    # One GROUP BY (owner, tier) gives both the per-tier and the per-rep numbers.
+    rows = visits.effort_by_owner_and_tier(
+        q.user,
+        date_from=period.date_from,
+        date_to=period.date_to,
+        account_filter=q.account_filter(),
     )
+    by_tier = visits.effort_tiers(rows)
     total_visits = sum(r["visits"] for r in by_tier)
     total_hours = sum((r["hours"] for r in by_tier), Decimal(0))
     revenue = {}
@@ -468,23 +532,17 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
         }
         for r in by_tier
     ]
-    visit_rows = (
-        visits.visits_visible_to(q.user)
-        .filter(
-            account__in=q.accounts().values("id"),
-            visit_date__gte=period.date_from,
-            visit_date__lte=period.date_to,
+    effort_by_owner: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        done = effort_by_owner.setdefault(
+            r["owner_id"], {"visits": 0, "a_visits": 0, "minutes": None, "a_minutes": None}
         )
-        .order_by()
-        .values("account__owner_id")
-        .annotate(
-            visits=Count("id"),
-            a_visits=Count("id", filter=Q(account__tier="A")),
-            minutes=Sum("duration_minutes"),
-            a_minutes=Sum("duration_minutes", filter=Q(account__tier="A")),
-        )
-    )
-    effort_by_owner = {r["account__owner_id"]: r for r in visit_rows}
+        done["visits"] += r["visits"]
+        if r["minutes"] is not None:
+            done["minutes"] = (done["minutes"] or 0) + r["minutes"]
+        if r["tier"] == "A":
+            done["a_visits"] += r["visits"]
+            done["a_minutes"] = r["minutes"]
     revenue_by_owner = (
         q._cached("owner-revenue", lambda: _revenue_by_owner_and_tier(q)) if q.run else {}
     )
@@ -537,16 +595,22 @@ def effort(q: DashboardQuery) -> dict[str, Any]:
 def pipeline(q: DashboardQuery) -> dict[str, Any]:
     """Each rep's active prospects by colour against the minimum, the worksheet score
     distribution, and A accounts without a decision-maker contact."""
-    reps = prospects.pipeline_counts_by_rep(user=q.user, **q.filters)
+    minimum = prospects.pipeline_minimum()
+    reps = prospects.pipeline_counts_by_rep(user=q.user, minimum=minimum, **q.filters)
     missing = prospects.accounts_missing_decision_maker(user=q.user, **q.filters).filter(tier="A")
-    missing_rows = list(missing.values("id", "name", "owner__username")[:LIST_LIMIT])
+    # The first rows and, beside each, the number of all of them: one query, not two.
+    missing_rows = list(
+        missing.annotate(total=Window(Count("id"))).values(
+            "id", "name", "owner__username", "total"
+        )[:LIST_LIMIT]
+    )
     return {
-        "minimum": prospects.pipeline_minimum(),
+        "minimum": minimum,
         "reps": reps,
         "reps_below": sum(1 for r in reps if r["below"]),
         "worksheet_scores": prospects.worksheet_score_distribution(user=q.user, **q.filters),
         "a_without_decision_maker": {
-            "count": missing.count(),
+            "count": missing_rows[0]["total"] if missing_rows else 0,
             "accounts": [
                 {"account": r["id"], "name": r["name"], "owner": r["owner__username"]}
                 for r in missing_rows
@@ -569,27 +633,30 @@ def _month(today: datetime.date) -> tuple[datetime.date, datetime.date]:
 def plans(q: DashboardQuery) -> dict[str, Any]:
     """Visit plan adherence: planned against done this week (Monday–Sunday) and this calendar
     month, overdue plans and overdue A-tier visits (as of today)."""
-    out = {}
-    for name, (start, end) in (("week", _week(q.today)), ("month", _month(q.today))):
-        counts = visits.plan_adherence(
-            q.user, start=start, end=end, today=q.today, accounts=q.accounts()
-        )
-        out[name] = {
+    periods = {"week": _week(q.today), "month": _month(q.today)}
+    counts = visits.plan_adherence_periods(
+        q.user, periods=periods, today=q.today, account_filter=q.account_filter()
+    )
+    return {
+        name: {
             "start": start,
             "end": end,
-            "planned": counts["planned"],
-            "done": counts["done"],
-            "open": counts["open"],
-            "overdue": counts["overdue"],
-            "overdue_a": counts["overdue_a"],
-            "done_share": counts["done_share"],
+            "planned": counts[name]["planned"],
+            "done": counts[name]["done"],
+            "open": counts[name]["open"],
+            "overdue": counts[name]["overdue"],
+            "overdue_a": counts[name]["overdue_a"],
+            "done_share": counts[name]["done_share"],
         }
-    return out
+        for name, (start, end) in periods.items()
+    }
 
 
 def touches(q: DashboardQuery) -> dict[str, Any]:
     """Gift and greeting reminders due in the next TOUCH_DAYS days, per day and occasion."""
-    rows = list(visits.touches_due(q.user, day=q.today, days=TOUCH_DAYS, accounts=q.accounts()))
+    rows = list(
+        visits.touches_due(q.user, day=q.today, days=TOUCH_DAYS, account_filter=q.account_filter())
+    )
     codes = {r["occasion_code"] for r in rows}
     names = {}
     if codes:

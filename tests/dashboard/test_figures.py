@@ -5,6 +5,8 @@ from decimal import Decimal
 import pytest
 
 from scoring.dashboard.selectors import dashboard_figure, dashboard_figures
+from tests.factories import TerritoryFactory
+from visits import selectors as visits
 
 pytestmark = pytest.mark.django_db
 
@@ -190,3 +192,31 @@ def test_figures_of_a_rep_are_their_own_book(scored, query):
     assert {p["name"] for p in rep["quadrants"]["points"]} == {"Dash a1", "Dash a2", "Dash a6"}
     # the same figures as an admin's for exactly r1's accounts
     assert rep == dashboard_figures(query(scored.admin, owner=scored.r1))
+
+
+@pytest.mark.parametrize("narrow", ["team", "territory", "owner", None])
+def test_the_population_narrowing_of_live_reads_matches_the_populations_accounts(
+    scored, query, narrow
+):
+    # given an admin narrowed by team, territory or owner (or not at all), and a territory
+    territory = TerritoryFactory()
+    for name in ("a1", "a3", "a6"):
+        scored.accounts[name].territory = territory
+        scored.accounts[name].save(update_fields=["territory"])
+    value = {"team": scored.north, "territory": territory, "owner": scored.r1, None: None}[narrow]
+    q = query(scored.admin, **({narrow: value} if narrow else {}))
+    window = {"date_from": q.period.date_from, "date_to": q.period.date_to}
+    # then the Q over the joined account selects what the population's accounts do
+    by_q = visits.effort_by_owner_and_tier(q.user, account_filter=q.account_filter(), **window)
+    by_accounts = visits.effort_by_owner_and_tier(q.user, accounts=q.accounts(), **window)
+    key = lambda r: (r["owner_id"], r["tier"])  # noqa: E731
+    assert sorted(by_q, key=key) == sorted(by_accounts, key=key) != []
+    periods = {"month": (q.period.date_from, q.period.date_to)}
+    assert visits.plan_adherence_periods(
+        q.user, periods=periods, today=q.today, account_filter=q.account_filter()
+    ) == visits.plan_adherence_periods(
+        q.user, periods=periods, today=q.today, accounts=q.accounts()
+    )
+    assert list(visits.touches_due(q.user, day=q.today, account_filter=q.account_filter())) == list(
+        visits.touches_due(q.user, day=q.today, accounts=q.accounts())
+    )

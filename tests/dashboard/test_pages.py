@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from accounts.models import Order
 from scoring.dashboard.api.serializers import SERIALIZERS
 from scoring.dashboard.selectors import FIGURES
+from scoring.dashboard.views import PARETO_TABLE_ROWS, _pareto_rows
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 from tests.dashboard.conftest import PERIOD_PARAMS, TODAY
@@ -163,6 +164,14 @@ def test_scatter_and_cells_link_to_the_filtered_account_list(client, scored):
     assert "Dash a6" in listing and "Dash a1" not in listing
 
 
+def test_each_scatter_point_links_to_its_accounts_card(client, scored):
+    chart = _page(client, scored.m1).context["chart"]["scatter"]["points"]
+    names = {a.name: a.pk for a in scored.accounts.values()}
+    assert len(chart) == 5
+    for point in chart:
+        assert point["url"] == reverse("accounts:detail", args=[names[point["name"]]])
+
+
 def test_csv_export_holds_the_dashboards_tables(client, scored):
     client.force_login(scored.m1)
     response = client.get(reverse("dashboard_csv"), PERIOD_PARAMS)
@@ -223,3 +232,23 @@ def test_query_count_does_not_grow_with_accounts(client, db):
     small, big = measure(5), measure(50)
     assert small == big
     assert big <= 40
+
+
+def test_the_pages_pareto_table_is_capped_and_keeps_the_marks():
+    # given a curve of 100 points with the 20% mark at 19 and the 80% one at 57
+    points = [{"i": i, "mark": {19: "20", 57: "80"}.get(i, "")} for i in range(100)]
+    rows = _pareto_rows(points)
+    # then the first and the last point, evenly spaced ones and both marks, in order
+    kept = [r["i"] for r in rows]
+    assert kept[0] == 0 and kept[-1] == 99
+    assert {19, 57} <= set(kept)
+    assert kept == sorted(kept)
+    assert PARETO_TABLE_ROWS <= len(rows) <= PARETO_TABLE_ROWS + 2
+    # a short curve is shown whole
+    assert _pareto_rows(points[:PARETO_TABLE_ROWS]) == points[:PARETO_TABLE_ROWS]
+
+
+def test_a_short_pareto_curve_is_shown_whole_on_the_page(client, scored):
+    response = _page(client, scored.m1)
+    assert response.context["pareto_rows"] == response.context["figures"]["pareto"]["points"]
+    assert "data-pareto-capped" not in response.content.decode()

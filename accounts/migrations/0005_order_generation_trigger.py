@@ -1,0 +1,46 @@
+"""A generation counter of the order lines, for caches of figures computed from them.
+
+Any statement that writes `accounts_order` (the ORM, raw SQL, COPY of the imports, TRUNCATE)
+bumps the sequence `accounts_order_generation` with a statement-level trigger. A sequence is
+non-transactional and `nextval()` takes no lock that others wait for, so writers never contend
+on it; readers (the manager dashboard, `scoring.dashboard.selectors`) put its `last_value` in
+their cache keys, so that a write makes new keys and the old entries are never read again.
+
+PostgreSQL only: on other databases (SQLite in a quick local setup) nothing is created and the
+dashboard does not cache the order figures.
+"""
+
+from django.db import migrations
+
+FORWARD = [
+    "CREATE SEQUENCE IF NOT EXISTS accounts_order_generation",
+    "CREATE OR REPLACE FUNCTION accounts_order_generation_bump() RETURNS trigger "
+    "LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('accounts_order_generation'); "
+    "RETURN NULL; END $$",
+    "DROP TRIGGER IF EXISTS accounts_order_generation_bump ON accounts_order",
+    "CREATE TRIGGER accounts_order_generation_bump "
+    "AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON accounts_order "
+    "FOR EACH STATEMENT EXECUTE FUNCTION accounts_order_generation_bump()",
+]
+BACKWARD = [
+    "DROP TRIGGER IF EXISTS accounts_order_generation_bump ON accounts_order",
+    "DROP FUNCTION IF EXISTS accounts_order_generation_bump()",
+    "DROP SEQUENCE IF EXISTS accounts_order_generation",
+]
+
+
+class PostgresRunSQL(migrations.RunSQL):
+    """RunSQL that does nothing on databases other than PostgreSQL."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0004_drop_fk_indexes_covered_by_composites")]
+    operations = [PostgresRunSQL(FORWARD, BACKWARD)]
