@@ -37,7 +37,11 @@ from accounts.imports.readers import (
     open_table,
     sample,
 )
-from accounts.imports.selectors import can_import, import_batch_undo_blockers
+from accounts.imports.selectors import (
+    can_import,
+    import_batch_undo_blockers,
+    import_mappings_for,
+)
 from accounts.models import Account, Contact, Order
 from crm.audit import audit_log
 from crm.queue import enqueue
@@ -129,6 +133,12 @@ def import_batch_create(
     _check_can_import(actor)
     if kind not in ImportBatch.Kind.values:
         raise ValidationError({"kind": _("Choose customers or orders.")})
+    if (
+        saved_mapping is not None
+        and saved_mapping.pk is not None
+        and not import_mappings_for(actor).filter(pk=saved_mapping.pk).exists()
+    ):
+        raise ValidationError({"saved_mapping": _("You cannot use this saved mapping.")})
     file_name = Path(file_name or getattr(upload, "name", "") or "upload").name[:255]
     declared = getattr(upload, "size", None)
     if declared is not None:

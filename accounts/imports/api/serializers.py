@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.imports.cleaning import error_message
 from accounts.imports.models import ImportBatch, ImportMapping, ImportRowError
+from accounts.imports.selectors import import_mappings_for
 from crm.models import User
 from crm.selectors import users_assignable_by
 
@@ -53,8 +54,15 @@ class ImportUploadSerializer(serializers.Serializer):
     encoding = serializers.CharField(required=False, allow_blank=True, default="")
     sheet_name = serializers.CharField(required=False, allow_blank=True, default="")
     saved_mapping = serializers.PrimaryKeyRelatedField(
-        queryset=ImportMapping.objects.all(), required=False, allow_null=True, default=None
+        queryset=ImportMapping.objects.none(), required=False, allow_null=True, default=None
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the caller's own mappings (admins: all); another's id reads as "does not exist".
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["saved_mapping"].queryset = import_mappings_for(request.user)
 
 
 class ImportConfigSerializer(serializers.Serializer):
