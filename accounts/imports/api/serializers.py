@@ -10,6 +10,9 @@ from crm.selectors import users_assignable_by
 class ImportBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # The run's process died (no sign of life for CRM_IMPORT_STALE_SECONDS): commit or
+    # check starts it again.
+    stale = serializers.BooleanField(source="is_stale", read_only=True)
 
     class Meta:
         model = ImportBatch
@@ -18,6 +21,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "status_display",
+            "stale",
             "phase",
             "progress",
             "rows_read",
@@ -42,6 +46,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "created_at",
             "checked_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
             "undone_at",
         ]
