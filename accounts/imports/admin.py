@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from accounts.imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 
@@ -12,6 +13,19 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # batches come from the import pages, the API or the CLI
+
+    def has_delete_permission(self, request, obj=None):
+        # A running batch is never deleted: the rows it is writing carry its id, with no
+        # database constraint to refuse a dangling one.
+        if obj is not None and obj.is_active and not obj.is_stale:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        running = [b for b in queryset if b.is_active and not b.is_stale]
+        if running:
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ImportRowError)

@@ -1,10 +1,36 @@
 """Import batches of legacy customer lists and order history, their row errors, the
 before-images that make a batch undoable, and saved column mappings."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def stale_cutoff():
+    """Runs with no sign of life since this moment have stopped (their process died)."""
+    return timezone.now() - timedelta(seconds=settings.CRM_IMPORT_STALE_SECONDS)
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def stale(self) -> "ImportBatchQuerySet":
+        """Checks and imports taken by a process that has shown no sign of life (heartbeat,
+        else start) for CRM_IMPORT_STALE_SECONDS: that process died, and with it the
+        transaction that held everything the run wrote."""
+        cutoff = stale_cutoff()
+        taken = Q(status=ImportBatch.Status.RUNNING) | (
+            Q(status=ImportBatch.Status.VALIDATING) & ~Q(phase="queued")
+        )
+        silent = (
+            Q(heartbeat_at__lt=cutoff)
+            | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+            | Q(heartbeat_at__isnull=True, started_at__isnull=True)
+        )
+        return self.filter(taken & silent)
 
 
 class ImportBatch(models.Model):
@@ -99,6 +125,12 @@ class ImportBatch(models.Model):
     message = models.TextField(_("message"), blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"),
+        null=True,
+        blank=True,
+        help_text=_("Written while a check or import runs, with its progress."),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
     undone_by = models.ForeignKey(
@@ -109,6 +141,8 @@ class ImportBatch(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -128,6 +162,22 @@ class ImportBatch(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def is_stale(self) -> bool:
+        """Taken by a process that has shown no sign of life for CRM_IMPORT_STALE_SECONDS
+        (the same rule as ImportBatch.objects.stale())."""
+        taken = self.status == self.Status.RUNNING or (
+            self.status == self.Status.VALIDATING and self.phase != "queued"
+        )
+        if not taken:
+            return False
+        last = self.heartbeat_at or self.started_at
+        return last is None or last < stale_cutoff()
+
+    @property
+    def last_sign_of_life(self):
+        return self.heartbeat_at or self.started_at
 
     @property
     def is_editable(self) -> bool:

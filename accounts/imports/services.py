@@ -12,7 +12,6 @@ order is written.
 import hashlib
 import logging
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,11 @@ from accounts.imports.readers import (
     open_table,
     sample,
 )
-from accounts.imports.selectors import can_import, import_batch_undo_blockers
+from accounts.imports.selectors import (
+    can_import,
+    import_batch_undo_blockers,
+    import_mappings_for,
+)
 from accounts.models import Account, Contact, Order
 from crm.audit import audit_log
 from crm.queue import enqueue
@@ -129,6 +132,12 @@ def import_batch_create(
     _check_can_import(actor)
     if kind not in ImportBatch.Kind.values:
         raise ValidationError({"kind": _("Choose customers or orders.")})
+    if (
+        saved_mapping is not None
+        and saved_mapping.pk is not None
+        and not import_mappings_for(actor).filter(pk=saved_mapping.pk).exists()
+    ):
+        raise ValidationError({"saved_mapping": _("You cannot use this saved mapping.")})
     file_name = Path(file_name or getattr(upload, "name", "") or "upload").name[:255]
     declared = getattr(upload, "size", None)
     if declared is not None:
@@ -199,9 +208,9 @@ def import_batch_configure(*, actor, batch: ImportBatch, data: dict[str, Any]) -
     committed. A new sheet, encoding or header row re-reads the headers and maps them again
     (unless a mapping is given). Any change drops the previous check's results."""
     _check_owns(actor, batch)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(_("This import can no longer be changed."))
+        raise ValidationError(_refusal(batch, _("This import can no longer be changed.")))
     unknown = set(data) - CONFIG_FIELDS
     if unknown:
         raise ValidationError({f: _("This field cannot be set here.") for f in unknown})
@@ -269,6 +278,69 @@ def import_batch_configure(*, actor, batch: ImportBatch, data: dict[str, Any]) -
     return batch
 
 
+STOPPED = "stopped"  # phase of a failed import whose process died: the page offers a re-run
+
+
+def _locked_for_change(batch: ImportBatch) -> ImportBatch:
+    """The batch, locked; a run whose process died is marked failed first."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.is_stale:
+        _fail_stopped(batch)
+    return batch
+
+
+def _refusal(batch: ImportBatch, default: str) -> str:
+    if not batch.is_active:
+        return default
+    minutes = max(1, -(-settings.CRM_IMPORT_STALE_SECONDS // 60))
+    return _(
+        "This import is still running or waiting for a worker. If its process has stopped, "
+        "it can be started again once it has shown no sign of life for %(minutes)s minutes."
+    ) % {"minutes": minutes}
+
+
+def _fail_stopped(batch: ImportBatch) -> None:
+    """Mark a stale run (locked by the caller) failed. Its process died inside the run's
+    one transaction, so PostgreSQL rolled back everything it wrote."""
+    creator = batch.created_by
+    language = getattr(creator, "language", "") or settings.LANGUAGE_CODE
+    last = timezone.localtime(batch.last_sign_of_life) if batch.last_sign_of_life else None
+    when = f"{last:%Y-%m-%d %H:%M}" if last else "–"
+    with translation.override(language):
+        if batch.status == Status.RUNNING:
+            message = _(
+                "The import stopped without finishing: its process ended (last sign of life "
+                "%(when)s). Nothing of it was kept; run it again."
+            ) % {"when": when}
+        else:
+            message = _(
+                "The check stopped without finishing: its process ended (last sign of life "
+                "%(when)s). Run it again."
+            ) % {"when": when}
+    was = batch.status
+    batch.phase = STOPPED if was == Status.RUNNING else ""
+    batch.status = Status.FAILED
+    batch.message = message
+    batch.progress = 0
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "phase", "message", "progress", "finished_at"])
+    audit_log(actor=None, action="fail", instance=batch, extra={"was": was, "last": when})
+
+
+def import_batches_fail_stale() -> int:
+    """Mark failed every check or import whose process died (no sign of life for
+    CRM_IMPORT_STALE_SECONDS), so its page says so and offers to run it again. Safe to run
+    at any time and twice: a batch another session holds is left for the next sweep."""
+    failed = 0
+    for pk in ImportBatch.objects.stale().values_list("pk", flat=True):
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if batch is not None and batch.is_stale:
+                _fail_stopped(batch)
+                failed += 1
+    return failed
+
+
 def _queue(batch: ImportBatch, *, dry_run: bool) -> None:
     """Small files run right after the commit, in this process; big ones in a worker."""
     if batch.file_size <= settings.CRM_IMPORT_INLINE_MAX_BYTES:
@@ -283,9 +355,9 @@ def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> I
     """Start the dry run: every row is read and checked, nothing is written. With
     dispatch=False the caller runs it (import_batch_run), as the CLI does."""
     _check_owns(actor, batch)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(_("This import can no longer be checked."))
+        raise ValidationError(_refusal(batch, _("This import can no longer be checked.")))
     problems = validate_mapping(batch.kind, batch.mapping)
     if problems:
         raise ValidationError({"mapping": problems})
@@ -303,11 +375,12 @@ def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> I
 
 @transaction.atomic
 def import_batch_commit(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
-    """Start the import for real (checks every row again against the current database)."""
+    """Start the import for real (checks every row again against the current database).
+    A run whose process died (stale) counts as failed, so it may be started again."""
     _check_owns(actor, batch)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(_("This import has already run."))
+        raise ValidationError(_refusal(batch, _("This import has already run.")))
     problems = validate_mapping(batch.kind, batch.mapping)
     if problems:
         raise ValidationError({"mapping": problems})
@@ -326,17 +399,15 @@ def import_batch_commit(*, actor, batch: ImportBatch, dispatch: bool = True) -> 
 def _claim(batch_id: int, *, dry_run: bool) -> ImportBatch | None:
     """Take the batch for this run, or None when another run has it or it already ran
     (so a task delivered twice does its work once)."""
-    stale = timezone.now() - timedelta(seconds=settings.CRM_IMPORT_STALE_SECONDS)
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
         if batch is None:
             return None
-        started_long_ago = batch.started_at is not None and batch.started_at < stale
         if dry_run:
-            ok = batch.status == Status.VALIDATING and (batch.phase == "queued" or started_long_ago)
+            ok = batch.status == Status.VALIDATING and (batch.phase == "queued" or batch.is_stale)
         else:
             ok = batch.status == Status.QUEUED or (
-                batch.status == Status.RUNNING and started_long_ago
+                batch.status == Status.RUNNING and batch.is_stale
             )
         if not ok:
             return None
@@ -344,8 +415,10 @@ def _claim(batch_id: int, *, dry_run: bool) -> ImportBatch | None:
         batch.phase = "reading"
         batch.progress = 0
         batch.rows_read = 0
-        batch.started_at = timezone.now()
-        batch.save(update_fields=["status", "phase", "progress", "rows_read", "started_at"])
+        batch.started_at = batch.heartbeat_at = timezone.now()
+        batch.save(
+            update_fields=["status", "phase", "progress", "rows_read", "started_at", "heartbeat_at"]
+        )
         return batch
 
 

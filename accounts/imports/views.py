@@ -56,6 +56,7 @@ PHASES = {
     "reading": gettext_lazy("Reading the file"),
     "checking": gettext_lazy("Checking rows against the database"),
     "writing": gettext_lazy("Writing"),
+    "stopped": gettext_lazy("Stopped"),
     "": "",
 }
 
@@ -146,7 +147,7 @@ def batch_detail(request, pk: int):
     _require_importer(request)
     batch = import_batch_get_visible(request.user, pk)
     form = None
-    if batch.is_editable:
+    if batch.is_editable or batch.is_stale:  # saving a stale run's form marks it failed first
         form = ConfigForm(request.POST or None, batch=batch, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
@@ -190,6 +191,12 @@ def batch_detail(request, pk: int):
                 batch.counts.get("error_rows")
                 and batch.on_error == ImportBatch.OnError.ALL_OR_NOTHING
             ),
+            # An import whose process died (stale, or already marked failed for it).
+            "can_run_again": (
+                (batch.status == ImportBatch.Status.RUNNING and batch.is_stale)
+                or (batch.status == ImportBatch.Status.FAILED and batch.phase == services.STOPPED)
+            ),
+            "stale_check": batch.status == ImportBatch.Status.VALIDATING and batch.is_stale,
             "status_url": reverse("import-batch-detail", args=[batch.pk]),
             "phase_label": PHASES.get(batch.phase, batch.phase),
             "phase_labels": {k: str(v) for k, v in PHASES.items()},

@@ -264,6 +264,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.reminders_sweep_task",
         "schedule": crontab(minute=5),
     },
+    "imports-fail-stale": {
+        "task": "accounts.imports.tasks.import_batches_fail_stale_task",
+        "schedule": 300.0,
+    },
 }
 
 # Per-process memory cache: pages keep working when Redis is down.
@@ -310,4 +314,6 @@ CRM_IMPORT_MAX_UNZIPPED_BYTES = env_int("CRM_IMPORT_MAX_UNZIPPED_BYTES", 1024 * 
 CRM_IMPORT_MAX_ZIP_RATIO = env_int("CRM_IMPORT_MAX_ZIP_RATIO", 500)
 CRM_IMPORT_INLINE_MAX_BYTES = env_int("CRM_IMPORT_INLINE_MAX_BYTES", 1024 * 1024)
 CRM_IMPORT_MAX_STORED_ERRORS = env_int("CRM_IMPORT_MAX_STORED_ERRORS", 100_000)
-CRM_IMPORT_STALE_SECONDS = env_int("CRM_IMPORT_STALE_SECONDS", 3600)
+# A check or import whose process shows no sign of life (the heartbeat its progress thread
+# writes) for this long has died: it is marked failed and may be run again.
+CRM_IMPORT_STALE_SECONDS = env_int("CRM_IMPORT_STALE_SECONDS", 900)

@@ -32,7 +32,7 @@
       })
       .then(function (data) {
         show(data);
-        if (active[data.status]) {
+        if (active[data.status] && !data.stale) {
           window.setTimeout(poll, delay);
         } else {
           bar.value = 100;

@@ -912,12 +912,6 @@ def _undo_upload(batch_id: int) -> None:
     batch.delete()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/imports/api/serializers.py ImportUploadSerializer.saved_mapping takes any "
-    "ImportMapping (queryset ImportMapping.objects.all()) instead of import_mappings_for(user): "
-    "a manager can apply, and so read, another manager's saved mapping by its id",
-)
 def test_an_upload_cannot_use_another_managers_saved_mapping(org, import_batches):
     from accounts.imports.models import ImportBatch, ImportMapping
 

@@ -514,13 +514,6 @@ def test_an_import_interrupted_half_way_leaves_no_partial_rows(killed_import, pr
     assert ImportBatch.objects.get(pk=batch.pk).status == "running"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/imports: a batch whose process died (a killed `import_customers`, or a "
-    "worker whose task the broker no longer holds) stays 'running' forever: nothing marks it "
-    "failed once CRM_IMPORT_STALE_SECONDS have passed, and import_batch_commit refuses it "
-    "('This import has already run'), so the admin cannot run it again from its page",
-)
 def test_a_batch_whose_import_died_can_be_run_again_once_stale(killed_import, settings):
     from django.core.exceptions import ValidationError
 

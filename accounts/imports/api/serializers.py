@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.imports.cleaning import error_message
 from accounts.imports.models import ImportBatch, ImportMapping, ImportRowError
+from accounts.imports.selectors import import_mappings_for
 from crm.models import User
 from crm.selectors import users_assignable_by
 
@@ -9,6 +10,9 @@ from crm.selectors import users_assignable_by
 class ImportBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    # The run's process died (no sign of life for CRM_IMPORT_STALE_SECONDS): commit or
+    # check starts it again.
+    stale = serializers.BooleanField(source="is_stale", read_only=True)
 
     class Meta:
         model = ImportBatch
@@ -17,6 +21,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "kind",
             "status",
             "status_display",
+            "stale",
             "phase",
             "progress",
             "rows_read",
@@ -41,6 +46,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "created_at",
             "checked_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
             "undone_at",
         ]
@@ -53,8 +59,15 @@ class ImportUploadSerializer(serializers.Serializer):
     encoding = serializers.CharField(required=False, allow_blank=True, default="")
     sheet_name = serializers.CharField(required=False, allow_blank=True, default="")
     saved_mapping = serializers.PrimaryKeyRelatedField(
-        queryset=ImportMapping.objects.all(), required=False, allow_null=True, default=None
+        queryset=ImportMapping.objects.none(), required=False, allow_null=True, default=None
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the caller's own mappings (admins: all); another's id reads as "does not exist".
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["saved_mapping"].queryset = import_mappings_for(request.user)
 
 
 class ImportConfigSerializer(serializers.Serializer):

@@ -16,7 +16,9 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
+from django.utils import timezone
 
 _PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
 TEMP_BUFFERS = "256MB"  # an upper bound: a session takes only what its temp tables use
@@ -236,11 +238,14 @@ def _sqlite_value(value):
 class Progress:
     """Writes a batch's progress from a helper thread, on that thread's own connection, so
     other sessions see it while the import's transaction is still open (PostgreSQL only:
-    SQLite's single writer would wait for the import itself)."""
+    SQLite's single writer would wait for the import itself). The thread also writes a
+    heartbeat every few seconds while the process lives, reports or not: a run silent for
+    CRM_IMPORT_STALE_SECONDS has died (ImportBatch.objects.stale())."""
 
     def __init__(self, batch_id: int, *, enabled: bool):
         self.batch_id = batch_id
         self.enabled = enabled and connection.vendor == "postgresql"
+        self.beat_every = max(0.2, min(60.0, settings.CRM_IMPORT_STALE_SECONDS / 5))
         self._queue: queue.Queue = queue.Queue()
         self._last = 0.0
         self._thread = None
@@ -268,7 +273,10 @@ class Progress:
         try:
             stop = False
             while not stop:
-                latest = self._queue.get()
+                try:
+                    latest = self._queue.get(timeout=self.beat_every)
+                except queue.Empty:
+                    latest = ()  # nothing new to show: a heartbeat only
                 stop = latest is None
                 while not self._queue.empty():  # only the newest report matters
                     item = self._queue.get()
@@ -276,11 +284,16 @@ class Progress:
                         stop = True
                     else:
                         latest = item
-                if latest is not None:
+                if latest:
                     phase, percent, rows_read = latest
                     ImportBatch.objects.filter(pk=self.batch_id).update(
-                        phase=phase, progress=percent, rows_read=rows_read
+                        phase=phase,
+                        progress=percent,
+                        rows_read=rows_read,
+                        heartbeat_at=timezone.now(),
                     )
+                elif latest is not None:
+                    ImportBatch.objects.filter(pk=self.batch_id).update(heartbeat_at=timezone.now())
         finally:
             connection.close()
             close_old_connections()

@@ -11,7 +11,7 @@ from accounts.imports import services
 from accounts.imports.cleaning import error_message
 from accounts.imports.models import ImportBatch, ImportMapping
 from accounts.imports.readers import FileRejected
-from accounts.imports.selectors import import_batch_errors
+from accounts.imports.selectors import import_batch_errors, import_mappings_for
 from crm.models import User
 
 SHOW_ERRORS = 20
@@ -58,7 +58,7 @@ class ImportCommand(BaseCommand):
             raise CommandError("No active admin user; give --user.")
         return user
 
-    def _mapping(self, value: str | None) -> ImportMapping | None:
+    def _mapping(self, value: str | None, actor) -> ImportMapping | None:
         if not value:
             return None
         path = Path(value)
@@ -70,7 +70,7 @@ class ImportCommand(BaseCommand):
             if not isinstance(data, dict):
                 raise CommandError("--mapping: the JSON file must hold {header: target}.")
             return ImportMapping(name=path.stem, kind=self.kind, mapping=data)
-        saved = ImportMapping.objects.filter(kind=self.kind, name=value).first()
+        saved = import_mappings_for(actor, self.kind).filter(name=value).first()
         if saved is None:
             raise CommandError(f"--mapping: no saved {self.kind} mapping named “{value}”.")
         return saved
@@ -92,7 +92,7 @@ class ImportCommand(BaseCommand):
                     encoding=opts["encoding"],
                     sheet_name=opts["sheet"],
                     header_row=opts["header_row"],
-                    saved_mapping=self._mapping(opts["mapping"]),
+                    saved_mapping=self._mapping(opts["mapping"], actor),
                 )
             data = {
                 "mode": opts["mode"],
