@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -25,6 +26,8 @@ from scoring.figures import PRIORITIES, QUADRANTS, TIERS, summarize_groups
 from scoring.models import Priority, Quadrant, ScoringSettings, TierRun, TierSnapshot
 
 DIRECTIONS = {"up": 1, "down": -1}
+# The ids of no account, as SQL (our own constant identifiers, no values).
+NO_ACCOUNTS_SQL = f"SELECT id FROM {Account._meta.db_table} WHERE 1 = 0"  # nosec B608
 # A run's figures never change; a population's may (reassignments), so they are kept briefly.
 FIGURES_CACHE_SECONDS = 120
 
@@ -67,7 +70,12 @@ class Population:
 
     def accounts_sql(self) -> tuple[str, tuple]:
         """The ids of the population as SQL, for the set-based figures."""
-        return self.accounts().values("id").query.sql_with_params()
+        try:
+            return self.accounts().values("id").query.sql_with_params()
+        except EmptyResultSet:
+            # The visibility rule matches nothing (a user of no known role): no ids, rather
+            # than a query Django refuses to write.
+            return NO_ACCOUNTS_SQL, ()
 
 
 def population(*, user, team=None, territory=None, owner=None) -> Population:
