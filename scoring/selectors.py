@@ -26,8 +26,6 @@ from scoring.figures import PRIORITIES, QUADRANTS, TIERS, summarize_groups
 from scoring.models import Priority, Quadrant, ScoringSettings, TierRun, TierSnapshot
 
 DIRECTIONS = {"up": 1, "down": -1}
-# The ids of no account, as SQL (our own constant identifiers, no values).
-NO_ACCOUNTS_SQL = f"SELECT id FROM {Account._meta.db_table} WHERE 1 = 0"  # nosec B608
 # A run's figures never change; a population's may (reassignments), so they are kept briefly.
 FIGURES_CACHE_SECONDS = 120
 
@@ -75,7 +73,7 @@ class Population:
         except EmptyResultSet:
             # The visibility rule matches nothing (a user of no known role): no ids, rather
             # than a query Django refuses to write.
-            return NO_ACCOUNTS_SQL, ()
+            return Account.objects.filter(pk__isnull=True).values("id").query.sql_with_params()
 
 
 def population(*, user, team=None, territory=None, owner=None) -> Population:

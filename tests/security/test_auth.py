@@ -228,7 +228,12 @@ def test_every_state_changing_page_and_api_refuses_a_post_without_csrf_token():
             assert _walk_state(account) == before, ep.name
         assert client.get(reverse("accounts:list")).status_code == 200  # still signed in
     assert {"logout", "accounts:edit", "accounts:contact_create", "account-list"} <= set(checked)
-    scoring = {"scoring:recompute", "scoring:settings", "scoring:run_detail", "scoring-api:run-list"}
+    scoring = {
+        "scoring:recompute",
+        "scoring:settings",
+        "scoring:run_detail",
+        "scoring-api:run-list",
+    }
     assert scoring <= set(checked)
     # With its token the same manager's POST queues a recompute: the walk's 403 was the token's.
     client = Client(enforce_csrf_checks=True)

@@ -48,8 +48,17 @@ TIERS = ("A", "B", "C")
 QUADRANTS = (1, 2, 3, 4)
 PRIORITIES = ("A+", "A", "B", "C")
 # Extra order amounts per account (None: no extra line): returns, zero, ties, one big account.
-AMOUNTS = st.sampled_from([None, Decimal("-40"), Decimal("0"), Decimal("5"), Decimal("10"),
-                           Decimal("250"), Decimal("9000")])
+AMOUNTS = st.sampled_from(
+    [
+        None,
+        Decimal("-40"),
+        Decimal("0"),
+        Decimal("5"),
+        Decimal("10"),
+        Decimal("250"),
+        Decimal("9000"),
+    ]
+)
 SHARE = Decimal("0.000001")
 ROW_FIELDS = (
     "account_id",
@@ -123,7 +132,10 @@ def expected_figures(rows: list[dict], ids: set[int]) -> dict:
         "moved_up": sum(1 for r in mine if r["movement"] > 0),
         "moved_down": sum(1 for r in mine if r["movement"] < 0),
         "tiers": {
-            t: (len(of("tier", t)), _money(sum((_positive(r["revenue"]) for r in of("tier", t)), 0)))
+            t: (
+                len(of("tier", t)),
+                _money(sum((_positive(r["revenue"]) for r in of("tier", t)), 0)),
+            )
             for t in TIERS
         },
         "quadrants": {
@@ -401,8 +413,10 @@ def test_scoring_endpoints_show_exactly_the_oracles_book():
         def run():
             org = build_org(spec)
             first = tiers_recompute(trigger=TierRun.Trigger.CLI, as_of=AS_OF)
-            amounts = data.draw(st.lists(AMOUNTS, min_size=len(org.accounts),
-                                         max_size=len(org.accounts)), label="amounts")
+            amounts = data.draw(
+                st.lists(AMOUNTS, min_size=len(org.accounts), max_size=len(org.accounts)),
+                label="amounts",
+            )
             for account, amount in zip(sorted(org.accounts), amounts, strict=True):
                 if amount is not None:
                     Order.objects.create(
