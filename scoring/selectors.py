@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -78,7 +79,12 @@ class Population:
 
     def accounts_sql(self) -> tuple[str, tuple]:
         """The ids of the population as SQL, for the set-based figures."""
-        return self.accounts().values("id").query.sql_with_params()
+        try:
+            return self.accounts().values("id").query.sql_with_params()
+        except EmptyResultSet:
+            # The visibility rule matches nothing (a user of no known role): no ids, rather
+            # than a query Django refuses to write.
+            return Account.objects.filter(pk__isnull=True).values("id").query.sql_with_params()
 
 
 def population(*, user, team=None, territory=None, owner=None) -> Population:

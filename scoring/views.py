@@ -12,7 +12,7 @@ from crm.paginator import CappedPaginator
 from crm.views import app_settings_edit
 from scoring import selectors, services
 from scoring.forms import SORTS, PopulationForm, ScoringSettingsForm, SnapshotFilterForm
-from scoring.models import ScoringSettings, TierRun
+from scoring.models import ScoringSettings, TierRun, TierSnapshot
 
 
 def _population(request, form_class=PopulationForm):
@@ -141,7 +141,9 @@ def _snapshot_page(request, *, template: str, movers: bool):
             rows = rows.order_by(*SORTS[sort])
         elif not movers:
             rows = rows.order_by("position", "account_id")
-    paginator = CappedPaginator(rows if rows is not None else [], 50)
+    # An invalid filter shows its error and no rows (an empty queryset: the paginator counts
+    # with a query).
+    paginator = CappedPaginator(rows if rows is not None else TierSnapshot.objects.none(), 50)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,

@@ -16,7 +16,9 @@ feature adds later is checked without a change here, or, when it cannot be class
   (`OWN_RULE_NAMESPACES`) and the exports (`EXPORTS`) have checks of their own.
 - Features listed in `REVIEW_REQUIRED_PREFIXES` (scoring: dashboards and charts) fail the
   classification loudly, naming each endpoint, until someone reviews it into
-  `REVIEWED_ENDPOINTS` and writes its check.
+  `REVIEWED_ENDPOINTS` and writes its check. A reviewed endpoint is then classified like any
+  other (so the generic checks apply too), unless `REVIEWED_OWN_RULE` names it: then it is
+  kind "reviewed", with the model its id names, and only its own check applies.
 """
 
 from dataclasses import dataclass, field
@@ -109,9 +111,56 @@ ACCOUNT_KWARGS = {"account_pk", "account_id"}
 REVIEW_REQUIRED_PREFIXES = {"scoring/": "scoring", f"{API_PREFIX}scoring/": "scoring"}
 # dashboard
 REVIEW_REQUIRED_PREFIXES.update({"dashboard/": "dashboard", f"{API_PREFIX}dashboard/": "dashboard"})
-# Reviewed endpoints of those features: name -> how the oracle checks it. Empty until scoring
-# is merged; each one added here needs a check in test_access_oracle.py.
+# Reviewed endpoints of those features: name -> how the oracle checks it; each one added here
+# needs a check in its feature's oracle test (test_scoring_oracle.py, test_dashboard_oracle.py).
 REVIEWED_ENDPOINTS: dict[str, str] = {}
+# Reviewed endpoints whose rows are not records of a book that the generic checks could list
+# (company-wide runs, snapshot rows keyed by account): name -> the model their URL id names
+# ("" when they take none). Classified as kind "reviewed"; their feature's test checks them.
+REVIEWED_OWN_RULE: dict[str, str] = {}
+
+# scoring: reviewed (tests/security/test_scoring_oracle.py, which fails for a name here that
+# it does not check). Tiers, thresholds and runs are company-wide; every figure and row is
+# narrowed to the caller's book (accounts.selectors.accounts_visible_to).
+SCORING_REVIEWED = {
+    "scoring:overview": "page: per-tier counts and revenue equal those of exactly the "
+    "oracle's book (also narrowed by owner / team); no foreign token",
+    "scoring:pareto": "page: the curve's customers, revenue, top-20% share and customers to "
+    "80% equal those computed from the oracle's book; no foreign token",
+    "scoring:quadrants": "page: per-quadrant counts and output equal the oracle's book's",
+    "scoring:priority": "page: per-class counts and revenue equal the oracle's book's",
+    "scoring:accounts": "page: links exactly the oracle's book's snapshot rows, per tier, "
+    "quadrant, priority and movement filter; a foreign owner/team filter shows nothing",
+    "scoring:movers": "page: links exactly the movers among the oracle's book",
+    "scoring:runs": "page: every run (company-wide metadata), no company-wide figures for "
+    "non-admins",
+    "scoring:run_detail": "page: any run; its figures are the oracle's book's",
+    "scoring:recompute": "page: managers and admins queue a run; reps and others 404, nothing "
+    "queued",
+    "scoring:settings": "admin-only page (ADMIN_ONLY_PAGES): others 404, settings unchanged",
+    "scoring-api:tier-list": "API: exactly the oracle's book's snapshot rows, per filter",
+    "scoring-api:tier-detail": "API: an account's tier history; outside the book 404",
+    "scoring-api:pareto": "API: figures of exactly the oracle's book (and of owner / team "
+    "filters within it); a foreign filter answers as a missing id (400)",
+    "scoring-api:quadrants": "API: per-quadrant counts, input and output of the oracle's book",
+    "scoring-api:priority": "API: per-class counts and revenue of the oracle's book",
+    "scoring-api:run-list": "API: every run; POST queues a run for managers and admins, 403 "
+    "and nothing queued for reps and others",
+    "scoring-api:run-detail": "API: any run; `figures` of the oracle's book, `company` only "
+    "for admins",
+}
+REVIEWED_ENDPOINTS.update(SCORING_REVIEWED)
+REVIEWED_OWN_RULE.update(
+    {
+        "scoring:run_detail": "scoring.TierRun",
+        "scoring-api:tier-list": "",
+        "scoring-api:tier-detail": "accounts.Account",
+        "scoring-api:run-list": "",
+        "scoring-api:run-detail": "scoring.TierRun",
+    }
+)
+ADMIN_ONLY_PAGES.add("scoring:settings")
+
 # dashboard: every figure is the admin's figure for exactly the caller's visible accounts, and
 # another rep's or team's population answers 404 (tests/security/test_dashboard_oracle.py).
 _DASHBOARD_CHECK = "figures == an admin's over the caller's book; others' population 404"
@@ -150,7 +199,7 @@ class Endpoint:
     route: str
     kind: str  # api-list, api-detail, api-action-list, api-action-detail, api-other,
     # page, object-page, admin-object-page, own-rule, own-rule-page, own-rule-object-page,
-    # export, exempt
+    # export, exempt, reviewed
     kwargs: tuple[str, ...] = ()
     model: type[models.Model] | None = None
     methods: tuple[str, ...] = ()
@@ -267,6 +316,21 @@ def classify_all() -> list[Endpoint]:
             continue
         view_cls = getattr(callback, "cls", None)
         actions = getattr(callback, "actions", None) or {}
+        if name in REVIEWED_OWN_RULE:
+            label = REVIEWED_OWN_RULE[name]
+            ep = Endpoint(
+                name,
+                route,
+                "reviewed",
+                kwargs,
+                model=apps.get_model(label) if label else None,
+                methods=tuple(m.upper() for m in actions),
+                view_cls=view_cls,
+                reason=REVIEWED_ENDPOINTS.get(name, ""),
+                actions=dict(actions),
+            )
+            endpoints.setdefault((ep.name, ep.kind), ep)
+            continue
         if name in EXPORTS:
             ep = Endpoint(name, route, "export", kwargs, view_cls=view_cls)
         elif route.startswith(API_PREFIX):

@@ -183,6 +183,17 @@ def test_every_endpoint_is_classified():
         "occasion-list": "own-rule",
         "accounts:export": "export",
         "export": "export",
+        # scoring (reviewed; tests/security/test_scoring_oracle.py)
+        "scoring:overview": "page",
+        "scoring:accounts": "page",
+        "scoring:recompute": "page",
+        "scoring:settings": "page",
+        "scoring:run_detail": "reviewed",
+        "scoring-api:pareto": "api-other",
+        "scoring-api:tier-list": "reviewed",
+        "scoring-api:tier-detail": "reviewed",
+        "scoring-api:run-list": "reviewed",
+        "scoring-api:run-detail": "reviewed",
     }
     assert {name: kinds.get(name) for name in expected} == expected
     for ep in endpoints:

@@ -177,40 +177,71 @@ def test_login_without_csrf_token_is_refused():
     assert response.status_code == 302
 
 
-def test_every_state_changing_page_and_api_refuses_a_post_without_csrf_token():
-    """Walk every page and API endpoint; a signed-in POST without the token is refused."""
-    rep = UserFactory(username="csrfrep")
-    account = AccountFactory(owner=rep)
-    from tests.factories import ContactFactory, OrderFactory
+def _walk_state(account):
+    from scoring.models import ScoringSettings, TierRun
 
+    return (
+        Session.objects.count(),
+        list(account.__class__.objects.filter(pk=account.pk).values()),
+        list(TierRun.objects.order_by("pk").values("pk", "status")),
+        list(ScoringSettings.objects.values()),
+    )
+
+
+def test_every_state_changing_page_and_api_refuses_a_post_without_csrf_token():
+    """Walk every page and API endpoint; a signed-in POST without the token is refused, for a
+    rep and for a manager (who may recompute tiers, so the refusal is the token's, not the
+    role's). Object pages get a record of their model (an account, contact, order, tier run)."""
+    from scoring.services import tiers_recompute
+    from tests.factories import ContactFactory, OrderFactory, TeamFactory
+
+    manager = UserFactory(username="csrfmanager", role="manager")
+    rep = UserFactory(username="csrfrep", team=TeamFactory(manager=manager))
+    account = AccountFactory(owner=rep)
     objects = {
         "accounts.Account": account.pk,
         "accounts.Contact": ContactFactory(account=account).pk,
         "accounts.Order": OrderFactory(account=account).pk,
+        "scoring.TierRun": tiers_recompute(trigger="cli").pk,
     }
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(rep)
     checked = []
-    for ep in classify_all():
-        if ep.kind in ("exempt", "own-rule") and ep.name not in ("logout", "set_language"):
-            continue
-        kwargs = {}
-        if ep.kwargs:
-            if ep.model is None or ep.model._meta.label not in objects:
+    for user in (rep, manager):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        for ep in classify_all():
+            if ep.kind in ("exempt", "own-rule") and ep.name not in ("logout", "set_language"):
                 continue
-            kwargs = {k: objects[ep.model._meta.label] for k in ep.kwargs}
-        if ep.kind.startswith("api") and ep.methods and not {"POST", "PATCH"} & set(ep.methods):
-            continue
-        url = reverse(ep.name, kwargs=kwargs)
-        before = Session.objects.count(), account.__class__.objects.filter(pk=account.pk).values()
-        response = client.post(url, {"name": "x"}, content_type="application/json")
-        assert response.status_code in (403, 405), (ep.name, response.status_code)
-        checked.append(ep.name)
-        assert list(before[1]) == list(account.__class__.objects.filter(pk=account.pk).values()), (
-            ep.name
-        )
+            kwargs = {}
+            if ep.kwargs:
+                if ep.model is None or ep.model._meta.label not in objects:
+                    continue
+                kwargs = {k: objects[ep.model._meta.label] for k in ep.kwargs}
+            if ep.methods and not {"POST", "PATCH"} & set(ep.methods):
+                continue
+            url = reverse(ep.name, kwargs=kwargs)
+            before = _walk_state(account)
+            response = client.post(url, {"name": "x"}, content_type="application/json")
+            assert response.status_code in (403, 405), (ep.name, response.status_code)
+            if response.status_code == 403:
+                assert b"CSRF" in response.content, (ep.name, response.content[:200])
+            checked.append(ep.name)
+            assert _walk_state(account) == before, ep.name
+        assert client.get(reverse("accounts:list")).status_code == 200  # still signed in
     assert {"logout", "accounts:edit", "accounts:contact_create", "account-list"} <= set(checked)
-    assert client.get(reverse("accounts:list")).status_code == 200  # still signed in
+    scoring = {
+        "scoring:recompute",
+        "scoring:settings",
+        "scoring:run_detail",
+        "scoring-api:run-list",
+    }
+    assert scoring <= set(checked)
+    # With its token the same manager's POST queues a recompute: the walk's 403 was the token's.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(manager)
+    page = client.get(reverse("scoring:recompute")).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    response = client.post(reverse("scoring:recompute"), {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302, response.status_code
 
 
 # --- sessions -------------------------------------------------------------------------------

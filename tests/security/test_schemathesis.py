@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import checks as core_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from scoring.services import tiers_recompute
 from tests.factories import AccountFactory, ContactFactory, OrderFactory, TeamFactory, UserFactory
 
 ROLES = ["rep", "manager", "admin", "anonymous"]
@@ -63,6 +64,8 @@ def role_headers(request, same_connection, settings):
     ContactFactory(account=account)
     OrderFactory(account=account)
     AccountFactory(owner=UserFactory(username="st-other"))
+    # A finished tier run, so that the scoring figures answer 200 with bodies to check.
+    tiers_recompute(trigger="cli")
     users = {"rep": rep, "manager": manager, "admin": admin}
     if request.param == "anonymous":
         return request.param, {}
@@ -93,6 +96,26 @@ def test_api_against_its_schema(case, role_headers):
         # An empty query value means "no filter" (HTML forms send them), not invalid data.
         checks = [c for c in CHECKS if c is not openapi_checks.negative_data_rejection]
     case.validate_response(response, checks=checks, headers=headers)
+
+
+def test_the_schema_covers_the_scoring_api():
+    """The scoring API is in the schema, so every role's run above covers it."""
+    paths = {operation.path for operation in _operations()}
+    scoring = {
+        "/api/v1/scoring/tiers/",
+        "/api/v1/scoring/tiers/{account}/",
+        "/api/v1/scoring/pareto/",
+        "/api/v1/scoring/quadrants/",
+        "/api/v1/scoring/priority/",
+        "/api/v1/scoring/runs/",
+        "/api/v1/scoring/runs/{id}/",
+    }
+    assert scoring <= paths, scoring - paths
+
+
+def _operations():
+    for result in schema.get_all_operations():
+        yield result.ok()
 
 
 def _resolves(path: str) -> bool:
