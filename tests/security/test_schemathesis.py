@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from schemathesis import checks as core_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
+from scoring.models import TierRun
 from scoring.services import tiers_recompute
 from tests.factories import AccountFactory, ContactFactory, OrderFactory, TeamFactory, UserFactory
 
@@ -26,6 +27,7 @@ PUBLIC_PATHS = {"/api/v1/auth/token/"}
 # status_code_conformance is replaced by EXPECTED_STATUSES: drf-spectacular documents only the
 # success answers, not the 400/403/404 that every endpoint gives. 202: work queued (a recompute).
 EXPECTED_STATUSES = {200, 201, 202, 204, 400, 401, 403, 404, 405, 406, 415}
+SCORING_PATH = "/api/v1/scoring/"
 INVALID_TOKEN = {"Authorization": "Token " + "0" * 40}
 CHECKS = [
     core_checks.not_a_server_error,
@@ -64,8 +66,6 @@ def role_headers(request, same_connection, settings):
     ContactFactory(account=account)
     OrderFactory(account=account)
     AccountFactory(owner=UserFactory(username="st-other"))
-    # A finished tier run, so that the scoring figures answer 200 with bodies to check.
-    tiers_recompute(trigger="cli")
     users = {"rep": rep, "manager": manager, "admin": admin}
     if request.param == "anonymous":
         return request.param, {}
@@ -81,6 +81,9 @@ def role_headers(request, same_connection, settings):
 )
 def test_api_against_its_schema(case, role_headers):
     role, headers = role_headers
+    if case.operation.path.startswith(SCORING_PATH) and not TierRun.objects.exists():
+        # A finished tier run, so that the scoring figures answer 200 with bodies to check.
+        tiers_recompute(trigger="cli")
     response = case.call(headers=headers)
     operation = (case.method.upper(), case.operation.path)
     assert response.status_code in EXPECTED_STATUSES, (operation, response.status_code)
