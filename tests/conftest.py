@@ -117,3 +117,14 @@ def _restore_root_logging():
     yield
     root.setLevel(level)
     root.handlers[:] = handlers
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request of a user who chose 简体中文 leaves that language active in the thread (the
+    locale middleware does not undo it); the next test starts from the default again."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
