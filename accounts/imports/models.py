@@ -172,7 +172,7 @@ class ImportBatch(models.Model):
         )
         if not taken:
             return False
-        last = self.heartbeat_at or self.started_at
+        last = self.last_sign_of_life
         return last is None or last < stale_cutoff()
 
     @property
