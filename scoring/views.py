@@ -103,18 +103,21 @@ def quadrants(request):
     )
 
 
+def priority_grid(cells: list[dict]) -> list[dict]:
+    """The priority matrix's cells in reading order of its 2×2 grid: potential grows upwards,
+    current revenue to the right (the priority page and the dashboard)."""
+    by_class = {c["priority"]: c for c in cells}
+    css = {"A+": "pap", "A": "pa", "B": "pb", "C": "pc"}
+    return [{**by_class[p], "css": css[p]} for p in ("A", "A+", "C", "B")]
+
+
 @login_required
 def priority(request):
     form, filters = _population(request)
     figures = (
         selectors.priority_matrix(user=request.user, **filters) if filters is not None else None
     )
-    grid = []
-    if figures is not None:
-        # Potential grows upwards, current revenue to the right.
-        cells = {cell["priority"]: cell for cell in figures.cells}
-        css = {"A+": "pap", "A": "pa", "B": "pb", "C": "pc"}
-        grid = [{**cells[p], "css": css[p]} for p in ("A", "A+", "C", "B")]
+    grid = priority_grid(figures.cells) if figures is not None else []
     return render(
         request,
         "scoring/priority.html",

@@ -14,6 +14,7 @@ from scoring.dashboard.charts import chart_data
 from scoring.dashboard.params import dashboard_query
 from scoring.dashboard.selectors import dashboard_figures
 from scoring.dashboard.tables import export_rows
+from scoring.views import priority_grid
 
 
 def _population_query(form) -> str:
@@ -39,13 +40,6 @@ def _pareto_rows(points: list[dict]) -> list[dict]:
     return [p for i, p in enumerate(points) if i in keep or p["mark"]]
 
 
-def _priority_grid(cells: list[dict]) -> list[dict]:
-    """As on the priority page: potential grows upwards, current revenue to the right."""
-    by_class = {c["priority"]: c for c in cells}
-    css = {"A+": "pap", "A": "pa", "B": "pb", "C": "pc"}
-    return [{**by_class[p], "css": css[p]} for p in ("A", "A+", "C", "B")]
-
-
 @login_required
 @require_GET
 def dashboard(request):
@@ -62,7 +56,7 @@ def dashboard(request):
         population_query=population_query,
         export_query=request.GET.urlencode(),
         chart=chart_data(figures, population_query=population_query),
-        priority_grid=_priority_grid(figures["priority"]["cells"]),
+        priority_grid=priority_grid(figures["priority"]["cells"]),
         pareto_rows=_pareto_rows(figures["pareto"]["points"]),
         plan_rows=[
             (_("This week"), figures["plans"]["week"]),
