@@ -177,11 +177,7 @@ class DashboardQuery:
         """Figures of the latest run for this population: cached per run (a new run, i.e. a
         finished recompute, gives new keys)."""
         key = self.population.cache_key(f"dashboard-{kind}", self.run)
-        value = cache.get(key)
-        if value is None:
-            value = compute()
-            cache.set(key, value, scoring.FIGURES_CACHE_SECONDS)
-        return value
+        return cache.get_or_set(key, compute, scoring.FIGURES_CACHE_SECONDS)
 
     @cached_property
     def order_groups(self) -> list[dict[str, Any]]:
@@ -203,11 +199,7 @@ class DashboardQuery:
         key = self.population.cache_key(
             "dashboard-orders", None, f"g{generation}", period.date_from, period.date_to
         )
-        groups = cache.get(key)
-        if groups is None:
-            groups = self._order_groups()
-            cache.set(key, groups, scoring.FIGURES_CACHE_SECONDS)
-        return groups
+        return cache.get_or_set(key, self._order_groups, scoring.FIGURES_CACHE_SECONDS)
 
     def _order_groups(self) -> list[dict[str, Any]]:
         period, previous = self.period, self.period.previous
