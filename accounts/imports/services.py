@@ -26,7 +26,7 @@ from accounts.imports import engine
 from accounts.imports.cleaning import error_message
 from accounts.imports.engine.staging import Progress, Staging
 from accounts.imports.fields import auto_map, validate_mapping
-from accounts.imports.models import ImportBatch, ImportMapping
+from accounts.imports.models import ImportBatch, ImportMapping, stale_cutoff
 from accounts.imports.readers import (
     SAMPLE_BYTES,
     FileRejected,
@@ -420,6 +420,26 @@ def _claim(batch_id: int, *, dry_run: bool) -> ImportBatch | None:
             update_fields=["status", "phase", "progress", "rows_read", "started_at", "heartbeat_at"]
         )
         return batch
+
+
+def import_batch_seconds_until_free(*, batch_id: int, dry_run: bool) -> float | None:
+    """A run of this kind holds the batch: the seconds until it counts as stopped (no sign
+    of life for CRM_IMPORT_STALE_SECONDS) if it does not finish first. None when no such run
+    holds it (done, failed, queued, gone). A task delivered again while the batch is taken
+    waits this long and tries again, so the run of a process that died is never dropped."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return None
+    if dry_run:
+        taken = batch.status == Status.VALIDATING and batch.phase != "queued"
+    else:
+        taken = batch.status == Status.RUNNING
+    if not taken:
+        return None
+    last = batch.last_sign_of_life
+    if last is None:
+        return 0.0
+    return max(0.0, (last - stale_cutoff()).total_seconds())
 
 
 def import_batch_run(*, batch_id: int, dry_run: bool) -> ImportBatch | None:

@@ -1,13 +1,24 @@
 from celery import shared_task
 
-from accounts.imports.services import import_batch_run, import_batches_fail_stale
+from accounts.imports.services import (
+    import_batch_run,
+    import_batch_seconds_until_free,
+    import_batches_fail_stale,
+)
 
 
-@shared_task
-def import_batch_run_task(batch_id: int, dry_run: bool = False) -> str:
-    """Run a queued dry run or import; a second delivery finds it taken and does nothing."""
+@shared_task(bind=True, max_retries=None)
+def import_batch_run_task(self, batch_id: int, dry_run: bool = False) -> str:
+    """Run a queued dry run or import. A second delivery finds it done and does nothing; one
+    that finds it still taken (its first worker may have died a moment ago) tries again once
+    that run has shown no sign of life for CRM_IMPORT_STALE_SECONDS, or finds it done."""
     batch = import_batch_run(batch_id=batch_id, dry_run=dry_run)
-    return batch.status if batch is not None else "skipped"
+    if batch is not None:
+        return batch.status
+    wait = import_batch_seconds_until_free(batch_id=batch_id, dry_run=dry_run)
+    if wait is not None:
+        raise self.retry(countdown=wait + 1)
+    return "skipped"
 
 
 @shared_task

@@ -130,6 +130,26 @@ def test_a_redelivered_task_takes_a_stale_run_but_never_one_that_beats(checked, 
     assert Account.objects.filter(import_batch=batch).count() == len(COMPANIES)
 
 
+def test_a_redelivered_task_that_finds_the_run_beating_knows_how_long_to_wait(checked, admin):
+    # The task does not drop such a delivery (its first worker may have died a moment
+    # ago): it tries again once the run would be stale. The real worker case is
+    # tests/security/test_faults.py::test_worker_killed_mid_import_runs_it_again...
+    until = services.import_batch_seconds_until_free
+    assert until(batch_id=checked.pk, dry_run=False) is None  # ready: nobody holds it
+    batch = _left_by_a_process(checked, silent_for=timedelta(seconds=5))
+    assert 590 <= until(batch_id=batch.pk, dry_run=False) <= 595
+    assert until(batch_id=batch.pk, dry_run=True) is None  # a check's task: not its run
+    _left_by_a_process(batch, silent_for=timedelta(minutes=11))
+    assert until(batch_id=batch.pk, dry_run=False) == 0  # stale: take it now
+    _left_by_a_process(batch, status=Status.VALIDATING, silent_for=timedelta(seconds=100))
+    assert 495 <= until(batch_id=batch.pk, dry_run=True) <= 500
+    assert until(batch_id=batch.pk, dry_run=False) is None
+    services.import_batch_run(batch_id=batch.pk, dry_run=False)  # not taken: it is a check
+    assert until(batch_id=batch.pk + 1000, dry_run=False) is None  # gone
+    ImportBatch.objects.filter(pk=batch.pk).update(status=Status.DONE, phase="")
+    assert until(batch_id=batch.pk, dry_run=False) is None
+
+
 def test_the_sweeper_marks_only_stale_runs_failed_and_says_why(checked, admin, tmp_path):
     stale = _left_by_a_process(checked, silent_for=timedelta(minutes=30))
     path = write_csv(tmp_path / "other.csv", [["客户名称"], ["丁公司"]])
