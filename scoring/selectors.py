@@ -80,7 +80,7 @@ class Population:
     def accounts_sql(self) -> tuple[str, tuple]:
         """The ids of the population as SQL, for the set-based figures."""
         try:
-            return self.accounts().values("id").query.sql_with_params()
+            return self.accounts().order_by().values("id").query.sql_with_params()
         except EmptyResultSet:
             # The visibility rule matches nothing (a user of no known role): no ids, rather
             # than a query Django refuses to write.

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -77,6 +78,20 @@ TEMPLATES = [
 # to a SQLite file so that `make run` needs no server.
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 60)
+# PostgreSQL's planner cost of reading a random page, relative to a sequential one, set on
+# each of our connections. The server's default (4) models spinning disks; on SSDs and a warm
+# cache 1.1 (the usual SSD value) lets it use the (run, account) and owner indexes for one
+# team's or one rep's figures instead of reading whole tables (the dashboard of a rep: ~5×
+# faster). Empty: keep the server's own setting.
+CRM_PG_RANDOM_PAGE_COST = env_str("CRM_PG_RANDOM_PAGE_COST", "1.1")
+if CRM_PG_RANDOM_PAGE_COST:
+    try:
+        if float(CRM_PG_RANDOM_PAGE_COST) <= 0:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"CRM_PG_RANDOM_PAGE_COST must be a positive number, not {CRM_PG_RANDOM_PAGE_COST!r}"
+        ) from None
 
 
 def database_from_url(url: str) -> dict:
@@ -89,6 +104,11 @@ def database_from_url(url: str) -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
         config["CONN_MAX_AGE"] = 0
+    elif config["ENGINE"] == "django.db.backends.postgresql" and CRM_PG_RANDOM_PAGE_COST:
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = (
+            f"{options.get('options', '')} -c random_page_cost={CRM_PG_RANDOM_PAGE_COST}".strip()
+        )
     return config
 
 

@@ -206,14 +206,17 @@ class DashboardQuery:
         orders, accounts = Order._meta.db_table, Account._meta.db_table
         # Placeholders in textual order: the EXISTS, the four CASEs, the dates, the population.
         params: list = [period.date_from] * 5 + [previous.date_from, period.date_to]
-        population = ""
+        population = accounts_of_population = ""
         if not self.population.unrestricted:
             try:
                 population_sql, population_params = self.population.accounts_sql()
             except EmptyResultSet:  # a user who sees nothing
                 return []
             population = f" AND account_id IN ({population_sql})"
-            params += list(population_params)
+            # Said of the accounts as well: the planner then reads a team's accounts by
+            # their owner instead of every account to join their channel.
+            accounts_of_population = f" WHERE a.id IN ({population_sql})"
+            params += [*population_params, *population_params]
         sql = (
             "SELECT a.channel, CASE WHEN o.cur_lines = 0 THEN 'lapsed' "  # noqa: S608 # nosec B608
             f"WHEN EXISTS (SELECT 1 FROM {orders} b WHERE b.account_id = o.account_id "
@@ -226,8 +229,8 @@ class DashboardQuery:
             "SUM(CASE WHEN date < %s THEN 1 ELSE 0 END) AS prev_lines, "
             "SUM(CASE WHEN date < %s THEN amount ELSE 0 END) AS prev "
             f"FROM {orders} WHERE date >= %s AND date <= %s{population} "
-            f"GROUP BY account_id) o JOIN {accounts} a ON a.id = o.account_id "
-            "GROUP BY a.channel, 2"
+            f"GROUP BY account_id) o JOIN {accounts} a ON a.id = o.account_id"
+            f"{accounts_of_population} GROUP BY a.channel, 2"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

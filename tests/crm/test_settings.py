@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,3 +53,45 @@ def test_production_passes_the_deploy_checks():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _planner_setting(**env) -> subprocess.CompletedProcess:
+    """SHOW random_page_cost on a connection made by the settings (the test database)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('SHOW random_page_cost'); print(c.fetchone()[0])\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", "DATABASE_URL": url, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_connections_tell_the_planner_random_reads_are_cheap_unless_told_otherwise():
+    assert _planner_setting().stdout.strip() == "1.1"
+    assert _planner_setting(CRM_PG_RANDOM_PAGE_COST="2.5").stdout.strip() == "2.5"
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("options", None)  # a connection of no options: the server's own value
+    with psycopg.connect(**params) as plain:
+        own = plain.execute("SHOW random_page_cost").fetchone()[0]
+    server = _planner_setting(CRM_PG_RANDOM_PAGE_COST="")
+    assert server.returncode == 0 and server.stdout.strip() == own, server.stderr
+    bad = _planner_setting(CRM_PG_RANDOM_PAGE_COST="fast")
+    assert bad.returncode != 0
+    assert "CRM_PG_RANDOM_PAGE_COST must be a positive number, not 'fast'" in bad.stderr
