@@ -95,7 +95,12 @@ def _locust(url: str, users: int, seconds: int, name: str, dashboard: str) -> di
 def run(args) -> list[common.Row]:
     db_url = common.seeded_database(args.load_accounts)
     OUT.mkdir(parents=True, exist_ok=True)
-    with common.gunicorn(db_url, settings="bench.load_settings", workers=2) as server:
+    # The production shape: Redis as broker and as the cache every worker shares.
+    redis_url = common.bench_redis()
+    extra = {"REDIS_URL": redis_url} if redis_url else {}
+    with common.gunicorn(
+        db_url, settings="bench.load_settings", workers=2, extra_env=extra
+    ) as server:
         alone = _locust(server.url, 1, args.load_baseline_seconds, "baseline", args.load_dashboard)
         common.wait_idle(server.url + "/login/")
         loaded = _locust(
@@ -105,7 +110,8 @@ def run(args) -> list[common.Row]:
     slowest = loaded["slowest"]
     note = (
         f"{users} users, {args.load_seconds} s, {loaded['requests']} requests; slowest page "
-        f"{slowest['Name']} p95 {float(slowest['95%']):.0f} ms; baseline: 1 user"
+        f"{slowest['Name']} p95 {float(slowest['95%']):.0f} ms; baseline: 1 user; "
+        + ("Redis cache shared by the workers" if redis_url else "no Redis: per-worker caches")
     )
     return [
         common.Row("requests per second", loaded["rps"], alone["rps"], "req/s", "–", note=note),

@@ -53,6 +53,30 @@ class Row:
         return self.measured / self.baseline
 
 
+# The Redis of the production shape (broker + shared cache) for benchmarks that serve the app;
+# its own database numbers (10 for tasks, 11 for the cache) so a run never touches others'.
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+
+
+def bench_redis(*, flush: bool = True) -> str | None:
+    """BENCH_REDIS_URL when that Redis answers (its task and cache databases emptied first,
+    so every run starts cold), else None: the app then runs on per-process memory caches,
+    which the benchmark's note says."""
+    import redis
+
+    from crm.settings.base import cache_url_for
+
+    try:
+        for url in (BENCH_REDIS_URL, cache_url_for(BENCH_REDIS_URL)):
+            client = redis.Redis.from_url(url, socket_connect_timeout=2)
+            client.ping()
+            if flush:
+                client.flushdb()
+    except redis.RedisError:
+        return None
+    return BENCH_REDIS_URL
+
+
 def database_url(name: str) -> str:
     parts = urlsplit(SERVER_URL)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))

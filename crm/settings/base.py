@@ -290,8 +290,38 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Per-process memory cache: pages keep working when Redis is down.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+def cache_url_for(redis_url: str) -> str:
+    """The cache's Redis database: the broker's number + 1 on the same server, so that
+    clearing the cache never drops a queued task (redis://h:6379/0 -> redis://h:6379/1)."""
+    scheme, sep, rest = redis_url.partition("://")
+    location, _slash, path = rest.partition("/")
+    database, _q, query = path.partition("?")
+    number = int(database) + 1 if database.isdigit() else 1
+    return f"{scheme}{sep}{location}/{number}" + (f"?{query}" if query else "")
+
+
+# Cache. With Redis: one cache shared by every web and worker process (the dashboard's
+# figures are computed once for all of them), in CRM_CACHE_URL (default: REDIS_URL's server,
+# the next database number). A Redis that does not answer is a cache miss, never an error
+# page: django-redis ignores (and logs) its errors. Without Redis: a per-process memory cache.
+CRM_CACHE_URL = env_str("CRM_CACHE_URL") or (cache_url_for(REDIS_URL) if REDIS_URL else "")
+if CRM_CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CRM_CACHE_URL,
+            "KEY_PREFIX": "crm",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")

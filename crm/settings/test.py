@@ -78,3 +78,6 @@ DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 CELERY_BROKER_URL = REDIS_URL if REDIS_AVAILABLE else "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_timeout": 3600}
+# Each test process its own memory cache: tests never see another run's figures (the Redis
+# cache of the other settings is tested in tests/crm/test_cache.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
