@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.utils import timezone
 
-_PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
+PROFILE = bool(os.environ.get("CRM_IMPORT_PROFILE"))
 TEMP_BUFFERS = "256MB"  # an upper bound: a session takes only what its temp tables use
 
 
@@ -40,7 +40,7 @@ class Staging:
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            if _PROFILE:
+            if PROFILE:
                 print(f"{time.perf_counter() - started:8.3f}s {sql[:150]}", file=sys.stderr)
             return cursor.rowcount
 
