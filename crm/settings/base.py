@@ -293,11 +293,13 @@ CELERY_BEAT_SCHEDULE = {
 
 def cache_url_for(redis_url: str) -> str:
     """The cache's Redis database: the broker's number + 1 on the same server, so that
-    clearing the cache never drops a queued task (redis://h:6379/0 -> redis://h:6379/1)."""
+    clearing the cache never drops a queued task (redis://h:6379/0 -> redis://h:6379/1); for
+    a broker on 15, the last of Redis' default 16 databases, the one before it (14)."""
     scheme, sep, rest = redis_url.partition("://")
     location, _slash, path = rest.partition("/")
     database, _q, query = path.partition("?")
-    number = int(database) + 1 if database.isdigit() else 1
+    broker = int(database) if database.isdigit() else 0
+    number = broker + 1 if broker < 15 else broker - 1
     return f"{scheme}{sep}{location}/{number}" + (f"?{query}" if query else "")
 
 

@@ -22,6 +22,7 @@ def test_the_cache_takes_the_database_after_the_brokers():
     assert cache_url_for("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/1"
     assert cache_url_for("redis://cache.internal:6380/7") == "redis://cache.internal:6380/8"
     assert cache_url_for("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379/1"
+    assert cache_url_for("redis://127.0.0.1:6379/15") == "redis://127.0.0.1:6379/14"  # the last
     assert cache_url_for("rediss://:secret@host:6379/2?ssl_cert_reqs=none") == (
         "rediss://:secret@host:6379/3?ssl_cert_reqs=none"
     )
