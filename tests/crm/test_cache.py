@@ -15,8 +15,6 @@ from crm.settings.base import cache_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.redis
-
 
 def test_the_cache_takes_the_database_after_the_brokers():
     assert cache_url_for("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/1"
@@ -45,6 +43,7 @@ def _redis_db(url: str, number: int) -> str:
     return url.rsplit("/", 1)[0] + f"/{number}"
 
 
+@pytest.mark.redis
 def test_processes_share_one_redis_cache_beside_the_broker(require_redis):
     import redis
 
