@@ -60,7 +60,8 @@ def _planner_setting(**env) -> subprocess.CompletedProcess:
     from django.db import connection
 
     db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
+    url = f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     code = (
         "import django; django.setup()\n"
