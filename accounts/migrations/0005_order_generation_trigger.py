@@ -12,6 +12,8 @@ dashboard does not cache the order figures.
 
 from django.db import migrations
 
+from crm.migration_ops import PostgresRunSQL
+
 FORWARD = [
     "CREATE SEQUENCE IF NOT EXISTS accounts_order_generation",
     "CREATE OR REPLACE FUNCTION accounts_order_generation_bump() RETURNS trigger "
@@ -27,18 +29,6 @@ BACKWARD = [
     "DROP FUNCTION IF EXISTS accounts_order_generation_bump()",
     "DROP SEQUENCE IF EXISTS accounts_order_generation",
 ]
-
-
-class PostgresRunSQL(migrations.RunSQL):
-    """RunSQL that does nothing on databases other than PostgreSQL."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -14,23 +14,13 @@ PostgreSQL's. Other databases skip it.
 
 from django.db import migrations
 
+from crm.migration_ops import PostgresRunSQL
+
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS account_owner_tier ON accounts_account (owner_id, tier) "
     "INCLUDE (id)",
 ]
 BACKWARD = ["DROP INDEX IF EXISTS account_owner_tier"]
-
-
-class PostgresRunSQL(migrations.RunSQL):
-    """RunSQL that does nothing on databases other than PostgreSQL."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
