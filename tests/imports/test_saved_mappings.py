@@ -100,26 +100,21 @@ def test_the_service_refuses_a_mapping_the_actor_cannot_see(org, mappings):
 
 def test_command_line_finds_only_the_users_own_saved_mappings(tmp_path, org, mappings):
     path = write_csv(tmp_path / "c.csv", [["Firma", "Steuer"], ["Neu GmbH", "X1"]])
-    with pytest.raises(CommandError, match="no saved customers mapping named"):
+
+    def dry_run_as_m1(mapping: str) -> None:
         call_command(
             "import_customers",
             str(path),
             "--user",
             "m1",
             "--mapping",
-            "legacy-m2",
+            mapping,
             "--dry-run",
             stdout=io.StringIO(),
         )
+
+    with pytest.raises(CommandError, match="no saved customers mapping named"):
+        dry_run_as_m1("legacy-m2")
     assert not ImportBatch.objects.exists()
-    call_command(
-        "import_customers",
-        str(path),
-        "--user",
-        "m1",
-        "--mapping",
-        "legacy-m1",
-        "--dry-run",
-        stdout=io.StringIO(),
-    )
+    dry_run_as_m1("legacy-m1")
     assert ImportBatch.objects.get().mapping == ["name", "external_code"]
