@@ -29,7 +29,6 @@ from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, Count, DecimalField, F, Q, Sum, When, Window
 from django.db.models.functions import RowNumber
@@ -208,10 +207,7 @@ class DashboardQuery:
         params: list = [period.date_from] * 5 + [previous.date_from, period.date_to]
         population = accounts_of_population = ""
         if not self.population.unrestricted:
-            try:
-                population_sql, population_params = self.population.accounts_sql()
-            except EmptyResultSet:  # a user who sees nothing
-                return []
+            population_sql, population_params = self.population.accounts_sql()
             population = f" AND account_id IN ({population_sql})"
             # Said of the accounts as well: the planner then reads a team's accounts by
             # their owner instead of every account to join their channel.
