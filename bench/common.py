@@ -58,7 +58,7 @@ class Row:
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
 
 
-def bench_redis(*, flush: bool = True) -> str | None:
+def bench_redis() -> str | None:
     """BENCH_REDIS_URL when that Redis answers (its task and cache databases emptied first,
     so every run starts cold), else None: the app then runs on per-process memory caches,
     which the benchmark's note says."""
@@ -70,8 +70,7 @@ def bench_redis(*, flush: bool = True) -> str | None:
         for url in (BENCH_REDIS_URL, cache_url_for(BENCH_REDIS_URL)):
             client = redis.Redis.from_url(url, socket_connect_timeout=2)
             client.ping()
-            if flush:
-                client.flushdb()
+            client.flushdb()
     except redis.RedisError:
         return None
     return BENCH_REDIS_URL
