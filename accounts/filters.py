@@ -17,7 +17,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
-from accounts.normalize import normalize_account_name
+from accounts.selectors import account_name_search_q
 from crm.filters import IntegerFilter
 
 
@@ -121,10 +121,7 @@ class AccountFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        normalized = normalize_account_name(value)
-        condition = Q(name__icontains=value) | Q(external_code=value) | Q(uscc=value.upper())
-        if normalized:
-            condition |= Q(normalized_name__contains=normalized)
+        condition = account_name_search_q(value) | Q(external_code=value) | Q(uscc=value.upper())
         return queryset.filter(condition)
 
     def filter_tier(self, queryset, name, value):

@@ -240,11 +240,12 @@ class Contact(models.Model):
                 name="contact_birthday_month_day",
             ),
         ]
+        # No index of email or phone: the contact search compares them without case and by
+        # substring, and an import matches contacts in bulk (a hash join), so none would be
+        # read, and each would be paid for on every insert.
         indexes = [
             models.Index(fields=["account", "role"], name="contact_account_role"),
             models.Index(fields=["birthday_month", "birthday_day"], name="contact_birthday"),
-            models.Index(fields=["email"], name="contact_email"),
-            models.Index(fields=["phone"], name="contact_phone"),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
 """Pure rules about account identity: the normalized name and the unified social credit code."""
 
+import functools
 import re
 import unicodedata
 
@@ -39,13 +40,17 @@ _LATIN_SUFFIX_WORDS = {
 _SEPARATORS = re.compile(r"[\s\.,，。·\-_/\\()（）\[\]【】&'\"“”‘’]+")
 
 
+def _words(name: str) -> list[str]:
+    return [w for w in _SEPARATORS.split(unicodedata.normalize("NFKC", name or "").lower()) if w]
+
+
 def normalize_account_name(name: str) -> str:
     """Fold width, case, spaces, punctuation and legal-form suffixes for duplicate detection.
 
     >>> normalize_account_name("ＡＢＣ  Trading Co., Ltd.")
     'abctrading'
     """
-    words = [w for w in _SEPARATORS.split(unicodedata.normalize("NFKC", name or "").lower()) if w]
+    words = _words(name)
     while len(words) > 1 and words[-1] in _LATIN_SUFFIX_WORDS:
         words.pop()
     text = "".join(words)
@@ -58,6 +63,67 @@ def normalize_account_name(name: str) -> str:
                 folded = True
                 break
     return text[:255]
+
+
+_NARROW_MAX = 255  # the longest name
+
+
+@functools.cache
+def _starts_legal_forms(text: str, *, latin_only: bool = False) -> bool:
+    """Whether `text` could begin what normalization cuts off a folded name's end: Chinese
+    legal forms one after another (有限公司, 分公司), then Latin ones (co, ltd)."""
+    if not text:
+        return True
+    if not latin_only:
+        for form in _CN_SUFFIXES:
+            if form.startswith(text) or (
+                text.startswith(form) and _starts_legal_forms(text[len(form) :])
+            ):
+                return True
+    for word in _LATIN_SUFFIX_WORDS:
+        if word.startswith(text) or (
+            text.startswith(word) and _starts_legal_forms(text[len(word) :], latin_only=True)
+        ):
+            return True
+    return False
+
+
+def _inside_legal_forms(text: str) -> bool:
+    """Whether `text` could be a piece of what normalization cuts off (“限公”, “n” of inc)."""
+    for forms, latin_only in ((_CN_SUFFIXES, False), (_LATIN_SUFFIX_WORDS, True)):
+        for form in forms:
+            for start in range(len(form)):
+                rest = form[start:]
+                if rest.startswith(text) or (
+                    text.startswith(rest)
+                    and _starts_legal_forms(text[len(rest) :], latin_only=latin_only)
+                ):
+                    return True
+    return False
+
+
+def name_search_narrowing(query: str) -> str:
+    """A text that every normalized name of an account found by `query` contains.
+
+    An account is found when its name contains the query (any case) or its normalized name
+    contains the normalized query. The first holds only if the folded name contains the folded
+    query; the normalized name is the folded name minus its legal forms, so it contains the
+    folded query minus whatever part of it could reach into those legal forms: the longest end
+    of it that could begin them (“万达集团” → “万达”, since 集团有限公司 is one), or all of
+    it when it could lie inside them (“公司”, “ltd”). Searching the normalized names for this
+    text therefore misses no match, and one index serves it (names are at most 255
+    characters, so a longer query is not narrowed).
+
+    >>> name_search_narrowing("万达集团"), name_search_narrowing("宏达 电子")
+    ('万达', '宏达电子')
+    """
+    folded = "".join(_words(query))
+    if len(folded) > _NARROW_MAX or _inside_legal_forms(folded):
+        return ""
+    for cut in range(len(folded)):  # the longest possible beginning of legal forms first
+        if _starts_legal_forms(folded[cut:]):
+            return folded[:cut]
+    return folded
 
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -9,12 +9,34 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Order
+from accounts.normalize import name_search_narrowing, normalize_account_name
 from crm.selectors import owner_scope_q
 
 
 def account_scope_q(user, *, account_path: str = "") -> Q:
     """Q for records whose account (reached by `account_path`, e.g. "account__") `user` sees."""
     return owner_scope_q(user, owner_path=f"{account_path}owner")
+
+
+def account_name_search_q(query: str, *, account_path: str = "") -> Q:
+    """Q for records whose account's name contains `query` (any case), or whose normalized
+    name contains the normalized query (“华为技术有限公司” finds 华为技术股份有限公司).
+
+    Written so that PostgreSQL finds the matches through one trigram index, that of the
+    normalized name: every match's normalized name contains `name_search_narrowing(query)`."""
+    query = query.strip()
+    normalized = normalize_account_name(query)
+    narrowing = name_search_narrowing(query)
+    name, normalized_name = f"{account_path}name", f"{account_path}normalized_name"
+    if narrowing and narrowing == normalized:
+        # A name containing the query then has a normalized name containing this: one test.
+        return Q(**{f"{normalized_name}__contains": normalized})
+    condition = Q(**{f"{name}__icontains": query})
+    if normalized:
+        condition |= Q(**{f"{normalized_name}__contains": normalized})
+    if narrowing:
+        condition &= Q(**{f"{normalized_name}__contains": narrowing})
+    return condition
 
 
 def accounts_visible_to(user) -> QuerySet[Account]:

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
-from accounts.normalize import normalize_account_name
+from accounts.selectors import account_name_search_q
 from crm.filters import IntegerFilter, StrictBooleanFilter
 from crm.models import Team, Territory, User
 from crm.selectors import teams_visible_to, users_visible_to
@@ -76,10 +76,9 @@ class ProspectFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        condition = Q(account__name__icontains=value) | Q(account__external_code=value)
-        normalized = normalize_account_name(value)
-        if normalized:
-            condition |= Q(account__normalized_name__contains=normalized)
+        condition = account_name_search_q(value, account_path="account__") | Q(
+            account__external_code=value
+        )
         return queryset.filter(condition)
 
     def filter_state(self, queryset, name, value):

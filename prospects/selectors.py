@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts.models import Account, Contact
-from accounts.selectors import account_scope_q, accounts_visible_to
+from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
 from crm.models import User
 from crm.selectors import users_visible_to
 from prospects.models import (
@@ -388,4 +388,8 @@ def compare_candidates(user, query: str, *, limit: int = 10) -> QuerySet[Account
     query = query.strip()
     if not query:
         return Account.objects.none()
-    return accounts_visible_to(user).filter(name__icontains=query).order_by("name", "id")[:limit]
+    return (
+        accounts_visible_to(user)
+        .filter(account_name_search_q(query))
+        .order_by("name", "id")[:limit]
+    )

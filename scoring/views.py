@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.selectors import account_name_search_q
 from crm.paginator import CappedPaginator
 from crm.views import app_settings_edit
 from scoring import selectors, services
@@ -138,7 +139,7 @@ def _snapshot_page(request, *, template: str, movers: bool):
             rows = selectors.snapshot_rows(user=request.user, **filters, **row_filters)
         search = form.cleaned_data.get("q", "").strip() if form.is_bound else ""
         if search:
-            rows = rows.filter(account__name__icontains=search)
+            rows = rows.filter(account_name_search_q(search, account_path="account__"))
         sort = (form.cleaned_data.get("sort") if form.is_bound else "") or ""
         if sort in SORTS:
             rows = rows.order_by(*SORTS[sort])

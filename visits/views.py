@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.selectors import account_get_visible
+from accounts.selectors import account_get_visible, account_name_search_q
 from crm.paginator import CappedPaginator
 from crm.selectors import users_visible_to
 from crm.views import app_settings_edit
@@ -154,7 +154,7 @@ def due_list(request):
         qs = qs.filter(owner_id=rep_id)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(name__icontains=q)
+        qs = qs.filter(account_name_search_q(q))
     sort = request.GET.get("sort", "due")
     order = {"due": ("due", "name", "id"), "name": ("name", "id"), "tier": ("tier", "due", "id")}
     qs = qs.order_by(*order.get(sort, order["due"]))
@@ -188,7 +188,9 @@ def visit_list(request):
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
-            Q(account__name__icontains=q) | Q(purpose__icontains=q) | Q(outcome__icontains=q)
+            account_name_search_q(q, account_path="account__")
+            | Q(purpose__icontains=q)
+            | Q(outcome__icontains=q)
         )
     sort = request.GET.get("sort", "-date")
     qs = qs.order_by(*VISIT_SORTS.get(sort, VISIT_SORTS["-date"]))
@@ -424,7 +426,9 @@ def touch_list(request):
         qs = qs.filter(type=touch_type)
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(Q(account__name__icontains=q) | Q(contact__name__icontains=q))
+        qs = qs.filter(
+            account_name_search_q(q, account_path="account__") | Q(contact__name__icontains=q)
+        )
     sort = request.GET.get("sort", "-date")
     qs = qs.order_by(*({"date": ("date", "id")}.get(sort, ("-date", "-id"))))
     page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
