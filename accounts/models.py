@@ -151,9 +151,16 @@ class Account(models.Model):
             models.Index(fields=["name", "id"], name="account_name_id"),
             models.Index(fields=["owner", "name", "id"], name="account_owner_name"),
             models.Index(fields=["normalized_name"], name="account_normalized_name"),
-            models.Index(fields=["territory", "name"], name="account_territory_name"),
+            # Partial: a filter by territory or by tier A/B/C never reads accounts without one,
+            # and an import writes many (a legacy list rarely has territories; every new
+            # account is untiered until the next recompute), each an index entry to keep up.
+            models.Index(
+                fields=["territory", "name"],
+                name="account_territory_name",
+                condition=Q(territory__isnull=False),
+            ),
             models.Index(fields=["industry"], name="account_industry"),
-            models.Index(fields=["tier", "name"], name="account_tier_name"),
+            models.Index(fields=["tier", "name"], name="account_tier_name", condition=~Q(tier="")),
             models.Index(fields=["created_at"], name="account_created"),
             models.Index(fields=["updated_at"], name="account_updated"),
         ]

@@ -21,6 +21,16 @@ _CN_SUFFIXES = sorted(
     key=len,
     reverse=True,
 )
+
+
+def _common_end(texts: list[str]) -> str:
+    end = min(texts, key=len)
+    while not all(text.endswith(end) for text in texts):
+        end = end[1:]
+    return end
+
+
+_CN_SUFFIXES_END = _common_end(_CN_SUFFIXES)  # 公司
 # Latin legal-form words, folded from the end of the name ("Co., Ltd." -> co ltd).
 _LATIN_SUFFIX_WORDS = {
     "co",
@@ -54,14 +64,14 @@ def normalize_account_name(name: str) -> str:
     while len(words) > 1 and words[-1] in _LATIN_SUFFIX_WORDS:
         words.pop()
     text = "".join(words)
-    folded = True
-    while folded:
-        folded = False
+    # Only a text with the forms' common ending can end with one: most names are looked at once.
+    while text.endswith(_CN_SUFFIXES_END):
         for suffix in _CN_SUFFIXES:
             if text.endswith(suffix) and len(text) > len(suffix):
                 text = text[: -len(suffix)]
-                folded = True
                 break
+        else:
+            break
     return text[:255]
 
 

@@ -1,15 +1,17 @@
-"""Fewer indexes to maintain on every write, none of them needed by a read.
+"""Fewer index entries to write with every account and contact, none of them read.
 
 - `account_name_trgm` (a trigram index of UPPER(name)): account searches now find their
   matches through the trigram index of the normalized name alone
   (`accounts.selectors.account_name_search_q`). The names' legal forms (有限公司 in nearly
   every name) made it the costliest index of the table to keep up: about a quarter of the
   time of writing 100k imported accounts.
+- `account_territory_name`, `account_tier_name` become partial: a filter by territory or by
+  tier A/B/C never reads accounts without one, and imports write many of them.
 - `contact_email`, `contact_phone`: no query could use them (the contact search compares
   email without case and phone by substring; an import matches contacts in bulk, by hash).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 from crm.migration_ops import PostgresRunSQL
 
@@ -26,6 +28,24 @@ class Migration(migrations.Migration):
                 "CREATE INDEX IF NOT EXISTS account_name_trgm ON accounts_account "
                 "USING gin (UPPER(name) gin_trgm_ops)"
             ],
+        ),
+        migrations.RemoveIndex(model_name="account", name="account_territory_name"),
+        migrations.AddIndex(
+            model_name="account",
+            index=models.Index(
+                condition=models.Q(territory__isnull=False),
+                fields=["territory", "name"],
+                name="account_territory_name",
+            ),
+        ),
+        migrations.RemoveIndex(model_name="account", name="account_tier_name"),
+        migrations.AddIndex(
+            model_name="account",
+            index=models.Index(
+                condition=~models.Q(tier=""),
+                fields=["tier", "name"],
+                name="account_tier_name",
+            ),
         ),
         migrations.RemoveIndex(model_name="contact", name="contact_email"),
         migrations.RemoveIndex(model_name="contact", name="contact_phone"),
