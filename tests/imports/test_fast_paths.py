@@ -182,3 +182,28 @@ def test_cells_without_a_separator_split_as_the_full_pattern_splits_them(value):
 def test_phones_of_digits_only_get_the_key_the_full_folding_gives(digits):
     # A blank is folded away; it keeps the digits-only path out.
     assert c.phone_key(digits) == c.phone_key(" " + digits)
+
+
+@pytest.mark.django_db
+def test_staging_statistics_take_a_small_sample_and_leave_the_session_as_it_was(
+    require_postgres,
+):
+    from django.db import connection, transaction
+
+    from accounts.imports.engine.staging import STAGING_STATISTICS, Staging
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SHOW default_statistics_target")
+        before = cursor.fetchone()[0]
+        staging = Staging()
+        staging.create("imp_stats", "n integer")
+        cursor.execute("INSERT INTO imp_stats SELECT generate_series(1, 5000)")
+        staging.analyze()
+        cursor.execute(
+            "SELECT cardinality(histogram_bounds::text::int[]) FROM pg_stats "
+            "WHERE tablename = 'imp_stats' AND attname = 'n'"
+        )
+        assert cursor.fetchone()[0] == STAGING_STATISTICS + 1
+        cursor.execute("SHOW default_statistics_target")
+        assert cursor.fetchone()[0] == before
+        staging.drop()
