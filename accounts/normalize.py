@@ -78,7 +78,7 @@ def normalize_account_name(name: str) -> str:
 _NARROW_MAX = 255  # the longest name
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # queries differ; their ends (what is looked up) repeat
 def _starts_legal_forms(text: str, *, latin_only: bool = False) -> bool:
     """Whether `text` could begin what normalization cuts off a folded name's end: Chinese
     legal forms one after another (有限公司, 分公司), then Latin ones (co, ltd)."""
