@@ -1,0 +1,39 @@
+"""The partial indexes of accounts (migration 0008) serve the filters they were kept for."""
+
+import pytest
+from django.db import connection
+
+from accounts.models import Account
+from tests.factories import AccountFactory, TerritoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def plan_of(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_tier_filter_reads_the_partial_tier_index(require_postgres, org):
+    AccountFactory(owner=org["r1"], tier="A")
+    AccountFactory(owner=org["r1"], tier="")
+    found = Account.objects.filter(tier="A").order_by("name")
+    assert [a.tier for a in found] == ["A"]
+    assert "account_tier_name" in plan_of(found.values("id"))
+
+
+def test_a_territory_filter_reads_the_partial_territory_index(require_postgres, org):
+    territory = TerritoryFactory(name="华南")
+    AccountFactory(owner=org["r1"], territory=territory)
+    found = Account.objects.filter(territory=territory).order_by("name")
+    assert found.count() == 1
+    assert "account_territory_name" in plan_of(found.values("id"))
+
+
+def test_untiered_and_unplaced_accounts_are_still_found(org):
+    untiered = AccountFactory(owner=org["r1"], tier="")
+    assert untiered in Account.objects.filter(tier="")
+    assert untiered in Account.objects.filter(territory__isnull=True)
