@@ -252,7 +252,13 @@ class Contact(models.Model):
         # read, and each would be paid for on every insert.
         indexes = [
             models.Index(fields=["account", "role"], name="contact_account_role"),
-            models.Index(fields=["birthday_month", "birthday_day"], name="contact_birthday"),
+            # Partial: the birthday reminders look up given days; legacy lists rarely carry
+            # birthdays, and every contact without one would be an entry to write.
+            models.Index(
+                fields=["birthday_month", "birthday_day"],
+                name="contact_birthday",
+                condition=Q(birthday_month__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

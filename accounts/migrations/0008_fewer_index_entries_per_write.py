@@ -7,6 +7,8 @@
   time of writing 100k imported accounts.
 - `account_territory_name`, `account_tier_name` become partial: a filter by territory or by
   tier A/B/C never reads accounts without one, and imports write many of them.
+- `contact_birthday` becomes partial too: the reminders look up given days, and legacy lists
+  rarely carry birthdays.
 - `contact_email`, `contact_phone`: no query could use them (the contact search compares
   email without case and phone by substring; an import matches contacts in bulk, by hash).
 """
@@ -45,6 +47,15 @@ class Migration(migrations.Migration):
                 condition=~models.Q(tier=""),
                 fields=["tier", "name"],
                 name="account_tier_name",
+            ),
+        ),
+        migrations.RemoveIndex(model_name="contact", name="contact_birthday"),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(
+                condition=models.Q(birthday_month__isnull=False),
+                fields=["birthday_month", "birthday_day"],
+                name="contact_birthday",
             ),
         ),
         migrations.RemoveIndex(model_name="contact", name="contact_email"),

@@ -1,4 +1,5 @@
-"""The partial indexes of accounts (migration 0008) serve the filters they were kept for."""
+"""The partial indexes of accounts and contacts (migration 0008) serve the filters they were
+kept for."""
 
 import pytest
 from django.db import connection
@@ -37,3 +38,14 @@ def test_untiered_and_unplaced_accounts_are_still_found(org):
     untiered = AccountFactory(owner=org["r1"], tier="")
     assert untiered in Account.objects.filter(tier="")
     assert untiered in Account.objects.filter(territory__isnull=True)
+
+
+def test_a_birthday_lookup_reads_the_partial_birthday_index(require_postgres, org):
+    from accounts.models import Contact
+    from tests.factories import ContactFactory
+
+    ContactFactory(account=org["accounts"]["r1"], birthday_month=3, birthday_day=8)
+    ContactFactory(account=org["accounts"]["r1"], birthday_month=None, birthday_day=None)
+    found = Contact.objects.filter(birthday_month=3, birthday_day=8)
+    assert found.count() == 1
+    assert "contact_birthday" in plan_of(found.values("id"))
