@@ -78,38 +78,39 @@ def normalize_account_name(name: str) -> str:
 _NARROW_MAX = 255  # the longest name
 
 
+# What normalization cuts off a folded name's end: Chinese legal forms one after another
+# (有限公司, 分公司), then Latin ones (co, ltd); after a Latin one, only Latin ones.
+_LEGAL_FORMS = ((_CN_SUFFIXES, False), (_LATIN_SUFFIX_WORDS, True))
+
+
+def _continues(rest: str, text: str, *, latin_only: bool) -> bool:
+    """Whether `text` could be `rest` (the end of a legal form) followed by more of them."""
+    return rest.startswith(text) or (
+        text.startswith(rest) and _starts_legal_forms(text[len(rest) :], latin_only=latin_only)
+    )
+
+
 @functools.lru_cache(maxsize=4096)  # queries differ; their ends (what is looked up) repeat
 def _starts_legal_forms(text: str, *, latin_only: bool = False) -> bool:
-    """Whether `text` could begin what normalization cuts off a folded name's end: Chinese
-    legal forms one after another (有限公司, 分公司), then Latin ones (co, ltd)."""
+    """Whether `text` could begin what normalization cuts off (“集团” of 集团有限公司)."""
     if not text:
         return True
-    if not latin_only:
-        for form in _CN_SUFFIXES:
-            if form.startswith(text) or (
-                text.startswith(form) and _starts_legal_forms(text[len(form) :])
-            ):
-                return True
-    for word in _LATIN_SUFFIX_WORDS:
-        if word.startswith(text) or (
-            text.startswith(word) and _starts_legal_forms(text[len(word) :], latin_only=True)
-        ):
-            return True
-    return False
+    return any(
+        _continues(form, text, latin_only=latin)
+        for forms, latin in _LEGAL_FORMS
+        if latin or not latin_only
+        for form in forms
+    )
 
 
 def _inside_legal_forms(text: str) -> bool:
     """Whether `text` could be a piece of what normalization cuts off (“限公”, “n” of inc)."""
-    for forms, latin_only in ((_CN_SUFFIXES, False), (_LATIN_SUFFIX_WORDS, True)):
-        for form in forms:
-            for start in range(len(form)):
-                rest = form[start:]
-                if rest.startswith(text) or (
-                    text.startswith(rest)
-                    and _starts_legal_forms(text[len(rest) :], latin_only=latin_only)
-                ):
-                    return True
-    return False
+    return any(
+        _continues(form[start:], text, latin_only=latin)
+        for forms, latin in _LEGAL_FORMS
+        for form in forms
+        for start in range(len(form))
+    )
 
 
 def name_search_narrowing(query: str) -> str:
