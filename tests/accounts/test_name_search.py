@@ -5,7 +5,6 @@ contains the normalized query. The rule tests only normalized names, through the
 `name_search_narrowing` keeps of the query; these tests hold it to the definition."""
 
 import pytest
-from django.db import connection
 from django.db.models import Q
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +13,7 @@ from accounts.models import Account
 from accounts.normalize import name_search_narrowing, normalize_account_name
 from accounts.selectors import account_name_search_q
 from tests.factories import AccountFactory
+from tests.plans import plan_of
 
 NAMES = [
     "上海华信机械有限公司",
@@ -122,10 +122,5 @@ def test_the_rule_finds_exactly_the_accounts_of_the_definition(org):
 def test_a_search_reads_the_normalized_name_trigram_index(require_postgres, org):
     AccountFactory(owner=org["r1"], name="宏达电子有限公司")
     for query in ["宏达电子", "宏达电子集团"]:  # the second one is narrowed to 宏达电子
-        found = Account.objects.filter(account_name_search_q(query)).order_by()
-        sql, params = found.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = plan_of(Account.objects.filter(account_name_search_q(query)).order_by())
         assert "account_normalized_name_trgm" in plan, plan

@@ -2,20 +2,12 @@
 kept for."""
 
 import pytest
-from django.db import connection
 
-from accounts.models import Account
-from tests.factories import AccountFactory, TerritoryFactory
+from accounts.models import Account, Contact
+from tests.factories import AccountFactory, ContactFactory, TerritoryFactory
+from tests.plans import plan_of
 
 pytestmark = pytest.mark.django_db
-
-
-def plan_of(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + sql, params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_a_tier_filter_reads_the_partial_tier_index(require_postgres, org):
@@ -41,9 +33,6 @@ def test_untiered_and_unplaced_accounts_are_still_found(org):
 
 
 def test_a_birthday_lookup_reads_the_partial_birthday_index(require_postgres, org):
-    from accounts.models import Contact
-    from tests.factories import ContactFactory
-
     ContactFactory(account=org["accounts"]["r1"], birthday_month=3, birthday_day=8)
     ContactFactory(account=org["accounts"]["r1"], birthday_month=None, birthday_day=None)
     found = Contact.objects.filter(birthday_month=3, birthday_day=8)
