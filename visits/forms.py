@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
 from accounts.selectors import accounts_visible_to
-from crm.selectors import users_visible_to
+from crm.selectors import users_assignable_by
 from visits.models import (
     ROLE_CHOICES,
     TIER_CHOICES,
@@ -112,7 +112,7 @@ class GenerateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rep"].queryset = users_visible_to(user).filter(is_active=True)
+        self.fields["rep"].queryset = users_assignable_by(user)
         self.fields["rep"].initial = user.pk
         self.fields["day"].initial = timezone.localdate()
 

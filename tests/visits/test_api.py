@@ -140,6 +140,18 @@ def test_plans_checklist_generate_and_cancel(org, api):
     assert gen.status_code == 400 and "rep" in gen.json()
 
 
+def test_generate_refuses_an_inactive_rep_of_the_team(org, api):
+    org["r2"].is_active = False
+    org["r2"].save(update_fields=["is_active"])
+    gen = api(org["m1"]).post(
+        "/api/v1/visit-plans/generate/",
+        {"rep": org["r2"].pk, "start": "2026-04-06", "end": "2026-04-12"},
+        format="json",
+    )
+    assert gen.status_code == 400 and "rep" in gen.json()
+    assert not VisitPlan.objects.exists()
+
+
 def test_touch_and_reminder_actions(org, api, books):
     client = api(org["r1"])
     touch = client.post(

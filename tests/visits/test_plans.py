@@ -154,6 +154,21 @@ def test_manager_plans_a_team_rep_but_not_another_team(org, db_state):
     assert db_state() == before
 
 
+def test_no_plans_for_a_rep_who_left_even_with_accounts_in_the_book(org, db_state):
+    """An inactive rep's accounts stay in the manager's book, but plans go to people who
+    work: generating for them is refused, as for a rep outside the book."""
+    start, end = week_bounds(D(2026, 3, 4))
+    _created(org["accounts"]["r2"], D(2026, 1, 1))
+    org["r2"].is_active = False
+    org["r2"].save(update_fields=["is_active"])
+    before = db_state()
+    for actor in (org["m1"], org["admin"]):
+        with pytest.raises(ValidationError) as err:
+            plans_generate(actor=actor, rep=org["r2"], start=start, end=end, today=start)
+        assert "rep" in err.value.error_dict
+    assert db_state() == before
+
+
 def test_bad_periods_are_refused_and_change_nothing(org, db_state):
     rep = org["r1"]
     before = db_state()

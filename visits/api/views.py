@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
-from crm.selectors import users_visible_to
+from crm.selectors import users_assignable_by
 from visits import services
 from visits.api.serializers import (
     ChecklistSerializer,
@@ -139,7 +139,7 @@ class VisitPlanViewSet(viewsets.ModelViewSet):
         serializer = GenerateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        rep = users_visible_to(request.user).filter(pk=data["rep"]).first()
+        rep = users_assignable_by(request.user).filter(pk=data["rep"]).first()
         created = call(
             services.plans_generate,
             actor=request.user,

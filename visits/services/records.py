@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from accounts.selectors import accounts_visible_to
 from crm.audit import audit_log, diff_fields, snapshot
-from crm.selectors import users_visible_to
+from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
 from visits.expressions import AddDays
 from visits.models import (
@@ -319,8 +319,10 @@ def plans_generate(
     INSERT … SELECT per tier. Accounts that already have a plan in the period, abandoned
     prospects and tiers without a cadence are left alone; days before `today` are skipped.
     Returns the number of plans created; running it twice creates nothing more."""
-    if rep is None or not users_visible_to(actor).filter(pk=rep.pk).exists():
-        raise ValidationError({"rep": _("Choose a rep whose book you can see.")})
+    # Plans go to people who work: an inactive rep (one who left) gets none, even when
+    # their accounts are still in the actor's book.
+    if rep is None or not users_assignable_by(actor).filter(pk=rep.pk).exists():
+        raise ValidationError({"rep": _("Choose an active rep whose book you can see.")})
     if end < start:
         raise ValidationError({"end": _("The end comes before the start.")})
     if (end - start).days > 62:
