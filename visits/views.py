@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_get_visible, account_name_search_q
 from crm.paginator import CappedPaginator
-from crm.selectors import users_visible_to
+from crm.selectors import users_assignable_by
 from crm.views import app_settings_edit
 from visits import services
 from visits.dates import days, month_bounds, week_bounds
@@ -99,7 +99,7 @@ def calendar(request):
     view = "month" if request.GET.get("view") == "month" else "week"
     day = _day(request.GET.get("date"))
     start, end = month_bounds(day) if view == "month" else week_bounds(day)
-    reps = users_visible_to(user).filter(is_active=True)
+    reps = users_assignable_by(user)
     rep = None
     rep_id = _int(request.GET.get("rep"))
     if rep_id:
@@ -167,9 +167,7 @@ def due_list(request):
             "today": today,
             "q": q,
             "sort": sort,
-            "reps": users_visible_to(request.user).filter(is_active=True)
-            if request.user.can_manage
-            else [],
+            "reps": users_assignable_by(request.user) if request.user.can_manage else [],
             "rep_id": rep_id,
         },
     )
