@@ -3,38 +3,76 @@
 Use `enqueue("app.tasks.thing_task", obj.id)` inside a service: the row is written in the
 caller's transaction; after commit it is published. If the broker does not answer, the web
 request still succeeds and the row waits for `republish_pending_tasks_task`.
+
+A publisher claims the rows it sends (`SELECT … FOR UPDATE SKIP LOCKED`) and deletes them in
+the same transaction, so two publishers at once (two beats, a beat and a commit hook) never
+send one row twice. Each row gets one attempt, no retry: a failed one stays for the next
+republish, and the broker's circuit breaker (crm.redis_breaker) makes the rows after a failure
+wait without trying, so a hung Redis costs a request one timeout at most.
 """
 
+import enum
 import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from crm.celery import app
 from crm.models import PendingTask
+from crm.redis_breaker import RedisSkipped, breaker_for, server_of
 
 logger = logging.getLogger(__name__)
 
 
-def _publish(pending_id: int, *, celery_app=None) -> bool:
-    pending = PendingTask.objects.filter(pk=pending_id).first()
-    if pending is None:
-        return True
+class Sent(enum.Enum):
+    SENT = "sent"
+    FAILED = "failed"  # tried, the broker did not take it
+    SKIPPED = "skipped"  # not tried: the broker failed a moment ago
+
+
+def _send(pending: PendingTask, celery_app) -> Sent:
+    breaker = breaker_for(server_of(str(celery_app.conf.broker_url)))
     try:
-        (celery_app or app).send_task(
+        breaker.call(
+            celery_app.send_task,
             pending.task_name,
             args=pending.args,
             kwargs=pending.kwargs,
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+            retry=False,
         )
+    except RedisSkipped:
+        return Sent.SKIPPED
     except Exception as exc:  # broker down: keep the row, it is retried later
-        PendingTask.objects.filter(pk=pending_id).update(attempts=pending.attempts + 1)
         logger.warning("Broker unavailable, task %s kept for later: %s", pending.task_name, exc)
-        return False
-    PendingTask.objects.filter(pk=pending_id).delete()
-    return True
+        return Sent.FAILED
+    return Sent.SENT
+
+
+def _publish_claimed(rows: list[PendingTask], celery_app) -> int:
+    """Send rows this transaction holds locked; delete the sent ones. Returns how many."""
+    sent: list[int] = []
+    failed: list[int] = []
+    for pending in rows:
+        outcome = _send(pending, celery_app)
+        if outcome is Sent.SKIPPED:
+            break  # the rest would be skipped too
+        (sent if outcome is Sent.SENT else failed).append(pending.pk)
+    PendingTask.objects.filter(pk__in=sent).delete()
+    PendingTask.objects.filter(pk__in=failed).update(attempts=F("attempts") + 1)
+    return len(sent)
+
+
+def _publish(pending_id: int, *, celery_app=None) -> bool:
+    """Publish one row unless another publisher holds it; whether it is out of the outbox."""
+    with transaction.atomic():
+        claimed = list(
+            PendingTask.objects.select_for_update(skip_locked=True).filter(pk=pending_id)
+        )
+        if not claimed:
+            return True  # sent already, or being sent by another publisher
+        return _publish_claimed(claimed, celery_app or app) == 1
 
 
 def enqueue(task_name: str, *args, **kwargs) -> PendingTask:
@@ -47,9 +85,14 @@ def enqueue(task_name: str, *args, **kwargs) -> PendingTask:
 def republish_pending(
     *, older_than: timedelta = timedelta(seconds=30), limit: int = 500, celery_app=None
 ) -> int:
-    """Publish outbox rows that were not taken after commit; returns how many went out."""
+    """Publish outbox rows that were not taken after commit; returns how many went out.
+
+    Rows another publisher is sending right now are left to it."""
     cutoff = timezone.now() - older_than
-    ids = list(
-        PendingTask.objects.filter(created_at__lte=cutoff).values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for pk in ids if _publish(pk, celery_app=celery_app))
+    with transaction.atomic():
+        rows = list(
+            PendingTask.objects.select_for_update(skip_locked=True)
+            .filter(created_at__lte=cutoff)
+            .order_by("pk")[:limit]
+        )
+        return _publish_claimed(rows, celery_app or app)

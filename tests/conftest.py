@@ -109,6 +109,16 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_redis_breakers():
+    """A Redis server one test made fail is not skipped in the next one (crm.redis_breaker)."""
+    from crm.redis_breaker import reset_breakers
+
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
+@pytest.fixture(autouse=True)
 def _restore_root_logging():
     """A worker started inside the test process (celery.contrib.testing) configures logging
     as a worker process would, at its own level; give the next test the logging it had."""

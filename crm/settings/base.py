@@ -194,7 +194,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("CRM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("CRM_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
@@ -306,7 +306,13 @@ def cache_url_for(redis_url: str) -> str:
 # Cache. With Redis: one cache shared by every web and worker process (the dashboard's
 # figures are computed once for all of them), in CRM_CACHE_URL (default: REDIS_URL's server,
 # the next database number). A Redis that does not answer is a cache miss, never an error
-# page: django-redis ignores (and logs) its errors. Without Redis: a per-process memory cache.
+# page: django-redis ignores its errors. Without Redis: a per-process memory cache.
+# A Redis that hangs would cost every cache call its timeout: after one failure the cache and
+# the outbox publisher of a process skip that server for CRM_REDIS_BACKOFF_SECONDS (misses,
+# tasks wait in the outbox; crm.redis_breaker logs the failure and the recovery).
+CRM_REDIS_BACKOFF_SECONDS = env_int("CRM_REDIS_BACKOFF_SECONDS", 30)
+if CRM_REDIS_BACKOFF_SECONDS < 0:
+    raise ImproperlyConfigured("CRM_REDIS_BACKOFF_SECONDS must be 0 or more")
 CRM_CACHE_URL = env_str("CRM_CACHE_URL") or (cache_url_for(REDIS_URL) if REDIS_URL else "")
 if CRM_CACHE_URL:
     CACHES = {
@@ -316,12 +322,12 @@ if CRM_CACHE_URL:
             "KEY_PREFIX": "crm",
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
+                "REDIS_CLIENT_CLASS": "crm.redis_breaker.GuardedRedis",
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,6 +1,7 @@
 """Production settings: refuse to start without a secret key and a database."""
 
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from .base import *  # noqa: F403
 from .base import DATABASES, SECRET_KEY
@@ -24,3 +25,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Source maps are fetched by developer tools only, never by a page: compressing them (megabytes
+# of drf-spectacular's Swagger UI and Redoc maps) would only slow the image build.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
