@@ -141,8 +141,8 @@ class EmbeddedPostgres:
         began = time.monotonic()
         with self._serialized():
             self._user = self._server_user()
-            initialized = self._ensure_data_dir()
             self._ensure_socket_dir()
+            initialized = self._ensure_data_dir()
             pid = self.running_pid()
             if pid is None:
                 self._clear_stale_state()

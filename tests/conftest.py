@@ -39,10 +39,7 @@ def _missing_services_banner() -> list[str]:
 def _database_header() -> list[str]:
     if not getattr(settings, "EMBEDDED_POSTGRES", False):
         return []
-    return [
-        "database: the embedded PostgreSQL (no DATABASE_URL), data in "
-        f"{settings.RUN_DIR / 'pgdata'}"
-    ]
+    return [f"database: the embedded PostgreSQL, data in {settings.RUN_DIR / 'pgdata'}"]
 
 
 def pytest_report_header(config):

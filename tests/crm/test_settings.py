@@ -59,9 +59,9 @@ def _planner_setting(**env) -> subprocess.CompletedProcess:
     """SHOW random_page_cost on a connection made by the settings (the test database)."""
     from django.db import connection
 
-    db = connection.settings_dict
-    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    url = f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from crm.settings.base import database_url_for
+
+    url = database_url_for(connection.settings_dict)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     code = (
         "import django; django.setup()\n"
