@@ -78,7 +78,8 @@ def socket_dir_of(data_dir: Path) -> Path:
     if len(os.fsencode(data_dir / SOCKET_NAME)) <= SOCKET_PATH_MAX:
         return data_dir
     digest = hashlib.sha256(os.fsencode(data_dir)).hexdigest()[:12]
-    return Path("/tmp") / f"crm-pg-{digest}"  # noqa: S108  # nosec B108 - checked: ours, 0700
+    # Checked before use: a directory of the server's user, mode 0700.
+    return Path("/tmp") / f"crm-pg-{digest}"  # noqa: S108  # nosec B108
 
 
 def database_url(run_dir: Path | str, name: str = "crm") -> str:
@@ -235,7 +236,7 @@ class EmbeddedPostgres:
                 f"{SYSTEM_USER}: run as a normal user, or set DATABASE_URL"
             )
         shell = "/usr/sbin/nologin" if Path("/usr/sbin/nologin").exists() else "/bin/false"
-        created = subprocess.run(  # noqa: S603  # nosec B603 - fixed arguments
+        created = subprocess.run(  # noqa: S603  # nosec B603
             [
                 useradd,
                 "--system",
@@ -330,7 +331,7 @@ class EmbeddedPostgres:
             raise EmbeddedPostgresError(f"cannot create {scratch}: {exc.strerror}") from None
         # C.UTF-8 as the CI's and Debian's PostgreSQL: code-point order, Unicode character
         # classes (trigram search of Chinese names).
-        result = subprocess.run(  # noqa: S603  # nosec B603 - our binary, fixed arguments
+        result = subprocess.run(  # noqa: S603  # nosec B603
             [
                 str(bin_dir() / "initdb"),
                 "-D",
@@ -440,7 +441,7 @@ class EmbeddedPostgres:
         except OSError as exc:
             raise EmbeddedPostgresError(f"cannot write {self.log_file}: {exc.strerror}") from None
         with log:
-            process = subprocess.Popen(  # noqa: S603  # nosec B603 - our binary, fixed arguments
+            process = subprocess.Popen(  # noqa: S603  # nosec B603
                 [
                     str(bin_dir() / "postgres"),
                     "-D",

@@ -140,7 +140,9 @@ class Command(BaseCommand):
     def _wait_until_ready(self, procs, host: str, port: int) -> bool:
         """Until the web server answers the login page and the worker and beat say they are
         ready; False when one of them exits first."""
-        probe_host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)  # noqa: S104  # nosec B104
+        # Served on every interface: ask on loopback.
+        everywhere = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}  # noqa: S104  # nosec B104
+        probe_host = everywhere.get(host, host)
         url = f"http://{probe_host}:{port}/login/"
         while True:
             if not self._all_running(procs):
