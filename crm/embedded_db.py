@@ -124,6 +124,7 @@ class EmbeddedPostgres:
         self._users_fd: int | None = None
         self._user = None  # pwd entry of the server's user when we are root
         self._process: subprocess.Popen | None = None  # the postmaster, when started here
+        self._log_offset = 0
 
     # --- what callers use ---------------------------------------------------------------
 
@@ -443,6 +444,7 @@ class EmbeddedPostgres:
             log = open(self.log_file, "ab")  # noqa: SIM115 - handed to the server process
         except OSError as exc:
             raise EmbeddedPostgresError(f"cannot write {self.log_file}: {exc.strerror}") from None
+        self._log_offset = log.tell()  # where this start's messages begin
         with log:
             process = subprocess.Popen(  # noqa: S603  # nosec B603
                 [
@@ -475,7 +477,6 @@ class EmbeddedPostgres:
         import psycopg
 
         deadline = time.monotonic() + START_TIMEOUT
-        log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
         while True:
             try:
                 psycopg.connect(
@@ -493,16 +494,22 @@ class EmbeddedPostgres:
             else:
                 exited = not psutil.pid_exists(pid)
             if exited or time.monotonic() > deadline:
-                raise EmbeddedPostgresError(self._start_failure(exited, log_start))
+                raise EmbeddedPostgresError(self._start_failure(exited))
             time.sleep(0.05)
 
-    def _start_failure(self, exited: bool, log_start: int) -> str:
+    def _start_failure(self, exited: bool) -> str:
         try:
             with open(self.log_file, "rb") as log:
-                log.seek(log_start)
-                reason = _one_line(log.read().decode(errors="replace"))
+                log.seek(self._log_offset)
+                said = log.read().decode(errors="replace")
         except OSError:
-            reason = "no log"
+            said = ""
+        if said.strip():
+            reason = _one_line(said)
+        elif shutil.disk_usage(self.run_dir).free < 1024 * 1024:
+            reason = f"no space left on the disk of {self.run_dir}"
+        else:
+            reason = "nothing in its log"
         what = "did not start" if exited else f"did not answer within {START_TIMEOUT:.0f} s"
         return f"the embedded PostgreSQL {what}: {reason} (log: {self.log_file})"
 

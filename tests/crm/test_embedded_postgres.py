@@ -5,6 +5,7 @@ that fit on one line.
 Each test has its own run directory (not under pytest's base temp directory, whose mode other
 pytest runs reset to 0700 while ours may be running) and stops its servers."""
 
+import contextlib
 import os
 import pwd
 import secrets
@@ -259,14 +260,25 @@ def test_a_run_directory_too_deep_for_a_socket_puts_the_socket_in_tmp(template):
     assert not server.socket_dir.exists()
 
 
-@pytest.mark.skipif(not AS_ROOT, reason="mounting a small file system needs root")
-def test_a_full_disk_is_one_clear_line(tmp_path):
+@contextlib.contextmanager
+def _small_disk(size: str):
+    """A tmpfs of `size` (root only), unmounted afterwards."""
     mount = Path(tempfile.mkdtemp(prefix="crm-embedded-full-"))
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)])
-    if mounted.returncode != 0:
-        shutil.rmtree(mount)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)])
+    if mounted.returncode:
+        mount.rmdir()
         pytest.skip("cannot mount a tmpfs here")
     try:
+        yield mount
+    finally:
+        EmbeddedPostgres(mount / "run").delete()
+        subprocess.run(["umount", str(mount)], check=True)
+        mount.rmdir()
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="mounting a small file system needs root")
+def test_a_full_disk_at_the_first_start_is_one_clear_line():
+    with _small_disk("4m") as mount:
         # through the command make clean and users call, as a user sees it
         result = subprocess.run(
             [sys.executable, "manage.py", "embedded_postgres", "start"],
@@ -291,9 +303,24 @@ def test_a_full_disk_is_one_clear_line(tmp_path):
         # nothing half-made is left to trip the next run
         assert not (mount / "run" / "pgdata").exists()
         assert not (mount / "run" / "pgdata.init").exists()
-    finally:
-        subprocess.run(["umount", str(mount)], check=True)
-        shutil.rmtree(mount)
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="mounting a small file system needs root")
+def test_a_full_disk_when_the_data_is_there_is_one_clear_line(template):
+    with _small_disk("80m") as mount:
+        (mount / "run").mkdir()
+        subprocess.run(["cp", "-a", str(template), str(mount / "run" / "pgdata")], check=True)
+        subprocess.run(
+            ["dd", "if=/dev/zero", f"of={mount / 'filler'}", "bs=1M"], capture_output=True
+        )
+        server = EmbeddedPostgres(mount / "run")
+        with pytest.raises(EmbeddedPostgresError) as error:
+            server.start()
+        # the server's own FATAL line when its log could take it, else our look at the disk
+        assert str(error.value).startswith("the embedded PostgreSQL did not start: ")
+        assert "no space left on" in str(error.value).lower()
+        assert str(error.value).endswith(f"(log: {mount / 'run' / 'postgres.log'})")
+        assert "\n" not in str(error.value)
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="the socket directory of another user needs root")
