@@ -20,18 +20,30 @@ def _missing_services_banner() -> list[str]:
     if not missing:
         return []
     bar = "!" * 78
-    return [
-        bar,
-        "!! NOT ANSWERING: " + ", ".join(missing),
-        "!! Tests that need them are SKIPPED; the rest ran on SQLite / an in-memory broker.",
+    lines = [bar, "!! NOT ANSWERING: " + ", ".join(missing)]
+    if any(service.startswith("PostgreSQL") for service in missing):
+        lines.append(
+            "!! The suite ran on the embedded PostgreSQL instead "
+            f"({settings.DATABASES['default']['HOST']})."
+        )
+    if not settings.REDIS_AVAILABLE:
+        lines.append("!! Tests that need Redis are SKIPPED; the rest ran on an in-memory broker.")
+    lines += [
         "!! Start the services (or set DATABASE_URL / REDIS_URL) for a full run;",
         "!! CRM_REQUIRE_SERVICES=1 turns this into a failure (as in CI).",
         bar,
     ]
+    return lines
+
+
+def _database_header() -> list[str]:
+    if not getattr(settings, "EMBEDDED_POSTGRES", False):
+        return []
+    return [f"database: the embedded PostgreSQL, data in {settings.RUN_DIR / 'pgdata'}"]
 
 
 def pytest_report_header(config):
-    return _missing_services_banner()
+    return _database_header() + _missing_services_banner()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from celery.schedules import crontab
@@ -74,8 +75,8 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL (postgres://user:pass@host:5432/name); the local settings fall back
-# to a SQLite file so that `make run` needs no server.
+# Database: PostgreSQL only. DATABASE_URL (postgres://user:pass@host:5432/name); without it the
+# local and test settings use the embedded PostgreSQL under RUN_DIR (crm.embedded_db).
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 60)
 # PostgreSQL's planner cost of reading a random page, relative to a sequential one, set on
@@ -96,15 +97,13 @@ if CRM_PG_RANDOM_PAGE_COST:
 
 def database_from_url(url: str) -> dict:
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
-    if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Web, worker and beat share one file: wait for locks instead of failing, use WAL.
-        config["OPTIONS"] = {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-        config["CONN_MAX_AGE"] = 0
-    elif config["ENGINE"] == "django.db.backends.postgresql" and CRM_PG_RANDOM_PAGE_COST:
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must be a PostgreSQL URL (postgres://…), not {scheme}://…: "
+            "SQLite is not supported; leave DATABASE_URL unset for the embedded PostgreSQL"
+        )
+    if CRM_PG_RANDOM_PAGE_COST:
         options = config.setdefault("OPTIONS", {})
         options["options"] = (
             f"{options.get('options', '')} -c random_page_cost={CRM_PG_RANDOM_PAGE_COST}".strip()
@@ -112,7 +111,19 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+def database_url_for(config: dict, name: str | None = None) -> str:
+    """The URL of a DATABASES entry (of database `name` instead, if given), for a process
+    started with DATABASE_URL: a unix-socket directory as host is percent-encoded."""
+    login = quote(config.get("USER") or "", safe="")
+    if config.get("PASSWORD"):
+        login += ":" + quote(config["PASSWORD"], safe="")
+    host = quote(config.get("HOST") or "127.0.0.1", safe="")
+    port = config.get("PORT") or 5432
+    return f"postgres://{login}@{host}:{port}/{quote(name or config['NAME'], safe='')}"
+
+
 DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
+EMBEDDED_POSTGRES = False  # local and test settings: True when DATABASES is the embedded server
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
@@ -359,9 +370,6 @@ LOGGING = {
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-
-# The covering index on order lines only matters on PostgreSQL; SQLite ignores INCLUDE.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # Imports (accounts.imports): refuse files above this size; xlsx archives that would unpack
 # to more than CRM_IMPORT_MAX_UNZIPPED_BYTES or whose parts compress better than

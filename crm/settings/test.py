@@ -1,16 +1,22 @@
 """Settings for the test suite.
 
-PostgreSQL and Redis are used when they answer at DATABASE_URL / REDIS_URL (defaults: the
-local servers). When one does not answer the suite says so loudly and runs what it can,
-unless CRM_REQUIRE_SERVICES=1 (CI), which turns a missing service into a failure.
+PostgreSQL: the server at DATABASE_URL when it answers; without DATABASE_URL the embedded
+PostgreSQL of RUN_DIR (started here when it is not running, stopped when the last process
+using it ends). A DATABASE_URL that does not answer is announced loudly and the suite runs on
+the embedded server instead, unless CRM_REQUIRE_SERVICES=1 (CI): then it is a failure.
+Redis: at REDIS_URL (default: the local server) when it answers; otherwise the tests that need
+it are skipped (a failure with CRM_REQUIRE_SERVICES=1).
 """
 
+import atexit
 import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
+from crm.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+
 from .base import *  # noqa: F403
-from .base import BASE_DIR, database_from_url
+from .base import RUN_DIR, database_from_url
 from .env import env_bool, env_str
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test settings only  # nosec B105
@@ -20,7 +26,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REQUIRE_SERVICES = env_bool("CRM_REQUIRE_SERVICES", False)
 MISSING_SERVICES: list[str] = []
 
-DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/crm")
+DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -56,9 +62,9 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
-if DATABASE_URL.startswith(("postgres", "pgsql")) and not _postgres_answers(DATABASE_URL):
+if DATABASE_URL and not _postgres_answers(DATABASE_URL):
     MISSING_SERVICES.append(f"PostgreSQL at {DATABASE_URL}")
-    DATABASE_URL = f"sqlite:///{BASE_DIR / '.run' / 'test.sqlite3'}"
+    DATABASE_URL = ""
 REDIS_AVAILABLE = _redis_answers(REDIS_URL)
 if not REDIS_AVAILABLE:
     MISSING_SERVICES.append(f"Redis at {REDIS_URL}")
@@ -68,11 +74,19 @@ if MISSING_SERVICES:
         raise ImproperlyConfigured(
             "CRM_REQUIRE_SERVICES is set but these do not answer: " + ", ".join(MISSING_SERVICES)
         )
-    _loud(
-        "NOT ANSWERING: "
-        + ", ".join(MISSING_SERVICES)
-        + ". Tests that need them are SKIPPED; the rest runs on SQLite / an in-memory broker."
-    )
+    _loud("NOT ANSWERING: " + ", ".join(MISSING_SERVICES))
+
+EMBEDDED_POSTGRES = not DATABASE_URL
+if EMBEDDED_POSTGRES:
+    _embedded = EmbeddedPostgres(RUN_DIR)
+    try:
+        _embedded.start()
+    except EmbeddedPostgresError as exc:
+        raise ImproperlyConfigured(f"No DATABASE_URL, and {exc}") from None
+    for _note in _embedded.notes:
+        sys.stderr.write(f"note: {_note}\n")
+    atexit.register(_embedded.stop)
+    DATABASE_URL = _embedded.url()
 
 DATABASES = {"default": database_from_url(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0

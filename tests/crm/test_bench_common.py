@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
+from crm.settings.base import database_url_for
 from tests.factories import AccountFactory, UserFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -50,9 +51,7 @@ def test_gunicorn_serves_the_api_and_stops(require_postgres):
     user = UserFactory(username="loadrep")
     AccountFactory(owner=user, name="Loaded Ltd.")
     token = Token.objects.create(user=user).key
-    db = connection.settings_dict
-    auth = f"{db['USER']}:{db['PASSWORD']}@" if db["PASSWORD"] else f"{db['USER']}@"
-    db_url = f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    db_url = database_url_for(connection.settings_dict)
     with common.gunicorn(db_url, workers=2) as server:
         pid = server.process.pid
         result = common.wrk(

@@ -1,11 +1,19 @@
-"""`make test` where PostgreSQL and Redis do not answer: a loud banner, the tests that need
-them skipped, the rest run on SQLite; with CRM_REQUIRE_SERVICES=1 the run fails instead."""
+"""`make test` without an answering PostgreSQL or Redis. No DATABASE_URL: the suite runs on the
+embedded PostgreSQL. A DATABASE_URL that does not answer: a loud banner, and the suite runs on
+the embedded PostgreSQL instead; a Redis that does not answer: a loud banner, the tests that
+need it skipped. With CRM_REQUIRE_SERVICES=1 (CI) a service that does not answer is a failure."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
+
+from crm.embedded_db import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSET = ["tests/crm/test_queue.py", "tests/accounts/test_visibility.py"]
@@ -17,38 +25,78 @@ def _closed_port() -> int:
         return s.getsockname()[1]  # closed again when we return: nothing listens there
 
 
-def _pytest(**env) -> subprocess.CompletedProcess:
-    port = _closed_port()
-    base = {k: v for k, v in os.environ.items() if k not in ("CRM_REQUIRE_SERVICES",)}
-    base.pop("DJANGO_SETTINGS_MODULE", None)
+@pytest.fixture(scope="module")
+def run_dir():
+    """The embedded server's run directory for these runs: not this suite's own (its test
+    database would be dropped under us), not under pytest's base temp (see
+    test_embedded_postgres)."""
+    path = Path(tempfile.mkdtemp(prefix="crm-missing-services-"))
+    yield path
+    EmbeddedPostgres(path).delete()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _pytest(run_dir: Path, **env) -> subprocess.CompletedProcess:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("CRM_REQUIRE_SERVICES", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUBSET],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *SUBSET],
         cwd=ROOT,
-        env={
-            **base,
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/crm",
-            "REDIS_URL": f"redis://127.0.0.1:{port}/0",
-            **env,
-        },
+        env={**base, "CRM_RUN_DIR": str(run_dir), **env},
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
 
 
-def test_missing_services_are_announced_and_skipped():
-    result = _pytest()
+def test_without_database_url_the_suite_runs_on_the_embedded_postgresql(run_dir):
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    result = _pytest(run_dir, CRM_REQUIRE_SERVICES="1", REDIS_URL=redis_url)
+    output = result.stdout + result.stderr
+    if "NOT ANSWERING: Redis" in output:
+        pytest.skip(f"no Redis at {redis_url} for the child run")
+    assert result.returncode == 0, output
+    assert f"database: the embedded PostgreSQL, data in {run_dir}/pgdata" in output
+    assert "NOT ANSWERING" not in output
+    summary = output.strip().splitlines()[-1]
+    assert " passed" in summary and "skipped" not in summary and "failed" not in summary
+    # the server started for the run was stopped with it
+    assert EmbeddedPostgres(run_dir).running_pid() is None
+
+
+def test_missing_services_are_announced_and_the_embedded_postgresql_takes_over(run_dir):
+    port = _closed_port()
+    result = _pytest(
+        run_dir,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/crm",
+        REDIS_URL=f"redis://127.0.0.1:{port}/0",
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "!! NOT ANSWERING: PostgreSQL at postgres://postgres@127.0.0.1:" in output
-    assert ", Redis at redis://127.0.0.1:" in output
+    assert f"!! NOT ANSWERING: PostgreSQL at postgres://postgres@127.0.0.1:{port}/crm" in output
+    assert f", Redis at redis://127.0.0.1:{port}/0" in output
+    assert f"!! The suite ran on the embedded PostgreSQL instead ({run_dir}/pgdata)." in output
+    assert "!! Tests that need Redis are SKIPPED" in output
     assert "Redis does not answer" in output  # the reason of each skip
     summary = output.strip().splitlines()[-1]
     assert " passed" in summary and "6 skipped" in summary and "failed" not in summary
+    # PostgreSQL-only tests ran: nothing was skipped for want of it, nothing fell to SQLite
+    assert "PostgreSQL does not answer" not in output
+    assert list(ROOT.glob(".run/*.sqlite3")) == []
+    assert EmbeddedPostgres(run_dir).running_pid() is None
 
 
-def test_required_services_turn_into_a_failure():
-    result = _pytest(CRM_REQUIRE_SERVICES="1")
+def test_required_services_turn_into_a_failure(run_dir):
+    port = _closed_port()
+    result = _pytest(
+        run_dir,
+        CRM_REQUIRE_SERVICES="1",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/crm",
+        REDIS_URL=f"redis://127.0.0.1:{port}/0",
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "CRM_REQUIRE_SERVICES is set but these do not answer: PostgreSQL" in output

@@ -1,4 +1,6 @@
-"""`make run`'s stack: web, worker and beat on SQLite and the file broker, no server needed.
+"""`make run`'s stack with DATABASE_URL: web, worker and beat on that PostgreSQL (a database of
+its own on the test suite's server) and the file broker, no Redis needed. (Without DATABASE_URL,
+with the embedded PostgreSQL under it: test_make_run.)
 
 Beat fires the outbox job every second here; the worker runs it and empties the outbox, which
 proves that scheduled jobs really run."""
@@ -11,6 +13,13 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+from psycopg import sql
+
+from crm.settings.base import database_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,12 +42,27 @@ def _manage(env, *args) -> str:
     ).stdout
 
 
-def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path):
+@pytest.fixture
+def stack_database():
+    """The URL of a new database on the test suite's PostgreSQL server, dropped afterwards."""
+    name = f"crm_run_stack_{os.getpid()}"
+    server = database_url_for(connection.settings_dict, "postgres")
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield database_url_for(connection.settings_dict, name)
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path, stack_database):
     port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "crm.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_URL": stack_database,
         "CRM_RUN_DIR": str(tmp_path / "run"),
         "CRM_OUTBOX_REPUBLISH_SECONDS": "1",
     }
@@ -55,7 +79,17 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path):
         "tzinfo=datetime.timezone.utc))",
     )
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runall", "--port", str(port)],
+        # --migrate and --seed-demo find nothing to do: done above
+        [
+            sys.executable,
+            "manage.py",
+            "runall",
+            "--port",
+            str(port),
+            "--migrate",
+            "--seed-demo",
+            "20",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -99,6 +133,9 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path):
             proc.kill()
             output, _ = proc.communicate()
     assert "Demo logins" in output
+    assert "No migrations to apply." in output
+    assert "Embedded PostgreSQL" not in output  # DATABASE_URL's server, nothing started
+    assert not (tmp_path / "run" / "pgdata").exists()
     assert proc.returncode is not None
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and any(_alive(pid) for pid in children):

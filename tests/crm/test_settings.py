@@ -59,9 +59,9 @@ def _planner_setting(**env) -> subprocess.CompletedProcess:
     """SHOW random_page_cost on a connection made by the settings (the test database)."""
     from django.db import connection
 
-    db = connection.settings_dict
-    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    url = f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from crm.settings.base import database_url_for
+
+    url = database_url_for(connection.settings_dict)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     code = (
         "import django; django.setup()\n"
@@ -96,3 +96,45 @@ def test_connections_tell_the_planner_random_reads_are_cheap_unless_told_otherwi
     bad = _planner_setting(CRM_PG_RANDOM_PAGE_COST="fast")
     assert bad.returncode != 0
     assert "CRM_PG_RANDOM_PAGE_COST must be a positive number, not 'fast'" in bad.stderr
+
+
+def _local_database(**env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
+    clean.pop("DATABASE_URL", None)
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "d = settings.DATABASES['default']\n"
+        "print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], settings.EMBEDDED_POSTGRES)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_local_settings_without_database_url_name_the_embedded_postgresql(tmp_path):
+    result = _local_database(CRM_RUN_DIR=str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        str(tmp_path / "run" / "pgdata"),
+        "5432",
+        "crm",
+        "True",
+    ]
+    assert not (tmp_path / "run").exists()  # naming it starts nothing
+
+
+def test_a_sqlite_database_url_is_refused():
+    result = _local_database(DATABASE_URL="sqlite:///db.sqlite3")
+    assert result.returncode != 0
+    assert (
+        "DATABASE_URL must be a PostgreSQL URL (postgres://…), not sqlite://…: SQLite is not "
+        "supported; leave DATABASE_URL unset for the embedded PostgreSQL" in result.stderr
+    )
+    assert not (ROOT / "db.sqlite3").exists()

@@ -189,8 +189,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def tests_database_url() -> str:
     from django.db import connection
 
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from crm.settings.base import database_url_for
+
+    return database_url_for(connection.settings_dict)
 
 
 def start_worker(redis_url: str, media_root: str) -> subprocess.Popen:

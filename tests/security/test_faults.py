@@ -108,12 +108,9 @@ def private_redis(require_redis):
 
 
 def _env(redis_url: str, media_root: Path) -> dict:
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    if db.get("PASSWORD"):
-        database_url = database_url.replace(f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@")
+    from crm.settings.base import database_url_for
+
+    database_url = database_url_for(connection.settings_dict)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     return {
         **env,

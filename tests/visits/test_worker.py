@@ -27,9 +27,9 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 def _database_url() -> str:
-    s = connection.settings_dict
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    from crm.settings.base import database_url_for
+
+    return database_url_for(connection.settings_dict)
 
 
 class Workers:
