@@ -299,7 +299,8 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
         f"{share('cum_cents')} AS cumulative_share, cum_cents, pos_cents FROM ({ranked}) ranked"
     )
     output = _output_cents(params)
-    # Thresholds travel as decimals; the casts keep every comparison in exact numerics.
+    # Thresholds are bound into the statement as literals (a whole decimal reads as an
+    # integer there): the casts keep every comparison in numerics.
     high_output = f"{output} > {NUMBER}"
     high_input = f"COALESCE(w.input_score, 0) > {NUMBER}"
     quadrant = (
