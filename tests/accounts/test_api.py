@@ -295,6 +295,11 @@ def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
     from pathlib import Path
 
     import yaml
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = f"{db['USER']}:{db['PASSWORD']}@" if db["PASSWORD"] else f"{db['USER']}@"
+    database_url = f"postgres://{auth}{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
     out = tmp_path / "schema.yaml"
     result = subprocess.run(
@@ -302,7 +307,7 @@ def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
          "--file", str(out)],
         cwd=Path(__file__).resolve().parents[2],
         env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "crm.settings.local",
-             "DATABASE_URL": "sqlite:///:memory:"},
+             "DATABASE_URL": database_url},
         capture_output=True,
         text=True,
         timeout=120,
