@@ -6,9 +6,10 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # Static files are collected into the image (whitenoise serves them); the build needs no
-# database and no real secret, only values that let the production settings load.
+# database and no real secret, only values that let the production settings load (nothing
+# connects to that database URL).
 RUN DJANGO_SETTINGS_MODULE=crm.settings.production DJANGO_SECRET_KEY=build-only \
-    DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput \
+    DATABASE_URL=postgres://build@127.0.0.1:1/build python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv >/dev/null
 RUN useradd --create-home crm && mkdir -p /app/media && chown -R crm /app
 USER crm
