@@ -228,8 +228,8 @@ def thresholds(connection, params: PipelineParams, *, has_inputs: bool = True) -
 
 
 def _plain_number(value: Any) -> Decimal:
-    """Decimals stay exact; integers (counts, sums of integers) become decimals."""
-    return value if isinstance(value, Decimal) else Decimal(repr(value))
+    """Counts and sums come back as integers or numerics: as decimals, exactly."""
+    return Decimal(value)
 
 
 def _tier_sql(method: str) -> str:
