@@ -1,4 +1,4 @@
-"""Demo rows of the prospects app, written in bulk (COPY on PostgreSQL).
+"""Demo rows of the prospects app, written in bulk (COPY).
 
 Every potential account becomes a green or yellow prospect, a few existing ones red (won
 through the pipeline), with decisions, segments and sub-stages; a few thousand accounts get

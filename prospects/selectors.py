@@ -43,7 +43,7 @@ def latest_worksheet_totals() -> QuerySet:
 
     One row per account that has a worksheet; a plain filter on the current flag (kept by
     `worksheet_create`, one per account by a partial unique constraint), so it stays one
-    index-friendly query on PostgreSQL and SQLite and composes as a subquery.
+    index-friendly query and composes as a subquery.
     """
     return Worksheet.objects.filter(is_current=True).order_by().values("account_id", "total")
 

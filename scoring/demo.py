@@ -8,11 +8,10 @@ from scoring.services import tiers_recompute
 
 
 def seed(*, rng, account_ids, options, stdout) -> None:
-    if connection.vendor == "postgresql":
-        # The rows were just copied in: give the planner statistics before the big joins.
-        with connection.cursor() as cursor:
-            for model in (Account, Order):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+    # The rows were just copied in: give the planner statistics before the big joins.
+    with connection.cursor() as cursor:
+        for model in (Account, Order):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
     run = tiers_recompute(trigger=TierRun.Trigger.DEMO)
     stdout.write(
         f"Tiers: {run.customers} customers, {run.changed_count} tiers set "

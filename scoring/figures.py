@@ -16,9 +16,7 @@ EFFORT = Decimal("0.0001")
 
 
 def as_decimal(value) -> Decimal:
-    if value is None:
-        return Decimal("0")
-    return value if isinstance(value, Decimal) else Decimal(repr(value))
+    return Decimal(0) if value is None else Decimal(value)
 
 
 def _share(part, whole) -> Decimal:

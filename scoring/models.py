@@ -425,7 +425,7 @@ class TierSnapshot(models.Model):
 
 class RecomputeLock(models.Model):
     """One row (pk 1), locked with SELECT … FOR UPDATE for the whole of a recompute, so two
-    recomputes never interleave (SQLite serialises write transactions by itself)."""
+    recomputes never interleave."""
 
     name = models.CharField(max_length=40, unique=True, default="tiers")
 

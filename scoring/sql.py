@@ -1,11 +1,10 @@
 # ruff: noqa: S608 - every statement here is built from our own constants and model table
 # names; values always travel as parameters.
-"""The set-based SQL of a recompute: a few statements with window functions that run the same on
-PostgreSQL and SQLite. Nothing here loops over accounts in Python.
+"""The set-based SQL of a recompute: a few PostgreSQL statements with window functions. Nothing
+here loops over accounts in Python.
 
-Money is compared in whole cents (exact integers on SQLite, exact numerics on PostgreSQL), so a
-tier boundary falls in the same place on both engines. Every function takes the database
-connection to run on, so the same statements can be checked on a second engine.
+Money is compared in whole cents, as exact numerics, so a tier boundary falls exactly where the
+cut-off puts it. Every function takes the database connection to run on.
 
 Steps of `run_pipeline`:
 1. a temporary work table: per account, net revenue (and profit) in the window, the weighted
@@ -68,33 +67,14 @@ class PipelineResult:
     curve: Curve
 
 
-class _Dialect:
-    """The few places where PostgreSQL and SQLite spell a thing differently."""
+def _cents(column: str) -> str:
+    """SUM of a money column, in cents, exactly."""
+    return f"(SUM({column}) * 100)"
 
-    def __init__(self, connection):
-        self.vendor = connection.vendor
 
-    def cents(self, column: str) -> str:
-        """SUM of a money column, in cents, exactly."""
-        if self.vendor == "postgresql":
-            return f"(SUM({column}) * 100)"
-        # SQLite keeps decimals as REAL: round each line to whole cents before adding.
-        return f"SUM(CAST(ROUND({column} * 100) AS INTEGER))"
-
-    def int_div(self, numerator: str, denominator: str) -> str:
-        if self.vendor == "postgresql":
-            return f"DIV({numerator}, {denominator})"
-        return f"(({numerator}) / ({denominator}))"
-
-    def qualified(self, temporary_table: str) -> str:
-        # Qualified, so that a DROP can only ever reach our temporary table.
-        schema = "pg_temp" if self.vendor == "postgresql" else "temp"
-        return f"{schema}.{temporary_table}"
-
-    def ppm_to_fraction(self, ppm: str) -> str:
-        if self.vendor == "postgresql":
-            return f"(CAST({ppm} AS NUMERIC) / {PPM})"
-        return f"(({ppm}) / {PPM}.0)"
+def _temporary(name: str) -> str:
+    # Qualified, so that a DROP or ANALYZE can only ever reach our temporary table.
+    return f"pg_temp.{name}"
 
 
 def _selector_sql(queryset: QuerySet, connection) -> tuple[str, list] | None:
@@ -123,13 +103,12 @@ def build_work_table(
 ) -> bool:
     """Step 1: one row per account that has orders, effort or a potential figure in the window,
     or had a tier before. Returns whether the visits selector gave any rows to join."""
-    d = _Dialect(connection)
     accounts = Account._meta.db_table
     orders = Order._meta.db_table
     args: list = []
 
     profit = (
-        d.cents("COALESCE(o.profit, 0)")
+        _cents("COALESCE(o.profit, 0)")
         if params.output_measure == OutputMeasure.PROFIT
         else "CAST(NULL AS INTEGER)"
     )
@@ -139,7 +118,7 @@ def build_work_table(
         date_filter += " AND o.date >= %s"
         args.append(params.date_from)
     joins = [
-        f"LEFT JOIN (SELECT o.account_id, {d.cents('o.amount')} AS revenue_cents, "  # nosec B608
+        f"LEFT JOIN (SELECT o.account_id, {_cents('o.amount')} AS revenue_cents, "  # nosec B608
         f"{profit} AS profit_cents FROM {orders} o WHERE {date_filter} "
         "GROUP BY o.account_id) r ON r.account_id = a.id"
     ]
@@ -249,8 +228,8 @@ def thresholds(connection, params: PipelineParams, *, has_inputs: bool = True) -
 
 
 def _plain_number(value: Any) -> Decimal:
-    """Decimals stay exact; SQLite's floats go through their shortest repr."""
-    return value if isinstance(value, Decimal) else Decimal(repr(value))
+    """Counts and sums come back as integers or numerics: as decimals, exactly."""
+    return Decimal(value)
 
 
 def _tier_sql(method: str) -> str:
@@ -290,7 +269,6 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
     """Step 3: every work row with its rank, shares, tier, movement, quadrant and priority, in
     a second temporary table (the snapshot's columns, and the running sums in cents for the
     curve). Every later step reads it from start to end, whatever the size of the snapshot."""
-    d = _Dialect(connection)
     b_bp = params.a_bp + params.b_bp if params.method == Method.COUNT else params.b_bp
     ranked = (
         "SELECT account_id, revenue_cents, pos_cents, "  # nosec B608
@@ -311,8 +289,9 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
     )
 
     def share(cents: str) -> str:
-        ppm = d.int_div(f"{cents} * {PPM}", "total")
-        return f"CASE WHEN total > 0 THEN {d.ppm_to_fraction(ppm)} ELSE 0 END"
+        # Rounded down to a millionth, exactly.
+        fraction = f"(CAST(DIV({cents} * {PPM}, total) AS NUMERIC) / {PPM})"
+        return f"CASE WHEN total > 0 THEN {fraction} ELSE 0 END"
 
     tiered = (
         f"SELECT account_id, position, {_tier_sql(params.method)} AS tier, "  # nosec B608
@@ -320,8 +299,8 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
         f"{share('cum_cents')} AS cumulative_share, cum_cents, pos_cents FROM ({ranked}) ranked"
     )
     output = _output_cents(params)
-    # Thresholds travel as decimals, which SQLite receives as text: cast them back to numbers
-    # (SQLite orders every number before every text).
+    # Thresholds are bound into the statement as literals (a whole decimal reads as an
+    # integer there): the casts keep every comparison in numerics.
     high_output = f"{output} > {NUMBER}"
     high_input = f"COALESCE(w.input_score, 0) > {NUMBER}"
     quadrant = (
@@ -404,14 +383,12 @@ def apply_tiers(connection, params: PipelineParams) -> int:
 
 
 def drop_temporary_table(connection, name: str) -> None:
-    qualified = _Dialect(connection).qualified(name)
-    _execute(connection, f"DROP TABLE IF EXISTS {qualified}")
+    _execute(connection, f"DROP TABLE IF EXISTS {_temporary(name)}")
 
 
 def _analyze(connection, name: str) -> None:
-    if connection.vendor == "postgresql":
-        # Fresh temporary tables have no statistics; the planner needs them for the joins.
-        _execute(connection, f"ANALYZE {_Dialect(connection).qualified(name)}")
+    # Fresh temporary tables have no statistics; the planner needs them for the joins.
+    _execute(connection, f"ANALYZE {_temporary(name)}")
 
 
 def run_pipeline(
@@ -419,12 +396,11 @@ def run_pipeline(
 ) -> PipelineResult:
     """Every step on `connection`, inside the caller's transaction; returns the number of
     accounts written, the thresholds, the company-wide figures and the Pareto curve."""
-    if connection.vendor == "postgresql":
-        # For this transaction only: sorts and hashes of a million rows fit in memory; and the
-        # commit does not wait for the WAL to reach the disk (a crash in that instant loses
-        # this run as a whole, never part of it; the next run computes it again).
-        _execute(connection, "SET LOCAL work_mem = '256MB'")
-        _execute(connection, "SET LOCAL synchronous_commit = off")
+    # For this transaction only: sorts and hashes of a million rows fit in memory; and the
+    # commit does not wait for the WAL to reach the disk (a crash in that instant loses this
+    # run as a whole, never part of it; the next run computes it again).
+    _execute(connection, "SET LOCAL work_mem = '256MB'")
+    _execute(connection, "SET LOCAL synchronous_commit = off")
     has_inputs = build_work_table(
         connection, params, visit_inputs=visit_inputs, worksheet_totals=worksheet_totals
     )
@@ -432,10 +408,9 @@ def run_pipeline(
     build_ranked_table(connection, params, limits)
     drop_temporary_table(connection, WORK_TABLE)
     insert_snapshot(connection, params)
-    if connection.vendor == "postgresql":
-        # A new run id is not in the table's statistics: the planner would take it for an
-        # empty run and read the figures of a team row by row. A sample is cheap.
-        _execute(connection, f"ANALYZE {TierSnapshot._meta.db_table} (run_id)")
+    # A new run id is not in the table's statistics: the planner would take it for an empty
+    # run and read the figures of a team row by row. A sample is cheap.
+    _execute(connection, f"ANALYZE {TierSnapshot._meta.db_table} (run_id)")
     changed = apply_tiers(connection, params)
     groups = group_figures(connection, f"SELECT * FROM {RANKED_TABLE}", [])  # nosec B608
     curve = pareto_curve(
@@ -532,12 +507,11 @@ def pareto_curve(
     low, high = int(twenty), -(-n // 5)
     samples = {round(i * n / (max_points - 1)) for i in range(max_points)} | {low, high}
     samples = sorted(s for s in samples if 1 <= s <= n)
-    placeholders = ", ".join(["%s"] * len(samples))
     rows = _fetchall(
         connection,
-        f"SELECT pos, cum, p FROM ({ranked}) t WHERE pos IN ({placeholders}) "  # nosec B608
+        f"SELECT pos, cum, p FROM ({ranked}) t WHERE pos = ANY(%s) "  # nosec B608
         f"OR ((cum - p) * 5 < {NUMBER} * 4 AND cum * 5 >= {NUMBER} * 4) ORDER BY pos",
-        [*source_params, *samples, total, total],
+        [*source_params, samples, total, total],
     )
     cumulative = {0: Decimal("0")}
     k80 = 0

@@ -5,7 +5,6 @@ import os
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import AccountFactory, TeamFactory, UserFactory
@@ -57,11 +56,6 @@ def _require(service: str, available: bool) -> None:
     if settings.REQUIRE_SERVICES:
         pytest.fail(f"{service} is required (CRM_REQUIRE_SERVICES) but does not answer")
     pytest.skip(f"{service} does not answer")
-
-
-@pytest.fixture
-def require_postgres(db):
-    _require("PostgreSQL", connection.vendor == "postgresql")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    Func,
     IntegerField,
     Max,
     OuterRef,
@@ -25,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Round, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,9 +50,11 @@ ZERO = Decimal("0.00")
 
 
 def _hours(minutes_sum):
-    return Round(
-        Cast(minutes_sum, DecimalField(max_digits=14, decimal_places=2)) / Value(Decimal(60)),
-        2,
+    """Hours of a sum of minutes, to the hundredth. 60.0 is a numeric literal, so the division
+    is a numeric one (a decimal parameter would be bound as the integer 60)."""
+    return Func(
+        minutes_sum,
+        template="ROUND(%(expressions)s / 60.0, 2)",
         output_field=DecimalField(max_digits=14, decimal_places=2),
     )
 

@@ -555,20 +555,13 @@ def import_batch_undo(*, actor, batch: ImportBatch) -> ImportBatch:
 def _restore(staging: Staging, batch: ImportBatch, model: str, model_cls) -> int:
     table = model_cls._meta.db_table
     columns = [f.column for f in model_cls._meta.concrete_fields if f.column != "id"]
-    if staging.postgres:
-        sets = ", ".join(columns)
-        values = ", ".join(f"r.{c}" for c in columns)
-        sql = (
-            f"UPDATE {table} SET ({sets}) = ({values}) FROM imports_importbeforeimage b, "  # nosec B608
-            f"jsonb_populate_record(NULL::{table}, b.data) r "
-            f"WHERE b.batch_id = %s AND b.model = %s AND {table}.id = b.object_id"
-        )
-    else:
-        sets = ", ".join(f"{c} = json_extract(b.data, '$.{c}')" for c in columns)
-        sql = (
-            f"UPDATE {table} SET {sets} FROM imports_importbeforeimage b "  # nosec B608
-            f"WHERE b.batch_id = %s AND b.model = %s AND {table}.id = b.object_id"
-        )
+    sets = ", ".join(columns)
+    values = ", ".join(f"r.{c}" for c in columns)
+    sql = (
+        f"UPDATE {table} SET ({sets}) = ({values}) FROM imports_importbeforeimage b, "  # nosec B608
+        f"jsonb_populate_record(NULL::{table}, b.data) r "
+        f"WHERE b.batch_id = %s AND b.model = %s AND {table}.id = b.object_id"
+    )
     return staging.execute(sql, [batch.pk, model])
 
 

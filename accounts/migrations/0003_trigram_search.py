@@ -1,6 +1,4 @@
-"""Trigram indexes so that searching names by substring stays fast on big tables (PostgreSQL).
-
-Other databases skip this migration's work (SQLite has no pg_trgm)."""
+"""Trigram indexes so that searching names by substring stays fast on big tables."""
 
 from django.db import migrations
 
@@ -17,16 +15,6 @@ BACKWARD = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0002_initial")]
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

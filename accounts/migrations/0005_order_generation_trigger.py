@@ -5,14 +5,9 @@ bumps the sequence `accounts_order_generation` with a statement-level trigger. A
 non-transactional and `nextval()` takes no lock that others wait for, so writers never contend
 on it; readers (the manager dashboard, `scoring.dashboard.selectors`) put its `last_value` in
 their cache keys, so that a write makes new keys and the old entries are never read again.
-
-PostgreSQL only: on other databases (SQLite in a quick local setup) nothing is created and the
-dashboard does not cache the order figures.
 """
 
 from django.db import migrations
-
-from crm.migration_ops import PostgresRunSQL
 
 FORWARD = [
     "CREATE SEQUENCE IF NOT EXISTS accounts_order_generation",
@@ -33,4 +28,4 @@ BACKWARD = [
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0004_drop_fk_indexes_covered_by_composites")]
-    operations = [PostgresRunSQL(FORWARD, BACKWARD)]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

@@ -1,4 +1,4 @@
-"""An index (owner, tier) covering the account id, for the manager dashboard (PostgreSQL).
+"""An index (owner, tier) covering the account id, for the manager dashboard.
 
 The dashboard's live figures join a team's accounts by owner and read their tier: the effort
 alignment (visits per owner and tier), the visit plan adherence (overdue A visits) and the
@@ -8,13 +8,10 @@ this index answers them alone (an index-only scan), which took about 40 ms off t
 100k accounts. The tier is already indexed (`account_tier_name`), so tier updates by a recompute
 were not HOT updates before either; the added write cost is one more small index entry.
 
-Created with SQL, outside the model state, like the trigram indexes of 0003: INCLUDE is
-PostgreSQL's. Other databases skip it.
+Created with SQL, outside the model state, like the trigram indexes of 0003.
 """
 
 from django.db import migrations
-
-from crm.migration_ops import PostgresRunSQL
 
 FORWARD = [
     "CREATE INDEX IF NOT EXISTS account_owner_tier ON accounts_account (owner_id, tier) "
@@ -25,4 +22,4 @@ BACKWARD = ["DROP INDEX IF EXISTS account_owner_tier"]
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0005_order_generation_trigger")]
-    operations = [PostgresRunSQL(FORWARD, BACKWARD)]
+    operations = [migrations.RunSQL(FORWARD, BACKWARD)]

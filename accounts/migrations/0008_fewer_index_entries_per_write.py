@@ -15,8 +15,6 @@
 
 from django.db import migrations, models
 
-from crm.migration_ops import PostgresRunSQL
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -24,7 +22,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        PostgresRunSQL(
+        migrations.RunSQL(
             ["DROP INDEX IF EXISTS account_name_trgm"],
             [
                 "CREATE INDEX IF NOT EXISTS account_name_trgm ON accounts_account "

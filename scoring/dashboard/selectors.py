@@ -107,14 +107,11 @@ def _run_info(run: TierRun | None) -> dict[str, Any] | None:
     return {"id": run.pk, "as_of": run.as_of, "finished_at": run.finished_at}
 
 
-def orders_generation() -> int | None:
+def orders_generation() -> int:
     """The generation of the order lines: a number that changes with every statement writing
-    them (ORM, raw SQL, COPY, TRUNCATE), read in one tiny query; None where the database
-    keeps none (not PostgreSQL), and then the order figures are not cached. The sequence
+    them (ORM, raw SQL, COPY, TRUNCATE), read in one tiny query. The sequence
     `accounts_order_generation` is bumped by a statement-level trigger on `accounts_order`
     (migration accounts 0005_order_generation_trigger)."""
-    if connection.vendor != "postgresql":
-        return None
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value, is_called FROM accounts_order_generation")
         last_value, is_called = cursor.fetchone()
@@ -189,11 +186,8 @@ class DashboardQuery:
         The generation is bumped when the writing statement runs, before its transaction
         commits; a request in between may cache the figures of before the write under the
         new generation, so the entry also expires after FIGURES_CACHE_SECONDS. Reassigned
-        accounts or a changed channel are picked up by that expiry too. Not cached without
-        a generation (databases other than PostgreSQL)."""
+        accounts or a changed channel are picked up by that expiry too."""
         generation = orders_generation()
-        if generation is None:
-            return self._order_groups()
         period = self.period
         key = self.population.cache_key(
             "dashboard-orders", None, f"g{generation}", period.date_from, period.date_to
@@ -203,7 +197,7 @@ class DashboardQuery:
     def _order_groups(self) -> list[dict[str, Any]]:
         period, previous = self.period, self.period.previous
         orders, accounts = Order._meta.db_table, Account._meta.db_table
-        # Placeholders in textual order: the EXISTS, the four CASEs, the dates, the population.
+        # Placeholders in textual order: the EXISTS, the four FILTERs, the dates, the population.
         params: list = [period.date_from] * 5 + [previous.date_from, period.date_to]
         population = accounts_of_population = ""
         if not self.population.unrestricted:
@@ -217,13 +211,12 @@ class DashboardQuery:
             "SELECT a.channel, CASE WHEN o.cur_lines = 0 THEN 'lapsed' "  # noqa: S608 # nosec B608
             f"WHEN EXISTS (SELECT 1 FROM {orders} b WHERE b.account_id = o.account_id "
             "AND b.date < %s) THEN 'existing' ELSE 'new' END AS status, "
-            "COUNT(*), SUM(o.cur), SUM(o.prev), "
-            "SUM(CASE WHEN o.prev_lines > 0 THEN 1 ELSE 0 END) "
+            "COUNT(*), SUM(o.cur), SUM(o.prev), COUNT(*) FILTER (WHERE o.prev_lines > 0) "
             "FROM (SELECT account_id, "
-            "SUM(CASE WHEN date >= %s THEN 1 ELSE 0 END) AS cur_lines, "
-            "SUM(CASE WHEN date >= %s THEN amount ELSE 0 END) AS cur, "
-            "SUM(CASE WHEN date < %s THEN 1 ELSE 0 END) AS prev_lines, "
-            "SUM(CASE WHEN date < %s THEN amount ELSE 0 END) AS prev "
+            "COUNT(*) FILTER (WHERE date >= %s) AS cur_lines, "
+            "SUM(amount) FILTER (WHERE date >= %s) AS cur, "
+            "COUNT(*) FILTER (WHERE date < %s) AS prev_lines, "
+            "SUM(amount) FILTER (WHERE date < %s) AS prev "
             f"FROM {orders} WHERE date >= %s AND date <= %s{population} "
             f"GROUP BY account_id) o JOIN {accounts} a ON a.id = o.account_id"
             f"{accounts_of_population} GROUP BY a.channel, 2"

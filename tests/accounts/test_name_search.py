@@ -119,7 +119,7 @@ def test_the_rule_finds_exactly_the_accounts_of_the_definition(org):
 
 
 @pytest.mark.django_db
-def test_a_search_reads_the_normalized_name_trigram_index(require_postgres, org):
+def test_a_search_reads_the_normalized_name_trigram_index(org):
     AccountFactory(owner=org["r1"], name="宏达电子有限公司")
     for query in ["宏达电子", "宏达电子集团"]:  # the second one is narrowed to 宏达电子
         plan = plan_of(Account.objects.filter(account_name_search_q(query)).order_by())

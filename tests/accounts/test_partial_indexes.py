@@ -10,7 +10,7 @@ from tests.plans import plan_of
 pytestmark = pytest.mark.django_db
 
 
-def test_a_tier_filter_reads_the_partial_tier_index(require_postgres, org):
+def test_a_tier_filter_reads_the_partial_tier_index(org):
     AccountFactory(owner=org["r1"], tier="A")
     AccountFactory(owner=org["r1"], tier="")
     found = Account.objects.filter(tier="A").order_by("name")
@@ -18,7 +18,7 @@ def test_a_tier_filter_reads_the_partial_tier_index(require_postgres, org):
     assert "account_tier_name" in plan_of(found.values("id"))
 
 
-def test_a_territory_filter_reads_the_partial_territory_index(require_postgres, org):
+def test_a_territory_filter_reads_the_partial_territory_index(org):
     territory = TerritoryFactory(name="华南")
     AccountFactory(owner=org["r1"], territory=territory)
     found = Account.objects.filter(territory=territory).order_by("name")
@@ -32,7 +32,7 @@ def test_untiered_and_unplaced_accounts_are_still_found(org):
     assert untiered in Account.objects.filter(territory__isnull=True)
 
 
-def test_a_birthday_lookup_reads_the_partial_birthday_index(require_postgres, org):
+def test_a_birthday_lookup_reads_the_partial_birthday_index(org):
     ContactFactory(account=org["accounts"]["r1"], birthday_month=3, birthday_day=8)
     ContactFactory(account=org["accounts"]["r1"], birthday_month=None, birthday_day=None)
     found = Contact.objects.filter(birthday_month=3, birthday_day=8)

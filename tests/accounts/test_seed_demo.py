@@ -24,7 +24,7 @@ def _foreign_keys() -> list[tuple[str, str, str]]:
         return cursor.fetchall()
 
 
-def test_seed_demo_loads_a_realistic_book(require_postgres):
+def test_seed_demo_loads_a_realistic_book():
     keys = _foreign_keys()
     out = io.StringIO()
     call_command("seed_demo", "--accounts", "600", "--seed", "7", stdout=out)

@@ -235,7 +235,7 @@ def test_keeping_an_owner_who_left_is_allowed_but_not_choosing_one(org):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_concurrent_duplicate_code_is_a_field_error_not_a_crash(org, require_postgres):
+def test_a_concurrent_duplicate_code_is_a_field_error_not_a_crash(org):
     """Two writers pass full_clean() at once; the unique index decides, and the loser gets a
     validation error on the field. The other writer holds its insert open until ours waits."""
     import threading

@@ -43,7 +43,7 @@ def test_wrk_refuses_other_hosts():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gunicorn_serves_the_api_and_stops(require_postgres):
+def test_gunicorn_serves_the_api_and_stops():
     if not shutil.which("wrk"):
         if settings.REQUIRE_SERVICES:
             pytest.fail("wrk is required for this test (apt-get install wrk)")

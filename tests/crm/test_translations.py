@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 IGNORE = shutil.ignore_patterns(
@@ -19,7 +21,6 @@ IGNORE = shutil.ignore_patterns(
     "staticfiles",
     "test-artifacts",
     "__pycache__",
-    "*.sqlite3*",
     "node_modules",
     ".hypothesis",
     ".pytest_cache",

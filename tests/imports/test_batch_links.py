@@ -34,7 +34,7 @@ def imported(tmp_path, admin):
     return {"customers": first, "orders": second}
 
 
-def test_the_links_have_an_index_but_no_database_constraint(require_postgres):
+def test_the_links_have_an_index_but_no_database_constraint():
     with connection.cursor() as cursor:
         for _model, table in LINKS:
             constraints = connection.introspection.get_constraints(cursor, table)

@@ -62,7 +62,7 @@ def test_import_orders_with_missing_accounts_and_a_saved_mapping_file(tmp_path, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rejected_file_exits_non_zero_in_a_real_process(tmp_path, admin, require_postgres):
+def test_rejected_file_exits_non_zero_in_a_real_process(tmp_path, admin):
     path = write_zip_bomb(tmp_path / "bomb.xlsx")
     db = connection.settings_dict
     env = {

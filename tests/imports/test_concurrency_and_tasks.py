@@ -22,7 +22,7 @@ from tests.imports.conftest import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_two_concurrent_imports_of_one_file_create_no_duplicates(tmp_path, admin, require_postgres):
+def test_two_concurrent_imports_of_one_file_create_no_duplicates(tmp_path, admin):
     rows = [customer_rows()[0]] + [
         [f"并发公司{i}有限公司", "", f"K{i}", f"联系人{i}", f"1390000{i:04d}", "", "", ""]
         for i in range(300)
@@ -54,7 +54,7 @@ def test_two_concurrent_imports_of_one_file_create_no_duplicates(tmp_path, admin
 
 
 @pytest.fixture
-def celery_worker(require_redis, require_postgres, settings):
+def celery_worker(require_redis, settings):
     redis.Redis.from_url(require_redis).delete("celery")
     proc = start_worker(require_redis, settings.MEDIA_ROOT)
     yield proc

@@ -248,7 +248,7 @@ def test_api_shows_stale_and_refuses_a_commit_of_a_run_that_beats(api, checked, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_progress_thread_beats_while_the_process_lives(admin, settings, require_postgres):
+def test_the_progress_thread_beats_while_the_process_lives(admin, settings):
     settings.CRM_IMPORT_STALE_SECONDS = 1  # a beat every 0.2 s
     batch = ImportBatch.objects.create(kind="customers", created_by=admin, status=Status.RUNNING)
     progress = Progress(batch.pk, enabled=True)

@@ -206,9 +206,7 @@ def test_update_segment_source_and_notes(org, potential, make_prospect, db_state
     assert db_state()["prospects"] == before["prospects"]
 
 
-def test_the_database_keeps_abandon_with_a_reason_and_won_only_red(
-    org, potential, require_postgres
-):
+def test_the_database_keeps_abandon_with_a_reason_and_won_only_red(org, potential):
     with pytest.raises(IntegrityError), transaction.atomic():
         Prospect.objects.create(account=potential, decision="abandon", decision_reason="")
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -150,7 +150,7 @@ def test_a_worksheet_for_an_account_out_of_scope_is_refused(org, db_state):
     )
 
 
-def test_the_database_refuses_scores_other_than_0_or_1_and_a_wrong_total(org, require_postgres):
+def test_the_database_refuses_scores_other_than_0_or_1_and_a_wrong_total(org):
     account = org["accounts"]["r1"]
     base = {f: 0 for f in CRITERION_FIELDS}
     for row in ({**base, "growth": 2, "total": 2}, {**base, "growth": 1, "total": 5}):

@@ -178,7 +178,7 @@ def _in_thread(fn, results: dict, key: str) -> threading.Thread:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_second_recompute_waits_for_the_lock(require_postgres, make_accounts):
+def test_a_second_recompute_waits_for_the_lock(make_accounts):
     accounts = make_accounts([50, 30, 20])
     results: dict = {}
     with transaction.atomic():
@@ -199,7 +199,7 @@ def test_a_second_recompute_waits_for_the_lock(require_postgres, make_accounts):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_recomputes_at_once_never_interleave(require_postgres, make_accounts):
+def test_two_recomputes_at_once_never_interleave(make_accounts):
     make_accounts([50, 30, 20, 10, 5])
     results: dict = {}
     threads = [

@@ -31,7 +31,7 @@ def _wait_for(run_filter, timeout: float = 60.0) -> TierRun:
 
 
 @pytest.fixture
-def worker(require_redis, require_postgres):
+def worker(require_redis):
     client = redis.Redis.from_url(require_redis)
     client.delete("celery")
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):

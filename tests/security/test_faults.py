@@ -529,7 +529,7 @@ def test_a_batch_whose_import_died_can_be_run_again_once_stale(killed_import, se
 
 
 def test_app_reconnects_after_its_database_connections_are_terminated(
-    private_redis, processes, media_root, require_postgres
+    private_redis, processes, media_root
 ):
     rep = UserFactory(username="pgrep")
     AccountFactory(owner=rep, name="Survives Restart Ltd.")

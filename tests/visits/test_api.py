@@ -8,7 +8,7 @@ import pytest
 from visits.models import ChecklistItem, Occasion, Reminder, Touch, Visit, VisitPlan
 
 D = dt.date
-pytestmark = pytest.mark.usefixtures("require_postgres")
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def _rcpts(messages):
     return sorted(r for m in messages for r in m.rcpt_tos)
 
 
-@pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+@pytest.mark.usefixtures("quiet_occasions")
 def test_command_twice_sends_one_digest_per_recipient(recipients, smtp_settings, capsys):
     call_command("send_reminders", "--date", DAY.isoformat())
     call_command("send_reminders", "--date", DAY.isoformat())
@@ -60,7 +60,7 @@ def test_command_twice_sends_one_digest_per_recipient(recipients, smtp_settings,
     assert "digest emails sent: 2" in capsys.readouterr().out
 
 
-@pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+@pytest.mark.usefixtures("quiet_occasions")
 def test_mail_server_down_keeps_the_digest_pending_and_a_rerun_sends_it_once(
     recipients, settings, smtp_server
 ):
@@ -86,7 +86,7 @@ def test_mail_server_down_keeps_the_digest_pending_and_a_rerun_sends_it_once(
     ]
 
 
-@pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+@pytest.mark.usefixtures("quiet_occasions")
 def test_a_refused_message_is_retried_and_delivered_once(recipients, smtp_settings):
     call_command("send_reminders", "--date", DAY.isoformat(), "--no-email")
     ids = digests_prepare(day=DAY)
@@ -103,7 +103,7 @@ def test_a_refused_message_is_retried_and_delivered_once(recipients, smtp_settin
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+@pytest.mark.usefixtures("quiet_occasions")
 def test_two_senders_at_once_send_one_email(recipients, smtp_settings):
     """While one sender holds the digest (its mail in flight), a second one skips it."""
     call_command("send_reminders", "--date", DAY.isoformat(), "--no-email")
@@ -129,7 +129,7 @@ def test_two_senders_at_once_send_one_email(recipients, smtp_settings):
     assert DigestEmail.objects.get(pk=digest_id).state == "sent"
 
 
-@pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+@pytest.mark.usefixtures("quiet_occasions")
 def test_nothing_to_say_sends_nothing(org, smtp_settings, visit_factory):
     org["r1"].email = "r1@example.com"
     org["r1"].save()

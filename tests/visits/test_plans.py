@@ -12,7 +12,7 @@ from visits.models import Reminder, VisitPlan
 from visits.services import plans_generate
 
 D = dt.date
-pytestmark = pytest.mark.usefixtures("require_postgres")
+pytestmark = pytest.mark.django_db
 
 
 def _plans(rep):

@@ -18,7 +18,7 @@ from visits.services import (
 )
 
 D = dt.date
-pytestmark = pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+pytestmark = pytest.mark.usefixtures("quiet_occasions")
 
 
 def rows(kinds=None):

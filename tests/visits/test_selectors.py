@@ -18,7 +18,7 @@ from visits.selectors import (
 )
 
 D = dt.date
-pytestmark = pytest.mark.usefixtures("require_postgres")
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -53,6 +53,18 @@ def test_visit_inputs_by_account_is_one_group_by(effort):
         },
     ]
     assert list(visit_inputs_by_account(date_from=D(2025, 1, 1), date_to=D(2025, 12, 31))) == []
+
+
+@pytest.mark.parametrize("minutes", [1, 3, 29, 30, 31, 59, 61, 89, 100, 1439])
+def test_visit_inputs_hours_are_a_numeric_division_rounded_as_a_visit_shows_them(
+    org, visit_factory, minutes
+):
+    visit = visit_factory(
+        account=org["accounts"]["r1"], visit_date=D(2026, 2, 1), duration_minutes=minutes
+    )
+    [row] = visit_inputs_by_account(date_from=D(2026, 2, 1), date_to=D(2026, 2, 1))
+    assert row["hours"] == visit.hours == (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    assert str(row["hours"]) == str(visit.hours)
 
 
 def test_effort_by_tier_through_the_book(org, effort):

@@ -27,7 +27,7 @@ from visits.services import (
 )
 
 D = dt.date
-pytestmark = pytest.mark.usefixtures("require_postgres")
+pytestmark = pytest.mark.django_db
 
 
 def _refused(fn, db_state, field=None, exc=ValidationError, **kwargs):

@@ -10,7 +10,7 @@ from crm.models import PendingTask
 from visits.models import DigestEmail, ReminderRun, VisitSettings
 from visits.tasks import reminders_sweep_task, send_digest_task, send_reminders_daily_task
 
-pytestmark = pytest.mark.usefixtures("require_postgres", "quiet_occasions")
+pytestmark = pytest.mark.usefixtures("quiet_occasions")
 
 
 @pytest.fixture

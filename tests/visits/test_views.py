@@ -9,7 +9,7 @@ from django.utils import timezone
 from visits.models import ChecklistItem, Occasion, Reminder, Visit, VisitPlan, VisitSettings
 
 D = dt.date
-pytestmark = pytest.mark.usefixtures("require_postgres")
+pytestmark = pytest.mark.django_db
 
 
 def login(client, user):

@@ -284,7 +284,7 @@ def reminders_generate(*, day: datetime.date) -> dict[str, int]:
     counts = {"visit_due": _visits_due(day, settings, now)}
     counts["visit_tomorrow"], counts["visit_overdue"] = _planned_visits(day, now)
     counts["birthday"], counts["holiday"] = _occasions(day, settings, now)
-    if connection.vendor == "postgresql" and sum(counts.values()) > ANALYZE_AFTER:
+    if sum(counts.values()) > ANALYZE_AFTER:
         # Fresh statistics after a big load, so the inbox and digest queries plan well.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE visits_reminder")

@@ -1,4 +1,4 @@
-"""INSERT … SELECT … ON CONFLICT DO NOTHING from an ORM queryset (PostgreSQL and SQLite).
+"""INSERT … SELECT … ON CONFLICT DO NOTHING from an ORM queryset.
 
 The queryset selects only annotations, named and ordered like the target columns; the
 database does the work in one statement, rows already there are skipped by their unique

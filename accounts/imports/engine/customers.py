@@ -906,17 +906,8 @@ def write(run: Run) -> None:
 
 
 def _before_images(run: Run, model: str, table: str, ids_sql: str) -> None:
-    st = run.staging
-    if st.postgres:
-        row_json = "to_jsonb(t)"
-    else:
-        from django.apps import apps
-
-        model_cls = apps.get_model("accounts", model)
-        pairs = ", ".join(f"'{f.column}', t.{f.column}" for f in model_cls._meta.concrete_fields)
-        row_json = f"json_object({pairs})"
-    st.execute(
+    run.staging.execute(
         "INSERT INTO imports_importbeforeimage (batch_id, model, object_id, data) "  # nosec B608
-        f"SELECT %s, %s, t.id, {row_json} FROM {table} t WHERE t.id IN ({ids_sql})",
+        f"SELECT %s, %s, t.id, to_jsonb(t) FROM {table} t WHERE t.id IN ({ids_sql})",
         [run.batch.pk, model],
     )

@@ -1,8 +1,8 @@
-"""Temporary staging tables and the few SQL spellings that differ between PostgreSQL and SQLite.
+"""Temporary staging tables and the session settings of an import run.
 
-Rows are cleaned in Python while the file streams and written into TEMP tables as they come
-(COPY on PostgreSQL; executemany on SQLite); everything after that is set-based SQL. Temp
-tables belong to the connection and are dropped at the end of the run.
+Rows are cleaned in Python while the file streams and copied into TEMP tables as they come
+(COPY); everything after that is set-based SQL. Temp tables belong to the connection and are
+dropped at the end of the run.
 """
 
 # SQL here is built from our own table and column names only; every value is a parameter.
@@ -29,13 +29,8 @@ class Staging:
     """Creates, fills and drops the run's temp tables on the current connection."""
 
     def __init__(self):
-        self.vendor = connection.vendor
         self.tables: list[str] = []
         self._after_load: list[str] = []
-
-    @property
-    def postgres(self) -> bool:
-        return self.vendor == "postgresql"
 
     def execute(self, sql: str, params: Sequence | dict | None = None) -> int:
         started = time.perf_counter()
@@ -85,26 +80,15 @@ class Staging:
 
     @contextlib.contextmanager
     def writer(self, name: str, columns: Sequence[str]) -> Iterator["RowWriter"]:
-        """A RowWriter that streams rows into a staging table while the caller is still
-        producing them: one COPY on PostgreSQL, executemany on SQLite."""
-        if self.postgres:
-            # A savepoint, so that an error raised while the COPY is open (the file turns out
-            # unreadable halfway) leaves the transaction usable and the error itself reaches
-            # the caller.
-            with transaction.atomic(), connection.cursor() as cursor:
-                sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
-                with cursor.cursor.copy(sql) as copy:
-                    yield RowWriter(copy)
-            return
-        writer = RowWriter()
-        yield writer
-        if writer.rows:
-            marks = ", ".join(["%s"] * len(columns))
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",  # nosec B608
-                    [[_sqlite_value(v) for v in row] for row in writer.rows],
-                )
+        """A RowWriter that streams rows into a staging table with one COPY while the caller
+        is still producing them."""
+        # A savepoint, so that an error raised while the COPY is open (the file turns out
+        # unreadable halfway) leaves the transaction usable and the error itself reaches the
+        # caller.
+        with transaction.atomic(), connection.cursor() as cursor:
+            sql = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                yield RowWriter(copy)
 
     def load(self, name: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
         if not rows:
@@ -116,15 +100,14 @@ class Staging:
         """Statistics for the staging tables (autovacuum never analyses temp tables, and
         without them the planner guesses); `columns` limits a table to the columns that
         joins and filters use, which is about half the work."""
-        if self.postgres:
-            # A small sample is enough for the joins on keys and the filters on a few flags
-            # that the checks run, and takes a fifth of the default's time (0.1 s per 100k
-            # staged rows); the statistics of other tables are not touched.
-            self.execute(f"SET LOCAL default_statistics_target = {STAGING_STATISTICS}")
-            for name in self.tables:
-                listed = (columns or {}).get(name)
-                self.execute(f"ANALYZE {name} ({listed})" if listed else f"ANALYZE {name}")
-            self.execute("SET LOCAL default_statistics_target TO DEFAULT")
+        # A small sample is enough for the joins on keys and the filters on a few flags that
+        # the checks run, and takes a fifth of the default's time (0.1 s per 100k staged
+        # rows); the statistics of other tables are not touched.
+        self.execute(f"SET LOCAL default_statistics_target = {STAGING_STATISTICS}")
+        for name in self.tables:
+            listed = (columns or {}).get(name)
+            self.execute(f"ANALYZE {name} ({listed})" if listed else f"ANALYZE {name}")
+        self.execute("SET LOCAL default_statistics_target TO DEFAULT")
 
     def drop(self) -> None:
         for name in reversed(self.tables):
@@ -133,10 +116,8 @@ class Staging:
 
     def lock(self, key: str) -> None:
         """Serialise imports of one kind: each waits for the other to commit, then matches
-        against what it wrote, so two imports of one file never create duplicates. SQLite
-        takes the database write lock at BEGIN IMMEDIATE already."""
-        if self.postgres:
-            self.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"crm.imports.{key}"])
+        against what it wrote, so two imports of one file never create duplicates."""
+        self.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"crm.imports.{key}"])
 
     def prepare(self) -> None:
         """Session settings for a run, before its first temp table: with PostgreSQL's
@@ -145,8 +126,6 @@ class Staging:
         taken only as needed (about 150 MB for a million order lines) and kept until the
         connection closes; the setting can change only before the session's first temp table
         (an error otherwise, hence the savepoint: the run then goes on as it is)."""
-        if not self.postgres:
-            return
         try:
             with transaction.atomic():
                 self.execute("SET LOCAL temp_buffers = %s", [TEMP_BUFFERS])
@@ -154,8 +133,6 @@ class Staging:
             pass
 
     def tune(self, tables: Sequence[str] = ()) -> None:
-        if not self.postgres:
-            return
         # Sorts and hashes over a million staged rows stay in memory; JIT compilation costs
         # more than it saves on statements that each run once.
         self.execute("SET LOCAL work_mem = '256MB'")
@@ -171,43 +148,30 @@ class Staging:
 
     def assign_ids(self, staging_table: str, id_column: str, where: str, target: str) -> None:
         """Give the rows to be inserted into `target` their ids now (so that no join back
-        is needed to find them): from the table's sequence on PostgreSQL; after the current
-        maximum on SQLite, whose write lock is held."""
-        if self.postgres:
-            self.execute(
-                f"UPDATE {staging_table} SET {id_column} = "  # nosec B608
-                f"nextval(pg_get_serial_sequence('{target}', 'id')) WHERE {where}"
-            )
-        else:
-            self.execute(
-                f"UPDATE {staging_table} SET {id_column} = m.base + m.rn FROM (SELECT rowid AS r, "  # nosec B608
-                f"ROW_NUMBER() OVER (ORDER BY rowid) AS rn, (SELECT COALESCE(MAX(id), 0) "
-                f"FROM {target}) AS base FROM {staging_table} WHERE {where}) m "
-                f"WHERE {staging_table}.rowid = m.r"
-            )
+        is needed to find them), from the table's sequence."""
+        self.execute(
+            f"UPDATE {staging_table} SET {id_column} = "  # nosec B608
+            f"nextval(pg_get_serial_sequence('{target}', 'id')) WHERE {where}"
+        )
 
     def number_rows(self, name: str, rows_sql: str, target: str) -> int:
         """A narrow table `name` (row_no, id) giving each staged row of `rows_sql` (a SELECT
-        of row_no) the id it will have in `target`, in row order: from the table's sequence
-        on PostgreSQL, after the current maximum on SQLite, whose write lock is held. Returns
-        the number of rows."""
+        of row_no) the id it will have in `target`, in row order, from the table's sequence.
+        Returns the number of rows."""
         self.create(name, "row_no integer PRIMARY KEY, id bigint NOT NULL")
-        if self.postgres:
-            sequence = self.fetchone("SELECT pg_get_serial_sequence(%s, 'id')", [target])[0]
-            return self.execute(
-                f"INSERT INTO {name} (row_no, id) SELECT row_no, nextval(%s::regclass) "  # nosec B608
-                f"FROM ({rows_sql}) r ORDER BY row_no",
-                [sequence],
-            )
+        sequence = self.fetchone("SELECT pg_get_serial_sequence(%s, 'id')", [target])[0]
         return self.execute(
-            f"INSERT INTO {name} (row_no, id) SELECT row_no, "  # nosec B608
-            f"(SELECT COALESCE(MAX(id), 0) FROM {target}) + ROW_NUMBER() OVER (ORDER BY row_no) "
-            f"FROM ({rows_sql}) r"
+            f"INSERT INTO {name} (row_no, id) SELECT row_no, nextval(%s::regclass) "  # nosec B608
+            f"FROM ({rows_sql}) r ORDER BY row_no",
+            [sequence],
         )
 
     @staticmethod
     def phone_key_sql(column: str) -> str:
-        """SQL for cleaning.phone_key on a stored phone (both databases)."""
+        """SQL for cleaning.phone_key on a stored phone (without its minimum length: the keys
+        it is compared with are at least that long). A chain of replace() calls: most phones
+        hold none of these characters, and a replace() that finds nothing costs less than one
+        translate() (which looks up every character of the phone in a multibyte list)."""
         x = column
         for ch in (" ", "-", "(", ")", "+", ".", "\u3000", "（", "）"):
             x = f"replace({x}, '{ch}', '')"
@@ -220,37 +184,25 @@ class Staging:
 class RowWriter:
     """`write_row(values)`: into psycopg's COPY, which formats str, int and None in C (the
     callers pass dates and numbers as text where they can: adapting those objects costs more
-    than cleaning them); without a COPY (SQLite) the rows are kept for executemany."""
+    than cleaning them)."""
 
-    def __init__(self, copy=None):
-        self.rows: list[Sequence] = []
-        self.write_row = self.rows.append if copy is None else copy.write_row
+    def __init__(self, copy):
+        self.write_row = copy.write_row
 
     def write_rows(self, rows: Iterable[Sequence]) -> None:
         for row in rows:
             self.write_row(row)
 
 
-def _sqlite_value(value):
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 class Progress:
     """Writes a batch's progress from a helper thread, on that thread's own connection, so
-    other sessions see it while the import's transaction is still open (PostgreSQL only:
-    SQLite's single writer would wait for the import itself). The thread also writes a
-    heartbeat every few seconds while the process lives, reports or not: a run silent for
-    CRM_IMPORT_STALE_SECONDS has died (ImportBatch.objects.stale())."""
+    other sessions see it while the import's transaction is still open. The thread also
+    writes a heartbeat every few seconds while the process lives, reports or not: a run silent
+    for CRM_IMPORT_STALE_SECONDS has died (ImportBatch.objects.stale())."""
 
     def __init__(self, batch_id: int, *, enabled: bool):
         self.batch_id = batch_id
-        self.enabled = enabled and connection.vendor == "postgresql"
+        self.enabled = enabled
         self.beat_every = max(0.2, min(60.0, settings.CRM_IMPORT_STALE_SECONDS / 5))
         self._queue: queue.Queue = queue.Queue()
         self._last = 0.0

@@ -1,7 +1,7 @@
 """Demo data: users, teams, territories, accounts with Pareto-shaped revenue, contacts, orders.
 
-Rows are written in bulk (COPY on PostgreSQL, bulk_create elsewhere); 100k accounts with about
-2M order lines load in well under two minutes.
+Rows are written in bulk (COPY); 100k accounts with about 2M order lines load in well under two
+minutes.
 """
 
 import importlib
@@ -157,13 +157,10 @@ def make_uscc(n: int) -> str:
 
 @contextmanager
 def _foreign_keys_checked_in_bulk(models):
-    """On PostgreSQL, take the foreign keys of `models`' tables off while their rows are
-    copied in and put them back after: re-adding a key checks every row in one set-based
-    query, where leaving it on queues one check per row for the commit (millions here).
-    All of it happens in the caller's transaction, so a failure restores the keys too."""
-    if connection.vendor != "postgresql":
-        yield
-        return
+    """Take the foreign keys of `models`' tables off while their rows are copied in and put
+    them back after: re-adding a key checks every row in one set-based query, where leaving
+    it on queues one check per row for the commit (millions here). All of it happens in the
+    caller's transaction, so a failure restores the keys too."""
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         # Run the checks queued so far (users, teams): a table with pending checks cannot
@@ -249,9 +246,8 @@ class Command(BaseCommand):
             # Foreign keys are checked at commit (deferred); count that time too.
             began = time.monotonic()
         phases.append(f"commit {time.monotonic() - began:.1f}s")
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {len(account_ids)} accounts, {n_contacts} contacts, {n_orders} orders "
