@@ -101,7 +101,8 @@ def database_from_url(url: str) -> dict:
         scheme = url.split(":", 1)[0]
         raise ImproperlyConfigured(
             f"DATABASE_URL must be a PostgreSQL URL (postgres://…), not {scheme}://…: "
-            "SQLite is not supported; leave DATABASE_URL unset for the embedded PostgreSQL"
+            "PostgreSQL is the only database supported; leave DATABASE_URL unset for the "
+            "embedded PostgreSQL"
         )
     if CRM_PG_RANDOM_PAGE_COST:
         options = config.setdefault("OPTIONS", {})

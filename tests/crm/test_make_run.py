@@ -28,6 +28,7 @@ from rest_framework.test import APIClient
 
 from crm.embedded_db import EmbeddedPostgres
 from tests.factories import UserFactory
+from tests.file_databases import file_databases
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "crm-demo-2026"
@@ -42,8 +43,8 @@ pytestmark = [
 ]
 
 # The same rows on both servers: a rep, an account and one visit of 30 minutes yesterday, then
-# a tier recompute. Its quadrant "input" is visits + hours × 0.5 = 1 + 0.5 × 0.5 = 1.25 (on
-# SQLite the minutes / 60 came out as whole hours: 1.0000).
+# a tier recompute. Its quadrant "input" is visits + hours × 0.5 = 1 + 0.5 × 0.5 = 1.25 (on the
+# file database `make run` used before, the minutes / 60 came out as whole hours: 1.0000).
 FIGURE_ROWS = """
 import datetime
 from decimal import Decimal
@@ -270,7 +271,7 @@ def test_make_run_from_a_clean_copy_serves_postgresql_figures(project):
 
     assert (project / ".venv" / "bin" / "python").exists()
     assert (data_dir / "PG_VERSION").read_text().strip() == "18"
-    assert list(project.rglob("*.sqlite3*")) == []
+    assert file_databases(project) == []
     # Ctrl-C stopped web, worker, beat and then the database
     _nothing_left(project, port)
     assert "Stopping…" in run.output

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from crm.embedded_db import EmbeddedPostgres
+from tests.file_databases import file_databases
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSET = ["tests/crm/test_queue.py", "tests/accounts/test_visibility.py"]
@@ -82,10 +83,10 @@ def test_missing_services_are_announced_and_the_embedded_postgresql_takes_over(r
     assert "!! Tests that need Redis are SKIPPED" in output
     assert "Redis does not answer" in output  # the reason of each skip
     summary = output.strip().splitlines()[-1]
-    assert " passed" in summary and "6 skipped" in summary and "failed" not in summary
-    # PostgreSQL-only tests ran: nothing was skipped for want of it, nothing fell to SQLite
+    assert " passed" in summary and "7 skipped" in summary and "failed" not in summary
+    # every test ran on PostgreSQL: nothing was skipped for want of it, no file database made
     assert "PostgreSQL does not answer" not in output
-    assert list(ROOT.glob(".run/*.sqlite3")) == []
+    assert file_databases(ROOT / ".run") == []
     assert EmbeddedPostgres(run_dir).running_pid() is None
 
 

@@ -12,21 +12,6 @@ FORBIDDEN = re.compile("sql" + "ite|connection" + r"\.vendor", re.IGNORECASE)
 NOT_SCANNED = {"README.md"}
 BINARY_SUFFIXES = {".mo", ".png", ".ico", ".jpg", ".gif", ".woff", ".woff2", ".xlsx", ".zip"}
 
-# TEMPORARY (issue 15): the files of the other half of the issue (the embedded PostgreSQL for
-# `make run` and `make test`, branch wip/pgembed) still speak of the other engine on this
-# branch. The lead deletes this list once both branches are merged; nothing may be added.
-OTHER_HALF_OF_ISSUE_15 = {
-    ".gitignore",
-    "Makefile",
-    "crm/settings/base.py",
-    "crm/settings/local.py",
-    "crm/settings/test.py",
-    "tests/conftest.py",
-    "tests/crm/test_make_run.py",
-    "tests/crm/test_missing_services.py",
-    "tests/crm/test_run_stack.py",
-}
-
 
 def _project_files() -> list[str]:
     """Tracked files and new ones not ignored, as git lists them."""
@@ -54,15 +39,9 @@ def _hits(names, root: Path = ROOT) -> list[str]:
 
 
 def test_no_project_file_mentions_another_engine_or_branches_on_the_vendor():
-    names = [name for name in _project_files() if name not in OTHER_HALF_OF_ISSUE_15]
+    names = _project_files()
     assert len(names) > 200  # the listing really is the project
     assert _hits(names) == []
-
-
-def test_the_temporary_exclusions_name_only_files_that_still_need_them():
-    """Once a file of the other half is clean, it leaves the list (and the list goes)."""
-    still_mention = {hit.split(":", 1)[0] for hit in _hits(sorted(OTHER_HALF_OF_ISSUE_15))}
-    assert still_mention == OTHER_HALF_OF_ISSUE_15 & set(_project_files())
 
 
 def test_the_check_finds_what_it_looks_for(tmp_path):

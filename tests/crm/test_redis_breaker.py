@@ -30,7 +30,7 @@ from scoring.models import TierRun
 from scoring.services import tiers_recompute
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 RECOMPUTE = "scoring.tasks.recompute_tiers_task"
 
 # Runs in the child. `phase(name, call)` records the response's status and what the breaker of
