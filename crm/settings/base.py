@@ -146,7 +146,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("CRM_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CRM_LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success clears only that username's failures from that address (crm.security.AxesHandler).
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "crm.security.AxesHandler"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "crm.security.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "old_password", "new_password1"]
