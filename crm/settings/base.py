@@ -15,6 +15,9 @@ RUN_DIR = Path(env_str("CRM_RUN_DIR", str(BASE_DIR / ".run")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# True only in crm.settings.production: commands that would be dangerous there (seed_demo's
+# users with a published password) refuse to run unless told otherwise.
+CRM_PRODUCTION = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
