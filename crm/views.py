@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from crm.forms import ProfileForm
 from crm.services import app_settings_update, user_set_language
@@ -40,6 +42,17 @@ def language_switch(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         user_set_language(actor=request.user, language=language)
     return response
+
+
+_swagger_ui = SpectacularSwaggerSplitView.as_view(url_name="schema")
+
+
+def api_docs(request):
+    """The Swagger UI (page and its script). Like the schema it reads, for signed-in users, or
+    everyone with `CRM_API_DOCS_PUBLIC`; a visitor is sent to sign in first."""
+    if not (settings.CRM_API_DOCS_PUBLIC or request.user.is_authenticated):
+        return redirect_to_login(request.get_full_path())
+    return _swagger_ui(request)
 
 
 @login_required

@@ -220,12 +220,15 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 
+# /api/schema/ and /api/docs/ list every endpoint: signed-in users only, unless this is on.
+CRM_API_DOCS_PUBLIC = env_bool("CRM_API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Key-account CRM API",
     "DESCRIPTION": "Accounts, contacts, orders, tiers, prospects and visits. "
     "Every endpoint shows only the records the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["crm.api.permissions.ApiDocsAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
