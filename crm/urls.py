@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from crm import audit_views, views
 from crm.api.token import obtain_auth_token
+from crm.forms import PasswordChangeForm
 
 api_v1 = [
     path("", include("crm.api.urls")),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
         name="password_change",
     ),
     path(
@@ -33,6 +34,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("me/", views.profile, name="profile"),
+    path("me/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("settings/", views.settings_hub, name="settings"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("accounts/", include("accounts.urls")),

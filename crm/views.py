@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from crm.forms import ProfileForm
-from crm.services import app_settings_update, user_set_language
+from crm.services import app_settings_update, user_set_language, user_sign_out_everywhere
 
 
 @login_required
@@ -31,6 +32,22 @@ def profile(request):
         messages.success(request, _("Profile saved."))
         return redirect("profile")
     return render(request, "crm/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["POST"])
+def sign_out_everywhere(request):
+    """End the user's other sessions and delete their API tokens; this session goes on."""
+    user_sign_out_everywhere(user=request.user)
+    update_session_auth_hash(request, request.user)
+    messages.success(
+        request,
+        _(
+            "Signed out everywhere else: your other sessions have ended and your API tokens no "
+            "longer work."
+        ),
+    )
+    return redirect("profile")
 
 
 @require_http_methods(["POST"])

@@ -203,10 +203,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(env_str("CRM_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# API tokens (DRF's Token) are refused this many days after they were issued; signing in at
+# /api/v1/auth/token/ then hands out a new one (crm.api.authentication, crm.services).
+CRM_API_TOKEN_DAYS = env_int("CRM_API_TOKEN_DAYS", 30)
+if CRM_API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured(f"CRM_API_TOKEN_DAYS must be at least 1, not {CRM_API_TOKEN_DAYS}")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
