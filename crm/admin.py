@@ -3,7 +3,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import AdminPasswordChangeForm
 from crm.models import AuditEntry, PendingTask, Team, Territory, User
+from crm.services import user_deactivate
 
 
 @admin.register(User)
@@ -19,6 +21,17 @@ class UserAdmin(DjangoUserAdmin):
         (_("CRM"), {"fields": ("role", "team", "territory")}),
     )
     actions = ["unlock_sign_in"]
+    change_password_form = AdminPasswordChangeForm
+
+    def save_model(self, request, obj, form, change):
+        """Unticking "active" deactivates through the service (sessions and API tokens end);
+        the form's other changes are saved as usual."""
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            obj.is_active = True
+        super().save_model(request, obj, form, change)
+        if deactivating:
+            user_deactivate(actor=request.user, user=obj)
 
     @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
     def unlock_sign_in(self, request, queryset):

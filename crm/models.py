@@ -1,5 +1,7 @@
 """Users, roles, teams and territories; the outbox for tasks queued while the broker is down."""
 
+import hashlib
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +74,11 @@ class User(AbstractUser):
         choices=[("en", "English"), ("zh-hans", "简体中文")],
         help_text=_("Empty: follow the browser."),
     )
+    # Raised by "sign out everywhere" and deactivation (crm.services): part of the session hash,
+    # so every session signed in before no longer matches and ends at its next request.
+    session_generation = models.PositiveIntegerField(
+        _("session generation"), default=0, editable=False
+    )
 
     objects = UserManager()
 
@@ -82,6 +89,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_session_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        for value in super().get_session_auth_fallback_hash():
+            yield self._with_session_generation(value)
+
+    def _with_session_generation(self, value: str) -> str:
+        """Django's hash (an HMAC of the password hash) bound to the session generation; at
+        generation 0 it is Django's own, so sessions from before the field stay valid."""
+        if not self.session_generation:
+            return value
+        return hashlib.sha256(f"{value}:{self.session_generation}".encode()).hexdigest()
 
     @property
     def is_admin(self) -> bool:

@@ -1,7 +1,11 @@
-"""Session hardening: idle timeout, and the page shown when sign-in is locked out."""
+"""Session hardening: idle timeout, the page shown when sign-in is locked out, and what a
+successful sign-in forgives."""
 
 import time
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -55,3 +59,23 @@ def lockout_response(request, original_response=None, credentials=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)
     return render(request, "registration/locked_out.html", {"message": message}, status=429)
+
+
+class AxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler, except for what a successful sign-in resets.
+
+    With `AXES_RESET_ON_SUCCESS` axes deletes the failures that match *any* lockout parameter
+    of the sign-in: every failure from that address (for every username) and every failure of
+    that username (from every address). An attacker with one valid account of their own could
+    then sign in between guesses and never be locked out, and a user signing in from home would
+    forgive the guesses made against them elsewhere. Here a success clears only the failures of
+    the username that succeeded, from the address it succeeded from; failures against other
+    usernames keep counting towards both the username and the address limits.
+    """
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        username = get_client_username(request, credentials)
+        count, _deleted = AccessAttempt.objects.filter(
+            username=username, ip_address=request.axes_ip_address
+        ).delete()
+        return count

@@ -6,7 +6,11 @@ endpoint, export, chart and task filters through `owner_scope_q`, usually by way
 `accounts.selectors.accounts_visible_to`.
 """
 
+import datetime
+
+from django.conf import settings
 from django.db.models import Q, QuerySet
+from rest_framework.authtoken.models import Token
 
 from crm.models import Team, Territory, User
 
@@ -58,3 +62,8 @@ def teams_visible_to(user) -> QuerySet[Team]:
 
 def territory_list() -> QuerySet[Territory]:
     return Territory.objects.order_by("name")
+
+
+def api_token_expires_at(token: Token) -> datetime.datetime:
+    """When an API token stops being accepted: `CRM_API_TOKEN_DAYS` after it was issued."""
+    return token.created + datetime.timedelta(days=settings.CRM_API_TOKEN_DAYS)

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
 from crm import audit_views, views
 from crm.api.token import obtain_auth_token
+from crm.forms import PasswordChangeForm
 
 api_v1 = [
     path("", include("crm.api.urls")),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
         name="password_change",
     ),
     path(
@@ -33,6 +34,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("me/", views.profile, name="profile"),
+    path("me/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("settings/", views.settings_hub, name="settings"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("accounts/", include("accounts.urls")),
@@ -46,7 +48,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", views.api_docs, name="api-docs"),
 ]
 
 if settings.DEBUG:

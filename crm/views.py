@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -8,9 +10,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from crm.forms import ProfileForm
-from crm.services import app_settings_update, user_set_language
+from crm.services import app_settings_update, user_set_language, user_sign_out_everywhere
 
 
 @login_required
@@ -31,6 +34,22 @@ def profile(request):
     return render(request, "crm/profile.html", {"form": form})
 
 
+@login_required
+@require_http_methods(["POST"])
+def sign_out_everywhere(request):
+    """End the user's other sessions and delete their API tokens; this session goes on."""
+    user_sign_out_everywhere(user=request.user)
+    update_session_auth_hash(request, request.user)
+    messages.success(
+        request,
+        _(
+            "Signed out everywhere else: your other sessions have ended and your API tokens no "
+            "longer work."
+        ),
+    )
+    return redirect("profile")
+
+
 @require_http_methods(["POST"])
 def language_switch(request):
     """Switch the interface language: the cookie for everyone, and the profile of a signed-in
@@ -40,6 +59,17 @@ def language_switch(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         user_set_language(actor=request.user, language=language)
     return response
+
+
+_swagger_ui = SpectacularSwaggerSplitView.as_view(url_name="schema")
+
+
+def api_docs(request):
+    """The Swagger UI (page and its script). Like the schema it reads, for signed-in users, or
+    everyone with `CRM_API_DOCS_PUBLIC`; a visitor is sent to sign in first."""
+    if not (settings.CRM_API_DOCS_PUBLIC or request.user.is_authenticated):
+        return redirect_to_login(request.get_full_path())
+    return _swagger_ui(request)
 
 
 @login_required

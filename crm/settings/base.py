@@ -16,6 +16,9 @@ RUN_DIR = Path(env_str("CRM_RUN_DIR", str(BASE_DIR / ".run")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
+# True only in crm.settings.production: commands that would be dangerous there (seed_demo's
+# users with a published password) refuse to run unless told otherwise.
+CRM_PRODUCTION = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -158,7 +161,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("CRM_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CRM_LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success clears only that username's failures from that address (crm.security.AxesHandler).
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "crm.security.AxesHandler"
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "crm.security.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "old_password", "new_password1"]
@@ -210,10 +215,16 @@ STATIC_ROOT = Path(env_str("CRM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("CRM_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# API tokens (DRF's Token) are refused this many days after they were issued; signing in at
+# /api/v1/auth/token/ then hands out a new one (crm.api.authentication, crm.services).
+CRM_API_TOKEN_DAYS = env_int("CRM_API_TOKEN_DAYS", 30)
+if CRM_API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured(f"CRM_API_TOKEN_DAYS must be at least 1, not {CRM_API_TOKEN_DAYS}")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.api.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -227,12 +238,15 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 
+# /api/schema/ and /api/docs/ list every endpoint: signed-in users only, unless this is on.
+CRM_API_DOCS_PUBLIC = env_bool("CRM_API_DOCS_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Key-account CRM API",
     "DESCRIPTION": "Accounts, contacts, orders, tiers, prospects and visits. "
     "Every endpoint shows only the records the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["crm.api.permissions.ApiDocsAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

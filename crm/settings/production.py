@@ -13,6 +13,7 @@ if not DATABASES:
     raise ImproperlyConfigured("DATABASE_URL must be set in production.")
 
 DEBUG = False
+CRM_PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

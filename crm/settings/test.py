@@ -95,3 +95,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "visibility_time
 # Each test process its own memory cache: tests never see another run's figures (the Redis
 # cache of the other settings is tested in tests/crm/test_cache.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The schema is open in tests (schemathesis loads it anonymously when the module is collected);
+# tests/security/test_api_docs.py closes it to check production's default.
+CRM_API_DOCS_PUBLIC = True

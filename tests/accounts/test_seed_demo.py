@@ -1,7 +1,12 @@
 """seed_demo on PostgreSQL: the shape of the demo data (COPY path) and --if-empty."""
 
 import io
+import os
+import secrets
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +17,7 @@ from accounts.models import Account, Contact, Order
 from crm.models import Team, User
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _foreign_keys() -> list[tuple[str, str, str]]:
@@ -56,3 +62,49 @@ def test_seed_demo_loads_a_realistic_book():
     call_command("seed_demo", "--if-empty", "--accounts", "5", stdout=again)
     assert "Accounts exist; demo data not loaded." in again.getvalue()
     assert Account.objects.count() == 600
+
+
+def _seed_demo_process(settings_module: str, *args: str) -> subprocess.CompletedProcess:
+    """`manage.py seed_demo` in its own process under `settings_module`, on the test database."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", *args],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+            "DATABASE_URL": url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seed_demo_refuses_production_settings_unless_told(require_postgres):
+    """The demo users have a published password: under production settings seed_demo stops
+    with a one-line error and writes nothing, unless --i-know-this-is-production is given."""
+    refused = _seed_demo_process("crm.settings.production", "--accounts", "5")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "CommandError: Refusing to load demo data under production settings: it creates the "
+        "users admin, manager and rep with the published password crm-demo-2026. Pass "
+        "--i-know-this-is-production to load it anyway."
+    ]
+    assert (User.objects.count(), Account.objects.count()) == (0, 0)
+
+    told = _seed_demo_process(
+        "crm.settings.production", "--accounts", "5", "--i-know-this-is-production"
+    )
+    assert told.returncode == 0, told.stderr
+    assert "Loaded 5 accounts" in told.stdout
+    assert User.objects.get(username="admin").is_admin
+
+    # `make run`'s settings are not production: no flag needed (here the accounts exist)
+    local = _seed_demo_process("crm.settings.local", "--if-empty", "--accounts", "5")
+    assert local.returncode == 0, local.stderr
+    assert "Accounts exist; demo data not loaded." in local.stdout

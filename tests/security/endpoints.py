@@ -67,6 +67,8 @@ HTML_EXEMPT = {
     "schema": "the OpenAPI document; no records (checked by test_schemathesis)",
     "api-docs": "Swagger UI shell; no records (checked by the CSP browser test)",
     "logout": "POST-only; ends the session (checked by test_auth)",
+    "sign_out_everywhere": "POST-only; ends the user's other sessions and API tokens, touches no "
+    "record (checked by test_api_tokens)",
 }
 PUBLIC_PAGES = {"login"}
 # Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).

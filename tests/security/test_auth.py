@@ -158,6 +158,88 @@ def test_token_endpoint_locks_out_too(client):
     assert response.status_code == 429
 
 
+# A successful sign-in clears only the failures of the username that succeeded, from that address:
+# the attacker's own valid account (or anyone else's) signing in between guesses wipes nothing.
+
+
+def _round_of_guesses(ip: str, wrong: list[str], right: str) -> list:
+    """One round of the probe: a wrong password for each name in `wrong`, then the right one
+    for `right`, each from `ip` through the real sign-in page; the status codes answered."""
+    answers = [_login(Client(), name, "wrong-password", ip=ip).status_code for name in wrong]
+    return [*answers, (right, _login(Client(), right, PASSWORD, ip=ip).status_code)]
+
+
+def test_a_success_of_another_username_does_not_reset_the_attacked_ones_failures():
+    """The probe: from one address, four wrong passwords for rep4, one correct sign-in as rep5,
+    six times over. rep4's fifth failure locks rep4 and the address, rep5's success or not."""
+    UserFactory(username="rep4")
+    UserFactory(username="rep5")
+    below_limit = settings.AXES_FAILURE_LIMIT - 1
+    answers = [_round_of_guesses("10.4.4.4", ["rep4"] * below_limit, "rep5") for _ in range(6)]
+    assert answers[0] == [200] * below_limit + [("rep5", 302)]
+    assert answers[1:] == [[429] * below_limit + [("rep5", 429)]] * 5
+    # rep4 is locked everywhere (the username), not only at that address
+    assert _login(Client(), "rep4", PASSWORD, ip="10.4.4.5").status_code == 429
+
+
+def test_a_spray_across_usernames_with_successes_between_locks_the_address():
+    """Twelve usernames, one wrong guess each, a correct sign-in as rep5 after every four:
+    the address is locked at its fifth failure whatever the successes between."""
+    sprayed = [UserFactory(username=f"target{i}").username for i in range(12)]
+    UserFactory(username="rep5")
+    limit = settings.AXES_FAILURE_LIMIT
+    answers = []
+    for start in range(0, 12, 4):
+        answers += _round_of_guesses("10.5.5.5", sprayed[start : start + 4], "rep5")
+    failures = [a for a in answers if not isinstance(a, tuple)]
+    successes = [a for a in answers if isinstance(a, tuple)]
+    assert failures == [200] * (limit - 1) + [429] * (12 - limit + 1)
+    assert successes == [("rep5", 302), ("rep5", 429), ("rep5", 429)]
+    # only the address is locked: each sprayed name failed once, so it signs in elsewhere
+    assert _login(Client(), "target0", PASSWORD, ip="10.5.5.6").status_code == 302
+    assert _login(Client(), "rep5", PASSWORD, ip="10.5.5.6").status_code == 302
+
+
+def test_a_success_clears_the_users_own_failures_from_that_address_only():
+    UserFactory(username="forgetful")
+    UserFactory(username="attacked")
+    below_limit = settings.AXES_FAILURE_LIMIT - 1
+    # the user's own typos are forgiven by their success from the same address
+    for _ in range(2):
+        assert _round_of_guesses("10.8.8.8", ["forgetful"] * below_limit, "forgetful") == [
+            200
+        ] * below_limit + [("forgetful", 302)]
+    # the real user signing in from home does not forgive an attacker's guesses from elsewhere
+    for _ in range(below_limit):
+        assert _login(Client(), "attacked", "wrong-password", ip="10.9.0.1").status_code == 200
+    assert _login(Client(), "attacked", PASSWORD, ip="10.9.0.2").status_code == 302
+    assert _login(Client(), "attacked", "wrong-password", ip="10.9.0.1").status_code == 429
+    assert AccessAttempt.objects.filter(username="attacked", ip_address="10.9.0.1").exists()
+    assert _login(Client(), "attacked", PASSWORD, ip="10.9.0.2").status_code == 429
+
+
+def test_token_endpoint_successes_do_not_reset_other_usernames_failures():
+    """The same probe against `POST /api/v1/auth/token/`: rep5 obtaining its token between
+    guesses for rep4 does not give rep4's attacker more guesses."""
+    UserFactory(username="rep4")
+    UserFactory(username="rep5")
+    url = reverse("api-token")
+    below_limit = settings.AXES_FAILURE_LIMIT - 1
+    answers = []
+    for _ in range(3):
+        client = Client(REMOTE_ADDR="10.6.0.1")
+        answers.append(
+            [
+                *[
+                    client.post(url, {"username": "rep4", "password": "nope"}).status_code
+                    for _ in range(below_limit)
+                ],
+                client.post(url, {"username": "rep5", "password": PASSWORD}).status_code,
+            ]
+        )
+    assert answers == [[400] * below_limit + [200]] + [[429] * below_limit + [429]] * 2
+
+
 # --- CSRF -------------------------------------------------------------------------------------
 
 
@@ -209,7 +291,11 @@ def test_every_state_changing_page_and_api_refuses_a_post_without_csrf_token():
         client = Client(enforce_csrf_checks=True)
         client.force_login(user)
         for ep in classify_all():
-            if ep.kind in ("exempt", "own-rule") and ep.name not in ("logout", "set_language"):
+            if ep.kind in ("exempt", "own-rule") and ep.name not in (
+                "logout",
+                "set_language",
+                "sign_out_everywhere",
+            ):
                 continue
             kwargs = {}
             if ep.kwargs:
@@ -227,7 +313,13 @@ def test_every_state_changing_page_and_api_refuses_a_post_without_csrf_token():
             checked.append(ep.name)
             assert _walk_state(account) == before, ep.name
         assert client.get(reverse("accounts:list")).status_code == 200  # still signed in
-    assert {"logout", "accounts:edit", "accounts:contact_create", "account-list"} <= set(checked)
+    assert {
+        "logout",
+        "sign_out_everywhere",
+        "accounts:edit",
+        "accounts:contact_create",
+        "account-list",
+    } <= set(checked)
     scoring = {
         "scoring:recompute",
         "scoring:settings",

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,10 +22,23 @@ from accounts.imports.api.serializers import (
 from accounts.imports.readers import FileRejected
 from accounts.imports.rejected import rejected_rows_csv
 from accounts.imports.selectors import (
+    can_import,
     import_batch_errors,
     import_batches_visible_to,
     import_mappings_for,
 )
+
+
+class ImportersOnly(permissions.BasePermission):
+    """A signed-in user who may not import gets 404 from every endpoint, as from the pages."""
+
+    def has_permission(self, request, view) -> bool:
+        if not can_import(request.user):
+            raise exceptions.NotFound
+        return True
+
+
+IMPORT_PERMISSIONS = [permissions.IsAuthenticated, ImportersOnly]
 
 
 class ErrorPagination(CursorPagination):
@@ -51,6 +64,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     `progress` (0–100) and `rows_read`; `counts` and `preview` hold the check's result."""
 
     serializer_class = ImportBatchSerializer
+    permission_classes = IMPORT_PERMISSIONS
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     def get_queryset(self):
@@ -147,6 +161,7 @@ class ImportMappingViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = ImportMappingSerializer
+    permission_classes = IMPORT_PERMISSIONS
 
     def get_queryset(self):
         return import_mappings_for(self.request.user).order_by("-id")

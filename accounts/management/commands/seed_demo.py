@@ -11,9 +11,11 @@ from array import array
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import USCC_ALPHABET, normalize_account_name, uscc_check_char
@@ -208,11 +210,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when accounts exist"
         )
+        parser.add_argument(
+            "--i-know-this-is-production",
+            action="store_true",
+            help="load the demo users (published password) even under production settings",
+        )
         for module in _demo_modules():
             if hasattr(module, "add_arguments"):
                 module.add_arguments(parser)
 
     def handle(self, *args, **opts):
+        if settings.CRM_PRODUCTION and not opts["i_know_this_is_production"]:
+            raise CommandError(
+                gettext(
+                    "Refusing to load demo data under production settings: it creates the users "
+                    "admin, manager and rep with the published password %(password)s. Pass "
+                    "--i-know-this-is-production to load it anyway."
+                )
+                % {"password": DEMO_PASSWORD}
+            )
         if opts["if_empty"] and Account.objects.exists():
             self.stdout.write("Accounts exist; demo data not loaded.")
             return
