@@ -13,7 +13,7 @@
 - CSV: the encoding is detected (BOM, then strict UTF-8, then GB18030 — a superset of GBK and
   GB2312 — then charset-normalizer) or chosen; the file is decoded and parsed incrementally, so
   a million rows never sit in memory at once. Rows beyond CRM_IMPORT_MAX_ROWS, rows of more
-  than CRM_IMPORT_MAX_COLUMNS cells and lines longer than MAX_LINE_CHARS are refused.
+  than CRM_IMPORT_MAX_COLUMNS cells and lines longer than MAX_LINE_BYTES are refused.
 - The preview that an upload shows (header detection, sample rows) reads a bounded prefix:
   PREVIEW_BYTES of a CSV, PREVIEW_SHEET_ROWS rows of a sheet; the rest is read by the check
   and the import (in a worker for big files).
@@ -33,6 +33,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -53,9 +54,9 @@ HEADER_SCAN_ROWS = 20
 # What the upload request reads to find the header and the sample rows.
 PREVIEW_BYTES = 4 * 1024 * 1024
 PREVIEW_SHEET_ROWS = 100_000
-# The longest line of a CSV: a field is at most csv.field_size_limit() (131,072) characters,
-# and parsing a line builds a list of all its cells at once.
-MAX_LINE_CHARS = 1024 * 1024
+# The longest line of a CSV (parsing a line builds the list of all its cells at once; a field
+# is at most csv.field_size_limit(), 131,072 characters). A preview's lines are shorter still.
+MAX_LINE_BYTES = PREVIEW_BYTES
 _XML_SCAN_CHUNK = 1024 * 1024
 _FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 
@@ -119,10 +120,16 @@ def check_xlsx(path: Path) -> None:
             if info.is_dir():
                 continue
             actual += _scan_part(archive, info, max_total - actual, with_cells)
-        # Every part with cells is measured (not only the sheets workbook.xml lists), so that
-        # no way of naming a sheet can lead calamine to one that was not.
+        # Every XML part with cells is measured, and every part a relationship of the
+        # workbook points to however it is spelt, so that no way of naming a sheet leads
+        # calamine to one that was not measured. Images and other binary parts are skipped.
+        sheets = _sheet_parts(archive)
         for name, bound in with_cells:
-            _check_used_range(archive, name, bound)
+            key = name.lower()
+            is_sheet = sheets is None or key in sheets
+            if is_sheet or key.endswith(".xml"):
+                label = (sheets or {}).get(key) or name
+                _check_used_range(archive, name, bound, label=label, is_sheet=is_sheet)
 
 
 def _scan_part(archive: zipfile.ZipFile, info, room: int, with_cells: list) -> int:
@@ -166,17 +173,22 @@ def _over_limits(used: UsedRange) -> bool:
     )
 
 
-def _check_used_range(archive: zipfile.ZipFile, name: str, bound: UsedRange | None) -> None:
+def _check_used_range(
+    archive: zipfile.ZipFile, name: str, bound: UsedRange | None, *, label: str, is_sheet: bool
+) -> None:
     """Refuse the part when the cells holding values span too much. The fast bound (which
-    counts empty cells too) decides when it is within the limits; otherwise the exact pass."""
+    counts empty cells too) decides when it is within the limits; otherwise the exact pass.
+    A part that is no sheet and no well-formed XML is left alone: calamine never reads it."""
     if bound is not None and not _over_limits(bound):
         return
     try:
         used = exact_used_range(archive, name)
     except (expat.ExpatError, InvalidCellReference, zipfile.BadZipFile, OSError) as exc:
+        if not is_sheet:
+            return
         raise FileRejected(_("This file is not a valid Excel workbook.")) from exc
     if used is not None:
-        check_sheet_limits(_sheet_label(archive, name), used)
+        check_sheet_limits(label, used)
 
 
 def check_sheet_limits(sheet: str, used: UsedRange) -> None:
@@ -222,28 +234,35 @@ def check_sheet_limits(sheet: str, used: UsedRange) -> None:
         )
 
 
-def _sheet_label(archive: zipfile.ZipFile, name: str) -> str:
-    """The sheet's name as the workbook lists it, else the part's name (for messages)."""
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
+    """Part name (lower case) → sheet name of every part that workbook.xml.rels points to,
+    its target resolved every way a reader might (from xl/ or from the root, \\ or /, any
+    case); None when the relationships cannot be read (then every part counts as a sheet)."""
     try:
         workbook = _small_part(archive, "xl/workbook.xml")
         rels = _small_part(archive, "xl/_rels/workbook.xml.rels")
     except KeyError:
-        return name
+        return None
     if workbook is None or rels is None:
-        return name
-    targets = {}
+        return None
+    targets: dict[str, list[str]] = {}
     for rel in rels.iter():
-        if rel.tag.rpartition("}")[2] == "Relationship" and rel.get("Target"):
-            target = rel.get("Target").replace("\\", "/")
-            path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            targets[rel.get("Id")] = posixpath.normpath(path)
+        target = rel.get("Target")
+        if rel.tag.rpartition("}")[2] == "Relationship" and target:
+            path = unquote(target).replace("\\", "/").lstrip("/")
+            targets[rel.get("Id", "")] = [
+                posixpath.normpath(p).lower() for p in (path, "xl/" + path)
+            ]
+    parts: dict[str, str] = {}
     for sheet in workbook.iter():
-        if sheet.tag.rpartition("}")[2] != "sheet":
-            continue
-        rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-        if targets.get(rel_id) == name:
-            return sheet.get("name") or name
-    return name
+        if sheet.tag.rpartition("}")[2] == "sheet":
+            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
+            for part in targets.get(rel_id, ()):
+                parts.setdefault(part, sheet.get("name") or "")
+    for candidates in targets.values():
+        for part in candidates:
+            parts.setdefault(part, "")
+    return parts
 
 
 def _small_part(archive: zipfile.ZipFile, name: str):
@@ -479,12 +498,13 @@ def _head_rows(rows: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[st
 
 
 def _csv_source(path: Path, encoding: str, preview: bool):
-    """(text stream, bytes read so far, raw file or None): the whole file, or for a preview
-    its first PREVIEW_BYTES cut after the last whole line."""
+    """(text stream, its _CheckedReader or None, bytes read so far, raw file or None): the
+    whole file, or for a preview its first PREVIEW_BYTES cut after the last whole line."""
     if not preview:
         raw = path.open("rb")
-        text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
-        return text, (lambda: raw.tell() if not raw.closed else path.stat().st_size), raw
+        checked = _CheckedReader(raw)
+        text = io.TextIOWrapper(checked, encoding=encoding, errors="strict", newline="")
+        return text, checked, (lambda: raw.tell() if not raw.closed else path.stat().st_size), raw
     with path.open("rb") as fh:
         head = fh.read(PREVIEW_BYTES)
         whole = fh.read(1) == b""
@@ -500,34 +520,62 @@ def _csv_source(path: Path, encoding: str, preview: bool):
         if end == 0:
             raise _line_too_long(1)
         prefix = prefix[:end]
-    return io.StringIO(prefix, newline=""), (lambda: len(head)), None
+    return io.StringIO(prefix, newline=""), None, (lambda: len(head)), None
 
 
 def _line_too_long(row: int) -> FileRejected:
     return FileRejected(
-        _("Row %(row)s is longer than %(limit)s characters.")
-        % {"row": f"{row:,}", "limit": f"{MAX_LINE_CHARS:,}"}
+        _("Row %(row)s is longer than %(mb)s MB.")
+        % {"row": f"{row:,}", "mb": MAX_LINE_BYTES // (1024 * 1024)}
     )
 
 
-class _Lines:
-    """The lines of a text stream, each at most MAX_LINE_CHARS long (the csv module builds
-    a whole line's cells at once); notes which lines held a NUL character."""
+class _LineTooLong(Exception):
+    pass
 
-    def __init__(self, text):
-        self.text = text
-        self.rows_done = 0  # rows the csv reader produced before the line being read
+
+class _CheckedReader(io.BufferedIOBase):
+    """The bytes of a file as TextIOWrapper reads them (a chunk at a time), checked on the way
+    at C speed: a line longer than MAX_LINE_BYTES raises _LineTooLong before the csv module
+    holds it, and `nul` tells whether a NUL byte went by (then rows are checked one by one)."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self._raw = raw
+        self._line = 0  # bytes of the current line so far
         self.nul = False
 
-    def __iter__(self) -> Iterator[str]:
-        readline = self.text.readline
-        limit = MAX_LINE_CHARS
-        while line := readline(limit):
-            if len(line) == limit and line[-1] not in "\r\n":
-                raise _line_too_long(self.rows_done + 1)
-            if "\x00" in line:
-                self.nul = True
-            yield line
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._check(self._raw.read1(size))
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._check(self._raw.read(size))
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def _check(self, chunk: bytes) -> bytes:
+        if not chunk:
+            return chunk
+        if not self.nul and b"\x00" in chunk:
+            self.nul = True
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if end < 0:
+            self._line += len(chunk)
+        else:
+            # The current line ends at the chunk's first line break; the lines after it in
+            # the chunk are shorter than the chunk (TextIOWrapper reads 8 KB at a time).
+            breaks = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+            if self._line + min(breaks) > MAX_LINE_BYTES:
+                raise _LineTooLong
+            self._line = len(chunk) - end - 1
+        if self._line > MAX_LINE_BYTES:
+            raise _LineTooLong
+        return chunk
 
 
 def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview: bool) -> Table:
@@ -548,9 +596,8 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview:
             % {"encoding": encoding}
         ) from exc
     delimiter = _sniff_delimiter(sample_text)
-    text, bytes_read, raw = _csv_source(path, encoding, preview)
-    lines = _Lines(text)
-    reader = csv.reader(lines, delimiter=delimiter)
+    text, checked, bytes_read, raw = _csv_source(path, encoding, preview)
+    reader = csv.reader(text, delimiter=delimiter)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         number = 0
@@ -560,17 +607,17 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview:
             strip = str.strip
             for cells in reader:
                 number += 1
-                lines.rows_done = number
                 if number > max_rows:
                     raise _too_many_rows()
                 if len(cells) > max_columns:
                     raise _too_many_columns(number, len(cells))
                 cleaned = list(map(strip, cells))
-                if lines.nul:
-                    lines.nul = False
+                if (checked is None or checked.nul) and "\x00" in "".join(cleaned):
                     cleaned = _without_nul(cleaned)
                 if any(cleaned):
                     yield number, cleaned
+        except _LineTooLong:
+            raise _line_too_long(number + 1) from None
         except UnicodeDecodeError as exc:
             raise FileRejected(
                 _(

@@ -32,9 +32,18 @@ def _cell(ref: str, text: str) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
 
 
-def write_sheet_xml(path: Path, sheet_data: str, *, dimension: str = "", name="客户") -> Path:
+def write_sheet_xml(
+    path: Path,
+    sheet_data: str,
+    *,
+    dimension: str = "",
+    name="客户",
+    target: str = "worksheets/sheet1.xml",
+    extra: dict | None = None,
+) -> Path:
     """A minimal real workbook (one sheet) whose sheet XML is written by hand, so that the
-    `<dimension>` and the cell references are exactly the ones the test wants."""
+    `<dimension>` and the cell references are exactly the ones the test wants; the sheet's
+    part is `target` (relative to xl/), `extra` more parts."""
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     sheet = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -66,9 +75,10 @@ def write_sheet_xml(path: Path, sheet_data: str, *, dimension: str = "", name="�
         "xl/_rels/workbook.xml.rels": (
             f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{PKG_REL_NS}">'
             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
-            '2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+            f'2006/relationships/worksheet" Target="{target}"/></Relationships>'
         ),
-        "xl/worksheets/sheet1.xml": sheet,
+        f"xl/{target}": sheet,
+        **(extra or {}),
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name_, data in parts.items():
@@ -76,12 +86,12 @@ def write_sheet_xml(path: Path, sheet_data: str, *, dimension: str = "", name="�
     return path
 
 
-def sparse_workbook(path: Path, far: str, *, dimension: str = "") -> Path:
+def sparse_workbook(path: Path, far: str, *, dimension: str = "", **options) -> Path:
     """A header at A2 (a real customer list's header) and one more cell at `far`."""
     row = "".join(c for c in far if c.isdigit())
     header = "".join(_cell(f"{col}2", h) for col, h in zip("ABC", HEADER, strict=True))
     data = f'<row r="2">{header}</row><row r="{row}">{_cell(far, "x")}</row>'
-    return write_sheet_xml(path, data, dimension=dimension)
+    return write_sheet_xml(path, data, dimension=dimension, **options)
 
 
 @pytest.fixture
@@ -217,6 +227,21 @@ def test_cells_written_unusually_are_measured_exactly(tmp_path):
     )
 
 
+def test_binary_parts_are_not_sheets_but_whatever_a_relationship_names_is(tmp_path):
+    header = "".join(_cell(f"{col}1", h) for col, h in zip("ABC", HEADER, strict=True))
+    # An image whose bytes happen to look like cells far away: calamine never reads it.
+    image = b'\x89PNG\r\n\x1a\n<c <c r="XFD1048576"><v>1</v></c>\x00\xff'
+    path = write_sheet_xml(
+        tmp_path / "image.xlsx",
+        f'<row r="1">{header}</row>',
+        extra={"xl/media/image1.png": image},
+    )
+    assert _read_capped(path)["headers"] == HEADER
+    # A sheet stored under a name that does not end in .xml is measured all the same.
+    path = sparse_workbook(tmp_path / "bin.xlsx", "XFD1048576", target="Worksheets/Sheet1.BIN")
+    assert "column XFD" in _read_capped(path)["refused"]
+
+
 def test_the_api_refuses_a_sparse_workbook_with_the_reason_and_keeps_no_spool(
     api, admin, tmp_path, spool_dir, memory_cap
 ):
@@ -340,17 +365,17 @@ def test_more_rows_than_the_limit_are_refused(tmp_path, admin, settings):
 def test_a_line_longer_than_the_limit_is_refused_with_its_row(tmp_path, admin):
     path = write_csv(tmp_path / "long-line.csv", [["公司名称", "联系人"], *_good_rows(30)])
     with path.open("a") as fh:
-        fh.write("乙公司," + "," * readers.MAX_LINE_CHARS + "\n")
+        fh.write("乙公司," + "," * readers.MAX_LINE_BYTES + "\n")
     batch = run_import(path, actor=admin, dry_run=True)
     assert (batch.status, batch.message) == (
         "failed",
-        "Row 32 is longer than 1,048,576 characters.",
+        "Row 32 is longer than 4 MB.",
     )
-    short = write_csv(tmp_path / "short.csv", [["公司名称", "联系人"], ["甲公司", "王伟"]])
-    with short.open("a") as fh:
-        fh.write("乙公司," + "," * readers.MAX_LINE_CHARS + "\n")
-    with pytest.raises(FileRejected, match="Row 3 is longer than 1,048,576 characters"):
-        run_import(short, actor=admin)
+    # A header longer than that is refused by the upload, which reads only a prefix.
+    wide = tmp_path / "wide-header.csv"
+    wide.write_text("公司名称" + "," * readers.MAX_LINE_BYTES + "\n甲公司\n")
+    with pytest.raises(FileRejected, match="Row 1 is longer than 4 MB"):
+        run_import(wide, actor=admin)
     assert not Account.objects.exists()
 
 
@@ -362,7 +387,7 @@ def csv_sources(monkeypatch):
 
     def counted(path, encoding, preview):
         source = real(path, encoding, preview)
-        opened.append((preview, source[1]))
+        opened.append((preview, source[2]))
         return source
 
     monkeypatch.setattr(readers, "_csv_source", counted)
