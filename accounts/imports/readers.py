@@ -498,8 +498,8 @@ def _head_rows(rows: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[st
 
 
 def _csv_source(path: Path, encoding: str, preview: bool):
-    """(text stream, its _CheckedReader or None, bytes read so far, raw file or None): the
-    whole file, or for a preview its first PREVIEW_BYTES cut after the last whole line."""
+    """(lines, their _CheckedReader or None, bytes read so far, raw file or None): the whole
+    file as a text stream, or for a preview the whole lines of its first PREVIEW_BYTES."""
     if not preview:
         raw = path.open("rb")
         checked = _CheckedReader(raw)
@@ -508,19 +508,33 @@ def _csv_source(path: Path, encoding: str, preview: bool):
     with path.open("rb") as fh:
         head = fh.read(PREVIEW_BYTES)
         whole = fh.read(1) == b""
-    try:
-        prefix = codecs.getincrementaldecoder(encoding)().decode(head, final=whole)
-    except UnicodeDecodeError as exc:
-        raise FileRejected(
-            _("The file cannot be read as %(encoding)s; choose another encoding.")
-            % {"encoding": encoding}
-        ) from exc
-    if not whole:
-        end = max(prefix.rfind("\n"), prefix.rfind("\r")) + 1
-        if end == 0:
-            raise _line_too_long(1)
-        prefix = prefix[:end]
-    return io.StringIO(prefix, newline=""), None, (lambda: len(head)), None
+    return _prefix_lines(head, encoding, whole), None, (lambda: len(head)), None
+
+
+def _prefix_lines(head: bytes, encoding: str, whole: bool) -> Iterator[str]:
+    """The whole lines of a file's first bytes, decoded 8 KB at a time as they are needed (as
+    TextIOWrapper does, so that a bad byte far below the rows the preview shows does not
+    matter)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    step = 8192
+    parts: list[str] = []  # the current line so far
+    lines = 0
+    for start in range(0, len(head), step):
+        last = start + step >= len(head)
+        piece = decoder.decode(head[start : start + step], final=whole and last)
+        if not last and "\n" not in piece and "\r" not in piece:
+            parts.append(piece)
+            continue
+        chunk = list(io.StringIO("".join(parts) + piece, newline=""))
+        # The last line waits for the next piece: it may be cut, or end with a \r whose \n
+        # comes next. At the end of the prefix it is dropped unless the file ends there.
+        parts = [chunk.pop()] if chunk and (not last or chunk[-1][-1] != "\n") else []
+        lines += len(chunk)
+        yield from chunk
+    if whole and parts:
+        yield "".join(parts)
+    elif not whole and not lines:
+        raise _line_too_long(1)
 
 
 def _line_too_long(row: int) -> FileRejected:

@@ -77,15 +77,15 @@ DOWNLOADS = {
         for ext in ("csv", "xlsx")
     },
     **{
-        f"api {entity}.{ext}": (lambda b, e=entity, x=ext: f"/api/v1/exports/{e}.{x}")
+        f"api-{entity}.{ext}": (lambda b, e=entity, x=ext: f"/api/v1/exports/{e}.{x}")
         for entity in ("accounts", "contacts", "orders")
         for ext in ("csv", "xlsx")
     },
     "dashboard.csv": lambda b: reverse("dashboard_csv") + "?" + _query(PERIOD_PARAMS),
     "dashboard.xlsx": lambda b: reverse("dashboard_xlsx") + "?" + _query(PERIOD_PARAMS),
-    "worksheet compare.csv": _compare_url,
-    "rejected rows.csv": lambda b: reverse("imports:rejected", args=[b.batch.pk]),
-    "api rejected rows": lambda b: f"/api/v1/imports/{b.batch.pk}/rejected/",
+    "worksheet-compare.csv": _compare_url,
+    "rejected-rows.csv": lambda b: reverse("imports:rejected", args=[b.batch.pk]),
+    "api-rejected-rows.csv": lambda b: f"/api/v1/imports/{b.batch.pk}/rejected/",
 }
 
 
@@ -129,7 +129,7 @@ def test_every_download_escapes_every_formula_like_cell(client, hostile, name):
 
 def test_the_rejected_rows_escape_the_errors_built_from_a_hostile_header(client, hostile):
     client.force_login(hostile.admin)
-    response = client.get(DOWNLOADS["rejected rows.csv"](hostile))
+    response = client.get(DOWNLOADS["rejected-rows.csv"](hostile))
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(body))) == [
         ["Row", "Errors", "'" + LEAK, "'@email", "'-notes"],
