@@ -1,8 +1,11 @@
-"""Accounts, contacts and orders out as CSV or xlsx, through the visibility rule.
+"""Accounts, contacts and orders out as CSV or xlsx, through the visibility rule; and the
+project's only CSV and xlsx writers (`csv_stream`, `xlsx_file`), which every download uses
+(exports, the dashboard's tables, the worksheet comparison, rejected import rows).
 
-Text that a spreadsheet would run as a formula (= + - @, tab, carriage return) is escaped:
-a leading ' in CSV, and in xlsx a quote-prefixed text cell (never a formula). Rows stream
-from a server-side cursor, so a big book does not sit in memory.
+Every cell of every file, headers included, goes through one rule: text that a spreadsheet
+would run as a formula (`formula_like`: = + - @, tab, carriage return) is escaped, with a
+leading ' in CSV (`csv_safe`) and as a quote-prefixed text cell in xlsx (never a formula).
+Rows stream from a server-side cursor, so a big book does not sit in memory.
 """
 
 import csv
@@ -89,6 +92,11 @@ EXPORTS = {
 }
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula (or its start as one)."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def csv_safe(value) -> str:
     """A cell's text for CSV, with formula-like text neutralised by a leading '."""
     if value is None:
@@ -102,7 +110,7 @@ def csv_safe(value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     text = str(value)
-    if text.startswith(FORMULA_STARTS):
+    if formula_like(text):
         return "'" + text
     return text
 
@@ -151,8 +159,10 @@ def xlsx_file(headers: list[str], rows: Iterable[tuple], *, sheet: str = "Sheet1
     quoted = workbook.add_format({"quote_prefix": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     bold = workbook.add_format({"bold": True})
+    bold_quoted = workbook.add_format({"bold": True, "quote_prefix": True})
     for c, header in enumerate(headers):
-        worksheet.write_string(0, c, str(header), bold)
+        text = str(header)
+        worksheet.write_string(0, c, text, bold_quoted if formula_like(text) else bold)
     for r, row in enumerate(rows, 1):
         for c, value in enumerate(row):
             if value is None or value == "":
@@ -167,7 +177,7 @@ def xlsx_file(headers: list[str], rows: Iterable[tuple], *, sheet: str = "Sheet1
                 worksheet.write_datetime(r, c, value, date_format)
             else:
                 text = str(value)
-                if text.startswith(FORMULA_STARTS):
+                if formula_like(text):
                     worksheet.write_string(r, c, text, quoted)
                 else:
                     worksheet.write_string(r, c, text)

@@ -1,7 +1,5 @@
 """HTML pages of the pipeline and the worksheet. Thin: selectors read, services write."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.exports import csv_stream
 from accounts.selectors import account_get_visible
 from crm.paginator import CappedPaginator
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
@@ -421,14 +420,6 @@ def _compare_ids(request) -> list[int]:
         raise Http404 from exc
 
 
-def _csv_cell(value) -> str:
-    """Spreadsheets run cells that start like a formula; quote those."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 @login_required
 def compare(request):
     """Chosen accounts side by side: criteria as rows, accounts as columns, ranked."""
@@ -472,34 +463,33 @@ def compare(request):
 
 
 def _compare_csv(comparison: dict) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    """The comparison as CSV, through the exports' writer (UTF-8 with a BOM for spreadsheet
+    programs; every cell escaped against formulas)."""
+    columns = comparison["columns"]
+    headers = [_("Criterion"), *[c["account"].name for c in columns]]
+    rows = [
+        (
+            str(row["criterion"].label),
+            *[
+                "" if cell["score"] is None else f"{cell['score']} ({cell['word']})"
+                for cell in row["cells"]
+            ],
+        )
+        for row in comparison["rows"]
+    ]
+    rows.append((_("Total"), *["" if c["total"] is None else c["total"] for c in columns]))
+    rows.append((_("Rank"), *["" if c["rank"] is None else c["rank"] for c in columns]))
+    rows.append(
+        (
+            _("Filled at"),
+            *["" if c["worksheet"] is None else c["worksheet"].filled_at.date() for c in columns],
+        )
+    )
+    response = HttpResponse(
+        b"".join(csv_stream(headers, rows)), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="worksheet-compare-{stamp}.csv"'
-    response.write("\ufeff")  # so that spreadsheet programs read UTF-8 (Chinese names)
-    writer = csv.writer(response)
-    columns = comparison["columns"]
-    writer.writerow([_("Criterion"), *[_csv_cell(c["account"].name) for c in columns]])
-    for row in comparison["rows"]:
-        writer.writerow(
-            [
-                str(row["criterion"].label),
-                *[
-                    "" if cell["score"] is None else f"{cell['score']} ({cell['word']})"
-                    for cell in row["cells"]
-                ],
-            ]
-        )
-    writer.writerow([_("Total"), *["" if c["total"] is None else c["total"] for c in columns]])
-    writer.writerow([_("Rank"), *["" if c["rank"] is None else c["rank"] for c in columns]])
-    writer.writerow(
-        [
-            _("Filled at"),
-            *[
-                "" if c["worksheet"] is None else c["worksheet"].filled_at.date().isoformat()
-                for c in columns
-            ],
-        ]
-    )
     return response
 
 

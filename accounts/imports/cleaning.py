@@ -55,6 +55,10 @@ ERROR_MESSAGES = {
     "amount_missing": _("Give the amount, or the quantity and the unit price."),
     "duplicate_line": _("This order line is already in the database or earlier in the file."),
     "changed_meanwhile": _("The account was changed by someone else during the import."),
+    "nul_character": _(
+        "The cell contains a NUL character (a zero byte), which cannot be stored; the row "
+        "was not imported."
+    ),
 }
 
 

@@ -5,9 +5,20 @@
   uncompressed sizes and compression ratios (zip bombs), and every XML part is scanned for a
   DTD or entity declaration (billion laughs, external entities), which real workbooks never
   contain. Only then does python-calamine (Rust, no entity expansion) read the sheet.
+- xlsx: the same pass finds each sheet's used range (the cells that hold values, never the
+  `<dimension>` the file declares) and refuses sheets beyond CRM_IMPORT_MAX_ROWS,
+  CRM_IMPORT_MAX_COLUMNS or CRM_IMPORT_MAX_SHEET_CELLS: python-calamine holds the rectangle
+  from the first to the last used cell in memory, 32 bytes a cell, so two cells at A2 and
+  XFD1048576 would ask for 512 GiB.
 - CSV: the encoding is detected (BOM, then strict UTF-8, then GB18030 — a superset of GBK and
   GB2312 — then charset-normalizer) or chosen; the file is decoded and parsed incrementally, so
-  a million rows never sit in memory at once.
+  a million rows never sit in memory at once. Rows beyond CRM_IMPORT_MAX_ROWS, rows of more
+  than CRM_IMPORT_MAX_COLUMNS cells and lines longer than MAX_LINE_BYTES are refused.
+- The preview that an upload shows (header detection, sample rows) reads a bounded prefix:
+  PREVIEW_BYTES of a CSV, PREVIEW_SHEET_ROWS rows of a sheet; the rest is read by the check
+  and the import (in a worker for big files).
+- NUL characters, which PostgreSQL cannot store, are taken out of the cells; the row comes
+  out as a CellsWithNul so that the import rejects it with a row error.
 
 Every cell comes out as a string ("" when empty); numbers that Excel stores as floats come out
 without a spurious ".0", dates as ISO text.
@@ -17,18 +28,35 @@ import codecs
 import csv
 import datetime
 import io
+import posixpath
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree
+from xml.parsers import expat
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.imports.fields import match_header
+from accounts.imports.used_range import (
+    CellScan,
+    InvalidCellReference,
+    UsedRange,
+    column_letters,
+    exact_used_range,
+)
 
 SAMPLE_BYTES = 256 * 1024
 HEADER_SCAN_ROWS = 20
+# What the upload request reads to find the header and the sample rows.
+PREVIEW_BYTES = 4 * 1024 * 1024
+PREVIEW_SHEET_ROWS = 100_000
+# The longest line of a CSV (parsing a line builds the list of all its cells at once; a field
+# is at most csv.field_size_limit(), 131,072 characters). A preview's lines are shorter still.
+MAX_LINE_BYTES = PREVIEW_BYTES
 _XML_SCAN_CHUNK = 1024 * 1024
 _FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 
@@ -64,7 +92,8 @@ def check_size(size: int) -> None:
 
 
 def check_xlsx(path: Path) -> None:
-    """Refuse zip bombs and XML with a DTD before any XML parser runs."""
+    """Refuse zip bombs, XML with a DTD and sheets whose used range is too big before any XML
+    parser runs."""
     max_total = settings.CRM_IMPORT_MAX_UNZIPPED_BYTES
     max_ratio = settings.CRM_IMPORT_MAX_ZIP_RATIO
     try:
@@ -86,34 +115,167 @@ def check_xlsx(path: Path) -> None:
         if "xl/workbook.xml" not in archive.namelist():
             raise FileRejected(_("This file is not a valid Excel workbook."))
         actual = 0
+        with_cells: list[tuple[str, UsedRange | None]] = []
         for info in infos:
             if info.is_dir():
                 continue
-            tail = b""
-            try:
-                with archive.open(info) as part:
-                    while chunk := part.read(_XML_SCAN_CHUNK):
-                        actual += len(chunk)
-                        if actual > max_total:
-                            raise FileRejected(
-                                _(
-                                    "The workbook expands to far more data than it holds "
-                                    "(a zip bomb?)."
-                                )
-                            )
-                        window = tail + chunk
-                        if any(marker in window for marker in _FORBIDDEN_XML):
-                            raise FileRejected(
-                                _(
-                                    "The workbook contains XML entity declarations, which "
-                                    "are refused for safety."
-                                )
-                            )
-                        tail = chunk[-16:]
-            except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise FileRejected(_("This file is not a valid Excel workbook.")) from exc
-            except RuntimeError as exc:  # encrypted entry
-                raise FileRejected(_("Password-protected workbooks cannot be imported.")) from exc
+            actual += _scan_part(archive, info, max_total - actual, with_cells)
+        # Every XML part with cells is measured, and every part a relationship of the
+        # workbook points to however it is spelt, so that no way of naming a sheet leads
+        # calamine to one that was not measured. Images and other binary parts are skipped.
+        sheets = _sheet_parts(archive)
+        for name, bound in with_cells:
+            key = name.lower()
+            is_sheet = sheets is None or key in sheets
+            if is_sheet or key.endswith(".xml"):
+                label = (sheets or {}).get(key) or name
+                _check_used_range(archive, name, bound, label=label, is_sheet=is_sheet)
+
+
+def _scan_part(archive: zipfile.ZipFile, info, room: int, with_cells: list) -> int:
+    """Unpack one part as a stream: its real size (within `room`), no DTD, and the bound of
+    its cells (appended to with_cells when it has any). Returns its size."""
+    size = 0
+    tail = b""
+    scan = CellScan()
+    try:
+        with archive.open(info) as part:
+            while chunk := part.read(_XML_SCAN_CHUNK):
+                size += len(chunk)
+                if size > room:
+                    raise FileRejected(
+                        _("The workbook expands to far more data than it holds (a zip bomb?).")
+                    )
+                window = tail + chunk
+                if any(marker in window for marker in _FORBIDDEN_XML):
+                    raise FileRejected(
+                        _(
+                            "The workbook contains XML entity declarations, which "
+                            "are refused for safety."
+                        )
+                    )
+                tail = chunk[-16:]
+                scan.feed(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        raise FileRejected(_("This file is not a valid Excel workbook.")) from exc
+    except RuntimeError as exc:  # encrypted entry
+        raise FileRejected(_("Password-protected workbooks cannot be imported.")) from exc
+    if scan.has_cells:
+        with_cells.append((info.filename, scan.result()))
+    return size
+
+
+def _over_limits(used: UsedRange) -> bool:
+    return (
+        used.last_row > settings.CRM_IMPORT_MAX_ROWS
+        or used.last_column > settings.CRM_IMPORT_MAX_COLUMNS
+        or used.cells > settings.CRM_IMPORT_MAX_SHEET_CELLS
+    )
+
+
+def _check_used_range(
+    archive: zipfile.ZipFile, name: str, bound: UsedRange | None, *, label: str, is_sheet: bool
+) -> None:
+    """Refuse the part when the cells holding values span too much. The fast bound (which
+    counts empty cells too) decides when it is within the limits; otherwise the exact pass.
+    A part that is no sheet and no well-formed XML is left alone: calamine never reads it."""
+    if bound is not None and not _over_limits(bound):
+        return
+    try:
+        used = exact_used_range(archive, name)
+    except (expat.ExpatError, InvalidCellReference, zipfile.BadZipFile, OSError) as exc:
+        if not is_sheet:
+            return
+        raise FileRejected(_("This file is not a valid Excel workbook.")) from exc
+    if used is not None:
+        check_sheet_limits(label, used)
+
+
+def check_sheet_limits(sheet: str, used: UsedRange) -> None:
+    """FileRejected, saying which limit, when a sheet's used range is beyond the settings."""
+    max_rows = settings.CRM_IMPORT_MAX_ROWS
+    max_columns = settings.CRM_IMPORT_MAX_COLUMNS
+    max_cells = settings.CRM_IMPORT_MAX_SHEET_CELLS
+    if used.last_row > max_rows:
+        raise FileRejected(
+            _(
+                "The sheet “%(sheet)s” has cells down to row %(row)s; at most %(limit)s rows "
+                "can be imported. Delete the cells below your data."
+            )
+            % {"sheet": sheet, "row": f"{used.last_row:,}", "limit": f"{max_rows:,}"}
+        )
+    if used.last_column > max_columns:
+        raise FileRejected(
+            _(
+                "The sheet “%(sheet)s” has cells as far right as column %(column)s (column "
+                "%(number)s); at most %(limit)s columns can be imported. Delete the cells to "
+                "the right of your data."
+            )
+            % {
+                "sheet": sheet,
+                "column": column_letters(used.last_column),
+                "number": f"{used.last_column:,}",
+                "limit": f"{max_columns:,}",
+            }
+        )
+    if used.cells > max_cells:
+        raise FileRejected(
+            _(
+                "The cells of the sheet “%(sheet)s” span %(range)s, %(cells)s cells; at most "
+                "%(limit)s cells of a workbook can be read. Delete the cells far from your "
+                "data, or save the sheet as CSV."
+            )
+            % {
+                "sheet": sheet,
+                "range": used.ref,
+                "cells": f"{used.cells:,}",
+                "limit": f"{max_cells:,}",
+            }
+        )
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
+    """Part name (lower case) → sheet name of every part that workbook.xml.rels points to,
+    its target resolved every way a reader might (from xl/ or from the root, \\ or /, any
+    case); None when the relationships cannot be read (then every part counts as a sheet)."""
+    try:
+        workbook = _small_part(archive, "xl/workbook.xml")
+        rels = _small_part(archive, "xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    if workbook is None or rels is None:
+        return None
+    targets: dict[str, list[str]] = {}
+    for rel in rels.iter():
+        target = rel.get("Target")
+        if rel.tag.rpartition("}")[2] == "Relationship" and target:
+            path = unquote(target).replace("\\", "/").lstrip("/")
+            targets[rel.get("Id", "")] = [
+                posixpath.normpath(p).lower() for p in (path, "xl/" + path)
+            ]
+    parts: dict[str, str] = {}
+    for sheet in workbook.iter():
+        if sheet.tag.rpartition("}")[2] == "sheet":
+            rel_id = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
+            for part in targets.get(rel_id, ()):
+                parts.setdefault(part, sheet.get("name") or "")
+    for candidates in targets.values():
+        for part in candidates:
+            parts.setdefault(part, "")
+    return parts
+
+
+def _small_part(archive: zipfile.ZipFile, name: str):
+    """A small XML part, parsed (None when it is big or holds a DTD: messages only)."""
+    if archive.getinfo(name).file_size > 16 * 1024 * 1024:
+        return None
+    data = archive.read(name)
+    if any(marker in data for marker in _FORBIDDEN_XML):
+        return None
+    try:
+        return ElementTree.fromstring(data)  # noqa: S314 - no DTD, so no entities
+    except ElementTree.ParseError:
+        return None
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -180,6 +342,37 @@ def _clean_cells(cells) -> list[str]:
     return [c.strip() if c.__class__ is str else _excel_text(c) for c in cells]
 
 
+class CellsWithNul(list):
+    """The cells of a row that held NUL characters, taken out here (PostgreSQL stores none):
+    `nul_columns` are the 0-based columns that had them. Every other row is a plain list."""
+
+    nul_columns: tuple[int, ...] = ()
+
+
+def _without_nul(cells: list[str]) -> CellsWithNul:
+    row = CellsWithNul(c.replace("\x00", "") for c in cells)
+    row.nul_columns = tuple(i for i, c in enumerate(cells) if "\x00" in c)
+    return row
+
+
+def _too_many_columns(row: int, count: int) -> FileRejected:
+    return FileRejected(
+        _("Row %(row)s has %(count)s columns; at most %(limit)s columns can be imported.")
+        % {
+            "row": f"{row:,}",
+            "count": f"{count:,}",
+            "limit": f"{settings.CRM_IMPORT_MAX_COLUMNS:,}",
+        }
+    )
+
+
+def _too_many_rows() -> FileRejected:
+    return FileRejected(
+        _("The file has more than %(limit)s rows (blank rows count too); split it.")
+        % {"limit": f"{settings.CRM_IMPORT_MAX_ROWS:,}"}
+    )
+
+
 @dataclass
 class Table:
     """An opened sheet: header detection done, rows still to be streamed."""
@@ -193,6 +386,8 @@ class Table:
     delimiter: str = ""
     _rows: Iterator[tuple[int, list[str]]] | None = None
     fraction: Callable[[], float] = lambda: 0.0  # share of the file read so far, for progress
+    # Bytes of a CSV its rows were parsed from so far (a preview: at most PREVIEW_BYTES).
+    bytes_read: Callable[[], int] = lambda: 0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(row number, cells) for every non-blank row after the header."""
@@ -277,15 +472,127 @@ def open_table(
     encoding: str = "",
     sheet_name: str = "",
     header_row: int = 0,
+    preview: bool = False,
 ) -> Table:
+    """The table of a file, its header found. With preview, only what an upload shows is
+    read: the first PREVIEW_BYTES of a CSV, the first PREVIEW_SHEET_ROWS rows of a sheet."""
     if file_format == "csv":
-        return _open_csv(path, kind=kind, encoding=encoding, header_row=header_row)
+        return _open_csv(path, kind=kind, encoding=encoding, header_row=header_row, preview=preview)
     return _open_workbook(
-        path, kind=kind, file_format=file_format, sheet_name=sheet_name, header_row=header_row
+        path,
+        kind=kind,
+        file_format=file_format,
+        sheet_name=sheet_name,
+        header_row=header_row,
+        preview=preview,
     )
 
 
-def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int) -> Table:
+def _head_rows(rows: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    first = []
+    for item in rows:
+        first.append(item)
+        if len(first) >= HEADER_SCAN_ROWS:
+            break
+    return first
+
+
+def _csv_source(path: Path, encoding: str, preview: bool):
+    """(lines, their _CheckedReader or None, bytes read so far, raw file or None): the whole
+    file as a text stream, or for a preview the whole lines of its first PREVIEW_BYTES."""
+    if not preview:
+        raw = path.open("rb")
+        checked = _CheckedReader(raw)
+        text = io.TextIOWrapper(checked, encoding=encoding, errors="strict", newline="")
+        return text, checked, (lambda: raw.tell() if not raw.closed else path.stat().st_size), raw
+    with path.open("rb") as fh:
+        head = fh.read(PREVIEW_BYTES)
+        whole = fh.read(1) == b""
+    return _prefix_lines(head, encoding, whole), None, (lambda: len(head)), None
+
+
+def _prefix_lines(head: bytes, encoding: str, whole: bool) -> Iterator[str]:
+    """The whole lines of a file's first bytes, decoded 8 KB at a time as they are needed (as
+    TextIOWrapper does, so that a bad byte far below the rows the preview shows does not
+    matter)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    step = 8192
+    parts: list[str] = []  # the current line so far
+    lines = 0
+    for start in range(0, len(head), step):
+        last = start + step >= len(head)
+        piece = decoder.decode(head[start : start + step], final=whole and last)
+        if not last and "\n" not in piece and "\r" not in piece:
+            parts.append(piece)
+            continue
+        chunk = list(io.StringIO("".join(parts) + piece, newline=""))
+        # The last line waits for the next piece: it may be cut, or end with a \r whose \n
+        # comes next. At the end of the prefix it is dropped unless the file ends there.
+        parts = [chunk.pop()] if chunk and (not last or chunk[-1][-1] != "\n") else []
+        lines += len(chunk)
+        yield from chunk
+    if whole and parts:
+        yield "".join(parts)
+    elif not whole and not lines:
+        raise _line_too_long(1)
+
+
+def _line_too_long(row: int) -> FileRejected:
+    return FileRejected(
+        _("Row %(row)s is longer than %(mb)s MB.")
+        % {"row": f"{row:,}", "mb": MAX_LINE_BYTES // (1024 * 1024)}
+    )
+
+
+class _LineTooLong(Exception):
+    pass
+
+
+class _CheckedReader(io.BufferedIOBase):
+    """The bytes of a file as TextIOWrapper reads them (a chunk at a time), checked on the way
+    at C speed: a line longer than MAX_LINE_BYTES raises _LineTooLong before the csv module
+    holds it, and `nul` tells whether a NUL byte went by (then rows are checked one by one)."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self._raw = raw
+        self._line = 0  # bytes of the current line so far
+        self.nul = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._check(self._raw.read1(size))
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._check(self._raw.read(size))
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def _check(self, chunk: bytes) -> bytes:
+        if not chunk:
+            return chunk
+        if not self.nul and b"\x00" in chunk:
+            self.nul = True
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        if end < 0:
+            self._line += len(chunk)
+        else:
+            # The current line ends at the chunk's first line break; the lines after it in
+            # the chunk are shorter than the chunk (TextIOWrapper reads 8 KB at a time).
+            breaks = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+            if self._line + min(breaks) > MAX_LINE_BYTES:
+                raise _LineTooLong
+            self._line = len(chunk) - end - 1
+        if self._line > MAX_LINE_BYTES:
+            raise _LineTooLong
+        return chunk
+
+
+def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview: bool) -> Table:
     size = path.stat().st_size
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
@@ -303,19 +610,28 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int) -> Table
             % {"encoding": encoding}
         ) from exc
     delimiter = _sniff_delimiter(sample_text)
-    raw = path.open("rb")
-    text = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+    text, checked, bytes_read, raw = _csv_source(path, encoding, preview)
     reader = csv.reader(text, delimiter=delimiter)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         number = 0
+        max_rows = settings.CRM_IMPORT_MAX_ROWS
+        max_columns = settings.CRM_IMPORT_MAX_COLUMNS
         try:
             strip = str.strip
             for cells in reader:
                 number += 1
+                if number > max_rows:
+                    raise _too_many_rows()
+                if len(cells) > max_columns:
+                    raise _too_many_columns(number, len(cells))
                 cleaned = list(map(strip, cells))
+                if (checked is None or checked.nul) and "\x00" in "".join(cleaned):
+                    cleaned = _without_nul(cleaned)
                 if any(cleaned):
                     yield number, cleaned
+        except _LineTooLong:
+            raise _line_too_long(number + 1) from None
         except UnicodeDecodeError as exc:
             raise FileRejected(
                 _(
@@ -329,16 +645,17 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int) -> Table
                 _("Row %(row)s is not valid CSV: %(error)s") % {"row": number + 1, "error": exc}
             ) from exc
         finally:
-            raw.close()
+            text.close()
 
     rows = numbered()
-    first = []
-    for item in rows:
-        first.append(item)
-        if len(first) >= HEADER_SCAN_ROWS:
-            break
+    first = _head_rows(rows)
     if not first:
-        raw.close()
+        text.close()
+        if preview and bytes_read() >= PREVIEW_BYTES:
+            raise FileRejected(
+                _("The first %(mb)s MB of the file hold no rows, only blank lines.")
+                % {"mb": PREVIEW_BYTES // (1024 * 1024)}
+            )
         raise FileRejected(_("The file has no rows."))
     index = _pick_header(kind, first, header_row)
     number, headers = first[index]
@@ -354,12 +671,13 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int) -> Table
         encoding=encoding,
         delimiter=delimiter,
         _rows=chained(),
-        fraction=lambda: (raw.tell() / size) if not raw.closed else 1.0,
+        fraction=lambda: (raw.tell() / size) if raw is not None and not raw.closed else 1.0,
+        bytes_read=bytes_read,
     )
 
 
 def _open_workbook(
-    path: Path, *, kind: str, file_format: str, sheet_name: str, header_row: int
+    path: Path, *, kind: str, file_format: str, sheet_name: str, header_row: int, preview: bool
 ) -> Table:
     import python_calamine
 
@@ -373,7 +691,7 @@ def _open_workbook(
         if sheet_name and sheet_name not in names:
             raise FileRejected(_("The workbook has no sheet “%(name)s”.") % {"name": sheet_name})
         if sheet_name:
-            chosen, sheet = sheet_name, workbook.get_sheet_by_name(sheet_name)
+            chosen, sheet = sheet_name, _load_sheet(workbook, sheet_name)
         else:
             chosen, sheet = _first_sheet_with_data(workbook, names)
     except python_calamine.PasswordError as exc:
@@ -383,21 +701,24 @@ def _open_workbook(
     start = sheet.start or (0, 0)
     offset = start[0]  # calamine starts at the first used row
     last = [0]
+    scan_rows = PREVIEW_SHEET_ROWS if preview else None
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         for i, cells in enumerate(sheet.iter_rows()):
+            if i == scan_rows:
+                return
             cleaned = _clean_cells(cells)
             if any(cleaned):
                 last[0] = offset + i + 1
+                if "\x00" in "".join(cleaned):
+                    cleaned = _without_nul(cleaned)
                 # Pad from column A so that columns line up with the letters people see.
-                yield offset + i + 1, [""] * start[1] + cleaned
+                if start[1]:
+                    cleaned[0:0] = [""] * start[1]
+                yield offset + i + 1, cleaned
 
     rows = numbered()
-    first = []
-    for item in rows:
-        first.append(item)
-        if len(first) >= HEADER_SCAN_ROWS:
-            break
+    first = _head_rows(rows)
     if not first:
         raise FileRejected(_("The sheet “%(name)s” has no rows.") % {"name": chosen})
     merged = _merged_ranges(sheet.merged_cell_ranges)
@@ -423,11 +744,22 @@ def _open_workbook(
     )
 
 
+def _load_sheet(workbook, name: str):
+    """A sheet, refused when its used range is beyond the limits. xlsx sheets were measured
+    before calamine saw them (check_xlsx); this catches the .xls ones, whose grid the format
+    itself bounds."""
+    sheet = workbook.get_sheet_by_name(name)
+    if sheet.start is not None and sheet.end is not None:
+        (r0, c0), (r1, c1) = sheet.start, sheet.end
+        check_sheet_limits(name, UsedRange(r0 + 1, r1 + 1, c0 + 1, c1 + 1))
+    return sheet
+
+
 def _first_sheet_with_data(workbook, names: list[str]):
     """(name, sheet) of the first sheet with cells; each sheet is parsed once."""
     first = None
     for name in names:
-        sheet = workbook.get_sheet_by_name(name)
+        sheet = _load_sheet(workbook, name)
         if sheet.height and sheet.width:
             return name, sheet
         first = first or (name, sheet)

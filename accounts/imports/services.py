@@ -102,6 +102,7 @@ def _inspect(
         encoding=encoding,
         sheet_name=sheet_name,
         header_row=header_row,
+        preview=True,  # a bounded prefix: the check reads the rest, in a worker if big
     )
     rows = sample(table, SAMPLE_ROWS)
     return {

@@ -395,6 +395,12 @@ CRM_IMPORT_MAX_UNZIPPED_BYTES = env_int("CRM_IMPORT_MAX_UNZIPPED_BYTES", 1024 * 
 CRM_IMPORT_MAX_ZIP_RATIO = env_int("CRM_IMPORT_MAX_ZIP_RATIO", 500)
 CRM_IMPORT_INLINE_MAX_BYTES = env_int("CRM_IMPORT_INLINE_MAX_BYTES", 1024 * 1024)
 CRM_IMPORT_MAX_STORED_ERRORS = env_int("CRM_IMPORT_MAX_STORED_ERRORS", 100_000)
+# The rows (last row number, blank rows included) and columns a file or sheet may have, and
+# the cells a workbook sheet's used range may span (python-calamine holds that rectangle in
+# memory at once, 32 bytes a cell: 20 million is about 640 MB).
+CRM_IMPORT_MAX_ROWS = env_int("CRM_IMPORT_MAX_ROWS", 1_048_576)
+CRM_IMPORT_MAX_COLUMNS = env_int("CRM_IMPORT_MAX_COLUMNS", 1_000)
+CRM_IMPORT_MAX_SHEET_CELLS = env_int("CRM_IMPORT_MAX_SHEET_CELLS", 20_000_000)
 # A check or import whose process shows no sign of life (the heartbeat its progress thread
 # writes) for this long has died: it is marked failed and may be run again.
 CRM_IMPORT_STALE_SECONDS = env_int("CRM_IMPORT_STALE_SECONDS", 900)

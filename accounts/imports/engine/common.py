@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.imports.engine.staging import Progress, Staging
 from accounts.imports.models import ImportBatch
-from accounts.imports.readers import Table
+from accounts.imports.readers import CellsWithNul, Table
 from accounts.selectors import accounts_visible_to
 
 CHUNK_ROWS = 20_000
@@ -105,6 +105,13 @@ class ErrorSink:
             header = self._headers[target] = self.run.header(target)
         self.rows.append((row_no, header, code, (value or "")[:255]))
 
+    def add_nul(self, row_no: int, cells: CellsWithNul) -> None:
+        """A row that held NUL characters is rejected whole: one error per such column."""
+        headers = self.run.table.headers
+        for index in cells.nul_columns:
+            name = headers[index] if index < len(headers) else ""
+            self.rows.append((row_no, (name or column_letter(index))[:255], "nul_character", ""))
+
 
 def stream(run: Run, rows) -> None:
     """Feed every row of the table to rows.add(number, cells), CHUNK_ROWS at a time: while
@@ -118,7 +125,10 @@ def stream(run: Run, rows) -> None:
         with run.staging.writer(rows.TABLE, rows.COLUMNS) as writer:
             rows.write_row = writer.write_row
             for number, cells in source:
-                add(number, cells)
+                if cells.__class__ is list:
+                    add(number, cells)
+                else:  # CellsWithNul: an error of its own, not staged (so never written)
+                    rows.errors.add_nul(number, cells)
                 taken += 1
                 if taken == CHUNK_ROWS:
                     break
