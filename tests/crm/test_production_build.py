@@ -93,6 +93,9 @@ def gunicorn(collected, db):
         "DJANGO_SECRET_KEY": "k7#Qp2@xV9!mZr4$Lw8&Tn1^Yb6*Hc3%Jd5(Fg0)Se2+Ua7=Oi",
         "DATABASE_URL": _test_database_url(),
         "CRM_STATIC_ROOT": str(collected),
+        # The API docs page is checked for its collected Swagger files, so it is opened to
+        # visitors here (production keeps it behind sign-in: tests/security/test_api_docs.py).
+        "CRM_API_DOCS_PUBLIC": "1",
     }
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
