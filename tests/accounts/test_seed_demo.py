@@ -85,7 +85,7 @@ def _seed_demo_process(settings_module: str, *args: str) -> subprocess.Completed
 
 
 @pytest.mark.django_db(transaction=True)
-def test_seed_demo_refuses_production_settings_unless_told(require_postgres):
+def test_seed_demo_refuses_production_settings_unless_told():
     """The demo users have a published password: under production settings seed_demo stops
     with a one-line error and writes nothing, unless --i-know-this-is-production is given."""
     refused = _seed_demo_process("crm.settings.production", "--accounts", "5")

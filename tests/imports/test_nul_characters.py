@@ -39,7 +39,7 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 @pytest.fixture
-def celery_worker(require_redis, require_postgres, settings):
+def celery_worker(require_redis, settings):
     redis.Redis.from_url(require_redis).delete("celery")
     settings.CRM_IMPORT_INLINE_MAX_BYTES = 0  # every file goes to the worker
     proc = start_worker(require_redis, settings.MEDIA_ROOT)
