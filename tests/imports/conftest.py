@@ -112,6 +112,14 @@ def run_import(
     return batch
 
 
+def run_undo(batch: ImportBatch, *, actor) -> ImportBatch:
+    """Ask for the undo, then run it in this process (as the worker does)."""
+    services.import_batch_undo(actor=actor, batch=batch, dispatch=False)
+    services.import_batch_undo_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
 def db_state() -> dict:
     """Everything an import may write, for 'nothing changed' assertions."""
     return {

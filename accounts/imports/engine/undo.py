@@ -1,0 +1,259 @@
+"""Undo of a batch, set-based: what the batch created is deleted and what it updated is put
+back from its before-images, with a few SQL statements per chunk of rows and no row ever
+loaded into Python, so time grows with the rows and memory does not.
+
+Deleting a row deletes (or nulls) what points at it exactly as Django's `on_delete` says:
+the statements are derived from the models (`delete_statements`), children first, so that
+an account added to since the import goes with its visits, plans, worksheets and reminders,
+as the ORM's delete did. Relations that Django cannot follow in SQL (a PROTECT or RESTRICT
+that has rows, delete signals, generic relations) stop the undo with an error rather than
+leave something behind.
+
+The caller holds the transaction (one for the whole undo: killed at any point, nothing of
+it is kept) and the import locks. The deferred foreign-key checks of each chunk run at the
+end of the chunk, so the server's queue of pending checks stays as small as one chunk.
+"""
+
+# SQL here is built from our own table and column names only; every value is a parameter.
+# ruff: noqa: S608
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
+from django.db.models import signals
+from django.db.models.deletion import get_candidate_relations_to_delete
+
+from accounts.imports.engine.staging import Progress, Staging
+from accounts.imports.models import ImportBatch
+from accounts.models import Account, Contact, Order
+
+# Rows per chunk: each chunk is a handful of statements whose foreign-key checks run before
+# the next; 50k keeps a chunk under a few seconds and the number of statements small.
+CHUNK_ROWS = 50_000
+MAX_DEPTH = 6  # relations followed from a deleted row (a cycle would never end)
+
+
+class UndoRefused(Exception):
+    """Rows that may not be deleted (a PROTECT or RESTRICT relation) point at the batch's
+    rows: nothing is undone."""
+
+    def __init__(self, model: type[models.Model], related: type[models.Model]):
+        super().__init__(f"{related._meta.label} protects {model._meta.label}")
+        self.model = model
+        self.related = related
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a set-based delete. `sql` has one `{ids}` placeholder: a SELECT of
+    the ids being deleted. `table` and `kind` ("delete", "null", "refuse") name what it does;
+    a "refuse" statement is a SELECT that finds a row which may not go."""
+
+    kind: str
+    table: str
+    sql: str
+    model: type[models.Model]
+    related: type[models.Model] | None = None
+
+
+def delete_statements(model: type[models.Model]) -> list[Statement]:
+    """The statements that delete rows of `model` (by id) as `Model.delete()` would, with
+    every row its relations' `on_delete` deletes or nulls, children first."""
+    pk = model._meta.pk.column
+    return _statements(model, f"{pk} IN ({{ids}})", "{ids}", depth=0)
+
+
+def _statements(model: type[models.Model], where: str, ids: str, *, depth: int) -> list[Statement]:
+    """Statements deleting the rows of `model` that match `where`, whose ids `ids` selects."""
+    if depth > MAX_DEPTH:
+        raise ImproperlyConfigured(f"{model._meta.label}: relations nested too deep to undo")
+    _check_plain(model)
+    table = model._meta.db_table
+    out: list[Statement] = []
+    for rel in get_candidate_relations_to_delete(model._meta):
+        related = rel.related_model
+        column = rel.field.column
+        related_table = related._meta.db_table
+        related_pk = related._meta.pk.column
+        on_delete = rel.on_delete
+        child_where = f"{column} IN ({ids})"
+        if on_delete is models.CASCADE:
+            child_ids = f"SELECT {related_pk} FROM {related_table} WHERE {child_where}"
+            out += _statements(related, child_where, child_ids, depth=depth + 1)
+        elif on_delete is models.SET_NULL:
+            sql = f"UPDATE {related_table} SET {column} = NULL WHERE {child_where}"
+            out.append(Statement("null", related_table, sql, related))
+        elif on_delete in (models.PROTECT, models.RESTRICT):
+            sql = f"SELECT 1 FROM {related_table} WHERE {child_where} LIMIT 1"
+            out.append(Statement("refuse", related_table, sql, model, related))
+        elif on_delete is not models.DO_NOTHING:
+            raise ImproperlyConfigured(
+                f"{related._meta.label}.{rel.field.name}: on_delete "
+                f"{getattr(on_delete, '__name__', on_delete)} is not supported by the undo"
+            )
+    out.append(Statement("delete", table, f"DELETE FROM {table} WHERE {where}", model))
+    return out
+
+
+def _check_plain(model: type[models.Model]) -> None:
+    """The ORM would run code for these rows that SQL cannot: refuse to skip it."""
+    for signal in (signals.pre_delete, signals.post_delete):
+        if signal.has_listeners(model):
+            raise ImproperlyConfigured(
+                f"{model._meta.label} has delete signal receivers: the undo cannot delete it in SQL"
+            )
+    if any(isinstance(f, GenericRelation) for f in model._meta.private_fields):
+        raise ImproperlyConfigured(
+            f"{model._meta.label} has a generic relation: the undo cannot delete it in SQL"
+        )
+
+
+@dataclass
+class UndoResult:
+    deleted: Counter = field(default_factory=Counter)  # table -> rows deleted
+    restored: Counter = field(default_factory=Counter)  # "account"/"contact" -> rows put back
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "deleted": sum(self.deleted.values()),
+            "accounts_deleted": self.deleted[Account._meta.db_table],
+            "contacts_deleted": self.deleted[Contact._meta.db_table],
+            "orders_deleted": self.deleted[Order._meta.db_table],
+            "restored": sum(self.restored.values()),
+            "accounts_restored": self.restored["account"],
+            "contacts_restored": self.restored["contact"],
+        }
+
+
+# Phases of an undo, in order, as the batch's `phase` shows them.
+PHASE_ORDERS = "undo_orders"
+PHASE_CONTACTS = "undo_contacts"
+PHASE_RESTORE = "undo_restore"
+PHASE_ACCOUNTS = "undo_accounts"
+
+
+@dataclass
+class _Step:
+    phase: str
+    rows: int
+    weight: int  # relative cost of a row, for the progress bar
+    work: Callable[[int, int], None]  # (first n, last n) of a chunk
+
+
+class Undo:
+    """One undo run over `batch` on the current connection (see the module's docstring)."""
+
+    def __init__(self, batch: ImportBatch, *, progress: Progress, rows_read: int = 0):
+        self.batch = batch
+        self.progress = progress
+        self.rows_read = rows_read
+        self.staging = Staging()
+        self.result = UndoResult()
+        self._done = 0
+        self._total = 0
+
+    def run(self) -> UndoResult:
+        st = self.staging
+        try:
+            st.prepare()
+            st.tune()
+            steps = self._plan()
+            self._total = sum(s.rows * s.weight for s in steps) or 1
+            for step in steps:
+                self._report(step.phase, force=True)
+                for first in range(1, step.rows + 1, CHUNK_ROWS):
+                    last = min(first + CHUNK_ROWS - 1, step.rows)
+                    step.work(first, last)
+                    # The deferred foreign-key checks of this chunk, now: the server keeps
+                    # no queue of them for the whole undo, and an error names this step.
+                    connection.check_constraints()
+                    self._done += (last - first + 1) * step.weight
+                    self._report(step.phase)
+            return self.result
+        finally:
+            st.drop()
+
+    def _report(self, phase: str, *, force: bool = False) -> None:
+        # 99 at most: the batch says 100 (undone) when the transaction has committed.
+        percent = min(99, 100 * self._done // self._total)
+        self.progress.report(phase, percent, self.rows_read, force=force)
+
+    def _plan(self) -> list[_Step]:
+        """Number the rows of each step (temp tables of ids, so that a chunk is a range of
+        numbers and the batch's rows are found once)."""
+        batch_id = self.batch.pk
+        orders = self._number("undo_ord", "accounts_order", "import_batch_id = %s", [batch_id])
+        contacts = self._number("undo_con", "accounts_contact", "import_batch_id = %s", [batch_id])
+        accounts = self._number("undo_acc", "accounts_account", "import_batch_id = %s", [batch_id])
+        images = {}
+        for model in ("contact", "account"):
+            images[model] = self._number(
+                f"undo_img_{model}",
+                "imports_importbeforeimage",
+                "batch_id = %s AND model = %s",
+                [batch_id, model],
+                column="object_id",
+            )
+        self.staging.build_indexes()
+        self.staging.analyze()
+        return [
+            _Step(PHASE_ORDERS, orders, 1, self._deleter(Order, "undo_ord")),
+            _Step(PHASE_CONTACTS, contacts, 2, self._deleter(Contact, "undo_con")),
+            _Step(PHASE_RESTORE, images["contact"], 1, self._restorer(Contact, "contact")),
+            _Step(PHASE_RESTORE, images["account"], 1, self._restorer(Account, "account")),
+            _Step(PHASE_ACCOUNTS, accounts, 4, self._deleter(Account, "undo_acc")),
+        ]
+
+    def _number(
+        self, name: str, table: str, where: str, params: list, *, column: str = "id"
+    ) -> int:
+        st = self.staging
+        st.create(name, "n bigint NOT NULL, id bigint NOT NULL", unique="n", after_load=True)
+        return st.execute(
+            f"INSERT INTO {name} (n, id) SELECT row_number() OVER (ORDER BY {column}), "
+            f"{column} FROM {table} WHERE {where}",
+            params,
+        )
+
+    def _deleter(self, model: type[models.Model], numbered: str) -> Callable[[int, int], None]:
+        statements = delete_statements(model)
+        ids = f"SELECT id FROM {numbered} WHERE n BETWEEN %(first)s AND %(last)s"
+
+        def work(first: int, last: int) -> None:
+            params = {"first": first, "last": last}
+            for statement in statements:
+                sql = statement.sql.format(ids=ids)
+                if statement.kind == "refuse":
+                    if self.staging.fetchone(sql, params):
+                        raise UndoRefused(statement.model, statement.related)
+                    continue
+                count = self.staging.execute(sql, params)
+                if statement.kind == "delete":
+                    self.result.deleted[statement.table] += count
+
+        return work
+
+    def _restorer(self, model: type[models.Model], name: str) -> Callable[[int, int], None]:
+        """Put the rows back exactly as their before-images hold them (every column)."""
+        table = model._meta.db_table
+        columns = [f.column for f in model._meta.concrete_fields if f.column != "id"]
+        sets = ", ".join(columns)
+        values = ", ".join(f"r.{c}" for c in columns)
+        sql = (
+            f"UPDATE {table} SET ({sets}) = ({values}) "
+            f"FROM undo_img_{name} u JOIN imports_importbeforeimage b "
+            "ON b.batch_id = %(batch)s AND b.model = %(model)s AND b.object_id = u.id, "
+            f"jsonb_populate_record(NULL::{table}, b.data) r "
+            f"WHERE u.n BETWEEN %(first)s AND %(last)s AND {table}.id = u.id"
+        )
+
+        def work(first: int, last: int) -> None:
+            params = {"batch": self.batch.pk, "model": name, "first": first, "last": last}
+            self.result.restored[name] += self.staging.execute(sql, params)
+
+        return work
