@@ -651,6 +651,25 @@ def _undo(batch: ImportBatch, *, actor) -> ImportBatch:
         message = " ".join(exc.messages)
     except PermissionDenied:
         message = _("The user who asked for this undo may no longer undo it.")
+    except undo.UndoConflict as exc:
+        values = {
+            "model": exc.model._meta.verbose_name,
+            "name": exc.name,
+            "id": exc.object_id,
+            "field": exc.field.verbose_name,
+            "value": exc.value,
+        }
+        if exc.unique:
+            message = _(
+                "Nothing was undone: %(model)s “%(name)s” (#%(id)s) cannot be put back as it "
+                "was, because another %(model)s now has its %(field)s “%(value)s”."
+            )
+        else:
+            message = _(
+                "Nothing was undone: %(model)s “%(name)s” (#%(id)s) cannot be put back as it "
+                "was, because its %(field)s (#%(value)s) no longer exists."
+            )
+        message %= values
     except undo.UndoRefused as exc:
         message = _(
             "Nothing was undone: %(related)s that may not be deleted point at %(model)s "

@@ -17,13 +17,14 @@ end of the chunk, so the server's queue of pending checks stays as small as one 
 # SQL here is built from our own table and column names only; every value is a parameter.
 # ruff: noqa: S608
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import signals
 from django.db.models.deletion import get_candidate_relations_to_delete
 
@@ -35,6 +36,7 @@ from accounts.models import Account, Contact, Order
 # the next; 50k keeps a chunk under a few seconds and the number of statements small.
 CHUNK_ROWS = 50_000
 MAX_DEPTH = 6  # relations followed from a deleted row (a cycle would never end)
+KEY_DETAIL = re.compile(r"^Key \((?P<column>\w+)\)=\((?P<value>.*)\) ")
 
 
 class UndoRefused(Exception):
@@ -45,6 +47,23 @@ class UndoRefused(Exception):
         super().__init__(f"{related._meta.label} protects {model._meta.label}")
         self.model = model
         self.related = related
+
+
+class UndoConflict(Exception):
+    """A row the batch updated cannot be put back as it was: another row now holds one of
+    its unique values, or a row it pointed at is gone. Nothing is undone."""
+
+    def __init__(self, model: type[models.Model], object_id: int, name: str, field, value: str):
+        super().__init__(f"{model._meta.label} #{object_id}: {field.name} {value}")
+        self.model = model
+        self.object_id = object_id
+        self.name = name
+        self.field = field
+        self.value = value
+
+    @property
+    def unique(self) -> bool:
+        return not self.field.is_relation
 
 
 @dataclass(frozen=True)
@@ -254,6 +273,34 @@ class Undo:
 
         def work(first: int, last: int) -> None:
             params = {"batch": self.batch.pk, "model": name, "first": first, "last": last}
-            self.result.restored[name] += self.staging.execute(sql, params)
+            try:
+                with transaction.atomic():
+                    self.result.restored[name] += self.staging.execute(sql, params)
+                    connection.check_constraints()  # a territory gone since: this step's error
+            except IntegrityError as exc:
+                conflict = self._conflict(model, name, exc)
+                if conflict is None:
+                    raise
+                raise conflict from exc
 
         return work
+
+    def _conflict(
+        self, model: type[models.Model], name: str, exc: IntegrityError
+    ) -> UndoConflict | None:
+        """Which row cannot be put back and why, from the server's "Key (column)=(value)"
+        detail; None when it says nothing usable."""
+        detail = getattr(getattr(exc.__cause__, "diag", None), "message_detail", "") or ""
+        found = KEY_DETAIL.search(detail)
+        by_column = {f.column: f for f in model._meta.concrete_fields}
+        if not found or found["column"] not in by_column:
+            return None
+        column, value = found["column"], found["value"]
+        row = self.staging.fetchone(
+            "SELECT object_id, data->>'name' FROM imports_importbeforeimage "
+            "WHERE batch_id = %s AND model = %s AND data->>%s = %s ORDER BY object_id LIMIT 1",
+            [self.batch.pk, name, column, value],
+        )
+        if row is None:
+            return None
+        return UndoConflict(model, row[0], row[1] or "", by_column[column], value)
