@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.db import connection
 
 from accounts.imports.engine import undo
 from accounts.imports.models import ImportBatch
 from crm.celery import app
 from tests.factories import AccountFactory, ContactFactory, UserFactory
-from tests.imports.conftest import run_import, start_worker, stop_worker
+from tests.imports.conftest import fingerprint, run_import, start_worker, stop_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COMPANIES = 20_000
@@ -24,19 +23,6 @@ PHASES = {undo.PHASE_ORDERS, undo.PHASE_CONTACTS, undo.PHASE_RESTORE, undo.PHASE
 # first task's connection and caches included). Loading the rows into Python, as the ORM's
 # delete did, takes several times more.
 MAX_GROWTH_KB = 20 * 1024
-
-
-def fingerprint() -> dict[str, str]:
-    """Row count and md5 of every row, in id order, of the tables an undo gives back."""
-    out = {}
-    with connection.cursor() as cursor:
-        for table in ("accounts_account", "accounts_contact", "accounts_order"):
-            cursor.execute(
-                "SELECT count(*), md5(COALESCE(string_agg(md5(t::text), '' ORDER BY t.id), '')) "  # nosec B608
-                f"FROM {table} t"
-            )
-            out[table] = "{}:{}".format(*cursor.fetchone())
-    return out
 
 
 def _file(path: Path) -> Path:
