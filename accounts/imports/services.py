@@ -588,7 +588,7 @@ def _claim_undo(batch_id: int) -> ImportBatch | None:
             return None
         if batch.phase != "queued" and not batch.is_stale:
             return None
-        batch.phase = undo.PHASE_ORDERS
+        batch.phase = undo.PHASE_WAITING
         batch.progress = 0
         batch.heartbeat_at = timezone.now()
         batch.save(update_fields=["phase", "progress", "heartbeat_at"])

@@ -58,6 +58,7 @@ PHASES = {
     "checking": gettext_lazy("Checking rows against the database"),
     "writing": gettext_lazy("Writing"),
     "stopped": gettext_lazy("Stopped"),
+    undo.PHASE_WAITING: gettext_lazy("Waiting for other imports to finish"),
     undo.PHASE_ORDERS: gettext_lazy("Deleting the order lines it created"),
     undo.PHASE_CONTACTS: gettext_lazy("Deleting the contacts it created"),
     undo.PHASE_RESTORE: gettext_lazy("Putting back the records it updated"),

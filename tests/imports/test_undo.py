@@ -8,6 +8,7 @@ tests/security/test_faults.py."""
 
 import datetime
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from accounts.imports import services
 from accounts.imports.engine import undo
+from accounts.imports.engine.staging import Staging
 from accounts.imports.models import ImportBatch
 from accounts.imports.tasks import import_batch_undo_task
 from accounts.models import Account, Contact, Order
@@ -584,3 +586,68 @@ def test_two_undos_asked_at_once_one_is_taken(tmp_path, admin, require_postgres)
     assert refused[0][0].startswith("This import is being undone")
     assert services.import_batch_undo_run(batch_id=batch.pk).status == Status.UNDONE
     assert not Account.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_undo_waits_for_an_import_that_runs_and_is_refused_if_it_changed_its_rows(
+    tmp_path, admin, require_postgres
+):
+    # Given an import, and its undo asked for
+    first = run_import(_customers(tmp_path), actor=admin)
+    services.import_batch_undo(actor=admin, batch=first, dispatch=False)
+    # While another import runs (it holds the import locks until it commits) …
+    holding, release = threading.Event(), threading.Event()
+    failures = []
+
+    def another_import():
+        try:
+            with transaction.atomic():
+                Staging().lock("accounts")
+                holding.set()
+                release.wait(timeout=60)
+                rows = [["客户编号", "客户名称", "行业"], ["N1", "全新公司", "改"]]
+                later = run_import(write_csv(tmp_path / "b.csv", rows), actor=admin, mode="update")
+                assert later.status == Status.DONE
+        except Exception as exc:  # reported by the main thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    results = []
+
+    def the_undo():
+        try:
+            results.append(services.import_batch_undo_run(batch_id=first.pk))
+        finally:
+            connections.close_all()
+
+    importer = threading.Thread(target=another_import)
+    importer.start()
+    assert holding.wait(timeout=30)
+    undoer = threading.Thread(target=the_undo)
+    undoer.start()
+    # … the undo waits for it, and says so
+    deadline = time.monotonic() + 30
+    while ImportBatch.objects.get(pk=first.pk).phase != undo.PHASE_WAITING:
+        assert time.monotonic() < deadline, "the undo did not start waiting"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert undoer.is_alive()
+    contacts = sorted(Contact.objects.filter(import_batch=first).values_list("pk", flat=True))
+    # When that import commits a change to a row of the first one
+    release.set()
+    importer.join(timeout=120)
+    undoer.join(timeout=120)
+    assert failures == []
+    # Then the undo finds it under the locks and undoes nothing
+    later = ImportBatch.objects.exclude(pk=first.pk).get()
+    batch = results[0]
+    assert (batch.status, batch.message) == (
+        Status.DONE,
+        f"Later imports changed these records; undo them first: #{later.pk}",
+    )
+    assert Account.objects.get(external_code="N1").industry == "改"
+    assert Account.objects.filter(import_batch=first).count() == 3
+    assert sorted(Contact.objects.filter(import_batch=first).values_list("pk", flat=True)) == (
+        contacts
+    )
