@@ -19,6 +19,10 @@ peak resident memory (ru_maxrss) is that of one undo alone:
 
 After each undo the accounts and contacts tables are compared (an md5 of every row, in id
 order) with the database before the measured import: the undo must give them back exactly.
+
+Also measured: the check every undo makes first (later imports that changed the batch's
+rows), for the earlier import while the measured one is in effect, beside the previous query
+(cancelled after a minute).
 """
 
 import json
@@ -203,7 +207,32 @@ def _last_undo_audit(batch_id: int) -> dict:
     return dict(entry.changes.get("_extra", {})) if entry else {}
 
 
-CHILDREN = {"undo": lambda a: child_undo(a[0])}
+def child_blockers(which: str, timeout_s: str) -> dict:
+    """The check an undo of the earlier batch makes first (later batches that changed its
+    rows), with the measured import as the later batch: ours, or the previous query (joins
+    of the later batch's before-images, contacts and orders), cancelled after timeout_s."""
+    from django.db import OperationalError, connection
+
+    from accounts.imports.models import ImportBatch
+    from accounts.imports.selectors import import_batch_undo_blockers
+
+    earlier = ImportBatch.objects.order_by("pk").first()
+    query = _old_blockers if which == "old" else import_batch_undo_blockers
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = %s", [int(float(timeout_s) * 1000)])
+    started = time.perf_counter()
+    try:
+        found = list(query(earlier).values_list("pk", flat=True))
+    except OperationalError:
+        found = None  # cancelled
+    return {"seconds": time.perf_counter() - started, "found": found}
+
+
+CHILDREN = {
+    "undo": lambda a: child_undo(a[0]),
+    "blockers": lambda a: child_blockers(a[0], a[1]),
+}
+BLOCKERS_TIMEOUT = 60.0
 
 
 # ---- the parent ---------------------------------------------------------------------------
@@ -251,7 +280,7 @@ def _fingerprint(url: str) -> dict[str, str]:
     return out
 
 
-def _templates(size: int) -> tuple[str, dict[str, str], dict]:
+def _templates(size: int) -> tuple[str, dict[str, str], dict, float]:
     """A database holding the import to undo (and the fingerprint of the one before it)."""
     base_file, main_file = make_files(size)
     name = f"{common.DB_PREFIX}_undo_{size}"
@@ -269,10 +298,11 @@ def _templates(size: int) -> tuple[str, dict[str, str], dict]:
     before = _fingerprint(url)
     started = time.monotonic()
     summary = _import(url, main_file, "update")
-    print(f"  import of {size:,} + updates took {time.monotonic() - started:.0f} s", flush=True)
+    seconds = time.monotonic() - started
+    print(f"  import of {size:,} + updates took {seconds:.0f} s", flush=True)
     with _connect(url) as conn:
         conn.execute("VACUUM ANALYZE")
-    return name, before, summary["counts"]
+    return name, before, summary["counts"], seconds
 
 
 def _batch_row(url: str) -> tuple | None:
@@ -331,13 +361,52 @@ def _progress_note(seen: list[tuple]) -> str:
     )
 
 
+def _child(url: str, *args: str) -> dict:
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    out = subprocess.run(
+        [common.PYTHON, str(Path(__file__).resolve()), "--child", *args],
+        cwd=common.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _blockers_rows(template: str, size: int, *, old: bool) -> list[common.Row]:
+    """Asking to undo the earlier import while the measured one (which updated its rows)
+    is in effect: refused, and how long finding that takes (the check every undo makes)."""
+    url = common.database_url(template)
+    ours = _child(url, "blockers", "ours", str(BLOCKERS_TIMEOUT))
+    assert ours["found"] and len(ours["found"]) == 1, ours
+    previous = _child(url, "blockers", "old", str(BLOCKERS_TIMEOUT)) if old else None
+    note = f"the earlier batch's undo refused because of the {size:,}-company import"
+    if previous is None:
+        note += "; the previous query not run at this size"
+    elif previous["found"] is None:
+        note += f"; the previous query was cancelled after {BLOCKERS_TIMEOUT:.0f} s (at least)"
+    return [
+        common.Row(
+            f"blockers check of an undo, a later import of {size:,} companies in effect",
+            ours["seconds"],
+            previous["seconds"] if previous else None,
+            "s",
+            "< 1 s",
+            ours["seconds"] < 1,
+            note,
+        )
+    ]
+
+
 def run(args) -> list[common.Row]:
     sizes = [int(s) for s in args.undo_sizes.split(",") if s]
     baseline_sizes = {int(s) for s in args.undo_baseline_sizes.split(",") if s}
     rows: list[common.Row] = []
     for size in sizes:
         print(f"  {size:,}: seeding…", flush=True)
-        template, before, counts = _templates(size)
+        template, before, counts, import_seconds = _templates(size)
+        rows += _blockers_rows(template, size, old=size in baseline_sizes)
         load = os.getloadavg()
         ours, peak, seen, url = _measure(template, "ours")
         exact = _fingerprint(url) == before
@@ -369,8 +438,8 @@ def run(args) -> list[common.Row]:
             f"{ours.get('restored', 0):,}; tables identical to before the import: "
             f"{'yes' if exact else 'NO'}"
             + (f" (previous undo: {'yes' if old_exact else 'NO'})" if old_exact is not None else "")
-            + f"; {_progress_note(seen)}; load average {load[0]:.1f} / {load[1]:.1f} "
-            f"on {os.cpu_count()} cores"
+            + f"; {_progress_note(seen)}; the import of these rows took {import_seconds:.0f} s "
+            f"in this run; load average {load[0]:.1f} / {load[1]:.1f} on {os.cpu_count()} cores"
             + ("" if old is not None else "; previous undo not run at this size")
         )
         goal = GOALS.get(size)
