@@ -651,3 +651,49 @@ def test_an_undo_waits_for_an_import_that_runs_and_is_refused_if_it_changed_its_
     assert sorted(Contact.objects.filter(import_batch=first).values_list("pk", flat=True)) == (
         contacts
     )
+
+
+def test_rows_that_may_not_be_deleted_stop_the_undo(tmp_path, admin, rep, monkeypatch):
+    # Given a relation that protects accounts (as a PROTECT foreign key would; none does
+    # today, so the planner is given one) and such a row on an account the import created
+    batch = run_import(_customers(tmp_path), actor=admin)
+    Touch.objects.create(account=Account.objects.get(external_code="N1"), type="card", date=TODAY)
+    planned = undo.delete_statements
+
+    def protected(model):
+        statements = planned(model)
+        if model is Account:
+            sql = "SELECT 1 FROM visits_touch WHERE account_id IN ({ids}) LIMIT 1"
+            statements.insert(0, undo.Statement("refuse", "visits_touch", sql, Account, Touch))
+        return statements
+
+    monkeypatch.setattr(undo, "delete_statements", protected)
+    state = all_rows()
+    # When it is undone, then nothing is (the contacts deleted before are back) and it says why
+    batch = run_undo(batch, actor=admin)
+    assert (batch.status, batch.message) == (
+        Status.DONE,
+        "Nothing was undone: touches that may not be deleted point at accounts of this import.",
+    )
+    assert all_rows() == state
+
+
+def test_a_delete_signal_receiver_stops_the_undo_rather_than_being_skipped(tmp_path, admin):
+    from django.db.models.signals import pre_delete
+
+    batch = run_import(_customers(tmp_path), actor=admin)
+    state = all_rows()
+
+    def receiver(**kwargs):
+        raise AssertionError("never called: the undo deletes in SQL")
+
+    pre_delete.connect(receiver, sender=Contact)
+    try:
+        batch = run_undo(batch, actor=admin)
+    finally:
+        pre_delete.disconnect(receiver, sender=Contact)
+    assert (batch.status, batch.message) == (
+        Status.DONE,
+        "Nothing was undone: an unexpected error stopped the undo.",
+    )
+    assert all_rows() == state
