@@ -399,10 +399,51 @@ def _blockers_rows(template: str, size: int, *, old: bool) -> list[common.Row]:
     ]
 
 
+IMPORTS_TABLE_SECONDS = 3.63  # bench/RESULTS.md, imports: 100k customer rows, a quiet machine
+
+
+def _yardstick() -> common.Row:
+    """The imports benchmark's 100k customer import, measured here: how fast this machine
+    is in this run next to the one of the imports table (the undo's figures follow the
+    database's speed as the import's do)."""
+    import bench_imports
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / "yardstick-customers-100k-gbk.csv"
+    if not path.exists():
+        bench_imports.make_customers(path, 100_000)
+    name = f"{common.DB_PREFIX}_undo_yardstick"
+    _drop(name)
+    _admin(f'CREATE DATABASE "{name}"')
+    url = common.database_url(name)
+    common.manage(url, "migrate", "--noinput")
+    common.manage(
+        url,
+        "shell",
+        "-c",
+        "from crm.models import User; User.objects.create_user('bench-admin', role='admin')",
+    )
+    out = common.manage(url, "import_customers", str(path), "--good-rows", "--json")
+    seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
+    _drop(name)
+    load = os.getloadavg()
+    return common.Row(
+        "yardstick: the imports benchmark's 100k customer rows, imported in this run",
+        seconds,
+        IMPORTS_TABLE_SECONDS,
+        "s",
+        "–",
+        None,
+        f"baseline: the same import in the imports table (a quiet machine); ratio < 1: this "
+        f"machine is that many times as fast now; load average {load[0]:.1f} / {load[1]:.1f}",
+    )
+
+
 def run(args) -> list[common.Row]:
     sizes = [int(s) for s in args.undo_sizes.split(",") if s]
     baseline_sizes = {int(s) for s in args.undo_baseline_sizes.split(",") if s}
-    rows: list[common.Row] = []
+    rows: list[common.Row] = [_yardstick()]
+    print(f"  yardstick import: {rows[0].measured:.2f} s", flush=True)
     for size in sizes:
         print(f"  {size:,}: seeding…", flush=True)
         template, before, counts, import_seconds = _templates(size)
