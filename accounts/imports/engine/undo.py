@@ -73,8 +73,10 @@ class UndoConflict(Exception):
 @dataclass(frozen=True)
 class Statement:
     """One statement of a set-based delete. `sql` has one `{ids}` placeholder: a SELECT of
-    the ids being deleted. `table` and `kind` ("delete", "null", "refuse") name what it does;
-    a "refuse" statement is a SELECT that finds a row which may not go."""
+    the ids being deleted, all between the parameters `%(lo)s` and `%(hi)s` (that range on
+    the key and on the columns that point at it lets each chunk read an index range instead
+    of the whole table). `table` and `kind` ("delete", "null", "refuse") name what it does; a
+    "refuse" statement is a SELECT that finds a row which may not go."""
 
     kind: str
     table: str
@@ -86,12 +88,16 @@ class Statement:
 def delete_statements(model: type[models.Model]) -> list[Statement]:
     """The statements that delete rows of `model` (by id) as `Model.delete()` would, with
     every row its relations' `on_delete` deletes or nulls, children first."""
-    pk = model._meta.pk.column
-    return _statements(model, f"{pk} IN ({{ids}})", "{ids}", depth=0)
+    return _statements(model, _in_range(model._meta.pk.column), "{ids}", depth=0)
+
+
+def _in_range(column: str) -> str:
+    return f"{column} BETWEEN %(lo)s AND %(hi)s AND {column} IN ({{ids}})"
 
 
 def _statements(model: type[models.Model], where: str, ids: str, *, depth: int) -> list[Statement]:
-    """Statements deleting the rows of `model` that match `where`, whose ids `ids` selects."""
+    """Statements deleting the rows of `model` that match `where`, whose ids `ids` selects
+    ("{ids}" itself for the rows asked for, whose key lies between lo and hi)."""
     if depth > MAX_DEPTH:
         raise ImproperlyConfigured(f"{model._meta.label}: relations nested too deep to undo")
     _check_plain(model)
@@ -103,7 +109,7 @@ def _statements(model: type[models.Model], where: str, ids: str, *, depth: int) 
         related_table = related._meta.db_table
         related_pk = related._meta.pk.column
         on_delete = rel.on_delete
-        child_where = f"{column} IN ({ids})"
+        child_where = _in_range(column) if ids == "{ids}" else f"{column} IN ({ids})"
         if on_delete is models.CASCADE:
             child_ids = f"SELECT {related_pk} FROM {related_table} WHERE {child_where}"  # nosec B608
             out += _statements(related, child_where, child_ids, depth=depth + 1)
@@ -260,12 +266,21 @@ class Undo:
             params,
         )
 
+    def _range(self, numbered: str, first: int, last: int) -> dict[str, int]:
+        """A chunk: rows `first` to `last` of a numbered table, and their lowest and highest
+        ids (numbered in id order, so chunks never overlap)."""
+        lo, hi = self.staging.fetchone(
+            f"SELECT min(id), max(id) FROM {numbered} WHERE n BETWEEN %s AND %s",  # nosec B608
+            [first, last],
+        )
+        return {"first": first, "last": last, "lo": lo, "hi": hi}
+
     def _deleter(self, model: type[models.Model], numbered: str) -> Callable[[int, int], None]:
         statements = delete_statements(model)
         ids = f"SELECT id FROM {numbered} WHERE n BETWEEN %(first)s AND %(last)s"  # nosec B608
 
         def work(first: int, last: int) -> None:
-            params = {"first": first, "last": last}
+            params = self._range(numbered, first, last)
             for statement in statements:
                 sql = statement.sql.format(ids=ids)
                 if statement.kind == "refuse":
@@ -289,11 +304,13 @@ class Undo:
             f"FROM undo_img_{name} u JOIN imports_importbeforeimage b "
             "ON b.batch_id = %(batch)s AND b.model = %(model)s AND b.object_id = u.id, "
             f"jsonb_populate_record(NULL::{table}, b.data) r "
-            f"WHERE u.n BETWEEN %(first)s AND %(last)s AND {table}.id = u.id"
+            f"WHERE u.n BETWEEN %(first)s AND %(last)s AND {table}.id = u.id "
+            f"AND {table}.id BETWEEN %(lo)s AND %(hi)s"
         )
 
         def work(first: int, last: int) -> None:
-            params = {"batch": self.batch.pk, "model": name, "first": first, "last": last}
+            params = {"batch": self.batch.pk, "model": name}
+            params.update(self._range(f"undo_img_{name}", first, last))
             try:
                 with transaction.atomic():  # a row that cannot go back: find out which
                     self.result.restored[name] += self.staging.execute(sql, params)
