@@ -1,7 +1,7 @@
 """Faults with real services: a private Redis stopped and started while a rep logs a visit and
 an admin queues an import check, a Celery worker killed with SIGKILL in the middle of an import
-and of an undo, an import command killed half-way, the app's PostgreSQL connections terminated (what a restart
-does to it).
+and of an undo, an import command killed half-way, the app's PostgreSQL connections terminated
+(what a restart does to it).
 
 The web app runs under gunicorn, the worker under Celery and the import command as its own
 process, on the test database (`tests/security/fault_settings.py`); the shared Redis and
