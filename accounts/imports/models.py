@@ -18,12 +18,13 @@ def stale_cutoff():
 
 class ImportBatchQuerySet(models.QuerySet):
     def stale(self) -> "ImportBatchQuerySet":
-        """Checks and imports taken by a process that has shown no sign of life (heartbeat,
-        else start) for CRM_IMPORT_STALE_SECONDS: that process died, and with it the
-        transaction that held everything the run wrote."""
+        """Checks, imports and undos taken by a process that has shown no sign of life
+        (heartbeat, else start) for CRM_IMPORT_STALE_SECONDS: that process died, and with it
+        the transaction that held everything the run wrote."""
         cutoff = stale_cutoff()
         taken = Q(status=ImportBatch.Status.RUNNING) | (
-            Q(status=ImportBatch.Status.VALIDATING) & ~Q(phase="queued")
+            Q(status__in=[ImportBatch.Status.VALIDATING, ImportBatch.Status.UNDOING])
+            & ~Q(phase="queued")
         )
         silent = (
             Q(heartbeat_at__lt=cutoff)
@@ -48,6 +49,7 @@ class ImportBatch(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        UNDOING = "undoing", _("Undoing")
         UNDONE = "undone", _("Undone")
 
     class Mode(models.TextChoices):
@@ -64,7 +66,8 @@ class ImportBatch(models.Model):
         XLSX = "xlsx", "Excel (.xlsx)"
         XLS = "xls", "Excel 97-2003 (.xls)"
 
-    ACTIVE = (Status.VALIDATING, Status.QUEUED, Status.RUNNING)
+    # A batch being undone is still in effect (its rows are there until the undo commits).
+    ACTIVE = (Status.VALIDATING, Status.QUEUED, Status.RUNNING, Status.UNDOING)
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(
@@ -129,10 +132,11 @@ class ImportBatch(models.Model):
         _("last sign of life"),
         null=True,
         blank=True,
-        help_text=_("Written while a check or import runs, with its progress."),
+        help_text=_("Written while a check, import or undo runs, with its progress."),
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    # Set when the undo is asked for (the run acts as this user), cleared if it fails.
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("undone by"),
@@ -168,7 +172,7 @@ class ImportBatch(models.Model):
         """Taken by a process that has shown no sign of life for CRM_IMPORT_STALE_SECONDS
         (the same rule as ImportBatch.objects.stale())."""
         taken = self.status == self.Status.RUNNING or (
-            self.status == self.Status.VALIDATING and self.phase != "queued"
+            self.status in (self.Status.VALIDATING, self.Status.UNDOING) and self.phase != "queued"
         )
         if not taken:
             return False

@@ -1,10 +1,10 @@
 """Reads of import batches. Admins see every batch; a manager sees the batches they ran;
 nobody else imports. A batch outside the caller's reach answers 404."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.imports.models import ImportBatch, ImportMapping, ImportRowError
+from accounts.imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 from accounts.models import Account, Contact, Order
 
 
@@ -50,7 +50,9 @@ def import_batch_same_file(batch: ImportBatch) -> ImportBatch | None:
         return None
     return (
         ImportBatch.objects.filter(
-            file_sha256=batch.file_sha256, kind=batch.kind, status=ImportBatch.Status.DONE
+            file_sha256=batch.file_sha256,
+            kind=batch.kind,
+            status__in=[ImportBatch.Status.DONE, ImportBatch.Status.UNDOING],
         )
         .exclude(pk=batch.pk)
         .order_by("-created_at")
@@ -59,24 +61,27 @@ def import_batch_same_file(batch: ImportBatch) -> ImportBatch | None:
 
 
 def import_batch_undo_blockers(batch: ImportBatch) -> QuerySet[ImportBatch]:
-    """Later batches still in effect that changed what this batch wrote: undo them first."""
+    """Later batches still in effect (done, or being undone) that changed what this batch
+    wrote: undo them first. One EXISTS per kind of change, so the cost follows the later
+    batches' rows (never their product)."""
     created_accounts = Account.objects.filter(import_batch=batch).values("id")
     updated_accounts = batch.before_images.filter(model="account").values("object_id")
     created_contacts = Contact.objects.filter(import_batch=batch).values("id")
     updated_contacts = batch.before_images.filter(model="contact").values("object_id")
-    later = ImportBatch.objects.filter(pk__gt=batch.pk, status=ImportBatch.Status.DONE)
+    images = ImportBeforeImage.objects.filter(batch=OuterRef("pk"))
     touching = (
-        Q(
-            before_images__model="account",
-            before_images__object_id__in=created_accounts,
-        )
-        | Q(before_images__model="account", before_images__object_id__in=updated_accounts)
-        | Q(before_images__model="contact", before_images__object_id__in=created_contacts)
-        | Q(before_images__model="contact", before_images__object_id__in=updated_contacts)
-        | Q(contacts__account__import_batch=batch)
-        | Q(orders__account__import_batch=batch)
+        Exists(images.filter(model="account", object_id__in=created_accounts))
+        | Exists(images.filter(model="account", object_id__in=updated_accounts))
+        | Exists(images.filter(model="contact", object_id__in=created_contacts))
+        | Exists(images.filter(model="contact", object_id__in=updated_contacts))
+        | Exists(Contact.objects.filter(import_batch=OuterRef("pk"), account__import_batch=batch))
+        | Exists(Order.objects.filter(import_batch=OuterRef("pk"), account__import_batch=batch))
     )
-    return later.filter(touching).distinct().order_by("pk")
+    return ImportBatch.objects.filter(
+        touching,
+        pk__gt=batch.pk,
+        status__in=[ImportBatch.Status.DONE, ImportBatch.Status.UNDOING],
+    ).order_by("pk")
 
 
 def import_batch_undo_summary(batch: ImportBatch) -> dict[str, int]:

@@ -6,9 +6,6 @@ errors are kept with the batch, and — all-or-nothing by default — no account
 order is written.
 """
 
-# SQL here is built from our own table and column names only; every value is a parameter.
-# ruff: noqa: S608
-
 import hashlib
 import logging
 import tempfile
@@ -24,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.imports import engine
 from accounts.imports.cleaning import error_message
+from accounts.imports.engine import undo
 from accounts.imports.engine.staging import Progress, Staging
 from accounts.imports.fields import auto_map, validate_mapping
 from accounts.imports.models import ImportBatch, ImportMapping, stale_cutoff
@@ -41,7 +39,6 @@ from accounts.imports.selectors import (
     import_batch_undo_blockers,
     import_mappings_for,
 )
-from accounts.models import Account, Contact, Order
 from crm.audit import audit_log
 from crm.queue import enqueue
 from crm.selectors import users_assignable_by
@@ -294,6 +291,12 @@ def _refusal(batch: ImportBatch, default: str) -> str:
     if not batch.is_active:
         return default
     minutes = max(1, -(-settings.CRM_IMPORT_STALE_SECONDS // 60))
+    if batch.status == Status.UNDOING:
+        return _(
+            "This import is being undone, or waits for a worker to undo it. If its process has "
+            "stopped, the undo can be asked for again once it has shown no sign of life for "
+            "%(minutes)s minutes."
+        ) % {"minutes": minutes}
     return _(
         "This import is still running or waiting for a worker. If its process has stopped, "
         "it can be started again once it has shown no sign of life for %(minutes)s minutes."
@@ -302,11 +305,25 @@ def _refusal(batch: ImportBatch, default: str) -> str:
 
 def _fail_stopped(batch: ImportBatch) -> None:
     """Mark a stale run (locked by the caller) failed. Its process died inside the run's
-    one transaction, so PostgreSQL rolled back everything it wrote."""
-    creator = batch.created_by
+    one transaction, so PostgreSQL rolled back everything it wrote. A stale undo leaves the
+    import in effect (done), with the reason: it may be asked for again."""
+    creator = batch.undone_by if batch.status == Status.UNDOING else batch.created_by
     language = getattr(creator, "language", "") or settings.LANGUAGE_CODE
     last = timezone.localtime(batch.last_sign_of_life) if batch.last_sign_of_life else None
     when = f"{last:%Y-%m-%d %H:%M}" if last else "–"
+    if batch.status == Status.UNDOING:
+        with translation.override(language):
+            batch.message = _(
+                "The undo stopped without finishing: its process ended (last sign of life "
+                "%(when)s). Nothing was undone; undo the import again."
+            ) % {"when": when}
+        batch.status = Status.DONE
+        batch.phase = ""
+        batch.progress = 100
+        batch.undone_by = None
+        batch.save(update_fields=["status", "phase", "message", "progress", "undone_by"])
+        audit_log(actor=None, action="fail", instance=batch, extra={"was": "undoing", "last": when})
+        return
     with translation.override(language):
         if batch.status == Status.RUNNING:
             message = _(
@@ -330,8 +347,9 @@ def _fail_stopped(batch: ImportBatch) -> None:
 
 def import_batches_fail_stale() -> int:
     """Mark failed every check or import whose process died (no sign of life for
-    CRM_IMPORT_STALE_SECONDS), so its page says so and offers to run it again. Safe to run
-    at any time and twice: a batch another session holds is left for the next sweep."""
+    CRM_IMPORT_STALE_SECONDS), so its page says so and offers to run it again; an undo whose
+    process died leaves its import done (in effect), with the reason. Safe to run at any
+    time and twice: a batch another session holds is left for the next sweep."""
     failed = 0
     for pk in ImportBatch.objects.stale().values_list("pk", flat=True):
         with transaction.atomic():
@@ -514,56 +532,163 @@ def _run(batch: ImportBatch, *, actor, dry_run: bool) -> ImportBatch:
     return batch
 
 
+UNDO_TASK = "accounts.imports.tasks.import_batch_undo_task"
+
+
 @transaction.atomic
-def import_batch_undo(*, actor, batch: ImportBatch) -> ImportBatch:
-    """Delete what the batch created and put back what it updated, exactly as it was."""
+def import_batch_undo(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
+    """Ask for the undo of a finished import: the batch becomes "undoing" and the work is
+    queued (small files: run right after the commit, in this process; bigger ones in a
+    worker, like the import). With dispatch=False the caller runs it (import_batch_undo_run).
+    Refused, with the reason, when the batch is not in effect, is already being undone, or
+    later imports changed its rows. An undo whose process died (stale) may be asked again."""
     _check_owns(actor, batch)
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    batch = _locked_for_change(batch)
+    if batch.status == Status.UNDOING:
+        raise ValidationError(_refusal(batch, ""))
+    if batch.status == Status.UNDONE:
+        raise ValidationError(_("This import has already been undone."))
     if batch.status != Status.DONE:
         raise ValidationError(_("Only a finished import can be undone."))
+    _check_no_blockers(batch)
+    batch.status = Status.UNDOING
+    batch.phase = "queued"
+    batch.progress = 0
+    batch.message = ""
+    batch.undone_by = actor  # who asked: the run acts (and is audited) as them
+    batch.save(update_fields=["status", "phase", "progress", "message", "undone_by"])
+    audit_log(actor=actor, action="queue", instance=batch, extra={"undo": True})
+    if dispatch:
+        _queue_undo(batch)
+    return batch
+
+
+def _check_no_blockers(batch: ImportBatch) -> None:
     blockers = list(import_batch_undo_blockers(batch).values_list("pk", flat=True))
     if blockers:
         raise ValidationError(
             _("Later imports changed these records; undo them first: %(ids)s")
             % {"ids": ", ".join(f"#{pk}" for pk in blockers)}
         )
-    staging = Staging()
-    staging.lock("accounts")
-    staging.lock("orders")
-    orders = Order.objects.filter(import_batch=batch).delete()[0]
-    contacts = Contact.objects.filter(import_batch=batch).delete()[0]
-    restored = _restore(staging, batch, "contact", Contact)
-    restored += _restore(staging, batch, "account", Account)
-    accounts = Account.objects.filter(import_batch=batch).delete()[0]
-    batch.status = Status.UNDONE
-    batch.undone_at = timezone.now()
-    batch.undone_by = actor
-    batch.save(update_fields=["status", "undone_at", "undone_by"])
-    audit_log(
-        actor=actor,
-        action="undo",
-        instance=batch,
-        extra={
-            "deleted": accounts + contacts + orders,
-            "restored": restored,
-        },
+
+
+def _queue_undo(batch: ImportBatch) -> None:
+    if batch.file_size <= settings.CRM_IMPORT_INLINE_MAX_BYTES:
+        batch_id = batch.pk
+        transaction.on_commit(lambda: import_batch_undo_run(batch_id=batch_id))
+    else:
+        enqueue(UNDO_TASK, batch.pk)
+
+
+def _claim_undo(batch_id: int) -> ImportBatch | None:
+    """Take the batch for this undo run, or None when another run has it or it is no
+    longer asked for (so a task delivered twice does its work once)."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status != Status.UNDOING:
+            return None
+        if batch.phase != "queued" and not batch.is_stale:
+            return None
+        batch.phase = undo.PHASE_WAITING
+        batch.progress = 0
+        batch.heartbeat_at = timezone.now()
+        batch.save(update_fields=["phase", "progress", "heartbeat_at"])
+        return batch
+
+
+def import_batch_undo_seconds_until_free(*, batch_id: int) -> float | None:
+    """An undo run holds the batch: the seconds until it counts as stopped, if it does not
+    finish first (see import_batch_seconds_until_free). None when no undo run holds it."""
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.status != Status.UNDOING or batch.phase == "queued":
+        return None
+    last = batch.last_sign_of_life
+    if last is None:
+        return 0.0
+    return max(0.0, (last - stale_cutoff()).total_seconds())
+
+
+def import_batch_undo_run(*, batch_id: int) -> ImportBatch | None:
+    """Run a queued undo (called by the task, or inline for small files). None when there
+    was nothing to take (done already, or another run holds it)."""
+    batch = _claim_undo(batch_id)
+    if batch is None:
+        return None
+    actor = batch.undone_by
+    language = getattr(actor, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _undo(batch, actor=actor)
+
+
+def _undo(batch: ImportBatch, *, actor) -> ImportBatch:
+    """The undo itself, in one transaction: killed or failed at any point, nothing of it is
+    kept and the import stays in effect (status done, with the reason in `message`)."""
+    progress = Progress(batch.pk, enabled=not connection.in_atomic_block)
+    message = ""
+    try:
+        if actor is None or not can_import(actor):
+            raise PermissionDenied
+        _check_owns(actor, batch)
+        with transaction.atomic():
+            staging = Staging()
+            staging.lock("accounts")
+            staging.lock("orders")
+            # Under the import locks: an import that changed this batch's rows after the
+            # undo was asked for has committed by now, and is found here.
+            _check_no_blockers(batch)
+            result = undo.Undo(batch, progress=progress, rows_read=batch.rows_read).run()
+            progress.close()
+            batch.status = Status.UNDONE
+            batch.phase = ""
+            batch.progress = 100
+            batch.message = ""
+            batch.undone_at = timezone.now()
+            batch.save(update_fields=["status", "phase", "progress", "message", "undone_at"])
+            audit_log(actor=actor, action="undo", instance=batch, extra=result.summary)
+            if batch.kind == ImportBatch.Kind.ORDERS:
+                enqueue(TIER_TASK, trigger="import", actor_id=actor.pk)
+        return batch
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+    except PermissionDenied:
+        message = _("The user who asked for this undo may no longer undo it.")
+    except undo.UndoConflict as exc:
+        values = {
+            "model": exc.model._meta.verbose_name,
+            "name": exc.name,
+            "id": exc.object_id,
+            "field": exc.field.verbose_name,
+            "value": exc.value,
+        }
+        if exc.unique:
+            message = _(
+                "Nothing was undone: %(model)s “%(name)s” (#%(id)s) cannot be put back as it "
+                "was, because another %(model)s now has its %(field)s “%(value)s”."
+            )
+        else:
+            message = _(
+                "Nothing was undone: %(model)s “%(name)s” (#%(id)s) cannot be put back as it "
+                "was, because its %(field)s (#%(value)s) no longer exists."
+            )
+        message %= values
+    except undo.UndoRefused as exc:
+        message = _(
+            "Nothing was undone: %(related)s that may not be deleted point at %(model)s "
+            "of this import."
+        ) % {
+            "related": exc.related._meta.verbose_name_plural,
+            "model": exc.model._meta.verbose_name_plural,
+        }
+    except Exception:
+        logger.exception("Undo of import batch %s failed", batch.pk)
+        message = _("Nothing was undone: an unexpected error stopped the undo.")
+    finally:
+        progress.close()
+    ImportBatch.objects.filter(pk=batch.pk, status=Status.UNDOING).update(
+        status=Status.DONE, phase="", progress=100, message=message, undone_by=None
     )
-    if batch.kind == ImportBatch.Kind.ORDERS:
-        enqueue(TIER_TASK, trigger="import", actor_id=actor.pk)
+    batch.refresh_from_db()
     return batch
-
-
-def _restore(staging: Staging, batch: ImportBatch, model: str, model_cls) -> int:
-    table = model_cls._meta.db_table
-    columns = [f.column for f in model_cls._meta.concrete_fields if f.column != "id"]
-    sets = ", ".join(columns)
-    values = ", ".join(f"r.{c}" for c in columns)
-    sql = (
-        f"UPDATE {table} SET ({sets}) = ({values}) FROM imports_importbeforeimage b, "  # nosec B608
-        f"jsonb_populate_record(NULL::{table}, b.data) r "
-        f"WHERE b.batch_id = %s AND b.model = %s AND {table}.id = b.object_id"
-    )
-    return staging.execute(sql, [batch.pk, model])
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@ from celery import shared_task
 from accounts.imports.services import (
     import_batch_run,
     import_batch_seconds_until_free,
+    import_batch_undo_run,
+    import_batch_undo_seconds_until_free,
     import_batches_fail_stale,
 )
 
@@ -21,7 +23,22 @@ def import_batch_run_task(self, batch_id: int, dry_run: bool = False) -> str:
     return "skipped"
 
 
+@shared_task(bind=True, max_retries=None)
+def import_batch_undo_task(self, batch_id: int) -> str:
+    """Run a queued undo. Delivered twice, it finds the batch undone and does nothing; one
+    that finds the undo still taken waits until that run would be stale (its worker may have
+    died) and tries again, as import_batch_run_task does."""
+    batch = import_batch_undo_run(batch_id=batch_id)
+    if batch is not None:
+        return batch.status
+    wait = import_batch_undo_seconds_until_free(batch_id=batch_id)
+    if wait is not None:
+        raise self.retry(countdown=wait + 1)
+    return "skipped"
+
+
 @shared_task
 def import_batches_fail_stale_task() -> int:
-    """Mark failed the checks and imports whose process died (beat, every 5 minutes)."""
+    """Mark failed the checks and imports whose process died, and put back in effect the
+    imports whose undo died (beat, every 5 minutes)."""
     return import_batches_fail_stale()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.imports import services
 from accounts.imports.cleaning import error_message
+from accounts.imports.engine import undo
 from accounts.imports.fields import target_choices, validate_mapping
 from accounts.imports.forms import ConfigForm, SaveMappingForm, UploadForm
 from accounts.imports.models import ImportBatch
@@ -57,6 +58,11 @@ PHASES = {
     "checking": gettext_lazy("Checking rows against the database"),
     "writing": gettext_lazy("Writing"),
     "stopped": gettext_lazy("Stopped"),
+    undo.PHASE_WAITING: gettext_lazy("Waiting for other imports to finish"),
+    undo.PHASE_ORDERS: gettext_lazy("Deleting the order lines it created"),
+    undo.PHASE_CONTACTS: gettext_lazy("Deleting the contacts it created"),
+    undo.PHASE_RESTORE: gettext_lazy("Putting back the records it updated"),
+    undo.PHASE_ACCOUNTS: gettext_lazy("Deleting the accounts it created"),
     "": "",
 }
 
@@ -147,7 +153,9 @@ def batch_detail(request, pk: int):
     _require_importer(request)
     batch = import_batch_get_visible(request.user, pk)
     form = None
-    if batch.is_editable or batch.is_stale:  # saving a stale run's form marks it failed first
+    # Saving a stale run's form marks it failed first (a stale undo is asked for again on
+    # the undo page instead).
+    if batch.is_editable or (batch.is_stale and batch.status != ImportBatch.Status.UNDOING):
         form = ConfigForm(request.POST or None, batch=batch, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
@@ -197,6 +205,7 @@ def batch_detail(request, pk: int):
                 or (batch.status == ImportBatch.Status.FAILED and batch.phase == services.STOPPED)
             ),
             "stale_check": batch.status == ImportBatch.Status.VALIDATING and batch.is_stale,
+            "stale_undo": batch.status == ImportBatch.Status.UNDOING and batch.is_stale,
             "status_url": reverse("import-batch-detail", args=[batch.pk]),
             "phase_label": PHASES.get(batch.phase, batch.phase),
             "phase_labels": {k: str(v) for k, v in PHASES.items()},
@@ -240,23 +249,39 @@ def mapping_save(request, pk: int):
     return redirect(batch)
 
 
+def _may_ask_undo(batch: ImportBatch) -> bool:
+    """Done, or an undo whose process died (asking again starts it anew)."""
+    return batch.status == ImportBatch.Status.DONE or (
+        batch.status == ImportBatch.Status.UNDOING and batch.is_stale
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def batch_undo(request, pk: int):
     _require_importer(request)
     batch = import_batch_get_visible(request.user, pk)
-    if batch.status != ImportBatch.Status.DONE:
-        messages.error(request, _("Only a finished import can be undone."))
+    if not _may_ask_undo(batch):
+        if batch.status == ImportBatch.Status.UNDOING:
+            messages.info(request, _("This import is being undone."))
+        elif batch.status == ImportBatch.Status.UNDONE:
+            messages.info(request, _("This import has already been undone."))
+        else:
+            messages.error(request, _("Only a finished import can be undone."))
         return redirect(batch)
     if request.method == "POST":
         try:
-            services.import_batch_undo(actor=request.user, batch=batch)
+            batch = services.import_batch_undo(actor=request.user, batch=batch)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         except PermissionDenied as exc:
             raise Http404 from exc
         else:
-            messages.success(request, _("The import was undone."))
+            batch.refresh_from_db()  # a small one is undone already
+            if batch.status == ImportBatch.Status.UNDONE:
+                messages.success(request, _("The import was undone."))
+            elif batch.status == ImportBatch.Status.UNDOING:
+                messages.success(request, _("The undo has started; this page shows how far it is."))
         return redirect(batch)
     return render(
         request,

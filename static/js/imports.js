@@ -1,4 +1,4 @@
-// Imports: poll a running check or import and move the progress bar; reload when it ends.
+// Imports: poll a running check, import or undo and move the progress bar; reload when it ends.
 (function () {
   "use strict";
   var box = document.getElementById("imp-progress");
@@ -12,7 +12,7 @@
   var phase = document.getElementById("imp-phase");
   var rows = document.getElementById("imp-rows");
   var status = document.getElementById("imp-status");
-  var active = { validating: true, queued: true, running: true };
+  var active = { validating: true, queued: true, running: true, undoing: true };
   var delay = 700;
 
   function show(data) {
@@ -20,7 +20,7 @@
     bar.textContent = data.progress + "%";
     percent.textContent = data.progress;
     phase.textContent = Object.prototype.hasOwnProperty.call(phases, data.phase) ? phases[data.phase] : data.phase;
-    rows.textContent = Number(data.rows_read).toLocaleString();
+    if (rows) { rows.textContent = Number(data.rows_read).toLocaleString(); }
     if (status) { status.textContent = data.status_display; }
   }
 

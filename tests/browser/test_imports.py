@@ -9,7 +9,7 @@ import redis
 from accounts.models import Account
 from tests.browser.conftest import login, screenshot
 from tests.factories import TerritoryFactory, UserFactory
-from tests.imports.conftest import start_worker, stop_worker, write_csv
+from tests.imports.conftest import run_import, start_worker, stop_worker, write_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,3 +63,41 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     page.wait_for_selector("text=浏览器测试007有限公司")
     assert re.search(r"1 account\b", page.content())
     screenshot(page, "import-accounts-found")
+
+
+def test_admin_undoes_an_import_and_follows_the_undo_on_the_page(
+    live_server, phone_page, tmp_path, settings, require_redis, require_postgres
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.CRM_IMPORT_INLINE_MAX_BYTES = 0  # through the worker, so that progress shows
+    admin = UserFactory(username="chief", role="admin")
+    rows = [["公司名称", "联系人", "手机"]] + [
+        [f"撤销浏览器{i:03d}有限公司", f"联系人{i}", f"1390000{i:04d}"] for i in range(300)
+    ]
+    batch = run_import(write_csv(tmp_path / "撤销.csv", rows), actor=admin)
+    assert Account.objects.count() == 300
+    redis.Redis.from_url(require_redis).delete("celery")
+    page = phone_page
+    login(page, live_server, "chief", "pw-Secret-123")
+    page.goto(f"{live_server.url}/imports/{batch.pk}/")
+    page.click("text=Undo this import")
+    page.wait_for_selector("text=300 accounts created by it will be deleted")
+    page.click("button:has-text('Undo the import')")
+    # Queued: the page shows the undo waiting, and nothing is undone yet.
+    page.wait_for_selector("text=Undoing the import")
+    assert page.locator("#imp-phase").inner_text() == "Waiting for a worker"
+    assert page.locator("#imp-status").inner_text() == "Undoing"
+    assert page.locator("text=Undo this import").count() == 0
+    assert Account.objects.count() == 300
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the import page must not scroll sideways on a phone"
+    screenshot(page, "import-undo-queued")
+    worker = start_worker(require_redis, settings.MEDIA_ROOT)
+    try:
+        # The page follows the undo and shows the result when it ends (it reloads itself).
+        page.wait_for_selector("text=Result (undone since)", timeout=60_000)
+    finally:
+        stop_worker(worker, require_redis)
+    assert page.locator("#imp-status").inner_text() == "Undone"
+    assert not Account.objects.exists()
+    screenshot(page, "import-undone")

@@ -112,6 +112,14 @@ def run_import(
     return batch
 
 
+def run_undo(batch: ImportBatch, *, actor) -> ImportBatch:
+    """Ask for the undo, then run it in this process (as the worker does)."""
+    services.import_batch_undo(actor=actor, batch=batch, dispatch=False)
+    services.import_batch_undo_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
 def db_state() -> dict:
     """Everything an import may write, for 'nothing changed' assertions."""
     return {
@@ -120,6 +128,22 @@ def db_state() -> dict:
         "orders": sorted(Order.objects.values_list(named=False).order_by("id")),
         "outbox": PendingTask.objects.count(),
     }
+
+
+def fingerprint() -> dict[str, str]:
+    """Row count and md5 of every row, in id order, of accounts, contacts and orders: an
+    exact comparison of big tables without loading them into Python."""
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as cursor:
+        for table in ("accounts_account", "accounts_contact", "accounts_order"):
+            cursor.execute(
+                "SELECT count(*), md5(COALESCE(string_agg(md5(t::text), '' ORDER BY t.id), '')) "  # nosec B608
+                f"FROM {table} t"
+            )
+            out[table] = "{}:{}".format(*cursor.fetchone())
+    return out
 
 
 def data_rows_only() -> dict:

@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.imports.models import ImportBatch
-from accounts.imports.services import import_batch_undo
 from accounts.models import Account, Contact, Order
-from tests.imports.conftest import run_import, write_csv
+from tests.imports.conftest import run_import, run_undo, write_csv
 
 pytestmark = pytest.mark.django_db
 LINKS = [(Account, "accounts_account"), (Contact, "accounts_contact"), (Order, "accounts_order")]
@@ -55,10 +54,10 @@ def test_deleting_a_batch_keeps_its_rows_and_nulls_their_links(imported):
 
 
 def test_undo_without_the_constraint_removes_exactly_the_batch_rows(imported, admin):
-    import_batch_undo(actor=admin, batch=imported["orders"])
+    run_undo(imported["orders"], actor=admin)
     assert not Order.objects.exists()
     assert Account.objects.filter(import_batch=imported["customers"]).count() == 1
-    import_batch_undo(actor=admin, batch=imported["customers"])
+    run_undo(imported["customers"], actor=admin)
     assert not Account.objects.exists() and not Contact.objects.exists()
 
 

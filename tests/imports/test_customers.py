@@ -8,7 +8,7 @@ from accounts.imports.rejected import rejected_rows_csv
 from accounts.imports.services import import_batch_undo
 from accounts.models import Account, Contact
 from tests.factories import AccountFactory, ContactFactory, TerritoryFactory, UserFactory
-from tests.imports.conftest import customer_rows, db_state, run_import, write_csv
+from tests.imports.conftest import customer_rows, db_state, run_import, run_undo, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +207,7 @@ def test_undo_restores_the_exact_previous_state(tmp_path, admin):
     assert (kept.industry, contact.title) == ("制造业", "总经理")
     assert ImportBeforeImage.objects.filter(batch=batch).count() == 2
     assert db_state() != before
-    import_batch_undo(actor=admin, batch=batch)
+    run_undo(batch, actor=admin)
     assert db_state() == before
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.UNDONE
@@ -228,7 +228,7 @@ def test_undo_waits_for_a_later_batch_that_changed_the_same_rows(tmp_path, admin
     )
     with pytest.raises(ValidationError, match=f"#{second.pk}"):
         import_batch_undo(actor=admin, batch=first)
-    import_batch_undo(actor=admin, batch=second)
+    run_undo(second, actor=admin)
     assert Account.objects.get().industry == "一"
-    import_batch_undo(actor=admin, batch=first)
+    run_undo(first, actor=admin)
     assert not Account.objects.exists()

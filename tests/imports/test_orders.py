@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.imports.services import import_batch_undo
 from accounts.models import Account, Order
 from crm.models import PendingTask
 from tests.factories import AccountFactory, OrderFactory, UserFactory
-from tests.imports.conftest import db_state, run_import, write_csv
+from tests.imports.conftest import db_state, run_import, run_undo, write_csv
 
 pytestmark = pytest.mark.django_db
 TIER_TASK = "scoring.tasks.recompute_tiers_task"
@@ -125,7 +124,7 @@ def test_missing_accounts_are_created_when_asked_and_undo_removes_them(tmp_path,
     )
     assert created.orders.count() == 2
     assert batch.counts["accounts_create"] == 1
-    import_batch_undo(actor=admin, batch=batch)
+    run_undo(batch, actor=admin)
     after = db_state()
     assert after["accounts"] == before["accounts"]
     assert after["orders"] == before["orders"]

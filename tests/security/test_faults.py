@@ -1,7 +1,7 @@
 """Faults with real services: a private Redis stopped and started while a rep logs a visit and
-an admin queues an import check, a Celery worker killed with SIGKILL in the middle of an import,
-an import command killed half-way, the app's PostgreSQL connections terminated (what a restart
-does to it).
+an admin queues an import check, a Celery worker killed with SIGKILL in the middle of an import
+and of an undo, an import command killed half-way, the app's PostgreSQL connections terminated
+(what a restart does to it).
 
 The web app runs under gunicorn, the worker under Celery and the import command as its own
 process, on the test database (`tests/security/fault_settings.py`); the shared Redis and
@@ -526,6 +526,50 @@ def test_a_batch_whose_import_died_can_be_run_again_once_stale(killed_import, se
     batch.refresh_from_db()
     assert batch.status == "done"
     assert Account.objects.filter(import_batch=batch).count() == IMPORT_ROWS
+
+
+def test_worker_killed_mid_undo_runs_it_again_and_undoes_everything_once(
+    private_redis, processes, media_root, tmp_path
+):
+    from crm.models import AuditEntry
+    from tests.imports.conftest import fingerprint
+
+    # Given a big import (by the command line, its own process)
+    UserFactory(username="undoer", role="admin")
+    env = _env(private_redis.url, media_root)
+    before = fingerprint()
+    path = _customers_csv(tmp_path / "to-undo.csv", IMPORT_ROWS, "撤销公司")
+    command = _import_command(processes, env, path, "undoer")
+    out, _ = command.communicate(timeout=300)
+    assert command.returncode == 0, out[-500:]
+    batch = ImportBatch.objects.get()
+    after_import = fingerprint()
+    # When its undo is asked for on the page and the worker is killed while deleting
+    base = _start_web(processes, env)
+    session = _signed_in(base, "undoer")
+    worker = _start_worker(processes, env)
+    url = f"{base}/imports/{batch.pk}/undo/"
+    response, _ = _timed_post(session, url, {"csrfmiddlewaretoken": _csrf(session, url)})
+    assert response.status_code == 302, response.text[:300]
+    _kill_while_writing(worker, "the worker")
+    # Then nothing of the undo is kept: every row of the import is there, unchanged
+    assert _status(batch.pk) == "undoing"
+    assert fingerprint() == after_import
+    # And once its run is stale (2 s here), its page says so and offers to undo again
+    time.sleep(2.5)
+    page = session.get(f"{base}/imports/{batch.pk}/", timeout=10).text
+    assert "This undo has shown no sign of life since" in page
+    # And the task, delivered again to a new worker, undoes everything once
+    _start_worker(processes, env)
+    _wait(lambda: _status(batch.pk) in ("undone", "done"), 300, "the undo to run again")
+    batch.refresh_from_db()
+    assert batch.status == "undone", batch.message
+    assert fingerprint() == before
+    time.sleep(4)  # past the visibility timeout: a third delivery would show now
+    assert fingerprint() == before
+    assert _status(batch.pk) == "undone"
+    undos = AuditEntry.objects.filter(model="imports.ImportBatch", action="undo")
+    assert undos.count() == 1
 
 
 def test_app_reconnects_after_its_database_connections_are_terminated(

@@ -61,7 +61,8 @@ def _call(fn, **kwargs):
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Import batches you ran (admins: all). Poll the detail for `status`, `phase`,
-    `progress` (0–100) and `rows_read`; `counts` and `preview` hold the check's result."""
+    `progress` (0–100) and `rows_read` (of a check, an import or an undo); `counts` and
+    `preview` hold the check's result."""
 
     serializer_class = ImportBatchSerializer
     permission_classes = IMPORT_PERMISSIONS
@@ -118,8 +119,13 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=None, responses=ImportBatchSerializer)
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
+        """Start the undo (202): `status` is `undoing` until it is `undone` (or back to
+        `done` with the reason in `message` if it failed); poll the batch for `phase` and
+        `progress`. Refused (400) when the batch is not a finished import in effect, is
+        already being undone, or later imports changed its rows."""
         batch = _call(services.import_batch_undo, actor=request.user, batch=self.get_object())
-        return Response(self.get_serializer(batch).data)
+        batch.refresh_from_db()
+        return Response(self.get_serializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses=ImportRowErrorSerializer(many=True))
     @action(detail=True, methods=["get"])
