@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
-from xml.etree import ElementTree
 from xml.parsers import expat
 
+from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -273,8 +273,8 @@ def _small_part(archive: zipfile.ZipFile, name: str):
     if any(marker in data for marker in _FORBIDDEN_XML):
         return None
     try:
-        return ElementTree.fromstring(data)  # noqa: S314 - no DTD, so no entities
-    except ElementTree.ParseError:
+        return ElementTree.fromstring(data)
+    except (ElementTree.ParseError, DefusedXmlException):
         return None
 
 

@@ -66,7 +66,7 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
 
 
 def test_admin_undoes_an_import_and_follows_the_undo_on_the_page(
-    live_server, phone_page, tmp_path, settings, require_redis, require_postgres
+    live_server, phone_page, tmp_path, settings, require_redis
 ):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.CRM_IMPORT_INLINE_MAX_BYTES = 0  # through the worker, so that progress shows

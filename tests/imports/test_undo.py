@@ -563,7 +563,7 @@ def test_a_small_import_is_undone_right_after_the_request(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_undos_asked_at_once_one_is_taken(tmp_path, admin, require_postgres):
+def test_two_undos_asked_at_once_one_is_taken(tmp_path, admin):
     batch = run_import(_customers(tmp_path), actor=admin)
     barrier = threading.Barrier(2)
     accepted, refused = [], []
@@ -590,7 +590,7 @@ def test_two_undos_asked_at_once_one_is_taken(tmp_path, admin, require_postgres)
 
 @pytest.mark.django_db(transaction=True)
 def test_an_undo_waits_for_an_import_that_runs_and_is_refused_if_it_changed_its_rows(
-    tmp_path, admin, require_postgres
+    tmp_path, admin
 ):
     # Given an import, and its undo asked for
     first = run_import(_customers(tmp_path), actor=admin)

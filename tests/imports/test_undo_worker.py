@@ -53,7 +53,7 @@ def _wait_until_ready(timeout: float = 60) -> None:
 
 
 @pytest.fixture
-def celery_worker(require_redis, require_postgres, settings):
+def celery_worker(require_redis, settings):
     redis.Redis.from_url(require_redis).delete("celery")
     proc = start_worker(require_redis, settings.MEDIA_ROOT)
     yield proc
