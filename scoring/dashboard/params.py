@@ -5,7 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from scoring.dashboard.forms import DashboardForm
-from scoring.dashboard.selectors import DashboardQuery
+from scoring.dashboard.query import DashboardQuery
 
 
 def dashboard_query(user, params) -> tuple[DashboardForm, DashboardQuery | None]:
