@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from crm.models import User
+from crm.models import Team, Territory, User
 from scoring import selectors as scoring
 from scoring.dashboard import sql
 from scoring.models import TierRun
@@ -80,9 +80,9 @@ class DashboardQuery:
         self,
         *,
         user: User,
-        team=None,
-        territory=None,
-        owner=None,
+        team: Team | int | None = None,
+        territory: Territory | int | None = None,
+        owner: User | int | None = None,
         period: Period | None = None,
         today: datetime.date | None = None,
     ):
