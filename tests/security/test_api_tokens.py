@@ -1,6 +1,7 @@
 """API tokens expire after CRM_API_TOKEN_DAYS and die with the credentials they came from: a
-password change (own page, admin site or `manage.py changepassword`), a deactivation and "sign out everywhere" delete the
-user's tokens (and end their other sessions); nobody else's token or session is touched."""
+password change (own page, admin site or `manage.py changepassword`), a deactivation and "sign
+out everywhere" delete the user's tokens (and end their other sessions); nobody else's token or
+session is touched."""
 
 import datetime
 import io
