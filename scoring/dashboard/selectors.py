@@ -398,7 +398,8 @@ def _scatter_points(q: DashboardQuery) -> list[dict[str, Any]]:
 
 def quadrants(q: DashboardQuery) -> dict[str, Any]:
     """Input/output scatter: a sample of accounts as points, the thresholds that split the
-    axes (company-wide), and per quadrant (numbered and labelled as in DOMAIN) its counts."""
+    axes (company-wide), and per quadrant its counts (numbered and labelled as in
+    docs/DOMAIN.md#inputoutput-quadrants)."""
     labels = dict(Quadrant.choices)
     if q.run is None:
         return {
@@ -673,7 +674,7 @@ def touches(q: DashboardQuery) -> dict[str, Any]:
 
 
 def growth(q: DashboardQuery) -> dict[str, Any]:
-    """The levers of DOMAIN "Ways to grow sales", per channel (distributors, direct customers):
+    """The levers of docs/DOMAIN.md#ways-to-grow-sales per channel (distributors, direct customers):
     new customers this period and their revenue, against existing customers' revenue now and
     in the previous period (more from existing ones), and customers lost since then."""
     labels = dict(Account.Channel.choices)
