@@ -90,6 +90,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def save(self, *args, **kwargs):
+        # A new password (set_password: our services, the admin site, Django's `changepassword`
+        # command) deletes the user's API tokens, whichever path set it; sessions end by the
+        # session hash, which follows the password hash.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user=self).delete()
+
     def get_session_auth_hash(self) -> str:
         return self._with_session_generation(super().get_session_auth_hash())
 

@@ -145,7 +145,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# --- Security: hashing, lockout, sessions, headers (see README "Security, audit trail …") ---
+# --- Security: hashing, lockout, sessions, headers (docs/OPERATIONS.md#security) ---
 # Argon2 first; the others stay so that older hashes still verify and are upgraded at login.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

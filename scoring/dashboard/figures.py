@@ -305,7 +305,8 @@ class Thresholds(Record):
 @dataclass(frozen=True, eq=False)
 class QuadrantsFigure(Record):
     """Input/output scatter: a sample of accounts as points, the thresholds that split the
-    axes (company-wide), and per quadrant (numbered and labelled as in DOMAIN) its counts."""
+    axes (company-wide), and per quadrant its counts (numbered and labelled as in
+    docs/DOMAIN.md#inputoutput-quadrants)."""
 
     run: RunRef | None
     output_measure: str
@@ -640,7 +641,7 @@ class GrowthChannel(Record):
 
 @dataclass(frozen=True, eq=False)
 class GrowthFigure(Record):
-    """The levers of DOMAIN "Ways to grow sales", per channel (distributors, direct customers):
+    """The levers of docs/DOMAIN.md#ways-to-grow-sales per channel (distributors, direct customers):
     new customers this period and their revenue, against existing customers' revenue now and
     in the previous period (more from existing ones), and customers lost since then."""
 

@@ -201,7 +201,8 @@ def _scatter_points(q: DashboardQuery) -> list[ScatterPoint]:
 
 def quadrants(q: DashboardQuery) -> QuadrantsFigure:
     """Input/output scatter: a sample of accounts as points, the thresholds that split the
-    axes (company-wide), and per quadrant (numbered and labelled as in DOMAIN) its counts."""
+    axes (company-wide), and per quadrant its counts (numbered and labelled as in
+    docs/DOMAIN.md#inputoutput-quadrants)."""
     if q.run is None:
         return QuadrantsFigure.empty()
     figures = scoring.quadrants(user=q.user, run=q.run, **q.filters)
@@ -419,7 +420,7 @@ def touches(q: DashboardQuery) -> TouchesFigure:
 
 
 def growth(q: DashboardQuery) -> GrowthFigure:
-    """The levers of DOMAIN "Ways to grow sales", per channel (distributors, direct customers):
+    """The levers of docs/DOMAIN.md#ways-to-grow-sales per channel (distributors, direct customers):
     new customers this period and their revenue, against existing customers' revenue now and
     in the previous period (more from existing ones), and customers lost since then."""
     return GrowthFigure.of(PeriodInfo.of(q.period), q.order_groups)
