@@ -10,12 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.imports import services
-from accounts.imports.engine.staging import Progress
-from accounts.imports.models import ImportBatch
-from accounts.imports.tasks import import_batches_fail_stale_task
 from accounts.models import Account
 from crm.models import AuditEntry
+from imports import services
+from imports.engine.staging import Progress
+from imports.models import ImportBatch
+from imports.tasks import import_batches_fail_stale_task
 from tests.imports.conftest import write_csv
 
 pytestmark = pytest.mark.django_db

@@ -16,13 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from accounts.imports import services
-from accounts.imports.engine import undo
-from accounts.imports.engine.staging import Staging
-from accounts.imports.models import ImportBatch
-from accounts.imports.tasks import import_batch_undo_task
 from accounts.models import Account, Contact, Order
 from crm.models import AuditEntry, PendingTask
+from imports import services
+from imports.engine import undo
+from imports.engine.staging import Staging
+from imports.models import ImportBatch
+from imports.tasks import import_batch_undo_task
 from prospects.models import CRITERION_FIELDS, Prospect, Worksheet
 from tests.factories import AccountFactory, ContactFactory, OrderFactory, UserFactory
 from tests.imports.conftest import run_import, run_undo, write_csv
@@ -340,7 +340,7 @@ def test_blockers_are_found_by_every_kind_of_change(tmp_path, admin, rep):
         actor=admin,
         mode="update",
     )
-    from accounts.imports.selectors import import_batch_undo_blockers
+    from imports.selectors import import_batch_undo_blockers
 
     assert list(import_batch_undo_blockers(first).values_list("pk", flat=True)) == [
         orders.pk,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from accounts.imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
+from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 
 
 @admin.register(ImportBatch)

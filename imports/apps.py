@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ImportsConfig(AppConfig):
-    name = "accounts.imports"
+    name = "imports"
     label = "imports"
     verbose_name = _("Imports")

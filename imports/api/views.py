@@ -11,17 +11,17 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.views import _as_drf_error
-from accounts.imports import services
-from accounts.imports.api.serializers import (
+from imports import services
+from imports.api.serializers import (
     ImportBatchSerializer,
     ImportConfigSerializer,
     ImportMappingSerializer,
     ImportRowErrorSerializer,
     ImportUploadSerializer,
 )
-from accounts.imports.readers import FileRejected
-from accounts.imports.rejected import rejected_rows_csv
-from accounts.imports.selectors import (
+from imports.readers import FileRejected
+from imports.rejected import rejected_rows_csv
+from imports.selectors import (
     can_import,
     import_batch_errors,
     import_batches_visible_to,

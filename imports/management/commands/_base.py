@@ -7,12 +7,12 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.imports import services
-from accounts.imports.cleaning import error_message
-from accounts.imports.models import ImportBatch, ImportMapping
-from accounts.imports.readers import FileRejected
-from accounts.imports.selectors import import_batch_errors, import_mappings_for
 from crm.models import User
+from imports import services
+from imports.cleaning import error_message
+from imports.models import ImportBatch, ImportMapping
+from imports.readers import FileRejected
+from imports.selectors import import_batch_errors, import_mappings_for
 
 SHOW_ERRORS = 20
 

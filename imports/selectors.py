@@ -4,8 +4,8 @@ nobody else imports. A batch outside the caller's reach answers 404."""
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 from accounts.models import Account, Contact, Order
+from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 
 
 def can_import(user) -> bool:

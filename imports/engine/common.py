@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
-from accounts.imports.engine.staging import Progress, Staging
-from accounts.imports.models import ImportBatch
-from accounts.imports.readers import CellsWithNul, Table
 from accounts.selectors import accounts_visible_to
+from imports.engine.staging import Progress, Staging
+from imports.models import ImportBatch
+from imports.readers import CellsWithNul, Table
 
 CHUNK_ROWS = 20_000
 ERR_COLUMNS = ("row_no", "col", "code", "value")

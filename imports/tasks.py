@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from accounts.imports.services import (
+from imports.services import (
     import_batch_run,
     import_batch_seconds_until_free,
     import_batch_undo_run,
@@ -8,8 +8,11 @@ from accounts.imports.services import (
     import_batches_fail_stale,
 )
 
+# The task names predate the app's move out of accounts/: outbox rows already queued and the
+# beat schedule name them, so they keep their old module path.
 
-@shared_task(bind=True, max_retries=None)
+
+@shared_task(bind=True, max_retries=None, name="accounts.imports.tasks.import_batch_run_task")
 def import_batch_run_task(self, batch_id: int, dry_run: bool = False) -> str:
     """Run a queued dry run or import. A second delivery finds it done and does nothing; one
     that finds it still taken (its first worker may have died a moment ago) tries again once
@@ -23,7 +26,7 @@ def import_batch_run_task(self, batch_id: int, dry_run: bool = False) -> str:
     return "skipped"
 
 
-@shared_task(bind=True, max_retries=None)
+@shared_task(bind=True, max_retries=None, name="accounts.imports.tasks.import_batch_undo_task")
 def import_batch_undo_task(self, batch_id: int) -> str:
     """Run a queued undo. Delivered twice, it finds the batch undone and does nothing; one
     that finds the undo still taken waits until that run would be stale (its worker may have
@@ -37,7 +40,7 @@ def import_batch_undo_task(self, batch_id: int) -> str:
     return "skipped"
 
 
-@shared_task
+@shared_task(name="accounts.imports.tasks.import_batches_fail_stale_task")
 def import_batches_fail_stale_task() -> int:
     """Mark failed the checks and imports whose process died, and put back in effect the
     imports whose undo died (beat, every 5 minutes)."""

@@ -20,8 +20,12 @@ the database is set-based SQL over the staging tables:
 # SQL here is built from our own table and column names only; every value is a parameter.
 # ruff: noqa: S608
 
-from accounts.imports import cleaning as c
-from accounts.imports.engine.common import (
+from accounts.models import Account
+from accounts.normalize import normalize_account_name
+from crm.models import Territory
+from crm.selectors import users_assignable_by
+from imports import cleaning as c
+from imports.engine.common import (
     CHECK_SHARE,
     ERR_COLUMNS,
     READ_SHARE,
@@ -30,10 +34,6 @@ from accounts.imports.engine.common import (
     insert_or_abort,
     stream,
 )
-from accounts.models import Account
-from accounts.normalize import normalize_account_name
-from crm.models import Territory
-from crm.selectors import users_assignable_by
 
 ACC_COLUMNS = (
     "row_no",

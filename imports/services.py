@@ -19,13 +19,16 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.imports import engine
-from accounts.imports.cleaning import error_message
-from accounts.imports.engine import undo
-from accounts.imports.engine.staging import Progress, Staging
-from accounts.imports.fields import auto_map, validate_mapping
-from accounts.imports.models import ImportBatch, ImportMapping, stale_cutoff
-from accounts.imports.readers import (
+from crm.audit import audit_log
+from crm.queue import enqueue
+from crm.selectors import users_assignable_by
+from imports import engine
+from imports.cleaning import error_message
+from imports.engine import undo
+from imports.engine.staging import Progress, Staging
+from imports.fields import auto_map, validate_mapping
+from imports.models import ImportBatch, ImportMapping, stale_cutoff
+from imports.readers import (
     SAMPLE_BYTES,
     FileRejected,
     check_size,
@@ -34,14 +37,11 @@ from accounts.imports.readers import (
     open_table,
     sample,
 )
-from accounts.imports.selectors import (
+from imports.selectors import (
     can_import,
     import_batch_undo_blockers,
     import_mappings_for,
 )
-from crm.audit import audit_log
-from crm.queue import enqueue
-from crm.selectors import users_assignable_by
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status

@@ -3,10 +3,10 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.imports.fields import target_choices
-from accounts.imports.models import ImportBatch
-from accounts.imports.selectors import import_mappings_for
 from crm.selectors import users_assignable_by
+from imports.fields import target_choices
+from imports.models import ImportBatch
+from imports.selectors import import_mappings_for
 
 ENCODINGS = [
     ("", _("Detect automatically")),

@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
-from accounts.imports.cleaning import error_message
-from accounts.imports.models import ImportBatch, ImportMapping, ImportRowError
-from accounts.imports.selectors import import_mappings_for
 from crm.models import User
 from crm.selectors import users_assignable_by
+from imports.cleaning import error_message
+from imports.models import ImportBatch, ImportMapping, ImportRowError
+from imports.selectors import import_mappings_for
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):

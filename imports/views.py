@@ -12,15 +12,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.imports import services
-from accounts.imports.cleaning import error_message
-from accounts.imports.engine import undo
-from accounts.imports.fields import target_choices, validate_mapping
-from accounts.imports.forms import ConfigForm, SaveMappingForm, UploadForm
-from accounts.imports.models import ImportBatch
-from accounts.imports.readers import FileRejected
-from accounts.imports.rejected import rejected_rows_csv
-from accounts.imports.selectors import (
+from crm.paginator import CappedPaginator
+from imports import services
+from imports.cleaning import error_message
+from imports.engine import undo
+from imports.fields import target_choices, validate_mapping
+from imports.forms import ConfigForm, SaveMappingForm, UploadForm
+from imports.models import ImportBatch
+from imports.readers import FileRejected
+from imports.rejected import rejected_rows_csv
+from imports.selectors import (
     can_import,
     import_batch_errors,
     import_batch_get_visible,
@@ -29,7 +30,6 @@ from accounts.imports.selectors import (
     import_batch_undo_summary,
     import_batches_visible_to,
 )
-from crm.paginator import CappedPaginator
 
 SORTS = {
     "-created": ("-created_at", "-id"),

@@ -14,8 +14,11 @@ an error in mode "create only". Returns are negative amounts or negative quantit
 
 from functools import lru_cache
 
-from accounts.imports import cleaning as c
-from accounts.imports.engine.common import (
+from accounts.models import Account
+from accounts.normalize import normalize_account_name
+from crm.queue import enqueue
+from imports import cleaning as c
+from imports.engine.common import (
     CHECK_SHARE,
     ERR_COLUMNS,
     READ_SHARE,
@@ -24,10 +27,7 @@ from accounts.imports.engine.common import (
     Run,
     stream,
 )
-from accounts.imports.engine.customers import _compatible
-from accounts.models import Account
-from accounts.normalize import normalize_account_name
-from crm.queue import enqueue
+from imports.engine.customers import _compatible
 
 ORD_COLUMNS = (
     "row_no",

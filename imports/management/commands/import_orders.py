@@ -1,4 +1,4 @@
-from accounts.imports.management.commands._base import ImportCommand
+from imports.management.commands._base import ImportCommand
 
 
 class Command(ImportCommand):

@@ -31,9 +31,9 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import signals
 from django.db.models.deletion import get_candidate_relations_to_delete
 
-from accounts.imports.engine.staging import Progress, Staging
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
+from imports.engine.staging import Progress, Staging
+from imports.models import ImportBatch
 
 # Rows per chunk: each chunk is a handful of statements whose foreign-key checks run before
 # the next; 20k keeps a chunk to a few seconds (the progress bar moves) and the number of

@@ -40,8 +40,8 @@ from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from accounts.imports.fields import match_header
-from accounts.imports.used_range import (
+from imports.fields import match_header
+from imports.used_range import (
     CellScan,
     InvalidCellReference,
     UsedRange,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.imports import views
+from imports import views
 
 app_name = "imports"
 urlpatterns = [

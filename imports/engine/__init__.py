@@ -9,11 +9,11 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from accounts.imports.engine import customers, orders
-from accounts.imports.engine.common import ImportAborted, Run, mapped_columns, store_errors
-from accounts.imports.engine.staging import PROFILE, Progress, Staging
-from accounts.imports.models import ImportBatch
-from accounts.imports.readers import open_table
+from imports.engine import customers, orders
+from imports.engine.common import ImportAborted, Run, mapped_columns, store_errors
+from imports.engine.staging import PROFILE, Progress, Staging
+from imports.models import ImportBatch
+from imports.readers import open_table
 
 __all__ = ["ImportAborted", "Outcome", "execute"]
 PREVIEW_ROWS = 20

@@ -226,7 +226,7 @@ class Progress:
             self._thread = None
 
     def _run(self) -> None:
-        from accounts.imports.models import ImportBatch
+        from imports.models import ImportBatch
 
         try:
             stop = False
