@@ -42,11 +42,11 @@ from imports.selectors import (
     import_batch_undo_blockers,
     import_mappings_for,
 )
+from imports.signals import orders_import_undone
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status
 TASK = "accounts.imports.tasks.import_batch_run_task"
-TIER_TASK = "scoring.tasks.recompute_tiers_task"
 SAMPLE_ROWS = 5
 
 
@@ -646,7 +646,7 @@ def _undo(batch: ImportBatch, *, actor) -> ImportBatch:
             batch.save(update_fields=["status", "phase", "progress", "message", "undone_at"])
             audit_log(actor=actor, action="undo", instance=batch, extra=result.summary)
             if batch.kind == ImportBatch.Kind.ORDERS:
-                enqueue(TIER_TASK, trigger="import", actor_id=actor.pk)
+                orders_import_undone.send(sender=ImportBatch, batch_id=batch.pk, actor_id=actor.pk)
         return batch
     except ValidationError as exc:
         message = " ".join(exc.messages)

@@ -16,7 +16,6 @@ from functools import lru_cache
 
 from accounts.models import Account
 from accounts.normalize import normalize_account_name
-from crm.queue import enqueue
 from imports import cleaning as c
 from imports.engine.common import (
     CHECK_SHARE,
@@ -28,6 +27,8 @@ from imports.engine.common import (
     stream,
 )
 from imports.engine.customers import _compatible
+from imports.models import ImportBatch
+from imports.signals import orders_imported
 
 ORD_COLUMNS = (
     "row_no",
@@ -463,4 +464,4 @@ def write(run: Run) -> None:
         "ORDER BY r.account_id, o.date, o.row_no",
         [batch_id, now],
     )
-    enqueue("scoring.tasks.recompute_tiers_task", trigger="import", actor_id=run.actor.pk)
+    orders_imported.send(sender=ImportBatch, batch_id=batch_id, actor_id=run.actor.pk)

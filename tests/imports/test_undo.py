@@ -29,6 +29,7 @@ from tests.imports.conftest import run_import, run_undo, write_csv
 from visits.models import ChecklistItem, ChecklistTick, Reminder, Touch, Visit, VisitPlan
 
 pytestmark = pytest.mark.django_db
+TIER_TASK = "scoring.tasks.recompute_tiers_task"
 Status = ImportBatch.Status
 TODAY = datetime.date(2026, 12, 1)
 
@@ -211,12 +212,12 @@ def test_an_orders_undo_deletes_its_lines_and_queues_the_tier_recompute(tmp_path
     )
     batch = run_import(path, actor=admin, kind="orders")
     assert Order.objects.count() == 3
-    tasks = PendingTask.objects.filter(task_name=services.TIER_TASK).count()
+    tasks = PendingTask.objects.filter(task_name=TIER_TASK).count()
     undone = run_undo(batch, actor=admin)
     assert undone.status == Status.UNDONE
     assert all_rows() == before
     assert list(Order.objects.all()) == [kept]
-    assert PendingTask.objects.filter(task_name=services.TIER_TASK).count() == tasks + 1
+    assert PendingTask.objects.filter(task_name=TIER_TASK).count() == tasks + 1
 
 
 # ---- asking for it ------------------------------------------------------------------------
