@@ -4,9 +4,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from crm.selectors import users_assignable_by
-from imports.fields import target_choices
 from imports.models import ImportBatch
 from imports.selectors import import_mappings_for
+from imports.upload.fields import target_choices
 
 ENCODINGS = [
     ("", _("Detect automatically")),

@@ -7,9 +7,9 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from accounts.exports import csv_stream
-from imports.cleaning import error_message
 from imports.models import ImportBatch
-from imports.readers import open_table
+from imports.upload.cleaning import error_message
+from imports.upload.readers import open_table
 
 
 def rejected_rows_csv(batch: ImportBatch) -> Iterator[bytes]:

@@ -23,12 +23,18 @@ from crm.audit import audit_log
 from crm.queue import enqueue
 from crm.selectors import users_assignable_by
 from imports import engine
-from imports.cleaning import error_message
 from imports.engine import undo
 from imports.engine.staging import Progress, Staging
-from imports.fields import auto_map, validate_mapping
 from imports.models import ImportBatch, ImportMapping, stale_cutoff
-from imports.readers import (
+from imports.selectors import (
+    can_import,
+    import_batch_undo_blockers,
+    import_mappings_for,
+)
+from imports.signals import orders_import_undone
+from imports.upload.cleaning import error_message
+from imports.upload.fields import auto_map, validate_mapping
+from imports.upload.readers import (
     SAMPLE_BYTES,
     FileRejected,
     check_size,
@@ -37,12 +43,6 @@ from imports.readers import (
     open_table,
     sample,
 )
-from imports.selectors import (
-    can_import,
-    import_batch_undo_blockers,
-    import_mappings_for,
-)
-from imports.signals import orders_import_undone
 
 logger = logging.getLogger(__name__)
 Status = ImportBatch.Status

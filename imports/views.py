@@ -14,12 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from crm.paginator import CappedPaginator
 from imports import services
-from imports.cleaning import error_message
 from imports.engine import undo
-from imports.fields import target_choices, validate_mapping
 from imports.forms import ConfigForm, SaveMappingForm, UploadForm
 from imports.models import ImportBatch
-from imports.readers import FileRejected
 from imports.rejected import rejected_rows_csv
 from imports.selectors import (
     can_import,
@@ -30,6 +27,9 @@ from imports.selectors import (
     import_batch_undo_summary,
     import_batches_visible_to,
 )
+from imports.upload.cleaning import error_message
+from imports.upload.fields import target_choices, validate_mapping
+from imports.upload.readers import FileRejected
 
 SORTS = {
     "-created": ("-created_at", "-id"),

@@ -2,9 +2,9 @@ from rest_framework import serializers
 
 from crm.models import User
 from crm.selectors import users_assignable_by
-from imports.cleaning import error_message
 from imports.models import ImportBatch, ImportMapping, ImportRowError
 from imports.selectors import import_mappings_for
+from imports.upload.cleaning import error_message
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):

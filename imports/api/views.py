@@ -19,7 +19,6 @@ from imports.api.serializers import (
     ImportRowErrorSerializer,
     ImportUploadSerializer,
 )
-from imports.readers import FileRejected
 from imports.rejected import rejected_rows_csv
 from imports.selectors import (
     can_import,
@@ -27,6 +26,7 @@ from imports.selectors import (
     import_batches_visible_to,
     import_mappings_for,
 )
+from imports.upload.readers import FileRejected
 
 
 class ImportersOnly(permissions.BasePermission):

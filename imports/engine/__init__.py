@@ -10,14 +10,19 @@ from pathlib import Path
 from django.utils import timezone
 
 from imports.engine import customers, orders
-from imports.engine.common import ImportAborted, Run, mapped_columns, store_errors
+from imports.engine.customers import classify as customer_classify
+from imports.engine.customers import rows as customer_rows
+from imports.engine.customers import write as customer_write
+from imports.engine.orders import classify as order_classify
+from imports.engine.orders import rows as order_rows
+from imports.engine.orders import write as order_write
+from imports.engine.run import ImportAborted, Run, mapped_columns, store_errors
 from imports.engine.staging import PROFILE, Progress, Staging
 from imports.models import ImportBatch
-from imports.readers import open_table
+from imports.upload.readers import open_table
 
 __all__ = ["ImportAborted", "Outcome", "execute"]
 PREVIEW_ROWS = 20
-KINDS = {ImportBatch.Kind.CUSTOMERS: customers, ImportBatch.Kind.ORDERS: orders}
 
 
 @dataclass
@@ -25,6 +30,19 @@ class Outcome:
     counts: dict
     preview: list[dict]
     failed: bool  # all-or-nothing and some rows have errors: nothing was written
+
+
+class _Phases:
+    """CRM_IMPORT_PROFILE=1: each phase's time on stderr."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        if PROFILE:
+            now = time.perf_counter()
+            print(f"{now - self.started:8.3f}s phase {name}", file=sys.stderr)
+            self.started = now
 
 
 def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: Progress) -> Outcome:
@@ -48,33 +66,56 @@ def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: P
         owner_id=batch.owner_id or actor.pk,
         columns=mapped_columns(batch.mapping),
     )
-    module = KINDS[batch.kind]
-    started = time.perf_counter()
-
-    def phase(name: str) -> None:  # CRM_IMPORT_PROFILE=1: each phase's time on stderr
-        nonlocal started
-        if PROFILE:
-            now = time.perf_counter()
-            print(f"{now - started:8.3f}s phase {name}", file=sys.stderr)
-            started = now
-
     try:
         staging.prepare()
-        module.create_tables(run)
-        phase("prepare")
-        rows = module.read(run)
-        phase("read")
-        module.check(run, rows)
-        phase("check")
-        counts = module.counts(run)
-        counts["errors"], counts["error_rows"] = store_errors(run)
-        preview = module.preview(run, PREVIEW_ROWS)
-        phase("counts")
-        failed = bool(counts["error_rows"]) and batch.on_error == ImportBatch.OnError.ALL_OR_NOTHING
-        if not dry_run and not failed:
-            run.report("writing", 85, force=True)
-            module.write(run)
-            phase("write")
-        return Outcome(counts=counts, preview=preview, failed=failed)
+        if batch.kind == ImportBatch.Kind.ORDERS:
+            return _import_orders(run, _Phases())
+        return _import_customers(run, _Phases())
     finally:
         staging.drop()
+
+
+def _import_customers(run: Run, phase: _Phases) -> Outcome:
+    customer_rows.create_tables(run)
+    phase("prepare")
+    rows = customer_rows.read(run)
+    phase("read")
+    customers.check(run, rows)
+    phase("check")
+    counts = customer_classify.counts(run)
+    preview = customer_classify.preview(run, PREVIEW_ROWS)
+    outcome = _outcome(run, counts, preview, phase)
+    if _writes(run, outcome):
+        customer_write.write(run)
+        phase("write")
+    return outcome
+
+
+def _import_orders(run: Run, phase: _Phases) -> Outcome:
+    order_rows.create_tables(run)
+    phase("prepare")
+    order_rows.read(run)
+    phase("read")
+    orders.check(run)
+    phase("check")
+    counts = order_classify.counts(run)
+    preview = order_classify.preview(run, PREVIEW_ROWS)
+    outcome = _outcome(run, counts, preview, phase)
+    if _writes(run, outcome):
+        order_write.write(run)
+        phase("write")
+    return outcome
+
+
+def _outcome(run: Run, counts: dict, preview: list[dict], phase: _Phases) -> Outcome:
+    counts["errors"], counts["error_rows"] = store_errors(run)
+    phase("counts")
+    failed = bool(counts["error_rows"]) and run.batch.on_error == ImportBatch.OnError.ALL_OR_NOTHING
+    return Outcome(counts=counts, preview=preview, failed=failed)
+
+
+def _writes(run: Run, outcome: Outcome) -> bool:
+    if run.dry_run or outcome.failed:
+        return False
+    run.report("writing", 85, force=True)
+    return True

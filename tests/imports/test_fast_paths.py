@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import uscc_check_char
-from imports import cleaning as c
+from imports.upload import cleaning as c
 from tests.factories import AccountFactory
 from tests.imports.conftest import db_state, run_import, write_csv
 from tests.imports.conftest import tests_database_url as database_url

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from accounts.models import Account, Contact
-from imports.readers import FileRejected
+from imports.upload.readers import FileRejected
 from tests.imports.conftest import (
     customer_rows,
     data_rows_only,
@@ -133,7 +133,7 @@ def test_not_a_spreadsheet_is_rejected(tmp_path, admin):
 
 
 def test_salesforce_and_hubspot_headers_are_mapped(tmp_path, admin):
-    from imports.fields import auto_map
+    from imports.upload.fields import auto_map
 
     salesforce = [
         "Account Name",

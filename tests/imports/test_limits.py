@@ -15,9 +15,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Account
-from imports import readers, services
+from imports import services
 from imports.models import ImportBatch
-from imports.readers import PREVIEW_BYTES, FileRejected
+from imports.upload import readers
+from imports.upload.readers import PREVIEW_BYTES, FileRejected
 from tests.imports.conftest import ROOT, data_rows_only, run_import, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 import django
 django.setup()
 from pathlib import Path
-from imports import readers
+from imports.upload import readers
 path = Path(sys.argv[1])
 try:
     readers.check_xlsx(path)

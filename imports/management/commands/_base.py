@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from crm.models import User
 from imports import services
-from imports.cleaning import error_message
 from imports.models import ImportBatch, ImportMapping
-from imports.readers import FileRejected
 from imports.selectors import import_batch_errors, import_mappings_for
+from imports.upload.cleaning import error_message
+from imports.upload.readers import FileRejected
 
 SHOW_ERRORS = 20
 

@@ -40,8 +40,8 @@ from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from imports.fields import match_header
-from imports.used_range import (
+from imports.upload.fields import match_header
+from imports.upload.used_range import (
     CellScan,
     InvalidCellReference,
     UsedRange,

@@ -1,20 +1,23 @@
 """What both kinds of import share: the run's context, streaming in chunks, errors."""
 
 # SQL here is built from our own table and column names only; every value is a parameter.
+# ruff: noqa: S608
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from accounts.selectors import accounts_visible_to
 from imports.engine.staging import Progress, Staging
-from imports.models import ImportBatch
-from imports.readers import CellsWithNul, Table
+from imports.models import ImportBatch, ImportRowError
+from imports.upload.readers import CellsWithNul, Table
 
 CHUNK_ROWS = 20_000
 ERR_COLUMNS = ("row_no", "col", "code", "value")
+# The cell errors of a run (imp_err), the same for both kinds.
+ERR_TABLE = "row_no integer NOT NULL, col text, code text, value text"
 # Share of the progress bar per phase: reading is by far the longest.
 READ_SHARE, CHECK_SHARE = 70, 15
 
@@ -76,6 +79,21 @@ def insert_or_abort(staging: Staging, sql: str, params: list) -> int:
         if getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint" in str(cause):
             raise ImportAborted("changed_meanwhile") from exc
         raise
+
+
+def literal(choice: models.TextChoices) -> str:
+    """A choice as an SQL string literal (its value is one of our own constants)."""
+    return f"'{choice.value}'"
+
+
+def codes_compatible(staged: str, account: str) -> str:
+    """SQL: the staged company (`staged`) and the account (`account`) never conflict on a
+    credit code or a customer code (either side may lack it)."""
+    return (
+        f"({account}.uscc IS NULL OR {staged}.uscc IS NULL OR {account}.uscc = {staged}.uscc) "
+        f"AND ({account}.external_code IS NULL OR {staged}.customer_code IS NULL "
+        f"OR {account}.external_code = {staged}.customer_code)"
+    )
 
 
 def column_letter(index: int) -> str:
@@ -146,9 +164,28 @@ def store_errors(run: Run) -> tuple[int, int]:
     errors, rows = st.fetchone("SELECT COUNT(*), COUNT(DISTINCT row_no) FROM imp_err")
     cap = settings.CRM_IMPORT_MAX_STORED_ERRORS
     st.execute(
-        'INSERT INTO imports_importrowerror (batch_id, row_number, "column", code, value) '
+        f"INSERT INTO {ImportRowError._meta.db_table} "  # nosec B608
+        '(batch_id, row_number, "column", code, value) '
         "SELECT %s, row_no, COALESCE(col, ''), code, COALESCE(value, '') FROM imp_err "
         "ORDER BY row_no LIMIT %s",
         [run.batch.pk, cap],
     )
     return errors, rows
+
+
+def rows_of(st: Staging, select: str, order: str, numbers: list[int]) -> list[tuple]:
+    """The rows of `select` (a SELECT … FROM a staging table) of the given row numbers."""
+    if not numbers:
+        return []
+    marks = ", ".join(["%s"] * len(numbers))
+    return st.fetchall(f"{select} WHERE row_no IN ({marks}) ORDER BY {order}", numbers)  # nosec B608
+
+
+def row_errors(st: Staging, numbers: list[int]) -> dict[int, list[list[str]]]:
+    """The errors of the given rows, for a preview: [[column, code, value], …] by row."""
+    errors: dict[int, list[list[str]]] = {}
+    for row_no, col, code, value in rows_of(
+        st, "SELECT row_no, col, code, value FROM imp_err", "row_no", numbers
+    ):
+        errors.setdefault(row_no, []).append([col or "", code, value or ""])
+    return errors
