@@ -169,7 +169,7 @@ def _match_stored_contacts(run: Run) -> None:
             "OR imp_con.birthday_year IS DISTINCT FROM ct.birthday_year))"
         )
         outcome = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM {contacts} ct WHERE ct.id = imp_con.contact_id "
+            f"CASE WHEN EXISTS (SELECT 1 FROM {contacts} ct WHERE ct.id = imp_con.contact_id "  # nosec B608
             f"AND ({changed})) THEN {literal(ContactAction.UPDATE)} "
             f"ELSE {literal(ContactAction.SAME)} END"
         )

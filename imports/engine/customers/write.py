@@ -18,13 +18,13 @@ def write(run: Run) -> None:
         run,
         "account",
         accounts,
-        f"SELECT account_id FROM imp_acc WHERE action = {literal(CompanyAction.UPDATE)}",
+        f"SELECT account_id FROM imp_acc WHERE action = {literal(CompanyAction.UPDATE)}",  # nosec B608
     )
     _before_images(
         run,
         "contact",
         contacts,
-        f"SELECT contact_id FROM imp_con WHERE action = {literal(ContactAction.UPDATE)}",
+        f"SELECT contact_id FROM imp_con WHERE action = {literal(ContactAction.UPDATE)}",  # nosec B608
     )
     _update_accounts(run)
     _insert_accounts(run)
