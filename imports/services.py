@@ -61,12 +61,14 @@ def _check_owns(actor, batch: ImportBatch) -> None:
         raise PermissionDenied
 
 
-def _spool(upload) -> tuple[Path, str, int]:
+def _spool(upload) -> tuple[Path, str, int, bytes]:
     """Copy the upload to a private temp file, hashing it and enforcing the size cap while
-    it streams (a lying Content-Length cannot get more in)."""
+    it streams (a lying Content-Length cannot get more in). Returns the path, the hash, the
+    size and the first SAMPLE_BYTES (to tell the format without opening the file again)."""
     limit = settings.CRM_IMPORT_MAX_BYTES
     digest = hashlib.sha256()
     size = 0
+    head = b""
     handle = tempfile.NamedTemporaryFile(prefix="crm-import-", delete=False)  # noqa: SIM115
     path = Path(handle.name)
     try:
@@ -82,11 +84,13 @@ def _spool(upload) -> tuple[Path, str, int]:
                     check_size(size)
                 digest.update(chunk)
                 handle.write(chunk)
+                if len(head) < SAMPLE_BYTES:
+                    head += chunk[: SAMPLE_BYTES - len(head)]
         check_size(size)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return path, digest.hexdigest(), size
+    return path, digest.hexdigest(), size, head
 
 
 def _inspect(
@@ -140,10 +144,8 @@ def import_batch_create(
     declared = getattr(upload, "size", None)
     if declared is not None:
         check_size(declared)
-    path, sha256, size = _spool(upload)
+    path, sha256, size, head = _spool(upload)
     try:
-        with path.open("rb") as fh:
-            head = fh.read(SAMPLE_BYTES)
         file_format = detect_format(file_name, head)
         if file_format == "xlsx":
             check_xlsx(path)
@@ -212,52 +214,13 @@ def import_batch_configure(*, actor, batch: ImportBatch, data: dict[str, Any]) -
     unknown = set(data) - CONFIG_FIELDS
     if unknown:
         raise ValidationError({f: _("This field cannot be set here.") for f in unknown})
-    reread = {
-        k: data[k]
-        for k in ("sheet_name", "encoding", "header_row")
-        if k in data and data[k] is not None and data[k] != getattr(batch, k)
-    }
-    if reread:
-        if "sheet_name" in reread and reread["sheet_name"] not in batch.sheet_names:
-            raise ValidationError({"sheet_name": _("The workbook has no such sheet.")})
-        if "sheet_name" in reread and "header_row" not in reread:
-            reread["header_row"] = 0
-        try:
-            info = _inspect(
-                Path(batch.file.path),
-                kind=batch.kind,
-                file_format=batch.file_format,
-                encoding=reread.get("encoding", batch.encoding),
-                sheet_name=reread.get("sheet_name", batch.sheet_name),
-                header_row=reread.get("header_row", batch.header_row),
-            )
-        except FileRejected as exc:
-            raise ValidationError(str(exc)) from exc
-        batch.encoding = reread.get("encoding", batch.encoding)
-        batch.sheet_name = info["sheet_name"]
-        batch.header_row = info["header_row"]
-        batch.headers = info["headers"]
-        batch.sample_rows = info["sample_rows"]
-        batch.delimiter = info["delimiter"]
-        if "mapping" not in data:
-            batch.mapping = auto_map(batch.kind, batch.headers)
+    _reread(batch, data)
     if "mapping" in data and data["mapping"] is not None:
         mapping = [str(t or "") for t in data["mapping"]]
         if len(mapping) != len(batch.headers):
             raise ValidationError({"mapping": _("Give one target per column.")})
         batch.mapping = mapping
-    for field in ("mode", "on_error"):
-        if data.get(field):
-            setattr(batch, field, data[field])
-    if batch.kind == ImportBatch.Kind.ORDERS and batch.mode == ImportBatch.Mode.UPDATE:
-        raise ValidationError({"mode": _("Order lines are created or skipped, never updated.")})
-    if "owner" in data:
-        owner = data["owner"] or actor
-        if not users_assignable_by(actor).filter(pk=owner.pk).exists():
-            raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
-        batch.owner = owner
-    if "create_missing_accounts" in data:
-        batch.create_missing_accounts = bool(data["create_missing_accounts"])
+    _set_options(actor, batch, data)
     batch.status = Status.PENDING
     batch.counts = {k: v for k, v in batch.counts.items() if k == "detected_encoding"}
     batch.preview = []
@@ -274,6 +237,56 @@ def import_batch_configure(*, actor, batch: ImportBatch, data: dict[str, Any]) -
         extra={"mapping": ",".join(batch.mapping), "mode": batch.mode},
     )
     return batch
+
+
+def _reread(batch: ImportBatch, data: dict[str, Any]) -> None:
+    """A new sheet, encoding or header row: read the headers and sample again, and map them
+    again unless the data gives a mapping."""
+    reread = {
+        k: data[k]
+        for k in ("sheet_name", "encoding", "header_row")
+        if k in data and data[k] is not None and data[k] != getattr(batch, k)
+    }
+    if not reread:
+        return
+    if "sheet_name" in reread and reread["sheet_name"] not in batch.sheet_names:
+        raise ValidationError({"sheet_name": _("The workbook has no such sheet.")})
+    if "sheet_name" in reread and "header_row" not in reread:
+        reread["header_row"] = 0
+    try:
+        info = _inspect(
+            Path(batch.file.path),
+            kind=batch.kind,
+            file_format=batch.file_format,
+            encoding=reread.get("encoding", batch.encoding),
+            sheet_name=reread.get("sheet_name", batch.sheet_name),
+            header_row=reread.get("header_row", batch.header_row),
+        )
+    except FileRejected as exc:
+        raise ValidationError(str(exc)) from exc
+    batch.encoding = reread.get("encoding", batch.encoding)
+    batch.sheet_name = info["sheet_name"]
+    batch.header_row = info["header_row"]
+    batch.headers = info["headers"]
+    batch.sample_rows = info["sample_rows"]
+    batch.delimiter = info["delimiter"]
+    if "mapping" not in data:
+        batch.mapping = auto_map(batch.kind, batch.headers)
+
+
+def _set_options(actor, batch: ImportBatch, data: dict[str, Any]) -> None:
+    for field in ("mode", "on_error"):
+        if data.get(field):
+            setattr(batch, field, data[field])
+    if batch.kind == ImportBatch.Kind.ORDERS and batch.mode == ImportBatch.Mode.UPDATE:
+        raise ValidationError({"mode": _("Order lines are created or skipped, never updated.")})
+    if "owner" in data:
+        owner = data["owner"] or actor
+        if not users_assignable_by(actor).filter(pk=owner.pk).exists():
+            raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
+        batch.owner = owner
+    if "create_missing_accounts" in data:
+        batch.create_missing_accounts = bool(data["create_missing_accounts"])
 
 
 STOPPED = "stopped"  # phase of a failed import whose process died: the page offers a re-run

@@ -497,18 +497,18 @@ def _head_rows(rows: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[st
     return first
 
 
-def _csv_source(path: Path, encoding: str, preview: bool):
-    """(lines, their _CheckedReader or None, bytes read so far, raw file or None): the whole
-    file as a text stream, or for a preview the whole lines of its first PREVIEW_BYTES."""
+def _csv_source(raw, size: int, encoding: str, preview: bool):
+    """(lines, their _CheckedReader or None, bytes read so far) of the open file `raw`: the
+    whole file as a text stream, or for a preview the whole lines of its first PREVIEW_BYTES
+    (then `raw` is closed here)."""
     if not preview:
-        raw = path.open("rb")
         checked = _CheckedReader(raw)
         text = io.TextIOWrapper(checked, encoding=encoding, errors="strict", newline="")
-        return text, checked, (lambda: raw.tell() if not raw.closed else path.stat().st_size), raw
-    with path.open("rb") as fh:
-        head = fh.read(PREVIEW_BYTES)
-        whole = fh.read(1) == b""
-    return _prefix_lines(head, encoding, whole), None, (lambda: len(head)), None
+        return text, checked, (lambda: raw.tell() if not raw.closed else size)
+    with raw:
+        head = raw.read(PREVIEW_BYTES)
+        whole = raw.read(1) == b""
+    return _prefix_lines(head, encoding, whole), None, (lambda: len(head))
 
 
 def _prefix_lines(head: bytes, encoding: str, whole: bool) -> Iterator[str]:
@@ -592,10 +592,8 @@ class _CheckedReader(io.BufferedIOBase):
         return chunk
 
 
-def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview: bool) -> Table:
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
+def _text_format(sample: bytes, encoding: str) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV from its first bytes; the encoding given, if any."""
     if not encoding:
         encoding = detect_encoding(sample)
     try:
@@ -609,45 +607,60 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview:
             _("The file cannot be read as %(encoding)s; choose another encoding.")
             % {"encoding": encoding}
         ) from exc
-    delimiter = _sniff_delimiter(sample_text)
-    text, checked, bytes_read, raw = _csv_source(path, encoding, preview)
-    reader = csv.reader(text, delimiter=delimiter)
+    return encoding, _sniff_delimiter(sample_text)
 
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        number = 0
-        max_rows = settings.CRM_IMPORT_MAX_ROWS
-        max_columns = settings.CRM_IMPORT_MAX_COLUMNS
-        try:
-            strip = str.strip
-            for cells in reader:
-                number += 1
-                if number > max_rows:
-                    raise _too_many_rows()
-                if len(cells) > max_columns:
-                    raise _too_many_columns(number, len(cells))
-                cleaned = list(map(strip, cells))
-                if (checked is None or checked.nul) and "\x00" in "".join(cleaned):
-                    cleaned = _without_nul(cleaned)
-                if any(cleaned):
-                    yield number, cleaned
-        except _LineTooLong:
-            raise _line_too_long(number + 1) from None
-        except UnicodeDecodeError as exc:
-            raise FileRejected(
-                _(
-                    "The file cannot be read as %(encoding)s after row %(row)s; "
-                    "choose another encoding."
-                )
-                % {"encoding": encoding, "row": number}
-            ) from exc
-        except csv.Error as exc:
-            raise FileRejected(
-                _("Row %(row)s is not valid CSV: %(error)s") % {"row": number + 1, "error": exc}
-            ) from exc
-        finally:
-            text.close()
 
-    rows = numbered()
+def _csv_rows(text, checked, *, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """(row number, stripped cells) of the non-blank rows; the file's problems as
+    FileRejected. Closes the text stream when done."""
+    number = 0
+    max_rows = settings.CRM_IMPORT_MAX_ROWS
+    max_columns = settings.CRM_IMPORT_MAX_COLUMNS
+    try:
+        strip = str.strip
+        for cells in csv.reader(text, delimiter=delimiter):
+            number += 1
+            if number > max_rows:
+                raise _too_many_rows()
+            if len(cells) > max_columns:
+                raise _too_many_columns(number, len(cells))
+            cleaned = list(map(strip, cells))
+            if (checked is None or checked.nul) and "\x00" in "".join(cleaned):
+                cleaned = _without_nul(cleaned)
+            if any(cleaned):
+                yield number, cleaned
+    except _LineTooLong:
+        raise _line_too_long(number + 1) from None
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            _("The file cannot be read as %(encoding)s after row %(row)s; choose another encoding.")
+            % {"encoding": encoding, "row": number}
+        ) from exc
+    except csv.Error as exc:
+        raise FileRejected(
+            _("Row %(row)s is not valid CSV: %(error)s") % {"row": number + 1, "error": exc}
+        ) from exc
+    finally:
+        text.close()
+
+
+def _after_header(first: list, index: int, rows: Iterator) -> Iterator[tuple[int, list[str]]]:
+    yield from first[index + 1 :]
+    yield from rows
+
+
+def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview: bool) -> Table:
+    size = path.stat().st_size
+    raw = path.open("rb")  # opened once: its first bytes sniffed, then read from the start
+    try:
+        sample = raw.read(SAMPLE_BYTES)
+        raw.seek(0)
+        encoding, delimiter = _text_format(sample, encoding)
+        text, checked, bytes_read = _csv_source(raw, size, encoding, preview)
+    except BaseException:
+        raw.close()
+        raise
+    rows = _csv_rows(text, checked, delimiter=delimiter, encoding=encoding)
     first = _head_rows(rows)
     if not first:
         text.close()
@@ -659,26 +672,21 @@ def _open_csv(path: Path, *, kind: str, encoding: str, header_row: int, preview:
         raise FileRejected(_("The file has no rows."))
     index = _pick_header(kind, first, header_row)
     number, headers = first[index]
-
-    def chained() -> Iterator[tuple[int, list[str]]]:
-        yield from first[index + 1 :]
-        yield from rows
-
     return Table(
         format="csv",
         headers=headers,
         header_row=number,
         encoding=encoding,
         delimiter=delimiter,
-        _rows=chained(),
-        fraction=lambda: (raw.tell() / size) if raw is not None and not raw.closed else 1.0,
+        _rows=_after_header(first, index, rows),
+        fraction=lambda: (raw.tell() / size) if not raw.closed else 1.0,
         bytes_read=bytes_read,
     )
 
 
-def _open_workbook(
-    path: Path, *, kind: str, file_format: str, sheet_name: str, header_row: int, preview: bool
-) -> Table:
+def _open_sheet(path: Path, sheet_name: str):
+    """(sheet names, chosen sheet's name, the sheet) of a workbook: the sheet asked for, or
+    the first with data."""
     import python_calamine
 
     try:
@@ -691,33 +699,47 @@ def _open_workbook(
         if sheet_name and sheet_name not in names:
             raise FileRejected(_("The workbook has no sheet “%(name)s”.") % {"name": sheet_name})
         if sheet_name:
-            chosen, sheet = sheet_name, _load_sheet(workbook, sheet_name)
-        else:
-            chosen, sheet = _first_sheet_with_data(workbook, names)
+            return names, sheet_name, _load_sheet(workbook, sheet_name)
+        return names, *_first_sheet_with_data(workbook, names)
     except python_calamine.PasswordError as exc:
         raise FileRejected(_("Password-protected workbooks cannot be imported.")) from exc
     except python_calamine.CalamineError as exc:
         raise FileRejected(_("The workbook cannot be read: %(error)s") % {"error": exc}) from exc
-    start = sheet.start or (0, 0)
-    offset = start[0]  # calamine starts at the first used row
-    last = [0]
-    scan_rows = PREVIEW_SHEET_ROWS if preview else None
 
-    def numbered() -> Iterator[tuple[int, list[str]]]:
-        for i, cells in enumerate(sheet.iter_rows()):
-            if i == scan_rows:
+
+class _SheetRows:
+    """(row number, cells) of a sheet's non-blank rows, numbered as people see them; `last`
+    is the number of the last one given (for progress)."""
+
+    def __init__(self, sheet, scan_rows: int | None):
+        start = sheet.start or (0, 0)
+        self.sheet = sheet
+        self.offset = start[0]  # calamine starts at the first used row
+        self.pad = start[1]  # and at the first used column
+        self.scan_rows = scan_rows
+        self.last = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for i, cells in enumerate(self.sheet.iter_rows()):
+            if i == self.scan_rows:
                 return
             cleaned = _clean_cells(cells)
             if any(cleaned):
-                last[0] = offset + i + 1
+                self.last = self.offset + i + 1
                 if "\x00" in "".join(cleaned):
                     cleaned = _without_nul(cleaned)
                 # Pad from column A so that columns line up with the letters people see.
-                if start[1]:
-                    cleaned[0:0] = [""] * start[1]
-                yield offset + i + 1, cleaned
+                if self.pad:
+                    cleaned[0:0] = [""] * self.pad
+                yield self.offset + i + 1, cleaned
 
-    rows = numbered()
+
+def _open_workbook(
+    path: Path, *, kind: str, file_format: str, sheet_name: str, header_row: int, preview: bool
+) -> Table:
+    names, chosen, sheet = _open_sheet(path, sheet_name)
+    numbered = _SheetRows(sheet, PREVIEW_SHEET_ROWS if preview else None)
+    rows = iter(numbered)
     first = _head_rows(rows)
     if not first:
         raise FileRejected(_("The sheet “%(name)s” has no rows.") % {"name": chosen})
@@ -727,20 +749,15 @@ def _open_workbook(
         index = _group_header_below(kind, first, index, merged)
     headers = _fill_merged_headers(kind, first, index, merged)
     number = first[index][0]
-    total_rows = offset + (sheet.height or 1)
-
-    def chained() -> Iterator[tuple[int, list[str]]]:
-        yield from first[index + 1 :]
-        yield from rows
-
+    total_rows = numbered.offset + (sheet.height or 1)
     return Table(
         format=file_format,
         headers=headers,
         header_row=number,
         sheet_names=names,
         sheet_name=chosen,
-        _rows=chained(),
-        fraction=lambda: min(last[0] / total_rows, 1.0),
+        _rows=_after_header(first, index, rows),
+        fraction=lambda: min(numbered.last / total_rows, 1.0),
     )
 
 

@@ -392,8 +392,8 @@ def csv_sources(monkeypatch):
     opened = []
     real = readers._csv_source
 
-    def counted(path, encoding, preview):
-        source = real(path, encoding, preview)
+    def counted(raw, size, encoding, preview):
+        source = real(raw, size, encoding, preview)
         opened.append((preview, source[2]))
         return source
 

@@ -74,11 +74,11 @@ class ContactRow(NamedTuple):
     phone: str | None
     phone_key: str | None
     email: str | None
-    chat_handle: str | None
-    birthday_month: int | None
-    birthday_day: int | None
-    birthday_year: int | None
-    interests: str | None
+    chat_handle: str | None = None
+    birthday_month: int | None = None
+    birthday_day: int | None = None
+    birthday_year: int | None = None
+    interests: str | None = None
 
 
 COMPANY_COLUMNS = CompanyRow._fields
@@ -144,22 +144,6 @@ class _Slot:
             setattr(self, field, index(prefix + field))
 
 
-class Person(NamedTuple):
-    """One person of a row's contact slot: ContactRow's fields from name on."""
-
-    name: str
-    title: str | None
-    role: str | None
-    phone: str | None
-    phone_key: str | None
-    email: str | None
-    chat_handle: str | None = None
-    birthday_month: int | None = None
-    birthday_day: int | None = None
-    birthday_year: int | None = None
-    interests: str | None = None
-
-
 class _SlotDetails(NamedTuple):
     """What a contact slot says once for all its people (only its first person gets it)."""
 
@@ -180,10 +164,6 @@ def _choice(table: dict[str, str], code: str):
 
 def _potential(value: str):
     return c.decimal(value, places=2, max_digits=16, allow_negative=False)
-
-
-def _nth(values: list[str], i: int) -> str:
-    return values[i] if i < len(values) else ""
 
 
 class CustomerRows:
@@ -284,7 +264,8 @@ class CustomerRows:
         err = self.errors
         before = len(err.rows)
         name, name_key = self._name(row_no, cells)
-        uscc = self._uscc(row_no, cells)
+        raw_uscc = cells[self.i_uscc]
+        uscc = self._uscc(row_no, raw_uscc) if self.has_uscc and raw_uscc else None
         values = self._fields(row_no, cells)
         contacts = self._contacts(row_no, cells) if self.slots else ()
         has_errors = len(err.rows) > before
@@ -302,13 +283,27 @@ class CustomerRows:
         phone = values["phone"]
         if phone:
             values["phone_key"] = c.phone_key(phone)
-        row = CompanyRow(
-            row_no, is_first_row, company_row, has_errors, action, name, name_key, uscc, **values
+        # values holds the fields after uscc, in order (by keyword, the row costs three
+        # times as much).
+        self.write_row(
+            CompanyRow(
+                row_no,
+                is_first_row,
+                company_row,
+                has_errors,
+                action,
+                name,
+                name_key,
+                uscc,
+                *values.values(),
+            )
         )
-        self.write_row(row)
-        if not has_errors:
-            for seq, contact in enumerate(contacts, 1):
-                self.contacts.append(ContactRow(row_no, seq, company_row, *contact))
+        if has_errors:
+            pass
+        elif company_row == row_no:
+            self.contacts += contacts
+        else:
+            self.contacts += [contact._replace(company_row=company_row) for contact in contacts]
 
     def _name(self, row_no: int, cells: list[str]) -> tuple[str | None, str | None]:
         raw = cells[self.i_name]
@@ -324,10 +319,7 @@ class CustomerRows:
             self.errors.add(row_no, "name", "name_empty", name)
         return name, name_key or None
 
-    def _uscc(self, row_no: int, cells: list[str]) -> str | None:
-        raw = cells[self.i_uscc]
-        if not (self.has_uscc and raw):
-            return None
+    def _uscc(self, row_no: int, raw: str) -> str | None:
         try:
             return c.uscc(raw)
         except c.CellError as exc:
@@ -405,29 +397,33 @@ class CustomerRows:
 
     # ---- the row's contacts ----------------------------------------------------------------
 
-    def _contacts(self, row_no: int, cells: list[str]) -> list[Person]:
-        """The people of the row's contact slots. A slot may list several names, phones and
-        emails (split_multi); the slot's title, role, chat, birthday and interests go to its
-        first person."""
-        out: list[Person] = []
+    def _contacts(self, row_no: int, cells: list[str]) -> list[ContactRow]:
+        """The people of the row's contact slots, as rows of the row's own company (add()
+        moves them to the company the row repeats). A slot may list several names, phones
+        and emails (split_multi); the slot's title, role, chat, birthday and interests go to
+        its first person."""
+        out: list[ContactRow] = []
         for slot in self.slots:
-            names = c.split_multi(self._slot_name(slot, cells))
+            names = c.split_multi(cells[slot.name] or self._slot_name(slot, cells))
             phones = c.split_multi(cells[slot.phone])
             emails = c.split_multi(cells[slot.email])
             count = max(len(names), len(phones), len(emails))
             if count == 0:
                 continue
-            details = self._slot_details(row_no, slot, cells)
+            d = self._slot_details(row_no, slot, cells)
             for i in range(count):
                 person = self._person(row_no, slot.prefix, names, phones, emails, i)
                 if person is None:
                     continue
                 name, phone, email = person
                 phone_key = c.phone_key(phone) if phone else None
+                seq = len(out) + 1
                 if i == 0:
-                    d = details
                     out.append(
-                        Person(
+                        ContactRow(
+                            row_no,
+                            seq,
+                            row_no,
                             name,
                             d.title,
                             d.role,
@@ -440,14 +436,14 @@ class CustomerRows:
                         )
                     )
                 else:
-                    out.append(Person(name, None, None, phone, phone_key, email))
+                    out.append(
+                        ContactRow(row_no, seq, row_no, name, None, None, phone, phone_key, email)
+                    )
         return out
 
     @staticmethod
     def _slot_name(slot: _Slot, cells: list[str]) -> str:
-        raw_name = cells[slot.name]
-        if raw_name:
-            return raw_name
+        """The name from the first and last name cells (the name cell is empty)."""
         first, last = cells[slot.first_name], cells[slot.last_name]
         if not (first or last):
             return ""
@@ -456,30 +452,38 @@ class CustomerRows:
 
     def _slot_details(self, row_no: int, slot: _Slot, cells: list[str]) -> _SlotDetails:
         prefix = slot.prefix
-        title = self._memo_cell(row_no, prefix + "title", cells[slot.title], self.titles)
-        role = self._memo_cell(row_no, prefix + "role", cells[slot.role], self.roles)
-        chat = self._text_cell(row_no, prefix + "chat", cells[slot.chat], 100)
-        interests = self._text_cell(row_no, prefix + "interests", cells[slot.interests], 10_000)
-        raw = cells[slot.birthday]
-        birthday = NO_BIRTHDAY
-        if raw:
-            birthday = self.birthdays[raw]
-            if birthday.__class__ is c.Failed:
-                self.errors.add(row_no, prefix + "birthday", birthday.code, raw)
-                birthday = NO_BIRTHDAY
+        raw_title, raw_role = cells[slot.title], cells[slot.role]
+        raw_chat, raw_interests = cells[slot.chat], cells[slot.interests]
+        # The helpers are called only for cells that hold something: this runs for every row.
+        # Errors are reported in this order: title, role, chat, interests, birthday.
+        title = (
+            self._memo_cell(row_no, prefix, "title", raw_title, self.titles) if raw_title else None
+        )
+        role = self._memo_cell(row_no, prefix, "role", raw_role, self.roles) if raw_role else None
+        chat = self._text_cell(row_no, prefix, "chat", raw_chat, 100) if raw_chat else None
+        interests = (
+            self._text_cell(row_no, prefix, "interests", raw_interests, 10_000)
+            if raw_interests
+            else None
+        )
+        raw_birthday = cells[slot.birthday]
+        birthday = self._birthday(row_no, prefix, raw_birthday) if raw_birthday else NO_BIRTHDAY
         return _SlotDetails(title, role, chat, birthday, interests)
+
+    def _birthday(self, row_no: int, prefix: str, raw: str) -> tuple:
+        birthday = self.birthdays[raw]
+        if birthday.__class__ is c.Failed:
+            self.errors.add(row_no, prefix + "birthday", birthday.code, raw)
+            return NO_BIRTHDAY
+        return birthday
 
     def _person(self, row_no: int, prefix: str, names, phones, emails, i: int):
         """(name, phone, email) of the slot's i-th person, or None when it has no name."""
-        phone = self._text_cell(row_no, prefix + "phone", _nth(phones, i), 40)
-        raw = _nth(emails, i)
-        email = None
-        if raw:
-            try:
-                email = c.email(raw) or None
-            except c.CellError as exc:
-                self.errors.add(row_no, prefix + "email", exc.code, raw)
-        raw = _nth(names, i) or email or phone or ""
+        raw_phone = phones[i] if i < len(phones) else ""
+        raw_email = emails[i] if i < len(emails) else ""
+        phone = self._text_cell(row_no, prefix, "phone", raw_phone, 40) if raw_phone else None
+        email = self._email(row_no, prefix, raw_email) if raw_email else None
+        raw = (names[i] if i < len(names) else "") or email or phone or ""
         try:
             name = c.text(raw, 120)
         except c.CellError as exc:
@@ -487,22 +491,27 @@ class CustomerRows:
             return None
         return (name, phone, email) if name else None
 
-    def _memo_cell(self, row_no: int, target: str, raw: str, memo: c.Memo):
-        if not raw:
+    def _email(self, row_no: int, prefix: str, raw: str) -> str | None:
+        try:
+            return c.email(raw) or None
+        except c.CellError as exc:
+            self.errors.add(row_no, prefix + "email", exc.code, raw)
             return None
+
+    # The target of a contact cell is its slot's prefix and the field: joined on error only.
+
+    def _memo_cell(self, row_no: int, prefix: str, field: str, raw: str, memo: c.Memo):
         value = memo[raw]
         if value.__class__ is c.Failed:
-            self.errors.add(row_no, target, value.code, raw)
+            self.errors.add(row_no, prefix + field, value.code, raw)
             return None
         return value or None
 
-    def _text_cell(self, row_no: int, target: str, raw: str, max_length: int) -> str | None:
-        if not raw:
-            return None
+    def _text_cell(self, row_no: int, prefix: str, field: str, raw: str, max_length: int):
         try:
             return c.text(raw, max_length) or None
         except c.CellError as exc:
-            self.errors.add(row_no, target, exc.code, raw)
+            self.errors.add(row_no, prefix + field, exc.code, raw)
             return None
 
     def flush(self) -> None:

@@ -123,15 +123,13 @@ def read(run: Run) -> "OrderRows":
 
 
 def _iso_date(value: str) -> str:
+    if not value:
+        raise c.CellError("required")
     return c.parse_date(value).isoformat()
 
 
 def _number(places: int, max_digits: int):
     return lambda value: c.decimal(value, places=places, max_digits=max_digits)
-
-
-def _text_or_none(value) -> str | None:
-    return None if value is None else str(value)
 
 
 class OrderRows:
@@ -170,13 +168,10 @@ class OrderRows:
         # References repeat across many lines (one per customer): keep up to 200k cleaned.
         self.cleaned_references = c.Memo(self._reference, limit=200_000)
         self.dates = c.Memo(_iso_date)
-        # (column index, target, memo) of the numbers, in the order their errors show.
-        self.numbers = [
-            (self.i_amount, "amount", c.Memo(_number(2, 16))),
-            (self.i_quantity, "quantity", c.Memo(_number(3, 14))),
-            (self.i_price, "unit_price", c.Memo(_number(4, 16))),
-            (self.i_profit, "profit", c.Memo(_number(2, 16))),
-        ]
+        self.amounts = c.Memo(_number(2, 16))
+        self.quantities = c.Memo(_number(3, 14))
+        self.prices = c.Memo(_number(4, 16))
+        self.profits = c.Memo(_number(2, 16))
 
     def _reference(self, raw: tuple[str, str, str]):
         """(key, errors, name) of an account reference (credit code, customer code, name)."""
@@ -198,6 +193,9 @@ class OrderRows:
         return ReferenceKey(uscc, customer_code or None, name_key), tuple(errors), name
 
     def add(self, row_no: int, cells: list[str]) -> None:
+        # Every line goes through here: the common path is a handful of dict lookups (the
+        # memos give None for an empty number, Failed("required") for an empty date), and
+        # only a line with a failed cell calls out to report it.
         if len(cells) < self.need:
             cells.extend([""] * (self.need - len(cells)))
         cells.append("")
@@ -208,8 +206,22 @@ class OrderRows:
         ]
         for target, code, value in reference_errors:
             err.add(row_no, target, code, value)
-        date = self._date(row_no, cells)
-        amount, quantity, unit_price, profit = self._numbers(row_no, cells)
+        date = self.dates[cells[self.i_date]]
+        amount = self.amounts[cells[self.i_amount]]
+        quantity = self.quantities[cells[self.i_quantity]]
+        unit_price = self.prices[cells[self.i_price]]
+        profit = self.profits[cells[self.i_profit]]
+        failed = c.Failed
+        if (
+            date.__class__ is failed
+            or amount.__class__ is failed
+            or quantity.__class__ is failed
+            or unit_price.__class__ is failed
+            or profit.__class__ is failed
+        ):
+            date, amount, quantity, unit_price, profit = self._report_failed(
+                row_no, cells, (date, amount, quantity, unit_price, profit)
+            )
         if amount is None and len(err.rows) == before:
             amount = self._amount_of(row_no, quantity, unit_price)
         if amount is not None and quantity is not None and quantity < 0 < amount:
@@ -221,44 +233,38 @@ class OrderRows:
         if len(product) > 200:
             err.add(row_no, "product", "too_long", product)
         has_errors = len(err.rows) > before
-        reference_id = None if has_errors else self._reference_id(key, name, row_no)
+        reference_id = None
+        if not has_errors:
+            reference_id = self.reference_ids.get(key) or self._new_reference(key, name, row_no)
+            self.references[reference_id - 1].good_lines += 1
+        # Numbers as text: psycopg formats str in C, Decimal in Python.
         self.write_row(
             OrderRow(
                 row_no,
                 reference_id,
                 has_errors,
                 date,
-                _text_or_none(amount),
-                _text_or_none(quantity),
-                _text_or_none(unit_price),
+                None if amount is None else str(amount),
+                None if quantity is None else str(quantity),
+                None if unit_price is None else str(unit_price),
                 invoice or None,
                 product or None,
-                _text_or_none(profit),
+                None if profit is None else str(profit),
             )
         )
 
-    def _date(self, row_no: int, cells: list[str]) -> str | None:
-        raw = cells[self.i_date]
-        if not raw:
-            self.errors.add(row_no, "date", "required", "")
-            return None
-        date = self.dates[raw]
-        if date.__class__ is c.Failed:
-            self.errors.add(row_no, "date", date.code, raw)
-            return None
-        return date
-
-    def _numbers(self, row_no: int, cells: list[str]) -> list:
-        """[amount, quantity, unit_price, profit], None where empty or in error."""
+    def _report_failed(self, row_no: int, cells: list[str], values: tuple) -> tuple:
+        """The line's (date, amount, quantity, unit_price, profit), each failed one reported
+        (in this order) and replaced by None."""
+        indices = (self.i_date, self.i_amount, self.i_quantity, self.i_price, self.i_profit)
+        targets = ("date", "amount", "quantity", "unit_price", "profit")
         out = []
-        for i, target, memo in self.numbers:
-            raw = cells[i]
-            value = memo[raw] if raw else None
+        for value, index, target in zip(values, indices, targets, strict=True):
             if value.__class__ is c.Failed:
-                self.errors.add(row_no, target, value.code, raw)
+                self.errors.add(row_no, target, value.code, cells[index])
                 value = None
             out.append(value)
-        return out
+        return tuple(out)
 
     def _amount_of(self, row_no: int, quantity, unit_price):
         """The amount of a line that gives none: quantity × unit price."""
@@ -272,20 +278,17 @@ class OrderRows:
             self.errors.add(row_no, "amount", exc.code, product)
             return None
 
-    def _reference_id(self, key: ReferenceKey, name: str, row_no: int) -> int:
-        reference_id = self.reference_ids.get(key)
-        if reference_id is None:
-            reference_id = self.reference_ids[key] = len(self.references) + 1
-            reference = Reference(
-                reference_id=reference_id,
-                uscc=key.uscc,
-                customer_code=key.customer_code,
-                name_key=key.name_key or None,
-                name=name or None,
-                first_row=row_no,
-            )
-            self.references.append(reference)
-        self.references[reference_id - 1].good_lines += 1
+    def _new_reference(self, key: ReferenceKey, name: str, row_no: int) -> int:
+        reference_id = self.reference_ids[key] = len(self.references) + 1
+        reference = Reference(
+            reference_id=reference_id,
+            uscc=key.uscc,
+            customer_code=key.customer_code,
+            name_key=key.name_key or None,
+            name=name or None,
+            first_row=row_no,
+        )
+        self.references.append(reference)
         return reference_id
 
     def flush(self) -> None:
