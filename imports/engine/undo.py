@@ -33,7 +33,7 @@ from django.db.models.deletion import get_candidate_relations_to_delete
 
 from accounts.models import Account, Contact, Order
 from imports.engine.staging import Progress, Staging
-from imports.models import ImportBatch
+from imports.models import ImportBatch, ImportBeforeImage
 
 # Rows per chunk: each chunk is a handful of statements whose foreign-key checks run before
 # the next; 20k keeps a chunk to a few seconds (the progress bar moves) and the number of
@@ -233,14 +233,15 @@ class Undo:
         """Number the rows of each step (temp tables of ids, so that a chunk is a range of
         numbers and the batch's rows are found once)."""
         batch_id = self.batch.pk
-        orders = self._number("undo_ord", "accounts_order", "import_batch_id = %s", [batch_id])
-        contacts = self._number("undo_con", "accounts_contact", "import_batch_id = %s", [batch_id])
-        accounts = self._number("undo_acc", "accounts_account", "import_batch_id = %s", [batch_id])
+        in_batch = "import_batch_id = %s"
+        orders = self._number("undo_ord", Order._meta.db_table, in_batch, [batch_id])
+        contacts = self._number("undo_con", Contact._meta.db_table, in_batch, [batch_id])
+        accounts = self._number("undo_acc", Account._meta.db_table, in_batch, [batch_id])
         images = {}
         for model in ("contact", "account"):
             images[model] = self._number(
                 f"undo_img_{model}",
-                "imports_importbeforeimage",
+                ImportBeforeImage._meta.db_table,
                 "batch_id = %s AND model = %s",
                 [batch_id, model],
                 column="object_id",
@@ -301,7 +302,7 @@ class Undo:
         values = ", ".join(f"r.{c}" for c in columns)
         sql = (
             f"UPDATE {table} SET ({sets}) = ({values}) "  # nosec B608
-            f"FROM undo_img_{name} u JOIN imports_importbeforeimage b "
+            f"FROM undo_img_{name} u JOIN {ImportBeforeImage._meta.db_table} b "
             "ON b.batch_id = %(batch)s AND b.model = %(model)s AND b.object_id = u.id, "
             f"jsonb_populate_record(NULL::{table}, b.data) r "
             f"WHERE u.n BETWEEN %(first)s AND %(last)s AND {table}.id = u.id "
@@ -334,7 +335,7 @@ class Undo:
             return None
         column, value = found["column"], found["value"]
         row = self.staging.fetchone(
-            "SELECT object_id, data->>'name' FROM imports_importbeforeimage "
+            f"SELECT object_id, data->>'name' FROM {ImportBeforeImage._meta.db_table} "  # nosec B608
             "WHERE batch_id = %s AND model = %s AND data->>%s = %s ORDER BY object_id LIMIT 1",
             [self.batch.pk, name, column, value],
         )

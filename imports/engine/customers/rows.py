@@ -144,14 +144,9 @@ class _Slot:
             setattr(self, field, index(prefix + field))
 
 
-class _SlotDetails(NamedTuple):
-    """What a contact slot says once for all its people (only its first person gets it)."""
-
-    title: str | None
-    role: str | None
-    chat_handle: str | None
-    birthday: tuple
-    interests: str | None
+# What a contact slot says once for all its people (only its first person gets it): title,
+# role, chat handle, (birthday month, day, year), interests. A plain tuple: one per row.
+SlotDetails = tuple[str | None, str | None, str | None, tuple, str | None]
 
 
 def _text(max_length: int):
@@ -332,12 +327,19 @@ class CustomerRows:
         values = _EMPTY_FIELDS.copy()
         for i, field, target, clean in self.fields:
             raw = cells[i]
-            if raw:
-                value = clean[raw] if clean.__class__ is c.Memo else _cleaned(clean, raw)
-                if value.__class__ is c.Failed:
-                    err.add(row_no, target, value.code, raw)
-                elif value:
-                    values[field] = value
+            if not raw:
+                continue
+            if clean.__class__ is c.Memo:
+                value = clean[raw]
+            else:
+                try:
+                    value = clean(raw)
+                except c.CellError as exc:
+                    value = c.Failed(exc.code)
+            if value.__class__ is c.Failed:
+                err.add(row_no, target, value.code, raw)
+            elif value:
+                values[field] = value
         raw = cells[self.i_potential]
         if raw:
             value = self.potentials[raw]
@@ -410,7 +412,7 @@ class CustomerRows:
             count = max(len(names), len(phones), len(emails))
             if count == 0:
                 continue
-            d = self._slot_details(row_no, slot, cells)
+            title, role, chat_handle, birthday, interests = self._slot_details(row_no, slot, cells)
             for i in range(count):
                 person = self._person(row_no, slot.prefix, names, phones, emails, i)
                 if person is None:
@@ -425,14 +427,14 @@ class CustomerRows:
                             seq,
                             row_no,
                             name,
-                            d.title,
-                            d.role,
+                            title,
+                            role,
                             phone,
                             phone_key,
                             email,
-                            d.chat_handle,
-                            *d.birthday,
-                            d.interests,
+                            chat_handle,
+                            *birthday,
+                            interests,
                         )
                     )
                 else:
@@ -450,12 +452,14 @@ class CustomerRows:
         cjk = any(ord(ch) > 0x2E80 for ch in first + last)
         return f"{last}{first}" if cjk else f"{first} {last}".strip()
 
-    def _slot_details(self, row_no: int, slot: _Slot, cells: list[str]) -> _SlotDetails:
+    def _slot_details(self, row_no: int, slot: _Slot, cells: list[str]) -> SlotDetails:
+        """(title, role, chat handle, (birthday month, day, year), interests) of a slot.
+        The helpers are called only for cells that hold something: this runs for every row.
+        Errors are reported in this order: title, role, chat, interests, birthday."""
         prefix = slot.prefix
         raw_title, raw_role = cells[slot.title], cells[slot.role]
         raw_chat, raw_interests = cells[slot.chat], cells[slot.interests]
-        # The helpers are called only for cells that hold something: this runs for every row.
-        # Errors are reported in this order: title, role, chat, interests, birthday.
+        raw_birthday = cells[slot.birthday]
         title = (
             self._memo_cell(row_no, prefix, "title", raw_title, self.titles) if raw_title else None
         )
@@ -466,23 +470,23 @@ class CustomerRows:
             if raw_interests
             else None
         )
-        raw_birthday = cells[slot.birthday]
-        birthday = self._birthday(row_no, prefix, raw_birthday) if raw_birthday else NO_BIRTHDAY
-        return _SlotDetails(title, role, chat, birthday, interests)
-
-    def _birthday(self, row_no: int, prefix: str, raw: str) -> tuple:
-        birthday = self.birthdays[raw]
+        birthday = self.birthdays[raw_birthday] if raw_birthday else NO_BIRTHDAY
         if birthday.__class__ is c.Failed:
-            self.errors.add(row_no, prefix + "birthday", birthday.code, raw)
-            return NO_BIRTHDAY
-        return birthday
+            self.errors.add(row_no, prefix + "birthday", birthday.code, raw_birthday)
+            birthday = NO_BIRTHDAY
+        return title, role, chat, birthday, interests
 
     def _person(self, row_no: int, prefix: str, names, phones, emails, i: int):
         """(name, phone, email) of the slot's i-th person, or None when it has no name."""
         raw_phone = phones[i] if i < len(phones) else ""
         raw_email = emails[i] if i < len(emails) else ""
         phone = self._text_cell(row_no, prefix, "phone", raw_phone, 40) if raw_phone else None
-        email = self._email(row_no, prefix, raw_email) if raw_email else None
+        email = None
+        if raw_email:
+            try:
+                email = c.email(raw_email) or None
+            except c.CellError as exc:
+                self.errors.add(row_no, prefix + "email", exc.code, raw_email)
         raw = (names[i] if i < len(names) else "") or email or phone or ""
         try:
             name = c.text(raw, 120)
@@ -490,13 +494,6 @@ class CustomerRows:
             self.errors.add(row_no, prefix + "name", exc.code, raw)
             return None
         return (name, phone, email) if name else None
-
-    def _email(self, row_no: int, prefix: str, raw: str) -> str | None:
-        try:
-            return c.email(raw) or None
-        except c.CellError as exc:
-            self.errors.add(row_no, prefix + "email", exc.code, raw)
-            return None
 
     # The target of a contact cell is its slot's prefix and the field: joined on error only.
 
@@ -520,11 +517,3 @@ class CustomerRows:
         st.load("imp_con", CONTACT_COLUMNS, self.contacts)
         st.load("imp_err", ERR_COLUMNS, self.errors.rows)
         self.contacts, self.errors.rows = [], []
-
-
-def _cleaned(clean, raw: str):
-    """clean(raw), or a Failed with the error code (as a Memo gives)."""
-    try:
-        return clean(raw)
-    except c.CellError as exc:
-        return c.Failed(exc.code)
