@@ -25,7 +25,7 @@ from crm.selectors import users_assignable_by
 from imports import engine
 from imports.engine import undo
 from imports.engine.staging import Progress, Staging
-from imports.models import ImportBatch, ImportMapping, stale_cutoff
+from imports.models import ImportBatch, ImportMapping
 from imports.selectors import (
     can_import,
     import_batch_undo_blockers,
@@ -34,6 +34,14 @@ from imports.selectors import (
 from imports.signals import orders_import_undone
 from imports.upload.cleaning import error_message
 from imports.upload.fields import auto_map, validate_mapping
+from imports.upload.lifecycle import (
+    claim_run,
+    claim_undo,
+    fail_stopped,
+    locked_for_change,
+    refusal,
+    seconds_until_stale,
+)
 from imports.upload.readers import (
     SAMPLE_BYTES,
     FileRejected,
@@ -208,9 +216,9 @@ def import_batch_configure(*, actor, batch: ImportBatch, data: dict[str, Any]) -
     committed. A new sheet, encoding or header row re-reads the headers and maps them again
     (unless a mapping is given). Any change drops the previous check's results."""
     _check_owns(actor, batch)
-    batch = _locked_for_change(batch)
+    batch = locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(_refusal(batch, _("This import can no longer be changed.")))
+        raise ValidationError(refusal(batch, _("This import can no longer be changed.")))
     unknown = set(data) - CONFIG_FIELDS
     if unknown:
         raise ValidationError({f: _("This field cannot be set here.") for f in unknown})
@@ -289,75 +297,6 @@ def _set_options(actor, batch: ImportBatch, data: dict[str, Any]) -> None:
         batch.create_missing_accounts = bool(data["create_missing_accounts"])
 
 
-STOPPED = "stopped"  # phase of a failed import whose process died: the page offers a re-run
-
-
-def _locked_for_change(batch: ImportBatch) -> ImportBatch:
-    """The batch, locked; a run whose process died is marked failed first."""
-    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.is_stale:
-        _fail_stopped(batch)
-    return batch
-
-
-def _refusal(batch: ImportBatch, default: str) -> str:
-    if not batch.is_active:
-        return default
-    minutes = max(1, -(-settings.CRM_IMPORT_STALE_SECONDS // 60))
-    if batch.status == Status.UNDOING:
-        return _(
-            "This import is being undone, or waits for a worker to undo it. If its process has "
-            "stopped, the undo can be asked for again once it has shown no sign of life for "
-            "%(minutes)s minutes."
-        ) % {"minutes": minutes}
-    return _(
-        "This import is still running or waiting for a worker. If its process has stopped, "
-        "it can be started again once it has shown no sign of life for %(minutes)s minutes."
-    ) % {"minutes": minutes}
-
-
-def _fail_stopped(batch: ImportBatch) -> None:
-    """Mark a stale run (locked by the caller) failed. Its process died inside the run's
-    one transaction, so PostgreSQL rolled back everything it wrote. A stale undo leaves the
-    import in effect (done), with the reason: it may be asked for again."""
-    creator = batch.undone_by if batch.status == Status.UNDOING else batch.created_by
-    language = getattr(creator, "language", "") or settings.LANGUAGE_CODE
-    last = timezone.localtime(batch.last_sign_of_life) if batch.last_sign_of_life else None
-    when = f"{last:%Y-%m-%d %H:%M}" if last else "–"
-    if batch.status == Status.UNDOING:
-        with translation.override(language):
-            batch.message = _(
-                "The undo stopped without finishing: its process ended (last sign of life "
-                "%(when)s). Nothing was undone; undo the import again."
-            ) % {"when": when}
-        batch.status = Status.DONE
-        batch.phase = ""
-        batch.progress = 100
-        batch.undone_by = None
-        batch.save(update_fields=["status", "phase", "message", "progress", "undone_by"])
-        audit_log(actor=None, action="fail", instance=batch, extra={"was": "undoing", "last": when})
-        return
-    with translation.override(language):
-        if batch.status == Status.RUNNING:
-            message = _(
-                "The import stopped without finishing: its process ended (last sign of life "
-                "%(when)s). Nothing of it was kept; run it again."
-            ) % {"when": when}
-        else:
-            message = _(
-                "The check stopped without finishing: its process ended (last sign of life "
-                "%(when)s). Run it again."
-            ) % {"when": when}
-    was = batch.status
-    batch.phase = STOPPED if was == Status.RUNNING else ""
-    batch.status = Status.FAILED
-    batch.message = message
-    batch.progress = 0
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "phase", "message", "progress", "finished_at"])
-    audit_log(actor=None, action="fail", instance=batch, extra={"was": was, "last": when})
-
-
 def import_batches_fail_stale() -> int:
     """Mark failed every check or import whose process died (no sign of life for
     CRM_IMPORT_STALE_SECONDS), so its page says so and offers to run it again; an undo whose
@@ -368,7 +307,7 @@ def import_batches_fail_stale() -> int:
         with transaction.atomic():
             batch = ImportBatch.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
             if batch is not None and batch.is_stale:
-                _fail_stopped(batch)
+                fail_stopped(batch)
                 failed += 1
     return failed
 
@@ -387,9 +326,9 @@ def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> I
     """Start the dry run: every row is read and checked, nothing is written. With
     dispatch=False the caller runs it (import_batch_run), as the CLI does."""
     _check_owns(actor, batch)
-    batch = _locked_for_change(batch)
+    batch = locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(_refusal(batch, _("This import can no longer be checked.")))
+        raise ValidationError(refusal(batch, _("This import can no longer be checked.")))
     problems = validate_mapping(batch.kind, batch.mapping)
     if problems:
         raise ValidationError({"mapping": problems})
@@ -410,9 +349,9 @@ def import_batch_commit(*, actor, batch: ImportBatch, dispatch: bool = True) -> 
     """Start the import for real (checks every row again against the current database).
     A run whose process died (stale) counts as failed, so it may be started again."""
     _check_owns(actor, batch)
-    batch = _locked_for_change(batch)
+    batch = locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(_refusal(batch, _("This import has already run.")))
+        raise ValidationError(refusal(batch, _("This import has already run.")))
     problems = validate_mapping(batch.kind, batch.mapping)
     if problems:
         raise ValidationError({"mapping": problems})
@@ -426,32 +365,6 @@ def import_batch_commit(*, actor, batch: ImportBatch, dispatch: bool = True) -> 
     if dispatch:
         _queue(batch, dry_run=False)
     return batch
-
-
-def _claim(batch_id: int, *, dry_run: bool) -> ImportBatch | None:
-    """Take the batch for this run, or None when another run has it or it already ran
-    (so a task delivered twice does its work once)."""
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
-        if batch is None:
-            return None
-        if dry_run:
-            ok = batch.status == Status.VALIDATING and (batch.phase == "queued" or batch.is_stale)
-        else:
-            ok = batch.status == Status.QUEUED or (
-                batch.status == Status.RUNNING and batch.is_stale
-            )
-        if not ok:
-            return None
-        batch.status = Status.VALIDATING if dry_run else Status.RUNNING
-        batch.phase = "reading"
-        batch.progress = 0
-        batch.rows_read = 0
-        batch.started_at = batch.heartbeat_at = timezone.now()
-        batch.save(
-            update_fields=["status", "phase", "progress", "rows_read", "started_at", "heartbeat_at"]
-        )
-        return batch
 
 
 def import_batch_seconds_until_free(*, batch_id: int, dry_run: bool) -> float | None:
@@ -468,15 +381,12 @@ def import_batch_seconds_until_free(*, batch_id: int, dry_run: bool) -> float | 
         taken = batch.status == Status.RUNNING
     if not taken:
         return None
-    last = batch.last_sign_of_life
-    if last is None:
-        return 0.0
-    return max(0.0, (last - stale_cutoff()).total_seconds())
+    return seconds_until_stale(batch)
 
 
 def import_batch_run(*, batch_id: int, dry_run: bool) -> ImportBatch | None:
     """Run a queued dry run or import (called by the task, or inline for small files)."""
-    batch = _claim(batch_id, dry_run=dry_run)
+    batch = claim_run(batch_id, dry_run=dry_run)
     if batch is None:
         return None
     actor = batch.created_by
@@ -556,9 +466,9 @@ def import_batch_undo(*, actor, batch: ImportBatch, dispatch: bool = True) -> Im
     Refused, with the reason, when the batch is not in effect, is already being undone, or
     later imports changed its rows. An undo whose process died (stale) may be asked again."""
     _check_owns(actor, batch)
-    batch = _locked_for_change(batch)
+    batch = locked_for_change(batch)
     if batch.status == Status.UNDOING:
-        raise ValidationError(_refusal(batch, ""))
+        raise ValidationError(refusal(batch, ""))
     if batch.status == Status.UNDONE:
         raise ValidationError(_("This import has already been undone."))
     if batch.status != Status.DONE:
@@ -593,38 +503,19 @@ def _queue_undo(batch: ImportBatch) -> None:
         enqueue(UNDO_TASK, batch.pk)
 
 
-def _claim_undo(batch_id: int) -> ImportBatch | None:
-    """Take the batch for this undo run, or None when another run has it or it is no
-    longer asked for (so a task delivered twice does its work once)."""
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
-        if batch is None or batch.status != Status.UNDOING:
-            return None
-        if batch.phase != "queued" and not batch.is_stale:
-            return None
-        batch.phase = undo.PHASE_WAITING
-        batch.progress = 0
-        batch.heartbeat_at = timezone.now()
-        batch.save(update_fields=["phase", "progress", "heartbeat_at"])
-        return batch
-
-
 def import_batch_undo_seconds_until_free(*, batch_id: int) -> float | None:
     """An undo run holds the batch: the seconds until it counts as stopped, if it does not
     finish first (see import_batch_seconds_until_free). None when no undo run holds it."""
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is None or batch.status != Status.UNDOING or batch.phase == "queued":
         return None
-    last = batch.last_sign_of_life
-    if last is None:
-        return 0.0
-    return max(0.0, (last - stale_cutoff()).total_seconds())
+    return seconds_until_stale(batch)
 
 
 def import_batch_undo_run(*, batch_id: int) -> ImportBatch | None:
     """Run a queued undo (called by the task, or inline for small files). None when there
     was nothing to take (done already, or another run holds it)."""
-    batch = _claim_undo(batch_id)
+    batch = claim_undo(batch_id)
     if batch is None:
         return None
     actor = batch.undone_by

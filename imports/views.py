@@ -27,6 +27,7 @@ from imports.selectors import (
     import_batch_undo_summary,
     import_batches_visible_to,
 )
+from imports.upload import lifecycle
 from imports.upload.cleaning import error_message
 from imports.upload.fields import target_choices, validate_mapping
 from imports.upload.readers import FileRejected
@@ -202,7 +203,7 @@ def batch_detail(request, pk: int):
             # An import whose process died (stale, or already marked failed for it).
             "can_run_again": (
                 (batch.status == ImportBatch.Status.RUNNING and batch.is_stale)
-                or (batch.status == ImportBatch.Status.FAILED and batch.phase == services.STOPPED)
+                or (batch.status == ImportBatch.Status.FAILED and batch.phase == lifecycle.STOPPED)
             ),
             "stale_check": batch.status == ImportBatch.Status.VALIDATING and batch.is_stale,
             "stale_undo": batch.status == ImportBatch.Status.UNDOING and batch.is_stale,
