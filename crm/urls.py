@@ -11,7 +11,7 @@ from crm.forms import PasswordChangeForm
 api_v1 = [
     path("", include("crm.api.urls")),
     path("", include("accounts.api.urls")),
-    path("", include("accounts.imports.api.urls")),
+    path("", include("imports.api.urls")),
     path("", include("prospects.api.urls")),
     path("", include("visits.api.urls")),
     path("scoring/", include("scoring.api.urls")),
@@ -38,7 +38,7 @@ urlpatterns = [
     path("settings/", views.settings_hub, name="settings"),
     path("audit/", audit_views.audit_list, name="audit"),
     path("accounts/", include("accounts.urls")),
-    path("imports/", include("accounts.imports.urls")),
+    path("imports/", include("imports.urls")),
     path("prospects/", include("prospects.urls")),
     path("visits/", include("visits.urls")),
     path("scoring/", include("scoring.urls")),

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "crm",
     "accounts",
-    "accounts.imports",
+    "imports",
     "prospects",
     "visits",
     "scoring",
@@ -259,8 +259,8 @@ SPECTACULAR_SETTINGS = {
         "OccasionKindEnum": "visits.models.Occasion.Kind",
         "ReminderKindEnum": "visits.models.Reminder.Kind",
         "AccountSourceEnum": "accounts.models.Account.Source",
-        "ImportKindEnum": "accounts.imports.models.ImportBatch.Kind",
-        "ImportStatusEnum": "accounts.imports.models.ImportBatch.Status",
+        "ImportKindEnum": "imports.models.ImportBatch.Kind",
+        "ImportStatusEnum": "imports.models.ImportBatch.Status",
         "TierRunStatusEnum": "scoring.models.TierRun.Status",
         "VisitPlanStatusEnum": "visits.models.VisitPlan.Status",
         "ReminderStatusEnum": "visits.models.Reminder.Status",
@@ -386,7 +386,7 @@ LOGGING = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Imports (accounts.imports): refuse files above this size; xlsx archives that would unpack
+# Imports (the imports app): refuse files above this size; xlsx archives that would unpack
 # to more than CRM_IMPORT_MAX_UNZIPPED_BYTES or whose parts compress better than
 # CRM_IMPORT_MAX_ZIP_RATIO : 1 (zip bombs); files up to CRM_IMPORT_INLINE_MAX_BYTES are
 # processed in the web request, bigger ones by a Celery worker.

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from accounts.imports import services
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
 from crm.models import AuditEntry, PendingTask
+from imports import services
+from imports.models import ImportBatch
 from tests.factories import UserFactory
 
 

@@ -24,10 +24,10 @@ import pytest
 import requests
 from django.db import connection
 
-from accounts.imports import services as import_services
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
 from crm.models import PendingTask, User
+from imports import services as import_services
+from imports.models import ImportBatch
 from tests.factories import AccountFactory, UserFactory
 from visits.models import Visit, VisitPlan
 
