@@ -319,7 +319,7 @@ def _measure(template: str, which: str) -> tuple[dict, float, list, str]:
     """Run one undo in a child on a fresh copy: (result, peak RSS in MB, progress seen,
     fingerprint url)."""
     url = _clone(template, f"{template}_run")
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     proc = subprocess.Popen(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", "undo", which],
         cwd=common.ROOT,
@@ -362,7 +362,7 @@ def _progress_note(seen: list[tuple]) -> str:
 
 
 def _child(url: str, *args: str) -> dict:
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     out = subprocess.run(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", *args],
         cwd=common.ROOT,

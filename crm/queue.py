@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from crm.celery import app
+from config.celery import app
 from crm.models import PendingTask
 from crm.redis_breaker import RedisSkipped, breaker_for, server_of
 

@@ -6,7 +6,7 @@ import logging
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from crm.celery import app
+from config.celery import app
 from crm.logscrub import ScrubSensitiveData
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -285,7 +285,7 @@ def test_a_full_disk_at_the_first_start_is_one_clear_line():
             cwd=ROOT,
             env={
                 **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-                "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+                "DJANGO_SETTINGS_MODULE": "config.settings.local",
                 "CRM_RUN_DIR": str(mount / "run"),
             },
             capture_output=True,

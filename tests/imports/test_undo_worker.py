@@ -11,7 +11,7 @@ import redis
 
 from accounts.imports.engine import undo
 from accounts.imports.models import ImportBatch
-from crm.celery import app
+from config.celery import app
 from tests.factories import AccountFactory, ContactFactory, UserFactory
 from tests.imports.conftest import fingerprint, run_import, start_worker, stop_worker
 

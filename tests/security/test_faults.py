@@ -108,7 +108,7 @@ def private_redis(require_redis):
 
 
 def _env(redis_url: str, media_root: Path) -> dict:
-    from crm.settings.base import database_url_for
+    from config.settings.base import database_url_for
 
     database_url = database_url_for(connection.settings_dict)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
@@ -163,7 +163,7 @@ def _start_web(processes: Processes, env: dict) -> str:
             sys.executable,
             "-m",
             "gunicorn",
-            "crm.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -192,7 +192,7 @@ def _start_worker(processes: Processes, env: dict) -> subprocess.Popen:
             "-m",
             "celery",
             "-A",
-            "crm",
+            "config",
             "worker",
             "--pool",
             "solo",

@@ -93,7 +93,7 @@ class Command(BaseCommand):
         for sub in ("broker/queue", "broker/processed", "broker/control"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
         python = sys.executable
-        celery = [python, "-m", "celery", "-A", "crm"]
+        celery = [python, "-m", "celery", "-A", "config"]
         embedded_broker = settings.CELERY_BROKER_URL.startswith("filesystem")
         worker_flags = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
         commands = {

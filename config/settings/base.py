@@ -16,7 +16,7 @@ RUN_DIR = Path(env_str("CRM_RUN_DIR", str(BASE_DIR / ".run")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# True only in crm.settings.production: commands that would be dangerous there (seed_demo's
+# True only in config.settings.production: commands that would be dangerous there (seed_demo's
 # users with a published password) refuse to run unless told otherwise.
 CRM_PRODUCTION = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -59,8 +59,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "crm.urls"
-WSGI_APPLICATION = "crm.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

@@ -5,7 +5,7 @@ import os
 from celery import Celery
 from celery.signals import setup_logging
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.local")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
