@@ -105,7 +105,7 @@ def _old_undo(*, actor, batch):
     from accounts.imports.engine.staging import Staging
     from accounts.imports.models import ImportBatch
     from accounts.models import Account, Contact, Order
-    from crm.audit import audit_log
+    from core.audit import audit_log
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)

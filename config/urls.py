@@ -4,7 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from crm import audit_views, views
+from accounts import audit_views
+from crm import views
 from crm.api.token import obtain_auth_token
 from crm.forms import PasswordChangeForm
 

@@ -39,8 +39,8 @@ from accounts.imports.selectors import (
     import_batch_undo_blockers,
     import_mappings_for,
 )
-from crm.audit import audit_log
-from crm.queue import enqueue
+from core.audit import audit_log
+from core.queue import enqueue
 from crm.selectors import users_assignable_by
 
 logger = logging.getLogger(__name__)

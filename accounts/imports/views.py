@@ -29,7 +29,7 @@ from accounts.imports.selectors import (
     import_batch_undo_summary,
     import_batches_visible_to,
 )
-from crm.paginator import CappedPaginator
+from core.paginator import CappedPaginator
 
 SORTS = {
     "-created": ("-created_at", "-id"),

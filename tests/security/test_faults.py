@@ -306,7 +306,7 @@ def _republish(env: dict) -> None:
             "manage.py",
             "shell",
             "-c",
-            "import datetime; from crm.queue import republish_pending; "
+            "import datetime; from core.queue import republish_pending; "
             "print(republish_pending(older_than=datetime.timedelta(0)))",
         ],
         cwd=ROOT,

@@ -1,5 +1,5 @@
 from accounts.imports.api.views import ImportBatchViewSet, ImportMappingViewSet
-from crm.api.routers import IdSimpleRouter
+from core.api.routers import IdSimpleRouter
 
 router = IdSimpleRouter()
 router.register("imports/mappings", ImportMappingViewSet, basename="import-mapping")

@@ -27,7 +27,7 @@ from accounts.imports.engine.common import (
 from accounts.imports.engine.customers import _compatible
 from accounts.models import Account
 from accounts.normalize import normalize_account_name
-from crm.queue import enqueue
+from core.queue import enqueue
 
 ORD_COLUMNS = (
     "row_no",

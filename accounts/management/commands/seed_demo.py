@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import USCC_ALPHABET, normalize_account_name, uscc_check_char
-from crm.bulk import copy_rows
+from core.bulk import copy_rows
 from crm.models import Team, Territory, User
 
 # Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from crm.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
 from crm.models import User
 
 # What the worker and beat print once they are up (Celery's own log lines).

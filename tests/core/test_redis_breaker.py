@@ -1,6 +1,6 @@
 """A Redis that hangs (SIGSTOP: connections are accepted, nothing is answered) costs a request
 one timeout, not one per cache call: after the first failure the cache and the outbox
-publisher of the process skip that server for CRM_REDIS_BACKOFF_SECONDS (crm.redis_breaker).
+publisher of the process skip that server for CRM_REDIS_BACKOFF_SECONDS (core.redis_breaker).
 
 The app runs in a child process with the settings of `make run` and production (the Redis
 cache of config.settings.base, the broker's own timeouts), DEBUG off, on the test database and a
@@ -24,8 +24,8 @@ import redis
 from django.db import connection
 
 from accounts.models import Order
+from core.redis_breaker import CircuitBreaker, server_of
 from crm.models import PendingTask
-from crm.redis_breaker import CircuitBreaker, server_of
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 
@@ -40,8 +40,8 @@ import contextlib, json, os, signal, time
 from django.conf import settings
 from django.test import Client, override_settings
 from crm.models import User
-from crm.queue import republish_pending
-from crm.redis_breaker import breaker_for, server_of
+from core.queue import republish_pending
+from core.redis_breaker import breaker_for, server_of
 
 breaker = breaker_for(server_of(settings.REDIS_URL))
 redis_pid = int(os.environ["TEST_REDIS_PID"])
