@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.filters import AuditEntryFilter
 from accounts.selectors import account_get_visible, accounts_visible_to
-from crm.models import AuditEntry
+from core.models import AuditEntry
 
 
 def audit_entries_visible_to(user) -> QuerySet[AuditEntry]:

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, Contact, Order, Tier
 from accounts.selectors import account_name_search_q
 from core.filters import IdFilterSet, IntegerFilter
-from crm.models import AuditEntry, User
+from core.models import AuditEntry
+from crm.models import User
 
 
 # Searching and sorting: when `q` narrows the list, sort by expressions that no index matches.

@@ -195,7 +195,7 @@ def child_undo(which: str) -> dict:
 
 
 def _last_undo_audit(batch_id: int) -> dict:
-    from crm.models import AuditEntry
+    from core.models import AuditEntry
 
     entry = (
         AuditEntry.objects.filter(

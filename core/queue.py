@@ -21,8 +21,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.models import PendingTask
 from core.redis_breaker import RedisSkipped, breaker_for, server_of
-from crm.models import PendingTask
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log, diff_fields, snapshot
-from crm.models import AppSettings
+from core.models import AppSettings
 
 
 def _editable_fields(instance: AppSettings) -> list[str]:

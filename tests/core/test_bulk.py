@@ -7,7 +7,7 @@ import pytest
 
 from accounts.models import Account, Order
 from core.bulk import copy_rows
-from crm.models import PendingTask
+from core.models import PendingTask
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

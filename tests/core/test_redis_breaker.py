@@ -24,8 +24,8 @@ import redis
 from django.db import connection
 
 from accounts.models import Order
+from core.models import PendingTask
 from core.redis_breaker import CircuitBreaker, server_of
-from crm.models import PendingTask
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 

@@ -14,7 +14,7 @@ import pytest
 from accounts.imports import services
 from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, PendingTask
+from core.models import AuditEntry, PendingTask
 from tests.factories import UserFactory
 
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.imports import services
 from accounts.imports.models import ImportBatch, ImportMapping
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.imports.conftest import write_csv
 
 pytestmark = pytest.mark.django_db

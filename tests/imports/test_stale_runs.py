@@ -15,7 +15,7 @@ from accounts.imports.engine.staging import Progress
 from accounts.imports.models import ImportBatch
 from accounts.imports.tasks import import_batches_fail_stale_task
 from accounts.models import Account
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.imports.conftest import write_csv
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from accounts.imports.engine.staging import Staging
 from accounts.imports.models import ImportBatch
 from accounts.imports.tasks import import_batch_undo_task
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, PendingTask
+from core.models import AuditEntry, PendingTask
 from prospects.models import CRITERION_FIELDS, Prospect, Worksheet
 from tests.factories import AccountFactory, ContactFactory, OrderFactory, UserFactory
 from tests.imports.conftest import run_import, run_undo, write_csv

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 import scoring.tasks  # noqa: F401 - registers the tasks with the app
 from config.celery import app
+from core.models import PendingTask
 from core.queue import enqueue
-from crm.models import PendingTask
 from scoring.models import TierRun
 from tests.scoring.conftest import tiers_of
 

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from crm.models import AuditEntry, User
+from core.models import AuditEntry
+from crm.models import User
 from tests.factories import AccountFactory, UserFactory
 
 PASSWORD = "pw-Secret-123"

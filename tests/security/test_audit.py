@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.audit_selectors import account_audit_entries, audit_entries_visible_to
 from core.audit import MASK, audit_log
-from crm.models import AuditEntry
+from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 PHONE = "13912345678"

@@ -27,7 +27,8 @@ from django.db import connection
 from accounts.imports import services as import_services
 from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
-from crm.models import PendingTask, User
+from core.models import PendingTask
+from crm.models import User
 from tests.factories import AccountFactory, UserFactory
 from visits.models import Visit, VisitPlan
 
@@ -531,7 +532,7 @@ def test_a_batch_whose_import_died_can_be_run_again_once_stale(killed_import, se
 def test_worker_killed_mid_undo_runs_it_again_and_undoes_everything_once(
     private_redis, processes, media_root, tmp_path
 ):
-    from crm.models import AuditEntry
+    from core.models import AuditEntry
     from tests.imports.conftest import fingerprint
 
     # Given a big import (by the command line, its own process)

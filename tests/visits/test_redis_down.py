@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from core.models import PendingTask
 from core.queue import republish_pending
-from crm.models import PendingTask
 from tests.visits.conftest import free_port
 from tests.visits.test_worker import _database_url
 from visits.models import DigestEmail, Visit, VisitSettings

@@ -17,7 +17,7 @@ from django.db import connection
 
 from accounts.models import Account
 from config.celery import app as celery_app
-from crm.models import AuditEntry, PendingTask
+from core.models import AuditEntry, PendingTask
 from visits.models import DigestEmail, Occasion, Reminder, ReminderRun, VisitSettings
 
 ROOT = Path(__file__).resolve().parents[2]
