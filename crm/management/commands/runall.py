@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
 from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+from crm.demo import DEMO_PASSWORD
 from crm.models import User
 
 # What the worker and beat print once they are up (Celery's own log lines).
@@ -177,8 +178,6 @@ class Command(BaseCommand):
 
     def _banner(self, host: str, port: int, database: EmbeddedPostgres | None) -> None:
         """The last block, once everything is up: where, who can sign in, ready."""
-        from accounts.management.commands.seed_demo import DEMO_PASSWORD
-
         lines = [f"CRM at http://{host}:{port}/  (API docs: /api/docs/)"]
         demo = User.objects.filter(username__in=["rep", "manager", "admin"]).order_by("username")
         if demo:
