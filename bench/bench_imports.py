@@ -347,7 +347,7 @@ CHILDREN = {
 
 
 def _child_with_memory(url: str, *args: str) -> tuple[dict, float]:
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     proc = subprocess.Popen(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", *args],
         cwd=common.ROOT,

@@ -103,7 +103,7 @@ def _old_undo(*, actor, batch):
     from django.utils import timezone
 
     from accounts.models import Account, Contact, Order
-    from crm.audit import audit_log
+    from core.audit import audit_log
     from imports.engine.staging import Staging
     from imports.models import ImportBatch
 
@@ -195,7 +195,7 @@ def child_undo(which: str) -> dict:
 
 
 def _last_undo_audit(batch_id: int) -> dict:
-    from crm.models import AuditEntry
+    from core.models import AuditEntry
 
     entry = (
         AuditEntry.objects.filter(
@@ -319,7 +319,7 @@ def _measure(template: str, which: str) -> tuple[dict, float, list, str]:
     """Run one undo in a child on a fresh copy: (result, peak RSS in MB, progress seen,
     fingerprint url)."""
     url = _clone(template, f"{template}_run")
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     proc = subprocess.Popen(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", "undo", which],
         cwd=common.ROOT,
@@ -362,7 +362,7 @@ def _progress_note(seen: list[tuple]) -> str:
 
 
 def _child(url: str, *args: str) -> dict:
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     out = subprocess.run(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", *args],
         cwd=common.ROOT,

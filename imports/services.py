@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_log
-from crm.queue import enqueue
+from core.audit import audit_log
+from core.queue import enqueue
 from crm.selectors import users_assignable_by
 from imports import engine
 from imports.engine import undo

@@ -2,7 +2,7 @@
 
 An app that must react to an import registers a receiver (in its AppConfig.ready()), so the
 imports never name another app's tasks or services. The signals are sent inside the import's
-transaction: a receiver that queues work through the outbox (crm.queue.enqueue) has it
+transaction: a receiver that queues work through the outbox (core.queue.enqueue) has it
 published when the import commits, and dropped with it when it rolls back.
 """
 

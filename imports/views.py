@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from crm.paginator import CappedPaginator
+from core.paginator import CappedPaginator
 from imports import services
 from imports.engine import undo
 from imports.forms import ConfigForm, SaveMappingForm, UploadForm

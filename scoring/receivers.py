@@ -1,6 +1,6 @@
 """What scoring does when other apps announce events (connected in ScoringConfig.ready())."""
 
-from crm.queue import enqueue
+from core.queue import enqueue
 from scoring.tasks import recompute_tiers_task
 
 

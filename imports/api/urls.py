@@ -1,4 +1,4 @@
-from crm.api.routers import IdSimpleRouter
+from core.api.routers import IdSimpleRouter
 from imports.api.views import ImportBatchViewSet, ImportMappingViewSet
 
 router = IdSimpleRouter()

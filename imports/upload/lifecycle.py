@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_log
+from core.audit import audit_log
 from imports.engine.undo import PHASE_WAITING
 from imports.models import ImportBatch, stale_cutoff
 

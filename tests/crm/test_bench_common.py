@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from crm.settings.base import database_url_for
+from config.settings.base import database_url_for
 from tests.factories import AccountFactory, UserFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

@@ -141,7 +141,7 @@ else:
 
 def _read_capped(path: Path) -> dict:
     """What the upload's reading does, in a process limited to 1 GiB of address space."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     done = subprocess.run(
         [sys.executable, "-c", READ_IN_A_SUBPROCESS, str(path)],
         cwd=ROOT,

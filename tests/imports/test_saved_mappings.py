@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from imports import services
 from imports.models import ImportBatch, ImportMapping
 from tests.imports.conftest import write_csv

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Account
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from imports import services
 from imports.engine.staging import Progress
 from imports.models import ImportBatch

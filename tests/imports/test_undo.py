@@ -17,7 +17,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, PendingTask
+from core.models import AuditEntry, PendingTask
 from imports import services
 from imports.engine import undo
 from imports.engine.staging import Staging

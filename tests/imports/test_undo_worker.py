@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from crm.celery import app
+from config.celery import app
 from imports.engine import undo
 from imports.models import ImportBatch
 from tests.factories import AccountFactory, ContactFactory, UserFactory

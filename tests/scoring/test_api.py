@@ -4,7 +4,7 @@ account outside it, the trigger for managers and admins only."""
 import pytest
 
 from accounts.models import Order
-from crm.models import PendingTask
+from core.models import PendingTask
 from scoring.models import TierRun
 from tests.scoring.conftest import AS_OF
 

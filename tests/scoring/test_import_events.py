@@ -4,7 +4,7 @@ recompute through the outbox, in the import's transaction."""
 import pytest
 from django.db import transaction
 
-from crm.models import PendingTask
+from core.models import PendingTask
 from imports.models import ImportBatch
 from imports.signals import orders_import_undone, orders_imported
 from tests.factories import UserFactory

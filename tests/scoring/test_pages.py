@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Order
-from crm.models import PendingTask
+from core.models import PendingTask
 from scoring.models import ScoringSettings, TierRun
 from tests.scoring.conftest import AS_OF
 

@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, Territory, User
+from core.models import AuditEntry
+from crm.models import Territory, User
 from tests.security.endpoints import (
     ADMIN_ONLY_OBJECT_PAGES,
     ADMIN_ONLY_PAGES,

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from crm.models import AuditEntry, User
+from core.models import AuditEntry
+from crm.models import User
 from tests.factories import AccountFactory, UserFactory
 
 PASSWORD = "pw-Secret-123"
@@ -342,7 +343,7 @@ def test_token_days_below_one_are_refused_at_start():
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=Path(__file__).resolve().parents[2],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", "CRM_API_TOKEN_DAYS": "0"},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.local", "CRM_API_TOKEN_DAYS": "0"},
         capture_output=True,
         text=True,
         timeout=120,

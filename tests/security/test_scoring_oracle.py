@@ -28,7 +28,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.models import Order
-from crm.models import PendingTask, User
+from core.models import PendingTask
+from crm.models import User
 from scoring.models import ScoringSettings, TierRun, TierSnapshot
 from scoring.services import tiers_recompute
 from tests.security.endpoints import SCORING_REVIEWED, classify_all

@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 import pytest
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import AccountFactory, ContactFactory
 from visits.models import (
     ChecklistTick,

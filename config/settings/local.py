@@ -1,7 +1,7 @@
 """Settings for `make run` on a laptop: the embedded PostgreSQL and a file broker unless
 DATABASE_URL / REDIS_URL say otherwise."""
 
-from crm.embedded_db import database_url
+from core.embedded_db import database_url
 
 from .base import *  # noqa: F403
 from .base import DATABASES, RUN_DIR, database_from_url

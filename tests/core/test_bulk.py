@@ -1,4 +1,4 @@
-"""crm.bulk.copy_rows: what goes in comes out, whatever the characters; ids move on."""
+"""core.bulk.copy_rows: what goes in comes out, whatever the characters; ids move on."""
 
 import datetime
 from decimal import Decimal
@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account, Order
-from crm.bulk import copy_rows
-from crm.models import PendingTask
+from core.bulk import copy_rows
+from core.models import PendingTask
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

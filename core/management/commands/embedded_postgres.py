@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
 
 
 class Command(BaseCommand):

@@ -1,9 +1,9 @@
 """A Redis that hangs (SIGSTOP: connections are accepted, nothing is answered) costs a request
 one timeout, not one per cache call: after the first failure the cache and the outbox
-publisher of the process skip that server for CRM_REDIS_BACKOFF_SECONDS (crm.redis_breaker).
+publisher of the process skip that server for CRM_REDIS_BACKOFF_SECONDS (core.redis_breaker).
 
 The app runs in a child process with the settings of `make run` and production (the Redis
-cache of crm.settings.base, the broker's own timeouts), DEBUG off, on the test database and a
+cache of config.settings.base, the broker's own timeouts), DEBUG off, on the test database and a
 Redis of this test's own; the shared Redis is never stopped. The child makes the requests with
 Django's test client and reports how many calls its breaker let through to Redis, how many
 failed and how many it skipped (wall time is not asserted: speed is measured in benchmarks)."""
@@ -24,8 +24,8 @@ import redis
 from django.db import connection
 
 from accounts.models import Order
-from crm.models import PendingTask
-from crm.redis_breaker import CircuitBreaker, server_of
+from core.models import PendingTask
+from core.redis_breaker import CircuitBreaker, server_of
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 
@@ -40,8 +40,8 @@ import contextlib, json, os, signal, time
 from django.conf import settings
 from django.test import Client, override_settings
 from crm.models import User
-from crm.queue import republish_pending
-from crm.redis_breaker import breaker_for, server_of
+from core.queue import republish_pending
+from core.redis_breaker import breaker_for, server_of
 
 breaker = breaker_for(server_of(settings.REDIS_URL))
 redis_pid = int(os.environ["TEST_REDIS_PID"])
@@ -153,7 +153,7 @@ def _database_url() -> str:
 def _run_app(private: PrivateRedis, script: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="crm.settings.local",
+        DJANGO_SETTINGS_MODULE="config.settings.local",
         DJANGO_DEBUG="false",
         DATABASE_URL=_database_url(),
         REDIS_URL=private.url(0),  # the cache: the same server, database 1

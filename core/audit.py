@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import models
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 
 MASKED_FIELDS = {
     "phone",

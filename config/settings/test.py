@@ -13,7 +13,7 @@ import sys
 
 from django.core.exceptions import ImproperlyConfigured
 
-from crm.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
 
 from .base import *  # noqa: F403
 from .base import RUN_DIR, database_from_url

@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL (crm.embedded_db): first start, data kept, a server left running or
+"""The embedded PostgreSQL (core.embedded_db): first start, data kept, a server left running or
 killed by an earlier run, the processes that share it, root and a normal user, and errors
 that fit on one line.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from crm.embedded_db import SYSTEM_USER, EmbeddedPostgres, EmbeddedPostgresError
+from core.embedded_db import SYSTEM_USER, EmbeddedPostgres, EmbeddedPostgresError
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_ROOT = os.geteuid() == 0
@@ -70,7 +70,7 @@ def _start_elsewhere(run_dir: Path, then: str = "os._exit(0)") -> subprocess.Com
     `make run` does)."""
     code = (
         "import os, sys\n"
-        "from crm.embedded_db import EmbeddedPostgres\n"
+        "from core.embedded_db import EmbeddedPostgres\n"
         f"s = EmbeddedPostgres({str(run_dir)!r}); s.start(database='crm')\n"
         "print(s.running_pid(), flush=True)\n"
         f"{then}\n"
@@ -215,7 +215,7 @@ def test_a_server_in_use_by_another_process_is_left_running(initialized):
             sys.executable,
             "-c",
             "import sys, time\n"
-            "from crm.embedded_db import EmbeddedPostgres\n"
+            "from core.embedded_db import EmbeddedPostgres\n"
             f"EmbeddedPostgres({str(initialized)!r}).start()\n"
             "print('up', flush=True); time.sleep(120)\n",
         ],
@@ -285,7 +285,7 @@ def test_a_full_disk_at_the_first_start_is_one_clear_line():
             cwd=ROOT,
             env={
                 **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
-                "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+                "DJANGO_SETTINGS_MODULE": "config.settings.local",
                 "CRM_RUN_DIR": str(mount / "run"),
             },
             capture_output=True,
@@ -359,7 +359,7 @@ def test_as_a_normal_user_the_server_runs_as_that_user(normal_user, template):
     os.chown(run_dir, normal_user.pw_uid, normal_user.pw_gid)
     code = (
         "import os\n"
-        "from crm.embedded_db import EmbeddedPostgres, EmbeddedPostgresError\n"
+        "from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError\n"
         f"s = EmbeddedPostgres({str(run_dir)!r})\n"
         "r = s.start(database='crm')\n"
         "import psutil; p = psutil.Process(s.running_pid())\n"

@@ -1,4 +1,4 @@
-"""Filters every app's FilterSets build on, and the FilterSets of crm's own lists.
+"""Filters every app's FilterSets build on.
 
 API filters answer 400 for a value they cannot take ("0.5" as an id, "null" as a boolean)
 instead of quietly ignoring it, and relations are filtered by plain ids: the base queryset is
@@ -10,11 +10,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
-
-from crm.models import AuditEntry, User
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -63,27 +60,3 @@ class IdFilterSet(django_filters.FilterSet):
         models.OneToOneField: {"filter_class": IntegerFilter},
         models.BooleanField: {"filter_class": StrictBooleanFilter},
     }
-
-
-class AuditEntryFilter(IdFilterSet):
-    actor = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Who"))
-    action = django_filters.CharFilter(field_name="action", label=_("Action"))
-    model = django_filters.CharFilter(field_name="model", label=_("Record type"))
-    account = IntegerFilter(field_name="account_id", label=_("Account id"))
-    date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("From")
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label=_("To")
-    )
-    q = django_filters.CharFilter(method="search", label=_("Search"))
-
-    class Meta:
-        model = AuditEntry
-        fields = ["actor", "action", "model", "account", "date_from", "date_to", "q"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(object_repr__icontains=value) | Q(object_id=value))

@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from crm import audit_views, views
+from accounts import audit_views
+from crm import views
 from crm.api.token import obtain_auth_token
 from crm.forms import PasswordChangeForm
 
@@ -45,6 +47,12 @@ urlpatterns = [
     path("dashboard/", include("scoring.dashboard.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The outbox and the audit trail moved from the crm app to core, and their admin pages with
+    # them: links and bookmarks to the old addresses still arrive.
+    re_path(
+        r"^admin/crm/(?P<model>pendingtask|auditentry)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/core/%(model)s/%(rest)s", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

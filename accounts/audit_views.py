@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from crm.audit_selectors import audit_entry_list, audit_models
-from crm.paginator import CappedPaginator
+from accounts.audit_selectors import audit_entry_list, audit_models
+from core.paginator import CappedPaginator
 from crm.selectors import users_visible_to
 
 PAGE_SIZE = 50

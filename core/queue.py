@@ -1,4 +1,4 @@
-"""Queue Celery tasks after commit through a transactional outbox (crm.models.PendingTask).
+"""Queue Celery tasks after commit through a transactional outbox (core.models.PendingTask).
 
 Use `enqueue("app.tasks.thing_task", obj.id)` inside a service: the row is written in the
 caller's transaction; after commit it is published. If the broker does not answer, the web
@@ -7,7 +7,7 @@ request still succeeds and the row waits for `republish_pending_tasks_task`.
 A publisher claims the rows it sends (`SELECT … FOR UPDATE SKIP LOCKED`) and deletes them in
 the same transaction, so two publishers at once (two beats, a beat and a commit hook) never
 send one row twice. Each row gets one attempt, no retry: a failed one stays for the next
-republish, and the broker's circuit breaker (crm.redis_breaker) makes the rows after a failure
+republish, and the broker's circuit breaker (core.redis_breaker) makes the rows after a failure
 wait without trying, so a hung Redis costs a request one timeout at most.
 """
 
@@ -15,15 +15,23 @@ import enum
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from crm.celery import app
-from crm.models import PendingTask
-from crm.redis_breaker import RedisSkipped, breaker_for, server_of
+from core.models import PendingTask
+from core.redis_breaker import RedisSkipped, breaker_for, server_of
 
 logger = logging.getLogger(__name__)
+
+
+def project_celery_app():
+    """The project's Celery app, named by the CRM_CELERY_APP setting (core imports no project
+    module). Never celery's `current_app`: that is per thread, and any other Celery() made in
+    the process (a test's dead broker) would take its place."""
+    return import_string(settings.CRM_CELERY_APP)
 
 
 class Sent(enum.Enum):
@@ -72,7 +80,7 @@ def _publish(pending_id: int, *, celery_app=None) -> bool:
         )
         if not claimed:
             return True  # sent already, or being sent by another publisher
-        return _publish_claimed(claimed, celery_app or app) == 1
+        return _publish_claimed(claimed, celery_app or project_celery_app()) == 1
 
 
 def enqueue(task_name: str, *args, **kwargs) -> PendingTask:
@@ -95,4 +103,4 @@ def republish_pending(
             .filter(created_at__lte=cutoff)
             .order_by("pk")[:limit]
         )
-        return _publish_claimed(rows, celery_app or app)
+        return _publish_claimed(rows, celery_app or project_celery_app())

@@ -12,8 +12,8 @@ from celery import Celery
 from django.db import connection, transaction
 from django.utils import timezone
 
-from crm.models import PendingTask
-from crm.queue import _publish, enqueue, republish_pending
+from core.models import PendingTask
+from core.queue import _publish, enqueue, republish_pending
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TASK = "crm.tasks.republish_pending_tasks_task"

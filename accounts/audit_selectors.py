@@ -7,9 +7,9 @@ about no account (settings, users, imports as a whole) only to admins.
 from django.apps import apps
 from django.db.models import QuerySet
 
+from accounts.filters import AuditEntryFilter
 from accounts.selectors import account_get_visible, accounts_visible_to
-from crm.filters import AuditEntryFilter
-from crm.models import AuditEntry
+from core.models import AuditEntry
 
 
 def audit_entries_visible_to(user) -> QuerySet[AuditEntry]:
@@ -36,7 +36,7 @@ def account_audit_entries(user, account_id: int, *, limit: int = 10) -> list[Aud
     )
 
 
-PROJECT_APPS = {"crm", "accounts", "imports", "prospects", "visits", "scoring"}
+PROJECT_APPS = {"core", "crm", "accounts", "imports", "prospects", "visits", "scoring"}
 
 
 def audit_models() -> list[str]:

@@ -16,7 +16,7 @@ RUN_DIR = Path(env_str("CRM_RUN_DIR", str(BASE_DIR / ".run")))
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# True only in crm.settings.production: commands that would be dangerous there (seed_demo's
+# True only in config.settings.production: commands that would be dangerous there (seed_demo's
 # users with a published password) refuse to run unless told otherwise.
 CRM_PRODUCTION = False
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "core",
     "crm",
     "accounts",
     "imports",
@@ -52,15 +53,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "crm.middleware.UserLanguageMiddleware",
+    "core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "crm.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "crm.urls"
-WSGI_APPLICATION = "crm.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -79,7 +80,7 @@ TEMPLATES = [
 ]
 
 # Database: PostgreSQL only. DATABASE_URL (postgres://user:pass@host:5432/name); without it the
-# local and test settings use the embedded PostgreSQL under RUN_DIR (crm.embedded_db).
+# local and test settings use the embedded PostgreSQL under RUN_DIR (core.embedded_db).
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("DJANGO_CONN_MAX_AGE", 60)
 # PostgreSQL's planner cost of reading a random page, relative to a sequential one, set on
@@ -231,7 +232,7 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "crm.api.pagination.KeysetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # JSON only: DRF's browsable pages need inline styles the CSP refuses; /api/docs/ is the
     # interactive documentation.
@@ -246,7 +247,7 @@ SPECTACULAR_SETTINGS = {
     "Every endpoint shows only the records the caller may see.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["crm.api.permissions.ApiDocsAccess"],
+    "SERVE_PERMISSIONS": ["core.api.permissions.ApiDocsAccess"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -268,6 +269,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when REDIS_URL is set; otherwise a broker in files that needs no server.
+# The app the task outbox (core.queue) publishes with.
+CRM_CELERY_APP = "config.celery.app"
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
@@ -335,7 +338,7 @@ def cache_url_for(redis_url: str) -> str:
 # page: django-redis ignores its errors. Without Redis: a per-process memory cache.
 # A Redis that hangs would cost every cache call its timeout: after one failure the cache and
 # the outbox publisher of a process skip that server for CRM_REDIS_BACKOFF_SECONDS (misses,
-# tasks wait in the outbox; crm.redis_breaker logs the failure and the recovery).
+# tasks wait in the outbox; core.redis_breaker logs the failure and the recovery).
 CRM_REDIS_BACKOFF_SECONDS = env_int("CRM_REDIS_BACKOFF_SECONDS", 30)
 if CRM_REDIS_BACKOFF_SECONDS < 0:
     raise ImproperlyConfigured("CRM_REDIS_BACKOFF_SECONDS must be 0 or more")
@@ -348,7 +351,7 @@ if CRM_CACHE_URL:
             "KEY_PREFIX": "crm",
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
-                "REDIS_CLIENT_CLASS": "crm.redis_breaker.GuardedRedis",
+                "REDIS_CLIENT_CLASS": "core.redis_breaker.GuardedRedis",
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
@@ -366,13 +369,13 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "crm@localhost")
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 
-# Every handler scrubs passwords, tokens, phone numbers, e-mails and birthdays (crm.logscrub).
+# Every handler scrubs passwords, tokens, phone numbers, e-mails and birthdays (core.logscrub).
 # Django's own loggers are routed to these handlers instead of its defaults, and the Celery
 # worker keeps this configuration instead of installing its own handlers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"scrub": {"()": "crm.logscrub.ScrubSensitiveData"}},
+    "filters": {"scrub": {"()": "core.logscrub.ScrubSensitiveData"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {

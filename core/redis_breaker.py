@@ -3,7 +3,7 @@
 A Redis that hangs (stopped, swapping, a network that drops packets) answers nothing until each
 call's socket timeout. A page makes twenty cache calls and a save publishes a task, so without
 this every request would wait for every one of them. After the first call that fails to reach
-a server, every process-local user of that server (the cache's client, `crm.queue`) skips it for
+a server, every process-local user of that server (the cache's client, `core.queue`) skips it for
 `CRM_REDIS_BACKOFF_SECONDS`: cache reads are misses, writes are dropped, queued tasks wait in
 the outbox. Then one call is let through as a trial; if it answers, the server is used again,
 otherwise it is skipped for another back-off.

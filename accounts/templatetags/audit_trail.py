@@ -3,7 +3,7 @@
 from django import template
 from django.apps import apps
 
-from crm.audit_selectors import account_audit_entries
+from accounts.audit_selectors import account_audit_entries
 
 register = template.Library()
 
