@@ -234,7 +234,7 @@ def start_worker(redis_url: str, media_root: str) -> subprocess.Popen:
             "-m",
             "celery",
             "-A",
-            "crm",
+            "config",
             "worker",
             "--pool",
             "solo",

@@ -193,7 +193,7 @@ def _start_worker(processes: Processes, env: dict) -> subprocess.Popen:
             "-m",
             "celery",
             "-A",
-            "crm",
+            "config",
             "worker",
             "--pool",
             "solo",
