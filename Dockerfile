@@ -8,10 +8,10 @@ COPY . .
 # Static files are collected into the image (whitenoise serves them); the build needs no
 # database and no real secret, only values that let the production settings load (nothing
 # listens at that address). tests/crm/test_production_build.py runs this same command.
-RUN DJANGO_SETTINGS_MODULE=crm.settings.production DJANGO_SECRET_KEY=build-only \
+RUN DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=build-only \
     DATABASE_URL=postgres://build@127.0.0.1:1/build python manage.py collectstatic --noinput \
     && python manage.py compilemessages --ignore=.venv >/dev/null
 RUN useradd --create-home crm && mkdir -p /app/media && chown -R crm /app
 USER crm
 EXPOSE 8000
-CMD ["gunicorn", "crm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--timeout", "60"]

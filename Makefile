@@ -37,7 +37,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	@# Without DATABASE_URL no database runs for a lint: skip the check of applied migrations' order
 	@# (a RuntimeWarning) that makemigrations would try on it.
-	PYTHONWARNINGS=ignore::RuntimeWarning DJANGO_SETTINGS_MODULE=crm.settings.local $(PY) manage.py makemigrations --check --dry-run
+	PYTHONWARNINGS=ignore::RuntimeWarning DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/bandit -q -c pyproject.toml -r .
 	$(PY) -m tests.security.pip_audit_gate requirements.txt
 
@@ -62,5 +62,5 @@ bench: install-dev
 
 ## make clean: stop the embedded PostgreSQL if it runs, remove its data and the rest of .run/.
 clean:
-	@if [ -x $(PY) ]; then DJANGO_SETTINGS_MODULE=crm.settings.local $(PY) manage.py embedded_postgres delete; fi
+	@if [ -x $(PY) ]; then DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py embedded_postgres delete; fi
 	rm -rf .run staticfiles

@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.selectors import account_name_search_q
-from crm.filters import IntegerFilter
+from core.filters import IdFilterSet, IntegerFilter
+from core.models import AuditEntry
+from crm.models import User
 
 
 # Searching and sorting: when `q` narrows the list, sort by expressions that no index matches.
@@ -152,3 +154,27 @@ class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = Order
         fields = ["account", "date_from", "date_to", "invoice_number"]
+
+
+class AuditEntryFilter(IdFilterSet):
+    actor = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Who"))
+    action = django_filters.CharFilter(field_name="action", label=_("Action"))
+    model = django_filters.CharFilter(field_name="model", label=_("Record type"))
+    account = IntegerFilter(field_name="account_id", label=_("Account id"))
+    date_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("From")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("To")
+    )
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    class Meta:
+        model = AuditEntry
+        fields = ["actor", "action", "model", "account", "date_from", "date_to", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(object_repr__icontains=value) | Q(object_id=value))

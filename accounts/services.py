@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact, Order
 from accounts.normalize import clean_uscc, normalize_account_name
 from accounts.selectors import accounts_visible_to
-from crm.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_log, diff_fields, snapshot
 from crm.selectors import users_assignable_by
 
 ACCOUNT_FIELDS = [

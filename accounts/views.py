@@ -24,7 +24,7 @@ from accounts.selectors import (
     contact_get_visible,
     order_get_visible,
 )
-from crm.paginator import CappedPaginator
+from core.paginator import CappedPaginator
 from crm.selectors import territory_list, users_visible_to
 
 CARD_ORDERS = 20

@@ -189,7 +189,7 @@ def child_parse(path: str) -> dict:
     from openpyxl import load_workbook
     from python_calamine import CalamineWorkbook
 
-    from accounts.imports.readers import open_table
+    from imports.upload.readers import open_table
 
     def calamine():
         return sum(1 for _ in CalamineWorkbook.from_path(path).get_sheet_by_index(0).iter_rows())
@@ -347,7 +347,7 @@ CHILDREN = {
 
 
 def _child_with_memory(url: str, *args: str) -> tuple[dict, float]:
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     proc = subprocess.Popen(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", *args],
         cwd=common.ROOT,

@@ -120,7 +120,7 @@ def _time_to_first_page(project: Path) -> float:
 
 def _embedded_start(runs: int) -> tuple[float, float]:
     """(first start with initdb, median start with the data kept) of a new run directory."""
-    from crm.embedded_db import EmbeddedPostgres
+    from core.embedded_db import EmbeddedPostgres
 
     run_dir = Path(tempfile.mkdtemp(prefix="crm-bench-startup-pg-"))
     server = EmbeddedPostgres(run_dir)
@@ -158,7 +158,7 @@ def run(args) -> list[Row]:
             print(f"  {name}: first {first:.1f} s, data kept {kept}", flush=True)
         pg_first, pg_kept = _embedded_start(args.startup_runs)
     finally:
-        from crm.embedded_db import EmbeddedPostgres
+        from core.embedded_db import EmbeddedPostgres
 
         EmbeddedPostgres(ours / ".run").delete()
         shutil.rmtree(base, ignore_errors=True)

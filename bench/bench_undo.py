@@ -102,10 +102,10 @@ def _old_undo(*, actor, batch):
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.imports.engine.staging import Staging
-    from accounts.imports.models import ImportBatch
     from accounts.models import Account, Contact, Order
-    from crm.audit import audit_log
+    from core.audit import audit_log
+    from imports.engine.staging import Staging
+    from imports.models import ImportBatch
 
     with transaction.atomic():
         batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -138,8 +138,8 @@ def _old_undo(*, actor, batch):
 def _old_blockers(batch):
     from django.db.models import Q
 
-    from accounts.imports.models import ImportBatch
     from accounts.models import Account, Contact
+    from imports.models import ImportBatch
 
     created_accounts = Account.objects.filter(import_batch=batch).values("id")
     updated_accounts = batch.before_images.filter(model="account").values("object_id")
@@ -171,8 +171,8 @@ def _old_restore(staging, batch, model: str, model_cls) -> int:
 
 
 def child_undo(which: str) -> dict:
-    from accounts.imports import services
-    from accounts.imports.models import ImportBatch
+    from imports import services
+    from imports.models import ImportBatch
 
     batch = ImportBatch.objects.filter(status=ImportBatch.Status.DONE).order_by("-pk").first()
     actor = batch.created_by
@@ -195,7 +195,7 @@ def child_undo(which: str) -> dict:
 
 
 def _last_undo_audit(batch_id: int) -> dict:
-    from crm.models import AuditEntry
+    from core.models import AuditEntry
 
     entry = (
         AuditEntry.objects.filter(
@@ -213,8 +213,8 @@ def child_blockers(which: str, timeout_s: str) -> dict:
     of the later batch's before-images, contacts and orders), cancelled after timeout_s."""
     from django.db import OperationalError, connection
 
-    from accounts.imports.models import ImportBatch
-    from accounts.imports.selectors import import_batch_undo_blockers
+    from imports.models import ImportBatch
+    from imports.selectors import import_batch_undo_blockers
 
     earlier = ImportBatch.objects.order_by("pk").first()
     query = _old_blockers if which == "old" else import_batch_undo_blockers
@@ -319,7 +319,7 @@ def _measure(template: str, which: str) -> tuple[dict, float, list, str]:
     """Run one undo in a child on a fresh copy: (result, peak RSS in MB, progress seen,
     fingerprint url)."""
     url = _clone(template, f"{template}_run")
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     proc = subprocess.Popen(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", "undo", which],
         cwd=common.ROOT,
@@ -362,7 +362,7 @@ def _progress_note(seen: list[tuple]) -> str:
 
 
 def _child(url: str, *args: str) -> dict:
-    env = common.django_env(url, DJANGO_SETTINGS_MODULE="crm.settings.local")
+    env = common.django_env(url, DJANGO_SETTINGS_MODULE="config.settings.local")
     out = subprocess.run(
         [common.PYTHON, str(Path(__file__).resolve()), "--child", *args],
         cwd=common.ROOT,

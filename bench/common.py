@@ -64,7 +64,7 @@ def bench_redis() -> str | None:
     which the benchmark's note says."""
     import redis
 
-    from crm.settings.base import cache_url_for
+    from config.settings.base import cache_url_for
 
     try:
         for url in (BENCH_REDIS_URL, cache_url_for(BENCH_REDIS_URL)):
@@ -86,7 +86,7 @@ def django_env(db_url: str, **extra: str) -> dict[str, str]:
     env.update(
         {
             "DATABASE_URL": db_url,
-            "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
             "DJANGO_DEBUG": "false",
             "DJANGO_LOG_LEVEL": "WARNING",
             **extra,
@@ -187,10 +187,10 @@ class Server:
 def gunicorn(
     db_url: str,
     *,
-    settings: str = "crm.settings.production",
+    settings: str = "config.settings.production",
     workers: int | None = None,
     threads: int = 1,
-    app: str = "crm.wsgi:application",
+    app: str = "config.wsgi:application",
     extra_env: dict[str, str] | None = None,
     startup_path: str = "/login/",
 ) -> Iterator[Server]:

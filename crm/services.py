@@ -1,8 +1,6 @@
-"""Writes of app-wide things: the settings rows of each app (crm.models.AppSettings), and a
-user's own credentials (password, sessions, API tokens)."""
+"""Writes of a user's own credentials and preferences (password, sessions, API tokens, language)."""
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -13,38 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from crm.audit import audit_log, diff_fields, snapshot
-from crm.models import AppSettings, User
-
-
-def _editable_fields(instance: AppSettings) -> list[str]:
-    skip = {"id", "updated_at", "updated_by"}
-    return [f.name for f in instance._meta.concrete_fields if f.name not in skip]
-
-
-@transaction.atomic
-def app_settings_update(*, actor, settings_model: type[AppSettings], data: dict[str, Any]):
-    """Change an app's settings (admins only), validated and written to the audit trail."""
-    if actor is None or not actor.is_admin:
-        raise PermissionDenied
-    instance = settings_model.load()
-    instance = settings_model.objects.select_for_update().get(pk=instance.pk)
-    fields = _editable_fields(instance)
-    before = snapshot(instance, fields)
-    for field, value in data.items():
-        if field not in fields:
-            raise ValidationError({field: _("This field cannot be set here.")})
-        setattr(instance, field, value)
-    instance.updated_by = actor
-    instance.full_clean()
-    instance.save()
-    audit_log(
-        actor=actor,
-        action="update",
-        instance=instance,
-        changes=diff_fields(before, snapshot(instance, fields)),
-    )
-    return instance
+from core.audit import audit_log
+from crm.models import User
 
 
 @transaction.atomic

@@ -3,8 +3,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -13,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from crm.forms import ProfileForm
-from crm.services import app_settings_update, user_set_language, user_sign_out_everywhere
+from crm.services import user_set_language, user_sign_out_everywhere
 
 
 @login_required
@@ -76,27 +74,3 @@ def api_docs(request):
 def settings_hub(request):
     """Links to every settings page an admin (or manager) may open."""
     return render(request, "crm/settings_hub.html")
-
-
-def app_settings_edit(request, *, settings_model, form_class, title: str):
-    """The page on which an admin edits one app's settings (others get 404).
-
-    An app's view calls it: `return app_settings_edit(request, settings_model=ScoringSettings,
-    form_class=ScoringSettingsForm, title=_("Tier settings"))`. The form is a ModelForm over
-    the settings model; the write goes through `crm.services.app_settings_update`.
-    """
-    if not request.user.is_admin:
-        raise Http404
-    instance = settings_model.load()
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        try:
-            app_settings_update(
-                actor=request.user, settings_model=settings_model, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Settings saved."))
-            return redirect(request.path)
-    return render(request, "crm/app_settings_form.html", {"form": form, "title": title})

@@ -8,7 +8,7 @@ one to three worksheets each (the newest current).
 from datetime import UTC, datetime, timedelta
 
 from accounts.models import Account
-from crm.bulk import copy_rows
+from core.bulk import copy_rows
 from prospects.models import CRITERIA, Colour, Prospect, SubStage, Worksheet
 
 SUB_STAGES = {

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
 from accounts.selectors import account_name_search_q
-from crm.filters import IntegerFilter, StrictBooleanFilter
+from core.filters import IntegerFilter, StrictBooleanFilter
 from crm.models import Team, Territory, User
 from crm.selectors import teams_visible_to, users_visible_to
 from prospects.models import SEGMENT_LOYALTY, Colour, Prospect, SubStage, Worksheet

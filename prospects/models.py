@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
-from crm.models import AppSettings
+from core.models import AppSettings
 
 
 class Criterion:

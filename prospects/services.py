@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
 from accounts.services import account_set_lifecycle
-from crm.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_log, diff_fields, snapshot
 from prospects.models import (
     CRITERIA,
     CRITERION_FIELDS,

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exports import csv_stream
 from accounts.selectors import account_get_visible
-from crm.paginator import CappedPaginator
+from core.paginator import CappedPaginator
+from core.views import app_settings_edit
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
-from crm.views import app_settings_edit
 from prospects import selectors, services
 from prospects.filters import ProspectFilter
 from prospects.forms import (

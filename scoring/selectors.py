@@ -318,8 +318,8 @@ def _thresholds(run: TierRun) -> dict[str, Any]:
 
 
 def quadrants(*, user, team=None, territory=None, owner=None, run=None):
-    """The input/output quadrants 1–4 (numbered as in DOMAIN): accounts, input and output per
-    cell; None before the first recompute."""
+    """The input/output quadrants 1–4 (numbered as in docs/DOMAIN.md#inputoutput-quadrants):
+    accounts, input and output per cell; None before the first recompute."""
     found = _run(run)
     if found is None:
         return None

@@ -18,8 +18,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_log
-from crm.queue import enqueue
+from core.audit import audit_log
+from core.queue import enqueue
 from prospects.selectors import latest_worksheet_totals
 from scoring import sql
 from scoring.figures import as_decimal, summarize_groups

@@ -18,5 +18,5 @@ def recompute_tiers_task(trigger: str = "manual", actor_id: int | None = None) -
 
 @shared_task
 def recompute_tiers_nightly_task() -> int:
-    """The nightly recompute scheduled by Celery beat (crm.settings.base)."""
+    """The nightly recompute scheduled by Celery beat (config.settings.base)."""
     return tiers_recompute(trigger=TierRun.Trigger.NIGHTLY).pk

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import account_name_search_q
-from crm.paginator import CappedPaginator
-from crm.views import app_settings_edit
+from core.paginator import CappedPaginator
+from core.views import app_settings_edit
 from scoring import selectors, services
 from scoring.forms import SORTS, PopulationForm, ScoringSettingsForm, SnapshotFilterForm
 from scoring.models import ScoringSettings, TierRun, TierSnapshot

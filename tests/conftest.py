@@ -116,8 +116,8 @@ def _clear_cache():
 
 @pytest.fixture(autouse=True)
 def _fresh_redis_breakers():
-    """A Redis server one test made fail is not skipped in the next one (crm.redis_breaker)."""
-    from crm.redis_breaker import reset_breakers
+    """A Redis server one test made fail is not skipped in the next one (core.redis_breaker)."""
+    from core.redis_breaker import reset_breakers
 
     reset_breakers()
     yield

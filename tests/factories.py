@@ -12,10 +12,11 @@ import factory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 from accounts.models import Account, Contact, Order
 from accounts.normalize import normalize_account_name
-from crm.models import AuditEntry, PendingTask, Team, Territory, User
+from core.models import AuditEntry, PendingTask
+from crm.models import Team, Territory, User
+from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 from prospects.models import CRITERION_FIELDS, Prospect, ProspectSettings, SubStage, Worksheet
 from scoring.models import RecomputeLock, ScoringSettings, TierRun, TierSnapshot
 from visits.models import (

@@ -1,12 +1,12 @@
 """Demo rows of the visits app for `seed_demo`: logged visits (about 5 per account by
 default, `--visits-per-account`), planned visits in the coming two weeks and some touches,
-written with COPY (crm.bulk.copy_rows)."""
+written with COPY (core.bulk.copy_rows)."""
 
 import datetime
 
 from django.utils import timezone
 
-from crm.bulk import copy_rows
+from core.bulk import copy_rows
 from visits.models import Slot, Touch, TouchType, Visit, VisitPlan
 
 PURPOSES = ["产品介绍", "需求调研", "商务洽谈", "回款跟进", "售后回访", "新品推广", "关系维护"]

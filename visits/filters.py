@@ -2,7 +2,7 @@
 
 import django_filters
 
-from crm.filters import IdFilterSet, IntegerFilter
+from core.filters import IdFilterSet, IntegerFilter
 from visits.models import Reminder, Touch, Visit, VisitPlan
 
 

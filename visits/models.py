@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact, Tier
-from crm.models import AppSettings
+from core.models import AppSettings
 
 TIER_CHOICES = [*Tier.choices, ("", _("Untiered"))]
 ROLE_CHOICES = [*Contact.Role.choices, ("", _("No role"))]

@@ -15,7 +15,7 @@ from celery import shared_task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from crm.queue import enqueue
+from core.queue import enqueue
 from visits.models import DigestEmail, ReminderRun
 from visits.services import digest_send, digests_prepare, reminders_run
 from visits.services.reminders import digests_due, reminders_orphans_delete

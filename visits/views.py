@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_get_visible, account_name_search_q
-from crm.paginator import CappedPaginator
+from core.paginator import CappedPaginator
+from core.views import app_settings_edit
 from crm.selectors import users_assignable_by
-from crm.views import app_settings_edit
 from visits import services
 from visits.dates import days, month_bounds, week_bounds
 from visits.forms import (

@@ -2,7 +2,7 @@ from django.urls import path
 
 from accounts.api.views import AccountViewSet, ContactViewSet, OrderViewSet
 from accounts.export_views import export_api
-from crm.api.routers import IdRouter
+from core.api.routers import IdRouter
 
 router = IdRouter()
 router.register("accounts", AccountViewSet, basename="account")

@@ -1,7 +1,7 @@
 """Production settings plus the bench-only URLconf (the baseline endpoint beside the real
 API). Used by the benchmarks under gunicorn; never in a deployment."""
 
-from crm.settings.production import *  # noqa: F403
+from config.settings.production import *  # noqa: F403
 
 ROOT_URLCONF = "bench.baseline.urls"
 # Pages render without `collectstatic` having run (no manifest); whitenoise still serves

@@ -1,9 +1,9 @@
-"""Everything crm.urls serves, plus /bench/baseline/accounts/."""
+"""Everything config.urls serves, plus /bench/baseline/accounts/."""
 
 from django.urls import path
 
 from bench.baseline.views import BaselineAccountList
-from crm.urls import urlpatterns as crm_urlpatterns
+from config.urls import urlpatterns as crm_urlpatterns
 
 urlpatterns = [
     *crm_urlpatterns,

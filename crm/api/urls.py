@@ -1,4 +1,4 @@
-from crm.api.routers import IdRouter
+from core.api.routers import IdRouter
 from crm.api.views import TeamViewSet, TerritoryViewSet, UserViewSet
 
 router = IdRouter()

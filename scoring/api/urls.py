@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm.api.routers import IdSimpleRouter
+from core.api.routers import IdSimpleRouter
 from scoring.api.views import ParetoView, PriorityView, QuadrantsView, RunViewSet, TierViewSet
 
 app_name = "scoring-api"

@@ -6,7 +6,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from scoring.dashboard.selectors import MAX_PERIOD_DAYS, Period, default_period
+from scoring.dashboard.query import MAX_PERIOD_DAYS, Period, default_period
 from scoring.forms import PopulationForm
 
 POPULATION_FIELDS = ("team", "territory", "owner")

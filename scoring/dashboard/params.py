@@ -1,14 +1,20 @@
 """From a request's query string to a `DashboardQuery` (shared by the page, the API, the
 exports): a population outside the user's book answers 404, a bad period 400."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.http import Http404
 from django.utils import timezone
 
+from crm.models import User
 from scoring.dashboard.forms import DashboardForm
-from scoring.dashboard.selectors import DashboardQuery
+from scoring.dashboard.query import DashboardQuery
 
 
-def dashboard_query(user, params) -> tuple[DashboardForm, DashboardQuery | None]:
+def dashboard_query(
+    user: User, params: Mapping[str, Any]
+) -> tuple[DashboardForm, DashboardQuery | None]:
     """The bound form and the query; the query is None when the period is invalid (the
     form's errors name the field). Raises Http404 for a team or owner the user may not pick."""
     today = timezone.localdate()

@@ -1,5 +1,8 @@
 """The manager dashboard page and its downloads (CSV, xlsx). Thin: the selectors compute."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -32,7 +35,9 @@ def _population_query(form) -> str:
 PARETO_TABLE_ROWS = 21
 
 
-def _pareto_rows(points: list[dict]) -> list[dict]:
+def _pareto_rows(points: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, Any]]:
+    """At most about PARETO_TABLE_ROWS of the curve's points (`ParetoFigure.rows()`, read by
+    their "mark"), evenly spaced, the first, the last and the marked ones always."""
     if len(points) <= PARETO_TABLE_ROWS:
         return points
     step = (len(points) - 1) / (PARETO_TABLE_ROWS - 1)
@@ -49,6 +54,7 @@ def dashboard(request):
         return render(request, "scoring/dashboard.html", context, status=400)
     figures = dashboard_figures(query)
     population_query = _population_query(form)
+    plan_labels = {"week": _("This week"), "month": _("This month")}
     context.update(
         figures=figures,
         period=query.period,
@@ -56,12 +62,9 @@ def dashboard(request):
         population_query=population_query,
         export_query=request.GET.urlencode(),
         chart=chart_data(figures, population_query=population_query),
-        priority_grid=priority_grid(figures["priority"]["cells"]),
-        pareto_rows=_pareto_rows(figures["pareto"]["points"]),
-        plan_rows=[
-            (_("This week"), figures["plans"]["week"]),
-            (_("This month"), figures["plans"]["month"]),
-        ],
+        priority_grid=priority_grid(figures.priority.rows()),
+        pareto_rows=_pareto_rows(figures.pareto.rows()),
+        plan_rows=[(plan_labels[name], row) for name, row in figures.plans.rows()],
     )
     return render(request, "scoring/dashboard.html", context)
 

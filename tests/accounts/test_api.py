@@ -301,7 +301,7 @@ def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
         [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn",
          "--file", str(out)],
         cwd=Path(__file__).resolve().parents[2],
-        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "crm.settings.local"},
+        env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.local"},
         capture_output=True,
         text=True,
         timeout=120,

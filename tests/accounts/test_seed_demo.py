@@ -88,7 +88,7 @@ def _seed_demo_process(settings_module: str, *args: str) -> subprocess.Completed
 def test_seed_demo_refuses_production_settings_unless_told():
     """The demo users have a published password: under production settings seed_demo stops
     with a one-line error and writes nothing, unless --i-know-this-is-production is given."""
-    refused = _seed_demo_process("crm.settings.production", "--accounts", "5")
+    refused = _seed_demo_process("config.settings.production", "--accounts", "5")
     assert refused.returncode == 1
     assert refused.stderr.strip().splitlines() == [
         "CommandError: Refusing to load demo data under production settings: it creates the "
@@ -98,13 +98,13 @@ def test_seed_demo_refuses_production_settings_unless_told():
     assert (User.objects.count(), Account.objects.count()) == (0, 0)
 
     told = _seed_demo_process(
-        "crm.settings.production", "--accounts", "5", "--i-know-this-is-production"
+        "config.settings.production", "--accounts", "5", "--i-know-this-is-production"
     )
     assert told.returncode == 0, told.stderr
     assert "Loaded 5 accounts" in told.stdout
     assert User.objects.get(username="admin").is_admin
 
     # `make run`'s settings are not production: no flag needed (here the accounts exist)
-    local = _seed_demo_process("crm.settings.local", "--if-empty", "--accounts", "5")
+    local = _seed_demo_process("config.settings.local", "--if-empty", "--accounts", "5")
     assert local.returncode == 0, local.stderr
     assert "Accounts exist; demo data not loaded." in local.stdout

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts import services
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import AccountFactory, ContactFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db

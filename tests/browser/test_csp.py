@@ -37,7 +37,7 @@ def _feature_records(admin, account, contact) -> dict:
     import datetime
     import io
 
-    from accounts.imports import services as import_services
+    from imports import services as import_services
     from prospects import services as prospect_services
     from visits import services as visit_services
     from visits.models import Reminder

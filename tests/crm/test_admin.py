@@ -5,11 +5,11 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import AccountFactory, ContactFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
-OUR_APPS = {"crm", "accounts", "imports", "prospects", "visits", "scoring"}
+OUR_APPS = {"core", "crm", "accounts", "imports", "prospects", "visits", "scoring"}
 
 
 def _our_models():
@@ -56,8 +56,8 @@ def test_audit_trail_is_read_only_in_the_admin(client, org):
     account = services.account_create(actor=org["r1"], data={"name": "Audited"})
     entry = AuditEntry.objects.get(object_id=str(account.pk), model="accounts.Account")
     client.force_login(superuser)
-    assert client.get(reverse("admin:crm_auditentry_add")).status_code == 403
-    delete = client.post(reverse("admin:crm_auditentry_delete", args=[entry.pk]), {"post": "yes"})
+    assert client.get(reverse("admin:core_auditentry_add")).status_code == 403
+    delete = client.post(reverse("admin:core_auditentry_delete", args=[entry.pk]), {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
@@ -66,3 +66,16 @@ def test_a_rep_cannot_open_the_admin(client, org):
     client.force_login(org["r1"])
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_the_old_admin_addresses_of_the_moved_models_lead_to_core(client, org):
+    superuser = org["admin"]
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save()
+    client.force_login(superuser)
+    old = client.get("/admin/crm/auditentry/?action=update")
+    assert (old.status_code, old.url) == (302, "/admin/core/auditentry/?action=update")
+    assert client.get(old.url).status_code == 200
+    entry = client.get("/admin/crm/pendingtask/12/change/")
+    assert (entry.status_code, entry.url) == (302, "/admin/core/pendingtask/12/change/")
+    assert client.get("/admin/crm/user/").status_code == 200  # what stays in crm is not redirected

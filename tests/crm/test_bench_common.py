@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from crm.settings.base import database_url_for
+from config.settings.base import database_url_for
 from tests.factories import AccountFactory, TokenFactory, UserFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

@@ -1,4 +1,4 @@
-"""The cache of the app's processes (crm.settings.base): with REDIS_URL, one Redis cache that
+"""The cache of the app's processes (config.settings.base): with REDIS_URL, one Redis cache that
 every web and worker process shares, in the database after the broker's; a Redis that does
 not answer is a cache miss, never an error. Checked in child processes with the settings that
 `make run`, gunicorn and the worker use (the test settings keep a memory cache)."""
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crm.settings.base import cache_url_for
+from config.settings.base import cache_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,7 @@ def _in_a_process(code: str, **env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()\n" + code],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.local", **env},
         capture_output=True,
         text=True,
         timeout=60,

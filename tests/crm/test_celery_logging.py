@@ -1,13 +1,13 @@
 """A Celery worker logs through Django's LOGGING only: no handler of Celery's or redis-py's own
-that would skip the scrubbing filter (crm.logscrub)."""
+that would skip the scrubbing filter (core.logscrub)."""
 
 import logging
 
 import pytest
 from celery.contrib.testing.worker import start_worker
 
-from crm.celery import app
-from crm.logscrub import ScrubSensitiveData
+from config.celery import app
+from core.logscrub import ScrubSensitiveData
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,15 +14,15 @@ def test_compose_has_the_production_services():
     spec = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = spec["services"]
     assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    assert services["web"]["command"].startswith("gunicorn crm.wsgi:application")
-    assert "celery -A crm worker" in services["worker"]["command"]
-    assert "celery -A crm beat" in services["beat"]["command"]
+    assert services["web"]["command"].startswith("gunicorn config.wsgi:application")
+    assert "celery -A config worker" in services["worker"]["command"]
+    assert "celery -A config beat" in services["beat"]["command"]
     assert services["beat"]["deploy"]["replicas"] == 1
     assert services["migrate"]["command"] == "python manage.py migrate --noinput"
     assert services["migrate"]["restart"] == "no"
     for name in ("migrate", "web", "worker", "beat"):
         env = services[name]["environment"]
-        assert env["DJANGO_SETTINGS_MODULE"] == "crm.settings.production"
+        assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")
     # Import files are uploaded by web and read by the worker: one shared media volume.

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from rest_framework.test import APIClient
 
-from crm.embedded_db import EmbeddedPostgres
+from core.embedded_db import EmbeddedPostgres
 from tests.factories import UserFactory
 from tests.file_databases import file_databases
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from crm.embedded_db import EmbeddedPostgres
+from core.embedded_db import EmbeddedPostgres
 from tests.file_databases import file_databases
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBSET = ["tests/crm/test_queue.py", "tests/accounts/test_visibility.py"]
+SUBSET = ["tests/core/test_queue.py", "tests/accounts/test_visibility.py"]
 
 
 def _closed_port() -> int:

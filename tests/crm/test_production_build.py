@@ -1,4 +1,4 @@
-"""The production build: `collectstatic` under crm.settings.production, as the Dockerfile runs
+"""The production build: `collectstatic` under config.settings.production, as the Dockerfile runs
 it (no database, a build-only secret), and gunicorn serving pages from what it collected with
 DEBUG off. Without the manifest it writes every page answers 500, so a static file that names
 a file we do not ship (a source map left in a vendored library) must fail here, not in the
@@ -70,7 +70,7 @@ def collected(tmp_path) -> Path:
         cwd=ROOT,
         env={
             **_clean_env(),
-            "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": "build-only",
             "DATABASE_URL": "postgres://build@127.0.0.1:1/build",
             "CRM_STATIC_ROOT": str(static_root),
@@ -89,7 +89,7 @@ def gunicorn(collected, db):
     port = _free_port()
     env = {
         **_clean_env(),
-        "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "k7#Qp2@xV9!mZr4$Lw8&Tn1^Yb6*Hc3%Jd5(Fg0)Se2+Ua7=Oi",
         "DATABASE_URL": _test_database_url(),
         "CRM_STATIC_ROOT": str(collected),
@@ -100,7 +100,7 @@ def gunicorn(collected, db):
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
         [
-            *(sys.executable, "-m", "gunicorn", "crm.wsgi:application"),
+            *(sys.executable, "-m", "gunicorn", "config.wsgi:application"),
             *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"),
         ],
         cwd=ROOT,

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
-from crm.settings.base import database_url_for
+from config.settings.base import database_url_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path, stack_database
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": stack_database,
         "CRM_RUN_DIR": str(tmp_path / "run"),
         "CRM_OUTBOX_REPUBLISH_SECONDS": "1",
@@ -74,7 +74,7 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path, stack_database
         env,
         "shell",
         "-c",
-        "import datetime; from crm.models import PendingTask; "
+        "import datetime; from core.models import PendingTask; "
         "p = PendingTask.objects.create(task_name='crm.tasks.republish_pending_tasks_task'); "
         "PendingTask.objects.filter(pk=p.pk).update(created_at=datetime.datetime(2020, 1, 1, "
         "tzinfo=datetime.timezone.utc))",
@@ -113,7 +113,7 @@ def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path, stack_database
                     env,
                     "shell",
                     "-c",
-                    "from crm.models import PendingTask; print(PendingTask.objects.count())",
+                    "from core.models import PendingTask; print(PendingTask.objects.count())",
                 )
                 .strip()
                 .splitlines()[-1]

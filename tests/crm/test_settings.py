@@ -13,7 +13,7 @@ def _import_production(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.production", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -43,7 +43,7 @@ def test_production_passes_the_deploy_checks():
         cwd=ROOT,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": "k7#Qp2@xV9!mZr4$Lw8&Tn1^Yb6*Hc3%Jd5(Fg0)Se2+Ua7=Oi",
             "DATABASE_URL": "postgres://u@127.0.0.1:1/db",
         },
@@ -59,7 +59,7 @@ def _planner_setting(**env) -> subprocess.CompletedProcess:
     """SHOW random_page_cost on a connection made by the settings (the test database)."""
     from django.db import connection
 
-    from crm.settings.base import database_url_for
+    from config.settings.base import database_url_for
 
     url = database_url_for(connection.settings_dict)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
@@ -72,7 +72,12 @@ def _planner_setting(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", "DATABASE_URL": url, **env},
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DATABASE_URL": url,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -109,7 +114,7 @@ def _local_database(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", **env},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.local", **env},
         capture_output=True,
         text=True,
         timeout=60,

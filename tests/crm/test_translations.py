@@ -113,7 +113,7 @@ def test_every_source_string_is_in_the_catalogue(tmp_path):
         timeout=300,
         env={
             "PATH": "/usr/bin:/bin:/usr/local/bin",
-            "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
         },
     )
     fresh = parse_po((copy / PO.relative_to(ROOT)).read_text(encoding="utf-8"))

@@ -5,9 +5,11 @@ after a change of the user's role or team."""
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from accounts.models import Order
+from scoring.dashboard.figures import RunRef, TierRow, TiersFigure
 from scoring.dashboard.selectors import DashboardQuery, Period, dashboard_figure, orders_generation
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
@@ -133,3 +135,28 @@ def test_the_order_figures_are_per_period_and_population(book, query):
         DashboardQuery(user=book.m1, period=Period(d(10, 1), d(10, 31)), today=TODAY), "kpis"
     )
     assert october["sales"]["current"] == D("600.00")
+
+
+def test_a_figure_cached_under_a_former_key_is_never_read(scored, query):
+    # given what the former code cached for North's tiers (a plain dict, another shape)
+    q = query(scored.m1)
+    former = q.population.cache_key("dashboard-tiers", q.run)
+    cache.set(former, {"customers": 99}, 60)
+    # when the figure is read
+    tiers = dashboard_figure(q, "tiers")
+    # then it is computed afresh, typed, and the former entry is left alone
+    assert isinstance(tiers, TiersFigure)
+    assert tiers.customers == 5
+    assert cache.get(former) == {"customers": 99}
+
+
+def test_the_cached_figure_is_the_computed_one_after_a_round_trip(scored, query):
+    # given North's tiers computed once (and stored in the cache)
+    first = dashboard_figure(query(scored.m1), "tiers")
+    # when read again from the cache by another request
+    second = dashboard_figure(query(scored.m1), "tiers")
+    # then it is an equal record of the same types, down to its rows
+    assert second is not first
+    assert second == first
+    assert type(second.tiers[0]) is type(first.tiers[0]) is TierRow
+    assert type(second.run) is RunRef

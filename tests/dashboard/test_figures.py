@@ -1,11 +1,28 @@
 """Each figure against the hand-computed numbers of the book in conftest.py."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
 
+from scoring.dashboard.figures import (
+    DashboardFigures,
+    EffortFigure,
+    GrowthFigure,
+    KpisFigure,
+    ParetoFigure,
+    PeriodInfo,
+    PipelineFigure,
+    PlansFigure,
+    PriorityFigure,
+    QuadrantsFigure,
+    TierRow,
+    TiersFigure,
+    TouchesFigure,
+)
 from scoring.dashboard.selectors import dashboard_figure, dashboard_figures
-from tests.factories import TerritoryFactory
+from tests.dashboard.conftest import PERIOD, TODAY
+from tests.factories import TeamFactory, TerritoryFactory, UserFactory
 from visits import selectors as visits
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +237,58 @@ def test_the_population_narrowing_of_live_reads_matches_the_populations_accounts
     assert list(visits.touches_due(q.user, day=q.today, account_filter=q.account_filter())) == list(
         visits.touches_due(q.user, day=q.today, accounts=q.accounts())
     )
+
+
+def test_every_figure_of_an_empty_book_is_its_empty_state(db, query):
+    # given a manager whose team has no rep and so no account, and no tier run at all
+    manager = UserFactory(username="dash-lonely", role="manager")
+    TeamFactory(name="Lonely", manager=manager)
+    # when the dashboard is read
+    figures = dashboard_figures(query(manager))
+    # then every figure is its empty state, of its own type
+    period = PeriodInfo.of(PERIOD)
+    expected = DashboardFigures(
+        kpis=KpisFigure.empty(period),
+        tiers=TiersFigure.empty(),
+        pareto=ParetoFigure.empty(),
+        quadrants=QuadrantsFigure.empty(),
+        priority=PriorityFigure.empty(),
+        effort=EffortFigure.empty(period),
+        pipeline=PipelineFigure.empty(minimum=25),
+        plans=PlansFigure.empty(TODAY),
+        touches=TouchesFigure.empty(TODAY),
+        growth=GrowthFigure.empty(period),
+    )
+    assert figures == expected
+    assert [type(f) for f in figures.values()] == [type(f) for f in expected.values()]
+    assert figures.tiers.run is None and figures.tiers.rows()[0] == TierRow(
+        "A", 0, D("0.00"), None, None
+    )
+    assert figures.touches.date_to.isoformat() == "2026-12-07"
+
+
+def test_a_figure_reads_by_attribute_and_by_its_api_names(scored, query):
+    t = dashboard_figure(query(scored.m1), "touches")
+    # the due reminders are the figure's rows(), and "rows" in the API's words
+    assert t.rows() == t.due == t["rows"]
+    assert list(t) == ["date_from", "date_to", "total", "rows"]
+    assert t["total"] == t.total == 2
+    # a name it does not have is a KeyError, and a figure cannot be changed
+    with pytest.raises(KeyError):
+        t["due"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        t.total = 3  # type: ignore[misc]
+    assert t.total == 2
+
+
+def test_each_figures_rows_are_what_its_table_lists(scored, query):
+    figures = dashboard_figures(query(scored.m1))
+    assert [r.tier for r in figures.tiers.rows()] == ["A", "B", "C"]
+    assert [c.quadrant for c in figures.quadrants.rows()] == [1, 2, 3, 4]
+    assert [c.priority for c in figures.priority.rows()] == ["A+", "A", "B", "C"]
+    assert [r.tier for r in figures.effort.rows()] == ["A", "B", "C", ""]
+    assert [name for name, _ in figures.kpis.rows()] == ["customers", "average_purchase", "sales"]
+    assert [name for name, _ in figures.plans.rows()] == ["week", "month"]
+    assert [c.channel for c in figures.growth.rows()] == ["distributor", "direct"]
+    assert [r.username for r in figures.pipeline.rows()] == ["dash-r1", "dash-r2"]
+    assert len(figures.pareto.rows()) == 6

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from accounts.imports import services
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, PendingTask
+from core.models import AuditEntry, PendingTask
+from imports import services
+from imports.models import ImportBatch
 from tests.factories import UserFactory
 
 
@@ -213,7 +213,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def tests_database_url() -> str:
     from django.db import connection
 
-    from crm.settings.base import database_url_for
+    from config.settings.base import database_url_for
 
     return database_url_for(connection.settings_dict)
 
@@ -223,7 +223,7 @@ def start_worker(redis_url: str, media_root: str) -> subprocess.Popen:
     there are run too)."""
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": tests_database_url(),
         "REDIS_URL": redis_url,
         "CRM_MEDIA_ROOT": str(media_root),

@@ -3,8 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.imports.models import ImportBatch
 from accounts.models import Account
+from imports.models import ImportBatch
 from tests.imports.conftest import customer_rows
 
 pytestmark = pytest.mark.django_db

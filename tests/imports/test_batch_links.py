@@ -10,8 +10,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
+from imports.models import ImportBatch
 from tests.imports.conftest import run_import, run_undo, write_csv
 
 pytestmark = pytest.mark.django_db

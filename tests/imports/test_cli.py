@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.models import Account, Order
-from crm.settings.base import database_url_for
+from config.settings.base import database_url_for
 from tests.imports.conftest import customer_rows, data_rows_only, write_csv, write_zip_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def test_rejected_file_exits_non_zero_in_a_real_process(tmp_path, admin):
     db = connection.settings_dict
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.test",
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url_for(db),
         "CRM_MEDIA_ROOT": str(tmp_path / "media"),
     }

@@ -8,9 +8,9 @@ import pytest
 import redis
 from django.db import connections
 
-from accounts.imports import services
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact
+from imports import services
+from imports.models import ImportBatch
 from tests.imports.conftest import (
     customer_rows,
     run_import,

@@ -3,10 +3,10 @@ good rows with a rejected-rows file, visibility, and undo back to the exact prev
 
 import pytest
 
-from accounts.imports.models import ImportBatch, ImportBeforeImage
-from accounts.imports.rejected import rejected_rows_csv
-from accounts.imports.services import import_batch_undo
 from accounts.models import Account, Contact
+from imports.models import ImportBatch, ImportBeforeImage
+from imports.rejected import rejected_rows_csv
+from imports.services import import_batch_undo
 from tests.factories import AccountFactory, ContactFactory, TerritoryFactory, UserFactory
 from tests.imports.conftest import customer_rows, db_state, run_import, run_undo, write_csv
 

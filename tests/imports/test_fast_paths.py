@@ -12,9 +12,9 @@ from django.core.validators import EmailValidator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accounts.imports import cleaning as c
 from accounts.models import Account, Contact, Order
 from accounts.normalize import uscc_check_char
+from imports.upload import cleaning as c
 from tests.factories import AccountFactory
 from tests.imports.conftest import db_state, run_import, write_csv
 from tests.imports.conftest import tests_database_url as database_url
@@ -189,7 +189,7 @@ def test_the_sql_phone_key_folds_a_stored_phone_as_the_cleaner_does(phone):
     """Stored phones are matched in SQL against keys cleaned in Python: the two must agree."""
     from django.db import connection
 
-    from accounts.imports.engine.staging import Staging
+    from imports.engine.staging import Staging
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -207,7 +207,7 @@ def test_the_sql_phone_key_folds_a_stored_phone_as_the_cleaner_does(phone):
 def test_staging_statistics_take_a_small_sample_and_leave_the_session_as_it_was():
     from django.db import connection, transaction
 
-    from accounts.imports.engine.staging import STAGING_STATISTICS, Staging
+    from imports.engine.staging import STAGING_STATISTICS, Staging
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SHOW default_statistics_target")

@@ -1,11 +1,13 @@
 """Reading files: encodings, workbooks, merged headers, dates, and hostile files refused."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 
-from accounts.imports.readers import FileRejected
 from accounts.models import Account, Contact
+from imports import services
+from imports.upload.readers import FileRejected
 from tests.imports.conftest import (
     customer_rows,
     data_rows_only,
@@ -133,7 +135,7 @@ def test_not_a_spreadsheet_is_rejected(tmp_path, admin):
 
 
 def test_salesforce_and_hubspot_headers_are_mapped(tmp_path, admin):
-    from accounts.imports.fields import auto_map
+    from imports.upload.fields import auto_map
 
     salesforce = [
         "Account Name",
@@ -169,3 +171,27 @@ def test_salesforce_and_hubspot_headers_are_mapped(tmp_path, admin):
         "contact2_phone",
         "contact2_email",
     ]
+
+
+def test_a_run_opens_its_csv_once(tmp_path, admin, monkeypatch):
+    # Given an uploaded CSV ready to import
+    path = write_csv(tmp_path / "list.csv", customer_rows())
+    with path.open("rb") as fh:
+        batch = services.import_batch_create(
+            actor=admin, kind="customers", upload=fh, file_name=path.name
+        )
+    services.import_batch_commit(actor=admin, batch=batch, dispatch=False)
+    opened = []
+    real_open = Path.open
+
+    def counting_open(self, mode="r", *args, **kwargs):
+        opened.append(self.name)
+        return real_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    # When it runs
+    services.import_batch_run(batch_id=batch.pk, dry_run=False)
+    # Then the stored file was opened once: sniffed and read through one handle
+    batch.refresh_from_db()
+    assert batch.status == "done", batch.message
+    assert opened == [Path(batch.file.path).name]

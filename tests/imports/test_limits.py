@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.imports import readers, services
-from accounts.imports.models import ImportBatch
-from accounts.imports.readers import PREVIEW_BYTES, FileRejected
 from accounts.models import Account
+from imports import services
+from imports.models import ImportBatch
+from imports.upload import readers
+from imports.upload.readers import PREVIEW_BYTES, FileRejected
 from tests.imports.conftest import ROOT, data_rows_only, run_import, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +126,7 @@ resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 import django
 django.setup()
 from pathlib import Path
-from accounts.imports import readers
+from imports.upload import readers
 path = Path(sys.argv[1])
 try:
     readers.check_xlsx(path)
@@ -140,7 +141,7 @@ else:
 
 def _read_capped(path: Path) -> dict:
     """What the upload's reading does, in a process limited to 1 GiB of address space."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     done = subprocess.run(
         [sys.executable, "-c", READ_IN_A_SUBPROCESS, str(path)],
         cwd=ROOT,
@@ -391,8 +392,8 @@ def csv_sources(monkeypatch):
     opened = []
     real = readers._csv_source
 
-    def counted(path, encoding, preview):
-        source = real(path, encoding, preview)
+    def counted(raw, size, encoding, preview):
+        source = real(raw, size, encoding, preview)
         opened.append((preview, source[2]))
         return source
 

@@ -10,9 +10,9 @@ import pytest
 import redis
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.imports import services
-from accounts.imports.models import ImportBatch
 from accounts.models import Account
+from imports import services
+from imports.models import ImportBatch
 from tests.imports.conftest import run_import, start_worker, stop_worker
 from tests.imports.test_limits import _cell, write_sheet_xml
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account, Order
-from crm.models import PendingTask
+from core.models import PendingTask
 from tests.factories import AccountFactory, OrderFactory, UserFactory
 from tests.imports.conftest import db_state, run_import, run_undo, write_csv
 

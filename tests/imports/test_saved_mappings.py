@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from accounts.imports import services
-from accounts.imports.models import ImportBatch
-from crm.models import AuditEntry
+from core.models import AuditEntry
+from imports import services
+from imports.models import ImportBatch
 from tests.factories import ImportMappingFactory
 from tests.imports.conftest import write_csv
 

@@ -10,12 +10,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.imports import services
-from accounts.imports.engine.staging import Progress
-from accounts.imports.models import ImportBatch
-from accounts.imports.tasks import import_batches_fail_stale_task
 from accounts.models import Account
-from crm.models import AuditEntry
+from core.models import AuditEntry
+from imports import services
+from imports.engine.staging import Progress
+from imports.models import ImportBatch
+from imports.tasks import import_batches_fail_stale_task
+from imports.upload import lifecycle
 from tests.factories import ImportBatchFactory
 from tests.imports.conftest import write_csv
 
@@ -173,7 +174,7 @@ def test_the_sweeper_marks_only_stale_runs_failed_and_says_why(checked, admin, t
     assert import_batches_fail_stale_task() == 0  # safe to run twice
 
     stale.refresh_from_db()
-    assert (stale.status, stale.phase, stale.progress) == (Status.FAILED, services.STOPPED, 0)
+    assert (stale.status, stale.phase, stale.progress) == (Status.FAILED, lifecycle.STOPPED, 0)
     assert stale.message.startswith("The import stopped without finishing: its process ended")
     assert stale.message.endswith("Nothing of it was kept; run it again.")
     assert stale.finished_at is not None and stale.is_editable

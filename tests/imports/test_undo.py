@@ -16,13 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from accounts.imports import services
-from accounts.imports.engine import undo
-from accounts.imports.engine.staging import Staging
-from accounts.imports.models import ImportBatch
-from accounts.imports.tasks import import_batch_undo_task
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, PendingTask
+from core.models import AuditEntry, PendingTask
+from imports import services
+from imports.engine import undo
+from imports.engine.staging import Staging
+from imports.models import ImportBatch
+from imports.tasks import import_batch_undo_task
 from prospects.models import Prospect, Worksheet
 from tests.factories import (
     AccountFactory,
@@ -41,6 +41,7 @@ from tests.imports.conftest import run_import, run_undo, write_csv
 from visits.models import ChecklistItem, Reminder, Touch, Visit, VisitPlan
 
 pytestmark = pytest.mark.django_db
+TIER_TASK = "scoring.tasks.recompute_tiers_task"
 Status = ImportBatch.Status
 TODAY = datetime.date(2026, 12, 1)
 
@@ -221,12 +222,12 @@ def test_an_orders_undo_deletes_its_lines_and_queues_the_tier_recompute(tmp_path
     )
     batch = run_import(path, actor=admin, kind="orders")
     assert Order.objects.count() == 3
-    tasks = PendingTask.objects.filter(task_name=services.TIER_TASK).count()
+    tasks = PendingTask.objects.filter(task_name=TIER_TASK).count()
     undone = run_undo(batch, actor=admin)
     assert undone.status == Status.UNDONE
     assert all_rows() == before
     assert list(Order.objects.all()) == [kept]
-    assert PendingTask.objects.filter(task_name=services.TIER_TASK).count() == tasks + 1
+    assert PendingTask.objects.filter(task_name=TIER_TASK).count() == tasks + 1
 
 
 # ---- asking for it ------------------------------------------------------------------------
@@ -350,7 +351,7 @@ def test_blockers_are_found_by_every_kind_of_change(tmp_path, admin, rep):
         actor=admin,
         mode="update",
     )
-    from accounts.imports.selectors import import_batch_undo_blockers
+    from imports.selectors import import_batch_undo_blockers
 
     assert list(import_batch_undo_blockers(first).values_list("pk", flat=True)) == [
         orders.pk,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from accounts.imports.engine import undo
-from accounts.imports.models import ImportBatch
-from crm.celery import app
+from config.celery import app
+from imports.engine import undo
+from imports.models import ImportBatch
 from tests.factories import AccountFactory, ContactFactory, UserFactory
 from tests.imports.conftest import fingerprint, run_import, start_worker, stop_worker
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from prospects.models import CRITERION_FIELDS, Prospect, Worksheet
 from prospects.services import prospect_create, worksheet_create
 

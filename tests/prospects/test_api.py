@@ -3,7 +3,7 @@ services, invalid input with nothing changed, history and the compare endpoint."
 
 import pytest
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from prospects.models import CRITERION_FIELDS, Prospect, Worksheet
 from tests.factories import AccountFactory
 from tests.prospects.conftest import scores_of

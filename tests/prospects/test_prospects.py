@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from prospects.models import Colour, Prospect
 from prospects.selectors import abandoned_account_ids, prospects_visible_to
 from prospects.services import (

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from prospects.models import CRITERION_FIELDS, Worksheet
 from prospects.selectors import (
     latest_worksheet_totals,

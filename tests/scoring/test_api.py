@@ -3,7 +3,7 @@ account outside it, the trigger for managers and admins only."""
 
 import pytest
 
-from crm.models import PendingTask
+from core.models import PendingTask
 from scoring.models import TierRun
 from tests.factories import OrderFactory
 from tests.scoring.conftest import AS_OF

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 import scoring.tasks  # noqa: F401 - registers the tasks with the app
-from crm.celery import app
+from config.celery import app
 from scoring.models import TierRun
 from tests.browser.conftest import CHROMIUM, PHONE, login, screenshot
 from tests.factories import TeamFactory, UserFactory

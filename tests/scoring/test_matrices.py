@@ -1,6 +1,7 @@
-"""Input/output quadrants and the priority matrix, hand-computed (DOMAIN "Input/output model",
-"Priority matrix"). Visits and worksheets come from their apps' selectors; until those apps
-fill them, input is zero and potential comes from the entered revenue potential."""
+"""Input/output quadrants and the priority matrix, hand-computed
+(docs/DOMAIN.md#inputoutput-quadrants, docs/DOMAIN.md#priority-matrix). Visits and worksheets
+come from their apps' selectors; until those apps fill them, input is zero and potential comes
+from the entered revenue potential."""
 
 import datetime
 from decimal import Decimal

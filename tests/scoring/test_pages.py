@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from crm.models import PendingTask
+from core.models import PendingTask
 from scoring.models import ScoringSettings, TierRun
 from tests.factories import AccountFactory, OrderFactory, TierRunFactory
 from tests.scoring.conftest import AS_OF

@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from crm.models import AuditEntry, PendingTask
-from crm.services import app_settings_update
+from core.models import AuditEntry, PendingTask
+from core.services import app_settings_update
 from scoring import services, sql
 from scoring.models import ScoringSettings, TierRun, TierSnapshot
 from scoring.tasks import recompute_tiers_nightly_task, recompute_tiers_task

@@ -1,4 +1,4 @@
-"""ABC tiers against hand-computed cases (DOMAIN "ABC tiers")."""
+"""ABC tiers against hand-computed cases (docs/DOMAIN.md#abc-tiers)."""
 
 import datetime
 from decimal import Decimal

@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 import scoring.tasks  # noqa: F401 - registers the tasks with the app
-from crm.celery import app
-from crm.models import PendingTask
-from crm.queue import enqueue
+from config.celery import app
+from core.models import PendingTask
+from core.queue import enqueue
 from scoring.models import TierRun
 from tests.scoring.conftest import tiers_of
 

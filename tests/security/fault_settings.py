@@ -1,8 +1,8 @@
 """Settings of the web, worker and command processes that the fault tests start (DATABASE_URL
 and REDIS_URL point at the test database and a private Redis)."""
 
-from crm.settings.local import *  # noqa: F403
-from crm.settings.local import CELERY_BROKER_TRANSPORT_OPTIONS
+from config.settings.local import *  # noqa: F403
+from config.settings.local import CELERY_BROKER_TRANSPORT_OPTIONS
 
 DEBUG = False
 # A killed worker's unacknowledged task comes back after this many seconds (production: 1 h).

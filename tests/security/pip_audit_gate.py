@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         _banner(
             f"pip-audit: the vulnerability service did not answer for any of {len(skipped)} "
             "packages; the supply-chain audit was NOT performed on this machine "
-            "(see README, Security)."
+            "(see docs/OPERATIONS.md#checks-in-make-lint)."
         )
         return 1 if os.environ.get("CRM_REQUIRE_AUDIT") == "1" else 0
     for dep in skipped:

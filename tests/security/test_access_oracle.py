@@ -32,7 +32,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
-from crm.models import AuditEntry, Territory, User
+from core.models import AuditEntry
+from crm.models import Territory, User
 from tests.factories import ChecklistItemFactory, OccasionFactory, ReminderFactory
 from tests.security.endpoints import (
     ADMIN_ONLY_OBJECT_PAGES,
@@ -834,7 +835,7 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
 @pytest.fixture
 def import_batches(org, settings, tmp_path):
     """A small customers file imported by the admin and by each manager (one each)."""
-    from accounts.imports import services as import_services
+    from imports import services as import_services
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     batches = {}
@@ -849,7 +850,7 @@ def import_batches(org, settings, tmp_path):
 
 
 def _import_state():
-    from accounts.imports.models import ImportBatch, ImportMapping
+    from imports.models import ImportBatch, ImportMapping
 
     return (
         list(ImportBatch.objects.order_by("pk").values()),
@@ -861,7 +862,7 @@ def _import_state():
 def test_imports_are_for_importers_and_batches_for_their_creators(org, import_batches, stranger):
     """Reps (and users of no known role) reach no import page or endpoint; a manager reaches
     the batches and mappings they made; the admin all of them."""
-    from accounts.imports.models import ImportMapping
+    from imports.models import ImportMapping
 
     endpoints = classify_all()
     object_pages = [ep.name for ep in endpoints if ep.kind == "own-rule-object-page"]
@@ -929,7 +930,7 @@ def test_imports_are_for_importers_and_batches_for_their_creators(org, import_ba
 
 
 def _undo_upload(batch_id: int) -> None:
-    from accounts.imports.models import ImportBatch
+    from imports.models import ImportBatch
 
     batch = ImportBatch.objects.get(pk=batch_id)
     batch.file.delete(save=False)
@@ -938,7 +939,7 @@ def _undo_upload(batch_id: int) -> None:
 
 
 def test_an_upload_cannot_use_another_managers_saved_mapping(org, import_batches):
-    from accounts.imports.models import ImportBatch, ImportMapping
+    from imports.models import ImportBatch, ImportMapping
 
     theirs = ImportMapping.objects.get(created_by=org["m2"])
     client = _client(org["m1"])
@@ -956,7 +957,7 @@ def test_an_upload_cannot_use_another_managers_saved_mapping(org, import_batches
 
 def _import_as(actor, kind: str, text: str, **config):
     """An import through the public services, run here (as `manage.py import_*` does)."""
-    from accounts.imports import services as import_services
+    from imports import services as import_services
 
     upload = io.BytesIO(text.encode())
     batch = import_services.import_batch_create(

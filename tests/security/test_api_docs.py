@@ -85,7 +85,7 @@ def _setting_under(module: str, **env) -> str:
 
 
 def test_closed_by_default_in_production_open_on_a_laptop():
-    assert _setting_under("crm.settings.production") == "False"
-    assert _setting_under("crm.settings.production", CRM_API_DOCS_PUBLIC="true") == "True"
-    assert _setting_under("crm.settings.local") == "True"
-    assert _setting_under("crm.settings.local", CRM_API_DOCS_PUBLIC="false") == "False"
+    assert _setting_under("config.settings.production") == "False"
+    assert _setting_under("config.settings.production", CRM_API_DOCS_PUBLIC="true") == "True"
+    assert _setting_under("config.settings.local") == "True"
+    assert _setting_under("config.settings.local", CRM_API_DOCS_PUBLIC="false") == "False"

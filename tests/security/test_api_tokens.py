@@ -1,8 +1,10 @@
 """API tokens expire after CRM_API_TOKEN_DAYS and die with the credentials they came from: a
-password change (own page or admin site), a deactivation and "sign out everywhere" delete the
-user's tokens (and end their other sessions); nobody else's token or session is touched."""
+password change (own page, admin site or `manage.py changepassword`), a deactivation and "sign
+out everywhere" delete the user's tokens (and end their other sessions); nobody else's token or
+session is touched."""
 
 import datetime
+import io
 import os
 import re
 import subprocess
@@ -16,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from crm.models import AuditEntry, User
+from core.models import AuditEntry
+from crm.models import User
 from tests.factories import AccountFactory, UserFactory
 
 PASSWORD = "pw-Secret-123"
@@ -172,6 +175,27 @@ def test_a_refused_password_change_keeps_the_tokens(alice):
     assert not AuditEntry.objects.filter(model="crm.User").exists()
 
 
+def test_djangos_changepassword_command_revokes_the_users_tokens(alice, bob, monkeypatch):
+    from django.contrib.auth.management.commands import changepassword
+    from django.core.management import call_command
+
+    key = _token("alice")
+    monkeypatch.setattr(changepassword.Command, "_get_pass", lambda self, prompt="": NEW_PASSWORD)
+    call_command("changepassword", "alice", stdout=io.StringIO())
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+    assert not _accepted(key)
+    assert not Token.objects.filter(user=alice).exists()
+    _bob_untouched(bob)
+
+
+def test_saving_a_user_without_a_new_password_keeps_their_tokens(alice):
+    key = _token("alice")
+    alice.first_name = "Alice"
+    alice.save()
+    assert _accepted(key)
+
+
 def test_an_admin_setting_a_password_in_the_admin_site_revokes_the_users_tokens(alice, bob, root):
     key = _token("alice")
     url = reverse("admin:auth_user_password_change", args=[alice.pk])
@@ -319,7 +343,7 @@ def test_token_days_below_one_are_refused_at_start():
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=Path(__file__).resolve().parents[2],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "crm.settings.local", "CRM_API_TOKEN_DAYS": "0"},
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.local", "CRM_API_TOKEN_DAYS": "0"},
         capture_output=True,
         text=True,
         timeout=120,

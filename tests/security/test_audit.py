@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from crm.audit import MASK, audit_log
-from crm.audit_selectors import account_audit_entries, audit_entries_visible_to
-from crm.models import AuditEntry
+from accounts.audit_selectors import account_audit_entries, audit_entries_visible_to
+from core.audit import MASK, audit_log
+from core.models import AuditEntry
 from tests.factories import ChecklistItemFactory, OccasionFactory
 
 pytestmark = pytest.mark.django_db

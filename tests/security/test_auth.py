@@ -35,7 +35,7 @@ def _production(code: str, **env) -> subprocess.CompletedProcess:
         cwd=ROOT,
         env={
             **base,
-            "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
             "DATABASE_URL": "postgres://crm@127.0.0.1:5432/crm",
             **env,
@@ -65,7 +65,7 @@ def test_production_hashes_passwords_with_argon2():
 
 
 def test_base_settings_put_argon2_first():
-    from crm.settings import base
+    from config.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
@@ -409,7 +409,7 @@ def test_check_deploy_is_clean_under_production_settings():
         cwd=ROOT,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DJANGO_SETTINGS_MODULE": "crm.settings.production",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
             "DATABASE_URL": "postgres://crm@127.0.0.1:5432/crm",
             "DJANGO_ALLOWED_HOSTS": "crm.example.com",

@@ -24,10 +24,11 @@ import pytest
 import requests
 from django.db import connection
 
-from accounts.imports import services as import_services
-from accounts.imports.models import ImportBatch
 from accounts.models import Account, Contact, Order
-from crm.models import PendingTask, User
+from core.models import PendingTask
+from crm.models import User
+from imports import services as import_services
+from imports.models import ImportBatch
 from tests.factories import AccountFactory, UserFactory
 from visits.models import Visit, VisitPlan
 
@@ -108,7 +109,7 @@ def private_redis(require_redis):
 
 
 def _env(redis_url: str, media_root: Path) -> dict:
-    from crm.settings.base import database_url_for
+    from config.settings.base import database_url_for
 
     database_url = database_url_for(connection.settings_dict)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
@@ -163,7 +164,7 @@ def _start_web(processes: Processes, env: dict) -> str:
             sys.executable,
             "-m",
             "gunicorn",
-            "crm.wsgi:application",
+            "config.wsgi:application",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
@@ -306,7 +307,7 @@ def _republish(env: dict) -> None:
             "manage.py",
             "shell",
             "-c",
-            "import datetime; from crm.queue import republish_pending; "
+            "import datetime; from core.queue import republish_pending; "
             "print(republish_pending(older_than=datetime.timedelta(0)))",
         ],
         cwd=ROOT,
@@ -531,7 +532,7 @@ def test_a_batch_whose_import_died_can_be_run_again_once_stale(killed_import, se
 def test_worker_killed_mid_undo_runs_it_again_and_undoes_everything_once(
     private_redis, processes, media_root, tmp_path
 ):
-    from crm.models import AuditEntry
+    from core.models import AuditEntry
     from tests.imports.conftest import fingerprint
 
     # Given a big import (by the command line, its own process)

@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.imports import services as import_services
-from accounts.imports.models import ImportBatch, ImportMapping
+from imports import services as import_services
+from imports.models import ImportBatch, ImportMapping
 from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

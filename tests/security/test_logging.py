@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import path
 
-from crm.logscrub import ScrubSensitiveData, scrub
+from core.logscrub import ScrubSensitiveData, scrub
 
 SECRETS = {
     "password": "Hunter2-very-secret",

@@ -27,7 +27,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crm.models import PendingTask, User
+from core.models import PendingTask
+from crm.models import User
 from scoring.models import ScoringSettings, TierRun, TierSnapshot
 from scoring.services import tiers_recompute
 from tests.factories import OrderFactory

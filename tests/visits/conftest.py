@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import (
     AccountFactory,
     ContactFactory,

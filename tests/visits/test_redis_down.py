@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from crm.models import PendingTask
-from crm.queue import republish_pending
+from core.models import PendingTask
+from core.queue import republish_pending
 from tests.visits.conftest import free_port
 from tests.visits.test_worker import _database_url
 from visits.models import DigestEmail, Visit, VisitSettings
@@ -43,7 +43,7 @@ def test_web_and_daily_job_work_while_redis_is_down(org, require_redis):
     org["r2"].save()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "crm.settings.local",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": _database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
         "DJANGO_LOG_LEVEL": "ERROR",

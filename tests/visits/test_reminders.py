@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import Account
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import AccountFactory, OccasionFactory, ReminderFactory
 from visits.models import Occasion, Reminder
 from visits.selectors import reminder_count, reminders_inbox

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Account
-from crm.models import AuditEntry
+from core.models import AuditEntry
 from tests.factories import AccountFactory, ReminderFactory
 from visits.models import ChecklistItem, Occasion, Reminder, Visit, VisitPlan
 from visits.services import (

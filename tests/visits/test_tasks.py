@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from crm.models import PendingTask
+from core.models import PendingTask
 from tests.factories import ReminderFactory, ReminderRunFactory
 from visits.models import DigestEmail, ReminderRun, VisitSettings
 from visits.tasks import reminders_sweep_task, send_digest_task, send_reminders_daily_task

@@ -16,8 +16,8 @@ import redis
 from django.db import connection
 
 from accounts.models import Account
-from crm.celery import app as celery_app
-from crm.models import AuditEntry, PendingTask
+from config.celery import app as celery_app
+from core.models import AuditEntry, PendingTask
 from visits.models import DigestEmail, Occasion, Reminder, ReminderRun, VisitSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 def _database_url() -> str:
-    from crm.settings.base import database_url_for
+    from config.settings.base import database_url_for
 
     return database_url_for(connection.settings_dict)
 
@@ -55,7 +55,7 @@ class Workers:
                 "-m",
                 "celery",
                 "-A",
-                "crm",
+                "config",
                 "worker",
                 "-l",
                 "info",

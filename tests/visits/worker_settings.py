@@ -1,8 +1,8 @@
 """Settings of the Celery workers the idempotence tests start: the local settings, with a
 short visibility timeout so a killed worker's unacknowledged task comes back in seconds."""
 
-from crm.settings.local import *  # noqa: F403
-from crm.settings.local import CELERY_BROKER_TRANSPORT_OPTIONS
+from config.settings.local import *  # noqa: F403
+from config.settings.local import CELERY_BROKER_TRANSPORT_OPTIONS
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,

@@ -1,4 +1,4 @@
-from crm.api.routers import IdRouter
+from core.api.routers import IdRouter
 from visits.api.views import (
     OccasionViewSet,
     ReminderViewSet,

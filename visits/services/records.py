@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
 from accounts.selectors import accounts_visible_to
-from crm.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_log, diff_fields, snapshot
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
 from visits.expressions import AddDays

@@ -38,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from crm.audit import audit_log
+from core.audit import audit_log
 from crm.models import User
 from prospects.selectors import abandoned_account_ids
 from visits.dates import birthday_keys_on, days, yearly_dates

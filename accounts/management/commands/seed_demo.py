@@ -19,13 +19,13 @@ from django.utils.translation import gettext
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import USCC_ALPHABET, normalize_account_name, uscc_check_char
-from crm.bulk import copy_rows
+from core.bulk import copy_rows
+from crm.demo import DEMO_PASSWORD
 from crm.models import Team, Territory, User
 
 # Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,
 # stdout)` and may have `add_arguments(parser)`. They run in this order, after the core rows.
 DEMO_MODULES = ["prospects.demo", "visits.demo", "scoring.demo"]
-DEMO_PASSWORD = "crm-demo-2026"  # noqa: S105 - published demo password  # nosec B105
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 CITIES = [
     "上海",

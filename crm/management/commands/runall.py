@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
-from crm.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
+from crm.demo import DEMO_PASSWORD
 from crm.models import User
 
 # What the worker and beat print once they are up (Celery's own log lines).
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         for sub in ("broker/queue", "broker/processed", "broker/control"):
             (run_dir / sub).mkdir(parents=True, exist_ok=True)
         python = sys.executable
-        celery = [python, "-m", "celery", "-A", "crm"]
+        celery = [python, "-m", "celery", "-A", "config"]
         embedded_broker = settings.CELERY_BROKER_URL.startswith("filesystem")
         worker_flags = ["--without-mingle", "--without-gossip", "--without-heartbeat"]
         commands = {
@@ -177,8 +178,6 @@ class Command(BaseCommand):
 
     def _banner(self, host: str, port: int, database: EmbeddedPostgres | None) -> None:
         """The last block, once everything is up: where, who can sign in, ready."""
-        from accounts.management.commands.seed_demo import DEMO_PASSWORD
-
         lines = [f"CRM at http://{host}:{port}/  (API docs: /api/docs/)"]
         demo = User.objects.filter(username__in=["rep", "manager", "admin"]).order_by("username")
         if demo:

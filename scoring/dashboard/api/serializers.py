@@ -1,6 +1,7 @@
-"""Shapes of the dashboard API: one serializer per figure, over the plain data of
-`scoring.dashboard.selectors`. Money and shares are decimal strings; shares are fractions
-(0.8 = 80%) and null where the whole they divide is zero."""
+"""Shapes of the dashboard API: one serializer per figure, over the records of
+`scoring.dashboard.figures` (read by their API names; these serializers are the API's contract
+and its OpenAPI schema, so they state the decimal places of every number). Money and shares are
+decimal strings; shares are fractions (0.8 = 80%) and null where the whole they divide is zero."""
 
 from rest_framework import serializers
 

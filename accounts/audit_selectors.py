@@ -1,0 +1,46 @@
+"""Reads of the audit trail, through the visibility rule.
+
+Entries about an account (`account_id` set) are visible to whoever may see that account; entries
+about no account (settings, users, imports as a whole) only to admins.
+"""
+
+from django.apps import apps
+from django.db.models import QuerySet
+
+from accounts.filters import AuditEntryFilter
+from accounts.selectors import account_get_visible, accounts_visible_to
+from core.models import AuditEntry
+
+
+def audit_entries_visible_to(user) -> QuerySet[AuditEntry]:
+    qs = AuditEntry.objects.select_related("actor")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_admin:
+        return qs
+    return qs.filter(account_id__in=accounts_visible_to(user).values("pk"))
+
+
+def audit_entry_list(user, *, filters=None) -> AuditEntryFilter:
+    """The admin's full audit page: every entry, filtered (django-filter) and newest first."""
+    return AuditEntryFilter(filters, queryset=audit_entries_visible_to(user))
+
+
+def account_audit_entries(user, account_id: int, *, limit: int = 10) -> list[AuditEntry]:
+    """The latest entries about one account, for its card (404 if `user` may not see it)."""
+    account = account_get_visible(user, account_id)
+    return list(
+        audit_entries_visible_to(user)
+        .filter(account_id=account.pk)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+PROJECT_APPS = {"core", "crm", "accounts", "imports", "prospects", "visits", "scoring"}
+
+
+def audit_models() -> list[str]:
+    """Labels of the project's models, for the filter menu (no DISTINCT over a big trail)."""
+    return sorted(
+        model._meta.label for model in apps.get_models() if model._meta.app_label in PROJECT_APPS
+    )

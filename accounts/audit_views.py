@@ -1,0 +1,35 @@
+"""The audit pages: the full trail for admins (others get 404)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from accounts.audit_selectors import audit_entry_list, audit_models
+from core.paginator import CappedPaginator
+from crm.selectors import users_visible_to
+
+PAGE_SIZE = 50
+
+
+@login_required
+def audit_list(request):
+    if not request.user.is_admin:
+        raise Http404
+    entries = audit_entry_list(request.user, filters=request.GET)
+    paginator = CappedPaginator(entries.qs.order_by("-created_at", "-id"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "crm/audit_list.html",
+        {
+            "filter": entries,
+            "page": page,
+            "paginator": paginator,
+            "query": query.urlencode(),
+            "actors": users_visible_to(request.user),
+            "models": audit_models(),
+            "actions": ["create", "update", "delete", "import", "undo", "recompute"],
+        },
+    )

@@ -1,0 +1,8 @@
+"""The ASGI entry point (for an ASGI server such as uvicorn or daphne); production settings."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+application = get_asgi_application()

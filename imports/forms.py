@@ -1,0 +1,168 @@
+from django import forms
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from crm.selectors import users_assignable_by
+from imports.models import ImportBatch
+from imports.selectors import import_mappings_for
+from imports.upload.fields import target_choices
+
+ENCODINGS = [
+    ("", _("Detect automatically")),
+    ("utf-8-sig", "UTF-8"),
+    ("gb18030", "GB18030 / GBK / GB2312"),
+    ("big5", "Big5"),
+    ("utf-16", "UTF-16"),
+    ("cp1252", "Windows-1252 (Latin)"),
+]
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What the file holds"),
+        choices=ImportBatch.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=ImportBatch.Kind.CUSTOMERS,
+    )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (any common encoding), Excel .xlsx or .xls."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,.xlsm,.xls"}),
+    )
+    encoding = forms.ChoiceField(label=_("Text encoding (CSV)"), choices=ENCODINGS, required=False)
+    saved_mapping = forms.ModelChoiceField(
+        label=_("Saved mapping"), queryset=None, required=False, empty_label=_("None")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_mapping"].queryset = import_mappings_for(user)
+
+
+class MappingSelect(forms.Select):
+    """The select of one column's target, rendered in Python from options rendered once per
+    form (`options`, set by ConfigForm): the mapping table has one select per column (up to
+    CRM_IMPORT_MAX_COLUMNS) and Django's template per option took about 10 ms a select, so a
+    wide file's page took many seconds. The same HTML as forms.Select."""
+
+    # (value, '<option value="…"', '>label</option>'), the last two safe HTML
+    options: list[tuple[str, str, str]] = []
+
+    @staticmethod
+    def render_options(choices) -> list[tuple[str, str, str]]:
+        return [
+            (
+                str(key),
+                format_html('<option value="{}"', key),
+                format_html(">{}</option>", label),
+            )
+            for key, label in choices
+        ]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            "{}{}{}",
+            (
+                (start, " selected" if key == chosen else "", end)
+                for key, start, end in self.options or self.render_options(self.choices)
+            ),
+        )
+        return format_html(
+            "<select{}>{}</select>",
+            flatatt({"name": name, **self.build_attrs(self.attrs, attrs)}),
+            options,
+        )
+
+
+class ConfigForm(forms.Form):
+    """The mapping (one select per column) and the options of a batch."""
+
+    sheet_name = forms.ChoiceField(label=_("Sheet"), required=False)
+    header_row = forms.IntegerField(
+        label=_("Header row"),
+        min_value=1,
+        required=False,
+        help_text=_("Row number of the headers."),
+    )
+    encoding = forms.ChoiceField(label=_("Text encoding"), choices=ENCODINGS, required=False)
+    mode = forms.ChoiceField(label=_("Existing records"), choices=ImportBatch.Mode.choices)
+    on_error = forms.ChoiceField(label=_("Rows with errors"), choices=ImportBatch.OnError.choices)
+    owner = forms.ModelChoiceField(label=_("Owner of new accounts"), queryset=None)
+    create_missing_accounts = forms.BooleanField(
+        label=_("Create an account for an unknown account name"), required=False
+    )
+
+    def __init__(self, *args, batch: ImportBatch, user, **kwargs):
+        initial = {
+            "sheet_name": batch.sheet_name,
+            "header_row": batch.header_row or None,
+            "encoding": batch.encoding,
+            "mode": batch.mode,
+            "on_error": batch.on_error,
+            "owner": batch.owner_id or user.pk,
+            "create_missing_accounts": batch.create_missing_accounts,
+        }
+        for i, target in enumerate(batch.mapping):
+            initial[f"col_{i}"] = target
+        super().__init__(*args, initial=initial, **kwargs)
+        self.batch = batch
+        self.fields["owner"].queryset = users_assignable_by(user)
+        if batch.sheet_names:
+            self.fields["sheet_name"].choices = [(n, n) for n in batch.sheet_names]
+        else:
+            del self.fields["sheet_name"]
+        if batch.file_format != ImportBatch.FileFormat.CSV:
+            del self.fields["encoding"]
+        if batch.kind == ImportBatch.Kind.ORDERS:
+            self.fields["mode"].choices = [
+                (k, v) for k, v in ImportBatch.Mode.choices if k != ImportBatch.Mode.UPDATE
+            ]
+        else:
+            del self.fields["create_missing_accounts"]
+        choices = [("", _("— ignore —")), *target_choices(batch.kind)]
+        options = MappingSelect.render_options(choices)
+        for i, header in enumerate(batch.headers):
+            self.fields[f"col_{i}"] = forms.ChoiceField(
+                label=header or _("Column %(n)s") % {"n": i + 1},
+                choices=choices,
+                required=False,
+                widget=MappingSelect,
+            )
+            self.fields[f"col_{i}"].widget.options = options
+
+    def column_rows(self):
+        """(header, select field, sample values) per column, for the mapping table."""
+        samples = self.batch.sample_rows or []
+        for i, _header in enumerate(self.batch.headers):
+            values = [row[i] for row in samples if i < len(row) and row[i]][:3]
+            yield self[f"col_{i}"], values
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        out = {
+            "mode": data["mode"],
+            "on_error": data["on_error"],
+            "owner": data["owner"],
+        }
+        if "create_missing_accounts" in self.fields:
+            out["create_missing_accounts"] = data["create_missing_accounts"]
+        changed_source = False
+        if "sheet_name" in self.fields and data.get("sheet_name") != self.batch.sheet_name:
+            out["sheet_name"] = data["sheet_name"]
+            changed_source = True
+        if "encoding" in self.fields and (data.get("encoding") or "") != self.batch.encoding:
+            out["encoding"] = data.get("encoding") or ""
+            changed_source = True
+        if data.get("header_row") and data["header_row"] != self.batch.header_row:
+            out["header_row"] = data["header_row"]
+            changed_source = True
+        if not changed_source:
+            out["mapping"] = [data.get(f"col_{i}") or "" for i in range(len(self.batch.headers))]
+        return out
+
+
+class SaveMappingForm(forms.Form):
+    name = forms.CharField(label=_("Save this mapping as"), max_length=100)

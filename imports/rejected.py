@@ -1,0 +1,42 @@
+"""The downloadable file of rejected rows: the original cells plus the row number and why,
+written by the exports' CSV writer (every cell escaped against formulas)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from accounts.exports import csv_stream
+from imports.models import ImportBatch
+from imports.upload.cleaning import error_message
+from imports.upload.readers import open_table
+
+
+def rejected_rows_csv(batch: ImportBatch) -> Iterator[bytes]:
+    reasons: dict[int, list[str]] = {}
+    for row, column, code, value in batch.row_errors.values_list(
+        "row_number", "column", "code", "value"
+    ).iterator(chunk_size=5000):
+        text = error_message(code)
+        if column:
+            text = f"{column}: {text}"
+        if value and code != "see_row":
+            text += f" ({value})"
+        elif code == "see_row":
+            text += f" ({_('row')} {value})"
+        reasons.setdefault(row, []).append(text)
+    table = open_table(
+        Path(batch.file.path),
+        kind=batch.kind,
+        file_format=batch.file_format,
+        encoding=batch.encoding,
+        sheet_name=batch.sheet_name,
+        header_row=batch.header_row,
+    )
+    rows = (
+        (number, "; ".join(reasons[number]), *cells)
+        for number, cells in table.rows()
+        if number in reasons
+    )
+    # Every cell (the reasons too: they quote the file's headers and values) is escaped.
+    yield from csv_stream([_("Row"), _("Errors"), *table.headers], rows)

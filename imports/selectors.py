@@ -1,0 +1,100 @@
+"""Reads of import batches. Admins see every batch; a manager sees the batches they ran;
+nobody else imports. A batch outside the caller's reach answers 404."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Account, Contact, Order
+from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
+
+
+def can_import(user) -> bool:
+    """Admins, and managers (whose imported accounts stay within their teams)."""
+    return bool(user and user.is_authenticated and (user.is_admin or user.is_manager))
+
+
+def import_batches_visible_to(user) -> QuerySet[ImportBatch]:
+    if not can_import(user):
+        return ImportBatch.objects.none()
+    qs = ImportBatch.objects.select_related("created_by", "owner")
+    if user.is_admin:
+        return qs
+    return qs.filter(created_by=user)
+
+
+def import_batch_get_visible(user, pk) -> ImportBatch:
+    batch = import_batches_visible_to(user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def import_batch_errors(batch: ImportBatch) -> QuerySet[ImportRowError]:
+    return batch.row_errors.order_by("row_number", "id")
+
+
+def import_mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
+    if not can_import(user):
+        return ImportMapping.objects.none()
+    qs = ImportMapping.objects.all()
+    if not user.is_admin:
+        qs = qs.filter(created_by=user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("name")
+
+
+def import_batch_same_file(batch: ImportBatch) -> ImportBatch | None:
+    """An earlier batch of the same file that is still in effect, if any."""
+    if not batch.file_sha256:
+        return None
+    return (
+        ImportBatch.objects.filter(
+            file_sha256=batch.file_sha256,
+            kind=batch.kind,
+            status__in=[ImportBatch.Status.DONE, ImportBatch.Status.UNDOING],
+        )
+        .exclude(pk=batch.pk)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def import_batch_undo_blockers(batch: ImportBatch) -> QuerySet[ImportBatch]:
+    """Later batches still in effect (done, or being undone) that changed what this batch
+    wrote: undo them first. One EXISTS per kind of change, so the cost follows the later
+    batches' rows (never their product)."""
+    created_accounts = Account.objects.filter(import_batch=batch).values("id")
+    updated_accounts = batch.before_images.filter(model="account").values("object_id")
+    created_contacts = Contact.objects.filter(import_batch=batch).values("id")
+    updated_contacts = batch.before_images.filter(model="contact").values("object_id")
+    images = ImportBeforeImage.objects.filter(batch=OuterRef("pk"))
+    touching = (
+        Exists(images.filter(model="account", object_id__in=created_accounts))
+        | Exists(images.filter(model="account", object_id__in=updated_accounts))
+        | Exists(images.filter(model="contact", object_id__in=created_contacts))
+        | Exists(images.filter(model="contact", object_id__in=updated_contacts))
+        | Exists(Contact.objects.filter(import_batch=OuterRef("pk"), account__import_batch=batch))
+        | Exists(Order.objects.filter(import_batch=OuterRef("pk"), account__import_batch=batch))
+    )
+    return ImportBatch.objects.filter(
+        touching,
+        pk__gt=batch.pk,
+        status__in=[ImportBatch.Status.DONE, ImportBatch.Status.UNDOING],
+    ).order_by("pk")
+
+
+def import_batch_undo_summary(batch: ImportBatch) -> dict[str, int]:
+    """What an undo will do: rows deleted and rows restored."""
+    accounts = Account.objects.filter(import_batch=batch)
+    return {
+        "accounts_delete": accounts.count(),
+        "accounts_restore": batch.before_images.filter(model="account").count(),
+        "contacts_delete": Contact.objects.filter(
+            Q(import_batch=batch) | Q(account__import_batch=batch)
+        ).count(),
+        "contacts_restore": batch.before_images.filter(model="contact").count(),
+        "orders_delete": Order.objects.filter(
+            Q(import_batch=batch) | Q(account__import_batch=batch)
+        ).count(),
+    }
