@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint install install-dev messages bench clean
+.PHONY: run test test-fast lint install install-dev messages bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -45,6 +45,10 @@ lint: install-dev
 ## the embedded one; Redis at REDIS_URL when it answers).
 test: install-dev lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make test-fast: the suite without lint and without the tests marked slow (-m "not slow").
+test-fast: install-dev
+	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 ## make messages: refresh and compile translations (needs GNU gettext).
 messages: install

@@ -1,13 +1,39 @@
-"""factory_boy factories for the core models."""
+"""factory_boy factories for every model of the project (one per model, in app order).
+
+Defaults are the least a valid row needs; a test passes the values it asserts on explicitly.
+Related rows are made on demand (`AccountFactory()` makes its owner), or reuse the row they
+hang off (a reminder goes to its account's owner, a tick is made by its plan's account owner).
+"""
 
 import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import normalize_account_name
+from core.models import AuditEntry, PendingTask
 from crm.models import Team, Territory, User
+from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
+from prospects.models import CRITERION_FIELDS, Prospect, ProspectSettings, SubStage, Worksheet
+from scoring.models import RecomputeLock, ScoringSettings, TierRun, TierSnapshot
+from visits.models import (
+    ChecklistItem,
+    ChecklistTick,
+    DigestEmail,
+    Occasion,
+    Reminder,
+    ReminderRun,
+    Touch,
+    TouchType,
+    Visit,
+    VisitPlan,
+    VisitSettings,
+)
+
+# --- crm ---------------------------------------------------------------------------------
 
 
 class TerritoryFactory(factory.django.DjangoModelFactory):
@@ -42,6 +68,50 @@ class TeamFactory(factory.django.DjangoModelFactory):
     manager = factory.SubFactory(UserFactory, role=User.Role.MANAGER)
 
 
+class PendingTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PendingTask
+
+    task_name = "crm.tasks.republish_pending_tasks_task"
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEntry
+
+    actor = factory.SubFactory(UserFactory)
+    action = "update"
+    model = "accounts.account"
+
+
+class _AppSettingsFactory(factory.django.DjangoModelFactory):
+    """The one settings row (pk 1) of an app, with the given fields changed. Another pk is
+    created as asked (the database refuses it)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        pk = kwargs.pop("pk", kwargs.pop("id", 1))
+        if pk != 1:
+            return model_class.objects.create(pk=pk, **kwargs)
+        obj, _created = model_class.objects.update_or_create(pk=1, defaults=kwargs)
+        return obj
+
+
+class TokenFactory(factory.django.DjangoModelFactory):
+    """A DRF API token (not our model; the API tests sign in with one)."""
+
+    class Meta:
+        model = Token
+
+    user = factory.SubFactory(UserFactory)
+
+
+# --- accounts ----------------------------------------------------------------------------
+
+
 class AccountFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Account
@@ -67,3 +137,229 @@ class OrderFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     date = factory.LazyFunction(datetime.date.today)
     amount = Decimal("100.00")
+
+
+# --- imports -----------------------------------------------------------------------------
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportBatch
+
+    kind = ImportBatch.Kind.CUSTOMERS
+    created_by = factory.SubFactory(UserFactory, role=User.Role.ADMIN)
+
+
+class ImportRowErrorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportRowError
+
+    batch = factory.SubFactory(ImportBatchFactory)
+    row_number = factory.Sequence(lambda n: n + 2)
+    code = "required"
+
+
+class ImportBeforeImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportBeforeImage
+
+    batch = factory.SubFactory(ImportBatchFactory)
+    model = ImportBeforeImage.Model.ACCOUNT
+    object_id = factory.Sequence(lambda n: n + 1)
+    data = factory.LazyAttribute(lambda o: {"id": o.object_id, "name": "Before Co., Ltd."})
+
+
+class ImportMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportMapping
+
+    name = factory.Sequence(lambda n: f"mapping-{n}")
+    kind = ImportBatch.Kind.CUSTOMERS
+    mapping = factory.LazyFunction(lambda: {"客户名称": "name"})
+    created_by = factory.SubFactory(UserFactory, role=User.Role.ADMIN)
+
+
+# --- prospects ---------------------------------------------------------------------------
+
+
+class ProspectSettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = ProspectSettings
+
+
+class SubStageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubStage
+
+    colour = "yellow"
+    name = factory.Sequence(lambda n: f"Sub-stage {n}")
+
+
+class WorksheetFactory(factory.django.DjangoModelFactory):
+    """Every criterion 0 unless given; `total` is their sum unless given."""
+
+    class Meta:
+        model = Worksheet
+
+    account = factory.SubFactory(AccountFactory, lifecycle=Account.Lifecycle.POTENTIAL)
+    filled_at = factory.LazyFunction(timezone.now)
+    growth = 0
+    business_plans = 0
+    revenue_potential = 0
+    opportunities = 0
+    solution_fit = 0
+    competitiveness = 0
+    relationship = 0
+    total = factory.LazyAttribute(lambda o: sum(getattr(o, f) for f in CRITERION_FIELDS))
+
+
+class ProspectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Prospect
+
+    account = factory.SubFactory(AccountFactory, lifecycle=Account.Lifecycle.POTENTIAL)
+
+
+# --- scoring -----------------------------------------------------------------------------
+
+
+class ScoringSettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = ScoringSettings
+
+
+class TierRunFactory(factory.django.DjangoModelFactory):
+    """A finished run (at most one may be queued: pass `status` for another state)."""
+
+    class Meta:
+        model = TierRun
+
+    trigger = TierRun.Trigger.CLI
+    status = TierRun.Status.SUCCEEDED
+    # A finished run has its date and end; in any other state they stay empty unless given.
+    as_of = factory.LazyAttribute(
+        lambda o: timezone.localdate() if o.status == TierRun.Status.SUCCEEDED else None
+    )
+    finished_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == TierRun.Status.SUCCEEDED else None
+    )
+
+
+class TierSnapshotFactory(factory.django.DjangoModelFactory):
+    """The one account of its run: rank 1, all of the revenue, tier A."""
+
+    class Meta:
+        model = TierSnapshot
+
+    run = factory.SubFactory(TierRunFactory)
+    account = factory.SubFactory(AccountFactory)
+    position = 1
+    revenue = Decimal("100.00")
+    share = Decimal("1")
+    share_before = Decimal("0")
+    cumulative_share = Decimal("1")
+    tier = "A"
+
+
+class RecomputeLockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecomputeLock
+        django_get_or_create = ("name",)
+
+    name = "tiers"
+
+
+# --- visits ------------------------------------------------------------------------------
+
+
+class VisitSettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = VisitSettings
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    # Far above the built-in list (visits.defaults), which the visits tests seed.
+    position = factory.Sequence(lambda n: 1000 + n)
+    text_en = factory.Sequence(lambda n: f"Checklist item {n}")
+
+
+class VisitPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitPlan
+
+    account = factory.SubFactory(AccountFactory)
+    planned_date = datetime.date(2026, 1, 5)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Visit
+
+    account = factory.SubFactory(AccountFactory)
+    visit_date = datetime.date(2026, 1, 5)
+    duration_minutes = 60
+
+
+class ChecklistTickFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistTick
+
+    plan = factory.SubFactory(VisitPlanFactory)
+    item = factory.SubFactory(ChecklistItemFactory)
+    ticked_by = factory.SelfAttribute("plan.account.owner")
+
+
+class OccasionFactory(factory.django.DjangoModelFactory):
+    """A one-off date unless told otherwise (a solar or lunar one needs month and day)."""
+
+    class Meta:
+        model = Occasion
+
+    code = factory.Sequence(lambda n: f"occasion-{n}")
+    kind = Occasion.Kind.ONCE
+    name_en = factory.Sequence(lambda n: f"Occasion {n}")
+    date = factory.LazyAttribute(
+        lambda o: timezone.localdate() if o.kind == Occasion.Kind.ONCE else None
+    )
+
+
+class TouchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Touch
+
+    account = factory.SubFactory(AccountFactory)
+    type = TouchType.CARD
+    date = datetime.date(2026, 1, 5)
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    """A "visit due" reminder of an account for its owner, showing from its date."""
+
+    class Meta:
+        model = Reminder
+
+    account = factory.SubFactory(AccountFactory)
+    recipient = factory.SelfAttribute("account.owner")
+    kind = Reminder.Kind.VISIT_DUE
+    subject = factory.LazyAttribute(lambda o: f"account:{o.account.pk}")
+    occasion_code = factory.LazyAttribute(lambda o: str(o.kind))
+    date = factory.LazyFunction(timezone.localdate)
+    remind_on = factory.SelfAttribute("date")
+
+
+class ReminderRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderRun
+
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+
+
+class DigestEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DigestEmail
+
+    recipient = factory.SubFactory(UserFactory)
+    date = factory.LazyFunction(timezone.localdate)

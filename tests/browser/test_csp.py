@@ -6,7 +6,13 @@ request of theirs (stylesheets, scripts, the icon) answers with an error."""
 import pytest
 
 from tests.browser.conftest import login
-from tests.factories import AccountFactory, ContactFactory, OrderFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    OrderFactory,
+    ReminderFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +61,7 @@ def _feature_records(admin, account, contact) -> dict:
     touch = visit_services.touch_create(
         actor=admin, data={"account": account, "type": "letter", "date": today}
     )
-    Reminder.objects.create(
+    ReminderFactory(
         recipient=admin,
         kind=Reminder.Kind.VISIT_DUE,
         subject=f"account:{account.pk}",
@@ -73,6 +79,7 @@ def _feature_records(admin, account, contact) -> dict:
     return {"prospect": prospect, "plan": plan, "visit": visit, "touch": touch, "batch": batch}
 
 
+@pytest.mark.slow  # about 40 s: every main page in a real browser
 def test_main_pages_raise_no_csp_violation(live_server, phone_page, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     admin = UserFactory(username="cspadmin", role="admin", is_staff=True, is_superuser=True)

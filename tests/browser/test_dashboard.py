@@ -7,12 +7,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import Order
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 from tests.browser.conftest import login, screenshot
-from tests.factories import AccountFactory, TeamFactory, UserFactory
-from visits.models import Visit
+from tests.factories import AccountFactory, OrderFactory, TeamFactory, UserFactory, VisitFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,14 +51,10 @@ def test_manager_sees_the_charts_and_clicks_through_quadrant_4(live_server, chro
     ]
     for name, revenue, visits in spec:
         account = AccountFactory(owner=rep, name=name, channel="direct")
-        Order.objects.create(account=account, date=today, amount=Decimal(revenue))
-        Order.objects.create(
-            account=account, date=today - datetime.timedelta(days=40), amount=Decimal(5)
-        )
+        OrderFactory(account=account, date=today, amount=Decimal(revenue))
+        OrderFactory(account=account, date=today - datetime.timedelta(days=40), amount=Decimal(5))
         for _ in range(visits):
-            Visit.objects.create(
-                account=account, visit_date=today, duration_minutes=60, logged_by=rep
-            )
+            VisitFactory(account=account, visit_date=today, duration_minutes=60, logged_by=rep)
     AccountFactory(name="Somebody else's Co")
     tiers_recompute(trigger=TierRun.Trigger.CLI, as_of=today)
 

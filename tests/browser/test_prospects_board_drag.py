@@ -3,9 +3,8 @@
 import pytest
 
 from accounts.models import Account
-from prospects.models import Prospect
 from tests.browser.conftest import login
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, ProspectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +21,7 @@ def desktop_page(chromium):
 def test_dragging_a_card_to_red_wins_it(live_server, desktop_page):
     rep = UserFactory(username="deskrep")
     account = AccountFactory(owner=rep, name="Dragged Co", lifecycle=Account.Lifecycle.POTENTIAL)
-    prospect = Prospect.objects.create(account=account, colour="yellow")
+    prospect = ProspectFactory(account=account, colour="yellow")
     page = desktop_page
     login(page, live_server, "deskrep", "pw-Secret-123")
     page.goto(f"{live_server.url}/prospects/")

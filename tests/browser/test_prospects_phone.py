@@ -4,9 +4,9 @@ to yellow on the pipeline board."""
 import pytest
 
 from accounts.models import Account
-from prospects.models import Prospect, Worksheet
+from prospects.models import Worksheet
 from tests.browser.conftest import login, screenshot
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, ProspectFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def test_rep_on_phone_fills_worksheet_and_moves_green_to_yellow(live_server, pho
     account = AccountFactory(
         owner=rep, name="杭州宏达机械有限公司", lifecycle=Account.Lifecycle.POTENTIAL
     )
-    prospect = Prospect.objects.create(account=account, colour="green")
+    prospect = ProspectFactory(account=account, colour="green")
     AccountFactory(name="Not mine Ltd.")
     page = phone_page
     login(page, live_server, "fieldrep", "pw-Secret-123")

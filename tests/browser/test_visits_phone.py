@@ -6,9 +6,15 @@ from django.utils import timezone
 
 from accounts.models import Account
 from tests.browser.conftest import login, screenshot
-from tests.factories import AccountFactory, ContactFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    ReminderFactory,
+    UserFactory,
+    VisitPlanFactory,
+)
 from visits.defaults import seed_defaults
-from visits.models import ChecklistItem, Reminder, Visit, VisitPlan
+from visits.models import ChecklistItem, Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,8 +30,8 @@ def test_rep_on_phone_ticks_checklist_and_logs_visit_from_reminder(live_server, 
     Account.objects.filter(pk=account.pk).update(tier="A")
     dm = ContactFactory(account=account, name="王伟", role="decision_maker", interests="高尔夫")
     today = timezone.localdate()
-    plan = VisitPlan.objects.create(account=account, planned_date=today, slot="morning")
-    reminder = Reminder.objects.create(
+    plan = VisitPlanFactory(account=account, planned_date=today, slot="morning")
+    reminder = ReminderFactory(
         recipient=rep,
         kind="visit_tomorrow",
         subject=f"plan:{plan.pk}",

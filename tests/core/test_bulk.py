@@ -8,7 +8,7 @@ import pytest
 from accounts.models import Account, Order
 from core.bulk import copy_rows
 from core.models import PendingTask
-from tests.factories import UserFactory
+from tests.factories import AccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "cr\rhere", r"\N literally", "全角（注）"]
@@ -45,7 +45,7 @@ def test_copy_rows_round_trips_awkward_text_and_nulls(org):
     got = list(Account.objects.filter(owner=owner).order_by("id").values_list("id", "name", "uscc"))
     assert got == [(1000 + i, name, None) for i, name in enumerate(AWKWARD)]
     # The id sequence moved past the copied ids: the next ordinary insert does not collide.
-    fresh = Account.objects.create(name="After", normalized_name="after", owner=owner)
+    fresh = AccountFactory(name="After", owner=owner)
     assert fresh.pk > 1000 + len(AWKWARD) - 1
 
 

@@ -156,6 +156,7 @@ def test_a_server_left_running_by_a_killed_run_is_used_as_it_is(initialized):
     assert server.running_pid() is None
 
 
+@pytest.mark.slow  # kills the server (SIGKILL)
 def test_a_dead_server_is_restarted_and_its_data_recovered(initialized):
     left = _start_elsewhere(initialized)
     pid = int(left.stdout.split()[0])
@@ -208,6 +209,7 @@ def test_a_run_killed_during_initdb_leaves_nothing_that_blocks_the_next(run_dir)
     server.stop()
 
 
+@pytest.mark.slow  # kills the process that holds the server
 def test_a_server_in_use_by_another_process_is_left_running(initialized):
     # given another process using the server (make run, while the tests end)
     user = subprocess.Popen(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.models import PendingTask
 from core.queue import _publish, enqueue, republish_pending
+from tests.factories import PendingTaskFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TASK = "crm.tasks.republish_pending_tasks_task"
@@ -52,7 +53,7 @@ def test_broker_down_keeps_the_task_and_republish_sends_it_later(clean_queue):
     dead = Celery("dead", broker="redis://127.0.0.1:1/0")
     dead.conf.broker_connection_timeout = 1
     dead.conf.broker_transport_options = {"socket_connect_timeout": 1}
-    pending = PendingTask.objects.create(task_name=TASK)
+    pending = PendingTaskFactory(task_name=TASK)
     PendingTask.objects.filter(pk=pending.pk).update(
         created_at=timezone.now() - datetime.timedelta(minutes=5)
     )
@@ -83,7 +84,7 @@ def test_after_a_failed_publish_the_other_rows_wait_without_a_try(clean_queue):
 
 
 def test_republish_leaves_fresh_rows_to_the_commit_hook(clean_queue):
-    PendingTask.objects.create(task_name=TASK)
+    PendingTaskFactory(task_name=TASK)
     assert republish_pending() == 0
     assert PendingTask.objects.count() == 1
 
@@ -132,7 +133,7 @@ def test_two_republishers_at_once_publish_every_row_exactly_once(clean_queue):
 
 
 def test_a_row_another_publisher_holds_is_left_to_it(clean_queue):
-    pending = PendingTask.objects.create(task_name=TASK, args=[1])
+    pending = PendingTaskFactory(task_name=TASK, args=[1])
     PendingTask.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
     holding, release, done = threading.Event(), threading.Event(), threading.Event()
 

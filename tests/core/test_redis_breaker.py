@@ -23,11 +23,11 @@ import pytest
 import redis
 from django.db import connection
 
-from accounts.models import Order
 from core.models import PendingTask
 from core.redis_breaker import CircuitBreaker, server_of
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
+from tests.factories import OrderFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
@@ -137,9 +137,7 @@ def scored(org):
     """The org's accounts with an order each and a finished recompute: the dashboard shows
     (and caches) every figure of the latest run."""
     for number, account in enumerate(org["accounts"].values(), start=1):
-        Order.objects.create(
-            account=account, date=datetime.date.today(), amount=Decimal(1000 * number)
-        )
+        OrderFactory(account=account, date=datetime.date.today(), amount=Decimal(1000 * number))
     tiers_recompute(trigger=TierRun.Trigger.CLI)
     return org
 
@@ -176,6 +174,7 @@ def _recompute_messages(private: PrivateRedis) -> list[str]:
     return [json.loads(raw)["headers"]["task"] for raw in private.client(0).lrange("celery", 0, -1)]
 
 
+@pytest.mark.slow  # stops a Redis server (SIGSTOP)
 def test_a_hung_redis_costs_the_dashboard_one_call_and_the_publisher_none(scored, private_redis):
     report = _run_app(
         private_redis,
@@ -218,6 +217,7 @@ print(json.dumps(report))
     assert private_redis.client(1).keys("crm:*")  # the cache holds figures again
 
 
+@pytest.mark.slow  # stops a Redis server (SIGSTOP)
 def test_a_hung_redis_costs_a_queued_recompute_one_publish_and_the_next_page_no_call(
     scored, private_redis
 ):

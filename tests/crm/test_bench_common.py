@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
 from config.settings.base import database_url_for
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, TokenFactory, UserFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import common
@@ -50,7 +49,7 @@ def test_gunicorn_serves_the_api_and_stops():
         pytest.skip("wrk is not installed")
     user = UserFactory(username="loadrep")
     AccountFactory(owner=user, name="Loaded Ltd.")
-    token = Token.objects.create(user=user).key
+    token = TokenFactory(user=user).key
     db_url = database_url_for(connection.settings_dict)
     with common.gunicorn(db_url, workers=2) as server:
         pid = server.process.pid

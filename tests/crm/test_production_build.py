@@ -136,6 +136,7 @@ def _get(url: str) -> requests.Response:
     )
 
 
+@pytest.mark.slow  # about 2 minutes: collectstatic under production settings
 def test_production_build_collects_static_files_and_gunicorn_serves_them(gunicorn):
     base, static_root = gunicorn
     manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]

@@ -57,6 +57,7 @@ def stack_database():
         )
 
 
+@pytest.mark.slow  # about a minute: web, worker and beat processes, stopped by signal
 def test_runall_serves_and_beat_and_worker_process_jobs(tmp_path, stack_database):
     port = _free_port()
     env = {

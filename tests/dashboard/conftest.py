@@ -23,13 +23,24 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from accounts.models import Account, Contact, Order
-from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
+from accounts.models import Account, Contact
+from prospects.models import Colour
 from scoring.dashboard.selectors import DashboardQuery, Period
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
-from tests.factories import AccountFactory, TeamFactory, UserFactory
-from visits.models import Reminder, Visit, VisitPlan
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    OrderFactory,
+    ProspectFactory,
+    ReminderFactory,
+    TeamFactory,
+    UserFactory,
+    VisitFactory,
+    VisitPlanFactory,
+    WorksheetFactory,
+)
+from visits.models import Reminder, VisitPlan
 
 TODAY = datetime.date(2026, 11, 30)
 PERIOD = Period(datetime.date(2026, 11, 1), datetime.date(2026, 11, 30))
@@ -92,11 +103,11 @@ def book(db) -> Book:
             owner=owner, name=f"Dash {name}", channel=channel, lifecycle="existing"
         )
         for date, amount in lines:
-            Order.objects.create(account=account, date=date, amount=Decimal(amount))
+            OrderFactory(account=account, date=date, amount=Decimal(amount))
         accounts[name] = account
     for name, minutes in (("a1", 120), ("a6", 60), ("a3", 30), ("a4", 30), ("a5", 45)):
         account = accounts[name]
-        Visit.objects.create(
+        VisitFactory(
             account=account,
             visit_date=d(11, 6),
             duration_minutes=minutes,
@@ -110,18 +121,19 @@ def book(db) -> Book:
 def scored(book) -> Book:
     """The book after a recompute as of TODAY, with prospects, contacts, plans, reminders."""
     a = book.accounts
-    Contact.objects.create(account=a["a1"], name="Boss of a1", role=Contact.Role.DECISION_MAKER)
-    Contact.objects.create(account=a["a2"], name="Clerk of a2", role=Contact.Role.HANDLER)
-    Prospect.objects.create(account=a["a6"], colour=Colour.GREEN)
-    Prospect.objects.create(account=a["a3"], colour=Colour.YELLOW)
-    Prospect.objects.create(account=a["a5"], colour=Colour.GREEN)
-    Worksheet.objects.create(
+    ContactFactory(account=a["a1"], name="Boss of a1", role=Contact.Role.DECISION_MAKER)
+    ContactFactory(account=a["a2"], name="Clerk of a2", role=Contact.Role.HANDLER)
+    ProspectFactory(account=a["a6"], colour=Colour.GREEN)
+    ProspectFactory(account=a["a3"], colour=Colour.YELLOW)
+    ProspectFactory(account=a["a5"], colour=Colour.GREEN)
+    WorksheetFactory(
         account=a["a6"],
         author=book.r1,
         filled_at=datetime.datetime(2026, 11, 3, tzinfo=datetime.UTC),
+        growth=1,
+        business_plans=1,
+        revenue_potential=1,
         total=3,
-        **dict.fromkeys(CRITERION_FIELDS, 0)
-        | {"growth": 1, "business_plans": 1, "revenue_potential": 1},
     )
     book.run = tiers_recompute(trigger=TierRun.Trigger.CLI, as_of=TODAY)
     for account, date, status in (
@@ -131,7 +143,7 @@ def scored(book) -> Book:
         (a["a4"], d(11, 26), VisitPlan.Status.CANCELLED),
         (a["a5"], d(11, 10), VisitPlan.Status.PLANNED),
     ):
-        VisitPlan.objects.create(
+        VisitPlanFactory(
             account=account, planned_date=date, status=status, created_by=account.owner
         )
     for account, recipient, kind, date in (
@@ -140,7 +152,7 @@ def scored(book) -> Book:
         (a["a3"], book.r2, Reminder.Kind.GREETING, d(12, 9)),
         (a["a5"], book.r3, Reminder.Kind.GIFT, d(12, 1)),
     ):
-        Reminder.objects.create(
+        ReminderFactory(
             recipient=recipient,
             kind=kind,
             subject=f"{kind} {account.name}",

@@ -14,6 +14,7 @@ from scoring.dashboard.selectors import DashboardQuery, Period, dashboard_figure
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 from tests.dashboard.conftest import TODAY, d
+from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def test_tiers_figure_is_cached_per_run_and_a_recompute_shows_new_figures(
     with django_assert_num_queries(1):
         assert dashboard_figure(query(scored.m1), "tiers") == before
     # when a6 buys a lot and a recompute finishes
-    Order.objects.create(account=scored.accounts["a6"], date=d(11, 15), amount=D("5000"))
+    OrderFactory(account=scored.accounts["a6"], date=d(11, 15), amount=D("5000"))
     run = tiers_recompute(trigger=TierRun.Trigger.CLI, as_of=TODAY)
     # then the next request shows the new run's figures
     after = dashboard_figure(query(scored.m1), "tiers")
@@ -83,7 +84,7 @@ def test_order_figures_are_cached_until_the_orders_change(book, query, django_as
 def test_an_order_written_through_the_orm_shows_at_the_next_request(book, query):
     assert _sales(query, book.m1) == D("1000.00")
     generation = orders_generation()
-    Order.objects.create(account=book.accounts["a2"], date=d(11, 25), amount=D("500"))
+    OrderFactory(account=book.accounts["a2"], date=d(11, 25), amount=D("500"))
     assert orders_generation() > generation
     assert _sales(query, book.m1) == D("1500.00")
     # a bulk update (one statement, no signal) too

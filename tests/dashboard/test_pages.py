@@ -13,15 +13,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.models import Order
 from scoring.dashboard.api.serializers import SERIALIZERS
 from scoring.dashboard.selectors import FIGURES
 from scoring.dashboard.views import PARETO_TABLE_ROWS, _pareto_rows
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
 from tests.dashboard.conftest import PERIOD_PARAMS, TODAY
-from tests.factories import AccountFactory, UserFactory
-from visits.models import Visit
+from tests.factories import AccountFactory, OrderFactory, UserFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,11 +208,9 @@ def test_query_count_does_not_grow_with_accounts(client, db):
         reps = [UserFactory(username=f"qc-r{n}-{i}", team=team) for i in range(2)]
         for i in range(n):
             account = AccountFactory(owner=reps[i % 2], name=f"QC {n} {i}")
-            Order.objects.create(account=account, date=TODAY, amount=Decimal(10 + i))
-            Order.objects.create(
-                account=account, date=datetime.date(2026, 10, 15), amount=Decimal(5)
-            )
-            Visit.objects.create(
+            OrderFactory(account=account, date=TODAY, amount=Decimal(10 + i))
+            OrderFactory(account=account, date=datetime.date(2026, 10, 15), amount=Decimal(5))
+            VisitFactory(
                 account=account, visit_date=TODAY, duration_minutes=30, logged_by=account.owner
             )
         tiers_recompute(trigger=TierRun.Trigger.CLI, as_of=TODAY)

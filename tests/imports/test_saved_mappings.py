@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 
 from core.models import AuditEntry
 from imports import services
-from imports.models import ImportBatch, ImportMapping
+from imports.models import ImportBatch
+from tests.factories import ImportMappingFactory
 from tests.imports.conftest import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ def _file(name="list.csv"):
 def mappings(org):
     """One saved customers mapping per manager: Firma → name, Steuer → external_code."""
     return {
-        who: ImportMapping.objects.create(
+        who: ImportMappingFactory(
             name=f"legacy-{who}",
             kind="customers",
             mapping={"Firma": "name", "Steuer": "external_code"},

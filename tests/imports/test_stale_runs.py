@@ -17,6 +17,7 @@ from imports.engine.staging import Progress
 from imports.models import ImportBatch
 from imports.tasks import import_batches_fail_stale_task
 from imports.upload import lifecycle
+from tests.factories import ImportBatchFactory
 from tests.imports.conftest import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -251,7 +252,7 @@ def test_api_shows_stale_and_refuses_a_commit_of_a_run_that_beats(api, checked, 
 @pytest.mark.django_db(transaction=True)
 def test_the_progress_thread_beats_while_the_process_lives(admin, settings):
     settings.CRM_IMPORT_STALE_SECONDS = 1  # a beat every 0.2 s
-    batch = ImportBatch.objects.create(kind="customers", created_by=admin, status=Status.RUNNING)
+    batch = ImportBatchFactory(kind="customers", created_by=admin, status=Status.RUNNING)
     progress = Progress(batch.pk, enabled=True)
     try:
         time.sleep(0.7)  # no report at all: heartbeats only

@@ -23,10 +23,22 @@ from imports.engine import undo
 from imports.engine.staging import Staging
 from imports.models import ImportBatch
 from imports.tasks import import_batch_undo_task
-from prospects.models import CRITERION_FIELDS, Prospect, Worksheet
-from tests.factories import AccountFactory, ContactFactory, OrderFactory, UserFactory
+from prospects.models import Prospect, Worksheet
+from tests.factories import (
+    AccountFactory,
+    ChecklistTickFactory,
+    ContactFactory,
+    OrderFactory,
+    ReminderFactory,
+    TerritoryFactory,
+    TouchFactory,
+    UserFactory,
+    VisitFactory,
+    VisitPlanFactory,
+    WorksheetFactory,
+)
 from tests.imports.conftest import run_import, run_undo, write_csv
-from visits.models import ChecklistItem, ChecklistTick, Reminder, Touch, Visit, VisitPlan
+from visits.models import ChecklistItem, Reminder, Touch, Visit, VisitPlan
 
 pytestmark = pytest.mark.django_db
 TIER_TASK = "scoring.tasks.recompute_tiers_task"
@@ -65,13 +77,13 @@ def existing(rep):
 def _life(account: Account, contact: Contact, user, tag: str = "") -> None:
     """Rows of every kind that point at an account or a contact."""
     item, _ = ChecklistItem.objects.get_or_create(position=90, defaults={"text_en": "Agenda"})
-    plan = VisitPlan.objects.create(account=account, planned_date=TODAY, purpose=f"plan{tag}")
-    ChecklistTick.objects.create(plan=plan, item=item, ticked_by=user)
-    visit = Visit.objects.create(account=account, visit_date=TODAY, plan=plan, logged_by=user)
+    plan = VisitPlanFactory(account=account, planned_date=TODAY, purpose=f"plan{tag}")
+    ChecklistTickFactory(plan=plan, item=item, ticked_by=user)
+    visit = VisitFactory(account=account, visit_date=TODAY, plan=plan, logged_by=user)
     visit.contacts.add(contact)
-    Touch.objects.create(account=account, contact=contact, type="letter", date=TODAY)
+    TouchFactory(account=account, contact=contact, type="letter", date=TODAY)
     for subject, extra in (("account", {}), ("contact", {"contact": contact}), ("plan", {})):
-        Reminder.objects.create(
+        ReminderFactory(
             recipient=user,
             kind="visit_due",
             subject=f"{subject}:{account.pk}{tag}",
@@ -82,9 +94,7 @@ def _life(account: Account, contact: Contact, user, tag: str = "") -> None:
             plan=plan if subject == "plan" else None,
             **extra,
         )
-    Worksheet.objects.create(
-        account=account, filled_at=timezone.now(), total=0, **dict.fromkeys(CRITERION_FIELDS, 0)
-    )
+    WorksheetFactory(account=account)
     Prospect.objects.get_or_create(account=account)
     OrderFactory(account=account)
 
@@ -166,8 +176,8 @@ def test_undo_deletes_what_was_added_to_its_rows_since_as_django_would(
     new_account = Account.objects.get(external_code="N1")
     _life(new_account, new_account.contacts.order_by("pk").first(), rep, tag="n")
     newcomer = Contact.objects.get(name="新人")  # the batch's contact on the old account
-    Touch.objects.create(account=existing["account"], contact=newcomer, type="card", date=TODAY)
-    visit = Visit.objects.create(account=existing["account"], visit_date=TODAY)
+    TouchFactory(account=existing["account"], contact=newcomer, type="card", date=TODAY)
+    visit = VisitFactory(account=existing["account"], visit_date=TODAY)
     visit.contacts.add(newcomer, existing["contact"])
     # What Django's delete() leaves, found in a transaction that is rolled back
     with transaction.atomic():
@@ -397,9 +407,8 @@ def test_an_updated_account_that_cannot_be_put_back_stops_the_whole_undo(tmp_pat
 
 @pytest.mark.django_db(transaction=True)  # the territory is deleted in its own transaction
 def test_an_account_whose_territory_was_deleted_since_stops_the_undo(tmp_path, admin, rep):
-    from crm.models import Territory
 
-    territory = Territory.objects.create(name="Gone", code="G")
+    territory = TerritoryFactory(name="Gone", code="G")
     old = AccountFactory(name="Old Co", industry="old", owner=rep, territory=territory)
     batch = run_import(
         write_csv(tmp_path / "t.csv", [["客户名称", "行业"], ["Old Co", "new"], ["Fresh Co", ""]]),
@@ -658,7 +667,7 @@ def test_rows_that_may_not_be_deleted_stop_the_undo(tmp_path, admin, rep, monkey
     # Given a relation that protects accounts (as a PROTECT foreign key would; none does
     # today, so the planner is given one) and such a row on an account the import created
     batch = run_import(_customers(tmp_path), actor=admin)
-    Touch.objects.create(account=Account.objects.get(external_code="N1"), type="card", date=TODAY)
+    TouchFactory(account=Account.objects.get(external_code="N1"), type="card", date=TODAY)
     planned = undo.delete_statements
 
     def protected(model):

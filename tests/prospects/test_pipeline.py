@@ -11,7 +11,7 @@ from prospects.selectors import (
     pipeline_counts_by_rep,
     rep_pipeline_status,
 )
-from tests.factories import AccountFactory, ContactFactory, TerritoryFactory
+from tests.factories import AccountFactory, ContactFactory, ProspectFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,13 +99,11 @@ def test_coverage_warning_for_a_tier_and_yellow_without_decision_maker(client, o
     ContactFactory(account=a_tier_ok, role=Contact.Role.DECISION_MAKER)
     yellow = AccountFactory(owner=org["r1"], name="Yellow no DM", tier="C")
     ContactFactory(account=yellow, role=Contact.Role.HANDLER)
-    Prospect.objects.create(account=yellow, colour="yellow")
+    ProspectFactory(account=yellow, colour="yellow")
     green = AccountFactory(owner=org["r1"], name="Green no DM")
-    Prospect.objects.create(account=green, colour="green")
+    ProspectFactory(account=green, colour="green")
     abandoned = AccountFactory(owner=org["r1"], name="Yellow abandoned")
-    Prospect.objects.create(
-        account=abandoned, colour="yellow", decision="abandon", decision_reason="x"
-    )
+    ProspectFactory(account=abandoned, colour="yellow", decision="abandon", decision_reason="x")
     AccountFactory(owner=org["r3"], name="Not mine A", tier="A")
     missing = accounts_missing_decision_maker(user=org["r1"])
     assert [(a.name, a.prospect_colour) for a in missing] == [

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from core.models import AuditEntry
-from prospects.models import Colour, Prospect, SubStage
+from prospects.models import Colour, Prospect
 from prospects.selectors import abandoned_account_ids, prospects_visible_to
 from prospects.services import (
     prospect_create,
@@ -17,7 +17,7 @@ from prospects.services import (
     prospect_revive,
     prospect_update,
 )
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, ProspectFactory, SubStageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_moving_to_the_same_colour_changes_nothing(org, potential, make_prospect
 
 def test_move_failures_change_nothing(org, potential, make_prospect, db_state):
     prospect = make_prospect(potential)
-    red_stage = SubStage.objects.create(colour="red", name="签约")
+    red_stage = SubStageFactory(colour="red", name="签约")
     before = db_state()
     with pytest.raises(ValidationError) as exc:
         prospect_move(actor=org["r1"], prospect=prospect, colour="blue")
@@ -128,7 +128,7 @@ def test_move_failures_change_nothing(org, potential, make_prospect, db_state):
 
 
 def test_sub_stages_belong_to_their_colour(org, potential, make_prospect):
-    quote = SubStage.objects.create(colour="yellow", name="方案报价", position=1)
+    quote = SubStageFactory(colour="yellow", name="方案报价", position=1)
     prospect = make_prospect(potential)
     prospect = prospect_move(actor=org["r1"], prospect=prospect, colour="yellow", sub_stage=quote)
     assert (prospect.colour, prospect.sub_stage) == ("yellow", quote)
@@ -200,7 +200,7 @@ def test_update_segment_source_and_notes(org, potential, make_prospect, db_state
         prospect_update(
             actor=org["r1"],
             prospect=prospect,
-            data={"sub_stage": SubStage.objects.create(colour="red", name="x")},
+            data={"sub_stage": SubStageFactory(colour="red", name="x")},
         )
     assert Prospect.objects.get(pk=prospect.pk).competitor_loyalty == "high"
     assert db_state()["prospects"] == before["prospects"]
@@ -208,10 +208,10 @@ def test_update_segment_source_and_notes(org, potential, make_prospect, db_state
 
 def test_the_database_keeps_abandon_with_a_reason_and_won_only_red(org, potential):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Prospect.objects.create(account=potential, decision="abandon", decision_reason="")
+        ProspectFactory(account=potential, decision="abandon", decision_reason="")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Prospect.objects.create(account=potential, colour="green", won_at=timezone.now())
+        ProspectFactory(account=potential, colour="green", won_at=timezone.now())
     with pytest.raises(IntegrityError), transaction.atomic():
-        Prospect.objects.create(account=potential, colour="purple")
+        ProspectFactory(account=potential, colour="purple")
     assert Prospect.objects.count() == 0
     assert Colour.values == ["green", "yellow", "red"]

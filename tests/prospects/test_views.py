@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from prospects.models import Prospect, SubStage, Worksheet
+from prospects.models import Prospect, Worksheet
 from prospects.services import prospect_decide
-from tests.factories import AccountFactory, TerritoryFactory
+from tests.factories import AccountFactory, SubStageFactory, TerritoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_move_failures_answer_an_error_and_change_nothing(client, org, pipeline,
     response = client.post(url, {"colour": "blue"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 400 and response.json()["ok"] is False
     assert client.get(url).status_code == 405
-    stage = SubStage.objects.create(colour="red", name="签约")
+    stage = SubStageFactory(colour="red", name="签约")
     before = db_state()
     response = client.post(url, {"colour": "yellow", "sub_stage": stage.pk}, follow=True)
     assert "Choose a sub-stage of the colour" in response.content.decode()
@@ -306,8 +306,8 @@ def test_card_section_shows_stage_and_score(client, org, pipeline, fill):
 
 def test_edit_page_saves_and_refuses_a_sub_stage_of_another_colour(client, org, pipeline, db_state):
     prospect = pipeline["r1"]
-    green = SubStage.objects.create(colour="green", name="初次接触")
-    red = SubStage.objects.create(colour="red", name="签约")
+    green = SubStageFactory(colour="green", name="初次接触")
+    red = SubStageFactory(colour="red", name="签约")
     client.force_login(org["r1"])
     url = reverse("prospects:edit", args=[prospect.pk])
     before = db_state()

@@ -15,7 +15,7 @@ from prospects.selectors import (
     worksheet_score_distribution,
 )
 from prospects.services import worksheet_create
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, WorksheetFactory
 from tests.prospects.conftest import scores_of
 
 pytestmark = pytest.mark.django_db
@@ -152,13 +152,12 @@ def test_a_worksheet_for_an_account_out_of_scope_is_refused(org, db_state):
 
 def test_the_database_refuses_scores_other_than_0_or_1_and_a_wrong_total(org):
     account = org["accounts"]["r1"]
-    base = {f: 0 for f in CRITERION_FIELDS}
-    for row in ({**base, "growth": 2, "total": 2}, {**base, "growth": 1, "total": 5}):
+    for scores in ({"growth": 2, "total": 2}, {"growth": 1, "total": 5}):
         with pytest.raises(IntegrityError), transaction.atomic():
-            Worksheet.objects.create(account=account, filled_at=timezone.now(), **row)
-    Worksheet.objects.create(account=account, filled_at=timezone.now(), **{**base, "total": 0})
+            WorksheetFactory(account=account, **scores)
+    WorksheetFactory(account=account, total=0)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Worksheet.objects.create(account=account, filled_at=timezone.now(), **{**base, "total": 0})
+        WorksheetFactory(account=account, total=0)
     assert Worksheet.objects.count() == 1
 
 

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Account, Order
+from accounts.models import Account
 from scoring.models import TierRun, TierSnapshot
 from scoring.services import tiers_recompute
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory, OrderFactory, UserFactory
 
 AS_OF = datetime.date(2026, 6, 30)
 
@@ -29,7 +29,7 @@ def make_accounts(rep):
             account = AccountFactory(owner=owner or rep, name=f"{prefix} {i:02d}")
             lines = [] if revenue is None else revenue if isinstance(revenue, list) else [revenue]
             for amount in lines:
-                Order.objects.create(account=account, date=date, amount=Decimal(str(amount)))
+                OrderFactory(account=account, date=date, amount=Decimal(str(amount)))
             accounts.append(account)
         return accounts
 

@@ -3,9 +3,9 @@ account outside it, the trigger for managers and admins only."""
 
 import pytest
 
-from accounts.models import Order
 from core.models import PendingTask
 from scoring.models import TierRun
+from tests.factories import OrderFactory
 from tests.scoring.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ BASE = "/api/v1/scoring"
 def tiered(org, recompute):
     amounts = {"r1": 100, "r2": 60, "r3": 30, "r4": 10}
     for name, amount in amounts.items():
-        Order.objects.create(account=org["accounts"][name], date=AS_OF, amount=amount)
+        OrderFactory(account=org["accounts"][name], date=AS_OF, amount=amount)
     return {**org, "run": recompute()}
 
 

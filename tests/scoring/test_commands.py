@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from scoring.models import TierRun
+from tests.factories import TierRunFactory
 from tests.scoring.conftest import tiers_of
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ def test_tier_summary_as_text(make_accounts):
 
 
 def test_tier_summary_without_a_finished_run_fails_clearly(db):
-    TierRun.objects.create(trigger="nightly", status="failed", error="x")
+    TierRunFactory(trigger="nightly", status="failed", error="x")
     with pytest.raises(CommandError, match="No tier recompute has finished yet"):
         _call("tier_summary", "--json")
 

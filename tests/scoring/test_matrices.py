@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Account, Order
 from scoring import selectors, sql
-from scoring.models import ScoringSettings, TierRun, TierSnapshot
+from scoring.models import ScoringSettings, TierSnapshot
+from tests.factories import AccountFactory, OrderFactory, TierRunFactory
 from tests.scoring.conftest import AS_OF, snapshot_of
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +46,8 @@ def test_fixed_quadrant_thresholds_and_profit_as_output(rep, recompute):
     )
     accounts = []
     for revenue, profit in [(100, 30), (100, 10), (10, 25)]:
-        account = Account.objects.create(
-            name=f"P{revenue}-{profit}", normalized_name="p", owner=rep, lifecycle="existing"
-        )
-        Order.objects.create(account=account, date=AS_OF, amount=revenue, profit=profit)
+        account = AccountFactory(name=f"P{revenue}-{profit}", owner=rep, lifecycle="existing")
+        OrderFactory(account=account, date=AS_OF, amount=revenue, profit=profit)
         accounts.append(account)
     run = recompute()
     assert snapshot_of(run, accounts, "output_value", "quadrant") == [
@@ -118,13 +117,13 @@ def test_the_pipeline_reads_visit_inputs_and_worksheet_totals_of_the_documented_
         )
         .values("account_id", "visit_count", "hours", "expenses")
     )
-    Order.objects.create(account=d, date=AS_OF - datetime.timedelta(days=900), amount=500)
+    OrderFactory(account=d, date=AS_OF - datetime.timedelta(days=900), amount=500)
     worksheets = (
         Account.objects.filter(pk__in=[a.pk, c.pk])
         .annotate(account_id=F("id"), total=Value(6, output_field=IntegerField()))
         .values("account_id", "total")
     )
-    run = TierRun.objects.create(trigger="cli", status="running")
+    run = TierRunFactory(status="running")
     with transaction.atomic():
         result = sql.run_pipeline(
             connection,
@@ -157,7 +156,7 @@ def test_the_pipeline_reads_visit_inputs_and_worksheet_totals_of_the_documented_
 
 def test_selectors_give_the_cells_of_the_users_accounts(org, recompute):
     for name, amount in [("r1", 100), ("r2", 10), ("r3", 50)]:
-        Order.objects.create(account=org["accounts"][name], date=AS_OF, amount=amount)
+        OrderFactory(account=org["accounts"][name], date=AS_OF, amount=amount)
     recompute()
     rep_cells = selectors.quadrants(user=org["r1"]).cells
     assert [(c["quadrant"], c["accounts"]) for c in rep_cells] == [(1, 0), (2, 1), (3, 0), (4, 0)]

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from accounts.models import Order
 from core.models import PendingTask
 from scoring.models import ScoringSettings, TierRun
+from tests.factories import AccountFactory, OrderFactory, TierRunFactory
 from tests.scoring.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +19,14 @@ PAGES = ["overview", "pareto", "quadrants", "priority", "accounts", "movers", "r
 @pytest.fixture
 def tiered(org, recompute):
     """r1: 100 and 60; r2: 30; r3: 10. Tiers: A, A, B, C (company-wide)."""
-    extra = org["accounts"]["r1"].__class__.objects.create(
-        name="Second of r1", normalized_name="second of r1", owner=org["r1"], lifecycle="existing"
-    )
+    extra = AccountFactory(name="Second of r1", owner=org["r1"], lifecycle="existing")
     for account, amount in [
         (org["accounts"]["r1"], 100),
         (extra, 60),
         (org["accounts"]["r2"], 30),
         (org["accounts"]["r3"], 10),
     ]:
-        Order.objects.create(account=account, date=AS_OF, amount=amount)
+        OrderFactory(account=account, date=AS_OF, amount=amount)
     run = recompute()
     return {**org, "extra": extra, "run": run}
 
@@ -140,7 +138,7 @@ def test_a_cell_links_to_the_accounts_behind_it(client, tiered):
 
 
 def test_movers_page_lists_ups_and_downs_since_the_previous_run(client, tiered, recompute):
-    Order.objects.create(account=tiered["accounts"]["r3"], date=AS_OF, amount=500)
+    OrderFactory(account=tiered["accounts"]["r3"], date=AS_OF, amount=500)
     recompute()
     up = _get(client, tiered["admin"], "movers", direction="up")
     assert [r.account.name for r in up.context["page"].object_list] == ["Account of r3"]
@@ -190,7 +188,7 @@ def test_run_detail_shows_the_users_own_figures_and_failures(client, tiered):
     detail = client.get(reverse("scoring:run_detail", args=[tiered["run"].pk]))
     assert detail.context["figures"].customers == 1
     assert "Tiers changed" not in detail.content.decode()  # company figures: admins only
-    failed = TierRun.objects.create(trigger="nightly", status="failed", error="Boom: no disk")
+    failed = TierRunFactory(trigger="nightly", status="failed", error="Boom: no disk")
     page = client.get(reverse("scoring:run_detail", args=[failed.pk])).content.decode()
     assert "every account kept its previous tier" in page and "Boom: no disk" in page
     assert client.get(reverse("scoring:run_detail", args=[99999])).status_code == 404

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from accounts.models import Account, Order
 from prospects.selectors import latest_worksheet_totals
 from scoring import sql
-from scoring.models import TierRun, TierSnapshot
-from tests.factories import UserFactory
+from scoring.models import TierSnapshot
+from tests.factories import TierRunFactory, UserFactory
 from visits.selectors import visit_inputs_by_account
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +215,7 @@ def test_the_recompute_matches_a_python_model_and_tiers_follow_revenue(
     a_bp, b_bp = revenue_cuts if method == "revenue" else count_cuts
     with transaction.atomic():
         accounts, _orders = _load(owner, revenues, previous)
-        run = TierRun.objects.create(trigger="cli", status="running")
+        run = TierRunFactory(status="running")
         _run(connection, _params(run.pk, method, a_bp, b_bp))
         on_postgres = _snapshot(connection, run.pk)
         tiers_postgres = _tiers(connection)
@@ -262,7 +262,7 @@ def test_the_recompute_matches_a_python_model_and_tiers_follow_revenue(
 def test_pareto_curve_is_monotone_and_exact_at_the_marks(owner, revenues, max_points):
     with transaction.atomic():
         _accounts, _orders = _load(owner, [[r] for r in revenues], [""] * len(revenues))
-        run = TierRun.objects.create(trigger="cli", status="running")
+        run = TierRunFactory(status="running")
         _run(connection, _params(run.pk, "revenue", 8000, 9500))
         curve = sql.pareto_curve(
             connection, *sql.snapshot_source(run.pk, None), max_points=max_points

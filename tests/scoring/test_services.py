@@ -14,6 +14,7 @@ from core.services import app_settings_update
 from scoring import services, sql
 from scoring.models import ScoringSettings, TierRun, TierSnapshot
 from scoring.tasks import recompute_tiers_nightly_task, recompute_tiers_task
+from tests.factories import ScoringSettingsFactory, TierRunFactory
 from tests.scoring.conftest import AS_OF, tiers_of
 
 D = Decimal
@@ -121,9 +122,9 @@ def test_a_request_is_queued_once_and_the_task_claims_it(org, make_accounts):
 
 @pytest.mark.django_db
 def test_the_database_allows_one_queued_run_only(org):
-    TierRun.objects.create(status="queued", trigger="manual")
+    TierRunFactory(status="queued", trigger="manual")
     with pytest.raises(IntegrityError), transaction.atomic():
-        TierRun.objects.create(status="queued", trigger="manual")
+        TierRunFactory(status="queued", trigger="manual")
 
 
 @pytest.mark.django_db
@@ -279,4 +280,4 @@ def test_the_database_backs_the_settings_rules(db):
         with pytest.raises(IntegrityError), transaction.atomic():
             ScoringSettings.objects.filter(pk=1).update(**values)
     with pytest.raises(IntegrityError), transaction.atomic():
-        ScoringSettings.objects.create(pk=2)
+        ScoringSettingsFactory(pk=2)

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.models import Account, Order
+from accounts.models import Account
 from scoring.models import ScoringSettings, TierRun, TierSnapshot
+from tests.factories import OrderFactory, TierRunFactory
 from tests.scoring.conftest import AS_OF, snapshot_of, tiers_of
 
 pytestmark = pytest.mark.django_db
@@ -185,7 +186,7 @@ def test_only_changed_tiers_are_written(make_accounts, recompute):
     assert second.changed_count == 0
     assert dict(Account.objects.values_list("id", "tier_updated_at")) == stamps
     # One account's revenue grows: it and the accounts it pushes down change, nobody else.
-    Order.objects.create(account=accounts[5], date=AS_OF, amount=D("100"))
+    OrderFactory(account=accounts[5], date=AS_OF, amount=D("100"))
     third = recompute()
     assert tiers_of(accounts) == ["A", "A", "B", "B", "C", "A"]
     assert third.changed_count == 3
@@ -241,9 +242,9 @@ def test_deleting_an_account_keeps_its_history_out_of_every_figure(org, make_acc
 def test_pruning_never_touches_queued_or_running_runs(make_accounts, recompute):
     _settings(snapshot_retention=2)
     make_accounts([50])
-    waiting = TierRun.objects.create(status="queued", trigger="manual")
-    running = TierRun.objects.create(status="running", trigger="nightly")
-    failed = TierRun.objects.create(status="failed", trigger="nightly", error="x")
+    waiting = TierRunFactory(status="queued", trigger="manual")
+    running = TierRunFactory(status="running", trigger="nightly")
+    failed = TierRunFactory(status="failed", trigger="nightly", error="x")
     runs = [recompute() for _ in range(3)]
     assert set(TierRun.objects.values_list("id", flat=True)) == {
         waiting.pk,

@@ -27,6 +27,18 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from crm.models import Team, User
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    OrderFactory,
+    ProspectFactory,
+    ReminderFactory,
+    TeamFactory,
+    TouchFactory,
+    VisitFactory,
+    VisitPlanFactory,
+    WorksheetFactory,
+)
 from visits.models import Reminder, Touch, TouchType, Visit, VisitPlan
 
 _counter = itertools.count()
@@ -151,7 +163,7 @@ def _keep(org: Org, record, account: Account, tok: str) -> None:
 
 def _contact(org: Org, account: Account) -> Contact:
     tok = token("Ct")
-    contact = Contact.objects.create(
+    contact = ContactFactory(
         account=account, name=tok, phone="13800001111", birthday_month=3, birthday_day=4
     )
     _keep(org, contact, account, tok)
@@ -160,7 +172,7 @@ def _contact(org: Org, account: Account) -> Contact:
 
 def _order(org: Org, account: Account) -> Order:
     tok = token("Inv")
-    order = Order.objects.create(
+    order = OrderFactory(
         account=account, date=datetime.date(2026, 5, 1), amount=Decimal("10.00"), invoice_number=tok
     )
     _keep(org, order, account, tok)
@@ -171,7 +183,7 @@ def _prospect(org: Org, account: Account) -> Prospect:
     tok = token("Pr")
     # Some abandoned (the lists hide them unless asked), the others of every colour.
     abandoned = account.pk % 4 == 0
-    prospect = Prospect.objects.create(
+    prospect = ProspectFactory(
         account=account,
         colour=[Colour.GREEN, Colour.YELLOW, Colour.RED][account.pk % 3],
         decision=Prospect.Decision.ABANDON if abandoned else Prospect.Decision.KEEP_VISITING,
@@ -185,7 +197,7 @@ def _prospect(org: Org, account: Account) -> Prospect:
 def _worksheet(org: Org, account: Account) -> Worksheet:
     tok = token("Ws")
     scores = {f: (account.pk >> i) & 1 for i, f in enumerate(CRITERION_FIELDS)}
-    worksheet = Worksheet.objects.create(
+    worksheet = WorksheetFactory(
         account=account,
         author=account.owner,
         filled_at=timezone.now(),
@@ -199,7 +211,7 @@ def _worksheet(org: Org, account: Account) -> Worksheet:
 
 def _visit(org: Org, account: Account) -> Visit:
     tok = token("Vi")
-    visit = Visit.objects.create(
+    visit = VisitFactory(
         account=account,
         visit_date=datetime.date(2026, 5, 2),
         purpose=tok,
@@ -213,7 +225,7 @@ def _visit(org: Org, account: Account) -> Visit:
 
 def _plan(org: Org, account: Account) -> VisitPlan:
     tok = token("Pl")
-    plan = VisitPlan.objects.create(
+    plan = VisitPlanFactory(
         account=account,
         planned_date=timezone.localdate() + datetime.timedelta(days=1),
         purpose=tok,
@@ -225,7 +237,7 @@ def _plan(org: Org, account: Account) -> VisitPlan:
 
 def _touch(org: Org, account: Account) -> Touch:
     tok = token("To")
-    touch = Touch.objects.create(
+    touch = TouchFactory(
         account=account,
         type=TouchType.LETTER,
         date=datetime.date(2026, 5, 3),
@@ -239,7 +251,7 @@ def _touch(org: Org, account: Account) -> Touch:
 def _reminder(org: Org, account: Account, recipient: User) -> Reminder:
     tok = token("Rm")
     today = timezone.localdate()
-    reminder = Reminder.objects.create(
+    reminder = ReminderFactory(
         recipient=recipient,
         kind=Reminder.Kind.VISIT_DUE,
         subject=tok,
@@ -295,12 +307,12 @@ def build_org(spec) -> Org:
     for t in spec["teams"]:
         manager = new_user(User.Role.MANAGER) if t["manager"] else None
         first_manager = first_manager or manager
-        team = Team.objects.create(name=token("T"), manager=manager)
+        team = TeamFactory(name=token("T"), manager=manager)
         managers_of[team.pk] = {manager.pk} if manager else set()
         for _ in range(t["reps"]):
             new_user(User.Role.REP, team=team)
     if spec["double_manager"] and first_manager is not None:
-        spare = Team.objects.create(name=token("T"), manager=first_manager)
+        spare = TeamFactory(name=token("T"), manager=first_manager)
         managers_of[spare.pk] = {first_manager.pk}
         new_user(User.Role.REP, team=spare)
     for _ in range(spec["loose_reps"]):
@@ -314,7 +326,9 @@ def build_org(spec) -> Org:
     for owner_index, n_contacts, n_orders, extras, recipient_index in spec["accounts"]:
         owner = owners[owner_index % len(owners)]
         tok = token("Acct")
-        account = Account.objects.create(name=tok, normalized_name=tok.lower(), owner=owner)
+        account = AccountFactory(
+            name=tok, normalized_name=tok.lower(), owner=owner, lifecycle="potential"
+        )
         org.accounts[account.pk] = owner.pk
         org.tokens[(Account._meta.label, account.pk)] = tok
         for _ in range(n_contacts):

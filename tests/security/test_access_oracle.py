@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from core.models import AuditEntry
 from crm.models import Territory, User
+from tests.factories import ChecklistItemFactory, OccasionFactory, ReminderFactory
 from tests.security.endpoints import (
     ADMIN_ONLY_OBJECT_PAGES,
     ADMIN_ONLY_PAGES,
@@ -224,6 +225,7 @@ def test_a_new_scoring_endpoint_fails_the_classification_loudly():
     assert message.count("NEW SCORING ENDPOINT") == 3
 
 
+@pytest.mark.slow  # about 50-100 s: every list and page for every user of several books
 def test_lists_and_pages_show_exactly_the_oracles_book():
     endpoints = classify_all()
     api_lists = [ep for ep in endpoints if ep.kind == "api-list"]
@@ -731,10 +733,10 @@ def test_exports_hold_exactly_the_oracles_book():
 
 @pytest.fixture
 def reference_data(db):
-    from visits.models import ChecklistItem, Occasion
+    from visits.models import Occasion
 
-    item = ChecklistItem.objects.create(position=901, text_en="Samples packed")
-    occasion = Occasion.objects.create(
+    item = ChecklistItemFactory(position=901, text_en="Samples packed")
+    occasion = OccasionFactory(
         code="oracle-day", kind=Occasion.Kind.SOLAR, name_en="Oracle Day", month=6, day=1
     )
     return {"item": item, "occasion": occasion}
@@ -1029,7 +1031,7 @@ def test_snoozing_a_reminder_outside_the_scope_is_404_whatever_the_body(org, api
     """Regression: the snooze action validated its body before looking the reminder up, so a
     reminder of another team answered 400 instead of 404."""
     today = datetime.date.today()
-    reminder = Reminder.objects.create(
+    reminder = ReminderFactory(
         recipient=org["r3"],
         kind=Reminder.Kind.VISIT_DUE,
         subject="account:x",

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from tests.factories import UserFactory
+from tests.factories import TokenFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db
@@ -46,7 +45,7 @@ def test_signed_in_users_read_the_schema_and_the_docs(closed):
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     # an API client with a token fetches the schema too (e.g. to generate a client)
-    token = Token.objects.create(user=rep)
+    token = TokenFactory(user=rep)
     by_token = Client().get("/api/schema/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert by_token.status_code == 200 and b"/api/v1/accounts/" in by_token.content
 

@@ -4,8 +4,7 @@ server error, not a filter quietly dropped), while valid values still filter."""
 import pytest
 from django.urls import reverse
 
-from prospects.models import Prospect, Worksheet
-from visits.models import VisitPlan
+from tests.factories import ProspectFactory, VisitPlanFactory, WorksheetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,20 +20,9 @@ def test_a_prospect_id_that_is_no_number_is_not_found(org, api):
 
 def test_boolean_and_integer_filters_reject_what_they_cannot_read(org, api):
     account = org["accounts"]["r1"]
-    Prospect.objects.create(account=account)
-    Worksheet.objects.create(
-        account=account,
-        filled_at="2026-05-01T10:00:00Z",
-        total=1,
-        growth=1,
-        business_plans=0,
-        revenue_potential=0,
-        opportunities=0,
-        solution_fit=0,
-        competitiveness=0,
-        relationship=0,
-    )
-    VisitPlan.objects.create(account=account, planned_date="2026-06-01", senior_manager=True)
+    ProspectFactory(account=account)
+    WorksheetFactory(account=account, filled_at="2026-05-01T10:00:00Z", growth=1, total=1)
+    VisitPlanFactory(account=account, planned_date="2026-06-01", senior_manager=True)
     client = api(org["r1"])
     for url, params in [
         (reverse("prospect-list"), {"unscored": "null"}),

@@ -12,6 +12,7 @@ from accounts import services
 from accounts.audit_selectors import account_audit_entries, audit_entries_visible_to
 from core.audit import MASK, audit_log
 from core.models import AuditEntry
+from tests.factories import ChecklistItemFactory, OccasionFactory
 
 pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
@@ -213,10 +214,10 @@ def test_reps_and_managers_cannot_change_settings(client, org):
 
 
 def test_checklist_and_occasion_edits_are_audited(client, org):
-    from visits.models import ChecklistItem, Occasion
+    from visits.models import Occasion
 
-    item = ChecklistItem.objects.create(position=950, text_en="Map ready")
-    occasion = Occasion.objects.create(
+    item = ChecklistItemFactory(position=950, text_en="Map ready")
+    occasion = OccasionFactory(
         code="founding-day", kind=Occasion.Kind.SOLAR, name_en="Founding Day", month=9, day=1
     )
     client.force_login(org["admin"])

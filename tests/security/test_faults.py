@@ -34,7 +34,7 @@ from visits.models import Visit, VisitPlan
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "pw-Secret-123"
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
 def _free_port() -> int:

@@ -16,14 +16,15 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.exports import FORMULA_STARTS
-from accounts.models import Account, Contact, Order
-from crm.models import Territory, User
+from accounts.models import Account, Order
+from crm.models import User
 from tests.dashboard.conftest import (  # noqa: F401 - fixtures
     PERIOD_PARAMS,
     _fresh_cache,
     book,
     scored,
 )
+from tests.factories import ContactFactory, TerritoryFactory
 from tests.imports.conftest import run_import, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -38,14 +39,14 @@ def hostile(scored, settings, tmp_path):  # noqa: F811 - the fixture imported ab
     """The dashboard's book with formula-like text in every field a download shows, and an
     import batch with rejected rows whose header and cells are formulas."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    territory = Territory.objects.create(name="+Territory", code="@T")
+    territory = TerritoryFactory(name="+Territory", code="@T")
     for i, account in enumerate(Account.objects.order_by("pk")):
         account.name = f"=EVIL{i}()"
         account.notes, account.phone, account.industry = "@SUM(A1)", "+86 1", "-2+3"
         account.address, account.external_code = "\t=cmd", f"\r=code{i}"
         account.territory = territory
         account.save()
-        Contact.objects.create(
+        ContactFactory(
             account=account, name=f"=contact{i}", title="+t", phone="-1", chat_handle="@wx"
         )
         Order.objects.filter(account=account).update(invoice_number="=1+1", product="@p")

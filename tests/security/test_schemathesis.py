@@ -13,13 +13,19 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis import checks as core_checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from scoring.models import TierRun
 from scoring.services import tiers_recompute
-from tests.factories import AccountFactory, ContactFactory, OrderFactory, TeamFactory, UserFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    OrderFactory,
+    TeamFactory,
+    TokenFactory,
+    UserFactory,
+)
 
 ROLES = ["rep", "manager", "admin", "anonymous"]
 # Paths an anonymous caller may use.
@@ -69,7 +75,7 @@ def role_headers(request, same_connection, settings):
     users = {"rep": rep, "manager": manager, "admin": admin}
     if request.param == "anonymous":
         return request.param, {}
-    token = Token.objects.create(user=users[request.param])
+    token = TokenFactory(user=users[request.param])
     return request.param, {"Authorization": f"Token {token.key}"}
 
 

@@ -27,11 +27,11 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from accounts.models import Order
 from core.models import PendingTask
 from crm.models import User
 from scoring.models import ScoringSettings, TierRun, TierSnapshot
 from scoring.services import tiers_recompute
+from tests.factories import OrderFactory
 from tests.security.endpoints import SCORING_REVIEWED, classify_all
 from tests.security.oracle import Org, build_org, org_specs
 from tests.security.test_access_oracle import (
@@ -404,6 +404,7 @@ def _check_refused(client) -> None:
     assert client.post(reverse("scoring-api:run-list")).status_code in (401, 403)
 
 
+@pytest.mark.slow  # about 60-70 s: every scoring endpoint for every user of several books
 def test_scoring_endpoints_show_exactly_the_oracles_book():
     scoring = {ep.name for ep in classify_all() if ep.name.startswith("scoring")}
     assert scoring == set(SCORING_REVIEWED), scoring ^ set(SCORING_REVIEWED)
@@ -420,9 +421,7 @@ def test_scoring_endpoints_show_exactly_the_oracles_book():
             )
             for account, amount in zip(sorted(org.accounts), amounts, strict=True):
                 if amount is not None:
-                    Order.objects.create(
-                        account_id=account, date=datetime.date(2026, 6, 1), amount=amount
-                    )
+                    OrderFactory(account_id=account, date=datetime.date(2026, 6, 1), amount=amount)
             second = tiers_recompute(trigger=TierRun.Trigger.CLI, as_of=AS_OF)
             runs = [first, second]
             rows = list(TierSnapshot.objects.filter(run=second).values(*ROW_FIELDS))

@@ -1,12 +1,15 @@
 """Fixtures of the visits tests: factories for visits, plans, touches; a snapshot helper."""
 
-import datetime as dt
-
-import factory
 import pytest
 
 from core.models import AuditEntry
-from tests.factories import AccountFactory, ContactFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    TouchFactory,
+    VisitFactory,
+    VisitPlanFactory,
+)
 from visits.models import (
     ChecklistTick,
     DigestEmail,
@@ -17,32 +20,6 @@ from visits.models import (
     VisitPlan,
     VisitSettings,
 )
-
-
-class VisitFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Visit
-
-    account = factory.SubFactory(AccountFactory)
-    visit_date = dt.date(2026, 1, 5)
-    duration_minutes = 60
-
-
-class PlanFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = VisitPlan
-
-    account = factory.SubFactory(AccountFactory)
-    planned_date = dt.date(2026, 1, 5)
-
-
-class TouchFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Touch
-
-    account = factory.SubFactory(AccountFactory)
-    type = "card"
-    date = dt.date(2026, 1, 5)
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +45,7 @@ def visit_factory(db):
 
 @pytest.fixture
 def plan_factory(db):
-    return PlanFactory
+    return VisitPlanFactory
 
 
 @pytest.fixture

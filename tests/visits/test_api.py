@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from tests.factories import ReminderFactory
 from visits.models import ChecklistItem, Occasion, Reminder, Touch, Visit, VisitPlan
 
 D = dt.date
@@ -21,7 +22,7 @@ def books(org, visit_factory, plan_factory, touch_factory):
             "visit": visit_factory(account=account),
             "plan": plan_factory(account=account),
             "touch": touch_factory(account=account),
-            "reminder": Reminder.objects.create(
+            "reminder": ReminderFactory(
                 recipient=org[name],
                 kind="visit_due",
                 subject=f"account:{account.pk}",

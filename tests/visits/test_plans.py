@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import Account
+from tests.factories import AccountFactory, ReminderFactory
 from visits.dates import month_bounds, next_due, plan_dates, week_bounds
 from visits.models import Reminder, VisitPlan
 from visits.services import plans_generate
@@ -60,12 +61,8 @@ def test_week_plan_across_the_year_end_and_overdue_accounts_start_today(org, vis
     rep = org["r1"]
     a = org["accounts"]["r1"]
     Account.objects.filter(pk=a.pk).update(tier="A", name="A overdue")
-    b = Account.objects.create(
-        name="B due Friday", normalized_name="b", owner=rep, tier="B", lifecycle="existing"
-    )
-    never = Account.objects.create(
-        name="C never visited", normalized_name="c", owner=rep, tier="C", lifecycle="existing"
-    )
+    b = AccountFactory(name="B due Friday", owner=rep, tier="B", lifecycle="existing")
+    never = AccountFactory(name="C never visited", owner=rep, tier="C", lifecycle="existing")
     _created(never, D(2025, 6, 1))
     visit_factory(account=a, visit_date=D(2025, 12, 1))
     visit_factory(account=b, visit_date=D(2025, 12, 3))  # + 30 = Jan 2
@@ -94,9 +91,7 @@ def test_second_run_adds_nothing_and_existing_plans_are_kept(org, visit_factory,
     assert plans_generate(actor=rep, rep=rep, start=start, end=end, today=start) == 0
     assert _plans(rep) == before
     # An account with a hand-made plan in the period is left alone.
-    other = Account.objects.create(
-        name="Hand planned", normalized_name="h", owner=rep, tier="A", lifecycle="existing"
-    )
+    other = AccountFactory(name="Hand planned", owner=rep, tier="A", lifecycle="existing")
     plan_factory(account=other, planned_date=D(2026, 3, 20))
     assert plans_generate(actor=rep, rep=rep, start=start, end=end, today=start) == 0
 
@@ -107,7 +102,7 @@ def test_abandoned_prospects_and_untiered_without_cadence_get_no_plans(
     rep = org["r1"]
     abandoned = org["accounts"]["r1"]
     Account.objects.filter(pk=abandoned.pk).update(tier="A")
-    untiered = Account.objects.create(name="Untiered", normalized_name="u", owner=rep)
+    untiered = AccountFactory(name="Untiered", owner=rep, lifecycle="potential")
     _created(untiered, D(2026, 1, 1))
     monkeypatch.setattr(
         "visits.services.records.abandoned_account_ids",
@@ -127,7 +122,7 @@ def test_generating_resolves_due_reminders_of_planned_accounts(org):
     rep = org["r1"]
     a = org["accounts"]["r1"]
     _created(a, D(2026, 1, 1))
-    Reminder.objects.create(
+    ReminderFactory(
         recipient=rep,
         kind="visit_due",
         subject=f"account:{a.pk}",

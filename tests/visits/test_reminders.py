@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from core.models import AuditEntry
+from tests.factories import AccountFactory, OccasionFactory, ReminderFactory
 from visits.models import Occasion, Reminder
 from visits.selectors import reminder_count, reminders_inbox
 from visits.services import (
@@ -32,9 +33,7 @@ def rows(kinds=None):
 
 def _account(owner, name, tier, created=None):
     created = created or D(2025, 1, 1)
-    account = Account.objects.create(
-        name=name, normalized_name=name.lower(), owner=owner, tier=tier, lifecycle="existing"
-    )
+    account = AccountFactory(name=name, owner=owner, tier=tier, lifecycle="existing")
     Account.objects.filter(pk=account.pk).update(
         created_at=dt.datetime(created.year, created.month, created.day, 12, tzinfo=dt.UTC)
     )
@@ -271,7 +270,7 @@ def test_a_missed_day_is_caught_up_within_the_lead_time(org, contact_factory, bi
 
 
 def test_admin_added_one_off_date_and_new_year(org, contact_factory):
-    Occasion.objects.create(
+    OccasionFactory(
         code="custom-opening",
         kind="once",
         name_en="Factory opening",
@@ -302,7 +301,7 @@ def test_admin_added_one_off_date_and_new_year(org, contact_factory):
 @pytest.fixture
 def reminder(org):
     today = timezone.localdate()
-    return Reminder.objects.create(
+    return ReminderFactory(
         recipient=org["r1"],
         kind="visit_due",
         subject=f"account:{org['accounts']['r1'].pk}",

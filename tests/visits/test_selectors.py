@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Account
-from visits.models import Reminder, VisitPlan
+from tests.factories import ReminderFactory
+from visits.models import VisitPlan
 from visits.selectors import (
     due_not_planned,
     effort_by_tier,
@@ -137,7 +138,7 @@ def test_touches_due_groups_open_gift_and_greeting_reminders(org):
         ("contact:4", "greeting", D(2026, 5, 6), "done"),
         ("contact:5", "gift", D(2026, 5, 20), "open"),
     ]:
-        Reminder.objects.create(
+        ReminderFactory(
             recipient=org["r1"],
             kind=kind,
             subject=subject,

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Account
 from core.models import AuditEntry
+from tests.factories import AccountFactory, ReminderFactory
 from visits.models import ChecklistItem, Occasion, Reminder, Visit, VisitPlan
 from visits.services import (
     checklist_item_create,
@@ -50,7 +51,7 @@ def test_log_a_visit_with_contacts_from_a_reminder_and_plan_the_next(
     Account.objects.filter(pk=r1_account.pk).update(tier="A")
     r1_account.refresh_from_db()
     dm = contact_factory(account=r1_account, name="DM", role="decision_maker")
-    reminder = Reminder.objects.create(
+    reminder = ReminderFactory(
         recipient=org["r1"],
         kind="visit_due",
         subject=f"account:{r1_account.pk}",
@@ -120,7 +121,7 @@ def test_visit_refusals_change_nothing(org, r1_account, contact_factory, plan_fa
         next_visit_date=D(2026, 3, 1),
     )
     # A reminder of someone else.
-    theirs = Reminder.objects.create(
+    theirs = ReminderFactory(
         recipient=org["r2"],
         kind="visit_due",
         subject="account:1",
@@ -153,7 +154,7 @@ def test_edit_and_delete_a_visit_within_the_book(
 ):
     plan = plan_factory(account=r1_account, status="done")
     visit = visit_factory(account=r1_account, plan=plan, logged_by=org["r1"])
-    other = Account.objects.create(name="r1 second", normalized_name="r1 second", owner=org["r1"])
+    other = AccountFactory(name="r1 second", owner=org["r1"], lifecycle="potential")
     visit_update(
         actor=org["r1"], visit=visit, data={"account": other, "plan": None, "outcome": "ok"}
     )
@@ -212,7 +213,7 @@ def test_moving_or_cancelling_a_plan_resolves_its_reminders(
     org, r1_account, plan_factory, db_state
 ):
     plan = plan_factory(account=r1_account, planned_date=D(2026, 4, 1))
-    Reminder.objects.create(
+    ReminderFactory(
         recipient=org["r1"],
         kind="visit_tomorrow",
         subject=f"plan:{plan.pk}",

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from core.models import PendingTask
+from tests.factories import ReminderFactory, ReminderRunFactory
 from visits.models import DigestEmail, ReminderRun, VisitSettings
 from visits.tasks import reminders_sweep_task, send_digest_task, send_reminders_daily_task
 
@@ -45,7 +46,7 @@ def test_before_the_digest_hour_no_digest_is_prepared(due_for_r1):
 
 def test_sweep_reruns_a_day_whose_job_never_finished(due_for_r1):
     today = timezone.localdate()
-    run = ReminderRun.objects.create(date=today)
+    run = ReminderRunFactory(date=today)
     ReminderRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - dt.timedelta(hours=2))
     reminders_sweep_task.run()
     run.refresh_from_db()
@@ -55,7 +56,7 @@ def test_sweep_reruns_a_day_whose_job_never_finished(due_for_r1):
 def test_sweep_leaves_a_running_job_alone_and_sends_pending_digests(due_for_r1):
     VisitSettings.objects.update_or_create(pk=1, defaults={"digest_hour": 0})
     today = timezone.localdate()
-    ReminderRun.objects.create(date=today)  # started just now, still running
+    ReminderRunFactory(date=today)  # started just now, still running
     assert reminders_sweep_task.run() == 0
     assert (ReminderRun.objects.get().finished_at, DigestEmail.objects.count()) == (None, 0)
     send_reminders_daily_task.run()
@@ -74,7 +75,7 @@ def test_deleting_a_contact_deletes_its_reminders_and_the_sweep_drops_orphans(or
     account = org["accounts"]["r1"]
 
     def reminder_for(contact):
-        return Reminder.objects.create(
+        return ReminderFactory(
             recipient=org["r1"],
             kind="gift",
             subject=f"contact:{contact.pk}",

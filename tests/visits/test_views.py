@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.factories import ReminderFactory
 from visits.models import ChecklistItem, Occasion, Reminder, Visit, VisitPlan, VisitSettings
 
 D = dt.date
@@ -25,7 +26,7 @@ def plan(org, plan_factory):
 @pytest.fixture
 def reminder(org, plan):
     today = timezone.localdate()
-    return Reminder.objects.create(
+    return ReminderFactory(
         recipient=org["r1"],
         kind="visit_tomorrow",
         subject=f"plan:{plan.pk}",

@@ -238,6 +238,7 @@ def _job_is_waiting_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+@pytest.mark.slow  # kills a worker
 def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_missed_or_doubled(
     world, workers, smtp_server
 ):
@@ -270,6 +271,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_missed_or_doubled(
     assert ReminderRun.objects.get(date=DAY).finished_at is not None
 
 
+@pytest.mark.slow  # kills a worker
 def test_a_worker_killed_while_sending_a_digest_loses_none_and_doubles_none(
     world, workers, smtp_server
 ):
