@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.selectors import account_name_search_q
-from crm.filters import IntegerFilter
+from crm.filters import DateFilter, FilterSet, IntegerFilter
 
 
 # Searching and sorting: when `q` narrows the list, sort by expressions that no index matches.
@@ -69,7 +69,7 @@ def _labelled_select(label) -> forms.Select:
     return forms.Select(attrs={"aria-label": label})
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # Plain ids: the base queryset is already scoped to the caller's book, so filtering by an
     # owner outside it finds nothing, and no query is spent on checking that the user exists.
@@ -128,7 +128,7 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(tier="" if value == "none" else value)
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # An id, not a model choice: an unknown account and another user's account must answer
     # the same (an empty list), or the filter would tell which ids exist.
@@ -144,10 +144,10 @@ class ContactFilter(django_filters.FilterSet):
         )
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     account = IntegerFilter(field_name="account", label=_("Account"))
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = DateFilter(field_name="date", lookup_expr="gte")
+    date_to = DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Order
