@@ -7,11 +7,14 @@ The lists come from the access oracle's classification (`classify_all()`): every
 finds that takes no URL argument, so a list that a feature adds later is checked too.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.authtoken.models import Token
 
 from accounts.models import Account, Contact
 from tests.security.endpoints import classify_all
@@ -78,11 +81,35 @@ def test_the_lists_still_answer_without_nul(org):
     assert [a["name"] for a in response.json()["results"]] == ["Account of r1"]
 
 
-def test_nul_in_an_api_search_is_a_json_400(org, api):
+def test_nul_in_an_api_search_is_a_json_400_after_authentication(org):
+    """The API keeps its order: who is not signed in learns that first (401/403), as for any
+    request; a signed-in caller (token or session) gets the 400."""
+    token = Token.objects.create(user=org["r1"]).key
+    signed_in = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    bad_token = {"HTTP_AUTHORIZATION": "Token " + "0" * 40}
     for url in ("/api/v1/accounts/", "/api/v1/contacts/", "/api/v1/prospects/"):
-        response = api(org["r1"]).get(url, {"search": NUL})
+        response = Client().get(url, {"search": NUL}, **signed_in)
         assert response.status_code == 400, url
         assert response.json() == {"detail": MESSAGE_EN}
+        assert Client().get(url, {"search": NUL}, **bad_token).status_code in (401, 403), url
+        assert Client().get(url, {"q": NUL}).status_code in (401, 403), url
+    response = _client(org["r1"]).get("/api/v1/accounts/", {"q": NUL})
+    assert response.status_code == 400
+    assert response.json() == {"detail": MESSAGE_EN}
+
+
+def test_the_public_api_endpoints_refuse_nul_from_anyone(org):
+    """What an anonymous caller may reach under /api/ validates its own input: never a 500."""
+    client = Client()
+    response = client.post(
+        "/api/v1/auth/token/",
+        urlencode({"username": NUL, "password": "x"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["username"]
+    for params in ({"lang": NUL}, {"format": NUL}, {"x": NUL}):
+        assert client.get("/api/schema/", params).status_code in (200, 400, 404), params
 
 
 def test_nul_in_the_path_is_a_400(org):
@@ -114,11 +141,19 @@ def test_a_posted_form_field_with_nul_is_a_400_and_writes_nothing(org):
         response = client.post(reverse("accounts:create"), {**account_form, field: value})
         _assert_refused(response, reverse("accounts:create"))
         assert Account.objects.count() == before
-    # Multipart, as an upload form sends it, and to the API: refused alike.
+    # To the API: a url-encoded form is refused alike; a multipart one is left to DRF's
+    # parser, whose fields refuse NUL themselves.
     account = org["accounts"]["r1"]
-    response = client.post("/api/v1/contacts/", {"account": account.pk, "name": NUL})
+    response = client.post(
+        "/api/v1/contacts/",
+        urlencode({"account": account.pk, "name": NUL}),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": MESSAGE_EN}
+    response = client.post("/api/v1/contacts/", {"account": account.pk, "name": NUL})
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]
     assert not Contact.objects.filter(account=account).exists()
     # Without the NUL the same form writes (so "nothing written" above means something).
     response = client.post(reverse("accounts:create"), account_form)
