@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.selectors import account_name_search_q
-from core.filters import IdFilterSet, IntegerFilter
+from core.filters import DateFilter, FilterSet, IdFilterSet, IntegerFilter
 from core.models import AuditEntry
 from crm.models import User
 
@@ -71,7 +71,7 @@ def _labelled_select(label) -> forms.Select:
     return forms.Select(attrs={"aria-label": label})
 
 
-class AccountFilter(django_filters.FilterSet):
+class AccountFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # Plain ids: the base queryset is already scoped to the caller's book, so filtering by an
     # owner outside it finds nothing, and no query is spent on checking that the user exists.
@@ -130,7 +130,7 @@ class AccountFilter(django_filters.FilterSet):
         return queryset.filter(tier="" if value == "none" else value)
 
 
-class ContactFilter(django_filters.FilterSet):
+class ContactFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # An id, not a model choice: an unknown account and another user's account must answer
     # the same (an empty list), or the filter would tell which ids exist.
@@ -146,10 +146,10 @@ class ContactFilter(django_filters.FilterSet):
         )
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     account = IntegerFilter(field_name="account", label=_("Account"))
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = DateFilter(field_name="date", lookup_expr="gte")
+    date_to = DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Order
@@ -161,12 +161,8 @@ class AuditEntryFilter(IdFilterSet):
     action = django_filters.CharFilter(field_name="action", label=_("Action"))
     model = django_filters.CharFilter(field_name="model", label=_("Record type"))
     account = IntegerFilter(field_name="account_id", label=_("Account id"))
-    date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("From")
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label=_("To")
-    )
+    date_from = DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
+    date_to = DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
     q = django_filters.CharFilter(method="search", label=_("Search"))
 
     class Meta:

@@ -4,13 +4,18 @@ API filters answer 400 for a value they cannot take ("0.5" as an id, "null" as a
 instead of quietly ignoring it, and relations are filtered by plain ids: the base queryset is
 already the caller's book, so an id outside it finds nothing, exactly like an id that does not
 exist, and no query is spent (or existence leaked) checking that the related record exists.
+Dates and date-times are read within what PostgreSQL takes (years 1 to 9999 in UTC, UTC offsets
+under 16 hours), so an extreme value is a 400 naming the parameter, never a server error.
 """
+
+import datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 
@@ -50,12 +55,63 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
-class IdFilterSet(django_filters.FilterSet):
+# PostgreSQL refuses a UTC offset of 16 hours or more ("time zone displacement out of range"),
+# although Python reads offsets up to 24 hours.
+_UTC_OFFSET_LIMIT = datetime.timedelta(hours=16)
+
+
+class BoundedDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time whose UTC offset PostgreSQL accepts and which stays within years
+    1 to 9999 once in UTC; cleaned to UTC, so the query never carries an odd offset."""
+
+    default_error_messages = {
+        "out_of_range": _(
+            "Enter a date and time from year 1 to 9999 (in UTC), with a UTC offset between "
+            "-15:59 and +15:59."
+        ),
+    }
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is None or result.tzinfo is None:
+            return result  # naive only without USE_TZ: nothing to convert
+        offset = result.utcoffset()
+        if offset is not None and abs(offset) >= _UTC_OFFSET_LIMIT:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+        try:
+            return result.astimezone(datetime.UTC)
+        except OverflowError:
+            raise ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date needs no bound of its own: Python reads only years 1 to 9999, which PostgreSQL's
+    date takes. Declared here so that every date filter has one place to change."""
+
+
+class DateTimeFilter(django_filters.DateTimeFilter):
+    field_class = BoundedDateTimeField
+
+
+class FilterSet(django_filters.FilterSet):
+    """The base of every FilterSet: generated date and date-time filters are bounded (declare
+    `core.filters.DateFilter` / `DateTimeFilter` too, never django_filters' own)."""
+
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.DateField: {"filter_class": DateFilter},
+        models.DateTimeField: {"filter_class": DateTimeFilter},
+    }
+
+
+class IdFilterSet(FilterSet):
     """A FilterSet whose generated filters are strict: foreign keys by plain id, booleans as
     true/false only."""
 
     FILTER_DEFAULTS = {
-        **FILTER_FOR_DBFIELD_DEFAULTS,
+        **FilterSet.FILTER_DEFAULTS,
         models.ForeignKey: {"filter_class": IntegerFilter},
         models.OneToOneField: {"filter_class": IntegerFilter},
         models.BooleanField: {"filter_class": StrictBooleanFilter},

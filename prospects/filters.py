@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
 from accounts.selectors import account_name_search_q
-from core.filters import IntegerFilter, StrictBooleanFilter
+from core.filters import DateTimeFilter, FilterSet, IntegerFilter, StrictBooleanFilter
 from crm.models import Team, Territory, User
 from crm.selectors import teams_visible_to, users_visible_to
 from prospects.models import SEGMENT_LOYALTY, Colour, Prospect, SubStage, Worksheet
@@ -18,7 +18,7 @@ STATE_CHOICES = [
 ]
 
 
-class ProspectFilter(django_filters.FilterSet):
+class ProspectFilter(FilterSet):
     """Filters over `prospects.selectors.prospect_list` (which annotates `score`).
 
     `state` defaults to the active pipeline: abandoned prospects are found with
@@ -99,13 +99,13 @@ class ProspectFilter(django_filters.FilterSet):
         return queryset.exclude(source=Prospect.Source.LEGACY_LIST)
 
 
-class WorksheetFilter(django_filters.FilterSet):
+class WorksheetFilter(FilterSet):
     account = IntegerFilter(field_name="account_id", label=_("Account"))
     author = IntegerFilter(field_name="author_id", label=_("Author"))
     total = IntegerFilter(label=_("Total"))
     current = StrictBooleanFilter(field_name="is_current", label=_("Current only"))
-    filled_from = django_filters.IsoDateTimeFilter(field_name="filled_at", lookup_expr="gte")
-    filled_to = django_filters.IsoDateTimeFilter(field_name="filled_at", lookup_expr="lte")
+    filled_from = DateTimeFilter(field_name="filled_at", lookup_expr="gte")
+    filled_to = DateTimeFilter(field_name="filled_at", lookup_expr="lte")
 
     class Meta:
         model = Worksheet

@@ -1,14 +1,12 @@
 """FilterSets shared by the API (and usable by pages)."""
 
-import django_filters
-
-from core.filters import IdFilterSet, IntegerFilter
+from core.filters import DateFilter, IdFilterSet, IntegerFilter
 from visits.models import Reminder, Touch, Visit, VisitPlan
 
 
 class VisitFilter(IdFilterSet):
-    date_from = django_filters.DateFilter(field_name="visit_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="visit_date", lookup_expr="lte")
+    date_from = DateFilter(field_name="visit_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="visit_date", lookup_expr="lte")
 
     class Meta:
         model = Visit
@@ -16,8 +14,8 @@ class VisitFilter(IdFilterSet):
 
 
 class VisitPlanFilter(IdFilterSet):
-    date_from = django_filters.DateFilter(field_name="planned_date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="planned_date", lookup_expr="lte")
+    date_from = DateFilter(field_name="planned_date", lookup_expr="gte")
+    date_to = DateFilter(field_name="planned_date", lookup_expr="lte")
     rep = IntegerFilter(field_name="account__owner")
 
     class Meta:
@@ -26,8 +24,8 @@ class VisitPlanFilter(IdFilterSet):
 
 
 class TouchFilter(IdFilterSet):
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = DateFilter(field_name="date", lookup_expr="gte")
+    date_to = DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Touch
@@ -35,8 +33,8 @@ class TouchFilter(IdFilterSet):
 
 
 class ReminderFilter(IdFilterSet):
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_from = DateFilter(field_name="date", lookup_expr="gte")
+    date_to = DateFilter(field_name="date", lookup_expr="lte")
 
     class Meta:
         model = Reminder
