@@ -9,6 +9,7 @@ under 16 hours), so an extreme value is a 400 naming the parameter, never a serv
 """
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -18,11 +19,24 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+\Z")
+
+
+class StrictIntegerField(forms.IntegerField):
+    """Django's IntegerField reads "0.0" and "7.000" as whole numbers; an id or a count in a
+    query string is digits only (an optional sign), anything else is invalid."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not _WHOLE_NUMBER.match(value.strip()):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
 
 class IntegerFilter(django_filters.NumberFilter):
-    """A number filter for ids and counts: "0.5" is invalid (400), not an empty result."""
+    """A number filter for ids and counts: "0.5" (and "0.0") is invalid (400), not an empty
+    result."""
 
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
 
 class _RawNullBooleanSelect(forms.NullBooleanSelect):

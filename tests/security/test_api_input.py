@@ -31,6 +31,8 @@ def test_boolean_and_integer_filters_reject_what_they_cannot_read(org, api):
         (reverse("worksheet-list"), {"current": "null"}),
         (reverse("visit-plan-list"), {"senior_manager": "null"}),
         (reverse("visit-plan-list"), {"rep": "0.5"}),
+        (reverse("visit-plan-list"), {"rep": "0.0"}),
+        (reverse("worksheet-list"), {"total": "1.000"}),
     ]:
         response = client.get(url, params)
         assert response.status_code == 400, (url, params, response.status_code)
