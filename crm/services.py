@@ -64,6 +64,29 @@ def user_set_language(*, actor: User, language: str) -> User:
     return user
 
 
+# What a user may change on their own profile page.
+PROFILE_FIELDS = ["first_name", "last_name", "email", "language"]
+
+
+@transaction.atomic
+def user_profile_update(*, actor: User, data: dict[str, Any]) -> User:
+    """Change the actor's own name, email and language: validated like the model's fields,
+    written to the audit trail (the email masked), nothing written when a value is refused."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = snapshot(user, PROFILE_FIELDS)
+    for field, value in data.items():
+        if field not in PROFILE_FIELDS:
+            raise ValidationError({field: _("This field cannot be set here.")})
+        setattr(user, field, value)
+    others = [f.name for f in User._meta.concrete_fields if f.name not in PROFILE_FIELDS]
+    user.full_clean(exclude=others, validate_unique=False)
+    changes = diff_fields(before, snapshot(user, PROFILE_FIELDS))
+    if changes:
+        user.save(update_fields=list(changes))
+        audit_log(actor=actor, action="update", instance=user, changes=changes)
+    return user
+
+
 # --- credentials: API tokens, passwords, sessions -------------------------------------------------
 # A user's API tokens die with the credentials they were obtained with: every service below that
 # changes those deletes them (`api_tokens_revoke`). Sessions end by themselves when the password

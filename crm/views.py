@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -12,8 +11,14 @@ from django.views import i18n
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from core.http import run_service
 from crm.forms import ProfileForm
-from crm.services import app_settings_update, user_set_language, user_sign_out_everywhere
+from crm.services import (
+    app_settings_update,
+    user_profile_update,
+    user_set_language,
+    user_sign_out_everywhere,
+)
 
 
 @login_required
@@ -26,11 +31,12 @@ def home(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        if user.language:
-            translation.activate(user.language)
-        messages.success(request, _("Profile saved."))
-        return redirect("profile")
+        user = run_service(form, user_profile_update, actor=request.user, data=form.cleaned_data)
+        if user is not None:
+            if user.language:
+                translation.activate(user.language)
+            messages.success(request, _("Profile saved."))
+            return redirect("profile")
     return render(request, "crm/profile.html", {"form": form})
 
 
@@ -90,13 +96,14 @@ def app_settings_edit(request, *, settings_model, form_class, title: str):
     instance = settings_model.load()
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        try:
-            app_settings_update(
-                actor=request.user, settings_model=settings_model, data=form.cleaned_data
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        saved = run_service(
+            form,
+            app_settings_update,
+            actor=request.user,
+            settings_model=settings_model,
+            data=form.cleaned_data,
+        )
+        if saved is not None:
             messages.success(request, _("Settings saved."))
             return redirect(request.path)
     return render(request, "crm/app_settings_form.html", {"form": form, "title": title})
