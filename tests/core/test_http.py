@@ -1,12 +1,16 @@
 """The view glue: a service's refusal onto a form, the `next` parameter, 404 for not found."""
 
+import datetime
+
 import pytest
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import reverse
 
 from core.http import or_404, run_service, safe_next_url
+from visits.models import Reminder
 
 
 class NameForm(forms.Form):
@@ -87,3 +91,37 @@ def test_or_404():
     assert or_404(0) == 0  # found, though falsy
     with pytest.raises(Http404):
         or_404(None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("secure", "next_url", "expected"),
+    [
+        (True, "https://testserver/accounts/", "https://testserver/accounts/"),
+        # The visits pages used to follow this one to plain HTTP.
+        (True, "http://testserver/accounts/", "/visits/reminders/"),
+        (False, "http://testserver/accounts/", "http://testserver/accounts/"),
+    ],
+)
+def test_the_visits_pages_never_redirect_from_https_to_http(
+    client, org, secure, next_url, expected
+):
+    account = org["accounts"]["r1"]
+    reminder = Reminder.objects.create(
+        recipient=org["r1"],
+        kind="visit_due",
+        subject=f"account:{account.pk}",
+        occasion_code="visit_due",
+        date=datetime.date(2026, 1, 1),
+        account=account,
+        remind_on=datetime.date(2026, 1, 1),
+    )
+    client.force_login(org["r1"])
+
+    response = client.post(
+        reverse("visits:reminder_done", args=[reminder.pk]), {"next": next_url}, secure=secure
+    )
+
+    assert response.status_code == 302 and response["Location"] == expected
+    reminder.refresh_from_db()
+    assert reminder.status == "done"
