@@ -26,9 +26,11 @@ def audit_entry_list(user, *, filters=None) -> AuditEntryFilter:
     return AuditEntryFilter(filters, queryset=audit_entries_visible_to(user))
 
 
-def account_audit_entries(user, account_id: int, *, limit: int = 10) -> list[AuditEntry]:
-    """The latest entries about one account, for its card (404 if `user` may not see it)."""
+def account_audit_entries(user, account_id: int, *, limit: int = 10) -> list[AuditEntry] | None:
+    """The latest entries about one account, for its card (None if `user` may not see it)."""
     account = account_get_visible(user, account_id)
+    if account is None:
+        return None
     return list(
         audit_entries_visible_to(user)
         .filter(account_id=account.pk)

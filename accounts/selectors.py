@@ -4,9 +4,10 @@ import datetime
 from decimal import Decimal
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import name_search_narrowing, normalize_account_name
@@ -43,17 +44,21 @@ def accounts_visible_to(user) -> QuerySet[Account]:
     return Account.objects.filter(account_scope_q(user))
 
 
-def account_get_visible(user, pk) -> Account:
-    """The account if `user` may see it; 404 otherwise (no existence leak)."""
-    account = (
+def account_get_visible(user, pk) -> Account | None:
+    """The account if `user` may see it; None otherwise (missing and hidden look alike)."""
+    return (
         accounts_visible_to(user)
         .select_related("owner", "territory", "import_batch")
         .filter(pk=pk)
         .first()
     )
-    if account is None:
-        raise Http404
-    return account
+
+
+def account_check_visible(user, account: Account | None) -> None:
+    """For services writing a record that hangs on `account`: refuse (a ValidationError on
+    the `account` field) unless `user` may see the account."""
+    if account is None or not accounts_visible_to(user).filter(pk=account.pk).exists():
+        raise ValidationError({"account": _("Select an account you can see.")})
 
 
 def contacts_visible_to(user) -> QuerySet[Contact]:
@@ -64,18 +69,12 @@ def orders_visible_to(user) -> QuerySet[Order]:
     return Order.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def contact_get_visible(user, pk) -> Contact:
-    contact = contacts_visible_to(user).select_related("account").filter(pk=pk).first()
-    if contact is None:
-        raise Http404
-    return contact
+def contact_get_visible(user, pk) -> Contact | None:
+    return contacts_visible_to(user).select_related("account").filter(pk=pk).first()
 
 
-def order_get_visible(user, pk) -> Order:
-    order = orders_visible_to(user).select_related("account").filter(pk=pk).first()
-    if order is None:
-        raise Http404
-    return order
+def order_get_visible(user, pk) -> Order | None:
+    return orders_visible_to(user).select_related("account").filter(pk=pk).first()
 
 
 def account_card_contacts(account: Account) -> QuerySet[Contact]:

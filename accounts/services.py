@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import clean_uscc, normalize_account_name
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_check_visible
 from core.audit import audit_log, diff_fields, snapshot
 from crm.selectors import users_assignable_by
 
@@ -39,11 +39,6 @@ def _check_owner(actor, owner, *, current_owner_id: int | None = None) -> None:
         return
     if owner is None or not users_assignable_by(actor).filter(pk=owner.pk).exists():
         raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
-
-
-def _check_account_visible(actor, account: Account) -> None:
-    if account is None or not accounts_visible_to(actor).filter(pk=account.pk).exists():
-        raise ValidationError({"account": _("Select an account you can see.")})
 
 
 def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
@@ -133,7 +128,7 @@ def account_create(*, actor, data: dict[str, Any]) -> Account:
 
 @transaction.atomic
 def account_update(*, actor, account: Account, data: dict[str, Any]) -> Account:
-    _check_account_visible(actor, account)
+    account_check_visible(actor, account)
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = snapshot(account, ACCOUNT_FIELDS)
     old_lifecycle = account.lifecycle
@@ -164,7 +159,7 @@ def account_set_lifecycle(*, actor, account: Account, lifecycle: str) -> Account
 
 @transaction.atomic
 def account_delete(*, actor, account: Account) -> None:
-    _check_account_visible(actor, account)
+    account_check_visible(actor, account)
     if not actor.can_manage and account.owner_id != actor.pk:
         raise PermissionDenied
     audit_log(actor=actor, action="delete", instance=account, account_id=account.pk)
@@ -191,7 +186,7 @@ CONTACT_FIELDS = [
 def contact_create(*, actor, data: dict[str, Any]) -> Contact:
     contact = Contact()
     _apply(contact, data, CONTACT_FIELDS)
-    _check_account_visible(actor, contact.account)
+    account_check_visible(actor, contact.account)
     contact.full_clean()
     contact.save()
     audit_log(
@@ -206,10 +201,10 @@ def contact_create(*, actor, data: dict[str, Any]) -> Contact:
 
 @transaction.atomic
 def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
-    _check_account_visible(actor, contact.account)
+    account_check_visible(actor, contact.account)
     before = snapshot(contact, CONTACT_FIELDS)
     _apply(contact, data, CONTACT_FIELDS)
-    _check_account_visible(actor, contact.account)
+    account_check_visible(actor, contact.account)
     contact.full_clean()
     contact.save()
     audit_log(
@@ -224,7 +219,7 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
 
 @transaction.atomic
 def contact_delete(*, actor, contact: Contact) -> None:
-    _check_account_visible(actor, contact.account)
+    account_check_visible(actor, contact.account)
     audit_log(actor=actor, action="delete", instance=contact, account_id=contact.account_id)
     contact.delete()
 
@@ -252,7 +247,7 @@ def order_create(*, actor, data: dict[str, Any]) -> Order:
     order = Order()
     _apply(order, data, ORDER_FIELDS)
     _fill_amount(order)
-    _check_account_visible(actor, order.account)
+    account_check_visible(actor, order.account)
     order.full_clean()
     order.save()
     audit_log(
@@ -267,11 +262,11 @@ def order_create(*, actor, data: dict[str, Any]) -> Order:
 
 @transaction.atomic
 def order_update(*, actor, order: Order, data: dict[str, Any]) -> Order:
-    _check_account_visible(actor, order.account)
+    account_check_visible(actor, order.account)
     before = snapshot(order, ORDER_FIELDS)
     _apply(order, data, ORDER_FIELDS)
     _fill_amount(order)
-    _check_account_visible(actor, order.account)
+    account_check_visible(actor, order.account)
     order.full_clean()
     order.save()
     audit_log(
@@ -286,6 +281,6 @@ def order_update(*, actor, order: Order, data: dict[str, Any]) -> Order:
 
 @transaction.atomic
 def order_delete(*, actor, order: Order) -> None:
-    _check_account_visible(actor, order.account)
+    account_check_visible(actor, order.account)
     audit_log(actor=actor, action="delete", instance=order, account_id=order.account_id)
     order.delete()

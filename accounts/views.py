@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Value
 from django.db.models.functions import NullIf
 from django.http import Http404
@@ -24,6 +24,7 @@ from accounts.selectors import (
     contact_get_visible,
     order_get_visible,
 )
+from core.http import or_404, run_service
 from core.paginator import CappedPaginator
 from crm.selectors import territory_list, users_visible_to
 
@@ -43,19 +44,6 @@ SORTS = {
     "-tier": (_lazy("Tier C first"), (_TIER.desc(nulls_last=True), "name", "id")),
     "industry": (_lazy("Industry"), ("industry", "name", "id")),
 }
-
-
-def _save_form(request, form, save):
-    """Run a service with the form's data; turn its ValidationError into form errors."""
-    try:
-        return save(form.cleaned_data)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-    return None
 
 
 @login_required
@@ -102,7 +90,7 @@ def account_list(request):
 
 @login_required
 def account_detail(request, pk: int):
-    account = account_get_visible(request.user, pk)
+    account = or_404(account_get_visible(request.user, pk))
     return render(
         request,
         "accounts/account_detail.html",
@@ -120,8 +108,8 @@ def account_detail(request, pk: int):
 def account_create(request):
     form = AccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        account = _save_form(
-            request, form, lambda data: services.account_create(actor=request.user, data=data)
+        account = run_service(
+            form, services.account_create, actor=request.user, data=form.cleaned_data
         )
         if account:
             messages.success(request, _("Account created."))
@@ -132,13 +120,15 @@ def account_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_edit(request, pk: int):
-    account = account_get_visible(request.user, pk)
+    account = or_404(account_get_visible(request.user, pk))
     form = AccountForm(request.POST or None, instance=account, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = _save_form(
-            request,
+        saved = run_service(
             form,
-            lambda data: services.account_update(actor=request.user, account=account, data=data),
+            services.account_update,
+            actor=request.user,
+            account=account,
+            data=form.cleaned_data,
         )
         if saved:
             messages.success(request, _("Account saved."))
@@ -149,7 +139,7 @@ def account_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_delete(request, pk: int):
-    account = account_get_visible(request.user, pk)
+    account = or_404(account_get_visible(request.user, pk))
     if request.method == "POST":
         try:
             services.account_delete(actor=request.user, account=account)
@@ -168,14 +158,14 @@ def account_delete(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_create(request, account_pk: int):
-    account = account_get_visible(request.user, account_pk)
+    account = or_404(account_get_visible(request.user, account_pk))
     form = ContactForm(request.POST or None, user=request.user, initial={"account": account.pk})
     if request.method == "POST":
         if str(request.POST.get("account")) != str(account.pk):
             raise Http404
         if form.is_valid():
-            contact = _save_form(
-                request, form, lambda data: services.contact_create(actor=request.user, data=data)
+            contact = run_service(
+                form, services.contact_create, actor=request.user, data=form.cleaned_data
             )
             if contact:
                 messages.success(request, _("Contact added."))
@@ -186,13 +176,15 @@ def contact_create(request, account_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int):
-    contact = contact_get_visible(request.user, pk)
+    contact = or_404(contact_get_visible(request.user, pk))
     form = ContactForm(request.POST or None, instance=contact, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = _save_form(
-            request,
+        saved = run_service(
             form,
-            lambda data: services.contact_update(actor=request.user, contact=contact, data=data),
+            services.contact_update,
+            actor=request.user,
+            contact=contact,
+            data=form.cleaned_data,
         )
         if saved:
             messages.success(request, _("Contact saved."))
@@ -207,7 +199,7 @@ def contact_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_delete(request, pk: int):
-    contact = contact_get_visible(request.user, pk)
+    contact = or_404(contact_get_visible(request.user, pk))
     if request.method == "POST":
         services.contact_delete(actor=request.user, contact=contact)
         messages.success(request, _("Contact deleted."))
@@ -222,14 +214,14 @@ def contact_delete(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_create(request, account_pk: int):
-    account = account_get_visible(request.user, account_pk)
+    account = or_404(account_get_visible(request.user, account_pk))
     form = OrderForm(request.POST or None, user=request.user, initial={"account": account.pk})
     if request.method == "POST":
         if str(request.POST.get("account")) != str(account.pk):
             raise Http404
         if form.is_valid():
-            order = _save_form(
-                request, form, lambda data: services.order_create(actor=request.user, data=data)
+            order = run_service(
+                form, services.order_create, actor=request.user, data=form.cleaned_data
             )
             if order:
                 messages.success(request, _("Order added."))
@@ -240,13 +232,11 @@ def order_create(request, account_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_edit(request, pk: int):
-    order = order_get_visible(request.user, pk)
+    order = or_404(order_get_visible(request.user, pk))
     form = OrderForm(request.POST or None, instance=order, user=request.user)
     if request.method == "POST" and form.is_valid():
-        saved = _save_form(
-            request,
-            form,
-            lambda data: services.order_update(actor=request.user, order=order, data=data),
+        saved = run_service(
+            form, services.order_update, actor=request.user, order=order, data=form.cleaned_data
         )
         if saved:
             messages.success(request, _("Order saved."))
@@ -261,7 +251,7 @@ def order_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def order_delete(request, pk: int):
-    order = order_get_visible(request.user, pk)
+    order = or_404(order_get_visible(request.user, pk))
     if request.method == "POST":
         services.order_delete(actor=request.user, order=order)
         messages.success(request, _("Order deleted."))

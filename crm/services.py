@@ -1,6 +1,8 @@
-"""Writes of a user's own credentials and preferences (password, sessions, API tokens, language)."""
+"""Writes of a user's own profile, credentials and preferences (name, email, password,
+sessions, API tokens, language)."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -11,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from core.audit import audit_log
+from core.audit import audit_log, diff_fields, snapshot
 from crm.models import User
 
 
@@ -29,6 +31,29 @@ def user_set_language(*, actor: User, language: str) -> User:
         audit_log(
             actor=actor, action="update", instance=user, changes={"language": (before, language)}
         )
+    return user
+
+
+# What a user may change on their own profile page.
+PROFILE_FIELDS = ["first_name", "last_name", "email", "language"]
+
+
+@transaction.atomic
+def user_profile_update(*, actor: User, data: dict[str, Any]) -> User:
+    """Change the actor's own name, email and language: validated like the model's fields,
+    written to the audit trail (the email masked), nothing written when a value is refused."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = snapshot(user, PROFILE_FIELDS)
+    for field, value in data.items():
+        if field not in PROFILE_FIELDS:
+            raise ValidationError({field: _("This field cannot be set here.")})
+        setattr(user, field, value)
+    others = [f.name for f in User._meta.concrete_fields if f.name not in PROFILE_FIELDS]
+    user.full_clean(exclude=others, validate_unique=False)
+    changes = diff_fields(before, snapshot(user, PROFILE_FIELDS))
+    if changes:
+        user.save(update_fields=list(changes))
+        audit_log(actor=actor, action="update", instance=user, changes=changes)
     return user
 
 

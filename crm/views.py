@@ -10,8 +10,9 @@ from django.views import i18n
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from core.http import run_service
 from crm.forms import ProfileForm
-from crm.services import user_set_language, user_sign_out_everywhere
+from crm.services import user_profile_update, user_set_language, user_sign_out_everywhere
 
 
 @login_required
@@ -24,11 +25,12 @@ def home(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        if user.language:
-            translation.activate(user.language)
-        messages.success(request, _("Profile saved."))
-        return redirect("profile")
+        user = run_service(form, user_profile_update, actor=request.user, data=form.cleaned_data)
+        if user is not None:
+            if user.language:
+                translation.activate(user.language)
+            messages.success(request, _("Profile saved."))
+            return redirect("profile")
     return render(request, "crm/profile.html", {"form": form})
 
 

@@ -1,8 +1,7 @@
 """Reads of import batches. Admins see every batch; a manager sees the batches they ran;
-nobody else imports. A batch outside the caller's reach answers 404."""
+nobody else imports. A batch outside the caller's reach is not found (None)."""
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import Account, Contact, Order
 from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
@@ -22,11 +21,8 @@ def import_batches_visible_to(user) -> QuerySet[ImportBatch]:
     return qs.filter(created_by=user)
 
 
-def import_batch_get_visible(user, pk) -> ImportBatch:
-    batch = import_batches_visible_to(user).filter(pk=pk).first()
-    if batch is None:
-        raise Http404
-    return batch
+def import_batch_get_visible(user, pk) -> ImportBatch | None:
+    return import_batches_visible_to(user).filter(pk=pk).first()
 
 
 def import_batch_errors(batch: ImportBatch) -> QuerySet[ImportRowError]:

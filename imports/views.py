@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.http import add_service_errors, or_404
 from core.paginator import CappedPaginator
 from imports import services
 from imports.engine import undo
@@ -129,7 +130,7 @@ def batch_new(request):
         except FileRejected as exc:
             form.add_error("file", str(exc))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("File received. Check the mapping, then run the check."))
             return redirect(batch)
@@ -140,19 +141,11 @@ def batch_new(request):
     )
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def batch_detail(request, pk: int):
     _require_importer(request)
-    batch = import_batch_get_visible(request.user, pk)
+    batch = or_404(import_batch_get_visible(request.user, pk))
     form = None
     # Saving a stale run's form marks it failed first (a stale undo is asked for again on
     # the undo page instead).
@@ -166,7 +159,7 @@ def batch_detail(request, pk: int):
                 if request.POST.get("action") == "check":
                     services.import_batch_check(actor=request.user, batch=batch)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 raise Http404 from exc
             else:
@@ -218,7 +211,7 @@ def batch_detail(request, pk: int):
 @require_POST
 def batch_commit(request, pk: int):
     _require_importer(request)
-    batch = import_batch_get_visible(request.user, pk)
+    batch = or_404(import_batch_get_visible(request.user, pk))
     try:
         services.import_batch_commit(actor=request.user, batch=batch)
     except ValidationError as exc:
@@ -232,7 +225,7 @@ def batch_commit(request, pk: int):
 @require_POST
 def mapping_save(request, pk: int):
     _require_importer(request)
-    batch = import_batch_get_visible(request.user, pk)
+    batch = or_404(import_batch_get_visible(request.user, pk))
     form = SaveMappingForm(request.POST)
     if form.is_valid():
         try:
@@ -261,7 +254,7 @@ def _may_ask_undo(batch: ImportBatch) -> bool:
 @require_http_methods(["GET", "POST"])
 def batch_undo(request, pk: int):
     _require_importer(request)
-    batch = import_batch_get_visible(request.user, pk)
+    batch = or_404(import_batch_get_visible(request.user, pk))
     if not _may_ask_undo(batch):
         if batch.status == ImportBatch.Status.UNDOING:
             messages.info(request, _("This import is being undone."))
@@ -298,7 +291,7 @@ def batch_undo(request, pk: int):
 @login_required
 def batch_rejected(request, pk: int):
     _require_importer(request)
-    batch = import_batch_get_visible(request.user, pk)
+    batch = or_404(import_batch_get_visible(request.user, pk))
     if not batch.file or not batch.row_errors.exists():
         raise Http404
     response = StreamingHttpResponse(

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.http import Http404
 
 from accounts.models import Account, Contact
 from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
@@ -90,12 +89,9 @@ def prospect_list(user) -> QuerySet[Prospect]:
     )
 
 
-def prospect_get_visible(user, pk) -> Prospect:
-    """The prospect if `user` sees its account; 404 otherwise."""
-    prospect = prospect_list(user).filter(pk=pk).first()
-    if prospect is None:
-        raise Http404
-    return prospect
+def prospect_get_visible(user, pk) -> Prospect | None:
+    """The prospect if `user` sees its account; None otherwise."""
+    return prospect_list(user).filter(pk=pk).first()
 
 
 def prospect_for_account(account: Account) -> Prospect | None:
@@ -279,12 +275,8 @@ def worksheets_visible_to(user) -> QuerySet[Worksheet]:
     return Worksheet.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def worksheet_get_visible(user, pk) -> Worksheet:
-    worksheet = worksheets_visible_to(user).select_related("account", "author").filter(pk=pk)
-    worksheet = worksheet.first()
-    if worksheet is None:
-        raise Http404
-    return worksheet
+def worksheet_get_visible(user, pk) -> Worksheet | None:
+    return worksheets_visible_to(user).select_related("account", "author").filter(pk=pk).first()
 
 
 def current_worksheet(account: Account) -> Worksheet | None:
@@ -320,8 +312,9 @@ def worksheet_history(account: Account, *, limit: int = 100) -> list[dict]:
     return history
 
 
-def worksheet_compare(*, user, account_ids: list[int]) -> dict:
-    """Side-by-side comparison of up to COMPARE_MAX accounts `user` sees (404 if one is not).
+def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
+    """Side-by-side comparison of up to COMPARE_MAX accounts `user` sees (None if one is not:
+    the caller answers 404).
 
     Columns: accounts ranked by their current total, highest first; ties (and accounts with
     no worksheet, last) ordered by name then id, so the order never depends on the database.
@@ -333,7 +326,7 @@ def worksheet_compare(*, user, account_ids: list[int]) -> dict:
         raise ValueError(f"at most {COMPARE_MAX} accounts")
     accounts = {a.pk: a for a in accounts_visible_to(user).filter(pk__in=ids)}
     if len(accounts) != len(ids):
-        raise Http404
+        return None
     worksheets = {
         w.account_id: w
         for w in Worksheet.objects.current().filter(account_id__in=ids).select_related("author")

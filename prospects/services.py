@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_check_visible
 from accounts.services import account_set_lifecycle
 from core.audit import audit_log, diff_fields, snapshot
 from prospects.models import (
@@ -33,11 +33,6 @@ PROSPECT_AUDIT_FIELDS = [
     "decision",
     "decision_reason",
 ]
-
-
-def _check_account_visible(actor, account: Account | None) -> None:
-    if account is None or not accounts_visible_to(actor).filter(pk=account.pk).exists():
-        raise ValidationError({"account": _("Select an account you can see.")})
 
 
 def _locked_prospect(actor, prospect: Prospect) -> Prospect:
@@ -96,7 +91,7 @@ def worksheet_create(
     """File a worksheet for the account: seven scores of 1 or 0 (keys: the criterion fields),
     optional notes per criterion. It becomes the account's current score; earlier ones stay
     as its history."""
-    _check_account_visible(actor, account)
+    account_check_visible(actor, account)
     cleaned = _clean_scores(scores)
     cleaned_notes = _clean_notes(notes)
     # Lock the account so that two worksheets filed at once are ordered, not both "current".
@@ -160,7 +155,7 @@ def _apply_colour(*, actor, prospect: Prospect, colour: str, now) -> None:
 @transaction.atomic
 def prospect_create(*, actor, account: Account, data: dict[str, Any]) -> Prospect:
     """Put an account in the pipeline (green unless told), with its source from the account."""
-    _check_account_visible(actor, account)
+    account_check_visible(actor, account)
     account = Account.objects.select_for_update().get(pk=account.pk)
     data = dict(data)
     for key in data:

@@ -7,12 +7,12 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exports import csv_stream
 from accounts.selectors import account_get_visible
+from core.http import or_404, run_service, safe_next_url
 from core.paginator import CappedPaginator
 from core.views import app_settings_edit
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
@@ -65,25 +65,8 @@ SORTS = {
 }
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _wants_json(request) -> bool:
@@ -210,7 +193,7 @@ def coverage(request):
 
 @login_required
 def detail(request, pk: int):
-    prospect = selectors.prospect_get_visible(request.user, pk)
+    prospect = or_404(selectors.prospect_get_visible(request.user, pk))
     account = prospect.account
     return render(
         request,
@@ -230,18 +213,17 @@ def detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request, account_pk: int):
-    account = account_get_visible(request.user, account_pk)
+    account = or_404(account_get_visible(request.user, account_pk))
     existing = selectors.prospect_for_account(account)
     if existing is not None:
         return redirect(existing)
     form = ProspectCreateForm(request.POST or None, initial={"source": account.source})
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
-        try:
-            prospect = services.prospect_create(actor=request.user, account=account, data=data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        prospect = run_service(
+            form, services.prospect_create, actor=request.user, account=account, data=data
+        )
+        if prospect is not None:
             messages.success(request, _("Added to the pipeline."))
             return redirect(prospect)
     return render(request, "prospects/prospect_form.html", {"form": form, "account": account})
@@ -250,15 +232,14 @@ def create(request, account_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request, pk: int):
-    prospect = selectors.prospect_get_visible(request.user, pk)
+    prospect = or_404(selectors.prospect_get_visible(request.user, pk))
     form = ProspectEditForm(request.POST or None, instance=prospect)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
-        try:
-            services.prospect_update(actor=request.user, prospect=prospect, data=data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        saved = run_service(
+            form, services.prospect_update, actor=request.user, prospect=prospect, data=data
+        )
+        if saved is not None:
             messages.success(request, _("Prospect saved."))
             return redirect("prospects:detail", pk=prospect.pk)
     return render(
@@ -272,7 +253,7 @@ def edit(request, pk: int):
 @require_POST
 def move(request, pk: int):
     """Move to a colour: from the board's drag and drop (JSON) or a button (redirect)."""
-    prospect = selectors.prospect_get_visible(request.user, pk)
+    prospect = or_404(selectors.prospect_get_visible(request.user, pk))
     form = MoveForm(request.POST)
     error = None
     if form.is_valid():
@@ -308,29 +289,28 @@ def move(request, pk: int):
             _("%(name)s moved to %(colour)s.")
             % {"name": prospect.account.name, "colour": Colour(prospect.colour).label},
         )
-    return redirect(_next_url(request, prospect.get_absolute_url()))
+    return redirect(safe_next_url(request, prospect.get_absolute_url()))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def decide(request, pk: int):
     """The visit-plan decision; this page is also the confirmation before abandoning."""
-    prospect = selectors.prospect_get_visible(request.user, pk)
+    prospect = or_404(selectors.prospect_get_visible(request.user, pk))
     initial = {"decision": prospect.decision, "reason": prospect.decision_reason}
     if request.GET.get("decision") in Prospect.Decision.values:
         initial["decision"] = request.GET["decision"]
     form = DecisionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.prospect_decide(
-                actor=request.user,
-                prospect=prospect,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        decided = run_service(
+            form,
+            services.prospect_decide,
+            actor=request.user,
+            prospect=prospect,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        if decided is not None:
             messages.success(request, _("Decision saved."))
             return redirect("prospects:detail", pk=prospect.pk)
     return render(request, "prospects/decide.html", {"form": form, "prospect": prospect})
@@ -339,22 +319,21 @@ def decide(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def revive(request, pk: int):
-    prospect = selectors.prospect_get_visible(request.user, pk)
+    prospect = or_404(selectors.prospect_get_visible(request.user, pk))
     if not prospect.is_abandoned:
         messages.info(request, _("This prospect is already in the active pipeline."))
         return redirect(prospect)
     form = ReviveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.prospect_revive(
-                actor=request.user,
-                prospect=prospect,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        revived = run_service(
+            form,
+            services.prospect_revive,
+            actor=request.user,
+            prospect=prospect,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data["reason"],
+        )
+        if revived is not None:
             messages.success(request, _("Prospect revived: back in the active pipeline."))
             return redirect(prospect)
     return render(request, "prospects/revive.html", {"form": form, "prospect": prospect})
@@ -364,26 +343,28 @@ def revive(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def worksheet_new(request, account_pk: int):
     """The quick entry: seven toggles and a save (prefilled with the current scores)."""
-    account = account_get_visible(request.user, account_pk)
+    account = or_404(account_get_visible(request.user, account_pk))
     current = selectors.current_worksheet(account)
     initial = {}
     if current is not None:
         initial = {c.field: bool(getattr(current, c.field)) for c in CRITERIA}
     form = WorksheetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            worksheet = services.worksheet_create(
-                actor=request.user, account=account, scores=form.scores(), notes=form.notes()
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
+        worksheet = run_service(
+            form,
+            services.worksheet_create,
+            actor=request.user,
+            account=account,
+            scores=form.scores(),
+            notes=form.notes(),
+        )
+        if worksheet is not None:
             messages.success(
                 request,
                 _("Worksheet saved: %(total)s of %(max)s.")
                 % {"total": worksheet.total, "max": len(CRITERIA)},
             )
-            return redirect(_next_url(request, account.get_absolute_url()))
+            return redirect(safe_next_url(request, account.get_absolute_url()))
     return render(
         request,
         "prospects/worksheet_form.html",
@@ -391,14 +372,14 @@ def worksheet_new(request, account_pk: int):
             "form": form,
             "account": account,
             "current": current,
-            "next": _next_url(request, ""),
+            "next": safe_next_url(request, ""),
         },
     )
 
 
 @login_required
 def worksheet_history(request, account_pk: int):
-    account = account_get_visible(request.user, account_pk)
+    account = or_404(account_get_visible(request.user, account_pk))
     return render(
         request,
         "prospects/worksheet_history.html",
@@ -432,7 +413,7 @@ def compare(request):
             % {"n": selectors.COMPARE_MAX},
         )
         ids = ids[: selectors.COMPARE_MAX]
-    comparison = selectors.worksheet_compare(user=request.user, account_ids=ids)
+    comparison = or_404(selectors.worksheet_compare(user=request.user, account_ids=ids))
     if request.GET.get("format") == "csv":
         return _compare_csv(comparison)
     query = request.GET.get("q", "")

@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
@@ -100,11 +99,8 @@ def runs_list() -> QuerySet[TierRun]:
     return TierRun.objects.select_related("actor").order_by("-id")
 
 
-def run_get(pk) -> TierRun:
-    run = runs_list().filter(pk=pk).first()
-    if run is None:
-        raise Http404
-    return run
+def run_get(pk) -> TierRun | None:
+    return runs_list().filter(pk=pk).first()
 
 
 def run_in_progress() -> TierRun | None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import account_name_search_q
+from core.http import or_404
 from core.paginator import CappedPaginator
 from core.views import app_settings_edit
 from scoring import selectors, services
@@ -186,7 +187,7 @@ def run_list(request):
 
 @login_required
 def run_detail(request, pk: int):
-    run = selectors.run_get(pk)
+    run = or_404(selectors.run_get(pk))
     figures = None
     if run.status == TierRun.Status.SUCCEEDED:
         figures = selectors.tier_distribution(user=request.user, run=run)

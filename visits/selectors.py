@@ -27,7 +27,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncDate
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,39 +134,30 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     return Visit.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def visit_get_visible(user, pk) -> Visit:
-    visit = (
+def visit_get_visible(user, pk) -> Visit | None:
+    return (
         visits_visible_to(user)
         .select_related("account", "plan", "logged_by")
         .prefetch_related("contacts")
         .filter(pk=pk)
         .first()
     )
-    if visit is None:
-        raise Http404
-    return visit
 
 
 def plans_visible_to(user) -> QuerySet[VisitPlan]:
     return VisitPlan.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def plan_get_visible(user, pk) -> VisitPlan:
-    plan = plans_visible_to(user).select_related("account", "account__owner").filter(pk=pk).first()
-    if plan is None:
-        raise Http404
-    return plan
+def plan_get_visible(user, pk) -> VisitPlan | None:
+    return plans_visible_to(user).select_related("account", "account__owner").filter(pk=pk).first()
 
 
 def touches_visible_to(user) -> QuerySet[Touch]:
     return Touch.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def touch_get_visible(user, pk) -> Touch:
-    touch = touches_visible_to(user).select_related("account", "contact").filter(pk=pk).first()
-    if touch is None:
-        raise Http404
-    return touch
+def touch_get_visible(user, pk) -> Touch | None:
+    return touches_visible_to(user).select_related("account", "contact").filter(pk=pk).first()
 
 
 def calendar_plans(
@@ -259,16 +249,13 @@ def reminders_visible_to(user) -> QuerySet[Reminder]:
     )
 
 
-def reminder_get_visible(user, pk) -> Reminder:
-    reminder = (
+def reminder_get_visible(user, pk) -> Reminder | None:
+    return (
         reminders_visible_to(user)
         .select_related("account", "contact", "plan", "occasion")
         .filter(pk=pk)
         .first()
     )
-    if reminder is None:
-        raise Http404
-    return reminder
 
 
 def reminders_inbox(user, *, day: datetime.date | None = None) -> QuerySet[Reminder]:

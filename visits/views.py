@@ -12,11 +12,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_get_visible, account_name_search_q
+from core.http import or_404, run_service, safe_next_url
 from core.paginator import CappedPaginator
 from core.views import app_settings_edit
 from crm.selectors import users_assignable_by
@@ -50,31 +50,11 @@ from visits.selectors import (
 )
 
 
-def _save(form, call):
-    """Run a service; its ValidationError becomes form errors (None: it failed)."""
-    try:
-        return call()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
-    return None
-
-
 def _day(value: str | None) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
-
-
-def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
 
 
 def _int(value) -> int | None:
@@ -198,7 +178,7 @@ def visit_list(request):
 
 @login_required
 def visit_detail(request, pk: int):
-    visit = visit_get_visible(request.user, pk)
+    visit = or_404(visit_get_visible(request.user, pk))
     return render(request, "visits/visit_detail.html", {"visit": visit})
 
 
@@ -211,16 +191,16 @@ def _visit_context(request):
     account = plan = reminder = None
     reminder_id = _int(source.get("reminder"))
     if reminder_id:
-        reminder = reminder_get_visible(request.user, reminder_id)
+        reminder = or_404(reminder_get_visible(request.user, reminder_id))
         account = reminder.account
         plan = reminder.plan
     plan_id = _int(source.get("plan"))
     if plan_id:
-        plan = plan_get_visible(request.user, plan_id)
+        plan = or_404(plan_get_visible(request.user, plan_id))
         account = plan.account
     account_id = _int(source.get("account"))
     if account is None and account_id:
-        account = account_get_visible(request.user, account_id)
+        account = or_404(account_get_visible(request.user, account_id))
     if account is not None and account_id and account_id != account.pk:
         raise Http404
     return account, plan, reminder
@@ -240,19 +220,18 @@ def visit_create(request):
         data = dict(form.cleaned_data)
         contacts = data.pop("contacts", [])
         next_visit_date = data.pop("next_visit_date", None)
-        visit = _save(
+        visit = run_service(
             form,
-            lambda: services.visit_create(
-                actor=request.user,
-                data=data,
-                contacts=contacts,
-                reminder=reminder,
-                next_visit_date=next_visit_date,
-            ),
+            services.visit_create,
+            actor=request.user,
+            data=data,
+            contacts=contacts,
+            reminder=reminder,
+            next_visit_date=next_visit_date,
         )
         if visit:
             messages.success(request, _("Visit logged."))
-            return redirect(_next_url(request, visit.account.get_absolute_url()))
+            return redirect(safe_next_url(request, visit.account.get_absolute_url()))
     return render(
         request,
         "visits/visit_form.html",
@@ -263,7 +242,7 @@ def visit_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_edit(request, pk: int):
-    visit = visit_get_visible(request.user, pk)
+    visit = or_404(visit_get_visible(request.user, pk))
     form = VisitForm(
         request.POST or None,
         instance=visit,
@@ -274,11 +253,13 @@ def visit_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         contacts = data.pop("contacts", [])
-        saved = _save(
+        saved = run_service(
             form,
-            lambda: services.visit_update(
-                actor=request.user, visit=visit, data=data, contacts=contacts
-            ),
+            services.visit_update,
+            actor=request.user,
+            visit=visit,
+            data=data,
+            contacts=contacts,
         )
         if saved:
             messages.success(request, _("Visit saved."))
@@ -291,7 +272,7 @@ def visit_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_delete(request, pk: int):
-    visit = visit_get_visible(request.user, pk)
+    visit = or_404(visit_get_visible(request.user, pk))
     if request.method == "POST":
         services.visit_delete(actor=request.user, visit=visit)
         messages.success(request, _("Visit deleted."))
@@ -315,7 +296,7 @@ def plan_create(request):
         initial["account"] = account.pk
     form = PlanForm(request.POST or None, user=request.user, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
-        plan = _save(form, lambda: services.plan_create(actor=request.user, data=form.cleaned_data))
+        plan = run_service(form, services.plan_create, actor=request.user, data=form.cleaned_data)
         if plan:
             messages.success(request, _("Visit planned."))
             return redirect("visits:plan_detail", pk=plan.pk)
@@ -325,12 +306,11 @@ def plan_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, pk: int):
-    plan = plan_get_visible(request.user, pk)
+    plan = or_404(plan_get_visible(request.user, pk))
     form = PlanForm(request.POST or None, instance=plan, user=request.user, account=plan.account)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
-            form,
-            lambda: services.plan_update(actor=request.user, plan=plan, data=form.cleaned_data),
+        saved = run_service(
+            form, services.plan_update, actor=request.user, plan=plan, data=form.cleaned_data
         )
         if saved:
             messages.success(request, _("Plan saved."))
@@ -343,7 +323,7 @@ def plan_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_cancel(request, pk: int):
-    plan = plan_get_visible(request.user, pk)
+    plan = or_404(plan_get_visible(request.user, pk))
     if request.method == "POST":
         try:
             services.plan_cancel(actor=request.user, plan=plan)
@@ -361,7 +341,7 @@ def plan_cancel(request, pk: int):
 
 @login_required
 def plan_detail(request, pk: int):
-    plan = plan_get_visible(request.user, pk)
+    plan = or_404(plan_get_visible(request.user, pk))
     checklist = plan_checklist(plan)
     return render(
         request,
@@ -378,7 +358,7 @@ def plan_detail(request, pk: int):
 @login_required
 @require_POST
 def plan_checklist_save(request, pk: int):
-    plan = plan_get_visible(request.user, pk)
+    plan = or_404(plan_get_visible(request.user, pk))
     ids = [i for i in (_int(v) for v in request.POST.getlist("items")) if i is not None]
     try:
         count = services.checklist_set(actor=request.user, plan=plan, item_ids=ids)
@@ -397,11 +377,8 @@ def plan_generate(request):
         data = form.cleaned_data
         bounds = month_bounds if data["period"] == "month" else week_bounds
         start, end = bounds(data["day"])
-        created = _save(
-            form,
-            lambda: services.plans_generate(
-                actor=request.user, rep=data["rep"], start=start, end=end
-            ),
+        created = run_service(
+            form, services.plans_generate, actor=request.user, rep=data["rep"], start=start, end=end
         )
         if created is not None:
             messages.success(
@@ -454,15 +431,16 @@ def touch_create(request):
         )
     form = TouchForm(request.POST or None, user=request.user, account=account, initial=initial)
     if request.method == "POST" and form.is_valid():
-        touch = _save(
+        touch = run_service(
             form,
-            lambda: services.touch_create(
-                actor=request.user, data=form.cleaned_data, reminder=reminder
-            ),
+            services.touch_create,
+            actor=request.user,
+            data=form.cleaned_data,
+            reminder=reminder,
         )
         if touch:
             messages.success(request, _("Touch logged."))
-            return redirect(_next_url(request, touch.account.get_absolute_url()))
+            return redirect(safe_next_url(request, touch.account.get_absolute_url()))
     return render(
         request,
         "visits/touch_form.html",
@@ -473,12 +451,11 @@ def touch_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def touch_edit(request, pk: int):
-    touch = touch_get_visible(request.user, pk)
+    touch = or_404(touch_get_visible(request.user, pk))
     form = TouchForm(request.POST or None, instance=touch, user=request.user, account=touch.account)
     if request.method == "POST" and form.is_valid():
-        saved = _save(
-            form,
-            lambda: services.touch_update(actor=request.user, touch=touch, data=form.cleaned_data),
+        saved = run_service(
+            form, services.touch_update, actor=request.user, touch=touch, data=form.cleaned_data
         )
         if saved:
             messages.success(request, _("Touch saved."))
@@ -491,7 +468,7 @@ def touch_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def touch_delete(request, pk: int):
-    touch = touch_get_visible(request.user, pk)
+    touch = or_404(touch_get_visible(request.user, pk))
     if request.method == "POST":
         services.touch_delete(actor=request.user, touch=touch)
         messages.success(request, _("Touch deleted."))
@@ -549,24 +526,24 @@ def reminder_list(request):
 @login_required
 @require_POST
 def reminder_done(request, pk: int):
-    reminder = reminder_get_visible(request.user, pk)
+    reminder = or_404(reminder_get_visible(request.user, pk))
     try:
         services.reminder_mark_done(actor=request.user, reminder=reminder)
     except PermissionDenied:
         messages.error(request, _("Only the recipient can mark a reminder done."))
     else:
         messages.success(request, _("Reminder done."))
-    return redirect(_next_url(request, reverse("visits:reminders")))
+    return redirect(safe_next_url(request, reverse("visits:reminders")))
 
 
 @login_required
 @require_POST
 def reminder_snooze(request, pk: int):
-    reminder = reminder_get_visible(request.user, pk)
+    reminder = or_404(reminder_get_visible(request.user, pk))
     form = SnoozeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a valid date to snooze until."))
-        return redirect(_next_url(request, reverse("visits:reminders")))
+        return redirect(safe_next_url(request, reverse("visits:reminders")))
     try:
         services.reminder_snooze(
             actor=request.user, reminder=reminder, until=form.cleaned_data["until"]
@@ -579,7 +556,7 @@ def reminder_snooze(request, pk: int):
         messages.success(
             request, _("Snoozed until %(day)s.") % {"day": form.cleaned_data["until"].isoformat()}
         )
-    return redirect(_next_url(request, reverse("visits:reminders")))
+    return redirect(safe_next_url(request, reverse("visits:reminders")))
 
 
 # --- Settings (admins) ---------------------------------------------------------------------
@@ -616,9 +593,9 @@ def _admin_form(request, *, form_class, instance, create, update, title, back):
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         if instance is None:
-            saved = _save(form, lambda: create(actor=request.user, data=form.cleaned_data))
+            saved = run_service(form, create, actor=request.user, data=form.cleaned_data)
         else:
-            saved = _save(form, lambda: update(request.user, instance, form.cleaned_data))
+            saved = run_service(form, update, request.user, instance, form.cleaned_data)
         if saved:
             messages.success(request, _("Saved."))
             return redirect(back)
@@ -645,10 +622,7 @@ def _admin_delete(request, *, obj, delete, back):
 
 
 def _get(model, pk):
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
+    return or_404(model.objects.filter(pk=pk).first())
 
 
 @login_required

@@ -1,11 +1,9 @@
 """API for accounts, contacts and orders. Querysets come from the visibility selectors, so a
 record outside the caller's book answers 404; writes go through services."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
@@ -29,29 +27,15 @@ from accounts.filters import (
 from accounts.selectors import accounts_visible_to, contacts_visible_to, orders_visible_to
 
 
-def _as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(
-            {
-                field: [str(m) for e in errors for m in e.messages]
-                for field, errors in exc.error_dict.items()
-            }
-        )
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
-
-
 class ServiceWriteMixin:
     """create/update/destroy by calling `<entity>_create/_update/_delete` services."""
 
     entity: str
 
     def _call(self, fn, **kwargs):
-        try:
-            return fn(actor=self.request.user, **kwargs)
-        except DjangoValidationError as exc:
-            raise _as_drf_error(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise exceptions.PermissionDenied() from exc
+        # A refusal (ValidationError, PermissionDenied) becomes 400/403 in the API's
+        # exception handler (core.api.exceptions).
+        return fn(actor=self.request.user, **kwargs)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

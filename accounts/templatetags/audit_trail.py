@@ -13,7 +13,7 @@ def audit_card(context, account):
     user = context["request"].user
     return {
         "account": account,
-        "entries": account_audit_entries(user, account.pk),
+        "entries": account_audit_entries(user, account.pk) or [],
         "user": user,
     }
 

@@ -238,6 +238,9 @@ REST_FRAMEWORK = {
     # JSON only: DRF's browsable pages need inline styles the CSP refuses; /api/docs/ is the
     # interactive documentation.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Services' Django exceptions (ValidationError, PermissionDenied, DoesNotExist) become
+    # the API's 400/403/404 answers in one place.
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
 }
 
 # /api/schema/ and /api/docs/ list every endpoint: signed-in users only, unless this is on.

@@ -1,7 +1,5 @@
 """API of imports: upload, configure, check (dry run), commit, progress, errors, undo."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
@@ -10,7 +8,6 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.views import _as_drf_error
 from imports import services
 from imports.api.serializers import (
     ImportBatchSerializer,
@@ -49,14 +46,12 @@ class ErrorPagination(CursorPagination):
 
 
 def _call(fn, **kwargs):
+    """The service's answer; a rejected file is a 400 on `file` (the API's exception handler
+    answers the service's other refusals)."""
     try:
         return fn(**kwargs)
     except FileRejected as exc:
         raise exceptions.ValidationError({"file": [str(exc)]}) from exc
-    except DjangoValidationError as exc:
-        raise _as_drf_error(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied() from exc
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

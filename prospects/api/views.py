@@ -1,7 +1,6 @@
 """API of prospects and worksheets. Querysets come from the visibility selectors (another's
 record answers 404); writes go through prospects.services."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -9,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.selectors import account_get_visible
+from core.http import or_404
 from prospects import selectors, services
 from prospects.api.serializers import (
     CompareSerializer,
@@ -24,20 +24,6 @@ from prospects.api.serializers import (
 )
 from prospects.filters import ProspectFilter, WorksheetFilter
 from prospects.models import CRITERIA
-
-
-def _call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            raise exceptions.ValidationError(
-                {
-                    field: [str(m) for e in errors for m in e.messages]
-                    for field, errors in exc.error_dict.items()
-                }
-            ) from exc
-        raise exceptions.ValidationError({"non_field_errors": exc.messages}) from exc
 
 
 def _int_param(request, name):
@@ -71,7 +57,7 @@ class ProspectViewSet(
         return selectors.prospect_list(self.request.user)
 
     def _read(self, prospect):
-        fresh = selectors.prospect_get_visible(self.request.user, prospect.pk)
+        fresh = or_404(selectors.prospect_get_visible(self.request.user, prospect.pk))
         return ProspectSerializer(fresh).data
 
     @extend_schema(request=ProspectCreateSerializer, responses={201: ProspectSerializer})
@@ -79,8 +65,8 @@ class ProspectViewSet(
         serializer = ProspectCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        account = account_get_visible(request.user, data.pop("account"))
-        prospect = _call(services.prospect_create, actor=request.user, account=account, data=data)
+        account = or_404(account_get_visible(request.user, data.pop("account")))
+        prospect = services.prospect_create(actor=request.user, account=account, data=data)
         return Response(self._read(prospect), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ProspectUpdateSerializer, responses=ProspectSerializer)
@@ -88,8 +74,7 @@ class ProspectViewSet(
         prospect = self.get_object()
         serializer = ProspectUpdateSerializer(data=request.data, partial=kwargs.get("partial"))
         serializer.is_valid(raise_exception=True)
-        prospect = _call(
-            services.prospect_update,
+        prospect = services.prospect_update(
             actor=request.user,
             prospect=prospect,
             data=dict(serializer.validated_data),
@@ -103,8 +88,7 @@ class ProspectViewSet(
         prospect = self.get_object()
         serializer = MoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        prospect = _call(
-            services.prospect_move,
+        prospect = services.prospect_move(
             actor=request.user,
             prospect=prospect,
             colour=serializer.validated_data["colour"],
@@ -119,8 +103,7 @@ class ProspectViewSet(
         prospect = self.get_object()
         serializer = DecideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        prospect = _call(
-            services.prospect_decide,
+        prospect = services.prospect_decide(
             actor=request.user,
             prospect=prospect,
             **serializer.validated_data,
@@ -134,8 +117,7 @@ class ProspectViewSet(
         prospect = self.get_object()
         serializer = ReviveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        prospect = _call(
-            services.prospect_revive,
+        prospect = services.prospect_revive(
             actor=request.user,
             prospect=prospect,
             **serializer.validated_data,
@@ -149,7 +131,7 @@ class ProspectViewSet(
             pk = int(self.kwargs["pk"])
         except (TypeError, ValueError):
             raise Http404 from None
-        return selectors.prospect_get_visible(self.request.user, pk)
+        return or_404(selectors.prospect_get_visible(self.request.user, pk))
 
     @extend_schema(
         parameters=[
@@ -192,7 +174,7 @@ class WorksheetViewSet(
     def list(self, request, *args, **kwargs):
         account_id = _int_param(request, "account")
         if account_id is not None:
-            account_get_visible(request.user, account_id)
+            or_404(account_get_visible(request.user, account_id))
         return super().list(request, *args, **kwargs)
 
     @extend_schema(request=WorksheetCreateSerializer, responses={201: WorksheetSerializer})
@@ -200,9 +182,8 @@ class WorksheetViewSet(
         serializer = WorksheetCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        account = account_get_visible(request.user, data["account"])
-        worksheet = _call(
-            services.worksheet_create,
+        account = or_404(account_get_visible(request.user, data["account"]))
+        worksheet = services.worksheet_create(
             actor=request.user,
             account=account,
             scores={c.field: data[c.field] for c in CRITERIA},
@@ -233,10 +214,9 @@ class WorksheetViewSet(
             raise exceptions.ValidationError(
                 {"accounts": [f"At most {selectors.COMPARE_MAX} accounts."]}
             )
-        try:
-            comparison = selectors.worksheet_compare(user=request.user, account_ids=ids)
-        except Http404:
-            raise exceptions.NotFound() from None
+        comparison = selectors.worksheet_compare(user=request.user, account_ids=ids)
+        if comparison is None:
+            raise exceptions.NotFound()
         columns = [
             {
                 "account": c["account"].pk,

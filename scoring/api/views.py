@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import account_get_visible
+from core.http import or_404
 from scoring import selectors, services
 from scoring.api.serializers import (
     AccountTierSerializer,
@@ -71,7 +72,7 @@ class TierViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=AccountTierSerializer)
     def retrieve(self, request, *args, **kwargs):
-        account = account_get_visible(request.user, kwargs["account"])
+        account = or_404(account_get_visible(request.user, kwargs["account"]))
         history = selectors.account_tier_history(user=request.user, account=account, limit=50)
         data = {
             "account": account.pk,

@@ -1,10 +1,8 @@
 """API of the visits app. Querysets come from the visibility selectors (a record outside the
 caller's book answers 404); writes go through visits.services."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
@@ -31,26 +29,6 @@ from visits.selectors import (
 )
 
 
-def _as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(
-            {
-                field: [str(m) for e in errors for m in e.messages]
-                for field, errors in exc.error_dict.items()
-            }
-        )
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
-
-
-def call(fn, **kwargs):
-    try:
-        return fn(**kwargs)
-    except DjangoValidationError as exc:
-        raise _as_drf_error(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied() from exc
-
-
 class VisitViewSet(viewsets.ModelViewSet):
     serializer_class = VisitSerializer
     filterset_class = VisitFilter
@@ -60,10 +38,10 @@ class VisitViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return visits_visible_to(self.request.user).prefetch_related("contacts")
 
-    def _write(self, serializer, **kwargs):
+    def _write(self, serializer, *, fn, **kwargs):
         data = dict(serializer.validated_data)
         contacts = data.pop("contacts", None)
-        return call(actor=self.request.user, data=data, contacts=contacts, **kwargs)
+        return fn(actor=self.request.user, data=data, contacts=contacts, **kwargs)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
@@ -80,7 +58,7 @@ class VisitViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(visit).data)
 
     def destroy(self, request, *args, **kwargs):
-        call(services.visit_delete, actor=request.user, visit=self.get_object())
+        services.visit_delete(actor=request.user, visit=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -98,7 +76,7 @@ class VisitPlanViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = call(services.plan_create, actor=request.user, data=serializer.validated_data)
+        plan = services.plan_create(actor=request.user, data=serializer.validated_data)
         return Response(self.get_serializer(plan).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -106,13 +84,13 @@ class VisitPlanViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        plan = call(
-            services.plan_update, actor=request.user, plan=instance, data=serializer.validated_data
+        plan = services.plan_update(
+            actor=request.user, plan=instance, data=serializer.validated_data
         )
         return Response(self.get_serializer(plan).data)
 
     def destroy(self, request, *args, **kwargs):
-        call(services.plan_cancel, actor=request.user, plan=self.get_object())
+        services.plan_cancel(actor=request.user, plan=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ChecklistSerializer, responses=ChecklistSerializer)
@@ -123,8 +101,7 @@ class VisitPlanViewSet(viewsets.ModelViewSet):
         if request.method == "PUT":
             serializer = ChecklistSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            call(
-                services.checklist_set,
+            services.checklist_set(
                 actor=request.user,
                 plan=plan,
                 item_ids=serializer.validated_data["items"],
@@ -140,8 +117,7 @@ class VisitPlanViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         rep = users_assignable_by(request.user).filter(pk=data["rep"]).first()
-        created = call(
-            services.plans_generate,
+        created = services.plans_generate(
             actor=request.user,
             rep=rep,
             start=data["start"],
@@ -162,7 +138,7 @@ class TouchViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        touch = call(services.touch_create, actor=request.user, data=serializer.validated_data)
+        touch = services.touch_create(actor=request.user, data=serializer.validated_data)
         return Response(self.get_serializer(touch).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -170,8 +146,7 @@ class TouchViewSet(viewsets.ModelViewSet):
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        touch = call(
-            services.touch_update,
+        touch = services.touch_update(
             actor=request.user,
             touch=instance,
             data=serializer.validated_data,
@@ -179,7 +154,7 @@ class TouchViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(touch).data)
 
     def destroy(self, request, *args, **kwargs):
-        call(services.touch_delete, actor=request.user, touch=self.get_object())
+        services.touch_delete(actor=request.user, touch=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -199,7 +174,7 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=ReminderSerializer)
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
-        reminder = call(services.reminder_mark_done, actor=request.user, reminder=self.get_object())
+        reminder = services.reminder_mark_done(actor=request.user, reminder=self.get_object())
         return Response(self.get_serializer(reminder).data)
 
     @extend_schema(request=SnoozeSerializer, responses=ReminderSerializer)
@@ -209,8 +184,7 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
         reminder = self.get_object()
         serializer = SnoozeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reminder = call(
-            services.reminder_snooze,
+        reminder = services.reminder_snooze(
             actor=request.user,
             reminder=reminder,
             until=serializer.validated_data["until"],
@@ -243,17 +217,16 @@ class OccasionViewSet(
         return occasions_list()
 
     def perform_create(self, serializer):
-        serializer.instance = call(
-            services.occasion_create, actor=self.request.user, data=serializer.validated_data
+        serializer.instance = services.occasion_create(
+            actor=self.request.user, data=serializer.validated_data
         )
 
     def perform_update(self, serializer):
-        serializer.instance = call(
-            services.occasion_update,
+        serializer.instance = services.occasion_update(
             actor=self.request.user,
             occasion=serializer.instance,
             data=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        call(services.occasion_delete, actor=self.request.user, occasion=instance)
+        services.occasion_delete(actor=self.request.user, occasion=instance)

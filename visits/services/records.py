@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_check_visible, accounts_visible_to
 from core.audit import audit_log, diff_fields, snapshot
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
@@ -78,11 +78,6 @@ def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
         if value is None and not instance._meta.get_field(field).null:
             raise ValidationError({field: _("This field cannot be empty.")})
         setattr(instance, field, value)
-
-
-def _check_account_visible(actor, account: Account | None) -> None:
-    if account is None or not accounts_visible_to(actor).filter(pk=account.pk).exists():
-        raise ValidationError({"account": _("Select an account you can see.")})
 
 
 def _check_admin(actor) -> None:
@@ -155,7 +150,7 @@ def visit_create(
     reminder it was logged from are resolved; `next_visit_date` plans the next visit."""
     visit = Visit(logged_by=actor)
     _apply(visit, data, VISIT_FIELDS)
-    _check_account_visible(actor, visit.account)
+    account_check_visible(actor, visit.account)
     _check_plan(visit)
     contacts = _check_contacts(visit.account, contacts)
     _full_clean(visit)
@@ -190,11 +185,11 @@ def _ids(objs) -> str:
 
 @transaction.atomic
 def visit_update(*, actor, visit: Visit, data: dict[str, Any], contacts=None) -> Visit:
-    _check_account_visible(actor, visit.account)
+    account_check_visible(actor, visit.account)
     visit = Visit.objects.select_for_update().select_related("account").get(pk=visit.pk)
     before = {**snapshot(visit, VISIT_FIELDS), "contacts": _ids(visit.contacts.all())}
     _apply(visit, data, VISIT_FIELDS)
-    _check_account_visible(actor, visit.account)
+    account_check_visible(actor, visit.account)
     _check_plan(visit)
     if contacts is None:
         contacts = list(visit.contacts.all())
@@ -216,7 +211,7 @@ def visit_update(*, actor, visit: Visit, data: dict[str, Any], contacts=None) ->
 @transaction.atomic
 def visit_delete(*, actor, visit: Visit) -> None:
     """Delete a logged visit; a plan it completed is planned again."""
-    _check_account_visible(actor, visit.account)
+    account_check_visible(actor, visit.account)
     if visit.plan_id:
         VisitPlan.objects.filter(pk=visit.plan_id, status=VisitPlan.Status.DONE).update(
             status=VisitPlan.Status.PLANNED, updated_at=timezone.now()
@@ -245,7 +240,7 @@ def plan_create(*, actor, data: dict[str, Any], use_defaults: bool = True) -> Vi
     morning slot (settings); others the afternoon slot."""
     plan = VisitPlan(created_by=actor, source=VisitPlan.Source.MANUAL)
     _apply(plan, data, PLAN_FIELDS)
-    _check_account_visible(actor, plan.account)
+    account_check_visible(actor, plan.account)
     if use_defaults and plan.planned_time is None and plan.account is not None:
         slot, at = VisitSettings.load().slot_for(plan.account.tier)
         if "slot" not in data or plan.slot == "any":
@@ -265,13 +260,13 @@ def plan_create(*, actor, data: dict[str, Any], use_defaults: bool = True) -> Vi
 
 @transaction.atomic
 def plan_update(*, actor, plan: VisitPlan, data: dict[str, Any]) -> VisitPlan:
-    _check_account_visible(actor, plan.account)
+    account_check_visible(actor, plan.account)
     plan = VisitPlan.objects.select_for_update().select_related("account").get(pk=plan.pk)
     if plan.status != VisitPlan.Status.PLANNED:
         raise ValidationError({"status": _("Only a planned visit can be changed.")})
     before = snapshot(plan, PLAN_FIELDS)
     _apply(plan, data, PLAN_FIELDS)
-    _check_account_visible(actor, plan.account)
+    account_check_visible(actor, plan.account)
     _save_plan(plan)
     # Reminders about the old date or account no longer apply.
     _resolve_reminders(
@@ -289,7 +284,7 @@ def plan_update(*, actor, plan: VisitPlan, data: dict[str, Any]) -> VisitPlan:
 
 @transaction.atomic
 def plan_cancel(*, actor, plan: VisitPlan) -> VisitPlan:
-    _check_account_visible(actor, plan.account)
+    account_check_visible(actor, plan.account)
     plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != VisitPlan.Status.PLANNED:
         raise ValidationError({"status": _("Only a planned visit can be cancelled.")})
@@ -412,7 +407,7 @@ def plans_generate(
 @transaction.atomic
 def checklist_set(*, actor, plan: VisitPlan, item_ids: list[int]) -> int:
     """Make the ticked items of `plan` exactly `item_ids`; returns how many are ticked."""
-    _check_account_visible(actor, plan.account)
+    account_check_visible(actor, plan.account)
     wanted = {int(i) for i in item_ids}
     valid = set(ChecklistItem.objects.filter(active=True).values_list("pk", flat=True))
     if not wanted <= valid:
@@ -445,7 +440,7 @@ def _check_touch(touch: Touch) -> None:
 def touch_create(*, actor, data: dict[str, Any], reminder: Reminder | None = None) -> Touch:
     touch = Touch(created_by=actor)
     _apply(touch, data, TOUCH_FIELDS)
-    _check_account_visible(actor, touch.account)
+    account_check_visible(actor, touch.account)
     _check_touch(touch)
     _full_clean(touch)
     touch.save()
@@ -472,11 +467,11 @@ def touch_create(*, actor, data: dict[str, Any], reminder: Reminder | None = Non
 
 @transaction.atomic
 def touch_update(*, actor, touch: Touch, data: dict[str, Any]) -> Touch:
-    _check_account_visible(actor, touch.account)
+    account_check_visible(actor, touch.account)
     touch = Touch.objects.select_for_update().get(pk=touch.pk)
     before = snapshot(touch, TOUCH_FIELDS)
     _apply(touch, data, TOUCH_FIELDS)
-    _check_account_visible(actor, touch.account)
+    account_check_visible(actor, touch.account)
     _check_touch(touch)
     _full_clean(touch)
     touch.save()
@@ -492,7 +487,7 @@ def touch_update(*, actor, touch: Touch, data: dict[str, Any]) -> Touch:
 
 @transaction.atomic
 def touch_delete(*, actor, touch: Touch) -> None:
-    _check_account_visible(actor, touch.account)
+    account_check_visible(actor, touch.account)
     audit_log(actor=actor, action="delete", instance=touch, account_id=touch.account_id)
     touch.delete()
 
