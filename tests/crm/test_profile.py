@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from crm.models import AuditEntry, User
+from core.models import AuditEntry
+from crm.models import User
 from crm.services import user_profile_update
 from tests.factories import UserFactory
 
