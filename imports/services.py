@@ -325,20 +325,9 @@ def _queue(batch: ImportBatch, *, dry_run: bool) -> None:
 def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
     """Start the dry run: every row is read and checked, nothing is written. With
     dispatch=False the caller runs it (import_batch_run), as the CLI does."""
-    _check_owns(actor, batch)
-    batch = locked_for_change(batch)
-    if not batch.is_editable:
-        raise ValidationError(refusal(batch, _("This import can no longer be checked.")))
-    problems = validate_mapping(batch.kind, batch.mapping)
-    if problems:
-        raise ValidationError({"mapping": problems})
-    batch.status = Status.VALIDATING
-    batch.phase = "queued"
-    batch.progress = 0
-    batch.rows_read = 0
-    batch.message = ""
-    batch.save()
-    audit_log(actor=actor, action="check", instance=batch)
+    batch = _start_run(
+        actor, batch, Status.VALIDATING, _("This import can no longer be checked."), "check"
+    )
     if dispatch:
         _queue(batch, dry_run=True)
     return batch
@@ -348,22 +337,30 @@ def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> I
 def import_batch_commit(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
     """Start the import for real (checks every row again against the current database).
     A run whose process died (stale) counts as failed, so it may be started again."""
+    batch = _start_run(actor, batch, Status.QUEUED, _("This import has already run."), "queue")
+    if dispatch:
+        _queue(batch, dry_run=False)
+    return batch
+
+
+def _start_run(actor, batch: ImportBatch, status: str, refused: str, action: str) -> ImportBatch:
+    """The batch, locked, checked (still editable, a valid mapping), set to `status` with its
+    progress reset, and audited as `action` (a queued import names its mode)."""
     _check_owns(actor, batch)
     batch = locked_for_change(batch)
     if not batch.is_editable:
-        raise ValidationError(refusal(batch, _("This import has already run.")))
+        raise ValidationError(refusal(batch, refused))
     problems = validate_mapping(batch.kind, batch.mapping)
     if problems:
         raise ValidationError({"mapping": problems})
-    batch.status = Status.QUEUED
+    batch.status = status
     batch.phase = "queued"
     batch.progress = 0
     batch.rows_read = 0
     batch.message = ""
     batch.save()
-    audit_log(actor=actor, action="queue", instance=batch, extra={"mode": batch.mode})
-    if dispatch:
-        _queue(batch, dry_run=False)
+    extra = {"mode": batch.mode} if action == "queue" else None
+    audit_log(actor=actor, action=action, instance=batch, extra=extra)
     return batch
 
 
