@@ -21,7 +21,7 @@ def app_settings_update(*, actor, settings_model: type[AppSettings], data: dict[
     if actor is None or not actor.is_admin:
         raise PermissionDenied
     instance = settings_model.load()
-    instance = settings_model.objects.select_for_update().get(pk=instance.pk)
+    instance = settings_model._default_manager.select_for_update().get(pk=instance.pk)
     fields = _editable_fields(instance)
     before = snapshot(instance, fields)
     for field, value in data.items():

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -37,7 +39,9 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["saved_mapping"].queryset = import_mappings_for(user)
+        cast(forms.ModelChoiceField, self.fields["saved_mapping"]).queryset = import_mappings_for(
+            user
+        )
 
 
 class MappingSelect(forms.Select):
@@ -109,15 +113,17 @@ class ConfigForm(forms.Form):
             initial[f"col_{i}"] = target
         super().__init__(*args, initial=initial, **kwargs)
         self.batch = batch
-        self.fields["owner"].queryset = users_assignable_by(user)
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(user)
         if batch.sheet_names:
-            self.fields["sheet_name"].choices = [(n, n) for n in batch.sheet_names]
+            cast(forms.ChoiceField, self.fields["sheet_name"]).choices = [
+                (n, n) for n in batch.sheet_names
+            ]
         else:
             del self.fields["sheet_name"]
         if batch.file_format != ImportBatch.FileFormat.CSV:
             del self.fields["encoding"]
         if batch.kind == ImportBatch.Kind.ORDERS:
-            self.fields["mode"].choices = [
+            cast(forms.ChoiceField, self.fields["mode"]).choices = [
                 (k, v) for k, v in ImportBatch.Mode.choices if k != ImportBatch.Mode.UPDATE
             ]
         else:

@@ -1,5 +1,7 @@
 """FilterSets shared by the pipeline pages and the API."""
 
+from typing import cast
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,9 +70,15 @@ class ProspectFilter(FilterSet):
         super().__init__(data, *args, **kwargs)
         user = getattr(self.request, "user", None)
         # The menus offer only people and teams inside the caller's book.
-        self.filters["owner"].queryset = users_visible_to(user)
-        self.filters["team"].queryset = teams_visible_to(user)
-        self.filters["sub_stage"].queryset = SubStage.objects.filter(is_active=True)
+        cast(django_filters.ModelChoiceFilter, self.filters["owner"]).queryset = users_visible_to(
+            user
+        )
+        cast(django_filters.ModelChoiceFilter, self.filters["team"]).queryset = teams_visible_to(
+            user
+        )
+        cast(
+            django_filters.ModelChoiceFilter, self.filters["sub_stage"]
+        ).queryset = SubStage.objects.filter(is_active=True)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,5 +1,7 @@
 """Forms of the scoring pages: the settings (admins) and the population and list filters."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -46,9 +48,9 @@ class PopulationForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["team"].queryset = teams_visible_to(user)
-        self.fields["territory"].queryset = territory_list()
-        self.fields["owner"].queryset = users_visible_to(user)
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams_visible_to(user)
+        cast(forms.ModelChoiceField, self.fields["territory"]).queryset = territory_list()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_visible_to(user)
 
 
 DIRECTION_CHOICES = [("", _("Up or down")), ("up", _("Up")), ("down", _("Down"))]

@@ -117,7 +117,7 @@ class ParetoSerializer(serializers.Serializer):
 
 class QuadrantCellSerializer(serializers.Serializer):
     quadrant = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     high_output = serializers.BooleanField()
     high_input = serializers.BooleanField()
     accounts = serializers.IntegerField()
@@ -142,7 +142,7 @@ class QuadrantsSerializer(serializers.Serializer):
 
 class PriorityCellSerializer(serializers.Serializer):
     priority = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     high_potential = serializers.BooleanField()
     high_current = serializers.BooleanField()
     accounts = serializers.IntegerField()
