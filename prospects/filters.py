@@ -3,7 +3,7 @@
 from typing import cast
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
@@ -26,6 +26,8 @@ class ProspectFilter(FilterSet):
     `state` defaults to the active pipeline: abandoned prospects are found with
     `state=abandoned` or `state=all`.
     """
+
+    queryset: QuerySet[Prospect]  # always given (the caller's visible prospects)
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(
@@ -61,7 +63,7 @@ class ProspectFilter(FilterSet):
 
     class Meta:
         model = Prospect
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and not data.get("state"):

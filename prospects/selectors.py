@@ -7,9 +7,10 @@ plain-data selectors `pipeline_counts_by_rep`, `worksheet_score_distribution` an
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils.functional import Promise
 
 from accounts.models import Account, Contact
 from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
@@ -20,6 +21,7 @@ from prospects.models import (
     CRITERION_FIELDS,
     Colour,
     Prospect,
+    ProspectQuerySet,
     ProspectSettings,
     SubStage,
     Worksheet,
@@ -28,6 +30,8 @@ from prospects.models import (
 COMPARE_MAX = 20
 BOARD_CARDS_PER_COLUMN = 50
 COLOUR_ORDER = [Colour.GREEN, Colour.YELLOW, Colour.RED]
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 
 def _pk(value: Any) -> Any:
@@ -106,7 +110,7 @@ def sub_stages(colour: str | None = None) -> QuerySet[SubStage]:
 @dataclass
 class BoardColumn:
     colour: str
-    label: str
+    label: str | Promise
     count: int
     cards: list = field(default_factory=list)
 
@@ -115,7 +119,7 @@ class BoardColumn:
         return max(0, self.count - len(self.cards))
 
 
-def pipeline_board(queryset: QuerySet[Prospect]) -> list[BoardColumn]:
+def pipeline_board(queryset: ProspectQuerySet) -> list[BoardColumn]:
     """Columns green → yellow → red of active prospects from `queryset` (already filtered
     through the visibility rule): per colour its count and the first cards, best score first."""
     active = queryset.active()
@@ -172,12 +176,12 @@ def pipeline_counts_by_rep(
         reps = reps.filter(territory_id=_pk(territory))
     if owner is not None:
         reps = reps.filter(pk=_pk(owner))
-    reps = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
-    counts = _open_counts_by_owner([r["id"] for r in reps])
+    rep_rows = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
+    counts = _open_counts_by_owner([r["id"] for r in rep_rows])
     if minimum is None:
         minimum = pipeline_minimum()
     result = []
-    for rep in reps:
+    for rep in rep_rows:
         by_colour = counts.get(rep["id"], {})
         green, yellow, red = (by_colour.get(c, 0) for c in COLOUR_ORDER)
         open_count = green + yellow
@@ -217,7 +221,7 @@ def reps_below_minimum(user) -> list[dict]:
     return [row for row in pipeline_counts_by_rep(user=user) if row["below"]]
 
 
-def _account_filters(qs: QuerySet, *, path: str, team, territory, owner) -> QuerySet:
+def _account_filters(qs: _QS, *, path: str, team, territory, owner) -> _QS:
     if team is not None:
         qs = qs.filter(**{f"{path}owner__team_id": _pk(team)})
     if territory is not None:
@@ -312,6 +316,13 @@ def worksheet_history(account: Account, *, limit: int = 100) -> list[dict]:
     return history
 
 
+class CompareColumn(TypedDict):
+    account: Account
+    worksheet: Worksheet | None
+    total: int | None
+    rank: NotRequired[int | None]
+
+
 def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
     """Side-by-side comparison of up to COMPARE_MAX accounts `user` sees (None if one is not:
     the caller answers 404).
@@ -331,7 +342,7 @@ def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
         w.account_id: w
         for w in Worksheet.objects.current().filter(account_id__in=ids).select_related("author")
     }
-    columns = [
+    columns: list[CompareColumn] = [
         {
             "account": account,
             "worksheet": worksheets.get(pk),
