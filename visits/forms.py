@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
 from accounts.selectors import accounts_visible_to
+from crm.models import User
 from crm.selectors import users_assignable_by
 from visits.models import (
     ROLE_CHOICES,
@@ -109,7 +110,7 @@ class PlanForm(forms.ModelForm):
 class GenerateForm(forms.Form):
     PERIODS = [("week", _("Week")), ("month", _("Month"))]
 
-    rep = forms.ModelChoiceField(label=_("Rep"), queryset=None)
+    rep: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(label=_("Rep"), queryset=None)
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="week")
     day = forms.DateField(label=_("A day in the period"), widget=DATE)
 

@@ -9,6 +9,7 @@ Interfaces used by other apps (keep names and shapes):
 import datetime
 from decimal import Decimal
 from itertools import chain
+from typing import Any, TypeVar
 
 from django.db.models import (
     Case,
@@ -39,13 +40,16 @@ from visits.models import (
     ChecklistItem,
     Occasion,
     Reminder,
+    ReminderQuerySet,
     Touch,
     Visit,
     VisitPlan,
+    VisitPlanQuerySet,
     VisitSettings,
 )
 
 ZERO = Decimal("0.00")
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 
 def _hours(minutes_sum):
@@ -70,7 +74,8 @@ def visit_inputs_by_account(*, date_from: datetime.date, date_to: datetime.date)
         .values("account_id")
         .annotate(
             visit_count=Count("id"),
-            hours=_hours(Sum("duration_minutes")),
+            # After values(): a key of the rows, not Visit.hours (the plugin cannot tell).
+            hours=_hours(Sum("duration_minutes")),  # type: ignore[no-redef]
             expenses=Sum("expenses"),
         )
         .order_by("account_id")
@@ -144,7 +149,7 @@ def visit_get_visible(user, pk) -> Visit | None:
     )
 
 
-def plans_visible_to(user) -> QuerySet[VisitPlan]:
+def plans_visible_to(user) -> VisitPlanQuerySet:
     return VisitPlan.objects.filter(account_scope_q(user, account_path="account__"))
 
 
@@ -189,7 +194,7 @@ def plan_checklist(plan: VisitPlan) -> list[dict]:
         .order_by("role", "name", "id")
         .only("id", "name", "title", "role", "phone", "interests", "account_id")
     )
-    facts = {
+    facts: dict[str, list[Contact]] = {
         ChecklistItem.Facts.DECISION_MAKER: [
             c for c in contacts if c.role == Contact.Role.DECISION_MAKER
         ],
@@ -241,7 +246,7 @@ def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
 # --- Reminders ----------------------------------------------------------------------------
 
 
-def reminders_visible_to(user) -> QuerySet[Reminder]:
+def reminders_visible_to(user) -> ReminderQuerySet:
     """Reminders of recipients in `user`'s scope about accounts in `user`'s book."""
     return Reminder.objects.filter(
         owner_scope_q(user, owner_path="recipient")
@@ -258,7 +263,7 @@ def reminder_get_visible(user, pk) -> Reminder | None:
     )
 
 
-def reminders_inbox(user, *, day: datetime.date | None = None) -> QuerySet[Reminder]:
+def reminders_inbox(user, *, day: datetime.date | None = None) -> ReminderQuerySet:
     """The user's own reminders showing today (open, started, not snoozed)."""
     day = day or timezone.localdate()
     return (
@@ -321,7 +326,7 @@ def occasions_list() -> QuerySet[Occasion]:
 # --- Plain data for the manager dashboard -------------------------------------------------
 
 
-def _narrowed(qs: QuerySet, accounts: QuerySet | None, account_filter: Q | None = None) -> QuerySet:
+def _narrowed(qs: _QS, accounts: QuerySet | None, account_filter: Q | None = None) -> _QS:
     """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population) and
     matching `account_filter` (a Q over the record's `account__…` fields). The Q only narrows
     what the visibility rule already let through; on the account the query joins anyway, it

@@ -432,7 +432,7 @@ def checklist_set(*, actor, plan: VisitPlan, item_ids: list[int]) -> int:
 
 
 def _check_touch(touch: Touch) -> None:
-    if touch.contact_id and touch.contact.account_id != touch.account_id:
+    if touch.contact is not None and touch.contact.account_id != touch.account_id:
         raise ValidationError({"contact": _("Choose a contact of this account.")})
 
 

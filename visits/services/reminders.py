@@ -257,9 +257,13 @@ def _occasions(day: datetime.date, settings: VisitSettings, now) -> tuple[int, i
                         )
                     )
                 continue
+            dates: list[datetime.date] = []
             if occasion.kind == Occasion.Kind.ONCE:
-                dates = [occasion.date] if day <= occasion.date <= window_end else []
-            else:
+                # The model's constraint: a one-off occasion has its date, a yearly one its
+                # month and day.
+                if occasion.date is not None and day <= occasion.date <= window_end:
+                    dates = [occasion.date]
+            elif occasion.month is not None and occasion.day is not None:
                 dates = yearly_dates(occasion.kind, occasion.month, occasion.day, day, window_end)
             for when in dates:
                 holidays += _insert(
