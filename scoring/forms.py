@@ -5,6 +5,7 @@ from typing import cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Team, Territory, User
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
 from scoring.models import Priority, Quadrant, ScoringSettings
 
@@ -36,13 +37,13 @@ class ScoringSettingsForm(forms.ModelForm):
 class PopulationForm(forms.Form):
     """Narrow the figures to a team, a territory or an owner within what the user may see."""
 
-    team = forms.ModelChoiceField(
+    team: "forms.ModelChoiceField[Team]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Team"), empty_label=_("All teams")
     )
-    territory = forms.ModelChoiceField(
+    territory: "forms.ModelChoiceField[Territory]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Territory"), empty_label=_("All territories")
     )
-    owner = forms.ModelChoiceField(
+    owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Owner"), empty_label=_("All owners")
     )
 

@@ -420,12 +420,13 @@ def tier_movers(*, user, team=None, territory=None, owner=None, direction=None, 
 
 def account_tier_history(*, user, account, limit: int = 12) -> list[TierSnapshot]:
     """The account's rows in the latest finished runs, newest first (empty if not visible)."""
-    if not accounts_visible_to(user).filter(pk=_pk(account)).exists():
+    account_id = _pk(account)
+    if account_id is None or not accounts_visible_to(user).filter(pk=account_id).exists():
         return []
     # A few probes of the (run, account) index rather than a scan of every run.
     runs = list(TierRun.objects.succeeded().order_by("-id").values_list("id", flat=True)[:limit])
     return list(
-        TierSnapshot.objects.filter(account_id=_pk(account), run_id__in=runs)
+        TierSnapshot.objects.filter(account_id=account_id, run_id__in=runs)
         .select_related("run")
         .order_by("-run_id")
     )
@@ -433,9 +434,14 @@ def account_tier_history(*, user, account, limit: int = 12) -> list[TierSnapshot
 
 def account_latest_snapshot(*, user, account) -> TierSnapshot | None:
     found = latest_run()
-    if found is None or not accounts_visible_to(user).filter(pk=_pk(account)).exists():
+    account_id = _pk(account)
+    if (
+        found is None
+        or account_id is None
+        or not accounts_visible_to(user).filter(pk=account_id).exists()
+    ):
         return None
-    return TierSnapshot.objects.filter(run=found, account_id=_pk(account)).first()
+    return TierSnapshot.objects.filter(run=found, account_id=account_id).first()
 
 
 def scoring_settings() -> ScoringSettings:

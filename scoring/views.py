@@ -1,5 +1,8 @@
 """HTML pages of the scoring app. Thin: selectors read, services write."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -105,7 +108,7 @@ def quadrants(request):
     )
 
 
-def priority_grid(cells: list[dict]) -> list[dict]:
+def priority_grid(cells: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The priority matrix's cells in reading order of its 2×2 grid: potential grows upwards,
     current revenue to the right (the priority page and the dashboard)."""
     by_class = {c["priority"]: c for c in cells}

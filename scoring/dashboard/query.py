@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
@@ -131,7 +131,8 @@ class DashboardQuery:
         a run pass it: a finished recompute (a new run) gives new keys; others pass None and
         whatever else decides their value (the period, a generation) as `extra`."""
         key = self.population.cache_key(f"{CACHE_PREFIX}-{kind}", run, *extra)
-        return cache.get_or_set(key, compute, scoring.FIGURES_CACHE_SECONDS)
+        # get_or_set returns what compute() gave (django-stubs allow None for a None default).
+        return cast(T, cache.get_or_set(key, compute, scoring.FIGURES_CACHE_SECONDS))
 
     @cached_property
     def order_groups(self) -> list[sql.OrderGroup]:
