@@ -71,13 +71,13 @@ class ProspectFilter(FilterSet):
             data["state"] = "active"
         super().__init__(data, *args, **kwargs)
         user = getattr(self.request, "user", None)
-        # The menus offer only people and teams inside the caller's book.
-        cast(django_filters.ModelChoiceFilter, self.filters["owner"]).queryset = users_visible_to(
-            user
-        )
-        cast(django_filters.ModelChoiceFilter, self.filters["team"]).queryset = teams_visible_to(
-            user
-        )
+        # The menus offer only people and teams inside the caller's book (signed out: none).
+        if isinstance(user, User):
+            owners, teams = users_visible_to(user), teams_visible_to(user)
+        else:
+            owners, teams = User.objects.none(), Team.objects.none()
+        cast(django_filters.ModelChoiceFilter, self.filters["owner"]).queryset = owners
+        cast(django_filters.ModelChoiceFilter, self.filters["team"]).queryset = teams
         cast(
             django_filters.ModelChoiceFilter, self.filters["sub_stage"]
         ).queryset = SubStage.objects.filter(is_active=True)

@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from accounts.models import Account, Contact
 from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
 from crm.models import User
-from crm.selectors import users_visible_to
+from crm.selectors import OwnerRef, TeamRef, TerritoryRef, Viewer, users_visible_to
 from prospects.models import (
     CRITERIA,
     CRITERION_FIELDS,
@@ -80,11 +80,11 @@ def decision_maker_exists(account_ref: str = "account_id") -> Exists:
     )
 
 
-def prospects_visible_to(user) -> QuerySet[Prospect]:
+def prospects_visible_to(user: Viewer) -> QuerySet[Prospect]:
     return Prospect.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def prospect_list(user) -> QuerySet[Prospect]:
+def prospect_list(user: Viewer) -> QuerySet[Prospect]:
     """Prospects `user` sees, with the account, owner, sub-stage and current score."""
     return (
         prospects_visible_to(user)
@@ -93,7 +93,7 @@ def prospect_list(user) -> QuerySet[Prospect]:
     )
 
 
-def prospect_get_visible(user, pk) -> Prospect | None:
+def prospect_get_visible(user: Viewer, pk: int | str) -> Prospect | None:
     """The prospect if `user` sees its account; None otherwise."""
     return prospect_list(user).filter(pk=pk).first()
 
@@ -144,7 +144,7 @@ def pipeline_board(queryset: ProspectQuerySet) -> list[BoardColumn]:
 # --- pipeline health ---------------------------------------------------------------------
 
 
-def _open_counts_by_owner(owner_ids) -> dict[int, dict[str, int]]:
+def _open_counts_by_owner(owner_ids: list[int]) -> dict[int, dict[str, int]]:
     rows = (
         Prospect.objects.active()
         .filter(account__owner_id__in=owner_ids)
@@ -159,7 +159,12 @@ def _open_counts_by_owner(owner_ids) -> dict[int, dict[str, int]]:
 
 
 def pipeline_counts_by_rep(
-    *, user, team=None, territory=None, owner=None, minimum: int | None = None
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    minimum: int | None = None,
 ) -> list[dict]:
     """Per rep `user` sees (filtered by the rep's team, the rep's territory or the rep):
     active prospects by colour and the open count (green + yellow) against the minimum.
@@ -205,7 +210,7 @@ def pipeline_counts_by_rep(
     return result
 
 
-def rep_pipeline_status(user) -> dict | None:
+def rep_pipeline_status(user: User) -> dict | None:
     """The caller's own open prospects against the minimum (None for who owns no book:
     managers and admins see their team's figures instead)."""
     if user is None or not user.is_authenticated or user.role != User.Role.REP:
@@ -214,14 +219,16 @@ def rep_pipeline_status(user) -> dict | None:
     return rows[0] if rows else None
 
 
-def reps_below_minimum(user) -> list[dict]:
+def reps_below_minimum(user: User) -> list[dict]:
     """For a manager or admin: the reps in their scope who are below the minimum."""
     if user is None or not user.is_authenticated or not user.can_manage:
         return []
     return [row for row in pipeline_counts_by_rep(user=user) if row["below"]]
 
 
-def _account_filters(qs: _QS, *, path: str, team, territory, owner) -> _QS:
+def _account_filters(
+    qs: _QS, *, path: str, team: TeamRef, territory: TerritoryRef, owner: OwnerRef
+) -> _QS:
     if team is not None:
         qs = qs.filter(**{f"{path}owner__team_id": _pk(team)})
     if territory is not None:
@@ -231,7 +238,9 @@ def _account_filters(qs: _QS, *, path: str, team, territory, owner) -> _QS:
     return qs
 
 
-def worksheet_score_distribution(*, user, team=None, territory=None, owner=None) -> list[dict]:
+def worksheet_score_distribution(
+    *, user: User, team: TeamRef = None, territory: TerritoryRef = None, owner: OwnerRef = None
+) -> list[dict]:
     """How many visible accounts have each current total 0…7 (the account's territory and
     owner, the owner's team): dicts `total`, `accounts`, every total present."""
     qs = Worksheet.objects.current().filter(account_scope_q(user, account_path="account__"))
@@ -243,7 +252,7 @@ def worksheet_score_distribution(*, user, team=None, territory=None, owner=None)
 
 
 def accounts_missing_decision_maker(
-    *, user, team=None, territory=None, owner=None
+    *, user: User, team: TeamRef = None, territory: TerritoryRef = None, owner: OwnerRef = None
 ) -> QuerySet[Account]:
     """Coverage warning: A-tier accounts and yellow (active) prospects that have no contact
     whose role is decision maker. Annotated with `prospect_colour`."""
@@ -275,11 +284,11 @@ def account_needs_decision_maker(account: Account, prospect: Prospect | None) ->
 # --- worksheets --------------------------------------------------------------------------
 
 
-def worksheets_visible_to(user) -> QuerySet[Worksheet]:
+def worksheets_visible_to(user: Viewer) -> QuerySet[Worksheet]:
     return Worksheet.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def worksheet_get_visible(user, pk) -> Worksheet | None:
+def worksheet_get_visible(user: User, pk: int | str) -> Worksheet | None:
     return worksheets_visible_to(user).select_related("account", "author").filter(pk=pk).first()
 
 
@@ -323,7 +332,7 @@ class CompareColumn(TypedDict):
     rank: NotRequired[int | None]
 
 
-def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
+def worksheet_compare(*, user: User, account_ids: list[int]) -> dict | None:
     """Side-by-side comparison of up to COMPARE_MAX accounts `user` sees (None if one is not:
     the caller answers 404).
 
@@ -387,7 +396,7 @@ def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
     return {"columns": columns, "rows": rows, "criteria": CRITERION_FIELDS}
 
 
-def compare_candidates(user, query: str, *, limit: int = 10) -> QuerySet[Account]:
+def compare_candidates(user: User, query: str, *, limit: int = 10) -> QuerySet[Account]:
     """Accounts to add to a comparison: visible ones whose name contains `query`."""
     query = query.strip()
     if not query:

@@ -79,7 +79,8 @@ def pareto(request):
     if curve is not None:
         # "Who are my big customers?": the accounts that get the most effort (quadrants 3
         # and 4: input above the threshold), their share of customers and of the output.
-        cells = {c["quadrant"]: c for c in selectors.quadrants(user=request.user, **filters).cells}
+        matrix = selectors.quadrants(user=request.user, **filters)
+        cells = {c["quadrant"]: c for c in matrix.cells} if matrix is not None else {}
         contacted = {
             "accounts": cells[3]["accounts"] + cells[4]["accounts"],
             "account_share": cells[3]["account_share"] + cells[4]["account_share"],

@@ -207,6 +207,8 @@ def quadrants(q: DashboardQuery) -> QuadrantsFigure:
     if q.run is None:
         return QuadrantsFigure.empty()
     figures = scoring.quadrants(user=q.user, run=q.run, **q.filters)
+    if figures is None:  # q.run is a finished run: never
+        return QuadrantsFigure.empty()
     total = sum(c["accounts"] for c in figures.cells)
     return QuadrantsFigure(
         run=RunRef.of(q.run),
@@ -235,6 +237,8 @@ def priority(q: DashboardQuery) -> PriorityFigure:
     if q.run is None:
         return PriorityFigure.empty()
     figures = scoring.priority_matrix(user=q.user, run=q.run, **q.filters)
+    if figures is None:  # q.run is a finished run: never
+        return PriorityFigure.empty()
     return PriorityFigure(
         run=RunRef.of(q.run),
         cells=[
