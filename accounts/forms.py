@@ -31,6 +31,7 @@ class AccountForm(forms.ModelForm):
         choices = Q(pk__in=users_assignable_by(user).values("pk"))
         if self.instance.owner_id:
             choices |= Q(pk=self.instance.owner_id)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
             choices
         ).order_by("username")
@@ -54,6 +55,7 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts_visible_to(user)
         self.fields["account"].widget = forms.HiddenInput()
 
@@ -74,6 +76,7 @@ class OrderForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts_visible_to(user)
         self.fields["account"].widget = forms.HiddenInput()
 

@@ -40,6 +40,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["saved_mapping"]).queryset = import_mappings_for(
             user
         )
@@ -117,6 +118,7 @@ class ConfigForm(forms.Form):
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.batch = batch
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(user)
         if batch.sheet_names:
             cast(forms.ChoiceField, self.fields["sheet_name"]).choices = [

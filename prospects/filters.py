@@ -76,6 +76,7 @@ class ProspectFilter(FilterSet):
             owners, teams = users_visible_to(user), teams_visible_to(user)
         else:
             owners, teams = User.objects.none(), Team.objects.none()
+        # The stubs type self.filters as plain Filter; cast to the filter's own class.
         cast(django_filters.ModelChoiceFilter, self.filters["owner"]).queryset = owners
         cast(django_filters.ModelChoiceFilter, self.filters["team"]).queryset = teams
         cast(

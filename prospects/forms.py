@@ -56,6 +56,7 @@ class ProspectCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["sub_stage"]).queryset = SubStage.objects.filter(
             is_active=True
         )
@@ -70,6 +71,7 @@ class ProspectEditForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["sub_stage"]).queryset = SubStage.objects.filter(
             is_active=True, colour=self.instance.colour
         )

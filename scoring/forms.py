@@ -49,6 +49,7 @@ class PopulationForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams_visible_to(user)
         cast(forms.ModelChoiceField, self.fields["territory"]).queryset = territory_list()
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_visible_to(user)

@@ -79,6 +79,7 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, user, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         _account_field(self, user, account)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["plan"]).queryset = (
             VisitPlan.objects.filter(account=account) if account else (VisitPlan.objects.none())
         )
@@ -116,6 +117,7 @@ class GenerateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["rep"]).queryset = users_assignable_by(user)
         self.fields["rep"].initial = user.pk
         self.fields["day"].initial = timezone.localdate()
@@ -130,6 +132,7 @@ class TouchForm(forms.ModelForm):
     def __init__(self, *args, user, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         _account_field(self, user, account)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["contact"]).queryset = (
             account.contacts.order_by("role", "name", "id") if account else Contact.objects.none()
         )
@@ -191,6 +194,7 @@ class OccasionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("gift_tiers", "greeting_tiers"):
+            # The stubs type self.fields as plain Field; cast to the field's own class.
             cast(forms.ChoiceField, self.fields[name]).choices = TIER_CHOICES
         for name in ("gift_roles", "greeting_roles"):
             cast(forms.ChoiceField, self.fields[name]).choices = ROLE_CHOICES

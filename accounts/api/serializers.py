@@ -98,6 +98,7 @@ class AccountSerializer(serializers.ModelSerializer):
             owner_id = getattr(self.instance, "owner_id", None)
             if owner_id:
                 choices |= Q(pk=owner_id)
+            # The stubs type self.fields as plain Field; cast to the field's own class.
             field = cast(serializers.RelatedField, self.fields["owner"])
             # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
             field.queryset = User.objects.filter(choices)  # type: ignore[arg-type]
@@ -132,6 +133,7 @@ class ContactSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
+            # The stubs type self.fields as plain Field; cast to the field's own class.
             field = cast(serializers.RelatedField, self.fields["account"])
             # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
             field.queryset = accounts_visible_to(request.user)  # type: ignore[arg-type]
@@ -160,6 +162,7 @@ class OrderSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
+            # The stubs type self.fields as plain Field; cast to the field's own class.
             field = cast(serializers.RelatedField, self.fields["account"])
             # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
             field.queryset = accounts_visible_to(request.user)  # type: ignore[arg-type]

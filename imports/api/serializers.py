@@ -69,6 +69,7 @@ class ImportUploadSerializer(serializers.Serializer):
         # Only the caller's own mappings (admins: all); another's id reads as "does not exist".
         request = self.context.get("request")
         if request is not None:
+            # The stubs type self.fields as plain Field; cast to the field's own class.
             field = cast(serializers.RelatedField, self.fields["saved_mapping"])
             # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
             field.queryset = import_mappings_for(request.user)  # type: ignore[arg-type]
@@ -88,6 +89,7 @@ class ImportConfigSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
+            # The stubs type self.fields as plain Field; cast to the field's own class.
             field = cast(serializers.RelatedField, self.fields["owner"])
             # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
             field.queryset = users_assignable_by(request.user)  # type: ignore[arg-type]
