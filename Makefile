@@ -31,10 +31,11 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(PY) manage.py runall --port $(PORT) --migrate --seed-demo 2000
 
-## make lint: ruff (lint + format), migrations up to date, bandit, pip-audit.
+## make lint: ruff (lint + format), mypy (app code), migrations up to date, bandit, pip-audit.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	@# Without DATABASE_URL no database runs for a lint: skip the check of applied migrations' order
 	@# (a RuntimeWarning) that makemigrations would try on it.
 	PYTHONWARNINGS=ignore::RuntimeWarning DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py makemigrations --check --dry-run

@@ -12,18 +12,33 @@ import csv
 import datetime
 import io
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from typing import Any, TypedDict
 
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.filters import AccountFilter, ContactFilter, OrderFilter
 from accounts.selectors import accounts_visible_to, contacts_visible_to, orders_visible_to
+from core.filters import FilterSet
+from crm.models import User
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ITER_CHUNK = 5000
 
-EXPORTS = {
+
+class ExportSpec(TypedDict):
+    label: str | Promise
+    selector: Callable[[User], QuerySet[Any]]
+    filter: type[FilterSet]
+    order: tuple[str, ...]
+    columns: list[tuple[str, str | Promise]]
+
+
+EXPORTS: dict[str, ExportSpec] = {
     "accounts": {
         "label": _("Accounts"),
         "selector": accounts_visible_to,
@@ -115,7 +130,7 @@ def csv_safe(value) -> str:
     return text
 
 
-def export_rows(user, entity: str, params) -> tuple[list[str], Iterator[tuple]]:
+def export_rows(user: User, entity: str, params: QueryDict) -> tuple[list[str], Iterator[tuple]]:
     """Headers and rows of one export, filtered by `params` (the list's query string)."""
     spec = EXPORTS[entity]
     queryset = spec["selector"](user)

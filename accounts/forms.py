@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.db import models
 from django.db.models import Q
@@ -29,7 +31,10 @@ class AccountForm(forms.ModelForm):
         choices = Q(pk__in=users_assignable_by(user).values("pk"))
         if self.instance.owner_id:
             choices |= Q(pk=self.instance.owner_id)
-        self.fields["owner"].queryset = User.objects.filter(choices).order_by("username")
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
+            choices
+        ).order_by("username")
         self.fields["owner"].initial = user.pk
         self.fields["owner"].required = True
         self.fields["owner"].error_messages["invalid_choice"] = _(
@@ -50,7 +55,8 @@ class ContactForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_visible_to(user)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts_visible_to(user)
         self.fields["account"].widget = forms.HiddenInput()
 
 
@@ -70,11 +76,13 @@ class OrderForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts_visible_to(user)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts_visible_to(user)
         self.fields["account"].widget = forms.HiddenInput()
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("amount") is None and (
             data.get("quantity") is None or data.get("unit_price") is None
         ):
@@ -86,4 +94,4 @@ class OrderForm(forms.ModelForm):
         # model's own not-null check for it here.
         if self.cleaned_data.get("amount") is None:
             self.instance.amount = 0
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # private hook missing from django-stubs

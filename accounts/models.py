@@ -265,21 +265,20 @@ class Contact(models.Model):
         return self.name
 
     def clean(self) -> None:
-        has_month = self.birthday_month is not None
-        has_day = self.birthday_day is not None
-        if has_month != has_day:
+        month, day = self.birthday_month, self.birthday_day
+        if (month is None) != (day is None):
             raise ValidationError(
                 {"birthday_day": _("Give both the month and the day of the birthday, or neither.")}
             )
-        if self.birthday_year is not None and not has_month:
+        if self.birthday_year is not None and month is None:
             raise ValidationError({"birthday_year": _("A birth year needs the month and day too.")})
-        if has_month:
+        if month is not None and day is not None:
             # Feb 29 is a valid birthday without a year; with a year it must be a leap year.
             year = self.birthday_year if self.birthday_year is not None else 2000
-            if not 1 <= self.birthday_month <= 12:
+            if not 1 <= month <= 12:
                 return
-            last_day = calendar.monthrange(year, self.birthday_month)[1]
-            if self.birthday_day > last_day:
+            last_day = calendar.monthrange(year, month)[1]
+            if day > last_day:
                 raise ValidationError({"birthday_day": _("This day does not exist in that month.")})
 
     @property

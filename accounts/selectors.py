@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import name_search_narrowing, normalize_account_name
-from crm.selectors import owner_scope_q
+from crm.models import User
+from crm.selectors import Viewer, owner_scope_q
 
 
-def account_scope_q(user, *, account_path: str = "") -> Q:
+def account_scope_q(user: Viewer, *, account_path: str = "") -> Q:
     """Q for records whose account (reached by `account_path`, e.g. "account__") `user` sees."""
     return owner_scope_q(user, owner_path=f"{account_path}owner")
 
@@ -40,11 +41,11 @@ def account_name_search_q(query: str, *, account_path: str = "") -> Q:
     return condition
 
 
-def accounts_visible_to(user) -> QuerySet[Account]:
+def accounts_visible_to(user: Viewer) -> QuerySet[Account]:
     return Account.objects.filter(account_scope_q(user))
 
 
-def account_get_visible(user, pk) -> Account | None:
+def account_get_visible(user: User, pk: int | str) -> Account | None:
     """The account if `user` may see it; None otherwise (missing and hidden look alike)."""
     return (
         accounts_visible_to(user)
@@ -54,26 +55,26 @@ def account_get_visible(user, pk) -> Account | None:
     )
 
 
-def account_check_visible(user, account: Account | None) -> None:
+def account_check_visible(user: User, account: Account | None) -> None:
     """For services writing a record that hangs on `account`: refuse (a ValidationError on
     the `account` field) unless `user` may see the account."""
     if account is None or not accounts_visible_to(user).filter(pk=account.pk).exists():
         raise ValidationError({"account": _("Select an account you can see.")})
 
 
-def contacts_visible_to(user) -> QuerySet[Contact]:
+def contacts_visible_to(user: Viewer) -> QuerySet[Contact]:
     return Contact.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def orders_visible_to(user) -> QuerySet[Order]:
+def orders_visible_to(user: Viewer) -> QuerySet[Order]:
     return Order.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def contact_get_visible(user, pk) -> Contact | None:
+def contact_get_visible(user: User, pk: int | str) -> Contact | None:
     return contacts_visible_to(user).select_related("account").filter(pk=pk).first()
 
 
-def order_get_visible(user, pk) -> Order | None:
+def order_get_visible(user: User, pk: int | str) -> Order | None:
     return orders_visible_to(user).select_related("account").filter(pk=pk).first()
 
 
@@ -106,7 +107,7 @@ def account_revenue_summary(account: Account, *, today: datetime.date | None = N
     }
 
 
-def account_industries(user) -> list[str]:
+def account_industries(user: User) -> list[str]:
     """Industries in the user's book, for the filter menu (cached: a DISTINCT scans the book)."""
     key = f"account-industries:{user.pk}"
     industries = cache.get(key)

@@ -4,7 +4,7 @@ form, serializer or script can move a record into or out of someone else's book.
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from accounts.models import Account, Contact, Order
 from accounts.normalize import clean_uscc, normalize_account_name
 from accounts.selectors import account_check_visible
 from core.audit import audit_log, diff_fields, snapshot
+from crm.models import User
 from crm.selectors import users_assignable_by
 
 ACCOUNT_FIELDS = [
@@ -32,7 +33,7 @@ ACCOUNT_FIELDS = [
 ]
 
 
-def _check_owner(actor, owner, *, current_owner_id: int | None = None) -> None:
+def _check_owner(actor: User, owner: User | None, *, current_owner_id: int | None = None) -> None:
     """The new owner must be in the actor's scope. Keeping the current owner is always
     allowed (an account the actor can see is in their scope, even if its owner left)."""
     if owner is not None and owner.pk == current_owner_id:
@@ -41,7 +42,7 @@ def _check_owner(actor, owner, *, current_owner_id: int | None = None) -> None:
         raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
 
 
-def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
+def _apply(instance: models.Model, data: dict[str, Any], fields: list[str]) -> None:
     for field, value in data.items():
         if field not in fields:
             raise ValidationError({field: _("This field cannot be set here.")})
@@ -105,7 +106,7 @@ def _save_account(account: Account) -> None:
 
 
 @transaction.atomic
-def account_create(*, actor, data: dict[str, Any]) -> Account:
+def account_create(*, actor: User, data: dict[str, Any]) -> Account:
     data = {"owner": actor, **data}
     account = Account()
     _apply(account, data, ACCOUNT_FIELDS)
@@ -127,7 +128,7 @@ def account_create(*, actor, data: dict[str, Any]) -> Account:
 
 
 @transaction.atomic
-def account_update(*, actor, account: Account, data: dict[str, Any]) -> Account:
+def account_update(*, actor: User, account: Account, data: dict[str, Any]) -> Account:
     account_check_visible(actor, account)
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = snapshot(account, ACCOUNT_FIELDS)
@@ -152,13 +153,13 @@ def account_update(*, actor, account: Account, data: dict[str, Any]) -> Account:
 
 
 @transaction.atomic
-def account_set_lifecycle(*, actor, account: Account, lifecycle: str) -> Account:
+def account_set_lifecycle(*, actor: User, account: Account, lifecycle: str) -> Account:
     """Turn an account existing or potential, stamping the date (e.g. a prospect won)."""
     return account_update(actor=actor, account=account, data={"lifecycle": lifecycle})
 
 
 @transaction.atomic
-def account_delete(*, actor, account: Account) -> None:
+def account_delete(*, actor: User, account: Account) -> None:
     account_check_visible(actor, account)
     if not actor.can_manage and account.owner_id != actor.pk:
         raise PermissionDenied
@@ -183,7 +184,7 @@ CONTACT_FIELDS = [
 
 
 @transaction.atomic
-def contact_create(*, actor, data: dict[str, Any]) -> Contact:
+def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
     contact = Contact()
     _apply(contact, data, CONTACT_FIELDS)
     account_check_visible(actor, contact.account)
@@ -200,7 +201,7 @@ def contact_create(*, actor, data: dict[str, Any]) -> Contact:
 
 
 @transaction.atomic
-def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
+def contact_update(*, actor: User, contact: Contact, data: dict[str, Any]) -> Contact:
     account_check_visible(actor, contact.account)
     before = snapshot(contact, CONTACT_FIELDS)
     _apply(contact, data, CONTACT_FIELDS)
@@ -218,7 +219,7 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any]) -> Contact:
 
 
 @transaction.atomic
-def contact_delete(*, actor, contact: Contact) -> None:
+def contact_delete(*, actor: User, contact: Contact) -> None:
     account_check_visible(actor, contact.account)
     audit_log(actor=actor, action="delete", instance=contact, account_id=contact.account_id)
     contact.delete()
@@ -243,7 +244,7 @@ def _fill_amount(order: Order) -> None:
 
 
 @transaction.atomic
-def order_create(*, actor, data: dict[str, Any]) -> Order:
+def order_create(*, actor: User, data: dict[str, Any]) -> Order:
     order = Order()
     _apply(order, data, ORDER_FIELDS)
     _fill_amount(order)
@@ -261,7 +262,7 @@ def order_create(*, actor, data: dict[str, Any]) -> Order:
 
 
 @transaction.atomic
-def order_update(*, actor, order: Order, data: dict[str, Any]) -> Order:
+def order_update(*, actor: User, order: Order, data: dict[str, Any]) -> Order:
     account_check_visible(actor, order.account)
     before = snapshot(order, ORDER_FIELDS)
     _apply(order, data, ORDER_FIELDS)
@@ -280,7 +281,7 @@ def order_update(*, actor, order: Order, data: dict[str, Any]) -> Order:
 
 
 @transaction.atomic
-def order_delete(*, actor, order: Order) -> None:
+def order_delete(*, actor: User, order: Order) -> None:
     account_check_visible(actor, order.account)
     audit_log(actor=actor, action="delete", instance=order, account_id=order.account_id)
     order.delete()

@@ -1,9 +1,11 @@
 """HTML pages for accounts, contacts and orders. Thin: selectors read, services write."""
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Value
+from django.db.models import OrderBy, Value
 from django.db.models.functions import NullIf
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -55,7 +57,7 @@ def account_list(request):
     if sort not in SORTS:
         sort = "name"
     # A filter value that does not parse shows its error and no rows, never everything.
-    ordering = SORTS[sort][1]
+    ordering: Sequence[OrderBy | str] = SORTS[sort][1]
     if is_searching(request.GET):
         ordering = search_ordering(ordering)
     qs = account_filter.qs.order_by(*ordering) if account_filter.is_valid() else base.none()

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
@@ -10,7 +10,7 @@ from crm import views
 from crm.api.token import obtain_auth_token
 from crm.forms import PasswordChangeForm
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("crm.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("imports.api.urls")),

@@ -36,7 +36,8 @@ class IntegerFilter(django_filters.NumberFilter):
     """A number filter for ids and counts: "0.5" (and "0.0") is invalid (400), not an empty
     result."""
 
-    field_class = StrictIntegerField
+    # django-filter's stubs allow only DecimalField here; any forms.Field subclass works.
+    field_class = StrictIntegerField  # type: ignore[assignment]
 
 
 class _RawNullBooleanSelect(forms.NullBooleanSelect):

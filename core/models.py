@@ -39,7 +39,7 @@ class AppSettings(models.Model):
     @classmethod
     def load(cls):
         """The one row, created with the defaults the first time it is read."""
-        obj, _created = cls.objects.get_or_create(pk=1)
+        obj, _created = cls._default_manager.get_or_create(pk=1)
         return obj
 
 

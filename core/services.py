@@ -16,12 +16,18 @@ def _editable_fields(instance: AppSettings) -> list[str]:
 
 
 @transaction.atomic
-def app_settings_update(*, actor, settings_model: type[AppSettings], data: dict[str, Any]):
+def app_settings_update(
+    *,
+    # crm.models.User, or None; core is below crm and cannot import it.
+    actor: Any,
+    settings_model: type[AppSettings],
+    data: dict[str, Any],
+) -> AppSettings:
     """Change an app's settings (admins only), validated and written to the audit trail."""
     if actor is None or not actor.is_admin:
         raise PermissionDenied
     instance = settings_model.load()
-    instance = settings_model.objects.select_for_update().get(pk=instance.pk)
+    instance = settings_model._default_manager.select_for_update().get(pk=instance.pk)
     fields = _editable_fields(instance)
     before = snapshot(instance, fields)
     for field, value in data.items():

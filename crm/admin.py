@@ -13,7 +13,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "team", "is_active")
     list_filter = ("role", "team", "is_active", "is_superuser")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("CRM"), {"fields": ("role", "team", "territory", "language")}),
     )
     add_fieldsets = (

@@ -1,6 +1,7 @@
 """Users, roles, teams and territories."""
 
 import hashlib
+from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -80,7 +81,7 @@ class User(AbstractUser):
         _("session generation"), default=0, editable=False
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -94,7 +95,8 @@ class User(AbstractUser):
         # A new password (set_password: our services, the admin site, Django's `changepassword`
         # command) deletes the user's API tokens, whichever path set it; sessions end by the
         # session hash, which follows the password hash.
-        password_changed = self._password is not None and not self._state.adding
+        # `_password` (set by set_password) is missing from django-stubs.
+        password_changed = self._password is not None and not self._state.adding  # type: ignore[attr-defined]
         super().save(*args, **kwargs)
         if password_changed:
             from rest_framework.authtoken.models import Token

@@ -9,6 +9,7 @@ endpoint, export, chart and task filters through `owner_scope_q`, usually by way
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from rest_framework.authtoken.models import Token
 
@@ -17,7 +18,17 @@ from crm.models import Team, Territory, User
 NOTHING = Q(pk__in=[])
 
 
-def owner_scope_q(user, *, owner_path: str = "owner") -> Q:
+# Who asks. The visibility rule answers an anonymous user (e.g. the API schema generator's
+# request) with nothing.
+Viewer = User | AnonymousUser
+
+# A population filter given as the row or its id ("" or None: no filter).
+TeamRef = Team | int | str | None
+TerritoryRef = Territory | int | str | None
+OwnerRef = User | int | str | None
+
+
+def owner_scope_q(user: Viewer, *, owner_path: str = "owner") -> Q:
     """A Q over records whose owner is reached by `owner_path` that `user` may see."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NOTHING
@@ -32,7 +43,7 @@ def owner_scope_q(user, *, owner_path: str = "owner") -> Q:
     return NOTHING
 
 
-def users_visible_to(user) -> QuerySet[User]:
+def users_visible_to(user: Viewer) -> QuerySet[User]:
     """Users whose books `user` can see (themselves included)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return User.objects.none()
@@ -44,12 +55,12 @@ def users_visible_to(user) -> QuerySet[User]:
     return qs.filter(pk=user.pk)
 
 
-def users_assignable_by(user) -> QuerySet[User]:
+def users_assignable_by(user: User) -> QuerySet[User]:
     """Active users to whom `user` may give an account: within their own scope only."""
     return users_visible_to(user).filter(is_active=True)
 
 
-def teams_visible_to(user) -> QuerySet[Team]:
+def teams_visible_to(user: Viewer) -> QuerySet[Team]:
     if user is None or not user.is_authenticated or not user.is_active:
         return Team.objects.none()
     qs = Team.objects.select_related("manager", "territory").order_by("name")

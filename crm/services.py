@@ -20,7 +20,7 @@ from crm.models import User
 @transaction.atomic
 def user_set_language(*, actor: User, language: str) -> User:
     """Remember the language the user chose ("" follows the browser again)."""
-    allowed = {code for code, _name in User._meta.get_field("language").choices}
+    allowed = {code for code, _name in User._meta.get_field("language").choices or ()}
     if language not in allowed | {""}:
         raise ValidationError({"language": _("Choose one of the offered languages.")})
     user = User.objects.select_for_update().get(pk=actor.pk)

@@ -1,10 +1,13 @@
+from typing import cast
+
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import User
 from crm.selectors import users_assignable_by
-from imports.models import ImportBatch
+from imports.models import ImportBatch, ImportMapping
 from imports.selectors import import_mappings_for
 from imports.upload.fields import target_choices
 
@@ -31,23 +34,26 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx,.xlsm,.xls"}),
     )
     encoding = forms.ChoiceField(label=_("Text encoding (CSV)"), choices=ENCODINGS, required=False)
-    saved_mapping = forms.ModelChoiceField(
+    saved_mapping: "forms.ModelChoiceField[ImportMapping]" = forms.ModelChoiceField(
         label=_("Saved mapping"), queryset=None, required=False, empty_label=_("None")
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["saved_mapping"].queryset = import_mappings_for(user)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["saved_mapping"]).queryset = import_mappings_for(
+            user
+        )
 
 
 class MappingSelect(forms.Select):
     """The select of one column's target, rendered in Python from options rendered once per
-    form (`options`, set by ConfigForm): the mapping table has one select per column (up to
-    CRM_IMPORT_MAX_COLUMNS) and Django's template per option took about 10 ms a select, so a
+    form (`rendered_options`, set by ConfigForm): the mapping table has one select per column
+    (up to CRM_IMPORT_MAX_COLUMNS) and Django's template per option took about 10 ms a select, so a
     wide file's page took many seconds. The same HTML as forms.Select."""
 
     # (value, '<option value="…"', '>label</option>'), the last two safe HTML
-    options: list[tuple[str, str, str]] = []
+    rendered_options: list[tuple[str, str, str]] = []
 
     @staticmethod
     def render_options(choices) -> list[tuple[str, str, str]]:
@@ -67,7 +73,7 @@ class MappingSelect(forms.Select):
             "{}{}{}",
             (
                 (start, " selected" if key == chosen else "", end)
-                for key, start, end in self.options or self.render_options(self.choices)
+                for key, start, end in self.rendered_options or self.render_options(self.choices)
             ),
         )
         return format_html(
@@ -90,7 +96,9 @@ class ConfigForm(forms.Form):
     encoding = forms.ChoiceField(label=_("Text encoding"), choices=ENCODINGS, required=False)
     mode = forms.ChoiceField(label=_("Existing records"), choices=ImportBatch.Mode.choices)
     on_error = forms.ChoiceField(label=_("Rows with errors"), choices=ImportBatch.OnError.choices)
-    owner = forms.ModelChoiceField(label=_("Owner of new accounts"), queryset=None)
+    owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
+        label=_("Owner of new accounts"), queryset=None
+    )
     create_missing_accounts = forms.BooleanField(
         label=_("Create an account for an unknown account name"), required=False
     )
@@ -107,17 +115,21 @@ class ConfigForm(forms.Form):
         }
         for i, target in enumerate(batch.mapping):
             initial[f"col_{i}"] = target
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         self.batch = batch
-        self.fields["owner"].queryset = users_assignable_by(user)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(user)
         if batch.sheet_names:
-            self.fields["sheet_name"].choices = [(n, n) for n in batch.sheet_names]
+            cast(forms.ChoiceField, self.fields["sheet_name"]).choices = [
+                (n, n) for n in batch.sheet_names
+            ]
         else:
             del self.fields["sheet_name"]
         if batch.file_format != ImportBatch.FileFormat.CSV:
             del self.fields["encoding"]
         if batch.kind == ImportBatch.Kind.ORDERS:
-            self.fields["mode"].choices = [
+            cast(forms.ChoiceField, self.fields["mode"]).choices = [
                 (k, v) for k, v in ImportBatch.Mode.choices if k != ImportBatch.Mode.UPDATE
             ]
         else:
@@ -131,7 +143,7 @@ class ConfigForm(forms.Form):
                 required=False,
                 widget=MappingSelect,
             )
-            self.fields[f"col_{i}"].widget.options = options
+            self.fields[f"col_{i}"].widget.rendered_options = options
 
     def column_rows(self):
         """(header, select field, sample values) per column, for the mapping table."""

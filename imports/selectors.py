@@ -4,16 +4,18 @@ nobody else imports. A batch outside the caller's reach is not found (None)."""
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Account, Contact, Order
+from crm.models import User
+from crm.selectors import Viewer
 from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
 
 
-def can_import(user) -> bool:
+def can_import(user: Viewer) -> bool:
     """Admins, and managers (whose imported accounts stay within their teams)."""
     return bool(user and user.is_authenticated and (user.is_admin or user.is_manager))
 
 
-def import_batches_visible_to(user) -> QuerySet[ImportBatch]:
-    if not can_import(user):
+def import_batches_visible_to(user: Viewer) -> QuerySet[ImportBatch]:
+    if not isinstance(user, User) or not can_import(user):
         return ImportBatch.objects.none()
     qs = ImportBatch.objects.select_related("created_by", "owner")
     if user.is_admin:
@@ -21,7 +23,7 @@ def import_batches_visible_to(user) -> QuerySet[ImportBatch]:
     return qs.filter(created_by=user)
 
 
-def import_batch_get_visible(user, pk) -> ImportBatch | None:
+def import_batch_get_visible(user: User, pk: int | str) -> ImportBatch | None:
     return import_batches_visible_to(user).filter(pk=pk).first()
 
 
@@ -29,8 +31,8 @@ def import_batch_errors(batch: ImportBatch) -> QuerySet[ImportRowError]:
     return batch.row_errors.order_by("row_number", "id")
 
 
-def import_mappings_for(user, kind: str | None = None) -> QuerySet[ImportMapping]:
-    if not can_import(user):
+def import_mappings_for(user: Viewer, kind: str | None = None) -> QuerySet[ImportMapping]:
+    if not isinstance(user, User) or not can_import(user):
         return ImportMapping.objects.none()
     qs = ImportMapping.objects.all()
     if not user.is_admin:

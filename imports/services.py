@@ -10,17 +10,19 @@ import hashlib
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.queue import enqueue
+from crm.models import User
 from crm.selectors import users_assignable_by
 from imports import engine
 from imports.engine import undo
@@ -58,18 +60,18 @@ TASK = "accounts.imports.tasks.import_batch_run_task"
 SAMPLE_ROWS = 5
 
 
-def _check_can_import(actor) -> None:
+def _check_can_import(actor: User) -> None:
     if not can_import(actor):
         raise PermissionDenied
 
 
-def _check_owns(actor, batch: ImportBatch) -> None:
+def _check_owns(actor: User, batch: ImportBatch) -> None:
     _check_can_import(actor)
     if not actor.is_admin and batch.created_by_id != actor.pk:
         raise PermissionDenied
 
 
-def _spool(upload) -> tuple[Path, str, int, bytes]:
+def _spool(upload: UploadedFile | IO[bytes]) -> tuple[Path, str, int, bytes]:
     """Copy the upload to a private temp file, hashing it and enforcing the size cap while
     it streams (a lying Content-Length cannot get more in). Returns the path, the hash, the
     size and the first SAMPLE_BYTES (to tell the format without opening the file again)."""
@@ -127,9 +129,9 @@ def _inspect(
 
 def import_batch_create(
     *,
-    actor,
+    actor: User,
     kind: str,
-    upload,
+    upload: UploadedFile | IO[bytes],
     file_name: str = "",
     encoding: str = "",
     sheet_name: str = "",
@@ -211,7 +213,7 @@ CONFIG_FIELDS = {
 
 
 @transaction.atomic
-def import_batch_configure(*, actor, batch: ImportBatch, data: dict[str, Any]) -> ImportBatch:
+def import_batch_configure(*, actor: User, batch: ImportBatch, data: dict[str, Any]) -> ImportBatch:
     """Change the sheet, encoding, header row, mapping or options of a batch not yet
     committed. A new sheet, encoding or header row re-reads the headers and maps them again
     (unless a mapping is given). Any change drops the previous check's results."""
@@ -282,7 +284,7 @@ def _reread(batch: ImportBatch, data: dict[str, Any]) -> None:
         batch.mapping = auto_map(batch.kind, batch.headers)
 
 
-def _set_options(actor, batch: ImportBatch, data: dict[str, Any]) -> None:
+def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:
     for field in ("mode", "on_error"):
         if data.get(field):
             setattr(batch, field, data[field])
@@ -322,7 +324,7 @@ def _queue(batch: ImportBatch, *, dry_run: bool) -> None:
 
 
 @transaction.atomic
-def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
+def import_batch_check(*, actor: User, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
     """Start the dry run: every row is read and checked, nothing is written. With
     dispatch=False the caller runs it (import_batch_run), as the CLI does."""
     batch = _start_run(
@@ -334,7 +336,7 @@ def import_batch_check(*, actor, batch: ImportBatch, dispatch: bool = True) -> I
 
 
 @transaction.atomic
-def import_batch_commit(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
+def import_batch_commit(*, actor: User, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
     """Start the import for real (checks every row again against the current database).
     A run whose process died (stale) counts as failed, so it may be started again."""
     batch = _start_run(actor, batch, Status.QUEUED, _("This import has already run."), "queue")
@@ -392,7 +394,7 @@ def import_batch_run(*, batch_id: int, dry_run: bool) -> ImportBatch | None:
         return _run(batch, actor=actor, dry_run=dry_run)
 
 
-def _run(batch: ImportBatch, *, actor, dry_run: bool) -> ImportBatch:
+def _run(batch: ImportBatch, *, actor: User | None, dry_run: bool) -> ImportBatch:
     progress = Progress(batch.pk, enabled=not connection.in_atomic_block)
     message = ""
     try:
@@ -456,7 +458,7 @@ UNDO_TASK = "accounts.imports.tasks.import_batch_undo_task"
 
 
 @transaction.atomic
-def import_batch_undo(*, actor, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
+def import_batch_undo(*, actor: User, batch: ImportBatch, dispatch: bool = True) -> ImportBatch:
     """Ask for the undo of a finished import: the batch becomes "undoing" and the work is
     queued (small files: run right after the commit, in this process; bigger ones in a
     worker, like the import). With dispatch=False the caller runs it (import_batch_undo_run).
@@ -521,7 +523,7 @@ def import_batch_undo_run(*, batch_id: int) -> ImportBatch | None:
         return _undo(batch, actor=actor)
 
 
-def _undo(batch: ImportBatch, *, actor) -> ImportBatch:
+def _undo(batch: ImportBatch, *, actor: User | None) -> ImportBatch:
     """The undo itself, in one transaction: killed or failed at any point, nothing of it is
     kept and the import stays in effect (status done, with the reason in `message`)."""
     progress = Progress(batch.pk, enabled=not connection.in_atomic_block)
@@ -593,7 +595,7 @@ def _undo(batch: ImportBatch, *, actor) -> ImportBatch:
 
 
 @transaction.atomic
-def import_mapping_save(*, actor, batch: ImportBatch, name: str) -> ImportMapping:
+def import_mapping_save(*, actor: User, batch: ImportBatch, name: str) -> ImportMapping:
     """Keep the batch's mapping (header → target) under a name, to reuse for the next file."""
     _check_owns(actor, batch)
     name = (name or "").strip()[:100]
@@ -610,7 +612,7 @@ def import_mapping_save(*, actor, batch: ImportBatch, name: str) -> ImportMappin
 
 
 @transaction.atomic
-def import_mapping_delete(*, actor, mapping: ImportMapping) -> None:
+def import_mapping_delete(*, actor: User, mapping: ImportMapping) -> None:
     _check_can_import(actor)
     if not actor.is_admin and mapping.created_by_id != actor.pk:
         raise PermissionDenied

@@ -115,12 +115,13 @@ def seed(*, rng, account_ids, options, stdout) -> None:
     if len(chosen) < wanted:
         chosen += [aid for aid in owners if aid not in colour_of][: wanted - len(chosen)]
     count = 0
+    # Yellow and red prospects tend to score higher than green ones.
+    biases: dict[str | None, float] = {Colour.RED: 0.75, Colour.YELLOW: 0.6}
 
     def worksheet_rows():
         nonlocal count
         for aid in chosen:
-            # Yellow and red prospects tend to score higher than green ones.
-            bias = {Colour.RED: 0.75, Colour.YELLOW: 0.6}.get(colour_of.get(aid), 0.4)
+            bias = biases.get(colour_of.get(aid), 0.4)
             n = rng.randint(1, 3)
             day = rng.randint(60, 365)
             for k in range(n):

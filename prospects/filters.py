@@ -1,7 +1,9 @@
 """FilterSets shared by the pipeline pages and the API."""
 
+from typing import cast
+
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Tier
@@ -24,6 +26,8 @@ class ProspectFilter(FilterSet):
     `state` defaults to the active pipeline: abandoned prospects are found with
     `state=abandoned` or `state=all`.
     """
+
+    queryset: QuerySet[Prospect]  # always given (the caller's visible prospects)
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
     owner = django_filters.ModelChoiceFilter(
@@ -59,7 +63,7 @@ class ProspectFilter(FilterSet):
 
     class Meta:
         model = Prospect
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and not data.get("state"):
@@ -67,10 +71,17 @@ class ProspectFilter(FilterSet):
             data["state"] = "active"
         super().__init__(data, *args, **kwargs)
         user = getattr(self.request, "user", None)
-        # The menus offer only people and teams inside the caller's book.
-        self.filters["owner"].queryset = users_visible_to(user)
-        self.filters["team"].queryset = teams_visible_to(user)
-        self.filters["sub_stage"].queryset = SubStage.objects.filter(is_active=True)
+        # The menus offer only people and teams inside the caller's book (signed out: none).
+        if isinstance(user, User):
+            owners, teams = users_visible_to(user), teams_visible_to(user)
+        else:
+            owners, teams = User.objects.none(), Team.objects.none()
+        # The stubs type self.filters as plain Filter; cast to the filter's own class.
+        cast(django_filters.ModelChoiceFilter, self.filters["owner"]).queryset = owners
+        cast(django_filters.ModelChoiceFilter, self.filters["team"]).queryset = teams
+        cast(
+            django_filters.ModelChoiceFilter, self.filters["sub_stage"]
+        ).queryset = SubStage.objects.filter(is_active=True)
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +56,10 @@ class ProspectCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sub_stage"].queryset = SubStage.objects.filter(is_active=True)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["sub_stage"]).queryset = SubStage.objects.filter(
+            is_active=True
+        )
 
 
 class ProspectEditForm(forms.ModelForm):
@@ -66,7 +71,8 @@ class ProspectEditForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["sub_stage"].queryset = SubStage.objects.filter(
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["sub_stage"]).queryset = SubStage.objects.filter(
             is_active=True, colour=self.instance.colour
         )
 
@@ -80,7 +86,8 @@ class MoveForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("colour"):
             if data.get("sub_stage") is None:
                 if not self.errors:
@@ -102,7 +109,8 @@ class DecisionForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("decision") == Prospect.Decision.ABANDON and not data.get("reason", "").strip():
             self.add_error("reason", _("Give a reason for abandoning."))
         return data

@@ -5,6 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -60,7 +61,11 @@ class Colour(models.TextChoices):
 
 
 # Short names for buttons ("move to …").
-COLOUR_SHORT = {Colour.GREEN: _("Green"), Colour.YELLOW: _("Yellow"), Colour.RED: _("Red")}
+COLOUR_SHORT: dict[str, str | Promise] = {
+    Colour.GREEN: _("Green"),
+    Colour.YELLOW: _("Yellow"),
+    Colour.RED: _("Red"),
+}
 
 
 class ProspectSettings(AppSettings):

@@ -7,19 +7,21 @@ plain-data selectors `pipeline_counts_by_rep`, `worksheet_score_distribution` an
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict, TypeVar
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils.functional import Promise
 
 from accounts.models import Account, Contact
 from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
 from crm.models import User
-from crm.selectors import users_visible_to
+from crm.selectors import OwnerRef, TeamRef, TerritoryRef, Viewer, users_visible_to
 from prospects.models import (
     CRITERIA,
     CRITERION_FIELDS,
     Colour,
     Prospect,
+    ProspectQuerySet,
     ProspectSettings,
     SubStage,
     Worksheet,
@@ -28,6 +30,8 @@ from prospects.models import (
 COMPARE_MAX = 20
 BOARD_CARDS_PER_COLUMN = 50
 COLOUR_ORDER = [Colour.GREEN, Colour.YELLOW, Colour.RED]
+
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 
 def _pk(value: Any) -> Any:
@@ -76,11 +80,11 @@ def decision_maker_exists(account_ref: str = "account_id") -> Exists:
     )
 
 
-def prospects_visible_to(user) -> QuerySet[Prospect]:
+def prospects_visible_to(user: Viewer) -> QuerySet[Prospect]:
     return Prospect.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def prospect_list(user) -> QuerySet[Prospect]:
+def prospect_list(user: Viewer) -> QuerySet[Prospect]:
     """Prospects `user` sees, with the account, owner, sub-stage and current score."""
     return (
         prospects_visible_to(user)
@@ -89,7 +93,7 @@ def prospect_list(user) -> QuerySet[Prospect]:
     )
 
 
-def prospect_get_visible(user, pk) -> Prospect | None:
+def prospect_get_visible(user: Viewer, pk: int | str) -> Prospect | None:
     """The prospect if `user` sees its account; None otherwise."""
     return prospect_list(user).filter(pk=pk).first()
 
@@ -106,7 +110,7 @@ def sub_stages(colour: str | None = None) -> QuerySet[SubStage]:
 @dataclass
 class BoardColumn:
     colour: str
-    label: str
+    label: str | Promise
     count: int
     cards: list = field(default_factory=list)
 
@@ -115,7 +119,7 @@ class BoardColumn:
         return max(0, self.count - len(self.cards))
 
 
-def pipeline_board(queryset: QuerySet[Prospect]) -> list[BoardColumn]:
+def pipeline_board(queryset: ProspectQuerySet) -> list[BoardColumn]:
     """Columns green → yellow → red of active prospects from `queryset` (already filtered
     through the visibility rule): per colour its count and the first cards, best score first."""
     active = queryset.active()
@@ -140,7 +144,7 @@ def pipeline_board(queryset: QuerySet[Prospect]) -> list[BoardColumn]:
 # --- pipeline health ---------------------------------------------------------------------
 
 
-def _open_counts_by_owner(owner_ids) -> dict[int, dict[str, int]]:
+def _open_counts_by_owner(owner_ids: list[int]) -> dict[int, dict[str, int]]:
     rows = (
         Prospect.objects.active()
         .filter(account__owner_id__in=owner_ids)
@@ -155,7 +159,12 @@ def _open_counts_by_owner(owner_ids) -> dict[int, dict[str, int]]:
 
 
 def pipeline_counts_by_rep(
-    *, user, team=None, territory=None, owner=None, minimum: int | None = None
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    minimum: int | None = None,
 ) -> list[dict]:
     """Per rep `user` sees (filtered by the rep's team, the rep's territory or the rep):
     active prospects by colour and the open count (green + yellow) against the minimum.
@@ -172,12 +181,12 @@ def pipeline_counts_by_rep(
         reps = reps.filter(territory_id=_pk(territory))
     if owner is not None:
         reps = reps.filter(pk=_pk(owner))
-    reps = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
-    counts = _open_counts_by_owner([r["id"] for r in reps])
+    rep_rows = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
+    counts = _open_counts_by_owner([r["id"] for r in rep_rows])
     if minimum is None:
         minimum = pipeline_minimum()
     result = []
-    for rep in reps:
+    for rep in rep_rows:
         by_colour = counts.get(rep["id"], {})
         green, yellow, red = (by_colour.get(c, 0) for c in COLOUR_ORDER)
         open_count = green + yellow
@@ -201,7 +210,7 @@ def pipeline_counts_by_rep(
     return result
 
 
-def rep_pipeline_status(user) -> dict | None:
+def rep_pipeline_status(user: User) -> dict | None:
     """The caller's own open prospects against the minimum (None for who owns no book:
     managers and admins see their team's figures instead)."""
     if user is None or not user.is_authenticated or user.role != User.Role.REP:
@@ -210,14 +219,16 @@ def rep_pipeline_status(user) -> dict | None:
     return rows[0] if rows else None
 
 
-def reps_below_minimum(user) -> list[dict]:
+def reps_below_minimum(user: User) -> list[dict]:
     """For a manager or admin: the reps in their scope who are below the minimum."""
     if user is None or not user.is_authenticated or not user.can_manage:
         return []
     return [row for row in pipeline_counts_by_rep(user=user) if row["below"]]
 
 
-def _account_filters(qs: QuerySet, *, path: str, team, territory, owner) -> QuerySet:
+def _account_filters(
+    qs: _QS, *, path: str, team: TeamRef, territory: TerritoryRef, owner: OwnerRef
+) -> _QS:
     if team is not None:
         qs = qs.filter(**{f"{path}owner__team_id": _pk(team)})
     if territory is not None:
@@ -227,7 +238,9 @@ def _account_filters(qs: QuerySet, *, path: str, team, territory, owner) -> Quer
     return qs
 
 
-def worksheet_score_distribution(*, user, team=None, territory=None, owner=None) -> list[dict]:
+def worksheet_score_distribution(
+    *, user: User, team: TeamRef = None, territory: TerritoryRef = None, owner: OwnerRef = None
+) -> list[dict]:
     """How many visible accounts have each current total 0…7 (the account's territory and
     owner, the owner's team): dicts `total`, `accounts`, every total present."""
     qs = Worksheet.objects.current().filter(account_scope_q(user, account_path="account__"))
@@ -239,7 +252,7 @@ def worksheet_score_distribution(*, user, team=None, territory=None, owner=None)
 
 
 def accounts_missing_decision_maker(
-    *, user, team=None, territory=None, owner=None
+    *, user: User, team: TeamRef = None, territory: TerritoryRef = None, owner: OwnerRef = None
 ) -> QuerySet[Account]:
     """Coverage warning: A-tier accounts and yellow (active) prospects that have no contact
     whose role is decision maker. Annotated with `prospect_colour`."""
@@ -271,11 +284,11 @@ def account_needs_decision_maker(account: Account, prospect: Prospect | None) ->
 # --- worksheets --------------------------------------------------------------------------
 
 
-def worksheets_visible_to(user) -> QuerySet[Worksheet]:
+def worksheets_visible_to(user: Viewer) -> QuerySet[Worksheet]:
     return Worksheet.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def worksheet_get_visible(user, pk) -> Worksheet | None:
+def worksheet_get_visible(user: User, pk: int | str) -> Worksheet | None:
     return worksheets_visible_to(user).select_related("account", "author").filter(pk=pk).first()
 
 
@@ -312,7 +325,14 @@ def worksheet_history(account: Account, *, limit: int = 100) -> list[dict]:
     return history
 
 
-def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
+class CompareColumn(TypedDict):
+    account: Account
+    worksheet: Worksheet | None
+    total: int | None
+    rank: NotRequired[int | None]
+
+
+def worksheet_compare(*, user: User, account_ids: list[int]) -> dict | None:
     """Side-by-side comparison of up to COMPARE_MAX accounts `user` sees (None if one is not:
     the caller answers 404).
 
@@ -331,7 +351,7 @@ def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
         w.account_id: w
         for w in Worksheet.objects.current().filter(account_id__in=ids).select_related("author")
     }
-    columns = [
+    columns: list[CompareColumn] = [
         {
             "account": account,
             "worksheet": worksheets.get(pk),
@@ -376,7 +396,7 @@ def worksheet_compare(*, user, account_ids: list[int]) -> dict | None:
     return {"columns": columns, "rows": rows, "criteria": CRITERION_FIELDS}
 
 
-def compare_candidates(user, query: str, *, limit: int = 10) -> QuerySet[Account]:
+def compare_candidates(user: User, query: str, *, limit: int = 10) -> QuerySet[Account]:
     """Accounts to add to a comparison: visible ones whose name contains `query`."""
     query = query.strip()
     if not query:

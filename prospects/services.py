@@ -2,6 +2,7 @@
 transaction and writes the audit trail, so a form, a serializer, a drag on the board and a
 button on a phone all end in the same rules."""
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from accounts.models import Account
 from accounts.selectors import account_check_visible
 from accounts.services import account_set_lifecycle
 from core.audit import audit_log, diff_fields, snapshot
+from crm.models import User
 from prospects.models import (
     CRITERIA,
     CRITERION_FIELDS,
@@ -35,7 +37,7 @@ PROSPECT_AUDIT_FIELDS = [
 ]
 
 
-def _locked_prospect(actor, prospect: Prospect) -> Prospect:
+def _locked_prospect(actor: User, prospect: Prospect) -> Prospect:
     """The prospect's row, locked, if the actor sees it (re-read: never trust the caller's copy)."""
     locked = (
         prospects_visible_to(actor)
@@ -86,7 +88,7 @@ def _clean_notes(notes: dict[str, Any] | None) -> dict[str, str]:
 
 @transaction.atomic
 def worksheet_create(
-    *, actor, account: Account, scores: dict[str, Any], notes: dict[str, Any] | None = None
+    *, actor: User, account: Account, scores: dict[str, Any], notes: dict[str, Any] | None = None
 ) -> Worksheet:
     """File a worksheet for the account: seven scores of 1 or 0 (keys: the criterion fields),
     optional notes per criterion. It becomes the account's current score; earlier ones stay
@@ -135,7 +137,7 @@ def _check_sub_stage(sub_stage: SubStage | None, colour: str) -> None:
         )
 
 
-def _apply_colour(*, actor, prospect: Prospect, colour: str, now) -> None:
+def _apply_colour(*, actor: User, prospect: Prospect, colour: str, now: datetime.datetime) -> None:
     """Set the colour; red (won) turns the account existing, dated, through its service."""
     if colour not in Colour.values:
         raise ValidationError({"colour": _("Choose green, yellow or red.")})
@@ -153,7 +155,7 @@ def _apply_colour(*, actor, prospect: Prospect, colour: str, now) -> None:
 
 
 @transaction.atomic
-def prospect_create(*, actor, account: Account, data: dict[str, Any]) -> Prospect:
+def prospect_create(*, actor: User, account: Account, data: dict[str, Any]) -> Prospect:
     """Put an account in the pipeline (green unless told), with its source from the account."""
     account_check_visible(actor, account)
     account = Account.objects.select_for_update().get(pk=account.pk)
@@ -185,7 +187,7 @@ def prospect_create(*, actor, account: Account, data: dict[str, Any]) -> Prospec
 
 
 @transaction.atomic
-def prospect_update(*, actor, prospect: Prospect, data: dict[str, Any]) -> Prospect:
+def prospect_update(*, actor: User, prospect: Prospect, data: dict[str, Any]) -> Prospect:
     """Edit the sub-stage, loyalty to a competitor (the segment), source and notes."""
     prospect = _locked_prospect(actor, prospect)
     before = snapshot(prospect, PROSPECT_AUDIT_FIELDS)
@@ -208,7 +210,7 @@ def prospect_update(*, actor, prospect: Prospect, data: dict[str, Any]) -> Prosp
 
 @transaction.atomic
 def prospect_move(
-    *, actor, prospect: Prospect, colour: str, sub_stage: SubStage | None = None
+    *, actor: User, prospect: Prospect, colour: str, sub_stage: SubStage | None = None
 ) -> Prospect:
     """Move a prospect to a colour (and optionally a sub-stage of it). Moving to red marks it
     won and turns the account's lifecycle to existing, dated. Abandoned prospects do not move
@@ -238,7 +240,9 @@ def prospect_move(
 
 
 @transaction.atomic
-def prospect_decide(*, actor, prospect: Prospect, decision: str, reason: str = "") -> Prospect:
+def prospect_decide(
+    *, actor: User, prospect: Prospect, decision: str, reason: str = ""
+) -> Prospect:
     """Set the visit-plan decision: keep visiting, don't give up, or abandon (with a reason).
     An abandoned prospect leaves the active pipeline; deciding otherwise brings it back."""
     prospect = _locked_prospect(actor, prospect)
@@ -271,7 +275,7 @@ def prospect_decide(*, actor, prospect: Prospect, decision: str, reason: str = "
 @transaction.atomic
 def prospect_revive(
     *,
-    actor,
+    actor: User,
     prospect: Prospect,
     reason: str = "",
     decision: str = Prospect.Decision.KEEP_VISITING,

@@ -7,6 +7,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -81,7 +82,7 @@ def _filtered(prospect_filter: ProspectFilter):
     return prospect_filter.qs
 
 
-def _colour_buttons() -> list[tuple[str, str]]:
+def _colour_buttons() -> list[tuple[str, str | Promise]]:
     return [(value, COLOUR_SHORT[value]) for value in Colour.values]
 
 
@@ -392,7 +393,7 @@ def worksheet_history(request, account_pk: int):
 
 
 def _compare_ids(request) -> list[int]:
-    raw = []
+    raw: list[str] = []
     for value in request.GET.getlist("accounts"):
         raw.extend(part for part in value.split(",") if part.strip())
     try:

@@ -28,9 +28,16 @@ def _share(part, whole) -> Decimal:
 
 def summarize_groups(groups: list[tuple]) -> dict[str, Any]:
     """Counts and sums per tier, quadrant and priority class, with shares; plain data."""
-    tiers = {t: {"accounts": 0, "revenue": Decimal(0), "input": Decimal(0)} for t in TIERS}
-    quadrants = {q: {"accounts": 0, "input": Decimal(0), "output": Decimal(0)} for q in QUADRANTS}
-    priority = {p: {"accounts": 0, "revenue": Decimal(0)} for p in PRIORITIES}
+    # Plain data (stored as JSON on the run): each group's counts, sums and shares by name.
+    tiers: dict[str, dict[str, Any]] = {
+        t: {"accounts": 0, "revenue": Decimal(0), "input": Decimal(0)} for t in TIERS
+    }
+    quadrants: dict[int, dict[str, Any]] = {
+        q: {"accounts": 0, "input": Decimal(0), "output": Decimal(0)} for q in QUADRANTS
+    }
+    priority: dict[str, dict[str, Any]] = {
+        p: {"accounts": 0, "revenue": Decimal(0)} for p in PRIORITIES
+    }
     customers = untiered = moved_up = moved_down = 0
     total_revenue = total_input = Decimal(0)
     for tier, quadrant, prio, movement, accounts, revenue, input_, output, ranked in groups:

@@ -1,8 +1,11 @@
 """Forms of the scoring pages: the settings (admins) and the population and list filters."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm.models import Team, Territory, User
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
 from scoring.models import Priority, Quadrant, ScoringSettings
 
@@ -34,21 +37,22 @@ class ScoringSettingsForm(forms.ModelForm):
 class PopulationForm(forms.Form):
     """Narrow the figures to a team, a territory or an owner within what the user may see."""
 
-    team = forms.ModelChoiceField(
+    team: "forms.ModelChoiceField[Team]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Team"), empty_label=_("All teams")
     )
-    territory = forms.ModelChoiceField(
+    territory: "forms.ModelChoiceField[Territory]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Territory"), empty_label=_("All territories")
     )
-    owner = forms.ModelChoiceField(
+    owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Owner"), empty_label=_("All owners")
     )
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["team"].queryset = teams_visible_to(user)
-        self.fields["territory"].queryset = territory_list()
-        self.fields["owner"].queryset = users_visible_to(user)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams_visible_to(user)
+        cast(forms.ModelChoiceField, self.fields["territory"]).queryset = territory_list()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_visible_to(user)
 
 
 DIRECTION_CHOICES = [("", _("Up or down")), ("up", _("Up")), ("down", _("Down"))]

@@ -20,6 +20,8 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
+from crm.models import User
+from crm.selectors import OwnerRef, TeamRef, TerritoryRef, Viewer
 from scoring import sql
 from scoring.figures import PRIORITIES, QUADRANTS, TIERS, summarize_groups
 from scoring.models import Priority, Quadrant, ScoringSettings, TierRun, TierSnapshot
@@ -29,7 +31,7 @@ DIRECTIONS = {"up": 1, "down": -1}
 FIGURES_CACHE_SECONDS = 120
 
 
-def _pk(value) -> int | None:
+def _pk(value: Any) -> int | None:
     if value in (None, ""):
         return None
     return int(getattr(value, "pk", value))
@@ -61,7 +63,7 @@ class Population:
             qs = qs.filter(owner_id=self.owner)
         return qs
 
-    def cache_key(self, kind: str, run: TierRun | None, *extra) -> str:
+    def cache_key(self, kind: str, run: TierRun | None, *extra: object) -> str:
         """Key of a figure of `run` (None: a figure not read from a run) for this population.
         The user's role, admin flag and team are part of it: they decide the visible book, so
         a promotion, a demotion or a move to another team never serves the former book."""
@@ -86,7 +88,9 @@ class Population:
             return Account.objects.filter(pk__isnull=True).values("id").query.sql_with_params()
 
 
-def population(*, user, team=None, territory=None, owner=None) -> Population:
+def population(
+    *, user: Viewer, team: TeamRef = None, territory: TerritoryRef = None, owner: OwnerRef = None
+) -> Population:
     return Population(user=user, team=_pk(team), territory=_pk(territory), owner=_pk(owner))
 
 
@@ -99,7 +103,11 @@ def runs_list() -> QuerySet[TierRun]:
     return TierRun.objects.select_related("actor").order_by("-id")
 
 
-def run_get(pk) -> TierRun | None:
+# A run given as the row or its id (None: the latest finished one).
+RunRef = TierRun | int | None
+
+
+def run_get(pk: int | str) -> TierRun | None:
     return runs_list().filter(pk=pk).first()
 
 
@@ -111,7 +119,7 @@ def run_in_progress() -> TierRun | None:
     )
 
 
-def _run(run) -> TierRun | None:
+def _run(run: RunRef) -> TierRun | None:
     if run is None:
         return latest_run()
     if isinstance(run, TierRun):
@@ -119,7 +127,7 @@ def _run(run) -> TierRun | None:
     return TierRun.objects.succeeded().filter(pk=run).first()
 
 
-def _dec(value) -> Decimal | None:
+def _dec(value: object) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
@@ -204,7 +212,14 @@ class TierFigures:
     tiers: list[dict[str, Any]]
 
 
-def tier_distribution(*, user, team=None, territory=None, owner=None, run=None):
+def tier_distribution(
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    run: RunRef = None,
+) -> TierFigures | None:
     """Per tier: accounts, revenue, share of revenue, share of customers, share of input
     (effort alignment); None before the first recompute."""
     found = _run(run)
@@ -259,7 +274,15 @@ def _downsample(points: list[dict[str, Any]], max_points: int) -> list[dict[str,
     return [p for i, p in enumerate(points) if i in keep or p["mark"]]
 
 
-def pareto_curve(*, user, team=None, territory=None, owner=None, max_points=200, run=None):
+def pareto_curve(
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    max_points: int = 200,
+    run: RunRef = None,
+) -> ParetoFigures | None:
     """Cumulative % of customers against cumulative % of revenue for the population, about
     `max_points` points (exact at the 20% and 80% marks); None before the first recompute."""
     found = _run(run)
@@ -313,7 +336,14 @@ def _thresholds(run: TierRun) -> dict[str, Any]:
     return {k: (_dec(v) if k != "worksheet_min" else v) for k, v in stored.items()}
 
 
-def quadrants(*, user, team=None, territory=None, owner=None, run=None):
+def quadrants(
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    run: RunRef = None,
+) -> MatrixFigures | None:
     """The input/output quadrants 1–4 (numbered as in docs/DOMAIN.md#inputoutput-quadrants):
     accounts, input and output per cell; None before the first recompute."""
     found = _run(run)
@@ -344,7 +374,14 @@ def quadrants(*, user, team=None, territory=None, owner=None, run=None):
     )
 
 
-def priority_matrix(*, user, team=None, territory=None, owner=None, run=None):
+def priority_matrix(
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    run: RunRef = None,
+) -> MatrixFigures | None:
     """Current revenue (low/high) × potential (low/high) → A+, A, B, C for the population;
     None before the first recompute."""
     found = _run(run)
@@ -377,11 +414,11 @@ def priority_matrix(*, user, team=None, territory=None, owner=None, run=None):
 
 def snapshot_rows(
     *,
-    user,
-    team=None,
-    territory=None,
-    owner=None,
-    run=None,
+    user: Viewer,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    run: RunRef = None,
     tier: str | None = None,
     quadrant: int | None = None,
     priority: str | None = None,
@@ -407,7 +444,15 @@ def snapshot_rows(
     return qs
 
 
-def tier_movers(*, user, team=None, territory=None, owner=None, direction=None, run=None):
+def tier_movers(
+    *,
+    user: User,
+    team: TeamRef = None,
+    territory: TerritoryRef = None,
+    owner: OwnerRef = None,
+    direction: str | None = None,
+    run: RunRef = None,
+) -> QuerySet[TierSnapshot]:
     """Accounts whose tier went up or down in the run (default: the latest) against the tier
     they had before it; `direction` "up" or "down" narrows to one side."""
     qs = snapshot_rows(
@@ -418,24 +463,32 @@ def tier_movers(*, user, team=None, territory=None, owner=None, direction=None, 
     return qs.order_by("-movement", "position", "account_id")
 
 
-def account_tier_history(*, user, account, limit: int = 12) -> list[TierSnapshot]:
+def account_tier_history(
+    *, user: User, account: Account | int, limit: int = 12
+) -> list[TierSnapshot]:
     """The account's rows in the latest finished runs, newest first (empty if not visible)."""
-    if not accounts_visible_to(user).filter(pk=_pk(account)).exists():
+    account_id = _pk(account)
+    if account_id is None or not accounts_visible_to(user).filter(pk=account_id).exists():
         return []
     # A few probes of the (run, account) index rather than a scan of every run.
     runs = list(TierRun.objects.succeeded().order_by("-id").values_list("id", flat=True)[:limit])
     return list(
-        TierSnapshot.objects.filter(account_id=_pk(account), run_id__in=runs)
+        TierSnapshot.objects.filter(account_id=account_id, run_id__in=runs)
         .select_related("run")
         .order_by("-run_id")
     )
 
 
-def account_latest_snapshot(*, user, account) -> TierSnapshot | None:
+def account_latest_snapshot(*, user: User, account: Account | int) -> TierSnapshot | None:
     found = latest_run()
-    if found is None or not accounts_visible_to(user).filter(pk=_pk(account)).exists():
+    account_id = _pk(account)
+    if (
+        found is None
+        or account_id is None
+        or not accounts_visible_to(user).filter(pk=account_id).exists()
+    ):
         return None
-    return TierSnapshot.objects.filter(run=found, account_id=_pk(account)).first()
+    return TierSnapshot.objects.filter(run=found, account_id=account_id).first()
 
 
 def scoring_settings() -> ScoringSettings:

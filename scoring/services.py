@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_log
 from core.queue import enqueue
+from crm.models import User
 from prospects.selectors import latest_worksheet_totals
 from scoring import sql
 from scoring.figures import as_decimal, summarize_groups
@@ -93,7 +94,9 @@ def _check_trigger(trigger: str) -> None:
         )
 
 
-def _start_run(*, trigger: str, actor, options: RecomputeOptions, parameters: dict) -> TierRun:
+def _start_run(
+    *, trigger: str, actor: User | None, options: RecomputeOptions, parameters: dict
+) -> TierRun:
     """Claim the queued request of this trigger and actor, or open a new run (committed, so
     that the runs page shows it in progress)."""
     fields = {
@@ -143,7 +146,7 @@ def _parameters(settings: ScoringSettings) -> dict[str, Any]:
 
 
 def _pipeline_params(
-    run: TierRun, settings: ScoringSettings, options: RecomputeOptions, now
+    run: TierRun, settings: ScoringSettings, options: RecomputeOptions, now: datetime.datetime
 ) -> sql.PipelineParams:
     fixed = settings.quadrant_thresholds == "fixed"
     return sql.PipelineParams(
@@ -227,7 +230,7 @@ def _prune_runs(keep: int) -> int:
 def tiers_recompute(
     *,
     trigger: str,
-    actor=None,
+    actor: User | None = None,
     as_of: datetime.date | None = None,
     window_days: int | None = None,
     all_time: bool = False,
@@ -312,7 +315,7 @@ def _finish_run(run: TierRun, result: sql.PipelineResult) -> None:
 
 
 @transaction.atomic
-def tier_recompute_request(*, actor) -> TierRun:
+def tier_recompute_request(*, actor: User) -> TierRun:
     """Queue a recompute for a manager or admin (through the outbox); returns the queued run.
 
     While a request waits in the queue, another one joins it instead of queueing a second.

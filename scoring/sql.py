@@ -21,6 +21,7 @@ Steps of `run_pipeline`:
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -209,7 +210,7 @@ def thresholds(connection, params: PipelineParams, *, has_inputs: bool = True) -
     output = cents(params.output_threshold)
     if output is None:
         output = median(_output_cents(params), QUADRANT_POPULATION)
-    input_ = params.input_threshold
+    input_: Decimal | int | None = params.input_threshold
     if input_ is None:
         input_ = median("COALESCE(input_score, 0)", QUADRANT_POPULATION) if has_inputs else 0
     revenue = cents(params.priority_revenue_threshold)
@@ -505,8 +506,8 @@ def pareto_curve(
         return Curve(0, Decimal("0.00"), [], zero, 0, zero)
     twenty = Decimal(n) / 5
     low, high = int(twenty), -(-n // 5)
-    samples = {round(i * n / (max_points - 1)) for i in range(max_points)} | {low, high}
-    samples = sorted(s for s in samples if 1 <= s <= n)
+    wanted = {round(i * n / (max_points - 1)) for i in range(max_points)} | {low, high}
+    samples = sorted(s for s in wanted if 1 <= s <= n)
     rows = _fetchall(
         connection,
         f"SELECT pos, cum, p FROM ({ranked}) t WHERE pos = ANY(%s) "  # nosec B608
@@ -557,7 +558,9 @@ def pareto_curve(
     )
 
 
-def _snapshot_where(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+def _snapshot_where(
+    run_id: int, population_sql: tuple[str, Sequence[Any]] | None
+) -> tuple[str, list]:
     where, params = "run_id = %s", [run_id]
     if population_sql is not None:
         where += f" AND account_id IN ({population_sql[0]})"
@@ -565,7 +568,9 @@ def _snapshot_where(run_id: int, population_sql: tuple[str, list] | None) -> tup
     return where, params
 
 
-def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+def snapshot_source(
+    run_id: int, population_sql: tuple[str, Sequence[Any]] | None
+) -> tuple[str, list]:
     """Rows for `pareto_curve`: the ranked accounts of a run, optionally only those whose id
     is in `population_sql`."""
     where, params = _snapshot_where(run_id, population_sql)
@@ -576,7 +581,9 @@ def snapshot_source(run_id: int, population_sql: tuple[str, list] | None) -> tup
     )
 
 
-def snapshot_rows_source(run_id: int, population_sql: tuple[str, list] | None) -> tuple[str, list]:
+def snapshot_rows_source(
+    run_id: int, population_sql: tuple[str, Sequence[Any]] | None
+) -> tuple[str, list]:
     """Rows for `group_figures`: a run's snapshot rows, optionally of a population only."""
     where, params = _snapshot_where(run_id, population_sql)
     return f"SELECT * FROM {TierSnapshot._meta.db_table} WHERE {where}", params  # nosec B608

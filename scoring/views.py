@@ -1,5 +1,8 @@
 """HTML pages of the scoring app. Thin: selectors read, services write."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -76,7 +79,8 @@ def pareto(request):
     if curve is not None:
         # "Who are my big customers?": the accounts that get the most effort (quadrants 3
         # and 4: input above the threshold), their share of customers and of the output.
-        cells = {c["quadrant"]: c for c in selectors.quadrants(user=request.user, **filters).cells}
+        matrix = selectors.quadrants(user=request.user, **filters)
+        cells = {c["quadrant"]: c for c in matrix.cells} if matrix is not None else {}
         contacted = {
             "accounts": cells[3]["accounts"] + cells[4]["accounts"],
             "account_share": cells[3]["account_share"] + cells[4]["account_share"],
@@ -105,7 +109,7 @@ def quadrants(request):
     )
 
 
-def priority_grid(cells: list[dict]) -> list[dict]:
+def priority_grid(cells: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The priority matrix's cells in reading order of its 2×2 grid: potential grows upwards,
     current revenue to the right (the priority page and the dashboard)."""
     by_class = {c["priority"]: c for c in cells}

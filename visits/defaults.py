@@ -2,6 +2,8 @@
 and the occasions (contacts' birthdays, Spring Festival and Mid-Autumn on the lunar calendar,
 New Year). The data migration writes them; `seed_defaults` adds any that are missing."""
 
+from typing import Any
+
 CHECKLIST = [
     ("Dress and appearance fit the visit", "个人服装、形象是否得体", ""),
     ("Sales map ready", "行销地图是否准备好", ""),
@@ -26,7 +28,7 @@ CHECKLIST = [
     ),
 ]
 
-OCCASIONS = [
+OCCASIONS: list[dict[str, Any]] = [
     {
         "code": "birthday",
         "kind": "birthday",

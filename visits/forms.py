@@ -1,6 +1,7 @@
 """Forms of the visits pages. They only shape input; the services decide and write."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
 from accounts.selectors import accounts_visible_to
+from crm.models import User
 from crm.selectors import users_assignable_by
 from visits.models import (
     ROLE_CHOICES,
@@ -77,12 +79,15 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, user, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         _account_field(self, user, account)
-        self.fields["plan"].queryset = (
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["plan"]).queryset = (
             VisitPlan.objects.filter(account=account) if account else (VisitPlan.objects.none())
         )
         self.fields["plan"].required = False
         if account is not None:
-            self.fields["contacts"].queryset = account.contacts.order_by("role", "name", "id")
+            cast(
+                forms.ModelChoiceField, self.fields["contacts"]
+            ).queryset = account.contacts.order_by("role", "name", "id")
         if self.instance.pk is None and not self.is_bound:
             now = timezone.localtime()
             self.initial.setdefault("visit_date", now.date())
@@ -106,13 +111,14 @@ class PlanForm(forms.ModelForm):
 class GenerateForm(forms.Form):
     PERIODS = [("week", _("Week")), ("month", _("Month"))]
 
-    rep = forms.ModelChoiceField(label=_("Rep"), queryset=None)
+    rep: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(label=_("Rep"), queryset=None)
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="week")
     day = forms.DateField(label=_("A day in the period"), widget=DATE)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rep"].queryset = users_assignable_by(user)
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["rep"]).queryset = users_assignable_by(user)
         self.fields["rep"].initial = user.pk
         self.fields["day"].initial = timezone.localdate()
 
@@ -126,7 +132,8 @@ class TouchForm(forms.ModelForm):
     def __init__(self, *args, user, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         _account_field(self, user, account)
-        self.fields["contact"].queryset = (
+        # The stubs type self.fields as plain Field; cast to the field's own class.
+        cast(forms.ModelChoiceField, self.fields["contact"]).queryset = (
             account.contacts.order_by("role", "name", "id") if account else Contact.objects.none()
         )
         if not self.is_bound and self.instance.pk is None:
@@ -187,10 +194,11 @@ class OccasionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("gift_tiers", "greeting_tiers"):
-            self.fields[name].choices = TIER_CHOICES
+            # The stubs type self.fields as plain Field; cast to the field's own class.
+            cast(forms.ChoiceField, self.fields[name]).choices = TIER_CHOICES
         for name in ("gift_roles", "greeting_roles"):
-            self.fields[name].choices = ROLE_CHOICES
+            cast(forms.ChoiceField, self.fields[name]).choices = ROLE_CHOICES
         kinds = [c for c in Occasion.Kind.choices if c[0] != Occasion.Kind.BIRTHDAY]
         if self.instance.pk and self.instance.kind == Occasion.Kind.BIRTHDAY:
             kinds = [c for c in Occasion.Kind.choices if c[0] == Occasion.Kind.BIRTHDAY]
-        self.fields["kind"].choices = kinds
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds

@@ -9,6 +9,7 @@ Interfaces used by other apps (keep names and shapes):
 import datetime
 from decimal import Decimal
 from itertools import chain
+from typing import Any, TypeVar
 
 from django.db.models import (
     Case,
@@ -26,29 +27,34 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
 from accounts.selectors import account_scope_q, accounts_visible_to
-from crm.selectors import owner_scope_q
+from crm.models import User
+from crm.selectors import Viewer, owner_scope_q
 from prospects.selectors import abandoned_account_ids
 from visits.expressions import AddDays
 from visits.models import (
     ChecklistItem,
     Occasion,
     Reminder,
+    ReminderQuerySet,
     Touch,
     Visit,
     VisitPlan,
+    VisitPlanQuerySet,
     VisitSettings,
 )
 
 ZERO = Decimal("0.00")
+_QS = TypeVar("_QS", bound=QuerySet[Any])
 
 
-def _hours(minutes_sum):
+def _hours(minutes_sum: Combinable) -> Func:
     """Hours of a sum of minutes, to the hundredth. 60.0 is a numeric literal, so the division
     is a numeric one (a decimal parameter would be bound as the integer 60)."""
     return Func(
@@ -70,7 +76,8 @@ def visit_inputs_by_account(*, date_from: datetime.date, date_to: datetime.date)
         .values("account_id")
         .annotate(
             visit_count=Count("id"),
-            hours=_hours(Sum("duration_minutes")),
+            # After values(): a key of the rows, not Visit.hours (the plugin cannot tell).
+            hours=_hours(Sum("duration_minutes")),  # type: ignore[no-redef]
             expenses=Sum("expenses"),
         )
         .order_by("account_id")
@@ -80,7 +87,7 @@ def visit_inputs_by_account(*, date_from: datetime.date, date_to: datetime.date)
 # --- Cadence ------------------------------------------------------------------------------
 
 
-def last_visit_date():
+def last_visit_date() -> Subquery:
     """Subquery: the date of the account's latest logged visit (NULL if none)."""
     return Subquery(
         Visit.objects.filter(account=OuterRef("pk"))
@@ -91,7 +98,7 @@ def last_visit_date():
     )
 
 
-def cadence_case(settings: VisitSettings):
+def cadence_case(settings: VisitSettings) -> Case:
     return Case(
         *[When(tier=t, then=Value(settings.cadence_for(t))) for t in ("A", "B", "C")],
         default=Value(settings.cadence_untiered_days),
@@ -99,13 +106,13 @@ def cadence_case(settings: VisitSettings):
     )
 
 
-def due_date_expression(cadence):
+def due_date_expression(cadence: int | Combinable) -> Coalesce:
     """An account's next due date: last visit + cadence (int or expression), or the day the
     account was created when it was never visited."""
     return Coalesce(AddDays(last_visit_date(), cadence), TruncDate("created_at"))
 
 
-def due_not_planned(user, *, day: datetime.date, horizon_days: int | None = None) -> QuerySet:
+def due_not_planned(user: User, *, day: datetime.date, horizon_days: int | None = None) -> QuerySet:
     """Accounts in `user`'s book whose cadence says a visit is due by `day` + horizon and
     that have no planned visit; annotated with `due`, `cadence` and `last_visit`."""
     settings = VisitSettings.load()
@@ -130,11 +137,11 @@ def due_not_planned(user, *, day: datetime.date, horizon_days: int | None = None
 # --- Visits, plans, touches ---------------------------------------------------------------
 
 
-def visits_visible_to(user) -> QuerySet[Visit]:
+def visits_visible_to(user: Viewer) -> QuerySet[Visit]:
     return Visit.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def visit_get_visible(user, pk) -> Visit | None:
+def visit_get_visible(user: User, pk: int | str) -> Visit | None:
     return (
         visits_visible_to(user)
         .select_related("account", "plan", "logged_by")
@@ -144,24 +151,24 @@ def visit_get_visible(user, pk) -> Visit | None:
     )
 
 
-def plans_visible_to(user) -> QuerySet[VisitPlan]:
+def plans_visible_to(user: Viewer) -> VisitPlanQuerySet:
     return VisitPlan.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def plan_get_visible(user, pk) -> VisitPlan | None:
+def plan_get_visible(user: User, pk: int | str) -> VisitPlan | None:
     return plans_visible_to(user).select_related("account", "account__owner").filter(pk=pk).first()
 
 
-def touches_visible_to(user) -> QuerySet[Touch]:
+def touches_visible_to(user: Viewer) -> QuerySet[Touch]:
     return Touch.objects.filter(account_scope_q(user, account_path="account__"))
 
 
-def touch_get_visible(user, pk) -> Touch | None:
+def touch_get_visible(user: User, pk: int | str) -> Touch | None:
     return touches_visible_to(user).select_related("account", "contact").filter(pk=pk).first()
 
 
 def calendar_plans(
-    user, *, start: datetime.date, end: datetime.date, rep=None
+    user: User, *, start: datetime.date, end: datetime.date, rep: User | int | None = None
 ) -> QuerySet[VisitPlan]:
     """Plans (not cancelled) between start and end in `user`'s book, for one rep if given."""
     qs = (
@@ -189,7 +196,7 @@ def plan_checklist(plan: VisitPlan) -> list[dict]:
         .order_by("role", "name", "id")
         .only("id", "name", "title", "role", "phone", "interests", "account_id")
     )
-    facts = {
+    facts: dict[str, list[Contact]] = {
         ChecklistItem.Facts.DECISION_MAKER: [
             c for c in contacts if c.role == Contact.Role.DECISION_MAKER
         ],
@@ -211,7 +218,7 @@ def plan_checklist_completion(plan: VisitPlan) -> tuple[int, int]:
     return done, total
 
 
-def account_next_plan(account: Account, *, today: datetime.date | None = None):
+def account_next_plan(account: Account, *, today: datetime.date | None = None) -> VisitPlan | None:
     today = today or timezone.localdate()
     return (
         VisitPlan.objects.open()
@@ -241,7 +248,7 @@ def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
 # --- Reminders ----------------------------------------------------------------------------
 
 
-def reminders_visible_to(user) -> QuerySet[Reminder]:
+def reminders_visible_to(user: Viewer) -> ReminderQuerySet:
     """Reminders of recipients in `user`'s scope about accounts in `user`'s book."""
     return Reminder.objects.filter(
         owner_scope_q(user, owner_path="recipient")
@@ -249,7 +256,7 @@ def reminders_visible_to(user) -> QuerySet[Reminder]:
     )
 
 
-def reminder_get_visible(user, pk) -> Reminder | None:
+def reminder_get_visible(user: User, pk: int | str) -> Reminder | None:
     return (
         reminders_visible_to(user)
         .select_related("account", "contact", "plan", "occasion")
@@ -258,7 +265,7 @@ def reminder_get_visible(user, pk) -> Reminder | None:
     )
 
 
-def reminders_inbox(user, *, day: datetime.date | None = None) -> QuerySet[Reminder]:
+def reminders_inbox(user: User, *, day: datetime.date | None = None) -> ReminderQuerySet:
     """The user's own reminders showing today (open, started, not snoozed)."""
     day = day or timezone.localdate()
     return (
@@ -270,7 +277,7 @@ def reminders_inbox(user, *, day: datetime.date | None = None) -> QuerySet[Remin
     )
 
 
-def reminder_count(user, *, day: datetime.date | None = None) -> int:
+def reminder_count(user: User, *, day: datetime.date | None = None) -> int:
     if user is None or not user.is_authenticated:
         return 0
     day = day or timezone.localdate()
@@ -321,7 +328,7 @@ def occasions_list() -> QuerySet[Occasion]:
 # --- Plain data for the manager dashboard -------------------------------------------------
 
 
-def _narrowed(qs: QuerySet, accounts: QuerySet | None, account_filter: Q | None = None) -> QuerySet:
+def _narrowed(qs: _QS, accounts: QuerySet | None, account_filter: Q | None = None) -> _QS:
     """Only records of `accounts` (a queryset of accounts, e.g. a dashboard's population) and
     matching `account_filter` (a Q over the record's `account__…` fields). The Q only narrows
     what the visibility rule already let through; on the account the query joins anyway, it
@@ -334,7 +341,7 @@ def _narrowed(qs: QuerySet, accounts: QuerySet | None, account_filter: Q | None 
 
 
 def effort_by_owner_and_tier(
-    user,
+    user: User,
     *,
     date_from: datetime.date,
     date_to: datetime.date,
@@ -393,7 +400,7 @@ def effort_tiers(rows: list[dict]) -> list[dict]:
 
 
 def effort_by_tier(
-    user,
+    user: User,
     *,
     date_from: datetime.date,
     date_to: datetime.date,
@@ -408,7 +415,7 @@ def effort_by_tier(
 
 
 def plan_adherence_periods(
-    user,
+    user: User,
     *,
     periods: dict[str, tuple[datetime.date, datetime.date]],
     today: datetime.date | None = None,
@@ -452,7 +459,7 @@ def plan_adherence_periods(
 
 
 def plan_adherence(
-    user,
+    user: User,
     *,
     start: datetime.date,
     end: datetime.date,
@@ -468,7 +475,7 @@ def plan_adherence(
 
 
 def touches_due(
-    user,
+    user: User,
     *,
     day: datetime.date | None = None,
     days: int = 7,

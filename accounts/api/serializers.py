@@ -2,6 +2,8 @@
 
 Writes go through accounts.services, which re-check the caller's scope."""
 
+from typing import cast
+
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -40,7 +42,7 @@ class AccountListSerializer(serializers.Serializer):
     territory_id = serializers.IntegerField(allow_null=True)
     channel = serializers.CharField()
     lifecycle = serializers.CharField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.source
     owner_id = serializers.IntegerField()
     tier = serializers.CharField()
     phone = serializers.CharField()
@@ -96,7 +98,10 @@ class AccountSerializer(serializers.ModelSerializer):
             owner_id = getattr(self.instance, "owner_id", None)
             if owner_id:
                 choices |= Q(pk=owner_id)
-            self.fields["owner"].queryset = User.objects.filter(choices)
+            # The stubs type self.fields as plain Field; cast to the field's own class.
+            field = cast(serializers.RelatedField, self.fields["owner"])
+            # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
+            field.queryset = User.objects.filter(choices)  # type: ignore[arg-type]
             self.fields["owner"].error_messages["does_not_exist"] = _(
                 "You cannot assign accounts to this user."
             )
@@ -128,7 +133,10 @@ class ContactSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["account"].queryset = accounts_visible_to(request.user)
+            # The stubs type self.fields as plain Field; cast to the field's own class.
+            field = cast(serializers.RelatedField, self.fields["account"])
+            # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
+            field.queryset = accounts_visible_to(request.user)  # type: ignore[arg-type]
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -154,7 +162,10 @@ class OrderSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["account"].queryset = accounts_visible_to(request.user)
+            # The stubs type self.fields as plain Field; cast to the field's own class.
+            field = cast(serializers.RelatedField, self.fields["account"])
+            # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
+            field.queryset = accounts_visible_to(request.user)  # type: ignore[arg-type]
 
     def validate(self, attrs):
         amount = attrs.get("amount", getattr(self.instance, "amount", None))

@@ -27,7 +27,7 @@ from accounts.filters import (
 from accounts.selectors import accounts_visible_to, contacts_visible_to, orders_visible_to
 
 
-class ServiceWriteMixin:
+class ServiceWriteMixin(viewsets.GenericViewSet):
     """create/update/destroy by calling `<entity>_create/_update/_delete` services."""
 
     entity: str
@@ -79,7 +79,7 @@ class AccountOrdering(OrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         ordering = super().get_ordering(request, queryset, view)
-        if not is_searching(request.query_params):
+        if ordering is None or not is_searching(request.query_params):
             return ordering
         return [
             ("-" if key.startswith("-") else "") + search_sort_alias(key.lstrip("-"))
@@ -113,7 +113,7 @@ class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         extra = [sort_key] if sort_key not in ACCOUNT_LIST_FIELDS else []
         rows = queryset.values(*ACCOUNT_LIST_FIELDS, *extra)
         page = self.paginate_queryset(rows)
-        response = self.get_paginated_response(list(page))
+        response = self.get_paginated_response(list(page or ()))
         for row in response.data["results"]:
             for key in extra:
                 row.pop(key, None)

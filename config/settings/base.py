@@ -100,7 +100,7 @@ if CRM_PG_RANDOM_PAGE_COST:
         ) from None
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dj_database_url.DBConfig:
     config = dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
     if config["ENGINE"] != "django.db.backends.postgresql":
         scheme = url.split(":", 1)[0]

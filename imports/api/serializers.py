@@ -1,3 +1,5 @@
+from typing import cast
+
 from rest_framework import serializers
 
 from crm.models import User
@@ -67,7 +69,10 @@ class ImportUploadSerializer(serializers.Serializer):
         # Only the caller's own mappings (admins: all); another's id reads as "does not exist".
         request = self.context.get("request")
         if request is not None:
-            self.fields["saved_mapping"].queryset = import_mappings_for(request.user)
+            # The stubs type self.fields as plain Field; cast to the field's own class.
+            field = cast(serializers.RelatedField, self.fields["saved_mapping"])
+            # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
+            field.queryset = import_mappings_for(request.user)  # type: ignore[arg-type]
 
 
 class ImportConfigSerializer(serializers.Serializer):
@@ -84,7 +89,10 @@ class ImportConfigSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["owner"].queryset = users_assignable_by(request.user)
+            # The stubs type self.fields as plain Field; cast to the field's own class.
+            field = cast(serializers.RelatedField, self.fields["owner"])
+            # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
+            field.queryset = users_assignable_by(request.user)  # type: ignore[arg-type]
 
 
 class ImportRowErrorSerializer(serializers.ModelSerializer):

@@ -4,12 +4,14 @@
 # ruff: noqa: S608
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 
 from accounts.selectors import accounts_visible_to
+from crm.models import User
 from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportRowError
 from imports.upload.readers import CellsWithNul, Table
@@ -33,7 +35,7 @@ class ImportAborted(Exception):
 @dataclass
 class Run:
     batch: ImportBatch
-    actor: object
+    actor: User
     table: Table
     dry_run: bool
     staging: Staging
@@ -129,6 +131,11 @@ class ErrorSink:
         for index in cells.nul_columns:
             name = headers[index] if index < len(headers) else ""
             self.rows.append((row_no, (name or column_letter(index))[:255], "nul_character", ""))
+
+
+def no_copy_open(row: Sequence[object]) -> None:
+    """`rows.write_row` outside stream(), where no COPY is open to take the row."""
+    raise RuntimeError("write_row is only set while stream() reads a chunk")
 
 
 def stream(run: Run, rows) -> None:

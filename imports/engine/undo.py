@@ -22,14 +22,16 @@ queue of them), and an error names the step that caused it.
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.db.models import signals
 from django.db.models.deletion import get_candidate_relations_to_delete
+from django.db.models.fields.reverse_related import ForeignObjectRel
 
 from accounts.models import Account, Contact, Order
 from imports.engine.staging import Progress, Staging
@@ -88,7 +90,19 @@ class Statement:
 def delete_statements(model: type[models.Model]) -> list[Statement]:
     """The statements that delete rows of `model` (by id) as `Model.delete()` would, with
     every row its relations' `on_delete` deletes or nulls, children first."""
-    return _statements(model, _in_range(model._meta.pk.column), "{ids}", depth=0)
+    return _statements(model, _in_range(_column(model._meta.pk)), "{ids}", depth=0)
+
+
+def _relations_to_delete(model: type[models.Model]) -> Iterable[ForeignObjectRel]:
+    # Django yields the reverse relations; django-stubs type them as plain fields.
+    return cast(Iterable[ForeignObjectRel], get_candidate_relations_to_delete(model._meta))
+
+
+def _column(field: models.Field) -> str:
+    """The column of a field the undo follows (each has one; ForeignObject may have none)."""
+    if field.column is None:
+        raise ImproperlyConfigured(f"{field}: a relation without a column cannot be undone")
+    return field.column
 
 
 def _in_range(column: str) -> str:
@@ -103,9 +117,9 @@ def _statements(model: type[models.Model], where: str, ids: str, *, depth: int) 
     _check_plain(model)
     table = model._meta.db_table
     out: list[Statement] = []
-    for rel in get_candidate_relations_to_delete(model._meta):
+    for rel in _relations_to_delete(model):
         related = rel.related_model
-        column = rel.field.column
+        column = _column(rel.field)
         related_table = related._meta.db_table
         related_pk = related._meta.pk.column
         on_delete = rel.on_delete
@@ -172,9 +186,7 @@ def _cost(model: type[models.Model]) -> int:
     """Relative cost of deleting a row, for the progress bar: the server's foreign-key checks
     (two lookups for each constraint that points at the row) are most of it."""
     checked = sum(
-        1
-        for rel in get_candidate_relations_to_delete(model._meta)
-        if getattr(rel.field, "db_constraint", False)
+        1 for rel in _relations_to_delete(model) if getattr(rel.field, "db_constraint", False)
     )
     return 1 + 2 * checked
 
@@ -286,7 +298,9 @@ class Undo:
                 sql = statement.sql.format(ids=ids)
                 if statement.kind == "refuse":
                     if self.staging.fetchone(sql, params):
-                        raise UndoRefused(statement.model, statement.related)
+                        # A "refuse" statement always names the related model.
+                        related = cast(type[models.Model], statement.related)
+                        raise UndoRefused(statement.model, related)
                     continue
                 count = self.staging.execute(sql, params)
                 if statement.kind == "delete":
@@ -297,7 +311,7 @@ class Undo:
     def _restorer(self, model: type[models.Model], name: str) -> Callable[[int, int], None]:
         """Put the rows back exactly as their before-images hold them (every column)."""
         table = model._meta.db_table
-        columns = [f.column for f in model._meta.concrete_fields if f.column != "id"]
+        columns = [_column(f) for f in model._meta.concrete_fields if f.column != "id"]
         sets = ", ".join(columns)
         values = ", ".join(f"r.{c}" for c in columns)
         sql = (

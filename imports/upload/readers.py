@@ -503,7 +503,8 @@ def _csv_source(raw, size: int, encoding: str, preview: bool):
     (then `raw` is closed here)."""
     if not preview:
         checked = _CheckedReader(raw)
-        text = io.TextIOWrapper(checked, encoding=encoding, errors="strict", newline="")
+        # typeshed asks the buffer for a `name`, which TextIOWrapper reads only when asked.
+        text = io.TextIOWrapper(checked, encoding=encoding, errors="strict", newline="")  # type: ignore[type-var]
         return text, checked, (lambda: raw.tell() if not raw.closed else size)
     with raw:
         head = raw.read(PREVIEW_BYTES)

@@ -48,7 +48,10 @@ class ProspectCreateSerializer(serializers.Serializer):
     competitor_loyalty = serializers.ChoiceField(
         choices=Prospect.Loyalty.choices, required=False, allow_blank=True
     )
-    source = serializers.ChoiceField(choices=Prospect.Source.choices, required=False)
+    # The API field, not Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Prospect.Source.choices, required=False
+    )
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -59,7 +62,10 @@ class ProspectUpdateSerializer(serializers.Serializer):
     competitor_loyalty = serializers.ChoiceField(
         choices=Prospect.Loyalty.choices, required=False, allow_blank=True
     )
-    source = serializers.ChoiceField(choices=Prospect.Source.choices, required=False)
+    # The API field, not Field.source.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Prospect.Source.choices, required=False
+    )
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -147,7 +153,7 @@ class CompareColumnSerializer(serializers.Serializer):
 
 class CompareRowSerializer(serializers.Serializer):
     criterion = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     scores = serializers.ListField(child=serializers.IntegerField(allow_null=True))
     notes = serializers.ListField(child=serializers.CharField())
 

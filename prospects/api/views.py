@@ -72,7 +72,9 @@ class ProspectViewSet(
     @extend_schema(request=ProspectUpdateSerializer, responses=ProspectSerializer)
     def update(self, request, *args, **kwargs):
         prospect = self.get_object()
-        serializer = ProspectUpdateSerializer(data=request.data, partial=kwargs.get("partial"))
+        serializer = ProspectUpdateSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
         serializer.is_valid(raise_exception=True)
         prospect = services.prospect_update(
             actor=request.user,

@@ -3,7 +3,7 @@
 
 from rest_framework import serializers
 
-from scoring.models import TierRun, TierSnapshot
+from scoring.models import Method, TierRun, TierSnapshot
 
 MOVEMENTS = {1: "up", 0: "same", -1: "down"}
 
@@ -117,7 +117,7 @@ class ParetoSerializer(serializers.Serializer):
 
 class QuadrantCellSerializer(serializers.Serializer):
     quadrant = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     high_output = serializers.BooleanField()
     high_input = serializers.BooleanField()
     accounts = serializers.IntegerField()
@@ -142,7 +142,7 @@ class QuadrantsSerializer(serializers.Serializer):
 
 class PriorityCellSerializer(serializers.Serializer):
     priority = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     high_potential = serializers.BooleanField()
     high_current = serializers.BooleanField()
     accounts = serializers.IntegerField()
@@ -182,9 +182,7 @@ class TierFiguresSerializer(serializers.Serializer):
 
 class RunSerializer(serializers.ModelSerializer):
     # Blank until a queued run starts and takes the method from the settings.
-    method = serializers.ChoiceField(
-        choices=TierRun._meta.get_field("method").choices, allow_blank=True, read_only=True
-    )
+    method = serializers.ChoiceField(choices=Method.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = TierRun
@@ -228,11 +226,12 @@ class RunDetailSerializer(RunSerializer):
         fields = [*RunSerializer.Meta.fields, "figures", "company"]
         read_only_fields = fields
 
-    def get_figures(self, obj) -> TierFiguresSerializer(allow_null=True):
+    # drf-spectacular reads the serializer of these fields from the return annotation.
+    def get_figures(self, obj) -> TierFiguresSerializer(allow_null=True):  # type: ignore[valid-type]
         figures = self.context.get("figures")
         return None if figures is None else TierFiguresSerializer(figures).data
 
-    def get_company(self, obj) -> CompanyFiguresSerializer(allow_null=True):
+    def get_company(self, obj) -> CompanyFiguresSerializer(allow_null=True):  # type: ignore[valid-type]
         request = self.context.get("request")
         if obj.status != TierRun.Status.SUCCEEDED or not request or not request.user.is_admin:
             return None

@@ -34,7 +34,8 @@ class DashboardForm(PopulationForm):
         self.today = today
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         default = default_period(self.today)
         date_from, date_to = data.get("date_from"), data.get("date_to")
         for name in ("date_from", "date_to"):

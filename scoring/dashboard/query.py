@@ -13,7 +13,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import TypedDict, TypeVar, cast
 
 from django.core.cache import cache
 from django.db import connection
@@ -73,6 +73,14 @@ def orders_generation() -> int:
     return sql.orders_generation(connection)
 
 
+class PopulationFilters(TypedDict):
+    """The population's narrowing, as the scoring selectors take it (ids or None)."""
+
+    team: int | None
+    territory: int | None
+    owner: int | None
+
+
 class DashboardQuery:
     """Who asks, about which accounts, over which period; figures computed once per query."""
 
@@ -90,7 +98,7 @@ class DashboardQuery:
         self.today = today or timezone.localdate()
         self.period = period or default_period(self.today)
         self.population = scoring.population(user=user, team=team, territory=territory, owner=owner)
-        self.filters = {
+        self.filters: PopulationFilters = {
             "team": self.population.team,
             "territory": self.population.territory,
             "owner": self.population.owner,
@@ -131,7 +139,8 @@ class DashboardQuery:
         a run pass it: a finished recompute (a new run) gives new keys; others pass None and
         whatever else decides their value (the period, a generation) as `extra`."""
         key = self.population.cache_key(f"{CACHE_PREFIX}-{kind}", run, *extra)
-        return cache.get_or_set(key, compute, scoring.FIGURES_CACHE_SECONDS)
+        # get_or_set returns what compute() gave (django-stubs allow None for a None default).
+        return cast(T, cache.get_or_set(key, compute, scoring.FIGURES_CACHE_SECONDS))
 
     @cached_property
     def order_groups(self) -> list[sql.OrderGroup]:

@@ -196,6 +196,7 @@ def _scatter_points(q: DashboardQuery) -> list[ScatterPoint]:
             quadrant=r["quadrant"],
         )
         for r in ranked
+        if r["quadrant"] is not None  # always (filtered above); tells the checker
     ]
 
 
@@ -206,6 +207,8 @@ def quadrants(q: DashboardQuery) -> QuadrantsFigure:
     if q.run is None:
         return QuadrantsFigure.empty()
     figures = scoring.quadrants(user=q.user, run=q.run, **q.filters)
+    if figures is None:  # q.run is a finished run: never
+        return QuadrantsFigure.empty()
     total = sum(c["accounts"] for c in figures.cells)
     return QuadrantsFigure(
         run=RunRef.of(q.run),
@@ -234,6 +237,8 @@ def priority(q: DashboardQuery) -> PriorityFigure:
     if q.run is None:
         return PriorityFigure.empty()
     figures = scoring.priority_matrix(user=q.user, run=q.run, **q.filters)
+    if figures is None:  # q.run is a finished run: never
+        return PriorityFigure.empty()
     return PriorityFigure(
         run=RunRef.of(q.run),
         cells=[
@@ -447,4 +452,15 @@ def dashboard_figure(q: DashboardQuery, name: str) -> Figure:
 
 def dashboard_figures(q: DashboardQuery) -> DashboardFigures:
     """Every figure of the dashboard (what the page shows and the exports write)."""
-    return DashboardFigures(**{name: selector(q) for name, selector in FIGURES.items()})
+    return DashboardFigures(
+        kpis=kpis(q),
+        tiers=tiers(q),
+        pareto=pareto(q),
+        quadrants=quadrants(q),
+        priority=priority(q),
+        effort=effort(q),
+        pipeline=pipeline(q),
+        plans=plans(q),
+        touches=touches(q),
+        growth=growth(q),
+    )

@@ -49,7 +49,11 @@ def _pareto_rows(points: Sequence[Mapping[str, Any]]) -> Sequence[Mapping[str, A
 @require_GET
 def dashboard(request):
     form, query = dashboard_query(request.user, request.GET)
-    context = {"form": form, "figures": None, "in_progress": scoring.run_in_progress()}
+    context: dict[str, Any] = {
+        "form": form,
+        "figures": None,
+        "in_progress": scoring.run_in_progress(),
+    }
     if query is None:
         return render(request, "scoring/dashboard.html", context, status=400)
     figures = dashboard_figures(query)

@@ -1,5 +1,7 @@
 """Serializers of the visits API; writes go through visits.services (which re-check scope)."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
@@ -68,7 +70,7 @@ class VisitPlanSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "source", "created_by", "created_at", "updated_at"]
         # The one-plan-per-day rule is the service's (a clear error, not a 500).
-        validators = []
+        validators: list[Any] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from crm.api.request import request_user
 from crm.selectors import users_assignable_by
 from visits import services
 from visits.api.serializers import (
@@ -218,15 +219,15 @@ class OccasionViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.occasion_create(
-            actor=self.request.user, data=serializer.validated_data
+            actor=request_user(self.request), data=serializer.validated_data
         )
 
     def perform_update(self, serializer):
         serializer.instance = services.occasion_update(
-            actor=self.request.user,
+            actor=request_user(self.request),
             occasion=serializer.instance,
             data=serializer.validated_data,
         )
 
     def perform_destroy(self, instance):
-        services.occasion_delete(actor=self.request.user, occasion=instance)
+        services.occasion_delete(actor=request_user(self.request), occasion=instance)

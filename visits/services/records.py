@@ -2,10 +2,11 @@
 
 import datetime
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import (
     BooleanField,
     DateTimeField,
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from accounts.selectors import account_check_visible, accounts_visible_to
 from core.audit import audit_log, diff_fields, snapshot
+from crm.models import User
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
 from visits.expressions import AddDays
@@ -30,6 +32,7 @@ from visits.models import (
     ChecklistTick,
     Occasion,
     Reminder,
+    ReminderQuerySet,
     Touch,
     Visit,
     VisitPlan,
@@ -71,7 +74,7 @@ OCCASION_FIELDS = [
 CHECKLIST_ITEM_FIELDS = ["position", "text_en", "text_zh_hans", "shows", "active"]
 
 
-def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
+def _apply(instance: models.Model, data: dict[str, Any], fields: list[str]) -> None:
     for field, value in data.items():
         if field not in fields:
             raise ValidationError({field: _("This field cannot be set here.")})
@@ -80,28 +83,30 @@ def _apply(instance, data: dict[str, Any], fields: list[str]) -> None:
         setattr(instance, field, value)
 
 
-def _check_admin(actor) -> None:
+def _check_admin(actor: User) -> None:
     if actor is None or not actor.is_admin:
         raise PermissionDenied
 
 
-def _check_contacts(account: Account, contacts, field: str = "contacts") -> list[Contact]:
-    contacts = list(contacts or [])
-    ids = {c.pk for c in contacts}
+def _check_contacts(
+    account: Account, contacts: Iterable[Contact] | None, field: str = "contacts"
+) -> list[Contact]:
+    chosen = list(contacts or [])
+    ids = {c.pk for c in chosen}
     if ids and Contact.objects.filter(pk__in=ids, account=account).count() != len(ids):
         raise ValidationError({field: _("Choose contacts of this account.")})
-    return contacts
+    return chosen
 
 
-def _full_clean(instance, **kwargs) -> None:
+def _full_clean(instance: models.Model, **kwargs: Any) -> None:
     instance.full_clean(**kwargs)
 
 
-def _resolve_reminders(qs) -> int:
+def _resolve_reminders(qs: ReminderQuerySet) -> int:
     return qs.open().update(status=Reminder.Status.DONE, done_at=timezone.now())
 
 
-def _resolve_given_reminder(actor, reminder: Reminder | None, account: Account) -> None:
+def _resolve_given_reminder(actor: User, reminder: Reminder | None, account: Account) -> None:
     """The reminder a visit or touch was logged from is done (when it is the actor's own)."""
     if reminder is None:
         return
@@ -140,9 +145,9 @@ def _mark_plan_done(plan: VisitPlan | None) -> None:
 @transaction.atomic
 def visit_create(
     *,
-    actor,
+    actor: User,
     data: dict[str, Any],
-    contacts=None,
+    contacts: Iterable[Contact] | None = None,
     reminder: Reminder | None = None,
     next_visit_date: datetime.date | None = None,
 ) -> Visit:
@@ -179,12 +184,14 @@ def visit_create(
     return visit
 
 
-def _ids(objs) -> str:
+def _ids(objs: Iterable[models.Model]) -> str:
     return ",".join(str(o.pk) for o in objs)
 
 
 @transaction.atomic
-def visit_update(*, actor, visit: Visit, data: dict[str, Any], contacts=None) -> Visit:
+def visit_update(
+    *, actor: User, visit: Visit, data: dict[str, Any], contacts: Iterable[Contact] | None = None
+) -> Visit:
     account_check_visible(actor, visit.account)
     visit = Visit.objects.select_for_update().select_related("account").get(pk=visit.pk)
     before = {**snapshot(visit, VISIT_FIELDS), "contacts": _ids(visit.contacts.all())}
@@ -209,7 +216,7 @@ def visit_update(*, actor, visit: Visit, data: dict[str, Any], contacts=None) ->
 
 
 @transaction.atomic
-def visit_delete(*, actor, visit: Visit) -> None:
+def visit_delete(*, actor: User, visit: Visit) -> None:
     """Delete a logged visit; a plan it completed is planned again."""
     account_check_visible(actor, visit.account)
     if visit.plan_id:
@@ -235,7 +242,7 @@ def _save_plan(plan: VisitPlan) -> None:
 
 
 @transaction.atomic
-def plan_create(*, actor, data: dict[str, Any], use_defaults: bool = True) -> VisitPlan:
+def plan_create(*, actor: User, data: dict[str, Any], use_defaults: bool = True) -> VisitPlan:
     """Plan a visit by hand. With `use_defaults`, an A-tier visit without a time takes the
     morning slot (settings); others the afternoon slot."""
     plan = VisitPlan(created_by=actor, source=VisitPlan.Source.MANUAL)
@@ -259,7 +266,7 @@ def plan_create(*, actor, data: dict[str, Any], use_defaults: bool = True) -> Vi
 
 
 @transaction.atomic
-def plan_update(*, actor, plan: VisitPlan, data: dict[str, Any]) -> VisitPlan:
+def plan_update(*, actor: User, plan: VisitPlan, data: dict[str, Any]) -> VisitPlan:
     account_check_visible(actor, plan.account)
     plan = VisitPlan.objects.select_for_update().select_related("account").get(pk=plan.pk)
     if plan.status != VisitPlan.Status.PLANNED:
@@ -283,7 +290,7 @@ def plan_update(*, actor, plan: VisitPlan, data: dict[str, Any]) -> VisitPlan:
 
 
 @transaction.atomic
-def plan_cancel(*, actor, plan: VisitPlan) -> VisitPlan:
+def plan_cancel(*, actor: User, plan: VisitPlan) -> VisitPlan:
     account_check_visible(actor, plan.account)
     plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.status != VisitPlan.Status.PLANNED:
@@ -304,8 +311,8 @@ def plan_cancel(*, actor, plan: VisitPlan) -> VisitPlan:
 @transaction.atomic
 def plans_generate(
     *,
-    actor,
-    rep,
+    actor: User,
+    rep: User | None,
     start: datetime.date,
     end: datetime.date,
     today: datetime.date | None = None,
@@ -405,7 +412,7 @@ def plans_generate(
 
 
 @transaction.atomic
-def checklist_set(*, actor, plan: VisitPlan, item_ids: list[int]) -> int:
+def checklist_set(*, actor: User, plan: VisitPlan, item_ids: list[int]) -> int:
     """Make the ticked items of `plan` exactly `item_ids`; returns how many are ticked."""
     account_check_visible(actor, plan.account)
     wanted = {int(i) for i in item_ids}
@@ -432,12 +439,12 @@ def checklist_set(*, actor, plan: VisitPlan, item_ids: list[int]) -> int:
 
 
 def _check_touch(touch: Touch) -> None:
-    if touch.contact_id and touch.contact.account_id != touch.account_id:
+    if touch.contact is not None and touch.contact.account_id != touch.account_id:
         raise ValidationError({"contact": _("Choose a contact of this account.")})
 
 
 @transaction.atomic
-def touch_create(*, actor, data: dict[str, Any], reminder: Reminder | None = None) -> Touch:
+def touch_create(*, actor: User, data: dict[str, Any], reminder: Reminder | None = None) -> Touch:
     touch = Touch(created_by=actor)
     _apply(touch, data, TOUCH_FIELDS)
     account_check_visible(actor, touch.account)
@@ -466,7 +473,7 @@ def touch_create(*, actor, data: dict[str, Any], reminder: Reminder | None = Non
 
 
 @transaction.atomic
-def touch_update(*, actor, touch: Touch, data: dict[str, Any]) -> Touch:
+def touch_update(*, actor: User, touch: Touch, data: dict[str, Any]) -> Touch:
     account_check_visible(actor, touch.account)
     touch = Touch.objects.select_for_update().get(pk=touch.pk)
     before = snapshot(touch, TOUCH_FIELDS)
@@ -486,7 +493,7 @@ def touch_update(*, actor, touch: Touch, data: dict[str, Any]) -> Touch:
 
 
 @transaction.atomic
-def touch_delete(*, actor, touch: Touch) -> None:
+def touch_delete(*, actor: User, touch: Touch) -> None:
     account_check_visible(actor, touch.account)
     audit_log(actor=actor, action="delete", instance=touch, account_id=touch.account_id)
     touch.delete()
@@ -496,7 +503,7 @@ def touch_delete(*, actor, touch: Touch) -> None:
 
 
 @transaction.atomic
-def occasion_create(*, actor, data: dict[str, Any]) -> Occasion:
+def occasion_create(*, actor: User, data: dict[str, Any]) -> Occasion:
     _check_admin(actor)
     occasion = Occasion(code=f"custom-{uuid.uuid4().hex[:10]}")
     _apply(occasion, data, OCCASION_FIELDS)
@@ -514,7 +521,7 @@ def occasion_create(*, actor, data: dict[str, Any]) -> Occasion:
 
 
 @transaction.atomic
-def occasion_update(*, actor, occasion: Occasion, data: dict[str, Any]) -> Occasion:
+def occasion_update(*, actor: User, occasion: Occasion, data: dict[str, Any]) -> Occasion:
     _check_admin(actor)
     occasion = Occasion.objects.select_for_update().get(pk=occasion.pk)
     before = snapshot(occasion, OCCASION_FIELDS)
@@ -534,7 +541,7 @@ def occasion_update(*, actor, occasion: Occasion, data: dict[str, Any]) -> Occas
 
 
 @transaction.atomic
-def occasion_delete(*, actor, occasion: Occasion) -> None:
+def occasion_delete(*, actor: User, occasion: Occasion) -> None:
     _check_admin(actor)
     if occasion.kind == Occasion.Kind.BIRTHDAY:
         raise ValidationError({"kind": _("The birthday rule cannot be deleted; deactivate it.")})
@@ -552,7 +559,7 @@ def _save_item(item: ChecklistItem) -> None:
 
 
 @transaction.atomic
-def checklist_item_create(*, actor, data: dict[str, Any]) -> ChecklistItem:
+def checklist_item_create(*, actor: User, data: dict[str, Any]) -> ChecklistItem:
     _check_admin(actor)
     item = ChecklistItem()
     _apply(item, data, CHECKLIST_ITEM_FIELDS)
@@ -567,7 +574,9 @@ def checklist_item_create(*, actor, data: dict[str, Any]) -> ChecklistItem:
 
 
 @transaction.atomic
-def checklist_item_update(*, actor, item: ChecklistItem, data: dict[str, Any]) -> ChecklistItem:
+def checklist_item_update(
+    *, actor: User, item: ChecklistItem, data: dict[str, Any]
+) -> ChecklistItem:
     _check_admin(actor)
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
     before = snapshot(item, CHECKLIST_ITEM_FIELDS)
@@ -583,7 +592,7 @@ def checklist_item_update(*, actor, item: ChecklistItem, data: dict[str, Any]) -
 
 
 @transaction.atomic
-def checklist_item_delete(*, actor, item: ChecklistItem) -> None:
+def checklist_item_delete(*, actor: User, item: ChecklistItem) -> None:
     _check_admin(actor)
     audit_log(actor=actor, action="delete", instance=item)
     item.delete()

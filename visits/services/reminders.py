@@ -15,11 +15,14 @@ server's "250 OK" and our commit; the stable Message-ID lets mail clients drop t
 
 import datetime
 import logging
+from collections.abc import Iterable
 from email.utils import formatdate
+from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import (
     CharField,
@@ -27,11 +30,14 @@ from django.db.models import (
     DateTimeField,
     Exists,
     F,
+    Field,
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Value,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Concat
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -76,27 +82,27 @@ DIGEST_MAX_ITEMS = 50
 ANALYZE_AFTER = 10_000
 
 
-def _null(field):
+def _null(field: Field) -> Value:
     return Value(None, output_field=field)
 
 
 def _reminder_rows(
-    qs,
+    qs: QuerySet[Any],
     *,
-    recipient,
+    recipient: Combinable,
     kind: str,
     subject_prefix: str,
-    subject_id,
+    subject_id: Combinable,
     occasion_code: str,
-    date,
-    account,
+    date: Combinable,
+    account: Combinable,
     remind_on: datetime.date,
     now: datetime.datetime,
-    contact=None,
-    plan=None,
+    contact: Combinable | None = None,
+    plan: Combinable | None = None,
     occasion_id: int | None = None,
     touch_type: str = "",
-):
+) -> QuerySet[Any]:
     return qs.annotate(
         x_recipient_id=recipient,
         x_kind=Value(kind),
@@ -116,12 +122,12 @@ def _reminder_rows(
     )
 
 
-def _insert(qs) -> int:
+def _insert(qs: QuerySet[Any]) -> int:
     with transaction.atomic():
         return insert_select(Reminder, REMINDER_COLUMNS, qs)
 
 
-def _visits_due(day: datetime.date, settings: VisitSettings, now) -> int:
+def _visits_due(day: datetime.date, settings: VisitSettings, now: datetime.datetime) -> int:
     """Accounts whose cadence says a visit is due within the horizon and none is planned."""
     horizon = day + datetime.timedelta(days=settings.due_horizon_days)
     created = 0
@@ -159,7 +165,7 @@ def _visits_due(day: datetime.date, settings: VisitSettings, now) -> int:
     return created
 
 
-def _planned_visits(day: datetime.date, now) -> tuple[int, int]:
+def _planned_visits(day: datetime.date, now: datetime.datetime) -> tuple[int, int]:
     """Planned visits today or tomorrow, and planned visits whose day has passed."""
     plans = VisitPlan.objects.open().filter(account__owner__is_active=True)
     soon = plans.filter(planned_date__gte=day, planned_date__lte=day + datetime.timedelta(days=1))
@@ -197,12 +203,12 @@ def _rule_q(tiers: list[str], roles: list[str]) -> Q | None:
     return Q(account__tier__in=tiers, role__in=roles)
 
 
-def _occasion_rules(occasion: Occasion, settings: VisitSettings):
+def _occasion_rules(occasion: Occasion, settings: VisitSettings) -> list[tuple[str, str, int, Q]]:
     """(kind, touch type, lead days, contact filter) for the gift and the greeting; a contact
     who gets the gift gets no greeting for the same occasion."""
     gift = _rule_q(occasion.gift_tiers, occasion.gift_roles)
     greeting = _rule_q(occasion.greeting_tiers, occasion.greeting_roles)
-    rules = []
+    rules: list[tuple[str, str, int, Q]] = []
     if gift is not None:
         lead = occasion.gift_lead_days
         lead = settings.gift_lead_days if lead is None else lead
@@ -215,7 +221,16 @@ def _occasion_rules(occasion: Occasion, settings: VisitSettings):
     return rules
 
 
-def _contact_rows(contacts, *, occasion: Occasion, kind, touch_type, when, day, now):
+def _contact_rows(
+    contacts: QuerySet[Contact],
+    *,
+    occasion: Occasion,
+    kind: str,
+    touch_type: str,
+    when: datetime.date,
+    day: datetime.date,
+    now: datetime.datetime,
+) -> QuerySet[Any]:
     return _reminder_rows(
         contacts,
         recipient=F("account__owner_id"),
@@ -233,7 +248,9 @@ def _contact_rows(contacts, *, occasion: Occasion, kind, touch_type, when, day, 
     )
 
 
-def _occasions(day: datetime.date, settings: VisitSettings, now) -> tuple[int, int]:
+def _occasions(
+    day: datetime.date, settings: VisitSettings, now: datetime.datetime
+) -> tuple[int, int]:
     """Birthdays and holidays within each rule's lead time."""
     contacts = Contact.objects.filter(account__owner__is_active=True)
     birthdays = holidays = 0
@@ -257,9 +274,13 @@ def _occasions(day: datetime.date, settings: VisitSettings, now) -> tuple[int, i
                         )
                     )
                 continue
+            dates: list[datetime.date] = []
             if occasion.kind == Occasion.Kind.ONCE:
-                dates = [occasion.date] if day <= occasion.date <= window_end else []
-            else:
+                # The model's constraint: a one-off occasion has its date, a yearly one its
+                # month and day.
+                if occasion.date is not None and day <= occasion.date <= window_end:
+                    dates = [occasion.date]
+            elif occasion.month is not None and occasion.day is not None:
                 dates = yearly_dates(occasion.kind, occasion.month, occasion.day, day, window_end)
             for when in dates:
                 holidays += _insert(
@@ -350,7 +371,9 @@ def _digest_message_id(digest: DigestEmail) -> str:
     return f"<crm-digest-{digest.recipient_id}-{digest.date:%Y%m%d}@{domain}>"
 
 
-def _digest_message(digest: DigestEmail, recipient: User, reminders, total: int):
+def _digest_message(
+    digest: DigestEmail, recipient: User, reminders: Iterable[Reminder], total: int
+) -> EmailMultiAlternatives:
     from visits.selectors import reminder_text
 
     language = recipient.language or django_settings.LANGUAGE_CODE
@@ -378,7 +401,7 @@ def _digest_message(digest: DigestEmail, recipient: User, reminders, total: int)
     return message
 
 
-def digest_send(*, digest_id: int, connection=None) -> bool:
+def digest_send(*, digest_id: int, connection: BaseEmailBackend | None = None) -> bool:
     """Send one pending digest; True if this call sent it. Raises if the mail server fails
     (the row stays pending for the retry, with the attempt and the error noted)."""
     try:
@@ -456,13 +479,13 @@ def digests_due(*, now: datetime.datetime | None = None) -> bool:
 # --- A recipient's own actions -----------------------------------------------------------
 
 
-def _check_recipient(actor, reminder: Reminder) -> None:
+def _check_recipient(actor: User, reminder: Reminder) -> None:
     if actor is None or reminder.recipient_id != actor.pk:
         raise PermissionDenied
 
 
 @transaction.atomic
-def reminder_mark_done(*, actor, reminder: Reminder) -> Reminder:
+def reminder_mark_done(*, actor: User, reminder: Reminder) -> Reminder:
     _check_recipient(actor, reminder)
     reminder = Reminder.objects.select_for_update().get(pk=reminder.pk)
     if reminder.status == Reminder.Status.DONE:
@@ -481,7 +504,7 @@ def reminder_mark_done(*, actor, reminder: Reminder) -> Reminder:
 
 
 @transaction.atomic
-def reminder_snooze(*, actor, reminder: Reminder, until: datetime.date) -> Reminder:
+def reminder_snooze(*, actor: User, reminder: Reminder, until: datetime.date) -> Reminder:
     """Hide an open reminder until `until` (tomorrow at the earliest, 60 days at most)."""
     _check_recipient(actor, reminder)
     today = timezone.localdate()

@@ -2,6 +2,7 @@
 
 from django import template
 
+from crm.models import User
 from visits.selectors import reminder_count
 
 register = template.Library()
@@ -11,4 +12,6 @@ register = template.Library()
 def visits_nav(context):
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"reminder_count": reminder_count(user), "user": user}
+    # Signed out (or no request): no reminders, as the visibility rule answers.
+    count = reminder_count(user) if isinstance(user, User) else 0
+    return {"reminder_count": count, "user": user}

@@ -9,11 +9,13 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from typing import cast
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
+from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 
 from core.embedded_db import EmbeddedPostgres, EmbeddedPostgresError
 from crm.demo import DEMO_PASSWORD
@@ -131,7 +133,7 @@ class Command(BaseCommand):
         """Print a process's output, each line prefixed with its name; note when it says it
         is ready."""
         markers = READY_MARKERS.get(name, ())
-        for line in proc.stdout:
+        for line in proc.stdout or ():
             if markers and any(marker in line for marker in markers):
                 self._ready[name].set()
             with self._output:
@@ -184,7 +186,8 @@ class Command(BaseCommand):
             lines.append(f"Demo logins, password {DEMO_PASSWORD}:")
             lines += [f"  {user.username:<8} ({user.get_role_display()})" for user in demo]
         connection.ensure_connection()
-        version = connection.pg_version
+        # PostgreSQL is the only database the project runs on.
+        version = cast(PostgresWrapper, connection).pg_version
         postgres = f"PostgreSQL {version // 10000}.{version % 10000}"
         if database is not None:
             lines.append(f"Database: embedded {postgres}, data in {database.data_dir}")

@@ -6,7 +6,8 @@ with a credit code joins a same-named company that has none). A company's first 
 it (is_first_row); its repeated rows point at it (company_row) and only fill its blanks.
 """
 
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, cast
 
 from django.db import models
 
@@ -14,7 +15,7 @@ from accounts.models import Account
 from accounts.normalize import normalize_account_name
 from crm.models import Territory
 from crm.selectors import users_assignable_by
-from imports.engine.run import ERR_COLUMNS, ERR_TABLE, ErrorSink, Run, stream
+from imports.engine.run import ERR_COLUMNS, ERR_TABLE, ErrorSink, Run, no_copy_open, stream
 from imports.upload import cleaning as c
 
 
@@ -85,7 +86,8 @@ COMPANY_COLUMNS = CompanyRow._fields
 CONTACT_COLUMNS = ContactRow._fields
 # What the columns a row fills from the file start as.
 _EMPTY_FIELDS = dict.fromkeys(COMPANY_COLUMNS[COMPANY_COLUMNS.index("customer_code") :])
-NAME_MAX = Account._meta.get_field("name").max_length
+# A CharField always has max_length; get_field() is typed as returning any field.
+NAME_MAX = cast(int, Account._meta.get_field("name").max_length)
 NO_BIRTHDAY = (None, None, None)
 
 
@@ -138,7 +140,18 @@ class _Slot:
         "birthday",
     )
 
-    def __init__(self, prefix: str, index):
+    name: int
+    first_name: int
+    last_name: int
+    phone: int
+    email: int
+    title: int
+    role: int
+    chat: int
+    interests: int
+    birthday: int
+
+    def __init__(self, prefix: str, index: Callable[[str], int]):
         self.prefix = prefix
         for field in self.FIELDS:
             setattr(self, field, index(prefix + field))
@@ -146,7 +159,9 @@ class _Slot:
 
 # What a contact slot says once for all its people (only its first person gets it): title,
 # role, chat handle, (birthday month, day, year), interests. A plain tuple: one per row.
-SlotDetails = tuple[str | None, str | None, str | None, tuple, str | None]
+SlotDetails = tuple[
+    str | None, str | None, str | None, tuple[int | None, int | None, int | None], str | None
+]
 
 
 def _text(max_length: int):
@@ -175,7 +190,7 @@ class CustomerRows:
         self.run = run
         self.cols = cols = run.columns
         self.errors = ErrorSink(run)
-        self.write_row = None  # set by stream() for each chunk
+        self.write_row: Callable[[Sequence[object]], None] = no_copy_open  # stream() sets it
         self.contacts: list[ContactRow] = []
         self.company_by_uscc: dict[str, int] = {}
         self.company_by_code: dict[str, int] = {}
@@ -230,7 +245,7 @@ class CustomerRows:
         return self.cols.get(target, -1)
 
     def _territories(self) -> dict[str, int]:
-        out = {}
+        out: dict[str, int] = {}
         for pk, name, code in Territory.objects.values_list("id", "name", "code"):
             out.setdefault(name.strip().lower(), pk)
             if code:
@@ -329,7 +344,7 @@ class CustomerRows:
             raw = cells[i]
             if not raw:
                 continue
-            if clean.__class__ is c.Memo:
+            if isinstance(clean, c.Memo):
                 value = clean[raw]
             else:
                 try:
@@ -368,7 +383,7 @@ class CustomerRows:
         else:
             company = self.company_by_name_key.get(name_key)
         is_new = company is None
-        if is_new:
+        if company is None:
             company = row_no
         else:
             self.repeated += 1

@@ -1,6 +1,7 @@
 """Orders, step 0: the order lines of the file, cleaned and staged (imp_ord), and the
 distinct account references they name (imp_ref: credit code, customer code, name)."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -8,7 +9,7 @@ from typing import NamedTuple
 from django.db import models
 
 from accounts.normalize import normalize_account_name
-from imports.engine.run import ERR_COLUMNS, ERR_TABLE, ErrorSink, Run, stream
+from imports.engine.run import ERR_COLUMNS, ERR_TABLE, ErrorSink, Run, no_copy_open, stream
 from imports.upload import cleaning as c
 
 _normalize = lru_cache(maxsize=200_000)(normalize_account_name)
@@ -143,7 +144,7 @@ class OrderRows:
         self.run = run
         self.cols = cols = run.columns
         self.errors = ErrorSink(run)
-        self.write_row = None  # set by stream() for each chunk
+        self.write_row: Callable[[Sequence[object]], None] = no_copy_open  # stream() sets it
         self.reference_ids: dict[ReferenceKey, int] = {}
         self.references: list[Reference] = []  # by reference_id - 1
         # Rows are padded to `need` cells, then one empty cell is appended: index -1 stands

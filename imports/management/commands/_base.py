@@ -19,7 +19,7 @@ SHOW_ERRORS = 20
 
 class ImportCommand(BaseCommand):
     kind: str
-    modes = ("create", "update", "skip")
+    modes: tuple[str, ...] = ("create", "update", "skip")
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV, xlsx or xls file")

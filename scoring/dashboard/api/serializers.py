@@ -106,7 +106,7 @@ class DashboardParetoSerializer(serializers.Serializer):
 
 class DashboardQuadrantCellSerializer(serializers.Serializer):
     quadrant = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     accounts = serializers.IntegerField()
     account_share = _share()
     input = _effort()
@@ -137,7 +137,7 @@ class DashboardQuadrantsSerializer(serializers.Serializer):
 
 class DashboardPriorityCellSerializer(serializers.Serializer):
     priority = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     accounts = serializers.IntegerField()
     revenue = _money()
 
@@ -249,7 +249,7 @@ class DashboardTouchesSerializer(serializers.Serializer):
 
 class DashboardGrowthChannelSerializer(serializers.Serializer):
     channel = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the API field, not Field.label
     new_customers = serializers.IntegerField()
     new_revenue = _money()
     existing_customers = serializers.IntegerField()

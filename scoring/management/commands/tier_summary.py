@@ -14,7 +14,8 @@ def summary_of(run: TierRun) -> dict:
     stored = run.summary
     return {
         "run": run.pk,
-        "as_of": run.as_of.isoformat(),
+        # A finished run always has its date.
+        "as_of": run.as_of.isoformat() if run.as_of is not None else None,
         "method": run.method,
         "window_days": run.window_days,
         "cutoffs": {"a": str(run.a_cutoff), "b": str(run.b_cutoff)},
