@@ -345,7 +345,9 @@ def import_batch_commit(*, actor: User, batch: ImportBatch, dispatch: bool = Tru
     return batch
 
 
-def _start_run(actor, batch: ImportBatch, status: str, refused: str, action: str) -> ImportBatch:
+def _start_run(
+    actor: User, batch: ImportBatch, status: str, refused: str, action: str
+) -> ImportBatch:
     """The batch, locked, checked (still editable, a valid mapping), set to `status` with its
     progress reset, and audited as `action` (a queued import names its mode)."""
     _check_owns(actor, batch)
