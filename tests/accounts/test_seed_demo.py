@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from accounts.models import Account, Contact, Order
+from config.settings.base import database_url_for
 from crm.models import Team, User
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +67,7 @@ def test_seed_demo_loads_a_realistic_book():
 
 def _seed_demo_process(settings_module: str, *args: str) -> subprocess.CompletedProcess:
     """`manage.py seed_demo` in its own process under `settings_module`, on the test database."""
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = database_url_for(connection.settings_dict)
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     return subprocess.run(
         [sys.executable, "manage.py", "seed_demo", *args],

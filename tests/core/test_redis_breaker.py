@@ -23,6 +23,7 @@ import pytest
 import redis
 from django.db import connection
 
+from config.settings.base import database_url_for
 from core.models import PendingTask
 from core.redis_breaker import CircuitBreaker, server_of
 from scoring.models import TierRun
@@ -142,18 +143,12 @@ def scored(org):
     return org
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    return f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _run_app(private: PrivateRedis, script: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.local",
         DJANGO_DEBUG="false",
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url_for(connection.settings_dict),
         REDIS_URL=private.url(0),  # the cache: the same server, database 1
         CRM_REDIS_BACKOFF_SECONDS="600",
         TEST_REDIS_PID=str(private.proc.pid),

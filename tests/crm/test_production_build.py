@@ -17,6 +17,8 @@ import pytest
 import requests
 from django.db import connection
 
+from config.settings.base import database_url_for
+
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 # What a browser or whitenoise's manifest storage follows from one static file to another.
@@ -36,12 +38,6 @@ def _free_port() -> int:
 
 def _clean_env() -> dict:
     return {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CRM_"))}
-
-
-def _test_database_url() -> str:
-    db = connection.settings_dict
-    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    return f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_no_static_file_names_a_file_we_do_not_ship():
@@ -91,7 +87,7 @@ def gunicorn(collected, db):
         **_clean_env(),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "k7#Qp2@xV9!mZr4$Lw8&Tn1^Yb6*Hc3%Jd5(Fg0)Se2+Ua7=Oi",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": database_url_for(connection.settings_dict),
         "CRM_STATIC_ROOT": str(collected),
         # The API docs page is checked for its collected Swagger files, so it is opened to
         # visitors here (production keeps it behind sign-in: tests/security/test_api_docs.py).
