@@ -4,12 +4,25 @@ written by the exports' CSV writer (every cell escaped against formulas)."""
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from accounts.exports import csv_stream
 from imports.models import ImportBatch
 from imports.upload.cleaning import error_message
 from imports.upload.readers import open_table
+
+
+def rejected_rows_response(batch: ImportBatch) -> StreamingHttpResponse:
+    """The download of the batch's rejected rows (the page's and the API's); 404 when the batch
+    has no file or no rejected row."""
+    if not batch.file or not batch.row_errors.exists():
+        raise Http404
+    response = StreamingHttpResponse(
+        rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{batch.pk}.csv"'
+    return response
 
 
 def rejected_rows_csv(batch: ImportBatch) -> Iterator[bytes]:

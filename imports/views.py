@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from imports import services
 from imports.engine import undo
 from imports.forms import ConfigForm, SaveMappingForm, UploadForm
 from imports.models import ImportBatch
-from imports.rejected import rejected_rows_csv
+from imports.rejected import rejected_rows_response
 from imports.selectors import (
     can_import,
     import_batch_errors,
@@ -292,10 +292,4 @@ def batch_undo(request, pk: int):
 def batch_rejected(request, pk: int):
     _require_importer(request)
     batch = or_404(import_batch_get_visible(request.user, pk))
-    if not batch.file or not batch.row_errors.exists():
-        raise Http404
-    response = StreamingHttpResponse(
-        rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{batch.pk}.csv"'
-    return response
+    return rejected_rows_response(batch)

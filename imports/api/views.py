@@ -1,6 +1,5 @@
 """API of imports: upload, configure, check (dry run), commit, progress, errors, undo."""
 
-from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -16,7 +15,7 @@ from imports.api.serializers import (
     ImportRowErrorSerializer,
     ImportUploadSerializer,
 )
-from imports.rejected import rejected_rows_csv
+from imports.rejected import rejected_rows_response
 from imports.selectors import (
     can_import,
     import_batch_errors,
@@ -135,13 +134,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def rejected(self, request, pk=None):
         """The rejected rows with their reasons, as CSV."""
         batch = self.get_object()
-        if not batch.file or not batch.row_errors.exists():
-            raise Http404
-        response = StreamingHttpResponse(
-            rejected_rows_csv(batch), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="rejected-rows-{batch.pk}.csv"'
-        return response
+        return rejected_rows_response(batch)
 
     @extend_schema(request=ImportMappingSerializer, responses=ImportMappingSerializer)
     @action(detail=True, methods=["post"], url_path="save-mapping")
