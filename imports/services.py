@@ -71,15 +71,35 @@ def _check_owns(actor: User, batch: ImportBatch) -> None:
         raise PermissionDenied
 
 
+def spool_folder() -> Path:
+    """Where uploads are spooled: beside the stored files (MEDIA_ROOT/imports/spool), on the
+    same file system, so that keeping a checked upload is a rename, not a second copy."""
+    folder = Path(settings.MEDIA_ROOT) / "imports" / "spool"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class _Spooled(File):
+    """The spooled upload handed to the storage: FileSystemStorage moves a file that has a
+    `temporary_file_path` (one rename) instead of reading it again to copy it."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
 def _spool(upload: UploadedFile | IO[bytes]) -> tuple[Path, str, int, bytes]:
-    """Copy the upload to a private temp file, hashing it and enforcing the size cap while
+    """Copy the upload to a private spool file, hashing it and enforcing the size cap while
     it streams (a lying Content-Length cannot get more in). Returns the path, the hash, the
-    size and the first SAMPLE_BYTES (to tell the format without opening the file again)."""
+    size and the first SAMPLE_BYTES (to tell the format without opening the file again).
+    This is the only full read of the upload: the check reads a bounded prefix and keeping
+    the file moves it."""
     limit = settings.CRM_IMPORT_MAX_BYTES
     digest = hashlib.sha256()
     size = 0
     head = b""
-    handle = tempfile.NamedTemporaryFile(prefix="crm-import-", delete=False)  # noqa: SIM115
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        prefix="crm-import-", dir=spool_folder(), delete=False
+    )
     path = Path(handle.name)
     try:
         with handle:
@@ -186,8 +206,8 @@ def import_batch_create(
             owner=actor,
             counts={"detected_encoding": info["encoding"]} if info["encoding"] else {},
         )
-        with path.open("rb") as fh:
-            batch.file.save(f"{sha256[:16]}.{file_format}", File(fh), save=False)
+        # A rename into the storage (same file system), not a second read of the file.
+        batch.file.save(f"{sha256[:16]}.{file_format}", _Spooled(None, str(path)), save=False)
         try:
             with transaction.atomic():
                 batch.save()
