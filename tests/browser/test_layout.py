@@ -241,9 +241,12 @@ def test_the_board_on_a_phone_shows_one_colour_at_a_time(live_server, phone_page
         login(desk, live_server, "layout-board", "pw-Secret-123")
         desk.goto(f"{live_server.url}/prospects/")
         assert not desk.get_by_role("tablist").is_visible()
-        tops = {round(box["y"]) for box in desk.locator(".board-col").evaluate_all(
-            "els => els.map(e => e.getBoundingClientRect().toJSON())"
-        )}
+        tops = {
+            round(box["y"])
+            for box in desk.locator(".board-col").evaluate_all(
+                "els => els.map(e => e.getBoundingClientRect().toJSON())"
+            )
+        }
         assert len(tops) == 1 and desk.locator(".board-col:visible").count() == 3
         assert desk.locator(".p-card:visible").count() == 75
         assert desk.get_by_role("tabpanel").count() == 0
