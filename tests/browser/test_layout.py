@@ -250,5 +250,15 @@ def test_the_board_on_a_phone_shows_one_colour_at_a_time(live_server, phone_page
         assert len(tops) == 1 and desk.locator(".board-col:visible").count() == 3
         assert desk.locator(".p-card:visible").count() == 75
         assert desk.get_by_role("tabpanel").count() == 0
+        # a drag keeps the (hidden) tabs' counts in step for a narrower window
+        desk.locator('.board-col[data-colour="green"] .p-card').first.drag_to(
+            desk.locator('.board-col[data-colour="red"]')
+        )
+        desk.wait_for_selector('.board-col[data-colour="red"] [data-count]:text-is("5")')
+        assert desk.locator("#tab-red [data-tab-count]").text_content() == "5"
+        assert desk.locator("#tab-green [data-tab-count]").text_content() == "49"
+        desk.set_viewport_size({"width": 390, "height": 844})
+        assert desk.get_by_role("tablist").is_visible()
+        assert desk.locator(".board-col:visible").count() == 1
     finally:
         context.close()
