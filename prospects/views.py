@@ -89,7 +89,6 @@ def _colour_buttons() -> list[tuple[str, str | Promise]]:
 def _filter_context(request) -> dict:
     user = request.user
     return {
-        "filter_active": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         "colour_buttons": _colour_buttons(),
         "owners": users_visible_to(user),
         "teams": teams_visible_to(user),

@@ -58,8 +58,9 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
         stop_worker(worker, require_redis)
     assert Account.objects.filter(territory__name="华东").count() == 120
     page.click("text=See the accounts")
+    page.get_by_role("button", name="Filters").click()  # folded on a phone
     page.fill("input[name=q]", "浏览器测试007")
-    page.click("button:has-text('Filter')")
+    page.get_by_role("button", name="Filter", exact=True).click()
     page.wait_for_selector("text=浏览器测试007有限公司")
     assert re.search(r"1 account\b", page.content())
     screenshot(page, "import-accounts-found")
