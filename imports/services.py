@@ -209,6 +209,7 @@ CONFIG_FIELDS = {
     "on_error",
     "owner",
     "create_missing_accounts",
+    "invalid_phones",
 }
 
 
@@ -240,6 +241,7 @@ def import_batch_configure(*, actor: User, batch: ImportBatch, data: dict[str, A
     batch.full_clean(exclude=["file"])
     batch.save()
     batch.row_errors.all().delete()
+    batch.row_matches.all().delete()
     audit_log(
         actor=actor,
         action="update",
@@ -295,6 +297,10 @@ def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:
         if not users_assignable_by(actor).filter(pk=owner.pk).exists():
             raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
         batch.owner = owner
+    if data.get("invalid_phones"):
+        if data["invalid_phones"] not in ImportBatch.InvalidPhones.values:
+            raise ValidationError({"invalid_phones": _("Choose note or drop.")})
+        batch.invalid_phones = data["invalid_phones"]
     if "create_missing_accounts" in data:
         batch.create_missing_accounts = bool(data["create_missing_accounts"])
 
@@ -404,6 +410,7 @@ def _run(batch: ImportBatch, *, actor: User | None, dry_run: bool) -> ImportBatc
             raise PermissionDenied
         with transaction.atomic():
             batch.row_errors.all().delete()
+            batch.row_matches.all().delete()
             outcome = engine.execute(
                 batch, actor=actor, path=Path(batch.file.path), dry_run=dry_run, progress=progress
             )
@@ -446,6 +453,7 @@ def _run(batch: ImportBatch, *, actor: User | None, dry_run: bool) -> ImportBatc
     finally:
         progress.close()
     batch.row_errors.all().delete()
+    batch.row_matches.all().delete()
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=Status.FAILED,
         message=message,

@@ -40,7 +40,10 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "mode",
             "on_error",
             "owner",
+            "invalid_phones",
             "create_missing_accounts",
+            "header_signature",
+            "mapping_from",
             "counts",
             "preview",
             "message",
@@ -84,6 +87,9 @@ class ImportConfigSerializer(serializers.Serializer):
     on_error = serializers.ChoiceField(choices=ImportBatch.OnError.choices, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False)
     create_missing_accounts = serializers.BooleanField(required=False)
+    invalid_phones = serializers.ChoiceField(
+        choices=ImportBatch.InvalidPhones.choices, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

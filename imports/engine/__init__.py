@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from imports.engine import customers, orders
 from imports.engine.customers import classify as customer_classify
+from imports.engine.customers import match as customer_match
 from imports.engine.customers import rows as customer_rows
 from imports.engine.customers import write as customer_write
 from imports.engine.orders import classify as order_classify
@@ -91,6 +92,7 @@ def _import_customers(run: Run, phase: _Phases) -> Outcome:
     customers.check(run, rows)
     phase("check")
     counts = customer_classify.counts(run)
+    counts["rows_matched"] = customer_match.store_matches(run)
     preview = customer_classify.preview(run, PREVIEW_ROWS)
     outcome = _outcome(run, counts, preview, phase)
     if _writes(run, outcome):

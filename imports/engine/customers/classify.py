@@ -36,6 +36,7 @@ CONTACT_UPDATABLE = [
     ("email", "email"),
     ("chat_handle", "chat_handle"),
     ("interests", "interests"),
+    ("notes", "notes"),
 ]
 ERROR, SKIP = literal(CompanyAction.ERROR), literal(CompanyAction.SKIP)
 UPDATE, SAME = literal(CompanyAction.UPDATE), literal(CompanyAction.SAME)

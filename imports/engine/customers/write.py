@@ -113,7 +113,7 @@ def _insert_contacts(run: Run) -> None:
         "SELECT COALESCE(n.id, r.account_id), k.name, COALESCE(k.title, ''), "
         "COALESCE(k.role, ''), COALESCE(k.phone, ''), COALESCE(k.email, ''), "
         "COALESCE(k.chat_handle, ''), k.birthday_month, k.birthday_day, k.birthday_year, "
-        "COALESCE(k.interests, ''), '', %s, %s, %s FROM imp_con k "
+        "COALESCE(k.interests, ''), COALESCE(k.notes, ''), %s, %s, %s FROM imp_con k "
         "JOIN imp_acc r ON r.row_no = k.company_row "
         "LEFT JOIN imp_new n ON n.row_no = k.company_row "
         f"WHERE k.action = {literal(ContactAction.CREATE)}",
