@@ -29,6 +29,8 @@ from imports.engine import undo
 from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportMapping
 from imports.selectors import (
+    header_signature,
+    import_batch_mapping_to_offer,
     can_import,
     import_batch_undo_blockers,
     import_mappings_for,
@@ -168,6 +170,12 @@ def import_batch_create(
             header_row=header_row,
         )
         saved = saved_mapping.mapping if saved_mapping is not None else None
+        signature = header_signature(info["headers"])
+        offered = (
+            None
+            if saved_mapping is not None
+            else import_batch_mapping_to_offer(actor, kind=kind, signature=signature)
+        )
         batch = ImportBatch(
             kind=kind,
             created_by=actor,
@@ -182,7 +190,9 @@ def import_batch_create(
             header_row=info["header_row"],
             headers=info["headers"],
             sample_rows=info["sample_rows"],
-            mapping=auto_map(kind, info["headers"], saved),
+            header_signature=signature,
+            mapping=offered.mapping if offered else auto_map(kind, info["headers"], saved),
+            mapping_from=offered,
             owner=actor,
             counts={"detected_encoding": info["encoding"]} if info["encoding"] else {},
         )
@@ -282,8 +292,13 @@ def _reread(batch: ImportBatch, data: dict[str, Any]) -> None:
     batch.headers = info["headers"]
     batch.sample_rows = info["sample_rows"]
     batch.delimiter = info["delimiter"]
+    batch.header_signature = header_signature(batch.headers)
     if "mapping" not in data:
-        batch.mapping = auto_map(batch.kind, batch.headers)
+        offered = import_batch_mapping_to_offer(
+            batch.created_by, kind=batch.kind, signature=batch.header_signature, exclude_pk=batch.pk
+        )
+        batch.mapping = offered.mapping if offered else auto_map(batch.kind, batch.headers)
+        batch.mapping_from = offered
 
 
 def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.CRM_IMPORT_INLINE_MAX_BYTES = 0  # through the worker, so that progress shows
     UserFactory(username="chief", role="admin")
+    rep = UserFactory(username="rep-east", role="rep")
     TerritoryFactory(name="华东")
     rows = [["公司名称", "片区?", "联系人", "手机"]] + [
         [f"浏览器测试{i:03d}有限公司", "华东", f"联系人{i}", f"1380000{i:04d}"] for i in range(120)
@@ -38,6 +39,12 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     assert select.input_value() == ""
     assert page.locator("select[name=col_0]").input_value() == "name"
     select.select_option("territory")
+    # The admin is not a sales rep: the owner of the new accounts must be chosen.
+    assert page.locator("select[name=owner]").input_value() == ""
+    page.click("#imp-check")
+    page.wait_for_selector("text=you are not a sales rep, so they cannot be yours")
+    page.locator("select[name=owner]").select_option(str(rep.pk))
+    page.locator("select[name=col_1]").select_option("territory")
     page.click("#imp-check")
     page.wait_for_selector("#imp-bar")  # queued: the worker is not there yet
     assert page.locator("#imp-progress").is_visible()
@@ -53,11 +60,13 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
         assert width <= 390, "the import page must not scroll sideways on a phone"
         screenshot(page, "import-preview")
         page.click("#imp-commit")
-        page.wait_for_selector("text=See the accounts", timeout=60_000)
+        page.wait_for_selector("#imp-batch-accounts", timeout=60_000)
     finally:
         stop_worker(worker, require_redis)
-    assert Account.objects.filter(territory__name="华东").count() == 120
-    page.click("text=See the accounts")
+    assert Account.objects.filter(territory__name="华东", owner=rep).count() == 120
+    assert page.locator("text=accounts created").count() == 1
+    page.click("#imp-batch-accounts")
+    assert re.search(r"120 accounts\b", page.content())
     page.fill("input[name=q]", "浏览器测试007")
     page.click("button:has-text('Filter')")
     page.wait_for_selector("text=浏览器测试007有限公司")
