@@ -163,7 +163,7 @@ class ConfigForm(forms.Form):
             self.fields[f"col_{i}"].widget.rendered_options = options
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if (
             self.batch.kind == ImportBatch.Kind.ORDERS
             and data.get("create_missing_accounts")

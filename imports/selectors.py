@@ -55,20 +55,20 @@ def header_signature(headers: list[str]) -> str:
 
 
 def import_batch_mapping_to_offer(
-    user: Viewer, *, kind: str, signature: str, exclude_pk: int | None = None
+    user: Viewer | None, *, kind: str, signature: str, exclude_pk: int | None = None
 ) -> ImportBatch | None:
     """The latest batch the user can see, of this kind and with the same columns, whose
     mapping was used (checked or run: not a pending upload), if its mapping still fits."""
-    if not signature:
+    if not signature or user is None:
         return None
-    found = (
+    qs = (
         import_batches_visible_to(user)
         .filter(kind=kind, header_signature=signature)
         .exclude(status=ImportBatch.Status.PENDING)
-        .exclude(pk=exclude_pk)
-        .order_by("-created_at", "-pk")
-        .first()
     )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    found = qs.order_by("-created_at", "-pk").first()
     if found is None or not all(t in target_keys(kind) for t in found.mapping if t):
         return None
     return found

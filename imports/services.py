@@ -29,9 +29,9 @@ from imports.engine import undo
 from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportMapping
 from imports.selectors import (
+    can_import,
     header_signature,
     import_batch_mapping_to_offer,
-    can_import,
     import_batch_undo_blockers,
     import_mappings_for,
 )

@@ -92,9 +92,7 @@ def test_phones_in_files_of_several_encodings_and_header_styles(tmp_path, admin,
         "赵六": ("13800138002", ""),
         "13900138003": ("13900138003", ""),
     }
-    warnings = list(
-        batch.row_errors.values_list("row_number", "column", "code", "value", "level")
-    )
+    warnings = list(batch.row_errors.values_list("row_number", "column", "code", "value", "level"))
     assert warnings == [
         (3, header[1], "phone_to_note", "见备注", "warning"),
         (4, header[3], "phone_to_note", "n/a", "warning"),
@@ -119,9 +117,7 @@ def test_invalid_phones_option_is_checked(tmp_path, admin):
     path = write_csv(tmp_path / "x.csv", [["客户名称"], ["甲公司"]])
     batch = run_import(path, actor=admin, dry_run=True)
     with pytest.raises(services.ValidationError) as exc:
-        services.import_batch_configure(
-            actor=admin, batch=batch, data={"invalid_phones": "shout"}
-        )
+        services.import_batch_configure(actor=admin, batch=batch, data={"invalid_phones": "shout"})
     assert exc.value.message_dict == {"invalid_phones": ["Choose note or drop."]}
     batch.refresh_from_db()
     assert batch.invalid_phones == "note"
@@ -158,7 +154,8 @@ def test_the_last_mapping_used_for_the_same_columns_is_offered(tmp_path, admin):
     services.import_batch_run(batch_id=first.pk, dry_run=True)
     # The same columns (width, case and spaces aside) in another encoding: offered.
     same = ["客户名称 ", "片区？", "联系人", "备用列"]
-    second = _upload(admin, write_csv(tmp_path / "b.csv", [same, ["乙", "华南", "李四", "y"]], "gbk"))
+    path = write_csv(tmp_path / "b.csv", [same, ["乙", "华南", "李四", "y"]], encoding="gbk")
+    second = _upload(admin, path)
     assert second.mapping == ["name", "industry", "contact_name", "notes"]
     assert second.mapping_from == first
     assert second.header_signature == first.header_signature
@@ -293,9 +290,7 @@ def test_the_owner_of_new_accounts_is_asked_for(tmp_path, admin, client):
     assert batch.owner == rep
 
 
-def test_the_result_speaks_in_the_past_and_links_the_accounts_of_the_batch(
-    tmp_path, admin, client
-):
+def test_the_result_speaks_in_the_past_and_links_the_accounts_of_the_batch(tmp_path, admin, client):
     rep = UserFactory(username="rep-r", role="rep")
     AccountFactory(name="以前导入的客户", source="legacy_list", owner=rep)
     path = write_csv(tmp_path / "r.csv", [["客户名称", "生日", "联系人"], ["甲公司", "", "张三"]])

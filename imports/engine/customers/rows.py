@@ -365,14 +365,7 @@ class CustomerRows:
                 err.add(row_no, target, value.code, raw)
             elif value:
                 values[field] = value
-        raw = cells[self.i_phone]
-        if raw:
-            try:
-                values["phone"] = c.phone(raw)
-            except c.CellError:
-                err.warn(row_no, "phone", self.bad_phone_code, raw)
-                if self.phone_to_note:
-                    values["notes"] = _noted(values["notes"], self.run.header("phone"), raw)
+        self._company_phone(row_no, cells[self.i_phone], values)
         raw = cells[self.i_potential]
         if raw:
             value = self.potentials[raw]
@@ -387,6 +380,18 @@ class CustomerRows:
                 if found is None:
                     err.add(row_no, target, code, raw)
         return values
+
+    def _company_phone(self, row_no: int, raw: str, values: dict) -> None:
+        """The company phone, normalised; a cell that is not a phone is a warning (its text
+        kept in the account's note, or left out, as the batch says), never an error."""
+        if not raw:
+            return
+        try:
+            values["phone"] = c.phone(raw)
+        except c.CellError:
+            self.errors.warn(row_no, "phone", self.bad_phone_code, raw)
+            if self.phone_to_note:
+                values["notes"] = _noted(values["notes"], self.run.header("phone"), raw)
 
     def _company(self, row_no: int, uscc, customer_code, name_key: str) -> tuple[int, bool]:
         """(company_row, whether this row starts a new company of the file)."""
