@@ -40,11 +40,13 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     assert page.locator("select[name=col_0]").input_value() == "name"
     select.select_option("territory")
     # The admin is not a sales rep: the owner of the new accounts must be chosen.
-    assert page.locator("select[name=owner]").input_value() == ""
-    page.click("#imp-check")
-    page.wait_for_selector("text=you are not a sales rep, so they cannot be yours")
-    page.locator("select[name=owner]").select_option(str(rep.pk))
-    page.locator("select[name=col_1]").select_option("territory")
+    owner = page.locator("select[name=owner]")
+    assert owner.input_value() == ""
+    assert owner.get_attribute("required") is not None  # the check is not sent without it
+    assert page.locator("#imp-owner-help").inner_text() == (
+        "You are not a sales rep: choose the rep who will own the new accounts."
+    )
+    owner.select_option(str(rep.pk))
     page.click("#imp-check")
     page.wait_for_selector("#imp-bar")  # queued: the worker is not there yet
     assert page.locator("#imp-progress").is_visible()
@@ -104,7 +106,7 @@ def test_admin_undoes_an_import_and_follows_the_undo_on_the_page(
     worker = start_worker(require_redis, settings.MEDIA_ROOT)
     try:
         # The page follows the undo and shows the result when it ends (it reloads itself).
-        page.wait_for_selector("text=Result (undone since)", timeout=60_000)
+        page.wait_for_selector("text=What the import did (undone since)", timeout=60_000)
     finally:
         stop_worker(worker, require_redis)
     assert page.locator("#imp-status").inner_text() == "Undone"
