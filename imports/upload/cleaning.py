@@ -178,7 +178,7 @@ def phone(value: str) -> str:
     fewer than 5 or more than 15 digits) is not a phone."""
     if len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1":
         return value  # the usual case: a mobile written as its digits
-    folded = unicodedata.normalize("NFKC", value).strip()
+    folded = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
     extension = ""
     m = _PHONE_EXTENSION.search(folded)
     if m:

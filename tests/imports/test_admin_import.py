@@ -36,6 +36,12 @@ def test_phones_are_normalised(raw, clean):
     assert phone(raw) == clean
 
 
+def test_the_fast_path_of_a_plain_mobile_agrees_with_the_full_cleaner():
+    # "13800138000" takes the fast path; its full-width twin goes through every step.
+    assert phone("13800138000") == phone("１３８００１３８０００") == "13800138000"
+    assert phone("23800138000") == "23800138000"  # 11 digits, not a mobile: kept as digits
+
+
 @pytest.mark.parametrize("raw", ["n/a", "见备注", "12", "13800138000 or 139", "1" * 16, "+"])
 def test_what_is_not_a_phone_is_refused(raw):
     with pytest.raises(CellError) as exc:
@@ -165,6 +171,14 @@ def test_the_last_mapping_used_for_the_same_columns_is_offered(tmp_path, admin):
     # A pending upload (never checked) is not a mapping that was used.
     third = _upload(admin, write_csv(tmp_path / "d.csv", [header, ["丁", "x", "y", "z"]]))
     assert third.mapping_from == first
+
+
+def test_a_remembered_mapping_that_no_longer_fits_is_not_offered(tmp_path, admin):
+    header = ["客户名称", "片区?"]
+    first = _upload(admin, write_csv(tmp_path / "a.csv", [header, ["甲", "华东"]]))
+    ImportBatch.objects.filter(pk=first.pk).update(status="ready", mapping=["name", "gone"])
+    second = _upload(admin, write_csv(tmp_path / "b.csv", [header, ["乙", "华南"]]))
+    assert (second.mapping, second.mapping_from) == (["name", ""], None)
 
 
 def test_a_manager_is_not_offered_another_importers_mapping(tmp_path, org):
