@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from crm.models import User
 from crm.selectors import users_assignable_by
-from imports.models import ImportBatch, ImportMapping, ImportRowError
+from imports.models import ImportBatch, ImportMapping, ImportRowError, ImportRowMatch
 from imports.selectors import import_mappings_for
 from imports.upload.cleaning import error_message
 
@@ -110,6 +110,23 @@ class ImportRowErrorSerializer(serializers.ModelSerializer):
 
     def get_message(self, obj) -> str:
         return error_message(obj.code)
+
+
+class ImportRowMatchSerializer(serializers.ModelSerializer):
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = ImportRowMatch
+        fields = [
+            "id",
+            "row_number",
+            "account_id",
+            "account_name",
+            "reason",
+            "reason_display",
+            "action",
+        ]
+        read_only_fields = fields
 
 
 class ImportMappingSerializer(serializers.ModelSerializer):

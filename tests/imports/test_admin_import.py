@@ -196,7 +196,7 @@ def test_a_manager_is_not_offered_another_importers_mapping(tmp_path, org):
 # ---- rows that match existing accounts ----------------------------------------------------
 
 
-def test_the_dry_run_lists_which_rows_match_which_account_and_why(tmp_path, admin, client):
+def test_the_dry_run_lists_which_rows_match_which_account_and_why(tmp_path, admin, client, api):
     rep = UserFactory(username="rep-m", role="rep")
     by_name = AccountFactory(name="上海华信机械有限公司", owner=rep)
     by_code = AccountFactory(name="旧名称", external_code="C002", owner=rep)
@@ -232,6 +232,16 @@ def test_the_dry_run_lists_which_rows_match_which_account_and_why(tmp_path, admi
     assert "Rows that match an existing account" in page
     assert f'<a href="/accounts/{by_code.pk}/">旧名称</a></td><td>customer code</td>' in page
     assert "<td>a contact&#x27;s phone</td>" in page
+    response = api(admin).get(f"/api/v1/imports/{batch.pk}/matches/?page_size=2")
+    assert response.status_code == 200
+    body = response.json()
+    assert [(m["row_number"], m["account_id"], m["reason"]) for m in body["results"]] == [
+        (2, by_name.pk, "name"),
+        (3, by_code.pk, "code"),
+    ]
+    assert body["results"][1]["reason_display"] == "customer code"
+    rest = api(admin).get(body["next"]).json()["results"]
+    assert [m["reason"] for m in rest] == ["phone", "contact_phone"]
     # A check of changed options starts the list again.
     services.import_batch_configure(actor=admin, batch=batch, data={"mode": "skip"})
     assert not ImportRowMatch.objects.filter(batch=batch).exists()

@@ -140,7 +140,7 @@ def store_matches(run: Run) -> int:
         "COALESCE(s.action, '') FROM imp_match m JOIN imp_acc s ON s.row_no = m.row_no "
         f"LEFT JOIN {Account._meta.db_table} a ON a.id = m.id "
         # An account in a book the importer cannot see is named nowhere.
-        "WHERE s.error_code IS DISTINCT FROM %s",
+        "WHERE s.error_code IS DISTINCT FROM %s ORDER BY m.row_no",
         [run.batch.pk, "exists_elsewhere"],
     )
 
