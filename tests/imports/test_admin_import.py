@@ -119,6 +119,26 @@ def test_a_phone_that_is_not_one_may_be_left_out(tmp_path, admin):
     ]
 
 
+def test_a_phone_kept_in_the_note_is_appended_once_never_replacing_it(tmp_path, admin):
+    account = AccountFactory(name="老客户有限公司", notes="重要客户")
+    ContactFactory(account=account, name="张三", phone="", notes="喜欢喝茶")
+    rows = [["客户名称", "电话", "联系人", "手机"], ["老客户有限公司", "见备注", "张三", "n/a"]]
+    path = write_csv(tmp_path / "u.csv", rows, encoding="gbk")
+    batch = run_import(path, actor=admin, mode="update")
+    assert batch.status == "done", batch.message
+    assert batch.counts["accounts_update"] == 1
+    account.refresh_from_db()
+    assert account.notes == "重要客户\n电话: 见备注"
+    assert Contact.objects.get(name="张三").notes == "喜欢喝茶\n手机: n/a"
+    again = run_import(path, actor=admin, mode="update")
+    assert again.status == "done", again.message
+    assert (again.counts["accounts_update"], again.counts["accounts_same"]) == (0, 1)
+    assert again.counts["contacts_update"] == 0
+    account.refresh_from_db()
+    assert account.notes == "重要客户\n电话: 见备注"
+    assert Contact.objects.get(name="张三").notes == "喜欢喝茶\n手机: n/a"
+
+
 def test_invalid_phones_option_is_checked(tmp_path, admin):
     path = write_csv(tmp_path / "x.csv", [["客户名称"], ["甲公司"]])
     batch = run_import(path, actor=admin, dry_run=True)

@@ -36,7 +36,6 @@ CONTACT_UPDATABLE = [
     ("email", "email"),
     ("chat_handle", "chat_handle"),
     ("interests", "interests"),
-    ("notes", "notes"),
 ]
 ERROR, SKIP = literal(CompanyAction.ERROR), literal(CompanyAction.SKIP)
 UPDATE, SAME = literal(CompanyAction.UPDATE), literal(CompanyAction.SAME)
@@ -92,10 +91,20 @@ def _codes_taken(run: Run) -> None:
         )
 
 
+def note_appended(new: str, old: str) -> str:
+    """SQL: the note `old` with the line(s) `new` appended, unless it holds them already (an
+    import run twice adds them once); `old` when `new` is NULL."""
+    return (
+        f"CASE WHEN {new} IS NULL OR strpos({old}, {new}) > 0 THEN {old} "
+        f"ELSE concat_ws(chr(10), NULLIF({old}, ''), {new}) END"
+    )
+
+
 def _unchanged_are_same(st: Staging) -> None:
     changed = " OR ".join(
         [f"(s.{col} IS NOT NULL AND s.{col} IS DISTINCT FROM a.{acol})" for col, acol in UPDATABLE]
         + [f"(a.{acol} IS NULL AND s.{col} IS NOT NULL)" for col, acol in FILL_ONLY]
+        + ["(s.note_extra IS NOT NULL AND strpos(COALESCE(s.notes, a.notes), s.note_extra) = 0)"]
     )
     st.execute(
         f"UPDATE imp_acc SET action = {SAME} WHERE action = {UPDATE} AND row_no IN ("  # nosec B608
@@ -164,6 +173,7 @@ def _match_stored_contacts(run: Run) -> None:
             for col, ccol in CONTACT_UPDATABLE
         )
         changed += (
+            " OR (imp_con.notes IS NOT NULL AND strpos(ct.notes, imp_con.notes) = 0)"
             " OR (imp_con.birthday_month IS NOT NULL AND "
             "(imp_con.birthday_month IS DISTINCT FROM ct.birthday_month "
             "OR imp_con.birthday_day IS DISTINCT FROM ct.birthday_day "

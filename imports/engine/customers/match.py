@@ -32,6 +32,7 @@ FILLED_FROM_REPEATS = [
     "notes",
     "revenue_potential",
     "owner_id",
+    "note_extra",
 ]
 
 

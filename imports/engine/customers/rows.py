@@ -61,6 +61,9 @@ class CompanyRow(NamedTuple):
     notes: str | None
     revenue_potential: str | None
     owner_id: int | None
+    # Lines added to the account's note (a phone cell that is not a phone): appended to the
+    # note it has, never replacing it, and only once.
+    note_extra: str | None
 
 
 class ContactRow(NamedTuple):
@@ -80,7 +83,8 @@ class ContactRow(NamedTuple):
     birthday_day: int | None = None
     birthday_year: int | None = None
     interests: str | None = None
-    notes: str | None = None  # what could not be kept as it was (a phone that is not one)
+    # What could not be kept as it was (a phone that is not one): appended to the note.
+    notes: str | None = None
 
 
 COMPANY_COLUMNS = CompanyRow._fields
@@ -100,7 +104,7 @@ def create_tables(run: Run) -> None:
         "has_errors boolean NOT NULL, action text, error_code text, name text, name_key text, "
         "uscc text, customer_code text, industry text, territory_id bigint, channel text, "
         "lifecycle text, address text, phone text, phone_key text, website text, notes text, "
-        "revenue_potential numeric(16, 2), owner_id bigint, account_id bigint",
+        "revenue_potential numeric(16, 2), owner_id bigint, note_extra text, account_id bigint",
         unique="row_no",
         indexes=["company_row"],
         after_load=True,
@@ -391,7 +395,7 @@ class CustomerRows:
         except c.CellError:
             self.errors.warn(row_no, "phone", self.bad_phone_code, raw)
             if self.phone_to_note:
-                values["notes"] = _noted(values["notes"], self.run.header("phone"), raw)
+                values["note_extra"] = _noted(None, self.run.header("phone"), raw)
 
     def _company(self, row_no: int, uscc, customer_code, name_key: str) -> tuple[int, bool]:
         """(company_row, whether this row starts a new company of the file)."""
