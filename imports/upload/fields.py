@@ -134,6 +134,7 @@ ACCOUNT_TARGETS = [
         "phone",
         _("Company phone"),
         "公司电话",
+        "电话",  # a landline: the company's, by default (a numbered 电话2 is a contact's)
         "总机",
         "座机",
         "办公电话",
@@ -225,7 +226,6 @@ CONTACT_TARGETS = [
         "手机",
         "手机号",
         "手机号码",
-        "电话",
         "联系电话",
         "联系人电话",
         "联系人手机",
@@ -442,6 +442,8 @@ def match_header(kind: str, header: str) -> str:
         if m:
             slot = {"二": "2", "三": "3"}.get(m.group(1) or "", m.group(3) or "")
             base = index.get(m.group(2), "")
+            if base == "phone":  # 电话2: the second contact's phone
+                base = "contact_phone"
             if slot and base.startswith("contact_") and base[8:] in _CONTACT_KEYS:
                 return f"contact{slot}_{base[8:]}"
         m = re.fullmatch(r"contact([23])(.*)", folded)
