@@ -164,7 +164,7 @@ def _value(
     if value == MASK or field is None:
         return str(value)
     if field.is_relation and field.related_model is not None:
-        known = names.get(field.related_model, {})  # type: ignore[call-overload]
+        known = names.get(field.related_model, {})
         shown = [known.get(pk, _("#%(id)s (deleted)") % {"id": pk}) for pk in _ids(value)]
         return ", ".join(shown) or EMPTY
     if field.flatchoices:
