@@ -26,6 +26,11 @@ def audit_list(request):
         "crm/audit_list.html",
         {
             "filter": entries,
+            "filter_errors": [
+                f"{entries.form.fields[name].label}: {error}"
+                for name, errors in entries.errors.items()
+                for error in errors
+            ],
             "page": page,
             "rows": audit_rows(page.object_list),
             "paginator": paginator,

@@ -147,7 +147,7 @@ def test_audit_page_filters_and_paginates(client, org):
     assert "56 entries" in recent
     bad = client.get(url, {"date_from": "yesterday"})
     assert bad.status_code == 200
-    assert "Enter a valid date" in bad.content.decode()
+    assert "<p>From: Enter a valid date.</p>" in bad.content.decode()
 
 
 def _settings_form_data(client, url: str) -> dict:
