@@ -191,13 +191,14 @@ def audit_rows(entries: Iterable[AuditEntry]) -> list[EntryRow]:
         changes = []
         for name, old, new in _recorded(entry):
             field = _field(model, name)
-            changes.append(
-                ChangeRow(
-                    field=_field_label(field, name),
-                    old=_value(field, old, names),
-                    new=_value(field, new, names),
-                )
+            row = ChangeRow(
+                field=_field_label(field, name),
+                old=_value(field, old, names),
+                new=_value(field, new, names),
             )
+            # A new record lists its empty fields too ("" after None): nothing to read there.
+            if row.old != row.new or row.old == MASK:
+                changes.append(row)
         rows.append(
             EntryRow(
                 entry=entry,

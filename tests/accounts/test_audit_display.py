@@ -57,7 +57,7 @@ def _entries(org):
         model="accounts.Contact",
         object_id=5,
         account_id=account.pk,
-        changes={"birthday_month": (2, 3)},
+        changes={"birthday_month": (2, 3), "notes": (None, ""), "title": (None, "经理")},
     )
     return account, gone_id
 
@@ -79,6 +79,8 @@ def test_card_history_in_chinese_shows_labels_values_and_names(client, org):
     assert '<span class="muted">负责人</span>: r1 → 李雷' in history
     assert f'<span class="muted">区域</span>: #{gone_id}（已删除） → –' in history
     assert '<span class="muted">生日（月）</span>: *** → ***' in history
+    assert '<span class="muted">职务</span>: – → 经理' in history
+    assert "– → –" not in history
     assert '<span class="badge">修改</span>\n    拜访计划' in history
     assert '<span class="badge">已决定</span>\n    潜在客户' in history
     for raw in ("planned_date", "keep_visiting", "afternoon", "False", "birthday_month", "owner"):
