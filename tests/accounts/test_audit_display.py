@@ -99,6 +99,7 @@ def test_audit_page_in_english_and_its_action_menu(client, org):
     org["admin"].save()
     html = client.get(reverse("audit")).content.decode()
     assert '<option value="update" >修改</option>' in html
+    assert '<option value="core.AuditEntry" >审计记录</option>' in html
     assert '<span class="muted">时段</span>: 上午 → 下午' in html
 
 
