@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from imports.upload.fields import validate_mapping
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, OccasionFactory
+from visits.models import Occasion
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +90,19 @@ def test_mapping_problems_are_translated():
         "请为客户名称、客户编号或信用代码指定一列。",
         "请指定金额列，或同时指定数量和单价列。",
     ]
+
+
+def test_occasions_show_solar_dates_and_roles_by_their_labels(client, org):
+    OccasionFactory(
+        code="founding-day",
+        kind=Occasion.Kind.SOLAR,
+        name_en="Founding Day",
+        month=9,
+        day=1,
+        gift_roles=["decision_maker", "influencer"],
+    )
+    client.force_login(_chinese(org["admin"]))
+    html = client.get(reverse("visits:occasions")).content.decode()
+    row = html[html.index("Founding Day") :]
+    row = row[: row.index("</tr>")]
+    assert " 9月1日</td>" in row and "决策人, 影响者" in row and "decision_maker" not in row
