@@ -171,6 +171,8 @@ def _value(
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.DateTimeField) and isinstance(value, str):
         return _datetime(value)
+    if isinstance(field, models.TimeField) and isinstance(value, str):
+        return value[:5]  # "14:30:00" reads 14:30
     return str(value)
 
 

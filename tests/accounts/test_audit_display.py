@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.audit import audit_log
 from core.audit_display import audit_rows
 from core.models import AuditEntry
-from tests.factories import TerritoryFactory, UserFactory
+from tests.factories import ContactFactory, TerritoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,15 @@ def _entries(org):
             "slot": ("morning", "afternoon"),
             "senior_manager": (False, True),
         },
+    )
+    met = [ContactFactory(account=account, name=name) for name in ("王伟", "李娜")]
+    audit_log(
+        actor=org["r1"],
+        action="create",
+        model="visits.Visit",
+        object_id=9,
+        account_id=account.pk,
+        changes={"visit_time": (None, "14:30:00"), "contacts": (None, f"{met[0].pk},{met[1].pk}")},
     )
     audit_log(
         actor=org["r1"],
@@ -76,6 +85,8 @@ def test_card_history_in_chinese_shows_labels_values_and_names(client, org):
     assert '<span class="muted">时段</span>: 上午 → 下午' in history
     assert '<span class="muted">需要高层经理同行</span>: 否 → 是' in history
     assert '<span class="muted">决定</span>: 继续拜访 → 放弃' in history
+    assert '<span class="muted">时间</span>: – → 14:30' in history
+    assert '<span class="muted">会见的联系人</span>: – → 王伟, 李娜' in history
     assert '<span class="muted">负责人</span>: r1 → 李雷' in history
     assert f'<span class="muted">区域</span>: #{gone_id}（已删除） → –' in history
     assert '<span class="muted">生日（月）</span>: *** → ***' in history
