@@ -154,8 +154,34 @@ def test_a_long_card_history_folds_after_ten(client, org):
     assert "<summary>Show all 13 changes</summary>" in folded
     assert folded.count('class="audit-entry"') == 3
     assert "n12 → n13" in shown and "n0 → n1" in folded
+    org["r1"].language = "zh-hans"
+    org["r1"].save()
+    html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert "<summary>显示全部 13 条记录</summary>" in _history(html)
     short = org["accounts"]["r2"]
     audit_log(actor=org["r2"], action="update", instance=short, account_id=short.pk)
     client.force_login(org["r2"])
     html = client.get(reverse("accounts:detail", args=[short.pk])).content.decode()
     assert "audit-more" not in html
+
+
+def test_a_very_long_card_history_shows_the_latest_hundred(client, org):
+    account = org["accounts"]["r1"]
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=org["r1"],
+            action="update",
+            model="accounts.Account",
+            object_id=str(account.pk),
+            account_id=account.pk,
+            changes={"notes": [f"n{i}", f"n{i + 1}"]},
+        )
+        for i in range(105)
+    )
+    client.force_login(org["r1"])
+    history = _history(client.get(reverse("accounts:detail", args=[account.pk])).content.decode())
+    shown, folded = history.split('<details class="audit-more">')
+    assert shown.count('class="audit-entry"') == 10
+    assert folded.count('class="audit-entry"') == 90
+    assert "<summary>Show all 105 changes</summary>" in folded
+    assert "The latest 100 changes are shown." in folded
