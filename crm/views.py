@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.views import LogoutView, redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -48,6 +48,28 @@ def sign_out_everywhere(request):
         ),
     )
     return redirect("profile")
+
+
+class SignOutView(LogoutView):
+    """Django's sign-out, which then says so on the sign-in page, in the user's language (the
+    language cookie keeps it once the session that knew the user is gone)."""
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        language = getattr(user, "language", "") if user.is_authenticated else ""
+        response = super().post(request, *args, **kwargs)
+        if user.is_authenticated:
+            messages.success(request, _("You have signed out."))
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
 
 
 @require_http_methods(["POST"])

@@ -13,7 +13,7 @@ from core.models import AppSettings
 
 
 class Criterion:
-    """One row of the potential-customer worksheet (潜力客户工作表)."""
+    """One row of the potential-customer worksheet (潜在客户工作表)."""
 
     def __init__(self, field: str, label, one, zero) -> None:
         self.field = field

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 CONTACT_SLOTS = 3  # up to three contacts in one row: contact_*, contact2_*, contact3_*
@@ -479,8 +480,6 @@ def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None)
 
 def validate_mapping(kind: str, mapping: list[str]) -> list[str]:
     """Problems with a mapping, as messages (empty when it is usable)."""
-    from django.utils.translation import gettext as gt
-
     problems = []
     keys = target_keys(kind)
     seen: set[str] = set()
@@ -488,19 +487,21 @@ def validate_mapping(kind: str, mapping: list[str]) -> list[str]:
         if not target:
             continue
         if target not in keys:
-            problems.append(gt("Unknown target field “%(field)s”.") % {"field": target})
+            problems.append(gettext("Unknown target field “%(field)s”.") % {"field": target})
         elif target in seen:
             label = dict(target_choices(kind))[target]
-            problems.append(gt("“%(field)s” is mapped to two columns.") % {"field": label})
+            problems.append(gettext("“%(field)s” is mapped to two columns.") % {"field": label})
         seen.add(target)
     labels = dict(target_choices(kind))
     if kind == "customers" and "name" not in seen:
-        problems.append(gt("Map a column to “%(field)s”.") % {"field": labels["name"]})
+        problems.append(gettext("Map a column to “%(field)s”.") % {"field": labels["name"]})
     if kind == "orders":
         if "date" not in seen:
-            problems.append(gt("Map a column to “%(field)s”.") % {"field": labels["date"]})
+            problems.append(gettext("Map a column to “%(field)s”.") % {"field": labels["date"]})
         if not seen & {"account_name", "account_code", "account_uscc"}:
-            problems.append(gt("Map a column to the account name, customer code or credit code."))
+            problems.append(
+                gettext("Map a column to the account name, customer code or credit code.")
+            )
         if "amount" not in seen and not {"quantity", "unit_price"} <= seen:
-            problems.append(gt("Map the amount, or both the quantity and the unit price."))
+            problems.append(gettext("Map the amount, or both the quantity and the unit price."))
     return problems

@@ -246,9 +246,13 @@ def tables(figures: DashboardFigures) -> list[Table]:
     ]
 
 
-def export_rows(figures: DashboardFigures, period: Period) -> tuple[list[str], Iterator[tuple]]:
-    """Headers and rows for `accounts.exports.csv_stream` / `xlsx_file`."""
-    headers = [_("Manager dashboard"), str(period.date_from), str(period.date_to)]
+def export_rows(
+    figures: DashboardFigures, period: Period, *, for_manager: bool = True
+) -> tuple[list[str], Iterator[tuple]]:
+    """Headers and rows for `accounts.exports.csv_stream` / `xlsx_file`; titled like the page
+    (a rep's is their own dashboard)."""
+    title = _("Manager dashboard") if for_manager else _("My dashboard")
+    headers = [title, str(period.date_from), str(period.date_to)]
 
     def rows() -> Iterator[tuple]:
         for title, table_headers, table_rows in tables(figures):
