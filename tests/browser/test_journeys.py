@@ -67,7 +67,7 @@ def test_rep_on_a_phone_in_chinese_logs_a_visit(live_server, phone_page_zh):
     screenshot(page, "journey-rep-home")
 
     nav(page).get_by_role("link", name=zh("Dashboard")).click()
-    page.get_by_role("heading", name=zh("Manager dashboard")).wait_for()
+    page.get_by_role("heading", name=zh("My dashboard")).wait_for()  # a rep's, not 经理仪表板
     no_sideways_scroll(page, 390)
     screenshot(page, "journey-rep-dashboard")
 
