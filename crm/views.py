@@ -241,13 +241,19 @@ def user_edit(request, pk: int):
 
 
 @login_required
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def user_invite(request, pk: int):
-    """Send the invitation (a new set-password link) again."""
+    """Confirm, then send the invitation (a new set-password link) again."""
     _admin_only(request)
     user = or_404(user_get_managed(request.user, pk))
-    _send_invite(request, user)
-    return redirect("users:edit", pk=user.pk)
+    if request.method == "POST":
+        _send_invite(request, user)
+        return redirect("users:edit", pk=user.pk)
+    return render(
+        request,
+        "crm/user_confirm.html",
+        {"subject": user, "action": "invite", "cancel_url": reverse("users:edit", args=[pk])},
+    )
 
 
 def _status_change(request, pk: int, *, deactivate: bool):
@@ -267,7 +273,11 @@ def _status_change(request, pk: int, *, deactivate: bool):
     return render(
         request,
         "crm/user_confirm.html",
-        {"subject": user, "deactivate": deactivate, "cancel_url": back},
+        {
+            "subject": user,
+            "action": "deactivate" if deactivate else "reactivate",
+            "cancel_url": back,
+        },
     )
 
 
