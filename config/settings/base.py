@@ -198,6 +198,11 @@ if min(CRM_PASSWORD_RESET_PER_IP, CRM_PASSWORD_RESET_PER_EMAIL, CRM_PASSWORD_RES
 if CRM_PASSWORD_RESET_WINDOW_MINUTES < 1:
     raise ImproperlyConfigured("CRM_PASSWORD_RESET_WINDOW_MINUTES must be at least 1")
 PASSWORD_RESET_TIMEOUT = CRM_PASSWORD_RESET_LINK_HOURS * 3600
+# The bell counts what needs doing today: reminders showing today whose date is at most this
+# many days past, and every one about an A account however old (visits.selectors.reminder_count).
+CRM_REMINDER_BELL_OVERDUE_DAYS = env_int("CRM_REMINDER_BELL_OVERDUE_DAYS", 7)
+if CRM_REMINDER_BELL_OVERDUE_DAYS < 0:
+    raise ImproperlyConfigured("CRM_REMINDER_BELL_OVERDUE_DAYS must be 0 or more")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
