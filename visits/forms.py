@@ -159,7 +159,7 @@ class IdListField(forms.Field):
         ids = []
         for item in values:
             text = str(item).strip()
-            if not (text.isascii() and text.isdigit()):
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
             ids.append(int(text))
         return ids

@@ -551,7 +551,7 @@ def reminders_bulk(request):
     form = ReminderBulkForm(request.POST)
     back = safe_next_url(request, reverse("visits:reminders"))
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(back)
     ids, action = form.cleaned_data["ids"], form.cleaned_data["action"]
     try:

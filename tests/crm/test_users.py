@@ -10,7 +10,6 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
-from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from core.models import AuditEntry

@@ -36,6 +36,12 @@ API_PREFIX = "api/v1/"
 API_OWN_RULE = {
     "user-list": "users: self, team members (managers), everyone (admins)",
     "user-detail": "users: self, team members (managers), everyone (admins)",
+    "user-deactivate": "admins only (others 403; a user they cannot see 404) "
+    "(tests/crm/test_users_api.py)",
+    "user-reactivate": "admins only (others 403; a user they cannot see 404) "
+    "(tests/crm/test_users_api.py)",
+    "user-invite": "admins only (others 403; a user they cannot see 404) "
+    "(tests/crm/test_users_api.py)",
     "team-list": "teams: own team (reps), led teams (managers), all (admins)",
     "team-detail": "teams: own team (reps), led teams (managers), all (admins)",
     "territory-list": "territories: reference data every signed-in user reads",

@@ -270,3 +270,46 @@ def test_the_bell_in_the_header_shows_the_count(org):
     html = _client(r1).get(reverse("visits:reminders")).content.decode()
     assert '<span class="bell-count" data-testid="bell-count">1</span>' in html
     assert len(_page_order(html)) == 2
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def test_the_api_closes_and_snoozes_several_at_once(org, api):
+    r1 = org["r1"]
+    a, b, c = (_reminder(r1) for _ in range(3))
+    response = api(r1).post(reverse("reminder-bulk-done"), {"ids": [a.pk, b.pk]}, format="json")
+    assert (response.status_code, response.json()) == (200, {"count": 2})
+    until = timezone.localdate() + dt.timedelta(days=2)
+    response = api(r1).post(
+        reverse("reminder-bulk-snooze"), {"ids": [c.pk], "until": until.isoformat()}, format="json"
+    )
+    assert (response.status_code, response.json()) == (200, {"count": 1})
+    assert dict(Reminder.objects.values_list("pk", "status")) == {
+        a.pk: "done",
+        b.pk: "done",
+        c.pk: "open",
+    }
+    assert Reminder.objects.get(pk=c.pk).snoozed_until == until
+
+
+def test_the_api_refuses_someone_elses_ids_and_bad_bodies(org, api, db_state):
+    mine, theirs = _reminder(org["r1"]), _reminder(org["r3"])
+    before = db_state()
+    url = reverse("reminder-bulk-done")
+    response = api(org["r1"]).post(url, {"ids": [mine.pk, theirs.pk]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "ids": [
+            "1 of the chosen reminders are not your open reminders (done already, someone "
+            "else's or gone); nothing was changed."
+        ]
+    }
+    for body in ({}, {"ids": []}, {"ids": ["x"]}, {"ids": [2**63]}):
+        assert api(org["r1"]).post(url, body, format="json").status_code == 400, body
+    response = api(org["r1"]).post(
+        reverse("reminder-bulk-snooze"), {"ids": [mine.pk]}, format="json"
+    )
+    assert response.json() == {"until": ["This field is required."]}
+    assert api(None).post(url, {"ids": [mine.pk]}, format="json").status_code in (401, 403)
+    assert db_state() == before
