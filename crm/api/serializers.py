@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from crm.models import Team, Territory, User
@@ -54,7 +56,7 @@ class UserWriteSerializer(serializers.ModelSerializer):
             "password",
         ]
         # The service checks the row (uniqueness included) in one place.
-        extra_kwargs = {"username": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"username": {"validators": []}}
 
 
 class UserUpdateSerializer(UserWriteSerializer):
