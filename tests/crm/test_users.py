@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from core.models import AuditEntry
@@ -314,3 +315,24 @@ def test_manager_team_choice_shows_every_team(org):
     TeamFactory(name="East")
     html = _client(org["admin"]).get("/users/new/").content.decode()
     assert ">East<" in html and ">North<" in html and ">South<" in html
+
+
+def test_the_admin_site_refuses_self_deactivation_with_a_message(db):
+    root = UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+    client = _client(root)
+    data = {
+        "username": "root",
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "date_joined_0": root.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": root.date_joined.strftime("%H:%M:%S"),
+        "role": "admin",
+        "language": "",
+    }
+    response = client.post(reverse("admin:crm_user_change", args=[root.pk]), data, follow=True)
+    assert "You cannot deactivate yourself." in response.content.decode()
+    root.refresh_from_db()
+    assert root.is_active
