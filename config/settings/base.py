@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "VisitPlanSourceEnum": "visits.models.VisitPlan.Source",
         "OccasionKindEnum": "visits.models.Occasion.Kind",
         "ReminderKindEnum": "visits.models.Reminder.Kind",
+        "UserRoleEnum": "crm.models.User.Role",
         "AccountSourceEnum": "accounts.models.Account.Source",
         "ImportKindEnum": "imports.models.ImportBatch.Kind",
         "ImportStatusEnum": "imports.models.ImportBatch.Status",
