@@ -91,11 +91,12 @@ def _window_count(key: str, window_seconds: int) -> int:
     """Count one more request in the window that `key`'s first request opened."""
     cache.add(key, 0, timeout=window_seconds)
     try:
-        return int(cache.incr(key))
-    except ValueError:
-        # The key expired between add and incr, or the cache does not answer (django-redis
-        # ignores its errors): the request is let through, Django's tokens stay the guard.
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
         return 0
+    # None: the cache does not answer (django-redis ignores its errors); the request is let
+    # through, Django's one-time tokens stay the guard.
+    return int(count) if count is not None else 0
 
 
 def password_reset_allowed(*, ip_address: str, email: str) -> str:

@@ -153,3 +153,49 @@ def test_the_pages_and_the_mail_in_chinese(alice):
     assert message.subject == "设置新的 CRM 密码"
     assert "72 小时" in message.body
     assert LINK.search(message.body)
+
+
+def _redis_cache(url: str, prefix: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+
+
+@pytest.mark.redis
+def test_the_counters_live_in_redis_with_the_window_and_no_address(alice, settings, require_redis):
+    import uuid
+
+    import redis
+
+    url = require_redis.rsplit("/", 1)[0] + "/13"
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    settings.CACHES = _redis_cache(url, prefix)
+    settings.CRM_PASSWORD_RESET_PER_EMAIL = 1
+    assert _ask(Client(), "alice@example.com", ip="10.5.5.5").status_code == 302
+    assert _ask(Client(), "alice@example.com", ip="10.5.5.6").status_code == 302
+    assert len(mail.outbox) == 1  # the second was over the limit, counted in Redis
+    server = redis.Redis.from_url(url)
+    keys = sorted(k.decode() for k in server.keys(f"{prefix}:*"))
+    try:
+        assert len(keys) == 3  # two addresses, one e-mail
+        assert not any("alice" in k for k in keys)
+        assert all(0 < server.ttl(k) <= 3600 for k in keys)
+    finally:
+        server.delete(*keys)
+
+
+def test_a_cache_that_does_not_answer_lets_requests_through(alice, settings):
+    settings.CACHES = _redis_cache("redis://127.0.0.1:9/0", "down")
+    settings.CRM_PASSWORD_RESET_PER_IP = 1
+    for _ in range(3):
+        assert _ask(Client(), "alice@example.com").status_code == 302
+    assert len(mail.outbox) == 3
