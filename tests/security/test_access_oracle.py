@@ -25,6 +25,7 @@ import os
 import re
 
 import pytest
+from django.core import mail
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -751,7 +752,14 @@ def _reference_state():
         list(VisitSettings.objects.values()),
         list(ChecklistItem.objects.order_by("pk").values()),
         list(Occasion.objects.order_by("pk").values()),
+        # Not last_login: signing the callers in writes it.
+        list(
+            User.objects.order_by("pk").values(
+                "pk", "username", "email", "role", "team", "territory", "is_active", "password"
+            )
+        ),
         AuditEntry.objects.count(),
+        len(mail.outbox),
     )
 
 
@@ -774,6 +782,7 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
     object_pk = {
         "visits.ChecklistItem": reference_data["item"].pk,
         "visits.Occasion": reference_data["occasion"].pk,
+        "crm.User": org["r2"].pk,
     }
     urls = [reverse(name) for name in sorted(ADMIN_ONLY_PAGES)]
     urls += [
@@ -791,6 +800,10 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "name_en": "changed",
         "month": "7",
         "day": "2",
+        "username": "intruder",
+        "email": "intruder@example.com",
+        "role": "admin",
+        "how": "invite",
     }
     before = _reference_state()
     for user in (org["r1"], org["m1"], stranger):
