@@ -75,6 +75,7 @@ PUBLIC_PAGES = {"login"}
 ADMIN_ONLY_PAGES = {
     "audit",
     "prospects:settings",
+    "prospects:team_minimums",
     "visits:settings",
     "visits:checklist_items",
     "visits:checklist_item_create",
