@@ -123,7 +123,7 @@ INDUSTRIES = [
 # Revenue weight of the customer ranked k of m: exp(-k / (m * REVENUE_DECAY)) puts about 80% of
 # the revenue in the top 20% at any size, and the largest customer near 8/m of it.
 REVENUE_DECAY = 0.124
-# Spread of each customer's weight around its curve (log-normal sigma), so the curve is no staircase.
+# Spread of each customer's weight around the curve (log-normal sigma): no staircase.
 REVENUE_NOISE = 0.15
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = [
