@@ -19,7 +19,7 @@ class UserSerializer(serializers.ModelSerializer):
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "manager", "territory"]
+        fields = ["id", "name", "manager", "territory", "pipeline_minimum"]
         read_only_fields = fields
 
 

@@ -144,10 +144,18 @@ def pipeline_table(figure: PipelineFigure) -> Table:
             _("Yellow"),
             _("Red"),
             _("Open"),
-            _("Minimum"),
-            _("Below minimum"),
+            _("Share"),
+            _("Below share"),
         ],
-        [(r.username, r.green, r.yellow, r.red, r.open, r.minimum, r.below) for r in figure.rows()],
+        [(r.username, r.green, r.yellow, r.red, r.open, r.share, r.below) for r in figure.rows()],
+    )
+
+
+def pipeline_team_table(figure: PipelineFigure) -> Table:
+    return Table(
+        _("Pipeline by team"),
+        [_("Team"), _("Open"), _("Minimum"), _("Below minimum")],
+        [(t.name, t.open, t.minimum, t.below) for t in figure.teams],
     )
 
 
@@ -238,6 +246,7 @@ def tables(figures: DashboardFigures) -> list[Table]:
         effort_tier_table(f.effort),
         effort_rep_table(f.effort),
         pipeline_table(f.pipeline),
+        pipeline_team_table(f.pipeline),
         worksheet_table(f.pipeline),
         missing_decision_maker_table(f.pipeline),
         plan_table(f.plans),

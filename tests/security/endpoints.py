@@ -83,6 +83,7 @@ PUBLIC_PAGES = {"login", "password_reset", "password_reset_done", "password_rese
 ADMIN_ONLY_PAGES = {
     "audit",
     "prospects:settings",
+    "prospects:team_minimums",
     "visits:settings",
     "visits:checklist_items",
     "visits:checklist_item_create",

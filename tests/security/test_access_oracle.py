@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
 from core.models import AuditEntry
-from crm.models import Territory, User
+from crm.models import Team, Territory, User
 from tests.factories import ChecklistItemFactory, OccasionFactory, ReminderFactory
 from tests.security.endpoints import (
     ADMIN_ONLY_OBJECT_PAGES,
@@ -184,6 +184,7 @@ def test_every_endpoint_is_classified():
         "visits:checklist_item_edit": "admin-object-page",
         "visits:occasion_delete": "admin-object-page",
         "prospects:settings": "page",
+        "prospects:team_minimums": "page",
         "visits:settings": "page",
         "imports:list": "own-rule-page",
         "imports:detail": "own-rule-object-page",
@@ -749,6 +750,7 @@ def _reference_state():
 
     return (
         list(ProspectSettings.objects.values()),
+        list(Team.objects.order_by("pk").values("pk", "pipeline_minimum")),
         list(VisitSettings.objects.values()),
         list(ChecklistItem.objects.order_by("pk").values()),
         list(Occasion.objects.order_by("pk").values()),
@@ -792,7 +794,9 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
     assert len(urls) == len(ADMIN_ONLY_PAGES) + len(ADMIN_ONLY_OBJECT_PAGES)
     assert all(endpoints[name].kind == "admin-object-page" for name in ADMIN_ONLY_OBJECT_PAGES)
     attempt = {
-        "pipeline_minimum": "3",
+        "rep_prospect_ratio": "0.9",
+        "industry_ratios": "化工: 1",
+        **{f"team_{team.pk}": "3" for team in Team.objects.all()},
         "cadence_a_days": "1",
         "position": "902",
         "text_en": "changed",

@@ -2,6 +2,7 @@
 settings changes (who changed what), and that only admins can change settings."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -166,20 +167,33 @@ def test_settings_changes_are_audited_with_who_and_what(client, org):
 
     client.force_login(org["admin"])
     url = reverse("prospects:settings")
-    data = {**_settings_form_data(client, url), "pipeline_minimum": 30}
+    data = {
+        **_settings_form_data(client, url),
+        "rep_prospect_ratio": "0.25",
+        "industry_ratios": "化工: 0.5",
+    }
     assert client.post(url, data).status_code == 302
     url = reverse("visits:settings")
     data = {**_settings_form_data(client, url), "cadence_a_days": 5, "digest_enabled": False}
     assert client.post(url, data).status_code == 302
 
-    assert ProspectSettings.load().pipeline_minimum == 30
+    assert ProspectSettings.load().rep_prospect_ratio == Decimal("0.25")
     assert (VisitSettings.load().cadence_a_days, VisitSettings.load().digest_enabled) == (5, False)
     entries = [
         (e.actor, e.action, e.model, e.object_id, e.changes)
         for e in AuditEntry.objects.order_by("id")
     ]
     assert entries == [
-        (org["admin"], "update", "prospects.ProspectSettings", "1", {"pipeline_minimum": [25, 30]}),
+        (
+            org["admin"],
+            "update",
+            "prospects.ProspectSettings",
+            "1",
+            {
+                "rep_prospect_ratio": ["0.100", "0.25"],
+                "industry_ratios": ["{}", "{'化工': '0.500'}"],
+            },
+        ),
         (
             org["admin"],
             "update",
@@ -200,7 +214,8 @@ def test_reps_and_managers_cannot_change_settings(client, org):
 
     before = (list(ProspectSettings.objects.values()), list(VisitSettings.objects.values()))
     attempts = {
-        reverse("prospects:settings"): {"pipeline_minimum": 1},
+        reverse("prospects:settings"): {"rep_prospect_ratio": "0.9"},
+        reverse("prospects:team_minimums"): {f"team_{org['t1'].pk}": 1},
         reverse("visits:settings"): {"cadence_a_days": 1, "digest_hour": 3},
     }
     for name in ("r1", "m1"):
