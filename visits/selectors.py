@@ -137,8 +137,24 @@ def due_not_planned(user: User, *, day: datetime.date, horizon_days: int | None 
 # --- Visits, plans, touches ---------------------------------------------------------------
 
 
+def visit_scope_q(user: Viewer) -> Q:
+    """Visits `user` may see: those of accounts in their book, and those logged by a user
+    whose book they see (done work stays with who did it: a rep still reads the visits they
+    logged after the account was reassigned, and so does their manager). The one visibility
+    rule, applied to the account's owner and to the visit's author."""
+    return account_scope_q(user, account_path="account__") | owner_scope_q(
+        user, owner_path="logged_by"
+    )
+
+
 def visits_visible_to(user: Viewer) -> QuerySet[Visit]:
-    return Visit.objects.filter(account_scope_q(user, account_path="account__"))
+    return Visit.objects.filter(visit_scope_q(user))
+
+
+def visit_in_book(user: User, visit: Visit) -> bool:
+    """Whether the visit's account is in `user`'s book: only then may they change the visit
+    (a visit seen only as its author's is read-only)."""
+    return accounts_visible_to(user).filter(pk=visit.account_id).exists()
 
 
 def visit_get_visible(user: User, pk: int | str) -> Visit | None:
@@ -228,6 +244,18 @@ def account_next_plan(account: Account, *, today: datetime.date | None = None) -
     )
 
 
+def account_future_plans(
+    account: Account, *, today: datetime.date | None = None, limit: int = 10
+) -> QuerySet[VisitPlan]:
+    """The account's open plans from `today` on, soonest first (at most `limit`)."""
+    today = today or timezone.localdate()
+    return (
+        VisitPlan.objects.open()
+        .filter(account=account, planned_date__gte=today)
+        .order_by("planned_date", "planned_time", "id")[:limit]
+    )
+
+
 def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
     """Visits, touches and orders of an account, newest first (at most `limit` of each)."""
     visits = (
@@ -249,10 +277,15 @@ def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
 
 
 def reminders_visible_to(user: Viewer) -> ReminderQuerySet:
-    """Reminders of recipients in `user`'s scope about accounts in `user`'s book."""
+    """Reminders of recipients in `user`'s scope about accounts in `user`'s book; an
+    "accounts reassigned" notification also once its account left the book (it tells the
+    rep who lost the account)."""
     return Reminder.objects.filter(
         owner_scope_q(user, owner_path="recipient")
-        & account_scope_q(user, account_path="account__")
+        & (
+            account_scope_q(user, account_path="account__")
+            | Q(kind=Reminder.Kind.ACCOUNT_REASSIGNED)
+        )
     )
 
 
@@ -300,6 +333,16 @@ def reminder_text(reminder: Reminder) -> str:
         }
     if kind == Reminder.Kind.VISIT_OVERDUE:
         return _("Planned visit to %(account)s on %(date)s is overdue.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
+    if kind == Reminder.Kind.ACCOUNT_REASSIGNED:
+        if reminder.occasion_code == "reassigned_from":
+            return _("%(account)s was reassigned from you to another rep on %(date)s.") % {
+                "account": account,
+                "date": reminder.date.isoformat(),
+            }
+        return _("%(account)s was reassigned to you on %(date)s.") % {
             "account": account,
             "date": reminder.date.isoformat(),
         }
@@ -353,8 +396,14 @@ def effort_by_owner_and_tier(
     `owner_id`, `tier` ("" = untiered), `visits`, `minutes` (None when none was logged),
     `expenses`, `accounts`. One GROUP BY from which both the per-tier and the per-rep effort
     are derived (an account has one owner, so the accounts add up across owners)."""
+    # Effort is over the accounts of the book (the figure groups by the account's owner), not
+    # over every visit the user may read.
     rows = (
-        _narrowed(visits_visible_to(user), accounts, account_filter)
+        _narrowed(
+            Visit.objects.filter(account_scope_q(user, account_path="account__")),
+            accounts,
+            account_filter,
+        )
         .filter(visit_date__gte=date_from, visit_date__lte=date_to)
         .order_by()
         .values("account__owner_id", "account__tier")

@@ -46,6 +46,7 @@ from visits.selectors import (
     touch_get_visible,
     touches_visible_to,
     visit_get_visible,
+    visit_in_book,
     visits_visible_to,
 )
 
@@ -179,7 +180,17 @@ def visit_list(request):
 @login_required
 def visit_detail(request, pk: int):
     visit = or_404(visit_get_visible(request.user, pk))
-    return render(request, "visits/visit_detail.html", {"visit": visit})
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {"visit": visit, "in_book": visit_in_book(request.user, visit)},
+    )
+
+
+def _read_only(request, visit):
+    """A visit seen only as its author's (the account went to another rep): back to it."""
+    messages.info(request, _("This account is no longer in your book: the visit is read-only."))
+    return redirect("visits:visit_detail", pk=visit.pk)
 
 
 # --- Logging a visit -----------------------------------------------------------------------
@@ -243,6 +254,8 @@ def visit_create(request):
 @require_http_methods(["GET", "POST"])
 def visit_edit(request, pk: int):
     visit = or_404(visit_get_visible(request.user, pk))
+    if not visit_in_book(request.user, visit):
+        return _read_only(request, visit)
     form = VisitForm(
         request.POST or None,
         instance=visit,
@@ -273,6 +286,8 @@ def visit_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def visit_delete(request, pk: int):
     visit = or_404(visit_get_visible(request.user, pk))
+    if not visit_in_book(request.user, visit):
+        return _read_only(request, visit)
     if request.method == "POST":
         services.visit_delete(actor=request.user, visit=visit)
         messages.success(request, _("Visit deleted."))
