@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -205,7 +206,9 @@ def _bulk_reassign_chosen(
     """The accounts a bulk reassignment names, all in the actor's book (or a clear error)."""
     book = accounts_visible_to(actor)
     if filters is not None:
-        account_filter = AccountFilter(data=filters, queryset=book)
+        account_filter = AccountFilter(
+            data=filters if isinstance(filters, QueryDict) else dict(filters), queryset=book
+        )
         if not account_filter.is_valid():
             fields = account_filter.form.fields
             raise ValidationError(

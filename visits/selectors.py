@@ -142,9 +142,10 @@ def visit_scope_q(user: Viewer) -> Q:
     whose book they see (done work stays with who did it: a rep still reads the visits they
     logged after the account was reassigned, and so does their manager). The one visibility
     rule, applied to the account's owner and to the visit's author."""
-    return account_scope_q(user, account_path="account__") | owner_scope_q(
-        user, owner_path="logged_by"
-    )
+    in_book = account_scope_q(user, account_path="account__")
+    by_author = owner_scope_q(user, owner_path="logged_by")
+    # An empty Q means "everything" (an admin), but `Q() | other` is `other`: keep it empty.
+    return in_book | by_author if in_book and by_author else Q()
 
 
 def visits_visible_to(user: Viewer) -> QuerySet[Visit]:
@@ -280,13 +281,10 @@ def reminders_visible_to(user: Viewer) -> ReminderQuerySet:
     """Reminders of recipients in `user`'s scope about accounts in `user`'s book; an
     "accounts reassigned" notification also once its account left the book (it tells the
     rep who lost the account)."""
-    return Reminder.objects.filter(
-        owner_scope_q(user, owner_path="recipient")
-        & (
-            account_scope_q(user, account_path="account__")
-            | Q(kind=Reminder.Kind.ACCOUNT_REASSIGNED)
-        )
-    )
+    in_book = account_scope_q(user, account_path="account__")
+    if in_book:  # an empty Q is everything already (`Q() | other` would be `other`)
+        in_book |= Q(kind=Reminder.Kind.ACCOUNT_REASSIGNED)
+    return Reminder.objects.filter(owner_scope_q(user, owner_path="recipient") & in_book)
 
 
 def reminder_get_visible(user: User, pk: int | str) -> Reminder | None:

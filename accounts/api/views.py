@@ -12,9 +12,9 @@ from accounts import services
 from accounts.api.serializers import (
     ACCOUNT_LIST_FIELDS,
     AccountListSerializer,
+    AccountSerializer,
     BulkReassignResultSerializer,
     BulkReassignSerializer,
-    AccountSerializer,
     ContactSerializer,
     OrderSerializer,
 )

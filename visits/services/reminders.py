@@ -582,7 +582,7 @@ def reminders_after_reassignment(
     """Accounts changed owner (`actor` reassigned them): their open reminders follow them to
     the new owner, and the reps who gained or lost them get an "accounts reassigned"
     notification each. Two statements whatever the number of accounts."""
-    params = {
+    params: dict[str, Any] = {
         "ids": account_ids,
         "olds": old_owner_ids,
         "new": new_owner_id,
