@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts import services
@@ -130,6 +131,9 @@ class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         url_path="bulk-reassign",
         url_name="bulk-reassign",
         serializer_class=BulkReassignSerializer,
+        # JSON only: a form body of thousands of ids would be parsed (and refused with 400 by
+        # Django's field limit) before authentication could answer 401.
+        parser_classes=[JSONParser],
     )
     def bulk_reassign(self, request, *args, **kwargs):
         """Reassign the chosen accounts (or all matching a filter) to another rep: managers
