@@ -152,6 +152,14 @@ def visits_visible_to(user: Viewer) -> QuerySet[Visit]:
     return Visit.objects.filter(visit_scope_q(user))
 
 
+def visits_listed_for(user: User) -> QuerySet[Visit]:
+    """`visits_visible_to`, each annotated `in_book`: whether its account is in the user's
+    book (the list links the customer card only then)."""
+    return visits_visible_to(user).annotate(
+        in_book=Exists(accounts_visible_to(user).filter(pk=OuterRef("account_id")))
+    )
+
+
 def visit_in_book(user: User, visit: Visit) -> bool:
     """Whether the visit's account is in `user`'s book: only then may they change the visit
     (a visit seen only as its author's is read-only)."""

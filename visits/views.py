@@ -47,7 +47,7 @@ from visits.selectors import (
     touches_visible_to,
     visit_get_visible,
     visit_in_book,
-    visits_visible_to,
+    visits_listed_for,
 )
 
 
@@ -163,7 +163,7 @@ VISIT_SORTS = {
 
 @login_required
 def visit_list(request):
-    qs = visits_visible_to(request.user).select_related("account", "logged_by")
+    qs = visits_listed_for(request.user).select_related("account", "logged_by")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(

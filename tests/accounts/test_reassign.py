@@ -96,6 +96,7 @@ def test_the_previous_rep_still_opens_the_visit_they_logged(client, org, worked)
         assert client.get(url).status_code == 404, url
     listed = client.get(reverse("visits:visit_list")).content.decode()
     assert reverse("visits:visit_detail", args=[worked["visit"].pk]) in listed
+    assert reverse("accounts:detail", args=[worked["account"].pk]) not in listed
     api = client.get(reverse("visit-detail", args=[worked["visit"].pk]))
     assert api.status_code == 200
     refused = client.patch(
