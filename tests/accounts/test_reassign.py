@@ -12,7 +12,13 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Account
 from core.models import AuditEntry
-from tests.factories import AccountFactory, ReminderFactory, VisitFactory, VisitPlanFactory
+from tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    ReminderFactory,
+    VisitFactory,
+    VisitPlanFactory,
+)
 from visits.models import Reminder
 from visits.selectors import reminder_text, reminders_inbox
 
@@ -88,15 +94,22 @@ def test_the_previous_rep_still_opens_the_visit_they_logged(client, org, worked)
     assert client.post(reverse("visits:visit_delete", args=[worked["visit"].pk])).status_code == 302
     assert worked["visit"].__class__.objects.filter(pk=worked["visit"].pk).exists()
     # The rest of the account is no longer theirs.
+    contact = ContactFactory(account=worked["account"], name="Ms Secret", phone="13911112222")
+    other_visit = VisitFactory(account=worked["account"], logged_by=org["r2"], purpose="r2's")
     for url in (
         reverse("accounts:detail", args=[worked["account"].pk]),
+        reverse("accounts:contact_edit", args=[contact.pk]),
+        reverse("visits:visit_detail", args=[other_visit.pk]),
+        reverse("contact-detail", args=[contact.pk]),
         reverse("visits:plan_detail", args=[worked["future"].pk]),
         reverse("visits:plan_detail", args=[worked["done_plan"].pk]),
     ):
         assert client.get(url).status_code == 404, url
+    assert "13911112222" not in detail.content.decode()
     listed = client.get(reverse("visits:visit_list")).content.decode()
     assert reverse("visits:visit_detail", args=[worked["visit"].pk]) in listed
     assert reverse("accounts:detail", args=[worked["account"].pk]) not in listed
+    assert reverse("visits:visit_detail", args=[other_visit.pk]) not in listed
     api = client.get(reverse("visit-detail", args=[worked["visit"].pk]))
     assert api.status_code == 200
     refused = client.patch(
