@@ -95,3 +95,34 @@ class OrderForm(forms.ModelForm):
         if self.cleaned_data.get("amount") is None:
             self.instance.amount = 0
         super()._post_clean()  # type: ignore[misc]  # private hook missing from django-stubs
+
+
+class IdListField(forms.Field):
+    """Ids ticked on a list (a checkbox per row, all named alike)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        try:
+            return [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Select accounts from the list.")) from None
+
+
+class BulkReassignForm(forms.Form):
+    """The account list's "reassign" bar: ticked accounts, or all matching the list's filter
+    (`filter_query`, the list's query string), a new owner and a reason."""
+
+    account_ids = IdListField(required=False, label=_("Accounts"))
+    all_matching = forms.BooleanField(required=False, label=_("All accounts matching the filter"))
+    filter_query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    new_owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), label=_("New owner"), empty_label=_("Choose a rep")
+    )
+    # Checked by the service, which says why a reason is missing.
+    reason = forms.CharField(required=False, max_length=500, label=_("Reason"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["new_owner"]).queryset = users_assignable_by(user)

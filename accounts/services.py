@@ -1,16 +1,23 @@
 """Writes of accounts, contacts and orders. Each checks the actor's scope itself, so that no
 form, serializer or script can move a record into or out of someone else's book."""
 
-from typing import Any
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import sql
+from accounts.filters import AccountFilter
 from accounts.models import Account, Contact, Order
 from accounts.normalize import clean_uscc, normalize_account_name
-from accounts.selectors import account_check_visible
+from accounts.selectors import account_check_visible, accounts_visible_to
+from accounts.signals import accounts_reassigned
 from core.audit import audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
@@ -149,7 +156,146 @@ def account_update(*, actor: User, account: Account, data: dict[str, Any]) -> Ac
         account_id=account.pk,
         changes=diff_fields(before, snapshot(account, ACCOUNT_FIELDS)),
     )
+    if account.owner_id != old_owner_id:
+        _announce_reassigned(
+            actor=actor,
+            moves=[AccountMove(account.pk, old_owner_id)],
+            new_owner_id=account.owner_id,
+            reason="",
+            today=timezone.localdate(),
+        )
     return account
+
+
+# --- Reassignment -----------------------------------------------------------------------------
+
+
+class AccountMove(NamedTuple):
+    """One account that changed owner, and the owner it had."""
+
+    account_id: int
+    old_owner_id: int
+
+
+REASON_MAX_LENGTH = 500
+
+
+def _announce_reassigned(
+    *,
+    actor: User,
+    moves: list[AccountMove],
+    new_owner_id: int,
+    reason: str,
+    today: datetime.date,
+) -> None:
+    """Tell the higher apps (visits: reminders and notifications) inside this transaction."""
+    if moves:
+        accounts_reassigned.send(
+            sender=Account,
+            actor=actor,
+            moves=moves,
+            new_owner_id=new_owner_id,
+            reason=reason,
+            today=today,
+        )
+
+
+def _bulk_reassign_chosen(
+    actor: User, account_ids: Sequence[int] | None, filters: Mapping[str, Any] | None
+) -> QuerySet[Account]:
+    """The accounts a bulk reassignment names, all in the actor's book (or a clear error)."""
+    book = accounts_visible_to(actor)
+    if filters is not None:
+        account_filter = AccountFilter(
+            data=filters if isinstance(filters, QueryDict) else dict(filters), queryset=book
+        )
+        if not account_filter.is_valid():
+            fields = account_filter.form.fields
+            raise ValidationError(
+                {
+                    "filter": [
+                        f"{fields[name].label if name in fields else name}: {error}"
+                        for name, errors in account_filter.errors.items()
+                        for error in errors
+                    ]
+                }
+            )
+        return account_filter.qs.order_by()
+    ids = sorted(set(account_ids or ()))
+    if not ids:
+        raise ValidationError({"account_ids": _("Select the accounts to reassign.")})
+    found = set(book.filter(pk__in=ids).values_list("pk", flat=True))
+    outside = [pk for pk in ids if pk not in found]
+    if outside:
+        # Missing and hidden accounts look alike: both are "not in your book".
+        raise ValidationError(
+            {
+                "account_ids": _("These accounts are not in your book: %(ids)s.")
+                % {"ids": ", ".join(map(str, outside[:20]))}
+            }
+        )
+    return book.filter(pk__in=ids).order_by()
+
+
+@transaction.atomic
+def accounts_bulk_reassign(
+    *,
+    actor: User,
+    new_owner: User | None,
+    reason: str,
+    account_ids: Sequence[int] | None = None,
+    filters: Mapping[str, Any] | None = None,
+    today: datetime.date | None = None,
+) -> list[AccountMove]:
+    """Give the chosen accounts (`account_ids`, or every account of the actor's book matching
+    `filters`, the account list's filter parameters) to `new_owner`, in one UPDATE with one
+    audit entry per account carrying `reason`. Managers reassign within their teams, admins
+    anywhere, reps not at all. Accounts that already belong to `new_owner` are left alone.
+    Returns the accounts that moved, with their previous owners."""
+    if not actor.can_manage:
+        raise PermissionDenied(_("Only managers and admins reassign accounts."))
+    if (account_ids is None) == (filters is None):
+        raise ValidationError(
+            {"account_ids": _("Select the accounts, or all accounts matching a filter.")}
+        )
+    reason = (reason or "").strip()
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["reason"] = _("Give the reason for the reassignment.")
+    elif len(reason) > REASON_MAX_LENGTH:
+        errors["reason"] = _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX_LENGTH}
+    if new_owner is None or not users_assignable_by(actor).filter(pk=new_owner.pk).exists():
+        errors["new_owner"] = _("You cannot assign accounts to this user.")
+    if errors:
+        raise ValidationError(errors)
+    assert new_owner is not None  # checked above
+    chosen_sql, chosen_params = (
+        _bulk_reassign_chosen(actor, account_ids, filters).values("id").query.sql_with_params()
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.BULK_REASSIGN.format(chosen=chosen_sql),
+            [
+                *chosen_params,
+                new_owner.pk,
+                new_owner.pk,
+                now,
+                actor.pk,
+                new_owner.pk,
+                reason,
+                now,
+            ],
+        )
+        moves = [AccountMove(*row) for row in cursor.fetchall()]
+    _announce_reassigned(
+        actor=actor,
+        moves=moves,
+        new_owner_id=new_owner.pk,
+        reason=reason,
+        today=today or timezone.localdate(),
+    )
+    return moves
 
 
 @transaction.atomic

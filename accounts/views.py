@@ -7,15 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OrderBy, Value
 from django.db.models.functions import NullIf
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.filters import AccountFilter, is_searching, search_ordering
-from accounts.forms import AccountForm, ContactForm, OrderForm
+from accounts.forms import AccountForm, BulkReassignForm, ContactForm, OrderForm
 from accounts.selectors import (
     account_card_contacts,
     account_card_orders,
@@ -86,8 +87,47 @@ def account_list(request):
             "owners": users_visible_to(user),
             "territories": territory_list(),
             "industries": account_industries(user),
+            "reassign_form": BulkReassignForm(user=user) if user.can_manage else None,
         },
     )
+
+
+@login_required
+@require_POST
+def account_bulk_reassign(request):
+    """The account list's bulk reassignment; back to the list (same filter) with the result."""
+    form = BulkReassignForm(request.POST, user=request.user)
+    query = QueryDict(request.POST.get("filter_query", "")[:2000])
+    back = reverse("accounts:list") + (f"?{query.urlencode()}" if query else "")
+    if form.is_valid():
+        data = form.cleaned_data
+        chosen = (
+            {"filters": query} if data["all_matching"] else {"account_ids": data["account_ids"]}
+        )
+        moves = run_service(
+            form,
+            services.accounts_bulk_reassign,
+            actor=request.user,
+            new_owner=data["new_owner"],
+            reason=data["reason"],
+            **chosen,
+        )
+        if moves is not None:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d account reassigned to %(owner)s.",
+                    "%(n)d accounts reassigned to %(owner)s.",
+                    len(moves),
+                )
+                % {"n": len(moves), "owner": data["new_owner"]},
+            )
+            return redirect(back)
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else str(error))
+    return redirect(back)
 
 
 @login_required

@@ -477,7 +477,8 @@ class Reminder(models.Model):
     """An in-app notification for one recipient about one subject, occasion and date.
 
     `subject` ("account:7", "contact:12", "plan:3") and `occasion_code` ("visit_due",
-    "visit_tomorrow", "visit_overdue" or an Occasion's code) make the one-row rule: the daily
+    "visit_tomorrow", "visit_overdue", "reassigned_to", "reassigned_from" or an Occasion's
+    code) make the one-row rule: the daily
     job inserts with ON CONFLICT DO NOTHING, so no run, retry or second worker doubles one.
     """
 
@@ -487,6 +488,9 @@ class Reminder(models.Model):
         VISIT_OVERDUE = "visit_overdue", _("Planned visit overdue")
         GIFT = "gift", _("Gift")
         GREETING = "greeting", _("Greeting")
+        # Accounts given to or taken from the recipient (occasion_code `reassigned_to` or
+        # `reassigned_from`); visible to its recipient even once the account left their book.
+        ACCOUNT_REASSIGNED = "account_reassigned", _("Accounts reassigned")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

@@ -140,8 +140,33 @@ def due_not_planned(user: User, *, day: datetime.date, horizon_days: int | None 
 # --- Visits, plans, touches ---------------------------------------------------------------
 
 
+def visit_scope_q(user: Viewer) -> Q:
+    """Visits `user` may see: those of accounts in their book, and those logged by a user
+    whose book they see (done work stays with who did it: a rep still reads the visits they
+    logged after the account was reassigned, and so does their manager). The one visibility
+    rule, applied to the account's owner and to the visit's author."""
+    in_book = account_scope_q(user, account_path="account__")
+    by_author = owner_scope_q(user, owner_path="logged_by")
+    # An empty Q means "everything" (an admin), but `Q() | other` is `other`: keep it empty.
+    return in_book | by_author if in_book and by_author else Q()
+
+
 def visits_visible_to(user: Viewer) -> QuerySet[Visit]:
-    return Visit.objects.filter(account_scope_q(user, account_path="account__"))
+    return Visit.objects.filter(visit_scope_q(user))
+
+
+def visits_listed_for(user: User) -> QuerySet[Visit]:
+    """`visits_visible_to`, each annotated `in_book`: whether its account is in the user's
+    book (the list links the customer card only then)."""
+    return visits_visible_to(user).annotate(
+        in_book=Exists(accounts_visible_to(user).filter(pk=OuterRef("account_id")))
+    )
+
+
+def visit_in_book(user: User, visit: Visit) -> bool:
+    """Whether the visit's account is in `user`'s book: only then may they change the visit
+    (a visit seen only as its author's is read-only)."""
+    return accounts_visible_to(user).filter(pk=visit.account_id).exists()
 
 
 def visit_get_visible(user: User, pk: int | str) -> Visit | None:
@@ -231,6 +256,18 @@ def account_next_plan(account: Account, *, today: datetime.date | None = None) -
     )
 
 
+def account_future_plans(
+    account: Account, *, today: datetime.date | None = None, limit: int = 10
+) -> QuerySet[VisitPlan]:
+    """The account's open plans from `today` on, soonest first (at most `limit`)."""
+    today = today or timezone.localdate()
+    return (
+        VisitPlan.objects.open()
+        .filter(account=account, planned_date__gte=today)
+        .order_by("planned_date", "planned_time", "id")[:limit]
+    )
+
+
 def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
     """Visits, touches and orders of an account, newest first (at most `limit` of each)."""
     visits = (
@@ -252,11 +289,13 @@ def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
 
 
 def reminders_visible_to(user: Viewer) -> ReminderQuerySet:
-    """Reminders of recipients in `user`'s scope about accounts in `user`'s book."""
-    return Reminder.objects.filter(
-        owner_scope_q(user, owner_path="recipient")
-        & account_scope_q(user, account_path="account__")
-    )
+    """Reminders of recipients in `user`'s scope about accounts in `user`'s book; an
+    "accounts reassigned" notification also once its account left the book (it tells the
+    rep who lost the account)."""
+    in_book = account_scope_q(user, account_path="account__")
+    if in_book:  # an empty Q is everything already (`Q() | other` would be `other`)
+        in_book |= Q(kind=Reminder.Kind.ACCOUNT_REASSIGNED)
+    return Reminder.objects.filter(owner_scope_q(user, owner_path="recipient") & in_book)
 
 
 def reminder_get_visible(user: User, pk: int | str) -> Reminder | None:
@@ -372,6 +411,16 @@ def reminder_text(reminder: Reminder) -> str:
             "account": account,
             "date": reminder.date.isoformat(),
         }
+    if kind == Reminder.Kind.ACCOUNT_REASSIGNED:
+        if reminder.occasion_code == "reassigned_from":
+            return _("%(account)s was reassigned from you to another rep on %(date)s.") % {
+                "account": account,
+                "date": reminder.date.isoformat(),
+            }
+        return _("%(account)s was reassigned to you on %(date)s.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
     values = {
         "occasion": reminder.occasion.name if reminder.occasion else "",
         "contact": reminder.contact.name if reminder.contact else "",
@@ -422,8 +471,14 @@ def effort_by_owner_and_tier(
     `owner_id`, `tier` ("" = untiered), `visits`, `minutes` (None when none was logged),
     `expenses`, `accounts`. One GROUP BY from which both the per-tier and the per-rep effort
     are derived (an account has one owner, so the accounts add up across owners)."""
+    # Effort is over the accounts of the book (the figure groups by the account's owner), not
+    # over every visit the user may read.
     rows = (
-        _narrowed(visits_visible_to(user), accounts, account_filter)
+        _narrowed(
+            Visit.objects.filter(account_scope_q(user, account_path="account__")),
+            accounts,
+            account_filter,
+        )
         .filter(visit_date__gte=date_from, visit_date__lte=date_to)
         .order_by()
         .values("account__owner_id", "account__tier")

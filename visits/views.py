@@ -51,7 +51,8 @@ from visits.selectors import (
     touch_get_visible,
     touches_visible_to,
     visit_get_visible,
-    visits_visible_to,
+    visit_in_book,
+    visits_listed_for,
 )
 
 
@@ -167,7 +168,7 @@ VISIT_SORTS = {
 
 @login_required
 def visit_list(request):
-    qs = visits_visible_to(request.user).select_related("account", "logged_by")
+    qs = visits_listed_for(request.user).select_related("account", "logged_by")
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
@@ -184,7 +185,17 @@ def visit_list(request):
 @login_required
 def visit_detail(request, pk: int):
     visit = or_404(visit_get_visible(request.user, pk))
-    return render(request, "visits/visit_detail.html", {"visit": visit})
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {"visit": visit, "in_book": visit_in_book(request.user, visit)},
+    )
+
+
+def _read_only(request, visit):
+    """A visit seen only as its author's (the account went to another rep): back to it."""
+    messages.info(request, _("This account is no longer in your book: the visit is read-only."))
+    return redirect("visits:visit_detail", pk=visit.pk)
 
 
 # --- Logging a visit -----------------------------------------------------------------------
@@ -248,6 +259,8 @@ def visit_create(request):
 @require_http_methods(["GET", "POST"])
 def visit_edit(request, pk: int):
     visit = or_404(visit_get_visible(request.user, pk))
+    if not visit_in_book(request.user, visit):
+        return _read_only(request, visit)
     form = VisitForm(
         request.POST or None,
         instance=visit,
@@ -278,6 +291,8 @@ def visit_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def visit_delete(request, pk: int):
     visit = or_404(visit_get_visible(request.user, pk))
+    if not visit_in_book(request.user, visit):
+        return _read_only(request, visit)
     if request.method == "POST":
         services.visit_delete(actor=request.user, visit=visit)
         messages.success(request, _("Visit deleted."))

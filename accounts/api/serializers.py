@@ -174,3 +174,25 @@ class OrderSerializer(serializers.ModelSerializer):
                 {"amount": _("Give the amount, or both quantity and unit price.")}
             )
         return attrs
+
+
+class BulkReassignSerializer(serializers.Serializer):
+    """POST /api/v1/accounts/bulk-reassign/: `account_ids`, or `filter` (the account list's
+    filter parameters, e.g. {"owner": "7", "tier": "A"}: every account of the caller's book
+    that matches), to `new_owner`, with a `reason` kept in the audit trail."""
+
+    account_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        max_length=10_000,
+    )
+    filter = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=200), required=False
+    )
+    new_owner = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason = serializers.CharField(allow_blank=True, max_length=500, trim_whitespace=True)
+
+
+class BulkReassignResultSerializer(serializers.Serializer):
+    reassigned = serializers.IntegerField(help_text=_("How many accounts changed owner."))
+    account_ids = serializers.ListField(child=serializers.IntegerField())

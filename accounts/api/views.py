@@ -4,7 +4,9 @@ record outside the caller's book answers 404; writes go through services."""
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from accounts import services
@@ -12,6 +14,8 @@ from accounts.api.serializers import (
     ACCOUNT_LIST_FIELDS,
     AccountListSerializer,
     AccountSerializer,
+    BulkReassignResultSerializer,
+    BulkReassignSerializer,
     ContactSerializer,
     OrderSerializer,
 )
@@ -25,6 +29,7 @@ from accounts.filters import (
     search_sort_aliases,
 )
 from accounts.selectors import accounts_visible_to, contacts_visible_to, orders_visible_to
+from crm.models import User
 
 
 class ServiceWriteMixin(viewsets.GenericViewSet):
@@ -118,6 +123,33 @@ class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
             for key in extra:
                 row.pop(key, None)
         return response
+
+    @extend_schema(request=BulkReassignSerializer, responses=BulkReassignResultSerializer)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="bulk-reassign",
+        url_name="bulk-reassign",
+        serializer_class=BulkReassignSerializer,
+        # JSON only: a form body of thousands of ids would be parsed (and refused with 400 by
+        # Django's field limit) before authentication could answer 401.
+        parser_classes=[JSONParser],
+    )
+    def bulk_reassign(self, request, *args, **kwargs):
+        """Reassign the chosen accounts (or all matching a filter) to another rep: managers
+        within their teams, admins anywhere; reps get 403. A reason is required."""
+        serializer = BulkReassignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        moves = services.accounts_bulk_reassign(
+            actor=request.user,
+            new_owner=User.objects.filter(pk=data["new_owner"]).first(),
+            reason=data["reason"],
+            account_ids=data.get("account_ids"),
+            filters=data.get("filter"),
+        )
+        ids = [m.account_id for m in moves]
+        return Response({"reassigned": len(ids), "account_ids": ids})
 
 
 class ContactViewSet(ServiceWriteMixin, viewsets.ModelViewSet):

@@ -12,7 +12,11 @@ Models that later features add with an `account` foreign key register a builder 
 `BUILDERS`; the oracle test fails for an API model that has none. Each account of the spec gets
 a random subset of the builders' records (prospect, worksheet, visit, plan, touch, reminder).
 A reminder also has a recipient (any user of the organisation): it is visible to those who see
-both its account and its recipient (`RECIPIENT_MODELS`).
+both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned" notification
+(some of the drawn reminders) to those who see its recipient, whoever owns the account now.
+A visit is logged by any user of the organisation (the reminder's draw): done work stays with
+who did it, so it is visible to those who see its account or its author (`AUTHOR_MODELS`), and
+a page showing it may name its account.
 """
 
 import datetime
@@ -91,6 +95,8 @@ class Org:
     inactive: set[int] = field(default_factory=set)
     _record_account: dict[tuple[str, int], int] = field(default_factory=dict)
     _record_recipient: dict[tuple[str, int], int] = field(default_factory=dict)
+    _record_author: dict[tuple[str, int], int] = field(default_factory=dict)
+    _reassigned_notices: set[int] = field(default_factory=set)  # reminder ids
 
     def user(self, pk: int) -> User:
         return next(u for u in self.users if u.pk == pk)
@@ -129,11 +135,28 @@ class Org:
 
     def record_visible(self, label: str, pk: int, user: User) -> bool:
         """The oracle's rule for one record: its account is in the user's book (and, for a
-        reminder, its recipient is one of the users whose books the user sees)."""
-        if self.account_of(label, pk) not in self.visible_accounts(user):
-            return False
+        reminder, its recipient is one of the users whose books the user sees). A visit is
+        also visible when its author is one of those users; an "accounts reassigned"
+        notification whatever the account's owner."""
+        in_book = self.account_of(label, pk) in self.visible_accounts(user)
+        author = self._record_author.get((label, pk))
+        if author is not None and author in self.visible_users(user):
+            return True
         recipient = self._record_recipient.get((label, pk))
-        return recipient is None or recipient in self.visible_users(user)
+        if recipient is None:
+            return in_book
+        notice = label == Reminder._meta.label and pk in self._reassigned_notices
+        return (in_book or notice) and recipient in self.visible_users(user)
+
+    def named_accounts(self, user: User) -> set[int]:
+        """Accounts whose names a page may show the user besides their book: those of the
+        visits and notifications they see through their author or recipient."""
+        return {
+            self.account_of(label, pk)
+            for (label, pk) in self.tokens
+            if label in (Visit._meta.label, Reminder._meta.label)
+            and self.record_visible(label, pk, user)
+        }
 
     def visible_records(self, label: str, user: User) -> set[int]:
         return {
@@ -144,10 +167,12 @@ class Org:
         return self._record_recipient.get((label, pk))
 
     def invisible_tokens(self, user: User) -> list[str]:
+        named = self.named_accounts(user)
         return [
             tok
             for (label, pk), tok in self.tokens.items()
             if not self.record_visible(label, pk, user)
+            and not (label == Account._meta.label and pk in named)
         ]
 
     def account_of(self, label: str, pk: int) -> int:
@@ -209,17 +234,20 @@ def _worksheet(org: Org, account: Account) -> Worksheet:
     return worksheet
 
 
-def _visit(org: Org, account: Account) -> Visit:
+def _visit(org: Org, account: Account, author: User | None = None) -> Visit:
+    """A visit logged by `author` (default the owner; another user: as after a reassignment)."""
     tok = token("Vi")
+    author = author or account.owner
     visit = VisitFactory(
         account=account,
         visit_date=datetime.date(2026, 5, 2),
         purpose=tok,
         duration_minutes=30,
         expenses=Decimal("0.00"),
-        logged_by=account.owner,
+        logged_by=author,
     )
     _keep(org, visit, account, tok)
+    org._record_author[(visit._meta.label, visit.pk)] = author.pk
     return visit
 
 
@@ -251,17 +279,21 @@ def _touch(org: Org, account: Account) -> Touch:
 def _reminder(org: Org, account: Account, recipient: User) -> Reminder:
     tok = token("Rm")
     today = timezone.localdate()
+    # Every third account's reminder tells its recipient the account was taken from them.
+    notice = account.pk % 3 == 0
     reminder = ReminderFactory(
         recipient=recipient,
-        kind=Reminder.Kind.VISIT_DUE,
+        kind=Reminder.Kind.ACCOUNT_REASSIGNED if notice else Reminder.Kind.VISIT_DUE,
         subject=tok,
-        occasion_code=Reminder.Kind.VISIT_DUE,
+        occasion_code="reassigned_from" if notice else Reminder.Kind.VISIT_DUE,
         date=today,
         account=account,
         remind_on=today,
     )
     _keep(org, reminder, account, tok)
     org._record_recipient[(reminder._meta.label, reminder.pk)] = recipient.pk
+    if notice:
+        org._reassigned_notices.add(reminder.pk)
     return reminder
 
 
@@ -287,6 +319,8 @@ EXTRA_LABELS = [
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
+# Models also visible to those who see their author (done work stays with who did it).
+AUTHOR_MODELS = {Visit._meta.label: "logged_by"}
 
 
 def build_org(spec) -> Org:
@@ -340,6 +374,8 @@ def build_org(spec) -> Org:
                 continue
             if label == Reminder._meta.label:
                 _reminder(org, account, owners[recipient_index % len(owners)])
+            elif label == Visit._meta.label:
+                _visit(org, account, owners[recipient_index % len(owners)])
             else:
                 BUILDERS[label](org, account)
     return org

@@ -610,3 +610,70 @@ def reminders_bulk_snooze(*, actor: User, ids: Iterable[int], until: datetime.da
     snoozed = Reminder.objects.filter(pk__in=[r["pk"] for r in rows]).update(snoozed_until=until)
     _bulk_audit(actor, "snooze", rows, lambda row: {"snoozed_until": (row["snoozed_until"], until)})
     return snoozed
+
+
+# --- Accounts that changed owner ---------------------------------------------------------
+
+# Open reminders of the moved accounts follow them to the new owner (one the new owner has
+# already is kept, the old one dropped); notifications are not moved.
+_REMINDERS_FOLLOW = """
+WITH moved AS (
+    UPDATE visits_reminder r SET recipient_id = %(new)s
+    WHERE r.account_id = ANY(%(ids)s) AND r.status = 'open' AND r.kind <> %(kind)s
+      AND r.recipient_id <> %(new)s
+      AND NOT EXISTS (
+          SELECT 1 FROM visits_reminder x
+          WHERE x.recipient_id = %(new)s AND x.subject = r.subject
+            AND x.occasion_code = r.occasion_code AND x.date = r.date
+      )
+    RETURNING r.id
+)
+DELETE FROM visits_reminder r
+WHERE r.account_id = ANY(%(ids)s) AND r.status = 'open' AND r.kind <> %(kind)s
+  AND r.recipient_id <> %(new)s AND r.id NOT IN (SELECT id FROM moved)
+"""
+
+# One notification per account to the rep who gained it and to the (active) rep who lost it;
+# a second reassignment of the same account on the same day opens the notification again.
+_NOTIFY_REASSIGNED = """
+INSERT INTO visits_reminder
+    (recipient_id, kind, subject, occasion_code, date, account_id, contact_id, plan_id,
+     occasion_id, touch_type, remind_on, snoozed_until, status, done_at, created_at)
+SELECT n.recipient_id, %(kind)s, 'account:' || n.account_id, n.code, %(today)s, n.account_id,
+       NULL, NULL, NULL, '', %(today)s, NULL, 'open', NULL, %(now)s
+FROM (
+    SELECT %(new)s::bigint AS recipient_id, m.account_id, 'reassigned_to' AS code
+    FROM unnest(%(ids)s::bigint[]) AS m(account_id)
+    UNION ALL
+    SELECT m.old_owner_id, m.account_id, 'reassigned_from'
+    FROM unnest(%(ids)s::bigint[], %(olds)s::bigint[]) AS m(account_id, old_owner_id)
+    JOIN crm_user u ON u.id = m.old_owner_id AND u.is_active
+) n
+ON CONFLICT (recipient_id, subject, occasion_code, date)
+DO UPDATE SET status = 'open', done_at = NULL, snoozed_until = NULL
+"""
+
+
+@transaction.atomic
+def reminders_after_reassignment(
+    *,
+    actor: User,
+    account_ids: list[int],
+    old_owner_ids: list[int],
+    new_owner_id: int,
+    today: datetime.date,
+) -> None:
+    """Accounts changed owner (`actor` reassigned them): their open reminders follow them to
+    the new owner, and the reps who gained or lost them get an "accounts reassigned"
+    notification each. Two statements whatever the number of accounts."""
+    params: dict[str, Any] = {
+        "ids": account_ids,
+        "olds": old_owner_ids,
+        "new": new_owner_id,
+        "kind": Reminder.Kind.ACCOUNT_REASSIGNED.value,
+        "today": today,
+        "now": timezone.now(),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_REMINDERS_FOLLOW, params)
+        cursor.execute(_NOTIFY_REASSIGNED, params)
