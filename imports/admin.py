@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
+from imports.models import (
+    ImportBatch,
+    ImportBeforeImage,
+    ImportMapping,
+    ImportRowError,
+    ImportRowMatch,
+)
 
 
 @admin.register(ImportBatch)
@@ -33,6 +39,19 @@ class ImportRowErrorAdmin(admin.ModelAdmin):
     list_display = ("batch", "row_number", "column", "code", "value")
     list_filter = ("code",)
     raw_id_fields = ("batch",)
+
+
+@admin.register(ImportRowMatch)
+class ImportRowMatchAdmin(admin.ModelAdmin):
+    list_display = ("batch", "row_number", "account_id", "account_name", "reason", "action")
+    list_filter = ("reason",)
+    raw_id_fields = ("batch",)
+
+    def has_add_permission(self, request):
+        return False  # written by the import's check and run
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record of what the check found
 
 
 @admin.register(ImportBeforeImage)
