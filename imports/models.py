@@ -191,8 +191,13 @@ class ImportBatch(models.Model):
 
 
 class ImportRowError(models.Model):
-    """Why one row (or one cell) of a file was rejected. The message is built from `code` at
-    display time, in the reader's language."""
+    """Why one row (or one cell) of a file was rejected, or (level "warning") what was done
+    with a cell that could not be kept as it was, without rejecting its row. The message is
+    built from `code` at display time, in the reader's language."""
+
+    class Level(models.TextChoices):
+        ERROR = "error", _("Error")
+        WARNING = "warning", _("Warning")
 
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="row_errors"
@@ -201,6 +206,13 @@ class ImportRowError(models.Model):
     column = models.CharField(_("column"), max_length=255, blank=True)
     code = models.CharField(_("reason"), max_length=40)
     value = models.CharField(_("value"), max_length=255, blank=True)
+    level = models.CharField(
+        _("level"),
+        max_length=10,
+        choices=Level.choices,
+        default=Level.ERROR,
+        db_default=Level.ERROR,  # the engine's INSERT … SELECT of errors leaves it out
+    )
 
     class Meta:
         ordering = ["batch", "row_number", "id"]

@@ -100,7 +100,7 @@ class ImportRowErrorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportRowError
-        fields = ["id", "row_number", "column", "code", "message", "value"]
+        fields = ["id", "row_number", "level", "column", "code", "message", "value"]
 
     def get_message(self, obj) -> str:
         return error_message(obj.code)

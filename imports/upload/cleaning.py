@@ -55,6 +55,10 @@ ERROR_MESSAGES = {
     "amount_missing": _("Give the amount, or the quantity and the unit price."),
     "duplicate_line": _("This order line is already in the database or earlier in the file."),
     "changed_meanwhile": _("The account was changed by someone else during the import."),
+    # Warnings (ImportRowError level "warning"): the row is kept, the cell is not as it was.
+    "phone_to_note": _("Not a phone number: kept as text in the note."),
+    "phone_dropped": _("Not a phone number: left out."),
+    "birthday_ignored": _("Not a birthday (use e.g. 1980-05-17 or 05-17): left empty."),
     "nul_character": _(
         "The cell contains a NUL character (a zero byte), which cannot be stored; the row "
         "was not imported."

@@ -68,9 +68,9 @@ def test_good_rows_mode_imports_the_rest_and_offers_the_rejected_rows(tmp_path, 
     assert Account.objects.count() == 3
     assert not Contact.objects.filter(name="李娜").exists()
     rejected = b"".join(rejected_rows_csv(batch)).decode("utf-8-sig").splitlines()
-    assert rejected[0].split(",")[:3] == ["Row", "Errors", "客户名称"]
+    assert rejected[0].split(",")[:4] == ["Row", "Errors", "Warnings", "客户名称"]
     assert rejected[1].startswith(
-        "3,邮箱: Not a valid email address. (not-an-email),上海华信机械有限公司"
+        "3,邮箱: Not a valid email address. (not-an-email),,上海华信机械有限公司"
     )
     assert len(rejected) == 2
 

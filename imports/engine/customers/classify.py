@@ -10,7 +10,7 @@ from typing import NamedTuple
 from accounts.models import Account, Contact
 from crm.models import Territory, User
 from imports.engine.customers.rows import CompanyAction, ContactAction
-from imports.engine.run import Run, literal, row_errors, rows_of
+from imports.engine.run import Run, literal, row_errors, row_warnings, rows_of
 from imports.engine.staging import Staging
 
 # Account columns an update may change: staging column -> account column. uscc and the
@@ -258,6 +258,7 @@ def preview(run: Run, limit: int) -> list[dict]:
     ):
         contacts.setdefault(row_no, []).append(" ".join(x for x in (name, phone, email) if x))
     errors = row_errors(st, numbers)
+    warnings = row_warnings(st, numbers)
     return [
         {
             "row": r.row_no,
@@ -276,6 +277,7 @@ def preview(run: Run, limit: int) -> list[dict]:
             "account_id": r.account_id,
             "contacts": contacts.get(r.row_no, []),
             "errors": errors.get(r.row_no, []),
+            "warnings": warnings.get(r.row_no, []),
         }
         for r in rows
     ]

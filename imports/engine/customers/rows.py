@@ -487,7 +487,8 @@ class CustomerRows:
         )
         birthday = self.birthdays[raw_birthday] if raw_birthday else NO_BIRTHDAY
         if birthday.__class__ is c.Failed:
-            self.errors.add(row_no, prefix + "birthday", birthday.code, raw_birthday)
+            # An optional field: a warning, the cell is left empty, the row is kept.
+            self.errors.warn(row_no, prefix + "birthday", "birthday_ignored", raw_birthday)
             birthday = NO_BIRTHDAY
         return title, role, chat, birthday, interests
 
