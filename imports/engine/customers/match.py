@@ -20,6 +20,7 @@ FILLED_FROM_REPEATS = [
     "name_key",
     "uscc",
     "customer_code",
+    "source_id",
     "industry",
     "territory_id",
     "channel",
@@ -47,17 +48,20 @@ def fill_from_repeated_rows(st: Staging) -> None:
     )
 
 
-def _matchers(st: Staging) -> list[str]:
-    """SELECTs of (row_no, account id) for the first rows no earlier matcher found."""
+def _matchers(run: Run) -> list[tuple[str, list]]:
+    """SELECTs (with their parameters) of (row_no, account id) for the first rows no earlier
+    matcher found."""
+    st = run.staging
     accounts, contacts = Account._meta.db_table, Contact._meta.db_table
     unmatched = (
         "s.is_first_row AND NOT EXISTS (SELECT 1 FROM imp_match m WHERE m.row_no = s.row_no)"
     )
     compatible = codes_compatible("s", "a")
-    return [
-        # credit code and customer code: unique in accounts, so one account at most
+    matchers = [
+        # the record's id in the source system, then the credit code and customer code:
+        # unique in accounts, so one account at most
         f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a ON a.uscc = s.uscc "  # nosec B608
-        "WHERE s.is_first_row",
+        f"WHERE {unmatched}",
         f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a "  # nosec B608
         f"ON a.external_code = s.customer_code WHERE {unmatched} AND {compatible}",
         # normalized name
@@ -83,6 +87,12 @@ def _matchers(st: Staging) -> list[str]:
         f"AND k.phone_key IS NOT NULL AND ct.phone <> '' AND {compatible} "
         "GROUP BY s.row_no",
     ]
+    by_reference = (
+        f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a "  # nosec B608
+        "ON a.external_source = %s AND a.external_id = s.source_id "
+        "WHERE s.is_first_row AND s.source_id IS NOT NULL"
+    )
+    return [(by_reference, [run.source])] + [(sql, []) for sql in matchers]
 
 
 def _matched_outcomes(mode: str) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
@@ -103,8 +113,8 @@ def match_existing(run: Run) -> None:
     row writes a new version of it, and versions pile up until the transaction ends)."""
     st = run.staging
     st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL")
-    for matcher in _matchers(st):
-        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}")
+    for matcher, params in _matchers(run):
+        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}", params)
     # The action of a matched company: per the mode, or an error where the account is in a
     # book the importer cannot see. Rows were written as 'create' (a company's first row)
     # or 'merge' (its repeats): only the matched ones are touched.

@@ -50,6 +50,7 @@ class CompanyRow(NamedTuple):
     name_key: str | None  # normalize_account_name(name): what names are matched on
     uscc: str | None
     customer_code: str | None
+    source_id: str | None  # the record's id in the CRM the file came from
     industry: str | None
     territory_id: int | None
     channel: str | None
@@ -88,7 +89,15 @@ CONTACT_COLUMNS = ContactRow._fields
 _EMPTY_FIELDS = dict.fromkeys(COMPANY_COLUMNS[COMPANY_COLUMNS.index("customer_code") :])
 # A CharField always has max_length; get_field() is typed as returning any field.
 NAME_MAX = cast(int, Account._meta.get_field("name").max_length)
+ADDRESS_MAX = cast(int, Account._meta.get_field("address").max_length)
+SOURCE_ID_MAX = cast(int, Account._meta.get_field("external_id").max_length)
 NO_BIRTHDAY = (None, None, None)
+# Optional choice fields: an unknown value is left empty with this warning, never rejected.
+IGNORED_CHOICES = {
+    "channel": "channel_ignored",
+    "lifecycle": "lifecycle_ignored",
+    "account_type": "account_type_ignored",
+}
 
 
 def create_tables(run: Run) -> None:
@@ -97,7 +106,7 @@ def create_tables(run: Run) -> None:
         "imp_acc",
         "row_no integer NOT NULL, is_first_row boolean NOT NULL, company_row integer NOT NULL, "
         "has_errors boolean NOT NULL, action text, error_code text, name text, name_key text, "
-        "uscc text, customer_code text, industry text, territory_id bigint, channel text, "
+        "uscc text, customer_code text, source_id text, industry text, territory_id bigint, channel text, "
         "lifecycle text, address text, phone text, phone_key text, website text, notes text, "
         "revenue_potential numeric(16, 2), owner_id bigint, account_id bigint",
         unique="row_no",
@@ -206,6 +215,7 @@ class CustomerRows:
         # their errors are reported; a Memo where values repeat.
         fields = [
             ("external_code", "customer_code", _text(64), False),
+            ("source_id", "source_id", _text(SOURCE_ID_MAX), False),
             ("industry", "industry", _text(100), True),
             ("address", "address", _text(255), False),
             ("phone", "phone", _text(40), False),
@@ -217,8 +227,22 @@ class CustomerRows:
         self.fields = [
             (cols[target], field, target, c.Memo(clean) if memo else clean)
             for target, field, clean, memo in fields
+            if target in cols and not (target == "address" and self._has_address_parts())
+        ]
+        # Address parts in columns of their own, joined after the street.
+        self.address_parts = [
+            cols[target]
+            for target in (
+                "address_city",
+                "address_state",
+                "address_postal_code",
+                "address_country",
+            )
             if target in cols
         ]
+        self.i_address = self._index("address")
+        self.i_account_type = self._index("account_type")
+        self.account_types = c.Memo(c.account_type)
         self.i_name = self._index("name")
         self.i_uscc = self._index("uscc")
         self.i_potential = self._index("revenue_potential")
@@ -240,6 +264,9 @@ class CustomerRows:
         self.titles = c.Memo(_text(120))
         self.roles = c.Memo(_choice(c.ROLES, "role_unknown"))
         self.birthdays = c.Memo(c.birthday)
+
+    def _has_address_parts(self) -> bool:
+        return any(k.startswith("address_") for k in self.cols)
 
     def _index(self, target: str) -> int:
         return self.cols.get(target, -1)
@@ -352,9 +379,28 @@ class CustomerRows:
                 except c.CellError as exc:
                     value = c.Failed(exc.code)
             if value.__class__ is c.Failed:
-                err.add(row_no, target, value.code, raw)
+                ignored = IGNORED_CHOICES.get(target)
+                if ignored:  # an optional choice: left empty, with a warning
+                    err.warn(row_no, target, ignored, raw)
+                else:
+                    err.add(row_no, target, value.code, raw)
             elif value:
                 values[field] = value
+        if self.address_parts:
+            self._address(row_no, cells, values)
+        raw = cells[self.i_account_type]
+        if raw:
+            kind = self.account_types[raw]
+            if kind.__class__ is c.Failed:
+                # An optional choice: the cell is left empty, with a warning.
+                err.warn(row_no, "account_type", IGNORED_CHOICES["account_type"], raw)
+            else:
+                lifecycle, channel = kind
+                # A column of its own for the lifecycle or the channel says it better.
+                if lifecycle and values["lifecycle"] is None:
+                    values["lifecycle"] = lifecycle
+                if channel and values["channel"] is None:
+                    values["channel"] = channel
         raw = cells[self.i_potential]
         if raw:
             value = self.potentials[raw]
@@ -369,6 +415,17 @@ class CustomerRows:
                 if found is None:
                     err.add(row_no, target, code, raw)
         return values
+
+    def _address(self, row_no: int, cells: list[str], values: dict) -> None:
+        """The street, then the city, state, postal code and country, in one address."""
+        parts = [cells[self.i_address].strip()] + [cells[i].strip() for i in self.address_parts]
+        joined = ", ".join(part for part in parts if part)
+        if not joined:
+            return
+        try:
+            values["address"] = c.text(joined, ADDRESS_MAX)
+        except c.CellError as exc:
+            self.errors.add(row_no, "address", exc.code, joined)
 
     def _company(self, row_no: int, uscc, customer_code, name_key: str) -> tuple[int, bool]:
         """(company_row, whether this row starts a new company of the file)."""
@@ -478,7 +535,14 @@ class CustomerRows:
         title = (
             self._memo_cell(row_no, prefix, "title", raw_title, self.titles) if raw_title else None
         )
-        role = self._memo_cell(row_no, prefix, "role", raw_role, self.roles) if raw_role else None
+        role = None
+        if raw_role:
+            role = self.roles[raw_role]
+            if role.__class__ is c.Failed:
+                # An optional choice: left empty, with a warning; the row is kept.
+                self.errors.warn(row_no, prefix + "role", "role_ignored", raw_role)
+                role = None
+            role = role or None
         chat = self._text_cell(row_no, prefix, "chat", raw_chat, 100) if raw_chat else None
         interests = (
             self._text_cell(row_no, prefix, "interests", raw_interests, 10_000)
