@@ -73,7 +73,7 @@ class Account(models.Model):
         blank=True,
         default="",
         db_default="",
-        help_text=_("e.g. salesforce, hubspot")
+        help_text=_("e.g. salesforce, hubspot"),
     )
     external_id = models.CharField(
         _("record ID in the source system"), max_length=255, null=True, blank=True

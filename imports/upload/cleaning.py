@@ -424,6 +424,8 @@ def account_type(value: str) -> tuple[str, str]:
         return ACCOUNT_TYPES[fold(value)]
     except KeyError as exc:
         raise CellError("account_type_unknown") from exc
+
+
 ROLES = _choices(
     {
         Contact.Role.DECISION_MAKER: ("决策人", "决策者", "拍板人", "decision maker", "dm"),

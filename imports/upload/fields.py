@@ -477,6 +477,7 @@ ORDER_TARGETS = [
         "qty",
         "quantity",
         "quantity ordered",
+        "order quantity",
         "quantity sold",
         "units",
     ),

@@ -242,7 +242,8 @@ def preview(run: Run, limit: int) -> list[dict]:
     rows = [
         PreviewRow._make(r)
         for r in st.fetchall(
-            "SELECT s.row_no, s.action, s.company_row, s.name, s.uscc, s.customer_code, s.source_id, "  # nosec B608
+            "SELECT s.row_no, s.action, s.company_row, s.name, s.uscc, s.customer_code, "  # nosec B608
+            "s.source_id, "
             "s.industry, t.name, COALESCE(u.username, d.username), s.channel, s.lifecycle, "
             "s.phone, s.address, s.account_id "
             "FROM imp_acc s LEFT JOIN imp_acc r ON r.row_no = s.company_row "

@@ -106,7 +106,8 @@ def create_tables(run: Run) -> None:
         "imp_acc",
         "row_no integer NOT NULL, is_first_row boolean NOT NULL, company_row integer NOT NULL, "
         "has_errors boolean NOT NULL, action text, error_code text, name text, name_key text, "
-        "uscc text, customer_code text, source_id text, industry text, territory_id bigint, channel text, "
+        "uscc text, customer_code text, source_id text, industry text, territory_id bigint, "
+        "channel text, "
         "lifecycle text, address text, phone text, phone_key text, website text, notes text, "
         "revenue_potential numeric(16, 2), owner_id bigint, account_id bigint",
         unique="row_no",
@@ -379,35 +380,10 @@ class CustomerRows:
                 except c.CellError as exc:
                     value = c.Failed(exc.code)
             if value.__class__ is c.Failed:
-                ignored = IGNORED_CHOICES.get(target)
-                if ignored:  # an optional choice: left empty, with a warning
-                    err.warn(row_no, target, ignored, raw)
-                else:
-                    err.add(row_no, target, value.code, raw)
+                self._failed(row_no, target, value.code, raw)
             elif value:
                 values[field] = value
-        if self.address_parts:
-            self._address(row_no, cells, values)
-        raw = cells[self.i_account_type]
-        if raw:
-            kind = self.account_types[raw]
-            if kind.__class__ is c.Failed:
-                # An optional choice: the cell is left empty, with a warning.
-                err.warn(row_no, "account_type", IGNORED_CHOICES["account_type"], raw)
-            else:
-                lifecycle, channel = kind
-                # A column of its own for the lifecycle or the channel says it better.
-                if lifecycle and values["lifecycle"] is None:
-                    values["lifecycle"] = lifecycle
-                if channel and values["channel"] is None:
-                    values["channel"] = channel
-        raw = cells[self.i_potential]
-        if raw:
-            value = self.potentials[raw]
-            if value.__class__ is c.Failed:
-                err.add(row_no, "revenue_potential", value.code, raw)
-            else:
-                values["revenue_potential"] = value
+        self._composite_fields(row_no, cells, values)
         for i, field, target, known, code in self.lookups:
             raw = cells[i]
             if raw:
@@ -415,6 +391,43 @@ class CustomerRows:
                 if found is None:
                     err.add(row_no, target, code, raw)
         return values
+
+    def _composite_fields(self, row_no: int, cells: list[str], values: dict) -> None:
+        """The address from its parts, the account type, the revenue potential."""
+        if self.address_parts:
+            self._address(row_no, cells, values)
+        raw = cells[self.i_account_type]
+        if raw:
+            self._account_type(row_no, raw, values)
+        raw = cells[self.i_potential]
+        if raw:
+            value = self.potentials[raw]
+            if value.__class__ is c.Failed:
+                self.errors.add(row_no, "revenue_potential", value.code, raw)
+            else:
+                values["revenue_potential"] = value
+
+    def _failed(self, row_no: int, target: str, code: str, raw: str) -> None:
+        """A cell its cleaner refused: an error, or for an optional choice a warning (the
+        cell is left empty, the row kept)."""
+        ignored = IGNORED_CHOICES.get(target)
+        if ignored:
+            self.errors.warn(row_no, target, ignored, raw)
+        else:
+            self.errors.add(row_no, target, code, raw)
+
+    def _account_type(self, row_no: int, raw: str, values: dict) -> None:
+        """The lifecycle and channel an account type says, where no column of their own
+        says them; an unknown type is left empty, with a warning (an optional choice)."""
+        kind = self.account_types[raw]
+        if kind.__class__ is c.Failed:
+            self.errors.warn(row_no, "account_type", IGNORED_CHOICES["account_type"], raw)
+            return
+        lifecycle, channel = kind
+        if lifecycle and values["lifecycle"] is None:
+            values["lifecycle"] = lifecycle
+        if channel and values["channel"] is None:
+            values["channel"] = channel
 
     def _address(self, row_no: int, cells: list[str], values: dict) -> None:
         """The street, then the city, state, postal code and country, in one address."""

@@ -149,9 +149,7 @@ def counts(run: Run) -> dict[str, int]:
         "SELECT COUNT(DISTINCT name_key), COUNT(DISTINCT name_key) FILTER (WHERE placeholder) "  # nosec B608
         f"FROM imp_ref WHERE action IN ({CREATE}, {CREATED})"
     )
-    kept_repeats = st.fetchone(
-        "SELECT COUNT(*) FROM imp_warn WHERE code = 'lines_repeated'"
-    )[0]
+    kept_repeats = st.fetchone("SELECT COUNT(*) FROM imp_warn WHERE code = 'lines_repeated'")[0]
     return {
         "rows": run.rows_read,
         "orders_create": lines - repeated,
