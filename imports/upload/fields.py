@@ -320,6 +320,8 @@ CONTACT_TARGETS = [
         "title",
         "job title",
         "position",
+        "job position",
+        "function",
     ),
     _t("role", _("Buying role"), "角色", "采购角色", "决策角色", "buying role", "role"),
     _t(
@@ -695,6 +697,37 @@ def source_system(headers: list[str], mapping: list[str]) -> str:
     return ("file:" + fold_header(header))[:40]
 
 
+# Headers of an export of people (Salesforce Contact, HubSpot contacts), not of companies.
+PERSON_EXPORT_MARKERS = (
+    "reports to id",
+    "mailing street",
+    "assistant name",
+    "contact owner",
+    "associated company",
+    "lead status",
+)
+
+
+def _is_person_export(headers: list[str]) -> bool:
+    words = {_canonical(h) for h in headers}
+    return any(_canonical(marker) in words for marker in PERSON_EXPORT_MARKERS)
+
+
+def _person_export(headers: list[str], mapping: list[str]) -> list[str]:
+    """In an export of people, a record id is a person's (not an account's external
+    reference), a bare "Name" is the person's, and the phone is the person's."""
+    out: list[str] = []
+    for header, target in zip(headers, mapping, strict=False):
+        if target == "source_id":
+            target = ""
+        elif target == "name" and fold_header(header) == "name":
+            target = "contact_name"
+        elif target == "phone":
+            target = "contact_phone"
+        out.append("" if target and target in out else target)  # the first column wins
+    return out
+
+
 def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None) -> list[str]:
     """One target per header (or ""), each target used once; a saved mapping wins."""
     saved_folded = {fold_header(k): v for k, v in (saved or {}).items()}
@@ -710,6 +743,8 @@ def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None)
         if target:
             used.add(target)
         mapping.append(target)
+    if kind == "customers" and not saved and _is_person_export(headers):
+        mapping = _person_export(headers, mapping)
     if kind == "customers" and not saved:
         # A lone "Phone" with no contact next to it is the company's phone.
         contact_cols = {"contact_name", "contact_first_name", "contact_last_name", "contact_email"}

@@ -657,3 +657,81 @@ def test_a_bad_customer_id_rejects_its_lines_and_writes_nothing(tmp_path, admin)
         (3, "CustomerNo", "too_long", "error"),
     ]
     assert db_state() == before
+
+
+def test_an_account_made_from_a_customer_id_is_to_enrich_until_renamed(tmp_path, admin, client):
+    from accounts.services import account_update
+
+    rows = [["OrderNo", "OrderDate", "NetAmount", "CustomerNo"], ["SO-1", "2024-01-02", "5", "K7"]]
+    path = write_csv(tmp_path / "o.csv", rows)
+    batch = run_import(path, actor=admin, kind="orders", create_missing_accounts=True)
+    assert batch.status == "done", batch.message
+    account = Account.objects.get(external_code="K7")
+    assert (account.to_enrich, account.lifecycle, account.source) == (
+        True,
+        "existing",
+        "legacy_list",
+    )
+    client.force_login(admin)
+    page = client.get(account.get_absolute_url()).content.decode()
+    assert "To enrich" in page
+    account_update(actor=admin, account=account, data={"notes": "called them"})
+    account.refresh_from_db()
+    assert account.to_enrich is True  # only a new name ends it
+    account_update(actor=admin, account=account, data={"name": "Qingdao Haibin Foods"})
+    account.refresh_from_db()
+    assert (account.name, account.to_enrich) == ("Qingdao Haibin Foods", False)
+    assert "To enrich" not in client.get(account.get_absolute_url()).content.decode()
+
+
+def test_exports_of_people_map_to_contacts():
+    salesforce_contact = [
+        "Id",
+        "AccountId",
+        "LastName",
+        "FirstName",
+        "Name",
+        "MailingStreet",
+        "Phone",
+        "MobilePhone",
+        "ReportsToId",
+        "Email",
+        "Title",
+        "Birthdate",
+        "OwnerId",
+    ]
+    assert auto_map("customers", salesforce_contact) == [
+        "",  # the contact's id: not an account's reference
+        "",
+        "contact_last_name",
+        "contact_first_name",
+        "contact_name",
+        "",
+        "contact_phone",
+        "",  # a second phone: one per contact
+        "",
+        "contact_email",
+        "contact_title",
+        "contact_birthday",
+        "",
+    ]
+    hubspot_contacts = [
+        "Record ID",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Phone Number",
+        "Contact owner",
+        "Company Name",
+        "Job Title",
+    ]
+    assert auto_map("customers", hubspot_contacts) == [
+        "",
+        "contact_first_name",
+        "contact_last_name",
+        "contact_email",
+        "contact_phone",
+        "owner",
+        "name",
+        "contact_title",
+    ]
