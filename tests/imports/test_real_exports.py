@@ -735,3 +735,22 @@ def test_exports_of_people_map_to_contacts():
         "name",
         "contact_title",
     ]
+
+
+def test_unknown_values_of_optional_choices_are_warnings_and_left_empty(tmp_path, admin):
+    rows = [
+        ["Company name", "Lifecycle Stage", "Type", "Contact", "Role", "渠道"],
+        ["Harbin Ice Works", "Other", "Competitor", "Li Na", "Chief Pizza Officer", "直播带货"],
+    ]
+    path = write_csv(tmp_path / "choices.csv", rows)
+    batch = run_import(path, actor=admin)  # all or nothing: a warning rejects nothing
+    assert batch.status == "done", batch.message
+    account = Account.objects.get()
+    assert (account.lifecycle, account.channel) == ("potential", "direct")
+    assert account.contacts.get().role == ""
+    assert sorted(batch.row_errors.values_list("column", "code", "value", "level")) == [
+        ("Lifecycle Stage", "lifecycle_ignored", "Other", "warning"),
+        ("Role", "role_ignored", "Chief Pizza Officer", "warning"),
+        ("Type", "account_type_ignored", "Competitor", "warning"),
+        ("渠道", "channel_ignored", "直播带货", "warning"),
+    ]
