@@ -100,7 +100,8 @@ class ConfigForm(forms.Form):
         label=_("Owner of new accounts"), queryset=None
     )
     create_missing_accounts = forms.BooleanField(
-        label=_("Create an account for an unknown account name"), required=False
+        label=_("Create an account for an unknown account (name or customer code)"),
+        required=False,
     )
 
     def __init__(self, *args, batch: ImportBatch, user, **kwargs):

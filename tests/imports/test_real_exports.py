@@ -754,3 +754,18 @@ def test_unknown_values_of_optional_choices_are_warnings_and_left_empty(tmp_path
         ("Type", "account_type_ignored", "Competitor", "warning"),
         ("渠道", "channel_ignored", "直播带货", "warning"),
     ]
+
+
+def test_the_dry_run_page_lists_the_unmapped_columns(tmp_path, admin, client):
+    path = write_csv(tmp_path / "Account.csv", salesforce_rows("api"))
+    batch = run_import(path, actor=admin, dry_run=True)
+    client.force_login(admin)
+    response = client.get(f"/imports/{batch.pk}/")
+    assert response.status_code == 200
+    form = response.context["form"]
+    shown = {field.label: field.initial for field, _values in form.column_rows()}
+    assert len(shown) == 63
+    assert shown["NumberOfEmployees"] == "" and shown["ShippingStreet"] == ""
+    assert shown["Type"] == "account_type" and shown["Id"] == "source_id"
+    page = response.content.decode()
+    assert "NumberOfEmployees" in page and "OwnerId" in page
