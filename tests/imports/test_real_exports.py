@@ -486,6 +486,57 @@ def test_odoo_res_partner_export(tmp_path, admin):
     )
 
 
+def test_odoo_export_with_field_labels_maps_too():
+    labels = [
+        "External ID",
+        "Name",
+        "Is a Company",
+        "Related Company",
+        "Street",
+        "Street2",
+        "City",
+        "State",
+        "ZIP",
+        "Country",
+        "Tax ID",
+        "Reference",
+        "Phone",
+        "Mobile",
+        "Email",
+        "Website",
+        "Job Position",
+        "Salesperson",
+        "Internal Notes",
+        "Industry",
+        "Tags",
+    ]
+    mapping = auto_map("customers", labels)
+    assert dict(zip(labels, mapping, strict=True)) == {
+        "External ID": "source_id",
+        "Name": "name",
+        "Is a Company": "",
+        "Related Company": "",
+        "Street": "address",
+        "Street2": "",
+        "City": "address_city",
+        "State": "address_state",
+        "ZIP": "address_postal_code",
+        "Country": "address_country",
+        "Tax ID": "uscc",
+        "Reference": "external_code",
+        "Phone": "phone",
+        "Mobile": "contact_phone",
+        "Email": "contact_email",
+        "Website": "website",
+        "Job Position": "contact_title",
+        "Salesperson": "owner",
+        "Internal Notes": "notes",
+        "Industry": "industry",
+        "Tags": "",
+    }
+    assert source_system(labels, mapping) == "odoo"
+
+
 def test_source_system_of_a_file_of_no_known_vendor_is_its_id_column():
     headers = ["客户名称", "客户ID", "电话"]
     assert source_system(headers, auto_map("customers", headers)) == "file:客户id"
