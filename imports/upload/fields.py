@@ -674,7 +674,6 @@ SOURCE_MARKERS = {
         "master record id",
         "system modstamp",
         "billing street",
-        "account number",
         "account source",
         "parent account id",
         "billing geocode accuracy",
@@ -683,15 +682,22 @@ SOURCE_MARKERS = {
 }
 
 
+def _vendor(headers: list[str]) -> str:
+    folded = {_canonical(h) for h in headers} | {fold_header(h) for h in headers}
+    for system, markers in SOURCE_MARKERS.items():
+        if any(_canonical(marker) in folded for marker in markers):
+            return system
+    return ""
+
+
 def source_system(headers: list[str], mapping: list[str]) -> str:
     """The system a file's record ids belong to (SOURCE_MARKERS), or, for a file of no
     known vendor, "file:" and its id column's header: ids are only compared within one."""
     if "source_id" not in mapping:
         return ""
-    folded = {_canonical(h) for h in headers} | {fold_header(h) for h in headers}
-    for system, markers in SOURCE_MARKERS.items():
-        if any(_canonical(marker) in folded for marker in markers):
-            return system
+    vendor = _vendor(headers)
+    if vendor:
+        return vendor
     index = mapping.index("source_id")
     header = headers[index] if index < len(headers) else ""
     return ("file:" + fold_header(header))[:40]
@@ -745,6 +751,12 @@ def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None)
         mapping.append(target)
     if kind == "customers" and not saved and _is_person_export(headers):
         mapping = _person_export(headers, mapping)
+    if kind == "customers" and not saved and "source_id" in mapping:
+        # A bare "ID" is a record id only in a known vendor's export; in any other list it is
+        # as likely a row number, which would match another file's rows by mistake.
+        index = mapping.index("source_id")
+        if fold_header(headers[index]) == "id" and not _vendor(headers):
+            mapping[index] = ""
     if kind == "customers" and not saved:
         # A lone "Phone" with no contact next to it is the company's phone.
         contact_cols = {"contact_name", "contact_first_name", "contact_last_name", "contact_email"}

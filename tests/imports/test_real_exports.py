@@ -820,3 +820,13 @@ def test_the_dry_run_page_lists_the_unmapped_columns(tmp_path, admin, client):
     assert shown["Type"] == "account_type" and shown["Id"] == "source_id"
     page = response.content.decode()
     assert "NumberOfEmployees" in page and "OwnerId" in page
+
+
+def test_a_bare_id_column_is_a_record_id_only_in_a_known_vendors_export():
+    assert auto_map("customers", ["ID", "客户名称", "电话"]) == ["", "name", "phone"]
+    assert auto_map("customers", ["Id", "Name", "BillingStreet"]) == [
+        "source_id",
+        "name",
+        "address",
+    ]
+    assert auto_map("customers", ["客户ID", "客户名称"]) == ["source_id", "name"]
