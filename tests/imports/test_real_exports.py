@@ -830,3 +830,35 @@ def test_a_bare_id_column_is_a_record_id_only_in_a_known_vendors_export():
         "address",
     ]
     assert auto_map("customers", ["客户ID", "客户名称"]) == ["source_id", "name"]
+
+
+def test_two_records_of_one_name_are_two_accounts(tmp_path, admin):
+    rows = salesforce_rows("api")[:3]
+    name = SALESFORCE_API.index("Name")
+    rows[2][name] = rows[1][name]  # a branch with its parent's name: another Salesforce record
+    for row in rows[1:]:
+        row[SALESFORCE_API.index("AccountNumber")] = ""
+    path = write_csv(tmp_path / "Account.csv", rows)
+    batch = run_import(path, actor=admin)
+    assert batch.status == "done", batch.message
+    assert batch.counts["accounts_create"] == 2
+    assert sorted(Account.objects.values_list("external_id", flat=True)) == [
+        "0015g00000Xk00AAAA",
+        "0015g00000Xk01AAAA",
+    ]
+    again = run_import(path, actor=admin, mode="update")
+    assert again.status == "done", again.message
+    assert (again.counts["accounts_create"], again.counts["accounts_same"]) == (0, 2)
+
+
+def test_an_account_of_another_record_is_not_found_by_its_name(tmp_path, admin):
+    rows = salesforce_rows("api")[:3]
+    name = SALESFORCE_API.index("Name")
+    rows[2][name] = rows[1][name]
+    for row in rows[1:]:
+        row[SALESFORCE_API.index("AccountNumber")] = ""
+    assert run_import(write_csv(tmp_path / "a.csv", rows[:2]), actor=admin).status == "done"
+    batch = run_import(write_csv(tmp_path / "b.csv", [rows[0], rows[2]]), actor=admin)
+    assert batch.status == "done", batch.message
+    assert batch.counts["accounts_create"] == 1  # not matched to the same-named account
+    assert Account.objects.filter(name=rows[1][name]).count() == 2

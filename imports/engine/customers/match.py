@@ -48,15 +48,19 @@ def fill_from_repeated_rows(st: Staging) -> None:
     )
 
 
-def _matchers(run: Run) -> list[tuple[str, list]]:
-    """SELECTs (with their parameters) of (row_no, account id) for the first rows no earlier
-    matcher found."""
+def _matchers(run: Run) -> list[str]:
+    """SELECTs of (row_no, account id) for the first rows no earlier matcher found; their
+    one parameter is %(source)s, the run's source system."""
     st = run.staging
     accounts, contacts = Account._meta.db_table, Contact._meta.db_table
     unmatched = (
         "s.is_first_row AND NOT EXISTS (SELECT 1 FROM imp_match m WHERE m.row_no = s.row_no)"
     )
-    compatible = codes_compatible("s", "a")
+    # Never an account that is another record of the same source system.
+    compatible = codes_compatible("s", "a") + (
+        " AND (a.external_id IS NULL OR s.source_id IS NULL "
+        "OR a.external_source <> %(source)s OR a.external_id = s.source_id)"
+    )
     matchers = [
         # the record's id in the source system, then the credit code and customer code:
         # unique in accounts, so one account at most
@@ -89,10 +93,10 @@ def _matchers(run: Run) -> list[tuple[str, list]]:
     ]
     by_reference = (
         f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a "  # nosec B608
-        "ON a.external_source = %s AND a.external_id = s.source_id "
+        "ON a.external_source = %(source)s AND a.external_id = s.source_id "
         "WHERE s.is_first_row AND s.source_id IS NOT NULL"
     )
-    return [(by_reference, [run.source])] + [(sql, []) for sql in matchers]
+    return [by_reference, *matchers]
 
 
 def _matched_outcomes(mode: str) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
@@ -113,8 +117,8 @@ def match_existing(run: Run) -> None:
     row writes a new version of it, and versions pile up until the transaction ends)."""
     st = run.staging
     st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL")
-    for matcher, params in _matchers(run):
-        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}", params)
+    for matcher in _matchers(run):
+        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}", {"source": run.source})
     # The action of a matched company: per the mode, or an error where the account is in a
     # book the importer cannot see. Rows were written as 'create' (a company's first row)
     # or 'merge' (its repeats): only the matched ones are touched.

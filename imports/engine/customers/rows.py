@@ -207,6 +207,8 @@ class CustomerRows:
         self.company_by_name_key: dict[str, int] = {}
         self.uscc_of_company: dict[int, str] = {}
         self.code_of_company: dict[int, str] = {}
+        self.company_by_source: dict[str, int] = {}
+        self.source_of_company: dict[int, str] = {}
         self.repeated = 0  # rows that repeat a company of the file
         # Rows are padded to `need` cells, then one empty cell is appended: index -1 stands
         # for every column that is not mapped.
@@ -311,7 +313,7 @@ class CustomerRows:
             company_row, is_first_row = row_no, False
         else:
             company_row, is_first_row = self._company(
-                row_no, uscc, values["customer_code"], name_key or ""
+                row_no, uscc, values["customer_code"], values["source_id"], name_key or ""
             )
         # The default action; the checks in SQL change it where the database says otherwise.
         if has_errors:
@@ -440,18 +442,24 @@ class CustomerRows:
         except c.CellError as exc:
             self.errors.add(row_no, "address", exc.code, joined)
 
-    def _company(self, row_no: int, uscc, customer_code, name_key: str) -> tuple[int, bool]:
-        """(company_row, whether this row starts a new company of the file)."""
-        if uscc:
+    def _company(
+        self, row_no: int, uscc, customer_code, source_id, name_key: str
+    ) -> tuple[int, bool]:
+        """(company_row, whether this row starts a new company of the file). Two records of
+        the source system (different record ids) are two companies even with one name."""
+        company = self.company_by_source.get(source_id) if source_id else None
+        if company is not None:
+            pass
+        elif uscc:
             company = self._company_of_uscc(uscc, customer_code, name_key)
         elif customer_code:
             company = self.company_by_code.get(customer_code)
             if company is None:
                 other = self.company_by_name_key.get(name_key)
                 if other is not None and other not in self.code_of_company:
-                    company = other
+                    company = self._same_source(other, source_id)
         else:
-            company = self.company_by_name_key.get(name_key)
+            company = self._same_source(self.company_by_name_key.get(name_key), source_id)
         is_new = company is None
         if company is None:
             company = row_no
@@ -463,8 +471,17 @@ class CustomerRows:
         if customer_code:
             self.company_by_code.setdefault(customer_code, company)
             self.code_of_company.setdefault(company, customer_code)
+        if source_id:
+            self.company_by_source.setdefault(source_id, company)
+            self.source_of_company.setdefault(company, source_id)
         self.company_by_name_key.setdefault(name_key, company)
         return company, is_new
+
+    def _same_source(self, company: int | None, source_id) -> int | None:
+        """`company`, unless it is another record of the source system than `source_id`."""
+        if company is None or not source_id:
+            return company
+        return company if self.source_of_company.get(company, source_id) == source_id else None
 
     def _company_of_uscc(self, uscc: str, customer_code, name_key: str) -> int | None:
         company = self.company_by_uscc.get(uscc)
