@@ -162,8 +162,9 @@ class Account(models.Model):
                 name="account_external_code_unique",
                 violation_error_message=_("Another account already has this customer code."),
             ),
+            # Led by the id: the account search looks an id up without its source.
             models.UniqueConstraint(
-                fields=["external_source", "external_id"],
+                fields=["external_id", "external_source"],
                 condition=Q(external_id__isnull=False),
                 name="account_external_ref_unique",
                 violation_error_message=_(

@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='account',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_source', 'external_id'), name='account_external_ref_unique', violation_error_message='Another account already has this record ID of this source system.'),
+            constraint=models.UniqueConstraint(condition=models.Q(('external_id__isnull', False)), fields=('external_id', 'external_source'), name='account_external_ref_unique', violation_error_message='Another account already has this record ID of this source system.'),
         ),
     ]

@@ -305,7 +305,7 @@ def test_salesforce_account_export_imports_and_a_second_import_updates(
     assert db_state()["accounts"] == before["accounts"]
 
 
-def test_a_renamed_account_is_still_found_by_its_record_id(tmp_path, admin):
+def test_a_renamed_account_is_still_found_by_its_record_id(tmp_path, admin, client):
     rows = salesforce_rows("api")
     write_csv(tmp_path / "a.csv", rows)
     assert run_import(tmp_path / "a.csv", actor=admin).status == "done"
@@ -316,6 +316,10 @@ def test_a_renamed_account_is_still_found_by_its_record_id(tmp_path, admin):
     assert batch.status == "done", batch.message
     assert batch.counts["accounts_create"] == 0
     assert Account.objects.get(external_id="0015g00000Xk00AAAA").name == "Huaxin Group (renamed)"
+    # The account list's search finds an account by its record id too.
+    client.force_login(admin)
+    found = client.get("/accounts/", {"q": "0015g00000Xk00AAAA"}).content.decode()
+    assert "Huaxin Group (renamed)" in found and "Beijing Hongda" not in found
 
 
 def test_hubspot_companies_export(tmp_path, admin):
@@ -723,9 +727,16 @@ def test_an_account_made_from_a_customer_id_is_to_enrich_until_renamed(tmp_path,
         "existing",
         "legacy_list",
     )
+    other = Account.objects.create(name="Named Co", owner=admin)
     client.force_login(admin)
     page = client.get(account.get_absolute_url()).content.decode()
     assert "To enrich" in page
+    # The account list (and the API) find the accounts waiting for a name.
+    listed = client.get("/accounts/", {"to_enrich": "true"}).content.decode()
+    assert account.name in listed and other.name not in listed
+    api = client.get("/api/v1/accounts/", {"to_enrich": "true"}).json()
+    assert [a["id"] for a in api["results"]] == [account.pk]
+    assert client.get("/api/v1/accounts/", {"to_enrich": "maybe"}).status_code == 400
     account_update(actor=admin, account=account, data={"notes": "called them"})
     account.refresh_from_db()
     assert account.to_enrich is True  # only a new name ends it
