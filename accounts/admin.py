@@ -13,8 +13,8 @@ class ContactInline(admin.TabularInline):
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "territory", "industry", "channel", "lifecycle", "tier")
-    list_filter = ("tier", "channel", "lifecycle", "source", "territory")
-    search_fields = ("name", "normalized_name", "uscc", "external_code")
+    list_filter = ("tier", "channel", "lifecycle", "source", "to_enrich", "territory")
+    search_fields = ("name", "normalized_name", "uscc", "external_code", "external_id")
     raw_id_fields = ("owner", "import_batch")
     readonly_fields = ("normalized_name", "tier", "tier_updated_at", "created_at", "updated_at")
     show_full_result_count = False

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
 from accounts.selectors import account_name_search_q
-from core.filters import DateFilter, FilterSet, IdFilterSet, IntegerFilter
+from core.filters import DateFilter, FilterSet, IdFilterSet, IntegerFilter, StrictBooleanFilter
 from core.models import AuditEntry
 from crm.models import User
 
@@ -106,6 +106,15 @@ class AccountFilter(FilterSet):
     team = IntegerFilter(field_name="owner__team", label=_("Team"))
     # The accounts an import batch created (a plain id, like owner: within the caller's book).
     import_batch = IntegerFilter(field_name="import_batch", label=_("Import batch"))
+    # Accounts an order import named after their customer code, waiting for a real name.
+    to_enrich = StrictBooleanFilter(
+        field_name="to_enrich",
+        label=_("To enrich"),
+        widget=forms.Select(
+            choices=[("", _("All accounts")), ("true", _("To enrich"))],
+            attrs={"aria-label": _("To enrich")},
+        ),
+    )
 
     class Meta:
         model = Account
@@ -120,13 +129,19 @@ class AccountFilter(FilterSet):
             "lifecycle",
             "source",
             "tier",
+            "to_enrich",
         ]
 
     def search(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        condition = account_name_search_q(value) | Q(external_code=value) | Q(uscc=value.upper())
+        condition = (
+            account_name_search_q(value)
+            | Q(external_code=value)
+            | Q(uscc=value.upper())
+            | Q(external_id=value)
+        )
         return queryset.filter(condition)
 
     def filter_tier(self, queryset, name, value):

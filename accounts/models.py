@@ -65,6 +65,23 @@ class Account(models.Model):
     external_code = models.CharField(
         _("customer code"), max_length=64, null=True, blank=True, help_text=_("客户编号")
     )
+    # The record this account came from in another CRM (Salesforce, HubSpot, Odoo…): the
+    # system and the record's id there. An import matches on it first, so a second import
+    # of the same export updates the account instead of adding it again.
+    external_source = models.CharField(
+        _("source system"),
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("e.g. salesforce, hubspot"),
+    )
+    external_id = models.CharField(
+        _("record ID in the source system"), max_length=255, null=True, blank=True
+    )
+    # Created from a bare customer code (an order history naming no company): its name is a
+    # placeholder for someone to replace.
+    to_enrich = models.BooleanField(_("to enrich"), default=False, db_default=False)
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     # No index of its own: account_territory_name (territory, name) leads with it. Every
     # index is paid for on each insert (an import writes 100k accounts at a time).
@@ -145,6 +162,15 @@ class Account(models.Model):
                 condition=Q(external_code__isnull=False),
                 name="account_external_code_unique",
                 violation_error_message=_("Another account already has this customer code."),
+            ),
+            # Led by the id: the account search looks an id up without its source.
+            models.UniqueConstraint(
+                fields=["external_id", "external_source"],
+                condition=Q(external_id__isnull=False),
+                name="account_external_ref_unique",
+                violation_error_message=_(
+                    "Another account already has this record ID of this source system."
+                ),
             ),
             models.CheckConstraint(condition=~Q(name=""), name="account_name_not_empty"),
         ]

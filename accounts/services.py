@@ -141,7 +141,12 @@ def account_update(*, actor: User, account: Account, data: dict[str, Any]) -> Ac
     before = snapshot(account, ACCOUNT_FIELDS)
     old_lifecycle = account.lifecycle
     old_owner_id = account.owner_id
+    old_name = account.name
     _apply(account, data, ACCOUNT_FIELDS)
+    if account.name != old_name:
+        # A placeholder name (an import made the account from a bare customer code) that
+        # someone replaced: the account is no longer waiting to be enriched.
+        account.to_enrich = False
     _check_owner(actor, account.owner, current_owner_id=old_owner_id)
     _normalize_codes(account)
     account.normalized_name = normalize_account_name(account.name)

@@ -107,7 +107,8 @@ class ConfigForm(forms.Form):
         label=_("A phone cell that is not a phone"), choices=ImportBatch.InvalidPhones.choices
     )
     create_missing_accounts = forms.BooleanField(
-        label=_("Create an account for an unknown account name"), required=False
+        label=_("Create an account for an unknown account (name or customer code)"),
+        required=False,
     )
 
     def __init__(self, *args, batch: ImportBatch, user, **kwargs):

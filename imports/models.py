@@ -258,6 +258,7 @@ class ImportRowMatch(models.Model):
         PHONE = "phone", _("company phone")
         CONTACT_EMAIL = "contact_email", _("a contact's email")
         CONTACT_PHONE = "contact_phone", _("a contact's phone")
+        EXTERNAL_ID = "external_id", _("record id in the source system")
 
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="row_matches"

@@ -50,6 +50,8 @@ COUNT_LABELS = {
     "contacts_update": gettext_lazy("contacts to update"),
     "orders_create": gettext_lazy("order lines to create"),
     "orders_skip": gettext_lazy("order lines skipped (duplicates)"),
+    "orders_repeated": gettext_lazy("identical lines of one invoice, each kept"),
+    "accounts_to_enrich": gettext_lazy("new accounts named after their code (to enrich)"),
     "error_rows": gettext_lazy("rows with errors"),
     "errors": gettext_lazy("errors"),
     "warning_rows": gettext_lazy("rows with warnings"),

@@ -27,6 +27,7 @@ from imports.engine.run import (
 )
 from imports.engine.staging import PROFILE, Progress, Staging
 from imports.models import ImportBatch
+from imports.upload.fields import source_system
 from imports.upload.readers import open_table
 
 __all__ = ["ImportAborted", "Outcome", "execute"]
@@ -73,6 +74,7 @@ def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: P
         now=timezone.now(),
         owner_id=batch.owner_id or actor.pk,
         columns=mapped_columns(batch.mapping),
+        source=source_system(table.headers, batch.mapping),
     )
     try:
         staging.prepare()

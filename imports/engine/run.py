@@ -45,6 +45,8 @@ class Run:
     now: datetime.datetime
     owner_id: int
     columns: dict[str, int] = field(default_factory=dict)  # target -> column index
+    # The system the file's record ids (source_id) come from: fields.source_system.
+    source: str = ""
 
     @property
     def now_db(self):

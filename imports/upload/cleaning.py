@@ -43,6 +43,9 @@ ERROR_MESSAGES = {
     "negative": _("The number cannot be negative."),
     "channel_unknown": _("Unknown channel (use direct or distributor)."),
     "lifecycle_unknown": _("Unknown lifecycle (use existing or potential)."),
+    "account_type_unknown": _(
+        "Unknown account type (e.g. Prospect, Customer - Direct, Customer - Channel, Reseller)."
+    ),
     "role_unknown": _("Unknown buying role (decision maker, handler, influencer or user)."),
     "territory_unknown": _("Unknown territory."),
     "owner_unknown": _("No such user, or you cannot give accounts to this user."),
@@ -60,6 +63,23 @@ ERROR_MESSAGES = {
     "phone_to_note": _("Not a phone number: kept as text in the note."),
     "phone_dropped": _("Not a phone number: left out."),
     "birthday_ignored": _("Not a birthday (use e.g. 1980-05-17 or 05-17): left empty."),
+    "channel_ignored": _("Unknown channel (direct or distributor): left empty."),
+    "lifecycle_ignored": _("Unknown lifecycle (existing or potential): left empty."),
+    "role_ignored": _(
+        "Unknown buying role (decision maker, handler, influencer or user): left empty."
+    ),
+    "account_type_ignored": _(
+        "Unknown account type (e.g. Prospect, Customer - Direct, Customer - Channel, "
+        "Reseller): left empty."
+    ),
+    "lines_repeated": _(
+        "The same line (account, date, invoice, product, amount) is in this invoice several "
+        "times (invoice × times): each is kept as a line of its own."
+    ),
+    "account_to_enrich": _(
+        "No account has this customer code: a new account was named after the code, "
+        "to be renamed (marked “to enrich”)."
+    ),
     "nul_character": _(
         "The cell contains a NUL character (a zero byte), which cannot be stored; the row "
         "was not imported."
@@ -394,10 +414,72 @@ CHANNELS = _choices(
 )
 LIFECYCLES = _choices(
     {
-        Account.Lifecycle.EXISTING: ("现有客户", "现有", "老客户", "已成交", "customer", "active"),
-        Account.Lifecycle.POTENTIAL: ("潜在客户", "潜在", "意向客户", "prospect", "lead"),
+        Account.Lifecycle.EXISTING: (
+            "现有客户",
+            "现有",
+            "老客户",
+            "已成交",
+            "多次成交",
+            "成交客户",
+            "正式客户",
+            "customer",
+            "active",
+            "evangelist",  # HubSpot lifecycle stages
+        ),
+        Account.Lifecycle.POTENTIAL: (
+            "潜在客户",
+            "潜在",
+            "意向客户",
+            "未成交",
+            "prospect",
+            "lead",
+            "subscriber",
+            "marketing qualified lead",
+            "sales qualified lead",
+            "marketingqualifiedlead",
+            "salesqualifiedlead",
+            "opportunity",
+        ),
     }
 )
+
+# A CRM's account type: (lifecycle, channel), either may be "" (says nothing about it).
+# Salesforce Account.Type's standard picklist, HubSpot's company Type, the usual Chinese ones.
+_EXISTING, _POTENTIAL = Account.Lifecycle.EXISTING.value, Account.Lifecycle.POTENTIAL.value
+_DIRECT, _DISTRIBUTOR = Account.Channel.DIRECT.value, Account.Channel.DISTRIBUTOR.value
+ACCOUNT_TYPES = {
+    fold(label): value
+    for value, labels in {
+        (_POTENTIAL, ""): ("Prospect", "潜在客户", "意向客户", "未成交客户"),
+        (_EXISTING, _DIRECT): ("Customer - Direct", "直销客户", "终端客户", "直客"),
+        (_EXISTING, _DISTRIBUTOR): ("Customer - Channel", "渠道客户"),
+        (_EXISTING, ""): ("Customer", "正式客户", "成交客户", "老客户", "现有客户"),
+        ("", _DISTRIBUTOR): (
+            "Channel Partner / Reseller",
+            "Channel Partner",
+            "Reseller",
+            "Partner",
+            "Distributor",
+            "经销商",
+            "代理商",
+            "分销商",
+            "渠道商",
+        ),
+        # Known, and saying nothing about our lifecycle or channel.
+        ("", ""): ("Installation Partner", "Technology Partner", "Vendor", "Other", "其他"),
+    }.items()
+    for label in labels
+}
+
+
+def account_type(value: str) -> tuple[str, str]:
+    """(lifecycle, channel) of an account type; CellError for an unknown one."""
+    try:
+        return ACCOUNT_TYPES[fold(value)]
+    except KeyError as exc:
+        raise CellError("account_type_unknown") from exc
+
+
 ROLES = _choices(
     {
         Contact.Role.DECISION_MAKER: ("决策人", "决策者", "拍板人", "decision maker", "dm"),

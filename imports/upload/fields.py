@@ -2,7 +2,10 @@
 
 Headers are compared after folding width, case, spaces, punctuation, a trailing "(必填)"-style
 remark and a leading "*" required-marker, so "客户名称*", "Account Name" and "account_name"
-all match. Salesforce and HubSpot export headers are included.
+all match. A header that matches no synonym that way is split into its words (CamelCase,
+snake_case, kebab-case: "CustomerNo", "order_qty") whose usual abbreviations are spelled out
+("no" → number, "qty" → quantity) and compared again. The export headers of Salesforce,
+HubSpot, Odoo, 纷享销客 and 销售易 are included (docs/IMPORTS.md lists which maps where).
 """
 
 import re
@@ -49,6 +52,9 @@ ACCOUNT_TARGETS = [
         "organization name",
         "customer name",
         "customer",
+        "partner name",
+        "公司名",
+        "客户名",
     ),
     _t(
         "uscc",
@@ -64,6 +70,7 @@ ACCOUNT_TARGETS = [
         "credit code",
         "tax id",
         "tax number",
+        "vat",
     ),
     _t(
         "external_code",
@@ -76,12 +83,36 @@ ACCOUNT_TARGETS = [
         "customer code",
         "customer number",
         "account number",
-        "account id",
+        "internal reference",
+        "reference",
+        "ref",
+    ),
+    # The record's id in the CRM the file was exported from (Salesforce Id, HubSpot Record
+    # ID, Odoo's external ID, 纷享销客 / 销售易 数据ID): kept with the account as its external
+    # reference, so a second import of the same export finds the account again.
+    _t(
+        "source_id",
+        _("Record ID in the source system"),
+        "id",
         "record id",
+        "account id",
         "company id",
         "external id",
+        "source id",
+        "数据id",
+        "记录id",
+        "客户id",
     ),
-    _t("industry", _("Industry"), "行业", "所属行业", "行业类别", "行业分类", "industry"),
+    _t(
+        "industry",
+        _("Industry"),
+        "行业",
+        "所属行业",
+        "行业类别",
+        "行业分类",
+        "industry",
+        "industry id",
+    ),
     _t(
         "territory",
         _("Territory"),
@@ -100,11 +131,20 @@ ACCOUNT_TARGETS = [
         _("Channel"),
         "渠道",
         "渠道类型",
-        "客户类型",
         "客户类别",
         "channel",
+    ),
+    # A CRM's account type (Salesforce Type, HubSpot Type, 客户类型): says both whether the
+    # account already buys (lifecycle) and through which channel (cleaning.ACCOUNT_TYPES).
+    _t(
+        "account_type",
+        _("Account type (lifecycle and channel)"),
+        "客户类型",
+        "客户性质",
         "account type",
         "type",
+        "company type",
+        "relationship type",
     ),
     _t(
         "lifecycle",
@@ -114,6 +154,8 @@ ACCOUNT_TARGETS = [
         "lifecycle",
         "lifecycle stage",
         "status",
+        "成交状态",
+        "客户阶段",
     ),
     _t(
         "address",
@@ -129,7 +171,51 @@ ACCOUNT_TARGETS = [
         "street address",
         "billing street",
         "billing address",
-        "shipping street",
+    ),
+    # Parts of an address in columns of their own (Salesforce Billing*, HubSpot, Odoo): joined
+    # after the street into the account's address.
+    _t(
+        "address_city",
+        _("City"),
+        "城市",
+        "市",
+        "所在城市",
+        "city",
+        "billing city",
+    ),
+    _t(
+        "address_state",
+        _("State or province"),
+        "省份",
+        "省",
+        "所在省份",
+        "state",
+        "province",
+        "state region",
+        "billing state",
+        "billing state province",
+        "state id",
+    ),
+    _t(
+        "address_postal_code",
+        _("Postal code"),
+        "邮编",
+        "邮政编码",
+        "postal code",
+        "zip",
+        "zip code",
+        "postcode",
+        "billing postal code",
+        "billing zip postal code",
+    ),
+    _t(
+        "address_country",
+        _("Country"),
+        "国家",
+        "country",
+        "country region",
+        "billing country",
+        "country id",
     ),
     _t(
         "phone",
@@ -157,10 +243,24 @@ ACCOUNT_TARGETS = [
         "website",
         "web site",
         "company domain name",
+        "website url",
         "domain",
         "url",
     ),
-    _t("notes", _("Notes"), "备注", "说明", "描述", "notes", "note", "description", "remarks"),
+    _t(
+        "notes",
+        _("Notes"),
+        "备注",
+        "说明",
+        "描述",
+        "notes",
+        "note",
+        "description",
+        "account description",
+        "remarks",
+        "comment",
+        "internal notes",
+    ),
     _t(
         "revenue_potential",
         _("Revenue potential"),
@@ -188,6 +288,9 @@ ACCOUNT_TARGETS = [
         "account owner",
         "company owner",
         "contact owner",
+        "salesperson",
+        "所有人",
+        "客户所有人",
         "sales rep",
         "assigned to",
     ),
@@ -219,6 +322,8 @@ CONTACT_TARGETS = [
         "title",
         "job title",
         "position",
+        "job position",
+        "function",
     ),
     _t("role", _("Buying role"), "角色", "采购角色", "决策角色", "buying role", "role"),
     _t(
@@ -302,8 +407,13 @@ ORDER_TARGETS = [
         "客户编码",
         "customer id",
         "customer code",
+        "customer number",
+        "customer account",
+        "debtor number",
         "account number",
         "account id",
+        "客户id",
+        "客户号",
     ),
     _t(
         "account_uscc",
@@ -331,6 +441,11 @@ ORDER_TARGETS = [
         "order date",
         "invoice date",
         "close date",
+        "document date",
+        "posting date",
+        "delivery date",
+        "ship date",
+        "transaction date",
     ),
     _t(
         "amount",
@@ -348,9 +463,39 @@ ORDER_TARGETS = [
         "sales",
         "order amount",
         "line total",
+        "line amount",
+        "net amount",
+        "net value",
+        "net total",
+        "total amount",
+        "total price",
+        "extended price",
+        "subtotal",
     ),
-    _t("quantity", _("Quantity"), "数量", "销量", "qty", "quantity"),
-    _t("unit_price", _("Unit price"), "单价", "价格", "unit price", "price"),
+    _t(
+        "quantity",
+        _("Quantity"),
+        "数量",
+        "销量",
+        "qty",
+        "quantity",
+        "quantity ordered",
+        "order quantity",
+        "quantity sold",
+        "units",
+    ),
+    _t(
+        "unit_price",
+        _("Unit price"),
+        "单价",
+        "价格",
+        "含税单价",
+        "unit price",
+        "price",
+        "net price",
+        "sales price",
+        "price each",
+    ),
     _t(
         "invoice_number",
         _("Invoice number"),
@@ -365,6 +510,12 @@ ORDER_TARGETS = [
         "invoice no",
         "order number",
         "order id",
+        "sales order",
+        "sales order number",
+        "document number",
+        "bill number",
+        "receipt number",
+        "transaction id",
     ),
     _t(
         "product",
@@ -377,7 +528,28 @@ ORDER_TARGETS = [
         "物料",
         "product",
         "product name",
+        "产品编码",
+        "产品编号",
+        "物料编码",
+        "物料名称",
+        "商品编码",
+        "存货编码",
+        "存货名称",
+        "货号",
         "item",
+        "item code",
+        "item name",
+        "item number",
+        "item description",
+        "product code",
+        "product number",
+        "product id",
+        "stock code",
+        "stock number",
+        "article",
+        "article number",
+        "material",
+        "description",
         "sku",
     ),
     _t("profit", _("Profit"), "利润", "毛利", "毛利润", "profit", "margin", "gross profit"),
@@ -409,11 +581,51 @@ def fold_header(text: str) -> str:
     return _FOLD.sub("", text)
 
 
+# Word boundaries inside CamelCase: "OrderNo", "CustomerID", "HTTPLink", "Contact2Email".
+_CAMEL = re.compile(
+    r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=[0-9])|(?<=[0-9])(?=[A-Za-z])"
+)
+_WORDS = re.compile(r"[^\W_]+")
+# Abbreviations of ERP and shop exports, spelled out as the synonyms spell them.
+ABBREVIATIONS = {
+    "no": "number",
+    "nr": "number",
+    "nbr": "number",
+    "num": "number",
+    "qty": "quantity",
+    "amt": "amount",
+    "cust": "customer",
+    "acct": "account",
+    "inv": "invoice",
+    "desc": "description",
+    "descr": "description",
+    "prod": "product",
+    "addr": "address",
+    "dt": "date",
+    "ord": "order",
+    "doc": "document",
+}
+
+
+def header_words(text: str) -> list[str]:
+    """The words of a header: "CustomerNo" → ["customer", "number"]."""
+    text = unicodedata.normalize("NFKC", str(text or "")).strip()
+    text = _REMARK.sub("", _CAMEL.sub(" ", text)).lower()
+    return [ABBREVIATIONS.get(word, word) for word in _WORDS.findall(text)]
+
+
+def _canonical(text: str) -> str:
+    return "".join(header_words(text))
+
+
 def _synonym_index(kind: str) -> dict[str, str]:
     index: dict[str, str] = {}
     for target in TARGETS[kind]:
         for synonym in (target.key, *target.synonyms):
             index.setdefault(fold_header(synonym), target.key)
+    for target in TARGETS[kind]:
+        for synonym in (target.key, *target.synonyms):
+            index.setdefault(_canonical(synonym), target.key)
     return index
 
 
@@ -437,6 +649,9 @@ def match_header(kind: str, header: str) -> str:
     index = _INDEX[kind]
     if folded in index:
         return index[folded]
+    canonical = _canonical(header)
+    if canonical in index:
+        return index[canonical]
     if kind == "customers":
         # 联系人2 / 电话2 / Contact 2 Email / 第二联系人…: a numbered second or third contact.
         m = re.fullmatch(r"(?:第([二三]))?(.*?)([23])?", folded)
@@ -455,6 +670,73 @@ def match_header(kind: str, header: str) -> str:
     return ""
 
 
+# Headers only one vendor's export has: the source system of a file's record ids.
+SOURCE_MARKERS = {
+    "hubspot": ("record id", "company domain name", "lifecycle stage", "company owner"),
+    "salesforce": (
+        "master record id",
+        "system modstamp",
+        "billing street",
+        "account source",
+        "parent account id",
+        "billing geocode accuracy",
+    ),
+    "odoo": ("is a company", "is company", "related company", "company type", "customer rank"),
+}
+
+
+def _vendor(headers: list[str]) -> str:
+    folded = {_canonical(h) for h in headers} | {fold_header(h) for h in headers}
+    for system, markers in SOURCE_MARKERS.items():
+        if any(_canonical(marker) in folded for marker in markers):
+            return system
+    return ""
+
+
+def source_system(headers: list[str], mapping: list[str]) -> str:
+    """The system a file's record ids belong to (SOURCE_MARKERS), or, for a file of no
+    known vendor, "file:" and its id column's header: ids are only compared within one."""
+    if "source_id" not in mapping:
+        return ""
+    vendor = _vendor(headers)
+    if vendor:
+        return vendor
+    index = mapping.index("source_id")
+    header = headers[index] if index < len(headers) else ""
+    return ("file:" + fold_header(header))[:40]
+
+
+# Headers of an export of people (Salesforce Contact, HubSpot contacts), not of companies.
+PERSON_EXPORT_MARKERS = (
+    "reports to id",
+    "mailing street",
+    "assistant name",
+    "contact owner",
+    "associated company",
+    "lead status",
+)
+
+
+def _is_person_export(headers: list[str]) -> bool:
+    words = {_canonical(h) for h in headers}
+    return any(_canonical(marker) in words for marker in PERSON_EXPORT_MARKERS)
+
+
+def _person_export(headers: list[str], mapping: list[str]) -> list[str]:
+    """In an export of people, a record id is a person's (not an account's external
+    reference), a bare "Name" is the person's, and the phone is the person's."""
+    out: list[str] = []
+    for header, target in zip(headers, mapping, strict=False):
+        if target == "source_id":
+            target = ""
+        elif target == "name" and fold_header(header) == "name":
+            target = "contact_name"
+        elif target == "phone":
+            target = "contact_phone"
+        out.append("" if target and target in out else target)  # the first column wins
+    return out
+
+
 def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None) -> list[str]:
     """One target per header (or ""), each target used once; a saved mapping wins."""
     saved_folded = {fold_header(k): v for k, v in (saved or {}).items()}
@@ -470,6 +752,14 @@ def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None)
         if target:
             used.add(target)
         mapping.append(target)
+    if kind == "customers" and not saved and _is_person_export(headers):
+        mapping = _person_export(headers, mapping)
+    if kind == "customers" and not saved and "source_id" in mapping:
+        # A bare "ID" is a record id only in a known vendor's export; in any other list it is
+        # as likely a row number, which would match another file's rows by mistake.
+        index = mapping.index("source_id")
+        if fold_header(headers[index]) == "id" and not _vendor(headers):
+            mapping[index] = ""
     if kind == "customers" and not saved:
         # A lone "Phone" with no contact next to it is the company's phone.
         contact_cols = {"contact_name", "contact_first_name", "contact_last_name", "contact_email"}

@@ -322,4 +322,5 @@ def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
         "team",
         "territory",
         "tier",
+        "to_enrich",
     }

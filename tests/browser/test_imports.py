@@ -22,7 +22,7 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     UserFactory(username="chief", role="admin")
     rep = UserFactory(username="rep-east", role="rep")
     TerritoryFactory(name="华东")
-    rows = [["公司名称", "片区?", "联系人", "手机"]] + [
+    rows = [["公司名称", "辖区", "联系人", "手机"]] + [
         [f"浏览器测试{i:03d}有限公司", "华东", f"联系人{i}", f"1380000{i:04d}"] for i in range(120)
     ]
     path = write_csv(tmp_path / "旧客户名单.csv", rows, encoding="gbk")
@@ -34,7 +34,7 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     page.set_input_files("input[name=file]", str(path))
     page.click("button:has-text('Upload')")
     page.wait_for_selector("text=Columns and options")
-    # "片区?" is not auto-mapped… map it by hand to the territory.
+    # "辖区" is not auto-mapped… map it by hand to the territory.
     select = page.locator("select[name=col_1]")
     assert select.input_value() == ""
     assert page.locator("select[name=col_0]").input_value() == "name"

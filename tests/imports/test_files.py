@@ -164,7 +164,14 @@ def test_salesforce_and_hubspot_headers_are_mapped(tmp_path, admin):
         "contact_title",
     ]
     hubspot = ["Record ID", "Company name", "Company Domain Name", "Phone Number", "City"]
-    assert auto_map("customers", hubspot) == ["external_code", "name", "website", "phone", ""]
+    # HubSpot's Record ID is the record's id there (the external reference), not a code.
+    assert auto_map("customers", hubspot) == [
+        "source_id",
+        "name",
+        "website",
+        "phone",
+        "address_city",
+    ]
     assert auto_map("customers", ["单位名称", "联系人2", "电话2", "第二联系人邮箱"]) == [
         "name",
         "contact2_name",

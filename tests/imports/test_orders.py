@@ -72,7 +72,7 @@ def test_a_failed_orders_import_queues_nothing(tmp_path, admin, book):
     assert list(batch.row_errors.values_list("row_number", "code")) == [(3, "account_unknown")]
 
 
-def test_duplicate_lines_in_file_and_database_are_skipped(tmp_path, admin, book):
+def test_only_lines_already_stored_are_skipped_as_duplicates(tmp_path, admin, book):
     OrderFactory(
         account=book["a"],
         date=datetime.date(2024, 1, 5),
@@ -91,13 +91,26 @@ def test_duplicate_lines_in_file_and_database_are_skipped(tmp_path, admin, book)
     path = write_csv(tmp_path / "dups.csv", rows)
     batch = run_import(path, actor=admin, kind="orders", mode="skip")
     assert batch.status == "done", batch.message
-    assert (batch.counts["orders_create"], batch.counts["orders_skip"]) == (3, 2)
-    assert Order.objects.count() == 4
+    # Row 2 is stored already; rows 3 and 4 are two identical lines of one invoice: both
+    # kept, each with a warning that counts them.
+    assert (batch.counts["orders_create"], batch.counts["orders_skip"]) == (4, 1)
+    assert batch.counts["orders_repeated"] == 2
+    assert sorted(batch.row_errors.values_list("row_number", "code", "value", "level")) == [
+        (3, "lines_repeated", "INV-10 × 2", "warning"),
+        (4, "lines_repeated", "INV-10 × 2", "warning"),
+    ]
+    assert Order.objects.count() == 5
+    # The same file again adds none of its invoice lines: each is now stored as often as it
+    # is in the file (the lines without an invoice number are never taken for duplicates).
+    batch = run_import(path, actor=admin, kind="orders", mode="skip")
+    assert (batch.counts["orders_create"], batch.counts["orders_skip"]) == (2, 3)
+    assert set(Order.objects.filter(import_batch=batch).values_list("invoice_number")) == {("",)}
+    Order.objects.filter(import_batch=batch).delete()
     before = db_state()
     batch = run_import(path, actor=admin, kind="orders", mode="create")
     assert batch.status == "failed"
     assert db_state() == before
-    assert set(batch.row_errors.values_list("row_number", "code")) == {
+    assert set(batch.row_errors.filter(level="error").values_list("row_number", "code")) == {
         (2, "duplicate_line"),
         (3, "duplicate_line"),
         (4, "duplicate_line"),

@@ -105,6 +105,7 @@ def _unchanged_are_same(st: Staging) -> None:
         [f"(s.{col} IS NOT NULL AND s.{col} IS DISTINCT FROM a.{acol})" for col, acol in UPDATABLE]
         + [f"(a.{acol} IS NULL AND s.{col} IS NOT NULL)" for col, acol in FILL_ONLY]
         + ["(s.note_extra IS NOT NULL AND strpos(COALESCE(s.notes, a.notes), s.note_extra) = 0)"]
+        + ["(a.external_id IS NULL AND s.source_id IS NOT NULL)"]
     )
     st.execute(
         f"UPDATE imp_acc SET action = {SAME} WHERE action = {UPDATE} AND row_no IN ("  # nosec B608
@@ -235,6 +236,7 @@ class PreviewRow(NamedTuple):
     name: str | None
     uscc: str | None
     customer_code: str | None
+    source_id: str | None
     industry: str | None
     territory: str | None
     owner: str | None
@@ -252,6 +254,7 @@ def preview(run: Run, limit: int) -> list[dict]:
         PreviewRow._make(r)
         for r in st.fetchall(
             "SELECT s.row_no, s.action, s.company_row, s.name, s.uscc, s.customer_code, "  # nosec B608
+            "s.source_id, "
             "s.industry, t.name, COALESCE(u.username, d.username), s.channel, s.lifecycle, "
             "s.phone, s.address, s.account_id "
             "FROM imp_acc s LEFT JOIN imp_acc r ON r.row_no = s.company_row "
@@ -278,6 +281,7 @@ def preview(run: Run, limit: int) -> list[dict]:
             "name": r.name or "",
             "uscc": r.uscc or "",
             "external_code": r.customer_code or "",
+            "source_id": r.source_id or "",
             "industry": r.industry or "",
             "territory": r.territory or "",
             "owner": r.owner or "",

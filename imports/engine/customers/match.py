@@ -21,6 +21,7 @@ FILLED_FROM_REPEATS = [
     "name_key",
     "uscc",
     "customer_code",
+    "source_id",
     "industry",
     "territory_id",
     "channel",
@@ -49,19 +50,26 @@ def fill_from_repeated_rows(st: Staging) -> None:
     )
 
 
-def _matchers(st: Staging) -> list[tuple[str, str]]:
+def _matchers(run: Run) -> list[tuple[str, str]]:
     """(reason, SELECT of (row_no, account id)) for the first rows no earlier matcher found;
-    the reason is an ImportRowMatch.Reason."""
+    the reason is an ImportRowMatch.Reason. Their one parameter is %(source)s, the run's
+    source system."""
+    st = run.staging
     accounts, contacts = Account._meta.db_table, Contact._meta.db_table
     unmatched = (
         "s.is_first_row AND NOT EXISTS (SELECT 1 FROM imp_match m WHERE m.row_no = s.row_no)"
     )
-    compatible = codes_compatible("s", "a")
-    reasons = [r.value for r in ImportRowMatch.Reason]
+    # Never an account that is another record of the same source system.
+    compatible = codes_compatible("s", "a") + (
+        " AND (a.external_id IS NULL OR s.source_id IS NULL "
+        "OR a.external_source <> %(source)s OR a.external_id = s.source_id)"
+    )
+    Reason = ImportRowMatch.Reason
+    reasons = [r.value for r in Reason if r != Reason.EXTERNAL_ID]
     selects = [
         # credit code and customer code: unique in accounts, so one account at most
         f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a ON a.uscc = s.uscc "  # nosec B608
-        "WHERE s.is_first_row",
+        f"WHERE {unmatched}",
         f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a "  # nosec B608
         f"ON a.external_code = s.customer_code WHERE {unmatched} AND {compatible}",
         # normalized name
@@ -87,7 +95,13 @@ def _matchers(st: Staging) -> list[tuple[str, str]]:
         f"AND k.phone_key IS NOT NULL AND ct.phone <> '' AND {compatible} "
         "GROUP BY s.row_no",
     ]
-    return list(zip(reasons, selects, strict=True))
+    # First the record's id in the source system (a second import of the same export).
+    by_reference = (
+        f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a "  # nosec B608
+        "ON a.external_source = %(source)s AND a.external_id = s.source_id "
+        "WHERE s.is_first_row AND s.source_id IS NOT NULL"
+    )
+    return [(Reason.EXTERNAL_ID.value, by_reference), *zip(reasons, selects, strict=True)]
 
 
 def _matched_outcomes(mode: str) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
@@ -108,10 +122,10 @@ def match_existing(run: Run) -> None:
     row writes a new version of it, and versions pile up until the transaction ends)."""
     st = run.staging
     st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL, reason text")
-    for reason, matcher in _matchers(st):
+    for reason, matcher in _matchers(run):
         st.execute(
-            f"INSERT INTO imp_match (row_no, id, reason) SELECT f.*, %s FROM ({matcher}) f",  # nosec B608
-            [reason],
+            f"INSERT INTO imp_match (row_no, id, reason) SELECT f.*, %(reason)s FROM ({matcher}) f",  # nosec B608
+            {"source": run.source, "reason": reason},
         )
     # The action of a matched company: per the mode, or an error where the account is in a
     # book the importer cannot see. Rows were written as 'create' (a company's first row)

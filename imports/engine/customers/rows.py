@@ -50,6 +50,7 @@ class CompanyRow(NamedTuple):
     name_key: str | None  # normalize_account_name(name): what names are matched on
     uscc: str | None
     customer_code: str | None
+    source_id: str | None  # the record's id in the CRM the file came from
     industry: str | None
     territory_id: int | None
     channel: str | None
@@ -93,7 +94,15 @@ CONTACT_COLUMNS = ContactRow._fields
 _EMPTY_FIELDS = dict.fromkeys(COMPANY_COLUMNS[COMPANY_COLUMNS.index("customer_code") :])
 # A CharField always has max_length; get_field() is typed as returning any field.
 NAME_MAX = cast(int, Account._meta.get_field("name").max_length)
+ADDRESS_MAX = cast(int, Account._meta.get_field("address").max_length)
+SOURCE_ID_MAX = cast(int, Account._meta.get_field("external_id").max_length)
 NO_BIRTHDAY = (None, None, None)
+# Optional choice fields: an unknown value is left empty with this warning, never rejected.
+IGNORED_CHOICES = {
+    "channel": "channel_ignored",
+    "lifecycle": "lifecycle_ignored",
+    "account_type": "account_type_ignored",
+}
 
 
 def create_tables(run: Run) -> None:
@@ -102,7 +111,8 @@ def create_tables(run: Run) -> None:
         "imp_acc",
         "row_no integer NOT NULL, is_first_row boolean NOT NULL, company_row integer NOT NULL, "
         "has_errors boolean NOT NULL, action text, error_code text, name text, name_key text, "
-        "uscc text, customer_code text, industry text, territory_id bigint, channel text, "
+        "uscc text, customer_code text, source_id text, industry text, territory_id bigint, "
+        "channel text, "
         "lifecycle text, address text, phone text, phone_key text, website text, notes text, "
         "revenue_potential numeric(16, 2), owner_id bigint, note_extra text, account_id bigint",
         unique="row_no",
@@ -208,6 +218,8 @@ class CustomerRows:
         self.company_by_name_key: dict[str, int] = {}
         self.uscc_of_company: dict[int, str] = {}
         self.code_of_company: dict[int, str] = {}
+        self.company_by_source: dict[str, int] = {}
+        self.source_of_company: dict[int, str] = {}
         self.repeated = 0  # rows that repeat a company of the file
         # Rows are padded to `need` cells, then one empty cell is appended: index -1 stands
         # for every column that is not mapped.
@@ -217,6 +229,7 @@ class CustomerRows:
         # their errors are reported; a Memo where values repeat.
         fields = [
             ("external_code", "customer_code", _text(64), False),
+            ("source_id", "source_id", _text(SOURCE_ID_MAX), False),
             ("industry", "industry", _text(100), True),
             ("address", "address", _text(255), False),
             ("notes", "notes", _text(100_000), False),
@@ -227,8 +240,22 @@ class CustomerRows:
         self.fields = [
             (cols[target], field, target, c.Memo(clean) if memo else clean)
             for target, field, clean, memo in fields
+            if target in cols and not (target == "address" and self._has_address_parts())
+        ]
+        # Address parts in columns of their own, joined after the street.
+        self.address_parts = [
+            cols[target]
+            for target in (
+                "address_city",
+                "address_state",
+                "address_postal_code",
+                "address_country",
+            )
             if target in cols
         ]
+        self.i_address = self._index("address")
+        self.i_account_type = self._index("account_type")
+        self.account_types = c.Memo(c.account_type)
         self.i_name = self._index("name")
         self.i_uscc = self._index("uscc")
         self.i_potential = self._index("revenue_potential")
@@ -254,6 +281,9 @@ class CustomerRows:
         self.titles = c.Memo(_text(120))
         self.roles = c.Memo(_choice(c.ROLES, "role_unknown"))
         self.birthdays = c.Memo(c.birthday)
+
+    def _has_address_parts(self) -> bool:
+        return any(k.startswith("address_") for k in self.cols)
 
     def _index(self, target: str) -> int:
         return self.cols.get(target, -1)
@@ -297,7 +327,7 @@ class CustomerRows:
             company_row, is_first_row = row_no, False
         else:
             company_row, is_first_row = self._company(
-                row_no, uscc, values["customer_code"], name_key or ""
+                row_no, uscc, values["customer_code"], values["source_id"], name_key or ""
             )
         # The default action; the checks in SQL change it where the database says otherwise.
         if has_errors:
@@ -366,17 +396,11 @@ class CustomerRows:
                 except c.CellError as exc:
                     value = c.Failed(exc.code)
             if value.__class__ is c.Failed:
-                err.add(row_no, target, value.code, raw)
+                self._failed(row_no, target, value.code, raw)
             elif value:
                 values[field] = value
         self._company_phone(row_no, cells[self.i_phone], values)
-        raw = cells[self.i_potential]
-        if raw:
-            value = self.potentials[raw]
-            if value.__class__ is c.Failed:
-                err.add(row_no, "revenue_potential", value.code, raw)
-            else:
-                values["revenue_potential"] = value
+        self._composite_fields(row_no, cells, values)
         for i, field, target, known, code in self.lookups:
             raw = cells[i]
             if raw:
@@ -397,18 +421,72 @@ class CustomerRows:
             if self.phone_to_note:
                 values["note_extra"] = _noted(None, self.run.header("phone"), raw)
 
-    def _company(self, row_no: int, uscc, customer_code, name_key: str) -> tuple[int, bool]:
-        """(company_row, whether this row starts a new company of the file)."""
-        if uscc:
+    def _composite_fields(self, row_no: int, cells: list[str], values: dict) -> None:
+        """The address from its parts, the account type, the revenue potential."""
+        if self.address_parts:
+            self._address(row_no, cells, values)
+        raw = cells[self.i_account_type]
+        if raw:
+            self._account_type(row_no, raw, values)
+        raw = cells[self.i_potential]
+        if raw:
+            value = self.potentials[raw]
+            if value.__class__ is c.Failed:
+                self.errors.add(row_no, "revenue_potential", value.code, raw)
+            else:
+                values["revenue_potential"] = value
+
+    def _failed(self, row_no: int, target: str, code: str, raw: str) -> None:
+        """A cell its cleaner refused: an error, or for an optional choice a warning (the
+        cell is left empty, the row kept)."""
+        ignored = IGNORED_CHOICES.get(target)
+        if ignored:
+            self.errors.warn(row_no, target, ignored, raw)
+        else:
+            self.errors.add(row_no, target, code, raw)
+
+    def _account_type(self, row_no: int, raw: str, values: dict) -> None:
+        """The lifecycle and channel an account type says, where no column of their own
+        says them; an unknown type is left empty, with a warning (an optional choice)."""
+        kind = self.account_types[raw]
+        if kind.__class__ is c.Failed:
+            self.errors.warn(row_no, "account_type", IGNORED_CHOICES["account_type"], raw)
+            return
+        lifecycle, channel = kind
+        if lifecycle and values["lifecycle"] is None:
+            values["lifecycle"] = lifecycle
+        if channel and values["channel"] is None:
+            values["channel"] = channel
+
+    def _address(self, row_no: int, cells: list[str], values: dict) -> None:
+        """The street, then the city, state, postal code and country, in one address."""
+        parts = [cells[self.i_address].strip()] + [cells[i].strip() for i in self.address_parts]
+        joined = ", ".join(part for part in parts if part)
+        if not joined:
+            return
+        try:
+            values["address"] = c.text(joined, ADDRESS_MAX)
+        except c.CellError as exc:
+            self.errors.add(row_no, "address", exc.code, joined)
+
+    def _company(
+        self, row_no: int, uscc, customer_code, source_id, name_key: str
+    ) -> tuple[int, bool]:
+        """(company_row, whether this row starts a new company of the file). Two records of
+        the source system (different record ids) are two companies even with one name."""
+        company = self.company_by_source.get(source_id) if source_id else None
+        if company is not None:
+            pass
+        elif uscc:
             company = self._company_of_uscc(uscc, customer_code, name_key)
         elif customer_code:
             company = self.company_by_code.get(customer_code)
             if company is None:
                 other = self.company_by_name_key.get(name_key)
                 if other is not None and other not in self.code_of_company:
-                    company = other
+                    company = self._same_source(other, source_id)
         else:
-            company = self.company_by_name_key.get(name_key)
+            company = self._same_source(self.company_by_name_key.get(name_key), source_id)
         is_new = company is None
         if company is None:
             company = row_no
@@ -420,8 +498,17 @@ class CustomerRows:
         if customer_code:
             self.company_by_code.setdefault(customer_code, company)
             self.code_of_company.setdefault(company, customer_code)
+        if source_id:
+            self.company_by_source.setdefault(source_id, company)
+            self.source_of_company.setdefault(company, source_id)
         self.company_by_name_key.setdefault(name_key, company)
         return company, is_new
+
+    def _same_source(self, company: int | None, source_id) -> int | None:
+        """`company`, unless it is another record of the source system than `source_id`."""
+        if company is None or not source_id:
+            return company
+        return company if self.source_of_company.get(company, source_id) == source_id else None
 
     def _company_of_uscc(self, uscc: str, customer_code, name_key: str) -> int | None:
         company = self.company_by_uscc.get(uscc)
@@ -521,7 +608,14 @@ class CustomerRows:
         title = (
             self._memo_cell(row_no, prefix, "title", raw_title, self.titles) if raw_title else None
         )
-        role = self._memo_cell(row_no, prefix, "role", raw_role, self.roles) if raw_role else None
+        role = None
+        if raw_role:
+            role = self.roles[raw_role]
+            if role.__class__ is c.Failed:
+                # An optional choice: left empty, with a warning; the row is kept.
+                self.errors.warn(row_no, prefix + "role", "role_ignored", raw_role)
+                role = None
+            role = role or None
         chat = self._text_cell(row_no, prefix, "chat", raw_chat, 100) if raw_chat else None
         interests = (
             self._text_cell(row_no, prefix, "interests", raw_interests, 10_000)

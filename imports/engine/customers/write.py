@@ -50,6 +50,12 @@ def _update_accounts(run: Run) -> None:
         f"{acol} = COALESCE({accounts}.{acol}, s.{col})" for col, acol in FILL_ONLY
     )
     sets += f", notes = {note_appended('s.note_extra', f'COALESCE(s.notes, {accounts}.notes)')}"
+    # The source's record id, like the codes, only where the account has none.
+    sets += (
+        f", external_source = CASE WHEN {accounts}.external_id IS NULL "
+        f"AND s.source_id IS NOT NULL THEN %s ELSE {accounts}.external_source END, "
+        f"external_id = COALESCE({accounts}.external_id, s.source_id)"
+    )
     run.staging.execute(
         f"UPDATE {accounts} SET {sets}, "  # nosec B608
         f"lifecycle_changed_at = CASE WHEN s.lifecycle IS NOT NULL AND "
@@ -57,7 +63,7 @@ def _update_accounts(run: Run) -> None:
         f"ELSE {accounts}.lifecycle_changed_at END, updated_at = %s "
         f"FROM imp_acc s WHERE s.action = {literal(CompanyAction.UPDATE)} "
         f"AND {accounts}.id = s.account_id",
-        [now, now],
+        [run.source, now, now],
     )
 
 
@@ -72,11 +78,14 @@ def _insert_accounts(run: Run) -> None:
     )
     insert_or_abort(
         st,
-        f"INSERT INTO {accounts} (id, name, normalized_name, uscc, external_code, industry, "  # nosec B608
+        f"INSERT INTO {accounts} (id, name, normalized_name, uscc, external_code, "  # nosec B608
+        "external_source, external_id, industry, "
         "territory_id, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
         "phone, website, notes, revenue_potential, tier, import_batch_id, created_at, "
         "updated_at) "
-        "SELECT n.id, s.name, s.name_key, s.uscc, s.customer_code, COALESCE(s.industry, ''), "
+        "SELECT n.id, s.name, s.name_key, s.uscc, s.customer_code, "
+        "CASE WHEN s.source_id IS NULL THEN '' ELSE %s END, s.source_id, "
+        "COALESCE(s.industry, ''), "
         "s.territory_id, COALESCE(s.channel, %s), COALESCE(s.lifecycle, %s), "
         "CASE WHEN s.lifecycle = %s THEN %s END, %s, COALESCE(s.owner_id, %s), "
         "COALESCE(s.address, ''), COALESCE(s.phone, ''), COALESCE(s.website, ''), "
@@ -84,6 +93,7 @@ def _insert_accounts(run: Run) -> None:
         "%s, %s, %s "
         "FROM imp_acc s JOIN imp_new n ON n.row_no = s.row_no",
         [
+            run.source,
             Account.Channel.DIRECT,
             Account.Lifecycle.POTENTIAL,
             Account.Lifecycle.EXISTING,

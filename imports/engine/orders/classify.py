@@ -1,17 +1,23 @@
-"""Orders, step 2: unknown references are errors, or new accounts (one per normalized name)
-with --create-missing-accounts. A line with an invoice number that repeats an earlier line
-of the file or a line already in the database (same account, date, invoice, product and
-amount) is a duplicate: skipped, or an error in mode "create only". What a run counts and
-what its preview shows."""
+"""Orders, step 2: unknown references are errors, or new accounts (one per normalized name;
+a reference that gives only a customer code or credit code gets a placeholder name and is
+marked "to enrich") with --create-missing-accounts. The lines with an invoice number are
+matched against the database as a multiset per (account, date, invoice, product, amount):
+a line is a duplicate (skipped, or an error in mode "create only") only as many times as
+the database already holds that line, so two identical lines of one invoice are two lines,
+kept with a warning, and a second import of the same file adds nothing. What a run counts
+and what its preview shows."""
 
 # SQL here is built from our own table and column names only; every value is a parameter.
 # ruff: noqa: S608
 
 from typing import NamedTuple
 
+from django.utils.translation import gettext
+
 from accounts.models import Account, Order
+from accounts.normalize import normalize_account_name
 from imports.engine.orders.rows import REFERENCE_TARGETS, ReferenceAction
-from imports.engine.run import Run, literal, row_errors
+from imports.engine.run import Run, literal, row_errors, row_warnings
 
 CREATE, CREATED = literal(ReferenceAction.CREATE), literal(ReferenceAction.CREATED)
 ERROR = literal(ReferenceAction.ERROR)
@@ -29,8 +35,15 @@ def classify_references(run: Run) -> None:
                 f"{UNRESOLVED} AND {column} IS NOT NULL AND EXISTS (SELECT 1 FROM "
                 f"{Account._meta.db_table} a WHERE a.{account_column} = imp_ref.{column})"
             )
+        _placeholder_names(run)
         st.execute(
             f"UPDATE imp_ref SET action = {CREATE} WHERE {UNRESOLVED} AND name_key IS NOT NULL"  # nosec B608
+        )
+        st.execute(
+            "INSERT INTO imp_warn (row_no, col, code, value) SELECT first_row, %s, "  # nosec B608
+            f"'account_to_enrich', COALESCE(customer_code, uscc) FROM imp_ref "
+            f"WHERE placeholder AND action = {CREATE}",
+            [run.header("account_code" if "account_code" in run.columns else "account_uscc")],
         )
     st.execute(
         f"UPDATE imp_ref SET action = {ERROR}, error_code = 'account_unknown' WHERE {UNRESOLVED}"  # nosec B608
@@ -45,22 +58,71 @@ def classify_references(run: Run) -> None:
     )
 
 
-def find_duplicates(run: Run) -> None:
-    """Lines with an invoice number repeated in the file or already stored."""
+def _placeholder_names(run: Run) -> None:
+    """References that name no company, only a code: the account to create is named after
+    the code ("Customer C1234") and marked to enrich. One row per such customer, not per
+    line: the names are made in Python (normalize_account_name) and loaded back at once."""
     st = run.staging
+    codes = st.fetchall(
+        "SELECT reference_id, COALESCE(customer_code, uscc) FROM imp_ref "  # nosec B608
+        f"WHERE {UNRESOLVED} AND name_key IS NULL AND COALESCE(customer_code, uscc) IS NOT NULL"
+    )
+    if not codes:
+        return
+    named = []
+    for reference_id, code in codes:
+        name = gettext("Customer %(code)s") % {"code": code}
+        named.append((reference_id, name[:255], normalize_account_name(name) or code.lower()))
+    st.create("imp_named", "reference_id integer PRIMARY KEY, name text, name_key text")
+    st.load("imp_named", ("reference_id", "name", "name_key"), named)
     st.execute(
-        "INSERT INTO imp_dup (row_no) SELECT row_no FROM (SELECT row_no, ROW_NUMBER() OVER "
-        "(PARTITION BY reference_id, date, invoice, product, amount ORDER BY row_no) AS rn "
-        "FROM imp_ord WHERE NOT has_errors AND invoice IS NOT NULL) x WHERE rn > 1"
+        "UPDATE imp_ref SET name = n.name, name_key = n.name_key, placeholder = true "
+        "FROM imp_named n WHERE imp_ref.reference_id = n.reference_id"
+    )
+
+
+# The lines of the file that can repeat a stored line, with their place among the file's
+# identical lines (rn) and how many there are (n).
+_FILE_LINES = (
+    "SELECT o.row_no, r.account_id, o.date, o.invoice, COALESCE(o.product, '') AS product, "
+    "o.amount, ROW_NUMBER() OVER w AS rn, COUNT(*) OVER w AS n FROM imp_ord o "
+    "JOIN imp_ref r ON r.reference_id = o.reference_id "
+    "WHERE NOT o.has_errors AND o.invoice IS NOT NULL "
+    "WINDOW w AS (PARTITION BY COALESCE(r.account_id, -r.reference_id), o.date, o.invoice, "
+    "COALESCE(o.product, ''), o.amount ORDER BY o.row_no "
+    "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+)
+
+
+def find_duplicates(run: Run) -> None:
+    """A line of an invoice is a duplicate only as many times as the database holds it
+    (same account, date, invoice, product and amount): the file's identical lines are
+    numbered, and the first n of them are the n stored ones. Identical lines that are kept
+    get a warning that counts them."""
+    st = run.staging
+    st.create(
+        "imp_lines",
+        "row_no integer PRIMARY KEY, account_id bigint, date date, invoice text, "
+        "product text, amount numeric(16, 2), rn integer, n integer",
+    )
+    st.execute(f"INSERT INTO imp_lines {_FILE_LINES}")  # nosec B608
+    # How many times each distinct line of the file is stored: one look-up per distinct
+    # line, through the (account, date) index.
+    st.execute(
+        "INSERT INTO imp_dup (row_no) SELECT f.row_no FROM imp_lines f JOIN ("  # nosec B608
+        "SELECT k.account_id, k.date, k.invoice, k.product, k.amount, "
+        f"(SELECT COUNT(*) FROM {Order._meta.db_table} x WHERE x.account_id = k.account_id "
+        "AND x.date = k.date AND x.invoice_number = k.invoice AND x.product = k.product "
+        "AND x.amount = k.amount) AS stored FROM (SELECT DISTINCT account_id, date, invoice, "
+        "product, amount FROM imp_lines WHERE account_id IS NOT NULL) k) d "
+        "ON d.account_id = f.account_id AND d.date = f.date AND d.invoice = f.invoice "
+        "AND d.product = f.product AND d.amount = f.amount WHERE f.rn <= d.stored"
     )
     st.execute(
-        "INSERT INTO imp_dup (row_no) SELECT o.row_no FROM imp_ord o "  # nosec B608
-        "JOIN imp_ref r ON r.reference_id = o.reference_id "
-        "WHERE NOT o.has_errors AND o.invoice IS NOT NULL "
-        f"AND r.account_id IS NOT NULL AND EXISTS (SELECT 1 FROM {Order._meta.db_table} x "
-        "WHERE x.account_id = r.account_id AND x.date = o.date AND x.invoice_number = o.invoice "
-        "AND x.product = COALESCE(o.product, '') AND x.amount = o.amount) "
-        "ON CONFLICT DO NOTHING"
+        "INSERT INTO imp_warn (row_no, col, code, value) SELECT f.row_no, %s, "
+        "'lines_repeated', f.invoice || ' × ' || f.n FROM imp_lines f WHERE f.n > 1 "
+        "AND NOT EXISTS (SELECT 1 FROM imp_dup d WHERE d.row_no = f.row_no)",
+        [run.header("invoice_number")],
     )
     if run.batch.mode == "create":
         st.execute(
@@ -83,14 +145,18 @@ def counts(run: Run) -> dict[str, int]:
         f"JOIN imp_ref r ON r.reference_id = o.reference_id WHERE {writable}"
     )[0]
     duplicates = st.fetchone("SELECT COUNT(*) FROM imp_dup")[0]
-    accounts = st.fetchone(
-        f"SELECT COUNT(DISTINCT name_key) FROM imp_ref WHERE action IN ({CREATE}, {CREATED})"  # nosec B608
-    )[0]
+    accounts, to_enrich = st.fetchone(
+        "SELECT COUNT(DISTINCT name_key), COUNT(DISTINCT name_key) FILTER (WHERE placeholder) "  # nosec B608
+        f"FROM imp_ref WHERE action IN ({CREATE}, {CREATED})"
+    )
+    kept_repeats = st.fetchone("SELECT COUNT(*) FROM imp_warn WHERE code = 'lines_repeated'")[0]
     return {
         "rows": run.rows_read,
         "orders_create": lines - repeated,
         "orders_skip": duplicates if run.batch.mode != "create" else 0,
+        "orders_repeated": kept_repeats,
         "accounts_create": accounts,
+        "accounts_to_enrich": to_enrich,
     }
 
 
@@ -127,6 +193,7 @@ def preview(run: Run, limit: int) -> list[dict]:
         )
     ]
     errors = row_errors(run.staging, [r.row_no for r in rows])
+    warnings = row_warnings(run.staging, [r.row_no for r in rows])
     return [
         {
             "row": r.row_no,
@@ -142,6 +209,7 @@ def preview(run: Run, limit: int) -> list[dict]:
             "product": r.product or "",
             "profit": _text(r.profit),
             "errors": errors.get(r.row_no, []),
+            "warnings": warnings.get(r.row_no, []),
         }
         for r in rows
     ]

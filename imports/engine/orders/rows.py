@@ -108,7 +108,8 @@ def create_tables(run: Run) -> None:
         "imp_ref",
         "reference_id integer NOT NULL, uscc text, customer_code text, name_key text, "
         "name text, first_row integer, good_lines integer NOT NULL, account_id bigint, "
-        "match_count integer, action text, error_code text",
+        "match_count integer, action text, error_code text, "
+        "placeholder boolean NOT NULL DEFAULT false",
         unique="reference_id",
         after_load=True,
     )

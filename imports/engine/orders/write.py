@@ -41,12 +41,15 @@ def _create_missing_accounts(run: Run) -> None:
     now = run.now_db
     st.create(
         "imp_new",
-        "name_key text PRIMARY KEY, name text, uscc text, customer_code text, id bigint",
+        "name_key text PRIMARY KEY, name text, uscc text, customer_code text, "
+        "to_enrich boolean, id bigint",
     )
     st.execute(
-        "INSERT INTO imp_new (name_key, name, uscc, customer_code) SELECT name_key, MIN(name), "  # nosec B608
+        "INSERT INTO imp_new (name_key, name, uscc, customer_code, to_enrich) "  # nosec B608
+        "SELECT name_key, MIN(name), "
         "CASE WHEN COUNT(DISTINCT uscc) = 1 THEN MIN(uscc) END, "
-        "CASE WHEN COUNT(DISTINCT customer_code) = 1 THEN MIN(customer_code) END "
+        "CASE WHEN COUNT(DISTINCT customer_code) = 1 THEN MIN(customer_code) END, "
+        "bool_and(placeholder) "
         f"FROM imp_ref WHERE action = {CREATE} GROUP BY name_key"
     )
     expected = st.fetchone("SELECT COUNT(*) FROM imp_new")[0]
@@ -54,9 +57,10 @@ def _create_missing_accounts(run: Run) -> None:
     inserted = st.execute(
         f"INSERT INTO {accounts} (id, name, normalized_name, uscc, external_code, "  # nosec B608
         "industry, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
-        "phone, website, notes, tier, import_batch_id, created_at, updated_at) "
+        "phone, website, notes, tier, to_enrich, import_batch_id, created_at, updated_at) "
         "SELECT g.id, g.name, g.name_key, g.uscc, g.customer_code, '', %s, %s, %s, %s, %s, "
-        "'', '', '', '', '', %s, %s, %s FROM imp_new g WHERE 1 = 1 ON CONFLICT DO NOTHING",
+        "'', '', '', '', '', g.to_enrich, %s, %s, %s FROM imp_new g WHERE 1 = 1 "
+        "ON CONFLICT DO NOTHING",
         [
             Account.Channel.DIRECT,
             Account.Lifecycle.EXISTING,
