@@ -168,7 +168,7 @@ def _upload(actor, path, kind="customers"):
 
 
 def test_the_last_mapping_used_for_the_same_columns_is_offered(tmp_path, admin):
-    header = ["客户名称", "片区?", "联系人", "备用列"]
+    header = ["客户名称", "旧系统列?", "联系人", "备用列"]
     first = _upload(admin, write_csv(tmp_path / "a.csv", [header, ["甲", "华东", "张三", "x"]]))
     assert first.mapping == ["name", "", "contact_name", ""]
     assert first.mapping_from is None
@@ -179,7 +179,7 @@ def test_the_last_mapping_used_for_the_same_columns_is_offered(tmp_path, admin):
     services.import_batch_check(actor=admin, batch=first, dispatch=False)
     services.import_batch_run(batch_id=first.pk, dry_run=True)
     # The same columns (width, case and spaces aside) in another encoding: offered.
-    same = ["客户名称 ", "片区？", "联系人", "备用列"]
+    same = ["客户名称 ", "旧系统列？", "联系人", "备用列"]
     path = write_csv(tmp_path / "b.csv", [same, ["乙", "华南", "李四", "y"]], encoding="gbk")
     second = _upload(admin, path)
     assert second.mapping == ["name", "industry", "contact_name", "notes"]
@@ -194,7 +194,7 @@ def test_the_last_mapping_used_for_the_same_columns_is_offered(tmp_path, admin):
 
 
 def test_a_remembered_mapping_that_no_longer_fits_is_not_offered(tmp_path, admin):
-    header = ["客户名称", "片区?"]
+    header = ["客户名称", "旧系统列?"]
     first = _upload(admin, write_csv(tmp_path / "a.csv", [header, ["甲", "华东"]]))
     ImportBatch.objects.filter(pk=first.pk).update(status="ready", mapping=["name", "gone"])
     second = _upload(admin, write_csv(tmp_path / "b.csv", [header, ["乙", "华南"]]))
@@ -202,7 +202,7 @@ def test_a_remembered_mapping_that_no_longer_fits_is_not_offered(tmp_path, admin
 
 
 def test_a_manager_is_not_offered_another_importers_mapping(tmp_path, org):
-    header = ["客户名称", "片区?"]
+    header = ["客户名称", "旧系统列?"]
     batch = _upload(org["admin"], write_csv(tmp_path / "a.csv", [header, ["甲", "华东"]]))
     services.import_batch_configure(
         actor=org["admin"], batch=batch, data={"mapping": ["name", "industry"], "owner": None}

@@ -133,8 +133,8 @@ def test_the_rejected_rows_escape_the_errors_built_from_a_hostile_header(client,
     response = client.get(DOWNLOADS["rejected-rows.csv"](hostile))
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(body))) == [
-        ["Row", "Errors", "'" + LEAK, "'@email", "'-notes"],
-        ["2", f"'{LEAK}: This value is required.", "", "x@example.com", "'=1+2"],
+        ["Row", "Errors", "Warnings", "'" + LEAK, "'@email", "'-notes"],
+        ["2", f"'{LEAK}: This value is required.", "", "", "x@example.com", "'=1+2"],
     ]
 
 
