@@ -1,14 +1,16 @@
 from rest_framework import viewsets
 
 from crm.api.serializers import TeamSerializer, TerritorySerializer, UserSerializer
+from crm.filters import UserFilter
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
 
 
 class UserViewSet(viewsets.ReadOnlyModelViewSet):
-    """Users the caller can see: themselves, their team (managers), everyone (admins)."""
+    """Users the caller can see: themselves, their team (managers), everyone (admins).
+    `?q=` searches username and name (the user picker of the forms)."""
 
     serializer_class = UserSerializer
-    filterset_fields = ["role", "team"]
+    filterset_class = UserFilter
     ordering_fields = ["username", "id"]
     ordering = ["username"]
 
