@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -126,6 +126,11 @@ class PickerField(forms.ModelChoiceField):
         result.widget.label_for = result.label_for
         return result
 
+    def _records(self) -> QuerySet:
+        if self.queryset is None:
+            raise ImproperlyConfigured("A picker needs a queryset of what the user may see.")
+        return self.queryset
+
     def label_for(self, value: Any) -> str:
         """What the picker shows for `value` (an id, a record, typed text)."""
         if value in self.empty_values:
@@ -135,7 +140,7 @@ class PickerField(forms.ModelChoiceField):
         if isinstance(value, Model):
             return self.label_from_instance(value)
         text = str(value).strip()
-        record = self.queryset.filter(pk=int(text)).first() if text.isdigit() else None
+        record = self._records().filter(pk=int(text)).first() if text.isdigit() else None
         return self.label_from_instance(record) if record is not None else text
 
     def to_python(self, value):
@@ -147,13 +152,13 @@ class PickerField(forms.ModelChoiceField):
             value = value.pk
         text = str(value).strip()
         if text.isdigit() and len(text) < 19:
-            record = self.queryset.filter(pk=int(text)).first()
+            record = self._records().filter(pk=int(text)).first()
             if record is not None:
                 return record
         return self._by_text(text)
 
     def _by_text(self, text: str):
-        matches = list(self.queryset.filter(self.text_q(text))[:2]) if self.text_q else []
+        matches = list(self._records().filter(self.text_q(text))[:2]) if self.text_q else []
         if len(matches) == 1:
             return matches[0]
         code = "ambiguous" if matches else "invalid_choice"
