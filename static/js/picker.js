@@ -150,7 +150,12 @@
         if (active >= 0 && opts[active]) { event.preventDefault(); pick(opts[active]); }
       } else if (event.key === "Escape") {
         if (!list.hidden) { event.preventDefault(); close(); }
-        else if (box.value) { event.preventDefault(); box.value = ""; value.value = ""; }
+        else if (box.value) {
+          event.preventDefault();
+          box.value = "";
+          value.value = "";
+          value.dispatchEvent(new Event("change", { bubbles: true }));
+        }
       }
     });
     box.addEventListener("blur", function () { window.setTimeout(close, 150); });
