@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.pickers import PickerField, PickerInput
@@ -40,7 +41,14 @@ class UserPickerField(PickerField):
         "ambiguous": _("Several users match “%(value)s”; pick one from the list."),
     }
 
-    def __init__(self, queryset: QuerySet[User], *, active_only: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        queryset: QuerySet[User],
+        *,
+        active_only: bool = True,
+        placeholder: str | Promise = "",
+        **kwargs: Any,
+    ):
         kwargs.setdefault("help_text", _("Type a name or username."))
         super().__init__(
             queryset,
@@ -48,6 +56,7 @@ class UserPickerField(PickerField):
                 url=lambda: reverse("user-list"),
                 kind="user",
                 params="is_active=true" if active_only else "",
+                attrs={"placeholder": placeholder} if placeholder else None,
             ),
             text_q=user_text_q,
             **kwargs,
