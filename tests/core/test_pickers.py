@@ -302,3 +302,17 @@ def test_user_search_by_name_or_username_within_who_one_sees(api, org):
     assert _ids(api(org["r1"]).get("/api/v1/users/", {"q": "r"})) == {org["r1"].pk}
     assert _ids(api(org["m2"]).get("/api/v1/users/", {"q": "r1"})) == set()
     assert api(org["m1"]).get("/api/v1/users/", {"is_active": "maybe"}).status_code == 400
+
+
+def test_a_record_deleted_before_the_form_is_sent_is_a_field_error(client, org, book):
+    gone = AccountFactory(owner=org["r1"], name="Gone Co.")
+    gone_pk = gone.pk
+    gone.delete()
+    client.force_login(org["r1"])
+    response = client.post("/visits/log/", _visit_data(gone_pk))
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "account": [f"No account you can see matches “{gone_pk}”."]
+    }
+    assert 'value="新品推广"' in response.content.decode()
+    assert Visit.objects.count() == 0
