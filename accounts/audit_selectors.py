@@ -4,6 +4,8 @@ Entries about an account (`account_id` set) are visible to whoever may see that 
 about no account (settings, users, imports as a whole) only to admins.
 """
 
+from dataclasses import dataclass
+
 from django.apps import apps
 from django.db.models import QuerySet
 
@@ -28,14 +30,27 @@ def audit_entry_list(user, *, filters=None) -> AuditEntryFilter:
 
 def account_audit_entries(user, account_id: int, *, limit: int = 10) -> list[AuditEntry] | None:
     """The latest entries about one account, for its card (None if `user` may not see it)."""
+    history = account_audit_history(user, account_id, limit=limit)
+    return history.entries if history is not None else None
+
+
+@dataclass(frozen=True)
+class AccountAuditHistory:
+    entries: list[AuditEntry]  # the latest `limit`, newest first
+    total: int  # how many there are in all
+
+
+def account_audit_history(user, account_id: int, *, limit: int) -> AccountAuditHistory | None:
+    """The latest `limit` entries about one account and their total (None if `user` may not
+    see the account); the total is counted only when there are more than `limit`."""
     account = account_get_visible(user, account_id)
     if account is None:
         return None
-    return list(
-        audit_entries_visible_to(user)
-        .filter(account_id=account.pk)
-        .order_by("-created_at", "-id")[:limit]
-    )
+    about = audit_entries_visible_to(user).filter(account_id=account.pk)
+    entries = list(about.order_by("-created_at", "-id")[: limit + 1])
+    if len(entries) <= limit:
+        return AccountAuditHistory(entries=entries, total=len(entries))
+    return AccountAuditHistory(entries=entries[:limit], total=about.count())
 
 
 PROJECT_APPS = {"core", "crm", "accounts", "imports", "prospects", "visits", "scoring"}

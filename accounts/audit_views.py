@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from accounts.audit_selectors import audit_entry_list, audit_models
+from core.audit_display import ACTIONS, audit_rows
 from core.paginator import CappedPaginator
 from crm.selectors import users_visible_to
 
@@ -25,11 +26,17 @@ def audit_list(request):
         "crm/audit_list.html",
         {
             "filter": entries,
+            "filter_errors": [
+                f"{entries.form.fields[name].label}: {error}"
+                for name, errors in entries.errors.items()
+                for error in errors
+            ],
             "page": page,
+            "rows": audit_rows(page.object_list),
             "paginator": paginator,
             "query": query.urlencode(),
             "actors": users_visible_to(request.user),
             "models": audit_models(),
-            "actions": ["create", "update", "delete", "import", "undo", "recompute"],
+            "actions": list(ACTIONS),
         },
     )

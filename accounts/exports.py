@@ -16,8 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -130,14 +133,70 @@ def csv_safe(value) -> str:
     return text
 
 
-def export_rows(user: User, entity: str, params: QueryDict) -> tuple[list[str], Iterator[tuple]]:
-    """Headers and rows of one export, filtered by `params` (the list's query string)."""
+def _column_field(model: type[models.Model], path: str) -> models.Field | None:
+    """The model field a `values_list` path such as "territory__name" ends at."""
+    *relations, last = path.split("__")
+    try:
+        for name in relations:
+            related = model._meta.get_field(name).related_model
+            if related is None or isinstance(related, str):
+                return None
+            model = related
+        field = model._meta.get_field(last)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _converter(field: models.Field | None) -> Callable[[Any], Any]:
+    """How one column's raw value reads in the file: a choice's label (as text in the active
+    language, taken now: a streamed file is written after the view returned), a date-time in
+    the app's time zone (settings.TIME_ZONE) without its offset, anything else as it is."""
+    if field is not None and field.choices and not field.is_relation:
+        labels = {value: str(label) for value, label in field.flatchoices}
+        return lambda value: labels.get(value, value)
+    if isinstance(field, models.DateTimeField):
+        zone = timezone.get_default_timezone()
+        return lambda value: (
+            timezone.localtime(value, zone).replace(tzinfo=None)
+            if isinstance(value, datetime.datetime) and timezone.is_aware(value)
+            else value
+        )
+    return lambda value: value
+
+
+def export_queryset(user: User, entity: str, params: QueryDict) -> QuerySet[Any]:
+    """The records of one export: the caller's book, narrowed by the account list's filters
+    (for contacts and orders: to those of the accounts the list shows) and by the entity's own
+    filters (`account`, `role`; `date_from`, `date_to`, `invoice_number`)."""
     spec = EXPORTS[entity]
     queryset = spec["selector"](user)
-    queryset = spec["filter"](params, queryset=queryset).qs.order_by(*spec["order"])
+    if entity == "accounts":
+        return AccountFilter(params, queryset=queryset).qs
+    account_params = [key for key in AccountFilter.base_filters if params.get(key, "") != ""]
+    if account_params:
+        accounts = AccountFilter(params, queryset=accounts_visible_to(user)).qs
+        queryset = queryset.filter(account__in=accounts.values("pk"))
+    own = params.copy()
+    for key in AccountFilter.base_filters:
+        own.pop(key, None)  # "q" is the account list's search here, not the contacts' own
+    return spec["filter"](own, queryset=queryset).qs
+
+
+def export_rows(user: User, entity: str, params: QueryDict) -> tuple[list[str], Iterator[tuple]]:
+    """Headers and rows of one export, filtered by `params` (the list's query string), in the
+    active language: headers and choices' labels translated, date-times in the app's zone."""
+    spec = EXPORTS[entity]
+    queryset = export_queryset(user, entity, params).order_by(*spec["order"])
     fields = [f for f, _label in spec["columns"]]
     headers = [str(label) for _f, label in spec["columns"]]
-    return headers, queryset.values_list(*fields).iterator(chunk_size=ITER_CHUNK)
+    converters = [_converter(_column_field(queryset.model, f)) for f in fields]
+
+    def rows() -> Iterator[tuple]:
+        for row in queryset.values_list(*fields).iterator(chunk_size=ITER_CHUNK):
+            yield tuple(convert(value) for convert, value in zip(converters, row, strict=True))
+
+    return headers, rows()
 
 
 def csv_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[bytes]:

@@ -104,6 +104,8 @@ class AccountFilter(FilterSet):
         widget=_labelled_select(_("Tier")),
     )
     team = IntegerFilter(field_name="owner__team", label=_("Team"))
+    # The accounts an import batch created (a plain id, like owner: within the caller's book).
+    import_batch = IntegerFilter(field_name="import_batch", label=_("Import batch"))
 
     class Meta:
         model = Account
@@ -111,6 +113,7 @@ class AccountFilter(FilterSet):
             "q",
             "owner",
             "team",
+            "import_batch",
             "territory",
             "industry",
             "channel",

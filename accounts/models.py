@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.normalize import validate_uscc
 
@@ -189,7 +190,8 @@ class Contact(models.Model):
         related_name="contacts",
         db_index=False,
     )
-    name = models.CharField(_("name"), max_length=120)
+    # A person's name (姓名), not a thing's (名称).
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=120)
     title = models.CharField(_("title"), max_length=120, blank=True)
     role = models.CharField(_("buying role"), max_length=20, choices=Role.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -280,14 +282,6 @@ class Contact(models.Model):
             last_day = calendar.monthrange(year, month)[1]
             if day > last_day:
                 raise ValidationError({"birthday_day": _("This day does not exist in that month.")})
-
-    @property
-    def birthday_display(self) -> str:
-        if self.birthday_month is None:
-            return ""
-        if self.birthday_year:
-            return f"{self.birthday_year:04d}-{self.birthday_month:02d}-{self.birthday_day:02d}"
-        return f"--{self.birthday_month:02d}-{self.birthday_day:02d}"
 
 
 class Order(models.Model):

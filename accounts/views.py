@@ -10,7 +10,7 @@ from django.db.models.functions import NullIf
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
@@ -35,16 +35,16 @@ _TIER = NullIf("tier", Value(""))
 
 # Sort keys of the account list: (label, ordering). The last column keeps the order stable.
 SORTS = {
-    "name": (_lazy("Name A–Z"), ("name", "id")),
-    "-name": (_lazy("Name Z–A"), ("-name", "-id")),
-    "-created": (_lazy("Newest first"), ("-created_at", "-id")),
-    "created": (_lazy("Oldest first"), ("created_at", "id")),
-    "-updated": (_lazy("Recently updated"), ("-updated_at", "-id")),
-    "updated": (_lazy("Least recently updated"), ("updated_at", "id")),
+    "name": (gettext_lazy("Name A–Z"), ("name", "id")),
+    "-name": (gettext_lazy("Name Z–A"), ("-name", "-id")),
+    "-created": (gettext_lazy("Newest first"), ("-created_at", "-id")),
+    "created": (gettext_lazy("Oldest first"), ("created_at", "id")),
+    "-updated": (gettext_lazy("Recently updated"), ("-updated_at", "-id")),
+    "updated": (gettext_lazy("Least recently updated"), ("updated_at", "id")),
     # Untiered accounts (tier "") come after A, B and C either way.
-    "tier": (_lazy("Tier A first"), (_TIER.asc(nulls_last=True), "name", "id")),
-    "-tier": (_lazy("Tier C first"), (_TIER.desc(nulls_last=True), "name", "id")),
-    "industry": (_lazy("Industry"), ("industry", "name", "id")),
+    "tier": (gettext_lazy("Tier A first"), (_TIER.asc(nulls_last=True), "name", "id")),
+    "-tier": (gettext_lazy("Tier C first"), (_TIER.desc(nulls_last=True), "name", "id")),
+    "industry": (gettext_lazy("Industry"), ("industry", "name", "id")),
 }
 
 

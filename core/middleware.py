@@ -7,18 +7,29 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 
+def activate_user_language(request, user) -> str:
+    """Activate the language `user` chose in their profile, if any, for the rest of `request`;
+    answers that language ("" when none was chosen: the browser's stays)."""
+    language = getattr(user, "language", "") if user is not None else ""
+    if not language or not user.is_authenticated:
+        return ""
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
 class UserLanguageMiddleware:
-    """Activate the language a signed-in user chose in their profile (empty: browser's)."""
+    """Activate the language a signed-in user chose in their profile (empty: browser's).
+
+    Token-authenticated API requests are authenticated by DRF only inside the view, after this
+    middleware ran: `crm.api.authentication.ExpiringTokenAuthentication` activates their
+    language then, through the same `activate_user_language`."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None else ""
-        if user is not None and user.is_authenticated and language:
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
+        language = activate_user_language(request, getattr(request, "user", None))
         response = self.get_response(request)
         if language:
             response.headers.setdefault("Content-Language", language)

@@ -59,6 +59,8 @@ class PendingTask(models.Model):
     class Meta:
         db_table = "crm_pendingtask"  # the table's name from before the model moved to core
         ordering = ["id"]
+        verbose_name = _("pending task")
+        verbose_name_plural = _("pending tasks")
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
@@ -82,6 +84,8 @@ class AuditEntry(models.Model):
         db_table = "crm_auditentry"  # the table's name from before the model moved to core
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["model", "object_id"], name="audit_model_object")]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.model}"

@@ -1,6 +1,7 @@
 from axes.utils import reset as axes_reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import AdminPasswordChangeForm
@@ -31,7 +32,11 @@ class UserAdmin(DjangoUserAdmin):
             obj.is_active = True
         super().save_model(request, obj, form, change)
         if deactivating:
-            user_deactivate(actor=request.user, user=obj)
+            try:
+                user_deactivate(actor=request.user, user=obj)
+            except ValidationError as exc:  # themselves, or the last active admin
+                obj.is_active = True
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
 
     @admin.action(description=_("Unlock sign-in (clear failed attempts)"))
     def unlock_sign_in(self, request, queryset):

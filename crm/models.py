@@ -4,6 +4,7 @@ import hashlib
 from typing import ClassVar, Self
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,17 @@ class Team(models.Model):
     )
     territory = models.ForeignKey(
         Territory, verbose_name=_("territory"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # The source's floor of 25–30 potential enterprise customers is the sales department's
+    # (营销部至少应该有25~30个潜在企业顾客), so it is a team's figure, not each rep's.
+    pipeline_minimum = models.PositiveIntegerField(
+        _("pipeline minimum"),
+        default=25,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Open prospects (green and yellow, not abandoned) the team's reps should hold "
+            "together; below it the team's manager is warned."
+        ),
     )
 
     class Meta:

@@ -34,7 +34,8 @@ def user_search_q(text: str) -> Q:
 
 class UserPickerField(PickerField):
     """One of `queryset` (users_visible_to / users_assignable_by of the actor). `active_only`:
-    the search lists active users only, as `users_assignable_by` holds."""
+    the search lists active users only, as `users_assignable_by` holds; `reps_only`: sales
+    reps only (the queryset must say the same: the search only narrows what is offered)."""
 
     default_error_messages = {
         "invalid_choice": _("No user you can choose matches “%(value)s”."),
@@ -46,6 +47,7 @@ class UserPickerField(PickerField):
         queryset: QuerySet[User],
         *,
         active_only: bool = True,
+        reps_only: bool = False,
         placeholder: str | Promise = "",
         **kwargs: Any,
     ):
@@ -55,7 +57,11 @@ class UserPickerField(PickerField):
             widget=PickerInput(
                 url=lambda: reverse("user-list"),
                 kind="user",
-                params="is_active=true" if active_only else "",
+                params="&".join(
+                    p
+                    for p, wanted in (("is_active=true", active_only), ("role=rep", reps_only))
+                    if wanted
+                ),
                 attrs={"placeholder": placeholder} if placeholder else None,
             ),
             text_q=user_text_q,

@@ -1,6 +1,7 @@
-"""Session hardening: idle timeout, the page shown when sign-in is locked out, and what a
-successful sign-in forgives."""
+"""Session hardening: idle timeout, the page shown when sign-in is locked out, what a
+successful sign-in forgives, and the rate limit of "forgot password"."""
 
+import hashlib
 import time
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -9,6 +10,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -79,3 +81,32 @@ class AxesHandler(AxesDatabaseHandler):
             username=username, ip_address=request.axes_ip_address
         ).delete()
         return count
+
+
+# --- "Forgot password": at most CRM_PASSWORD_RESET_PER_IP requests from one address and
+# CRM_PASSWORD_RESET_PER_EMAIL for one e-mail address per window, counted in the cache ------------
+
+
+def _window_count(key: str, window_seconds: int) -> int:
+    """Count one more request in the window that `key`'s first request opened."""
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        return 0
+    # None: the cache does not answer (django-redis ignores its errors); the request is let
+    # through, Django's one-time tokens stay the guard.
+    return int(count) if count is not None else 0
+
+
+def password_reset_allowed(*, ip_address: str, email: str) -> str:
+    """Count a reset request; "ok", or what refused it: "ip" (too many from the address) or
+    "email" (too many for the e-mail address; the page must answer as if it went out)."""
+    window = settings.CRM_PASSWORD_RESET_WINDOW_MINUTES * 60
+    if _window_count(f"pwreset:ip:{ip_address}", window) > settings.CRM_PASSWORD_RESET_PER_IP:
+        return "ip"
+    # The address itself never reaches the cache, only its hash.
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    if _window_count(f"pwreset:email:{digest}", window) > settings.CRM_PASSWORD_RESET_PER_EMAIL:
+        return "email"
+    return "ok"

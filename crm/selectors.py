@@ -71,6 +71,48 @@ def teams_visible_to(user: Viewer) -> QuerySet[Team]:
     return qs.filter(pk=user.team_id) if user.team_id else qs.none()
 
 
+def users_managed_by(user: Viewer) -> QuerySet[User]:
+    """Users `user` may manage on the users pages: every user for an admin, none for anyone
+    else (deny by default)."""
+    if user is None or not user.is_authenticated or not user.is_admin:
+        return User.objects.none()
+    return User.objects.select_related("team", "territory").order_by("username", "pk")
+
+
+def user_get_managed(user: Viewer, pk: int | str) -> User | None:
+    """One user `user` may manage (None: not an admin, or no such user)."""
+    return users_managed_by(user).filter(pk=pk).first()
+
+
+def user_admin_list(
+    user: Viewer,
+    *,
+    q: str = "",
+    role: str = "",
+    team: Team | None = None,
+    active: str = "yes",
+) -> QuerySet[User]:
+    """The admin's users page: search over username, names and e-mail; filters by role, team
+    and status ("yes" active, "no" deactivated, "all")."""
+    qs = users_managed_by(user)
+    if q:
+        qs = qs.filter(
+            Q(username__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+        )
+    if role:
+        qs = qs.filter(role=role)
+    if team is not None:
+        qs = qs.filter(team=team)
+    if active in ("yes", ""):
+        qs = qs.filter(is_active=True)
+    elif active == "no":
+        qs = qs.filter(is_active=False)
+    return qs
+
+
 def territory_list() -> QuerySet[Territory]:
     return Territory.objects.order_by("name")
 

@@ -1,15 +1,22 @@
 """Writes of a user's own profile, credentials and preferences (name, email, password,
-sessions, API tokens, language)."""
+sessions, API tokens, language), and an admin's management of users (create, invite, edit,
+deactivate, reactivate)."""
 
 import datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -97,13 +104,45 @@ def user_set_password(*, actor: User | None, user: User, password: str | None) -
     return user
 
 
+def _check_user_admin(actor: User) -> None:
+    """Users are managed by admins (and, on the Django admin site, by staff allowed to change
+    users); everyone else is refused."""
+    if not (actor.is_admin or actor.has_perm("crm.change_user")):
+        raise PermissionDenied
+
+
+def _active_admins() -> "Q":
+    return Q(is_active=True) & (Q(role=User.Role.ADMIN) | Q(is_superuser=True))
+
+
+def _check_not_last_admin(user: User, field: str) -> None:
+    """Refuse to take away the last active admin (locks every active admin's row first, so two
+    admins removing each other at once cannot both succeed)."""
+    admins = list(
+        User.objects.select_for_update().filter(_active_admins()).values_list("pk", flat=True)
+    )
+    if admins == [user.pk]:
+        raise ValidationError(
+            {
+                field: _(
+                    "%(user)s is the last active administrator; make another user an "
+                    "administrator first."
+                )
+                % {"user": user}
+            }
+        )
+
+
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User) -> User:
-    """Deactivate the user (who may change users only): they can no longer sign in, their
-    sessions end and their API tokens are deleted, so that taking them back later revives
-    nothing from before."""
-    if not actor.has_perm("crm.change_user"):
-        raise PermissionDenied
+    """Deactivate the user (admins only): they can no longer sign in, their sessions end and
+    their API tokens are deleted, so that taking them back later revives nothing from before.
+    Nobody deactivates themselves, and the last active admin stays."""
+    _check_user_admin(actor)
+    if user.pk == actor.pk:
+        raise ValidationError({"is_active": _("You cannot deactivate yourself.")})
+    if user.is_active and (user.is_superuser or user.role == User.Role.ADMIN):
+        _check_not_last_admin(user, "is_active")
     locked = User.objects.select_for_update().get(pk=user.pk)
     was_active = locked.is_active
     locked.is_active = False
@@ -129,3 +168,111 @@ def user_sign_out_everywhere(*, user: User) -> int:
     revoked = api_tokens_revoke(user=user)
     audit_log(actor=user, action="sign_out_everywhere", instance=user)
     return revoked
+
+
+# --- User management (admins) --------------------------------------------------------------------
+
+USER_EDIT_FIELDS = ["first_name", "last_name", "email", "role", "team", "territory"]
+
+
+@transaction.atomic
+def user_create(*, actor: User, data: dict[str, Any], password: str | None) -> User:
+    """Create a user (admins only) with `data` (username, names, e-mail, role, team,
+    territory). With `password` None the user has no password until they set one from the
+    invitation (`user_invite_send`), which needs an e-mail address; otherwise the password is
+    checked by the validators. Nothing is written when a value is refused."""
+    _check_user_admin(actor)
+    fields = ["username", *USER_EDIT_FIELDS]
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: _("This field cannot be set here.")})
+    user = User(**data)
+    user.full_clean(exclude=["password"])
+    if password is None:
+        if not user.email:
+            raise ValidationError({"email": _("An invitation needs an e-mail address.")})
+        user.set_unusable_password()
+    else:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
+        user.set_password(password)
+    user.save()
+    audit_log(
+        actor=actor,
+        action="create",
+        instance=user,
+        changes={f: (None, v) for f, v in snapshot(user, fields).items() if v not in (None, "")},
+        extra={"invited": password is None},
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
+    """Change a user's names, e-mail, role, team and territory (admins only). The last active
+    admin keeps the admin role. Nothing is written when a value is refused."""
+    _check_user_admin(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(locked, USER_EDIT_FIELDS)
+    for field, value in data.items():
+        if field not in USER_EDIT_FIELDS:
+            raise ValidationError({field: _("This field cannot be set here.")})
+        setattr(locked, field, value)
+    others = [f.name for f in User._meta.concrete_fields if f.name not in USER_EDIT_FIELDS]
+    locked.full_clean(exclude=others, validate_unique=False)
+    changes = diff_fields(before, snapshot(locked, USER_EDIT_FIELDS))
+    was_admin = before["role"] == User.Role.ADMIN
+    if "role" in changes and was_admin and locked.is_active and not locked.is_superuser:
+        _check_not_last_admin(locked, "role")
+    if changes:
+        locked.save(update_fields=list(changes))
+        audit_log(actor=actor, action="update", instance=locked, changes=changes)
+    return locked
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    """Let a deactivated user sign in again (admins only). Their old sessions and API tokens
+    stay dead (deactivation ended them); they sign in afresh."""
+    _check_user_admin(actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        locked.is_active = True
+        locked.save(update_fields=["is_active"])
+        audit_log(
+            actor=actor, action="update", instance=locked, changes={"is_active": (False, True)}
+        )
+    return locked
+
+
+def user_invite_link(*, user: User, base_url: str) -> str:
+    """The one-time link on which `user` sets their password: Django's password reset token,
+    which stops working once a password is set (or after `PASSWORD_RESET_TIMEOUT`)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + path
+
+
+def user_invite_send(*, actor: User, user: User, base_url: str) -> None:
+    """E-mail `user` an invitation with a link to set their password (admins only), in the
+    user's language (or the active one), through the app's e-mail settings. Raises what the
+    mail server raises; nothing is written but the audit entry."""
+    _check_user_admin(actor)
+    if not user.is_active:
+        raise ValidationError({"email": _("This user is deactivated; reactivate them first.")})
+    if not user.email:
+        raise ValidationError({"email": _("An invitation needs an e-mail address.")})
+    with translation.override(user.language or translation.get_language()):
+        context = {
+            "user": user,
+            "link": user_invite_link(user=user, base_url=base_url),
+            "hours": settings.CRM_PASSWORD_RESET_LINK_HOURS,
+            "invited_by": actor,
+        }
+        subject = _("You are invited to the CRM")
+        body = render_to_string("crm/email/invite.txt", context)
+    EmailMultiAlternatives(subject=subject, body=body, to=[user.email]).send()
+    audit_log(actor=actor, action="invite", instance=user, changes={"email": ("", "")})

@@ -98,7 +98,14 @@ class ConfigForm(forms.Form):
     mode = forms.ChoiceField(label=_("Existing records"), choices=ImportBatch.Mode.choices)
     on_error = forms.ChoiceField(label=_("Rows with errors"), choices=ImportBatch.OnError.choices)
     owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
-        label=_("Owner of new accounts"), queryset=None
+        label=_("Owner of new accounts"),
+        queryset=None,
+        required=False,
+        empty_label=_("— choose a sales rep —"),
+        help_text=_("You are not a sales rep: choose the rep who will own the new accounts."),
+    )
+    invalid_phones = forms.ChoiceField(
+        label=_("A phone cell that is not a phone"), choices=ImportBatch.InvalidPhones.choices
     )
     create_missing_accounts = forms.BooleanField(
         label=_("Create an account for an unknown account name"), required=False
@@ -111,7 +118,10 @@ class ConfigForm(forms.Form):
             "encoding": batch.encoding,
             "mode": batch.mode,
             "on_error": batch.on_error,
-            "owner": batch.owner_id or user.pk,
+            # The uploader (an admin or a manager) is not a sales rep: no owner is offered
+            # until one is chosen.
+            "owner": batch.owner_id if batch.owner and batch.owner.role == User.Role.REP else None,
+            "invalid_phones": batch.invalid_phones,
             "create_missing_accounts": batch.create_missing_accounts,
         }
         for i, target in enumerate(batch.mapping):
@@ -120,7 +130,14 @@ class ConfigForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.batch = batch
         owner = self.fields["owner"]
-        self.fields["owner"] = UserPickerField(users_assignable_by(user), label=owner.label)
+        self.fields["owner"] = UserPickerField(
+            users_assignable_by(user).filter(role=User.Role.REP),
+            reps_only=True,
+            required=False,
+            label=owner.label,
+            help_text=owner.help_text,
+            placeholder=_("— choose a sales rep —"),
+        )
         if batch.sheet_names:
             cast(forms.ChoiceField, self.fields["sheet_name"]).choices = [
                 (n, n) for n in batch.sheet_names
@@ -135,6 +152,11 @@ class ConfigForm(forms.Form):
             ]
         else:
             del self.fields["create_missing_accounts"]
+            self.fields["owner"].required = True
+            self.fields["owner"].error_messages["required"] = _(
+                "Choose the owner of the new accounts: you are not a sales rep, so they "
+                "cannot be yours."
+            )
         choices = [("", _("— ignore —")), *target_choices(batch.kind)]
         options = MappingSelect.render_options(choices)
         for i, header in enumerate(batch.headers):
@@ -145,6 +167,22 @@ class ConfigForm(forms.Form):
                 widget=MappingSelect,
             )
             self.fields[f"col_{i}"].widget.rendered_options = options
+
+    def clean(self):
+        data = super().clean() or {}
+        if (
+            self.batch.kind == ImportBatch.Kind.ORDERS
+            and data.get("create_missing_accounts")
+            and not data.get("owner")
+        ):
+            self.add_error(
+                "owner",
+                _(
+                    "Choose the owner of the accounts this import creates: you are not a sales "
+                    "rep, so they cannot be yours."
+                ),
+            )
+        return data
 
     def column_rows(self):
         """(header, select field, sample values) per column, for the mapping table."""
@@ -159,6 +197,7 @@ class ConfigForm(forms.Form):
             "mode": data["mode"],
             "on_error": data["on_error"],
             "owner": data["owner"],
+            "invalid_phones": data["invalid_phones"],
         }
         if "create_missing_accounts" in self.fields:
             out["create_missing_accounts"] = data["create_missing_accounts"]

@@ -61,6 +61,10 @@ class ImportBatch(models.Model):
         ALL_OR_NOTHING = "all_or_nothing", _("All or nothing: one bad row stops the import")
         SKIP_BAD_ROWS = "skip_bad_rows", _("Import the good rows, reject the bad ones")
 
+    class InvalidPhones(models.TextChoices):
+        NOTE = "note", _("Keep its text in the note (a warning)")
+        DROP = "drop", _("Leave it out (a warning)")
+
     class FileFormat(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (.xlsx)"
@@ -96,6 +100,17 @@ class ImportBatch(models.Model):
     sheet_names = models.JSONField(_("sheets"), default=list, blank=True)
     header_row = models.PositiveIntegerField(_("header row"), default=0)
     headers = models.JSONField(_("columns"), default=list, blank=True)
+    # The folded headers in order (fields.header_signature): a later file with the same
+    # columns is offered the mapping this batch last used (mapping_from).
+    header_signature = models.CharField(_("header signature"), max_length=64, blank=True)
+    mapping_from = models.ForeignKey(
+        "self",
+        verbose_name=_("mapping offered from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     sample_rows = models.JSONField(_("first rows"), default=list, blank=True)
     mapping = models.JSONField(
         _("column mapping"),
@@ -114,6 +129,12 @@ class ImportBatch(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    invalid_phones = models.CharField(
+        _("a phone cell that is not a phone"),
+        max_length=10,
+        choices=InvalidPhones.choices,
+        default=InvalidPhones.NOTE,
     )
     create_missing_accounts = models.BooleanField(
         _("create missing accounts"),
@@ -155,6 +176,7 @@ class ImportBatch(models.Model):
         indexes = [
             models.Index(fields=["created_by", "created_at"], name="importbatch_creator"),
             models.Index(fields=["file_sha256"], name="importbatch_sha256"),
+            models.Index(fields=["kind", "header_signature"], name="importbatch_headers"),
         ]
 
     def __str__(self) -> str:
@@ -191,8 +213,13 @@ class ImportBatch(models.Model):
 
 
 class ImportRowError(models.Model):
-    """Why one row (or one cell) of a file was rejected. The message is built from `code` at
-    display time, in the reader's language."""
+    """Why one row (or one cell) of a file was rejected, or (level "warning") what was done
+    with a cell that could not be kept as it was, without rejecting its row. The message is
+    built from `code` at display time, in the reader's language."""
+
+    class Level(models.TextChoices):
+        ERROR = "error", _("Error")
+        WARNING = "warning", _("Warning")
 
     batch = models.ForeignKey(
         ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="row_errors"
@@ -201,6 +228,13 @@ class ImportRowError(models.Model):
     column = models.CharField(_("column"), max_length=255, blank=True)
     code = models.CharField(_("reason"), max_length=40)
     value = models.CharField(_("value"), max_length=255, blank=True)
+    level = models.CharField(
+        _("level"),
+        max_length=10,
+        choices=Level.choices,
+        default=Level.ERROR,
+        db_default=Level.ERROR,  # the engine's INSERT … SELECT of errors leaves it out
+    )
 
     class Meta:
         ordering = ["batch", "row_number", "id"]
@@ -210,6 +244,38 @@ class ImportRowError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number} {self.column} {self.code}"
+
+
+class ImportRowMatch(models.Model):
+    """A row of the file that matched an existing account in the batch's last check or
+    import, and why (the first matcher that found it). The account is kept by id, without a
+    foreign key (deleting accounts, as an undo does, need not look here); its name as it was."""
+
+    class Reason(models.TextChoices):
+        USCC = "uscc", _("credit code")
+        CODE = "code", _("customer code")
+        NAME = "name", _("name")
+        PHONE = "phone", _("company phone")
+        CONTACT_EMAIL = "contact_email", _("a contact's email")
+        CONTACT_PHONE = "contact_phone", _("a contact's phone")
+
+    batch = models.ForeignKey(
+        ImportBatch, verbose_name=_("batch"), on_delete=models.CASCADE, related_name="row_matches"
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    account_id = models.BigIntegerField(_("account"))
+    account_name = models.CharField(_("account name"), max_length=255, blank=True)
+    reason = models.CharField(_("matched by"), max_length=20, choices=Reason.choices)
+    action = models.CharField(_("action"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        verbose_name = _("matched row")
+        verbose_name_plural = _("matched rows")
+        indexes = [models.Index(fields=["batch", "row_number"], name="importrowmatch_batch_row")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number} {self.reason} {self.account_id}"
 
 
 class ImportBeforeImage(models.Model):

@@ -1,12 +1,21 @@
 """Reads of import batches. Admins see every batch; a manager sees the batches they ran;
 nobody else imports. A batch outside the caller's reach is not found (None)."""
 
+import hashlib
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Account, Contact, Order
 from crm.models import User
 from crm.selectors import Viewer
-from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
+from imports.models import (
+    ImportBatch,
+    ImportBeforeImage,
+    ImportMapping,
+    ImportRowError,
+    ImportRowMatch,
+)
+from imports.upload.fields import fold_header, target_keys
 
 
 def can_import(user: Viewer) -> bool:
@@ -29,6 +38,40 @@ def import_batch_get_visible(user: User, pk: int | str) -> ImportBatch | None:
 
 def import_batch_errors(batch: ImportBatch) -> QuerySet[ImportRowError]:
     return batch.row_errors.order_by("row_number", "id")
+
+
+def import_batch_matches(batch: ImportBatch) -> QuerySet[ImportRowMatch]:
+    """The rows of the batch's last check or import that matched an existing account."""
+    return batch.row_matches.order_by("row_number", "id")
+
+
+def header_signature(headers: list[str]) -> str:
+    """The columns of a file as compared for the mapping memory: the folded headers (case,
+    width, spaces, punctuation and remarks ignored), in order; "" for a file without any."""
+    folded = [fold_header(h) for h in headers]
+    if not any(folded):
+        return ""
+    return hashlib.sha256("\x1f".join(folded).encode()).hexdigest()
+
+
+def import_batch_mapping_to_offer(
+    user: Viewer | None, *, kind: str, signature: str, exclude_pk: int | None = None
+) -> ImportBatch | None:
+    """The latest batch the user can see, of this kind and with the same columns, whose
+    mapping was used (checked or run: not a pending upload), if its mapping still fits."""
+    if not signature or user is None:
+        return None
+    qs = (
+        import_batches_visible_to(user)
+        .filter(kind=kind, header_signature=signature)
+        .exclude(status=ImportBatch.Status.PENDING)
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    found = qs.order_by("-created_at", "-pk").first()
+    if found is None or not all(t in target_keys(kind) for t in found.mapping if t):
+        return None
+    return found
 
 
 def import_mappings_for(user: Viewer, kind: str | None = None) -> QuerySet[ImportMapping]:

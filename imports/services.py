@@ -30,6 +30,8 @@ from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportMapping
 from imports.selectors import (
     can_import,
+    header_signature,
+    import_batch_mapping_to_offer,
     import_batch_undo_blockers,
     import_mappings_for,
 )
@@ -71,15 +73,35 @@ def _check_owns(actor: User, batch: ImportBatch) -> None:
         raise PermissionDenied
 
 
+def spool_folder() -> Path:
+    """Where uploads are spooled: beside the stored files (MEDIA_ROOT/imports/spool), on the
+    same file system, so that keeping a checked upload is a rename, not a second copy."""
+    folder = Path(settings.MEDIA_ROOT) / "imports" / "spool"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class _Spooled(File):
+    """The spooled upload handed to the storage: FileSystemStorage moves a file that has a
+    `temporary_file_path` (one rename) instead of reading it again to copy it."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
 def _spool(upload: UploadedFile | IO[bytes]) -> tuple[Path, str, int, bytes]:
-    """Copy the upload to a private temp file, hashing it and enforcing the size cap while
+    """Copy the upload to a private spool file, hashing it and enforcing the size cap while
     it streams (a lying Content-Length cannot get more in). Returns the path, the hash, the
-    size and the first SAMPLE_BYTES (to tell the format without opening the file again)."""
+    size and the first SAMPLE_BYTES (to tell the format without opening the file again).
+    This is the only full read of the upload: the check reads a bounded prefix and keeping
+    the file moves it."""
     limit = settings.CRM_IMPORT_MAX_BYTES
     digest = hashlib.sha256()
     size = 0
     head = b""
-    handle = tempfile.NamedTemporaryFile(prefix="crm-import-", delete=False)  # noqa: SIM115
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        prefix="crm-import-", dir=spool_folder(), delete=False
+    )
     path = Path(handle.name)
     try:
         with handle:
@@ -168,6 +190,12 @@ def import_batch_create(
             header_row=header_row,
         )
         saved = saved_mapping.mapping if saved_mapping is not None else None
+        signature = header_signature(info["headers"])
+        offered = (
+            None
+            if saved_mapping is not None
+            else import_batch_mapping_to_offer(actor, kind=kind, signature=signature)
+        )
         batch = ImportBatch(
             kind=kind,
             created_by=actor,
@@ -182,12 +210,14 @@ def import_batch_create(
             header_row=info["header_row"],
             headers=info["headers"],
             sample_rows=info["sample_rows"],
-            mapping=auto_map(kind, info["headers"], saved),
+            header_signature=signature,
+            mapping=offered.mapping if offered else auto_map(kind, info["headers"], saved),
+            mapping_from=offered,
             owner=actor,
             counts={"detected_encoding": info["encoding"]} if info["encoding"] else {},
         )
-        with path.open("rb") as fh:
-            batch.file.save(f"{sha256[:16]}.{file_format}", File(fh), save=False)
+        # A rename into the storage (same file system), not a second read of the file.
+        batch.file.save(f"{sha256[:16]}.{file_format}", _Spooled(None, str(path)), save=False)
         try:
             with transaction.atomic():
                 batch.save()
@@ -209,6 +239,7 @@ CONFIG_FIELDS = {
     "on_error",
     "owner",
     "create_missing_accounts",
+    "invalid_phones",
 }
 
 
@@ -240,6 +271,7 @@ def import_batch_configure(*, actor: User, batch: ImportBatch, data: dict[str, A
     batch.full_clean(exclude=["file"])
     batch.save()
     batch.row_errors.all().delete()
+    batch.row_matches.all().delete()
     audit_log(
         actor=actor,
         action="update",
@@ -280,8 +312,13 @@ def _reread(batch: ImportBatch, data: dict[str, Any]) -> None:
     batch.headers = info["headers"]
     batch.sample_rows = info["sample_rows"]
     batch.delimiter = info["delimiter"]
+    batch.header_signature = header_signature(batch.headers)
     if "mapping" not in data:
-        batch.mapping = auto_map(batch.kind, batch.headers)
+        offered = import_batch_mapping_to_offer(
+            batch.created_by, kind=batch.kind, signature=batch.header_signature, exclude_pk=batch.pk
+        )
+        batch.mapping = offered.mapping if offered else auto_map(batch.kind, batch.headers)
+        batch.mapping_from = offered
 
 
 def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:
@@ -295,6 +332,10 @@ def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:
         if not users_assignable_by(actor).filter(pk=owner.pk).exists():
             raise ValidationError({"owner": _("You cannot assign accounts to this user.")})
         batch.owner = owner
+    if data.get("invalid_phones"):
+        if data["invalid_phones"] not in ImportBatch.InvalidPhones.values:
+            raise ValidationError({"invalid_phones": _("Choose note or drop.")})
+        batch.invalid_phones = data["invalid_phones"]
     if "create_missing_accounts" in data:
         batch.create_missing_accounts = bool(data["create_missing_accounts"])
 
@@ -404,6 +445,7 @@ def _run(batch: ImportBatch, *, actor: User | None, dry_run: bool) -> ImportBatc
             raise PermissionDenied
         with transaction.atomic():
             batch.row_errors.all().delete()
+            batch.row_matches.all().delete()
             outcome = engine.execute(
                 batch, actor=actor, path=Path(batch.file.path), dry_run=dry_run, progress=progress
             )
@@ -446,6 +488,7 @@ def _run(batch: ImportBatch, *, actor: User | None, dry_run: bool) -> ImportBatc
     finally:
         progress.close()
     batch.row_errors.all().delete()
+    batch.row_matches.all().delete()
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=Status.FAILED,
         message=message,

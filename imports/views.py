@@ -23,6 +23,7 @@ from imports.selectors import (
     can_import,
     import_batch_errors,
     import_batch_get_visible,
+    import_batch_matches,
     import_batch_same_file,
     import_batch_undo_blockers,
     import_batch_undo_summary,
@@ -51,7 +52,26 @@ COUNT_LABELS = {
     "orders_skip": gettext_lazy("order lines skipped (duplicates)"),
     "error_rows": gettext_lazy("rows with errors"),
     "errors": gettext_lazy("errors"),
+    "warning_rows": gettext_lazy("rows with warnings"),
+    "warnings": gettext_lazy("warnings"),
+    "rows_matched": gettext_lazy("rows matching an existing account"),
 }
+# The same counts once the import has run: the result page speaks in the past tense.
+DONE_COUNT_LABELS = {
+    **COUNT_LABELS,
+    "accounts_create": gettext_lazy("accounts created"),
+    "accounts_update": gettext_lazy("accounts updated"),
+    "accounts_same": gettext_lazy("accounts left unchanged"),
+    "accounts_skip": gettext_lazy("accounts skipped (they were already there)"),
+    "rows_merged": gettext_lazy("rows that repeated a company above"),
+    "contacts_create": gettext_lazy("contacts created"),
+    "contacts_update": gettext_lazy("contacts updated"),
+    "orders_create": gettext_lazy("order lines created"),
+    "orders_skip": gettext_lazy("order lines skipped (duplicates)"),
+    "error_rows": gettext_lazy("rows rejected"),
+    "rows_matched": gettext_lazy("rows that matched an existing account"),
+}
+RAN = (ImportBatch.Status.DONE, ImportBatch.Status.UNDOING, ImportBatch.Status.UNDONE)
 
 
 PHASES = {
@@ -170,7 +190,11 @@ def batch_detail(request, pk: int):
     error_page = CappedPaginator(errors, 50).get_page(request.GET.get("errors_page"))
     for error in error_page.object_list:
         error.message = error_message(error.code)
+    match_page = CappedPaginator(import_batch_matches(batch), 50).get_page(
+        request.GET.get("matches_page")
+    )
     labels = dict(target_choices(batch.kind))
+    count_labels = DONE_COUNT_LABELS if batch.status in RAN else COUNT_LABELS
     return render(
         request,
         "imports/batch_detail.html",
@@ -179,8 +203,10 @@ def batch_detail(request, pk: int):
             "form": form,
             "save_form": SaveMappingForm(),
             "problems": validate_mapping(batch.kind, batch.mapping) if batch.is_editable else [],
-            "counts": [(COUNT_LABELS[k], v) for k, v in batch.counts.items() if k in COUNT_LABELS],
+            "counts": [(count_labels[k], v) for k, v in batch.counts.items() if k in count_labels],
+            "ran": batch.status in RAN,
             "error_page": error_page,
+            "match_page": match_page,
             "preview": batch.preview,
             "mapped": [
                 (h, labels.get(t, ""))

@@ -48,7 +48,7 @@ class WorksheetAdmin(admin.ModelAdmin):
 
 @admin.register(ProspectSettings)
 class ProspectSettingsAdmin(admin.ModelAdmin):
-    list_display = ("pipeline_minimum", "updated_at", "updated_by")
+    list_display = ("rep_prospect_ratio", "updated_at", "updated_by")
 
     def has_change_permission(self, request, obj=None):
         return False

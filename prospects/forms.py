@@ -1,10 +1,21 @@
-from typing import cast
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from prospects.models import CRITERIA, Colour, Prospect, ProspectSettings, SubStage
-from prospects.services import PROSPECT_EDIT_FIELDS, PROSPECT_FIELDS
+from crm.models import Team
+from prospects.models import (
+    CRITERIA,
+    Colour,
+    Prospect,
+    ProspectSettings,
+    SubStage,
+    industry_key,
+)
+from prospects.services import PROSPECT_EDIT_FIELDS, PROSPECT_FIELDS, team_field_name
 
 
 class WorksheetForm(forms.Form):
@@ -131,7 +142,79 @@ class ReviveForm(forms.Form):
     )
 
 
+RATIO_PLACES = Decimal("0.001")
+_SEPARATORS = re.compile(r"[:：=]")
+
+
+class IndustryRatiosField(forms.CharField):
+    """The per-industry ratios as lines "industry: ratio" (制造业: 0.2); an error names its line."""
+
+    widget = forms.Textarea(attrs={"rows": 5})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return "\n".join(f"{industry}: {ratio}" for industry, ratio in value.items())
+        return value
+
+    def to_python(self, value: Any) -> dict[str, str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        ratios: dict[str, str] = {}
+        lines_of: dict[str, int] = {}
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = _SEPARATORS.split(line)
+            industry, raw = ":".join(parts[:-1]).strip(), parts[-1].strip()
+            if len(parts) < 2 or not industry:
+                raise ValidationError(
+                    _("Line %(n)s: write the industry, a colon and the ratio (制造业: 0.2)."),
+                    params={"n": n},
+                )
+            try:
+                ratio = Decimal(raw)
+            except InvalidOperation:
+                ratio = Decimal("NaN")
+            if ratio.is_nan() or not Decimal(0) <= ratio <= Decimal(1):
+                raise ValidationError(
+                    _("Line %(n)s: %(value)s is no ratio from 0 to 1."),
+                    params={"n": n, "value": raw},
+                )
+            key = industry_key(industry)
+            if key in lines_of:
+                raise ValidationError(
+                    _("Line %(n)s: %(industry)s is already on line %(first)s."),
+                    params={"n": n, "industry": industry, "first": lines_of[key]},
+                )
+            lines_of[key] = n
+            ratios[industry] = str(ratio.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP))
+        return ratios
+
+
 class ProspectSettingsForm(forms.ModelForm):
+    industry_ratios = IndustryRatiosField(
+        label=_("ratio per industry"),
+        required=False,
+        help_text=_(
+            "One industry a line, as written on the accounts, with its ratio: 制造业: 0.2. "
+            "Accounts of other industries count with the general ratio."
+        ),
+    )
+
     class Meta:
         model = ProspectSettings
-        fields = ["pipeline_minimum"]
+        fields = ["rep_prospect_ratio", "industry_ratios"]
+
+
+class TeamMinimumsForm(forms.Form):
+    """One field per team (`team_<id>`): the open prospects its reps should hold together."""
+
+    def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.teams = teams
+        for team in teams:
+            self.fields[team_field_name(team.pk)] = forms.IntegerField(
+                label=team.name, min_value=1, initial=team.pipeline_minimum
+            )
+
+    def minimums(self) -> dict[int, int]:
+        return {team.pk: self.cleaned_data[team_field_name(team.pk)] for team in self.teams}

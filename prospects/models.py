@@ -1,7 +1,10 @@
 """Prospects (潜在客户): the seven-criterion worksheet, colour stages, decisions, segments."""
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,7 +16,7 @@ from core.models import AppSettings
 
 
 class Criterion:
-    """One row of the potential-customer worksheet (潜力客户工作表)."""
+    """One row of the potential-customer worksheet (潜在客户工作表)."""
 
     def __init__(self, field: str, label, one, zero) -> None:
         self.field = field
@@ -68,16 +71,64 @@ COLOUR_SHORT: dict[str, str | Promise] = {
 }
 
 
+def validate_ratio(value: Decimal) -> None:
+    """A rep's share of open prospects per account: from 0 (no share) to 1 (every account)."""
+    if value is None or not Decimal(0) <= Decimal(value) <= Decimal(1):
+        raise ValidationError(
+            _("Enter a ratio from 0 to 1 (%(value)s is not)."), params={"value": value}
+        )
+
+
+def validate_industry_ratios(value: Any) -> None:
+    """{industry: ratio}, each industry named and each ratio from 0 to 1."""
+    if not isinstance(value, dict):
+        raise ValidationError(_("Industry ratios must map industries to ratios."))
+    for industry, ratio in value.items():
+        if not str(industry).strip():
+            raise ValidationError(_("An industry ratio has no industry."))
+        try:
+            number = Decimal(str(ratio))
+        except (InvalidOperation, ValueError):
+            number = Decimal("NaN")
+        if number.is_nan() or not Decimal(0) <= number <= Decimal(1):
+            raise ValidationError(
+                _("%(industry)s: enter a ratio from 0 to 1 (%(value)s is not)."),
+                params={"industry": industry, "value": ratio},
+            )
+
+
+def industry_key(industry: str) -> str:
+    """How industries are compared: spaces at the ends and letter case do not count."""
+    return industry.strip().casefold()
+
+
 class ProspectSettings(AppSettings):
-    pipeline_minimum = models.PositiveIntegerField(
-        _("pipeline minimum"),
-        default=25,
-        validators=[MinValueValidator(1)],
+    # The team's floor is crm.Team.pipeline_minimum; a rep's figure is a share of their book,
+    # "a certain ratio, decided by the industry" (一定比率的潜在客户, 到底多少根据行业定).
+    rep_prospect_ratio = models.DecimalField(
+        _("rep's prospect ratio"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.100"),
+        validators=[validate_ratio],
         help_text=_(
-            "Open prospects (green and yellow, not abandoned) each rep should hold; "
-            "below it the rep and their manager are warned."
+            "Open prospects a rep should hold per account they own (0.1: one for every ten "
+            "accounts); below it the rep is warned. 0: no share."
         ),
     )
+    industry_ratios = models.JSONField(
+        _("ratio per industry"),
+        default=dict,
+        blank=True,
+        validators=[validate_industry_ratios],
+        help_text=_("Where set, an account of that industry counts with its industry's ratio."),
+    )
+
+    def ratio_for(self, industry: str) -> Decimal:
+        """The ratio an account of `industry` counts with: its industry's, else the general."""
+        by_key = {industry_key(k): v for k, v in self.industry_ratios.items()}
+        ratio = by_key.get(industry_key(industry or ""))
+        return self.rep_prospect_ratio if ratio is None else Decimal(str(ratio))
 
     class Meta(AppSettings.Meta):
         verbose_name = _("prospect settings")
@@ -212,7 +263,8 @@ class ProspectQuerySet(models.QuerySet):
         return self.exclude(decision=Prospect.Decision.ABANDON)
 
     def open(self) -> "ProspectQuerySet":
-        """Active and not yet won (green or yellow): these count toward the minimum."""
+        """Active and not yet won (green or yellow): these count toward the team's pipeline
+        minimum and the rep's share."""
         return self.active().filter(colour__in=[Colour.GREEN, Colour.YELLOW])
 
     def abandoned(self) -> "ProspectQuerySet":

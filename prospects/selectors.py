@@ -2,11 +2,13 @@
 
 Interfaces used by scoring and visits (keep names and shapes):
 `latest_worksheet_totals` and `abandoned_account_ids`. The manager dashboard reuses the
-plain-data selectors `pipeline_counts_by_rep`, `worksheet_score_distribution` and
-`accounts_missing_decision_maker`.
+plain-data selectors `pipeline_counts_by_rep`, `pipeline_counts_by_team`, `prospect_settings`,
+`worksheet_score_distribution` and `accounts_missing_decision_maker`.
 """
 
+import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, NotRequired, TypedDict, TypeVar
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -15,7 +17,14 @@ from django.utils.functional import Promise
 from accounts.models import Account, Contact
 from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
 from crm.models import User
-from crm.selectors import OwnerRef, TeamRef, TerritoryRef, Viewer, users_visible_to
+from crm.selectors import (
+    OwnerRef,
+    TeamRef,
+    TerritoryRef,
+    Viewer,
+    teams_visible_to,
+    users_visible_to,
+)
 from prospects.models import (
     CRITERIA,
     CRITERION_FIELDS,
@@ -59,8 +68,32 @@ def abandoned_account_ids() -> QuerySet:
 # --- settings ----------------------------------------------------------------------------
 
 
-def pipeline_minimum() -> int:
-    return ProspectSettings.load().pipeline_minimum
+def prospect_settings() -> ProspectSettings:
+    return ProspectSettings.load()
+
+
+def rep_shares(
+    owner_ids: list[int], settings: ProspectSettings | None = None
+) -> dict[int, tuple[int, int]]:
+    """Per rep: (accounts they own, their share), the share being the open prospects they
+    should hold: each account counts with its industry's ratio where an admin set one, else
+    the general ratio; the sum is rounded up (DOMAIN.md, "Pipeline minimum and rep share").
+
+    One grouped query (accounts by owner and industry); reps without accounts are left out.
+    """
+    settings = settings or prospect_settings()
+    rows = (
+        Account.objects.filter(owner_id__in=owner_ids)
+        .order_by()
+        .values_list("owner_id", "industry")
+        .annotate(n=Count("id"))
+    )
+    accounts: dict[int, int] = {}
+    wanted: dict[int, Decimal] = {}
+    for owner_id, industry, n in rows:
+        accounts[owner_id] = accounts.get(owner_id, 0) + n
+        wanted[owner_id] = wanted.get(owner_id, Decimal(0)) + n * settings.ratio_for(industry)
+    return {owner_id: (accounts[owner_id], math.ceil(wanted[owner_id])) for owner_id in accounts}
 
 
 # --- prospects ---------------------------------------------------------------------------
@@ -164,15 +197,16 @@ def pipeline_counts_by_rep(
     team: TeamRef = None,
     territory: TerritoryRef = None,
     owner: OwnerRef = None,
-    minimum: int | None = None,
+    settings: ProspectSettings | None = None,
 ) -> list[dict]:
     """Per rep `user` sees (filtered by the rep's team, the rep's territory or the rep):
-    active prospects by colour and the open count (green + yellow) against the minimum.
+    active prospects by colour and the open count (green + yellow) against the rep's share.
 
     Dicts: `owner_id`, `username`, `name`, `team_id`, `green`, `yellow`, `red`, `open`,
-    `minimum`, `below` (open < minimum), `shortfall`. Reps with no prospect are listed too,
-    since they are the furthest below. Ordered by open count, then username. `minimum`: the
-    pipeline minimum when the caller has already read it (saves a query).
+    `accounts` (the rep owns), `share` (open prospects the rep should hold, see `rep_shares`),
+    `below` (open < share), `shortfall`. Reps with no prospect are listed too, since they are
+    the furthest below. Ordered by open count, then username. `settings`: the prospect
+    settings when the caller has already read them (saves a query).
     """
     reps = users_visible_to(user).filter(role=User.Role.REP, is_active=True)
     if team is not None:
@@ -182,14 +216,15 @@ def pipeline_counts_by_rep(
     if owner is not None:
         reps = reps.filter(pk=_pk(owner))
     rep_rows = list(reps.values("id", "username", "first_name", "last_name", "team_id"))
-    counts = _open_counts_by_owner([r["id"] for r in rep_rows])
-    if minimum is None:
-        minimum = pipeline_minimum()
+    rep_ids = [r["id"] for r in rep_rows]
+    counts = _open_counts_by_owner(rep_ids)
+    shares = rep_shares(rep_ids, settings)
     result = []
     for rep in rep_rows:
         by_colour = counts.get(rep["id"], {})
         green, yellow, red = (by_colour.get(c, 0) for c in COLOUR_ORDER)
         open_count = green + yellow
+        accounts, share = shares.get(rep["id"], (0, 0))
         full_name = f"{rep['first_name']} {rep['last_name']}".strip()
         result.append(
             {
@@ -201,29 +236,81 @@ def pipeline_counts_by_rep(
                 "yellow": yellow,
                 "red": red,
                 "open": open_count,
-                "minimum": minimum,
-                "below": open_count < minimum,
-                "shortfall": max(0, minimum - open_count),
+                "accounts": accounts,
+                "share": share,
+                "below": open_count < share,
+                "shortfall": max(0, share - open_count),
             }
         )
     result.sort(key=lambda r: (r["open"], r["username"]))
     return result
 
 
+def pipeline_counts_by_team(
+    *, user: User, team: TeamRef = None, territory: TerritoryRef = None
+) -> list[dict]:
+    """For a manager or an admin: per team they see (or the one `team`, or the teams of one
+    `territory`), the open prospects (green + yellow, not abandoned) of accounts its members
+    own against the team's pipeline minimum (crm.Team.pipeline_minimum). Reps get none: the
+    floor is the team's, and their book is their own accounts.
+
+    Dicts: `team_id`, `name`, `minimum`, `open`, `below` (open < minimum), `shortfall`.
+    Ordered by shortfall (largest first), then name. One grouped query for the counts.
+    """
+    if user is None or not user.is_authenticated or not user.can_manage:
+        return []
+    teams = teams_visible_to(user)
+    if team is not None:
+        teams = teams.filter(pk=_pk(team))
+    if territory is not None:
+        teams = teams.filter(territory_id=_pk(territory))
+    team_rows = list(teams.values("id", "name", "pipeline_minimum"))
+    counts = dict(
+        Prospect.objects.open()
+        .filter(account_scope_q(user, account_path="account__"))
+        .filter(account__owner__team_id__in=[t["id"] for t in team_rows])
+        .order_by()
+        .values_list("account__owner__team_id")
+        .annotate(n=Count("id"))
+        .values_list("account__owner__team_id", "n")
+    )
+    result = []
+    for row in team_rows:
+        open_count = counts.get(row["id"], 0)
+        minimum = row["pipeline_minimum"]
+        result.append(
+            {
+                "team_id": row["id"],
+                "name": row["name"],
+                "minimum": minimum,
+                "open": open_count,
+                "below": open_count < minimum,
+                "shortfall": max(0, minimum - open_count),
+            }
+        )
+    result.sort(key=lambda r: (-r["shortfall"], r["name"]))
+    return result
+
+
 def rep_pipeline_status(user: User) -> dict | None:
-    """The caller's own open prospects against the minimum (None for who owns no book:
-    managers and admins see their team's figures instead)."""
+    """The caller's own open prospects against their share (None for who owns no book:
+    managers and admins see their teams' figures instead)."""
     if user is None or not user.is_authenticated or user.role != User.Role.REP:
         return None
     rows = pipeline_counts_by_rep(user=user, owner=user)
     return rows[0] if rows else None
 
 
-def reps_below_minimum(user: User) -> list[dict]:
-    """For a manager or admin: the reps in their scope who are below the minimum."""
+def reps_below_share(user: User) -> list[dict]:
+    """For a manager or admin: the reps in their scope who are below their share."""
     if user is None or not user.is_authenticated or not user.can_manage:
         return []
     return [row for row in pipeline_counts_by_rep(user=user) if row["below"]]
+
+
+def teams_below_minimum(user: User) -> list[dict]:
+    """For a manager or admin: the teams in their scope below their pipeline minimum."""
+    return [row for row in pipeline_counts_by_team(user=user) if row["below"]]
 
 
 def _account_filters(

@@ -5,7 +5,7 @@ button on a phone all end in the same rules."""
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from accounts.models import Account
 from accounts.selectors import account_check_visible
 from accounts.services import account_set_lifecycle
 from core.audit import audit_log, diff_fields, snapshot
-from crm.models import User
+from crm.models import Team, User
 from prospects.models import (
     CRITERIA,
     CRITERION_FIELDS,
@@ -287,3 +287,47 @@ def prospect_revive(
     if decision == Prospect.Decision.ABANDON:
         raise ValidationError({"decision": _("Choose keep visiting or don't give up.")})
     return prospect_decide(actor=actor, prospect=locked, decision=decision, reason=reason)
+
+
+@transaction.atomic
+def team_minimums_set(*, actor: User, minimums: dict[int, int]) -> list[Team]:
+    """Set teams' pipeline minimums (`{team id: minimum}`; admins only), all or none: one bad
+    value (below 1, or a team that does not exist) writes nothing and names its team. Each
+    changed team is written to the audit trail. Returns the teams that changed."""
+    if actor is None or not actor.is_admin:
+        raise PermissionDenied
+    teams = {t.pk: t for t in Team.objects.select_for_update().filter(pk__in=list(minimums))}
+    errors: dict[str, list[str]] = {}
+    for team_id, minimum in minimums.items():
+        team = teams.get(team_id)
+        if team is None:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                _("Team %(id)s does not exist.") % {"id": team_id}
+            )
+        elif not isinstance(minimum, int) or minimum < 1:
+            errors[team_field_name(team_id)] = [
+                _("%(team)s: the minimum must be a whole number of at least 1.") % {"team": team}
+            ]
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for team_id, minimum in sorted(minimums.items()):
+        team = teams[team_id]
+        if team.pipeline_minimum == minimum:
+            continue
+        before = snapshot(team, ["pipeline_minimum"])
+        team.pipeline_minimum = minimum
+        team.save(update_fields=["pipeline_minimum"])
+        audit_log(
+            actor=actor,
+            action="update",
+            instance=team,
+            changes=diff_fields(before, snapshot(team, ["pipeline_minimum"])),
+        )
+        changed.append(team)
+    return changed
+
+
+def team_field_name(team_id: int) -> str:
+    """The name of a team's minimum in forms and errors: `team_<id>`."""
+    return f"team_{team_id}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path("compare/", views.compare, name="compare"),
     path("settings/", views.settings_edit, name="settings"),
+    path("settings/teams/", views.team_minimums, name="team_minimums"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/", views.move, name="move"),

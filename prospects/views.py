@@ -26,6 +26,7 @@ from prospects.forms import (
     ProspectEditForm,
     ProspectSettingsForm,
     ReviveForm,
+    TeamMinimumsForm,
     WorksheetForm,
 )
 from prospects.models import COLOUR_SHORT, CRITERIA, Colour, Prospect, ProspectSettings
@@ -89,13 +90,13 @@ def _colour_buttons() -> list[tuple[str, str | Promise]]:
 def _filter_context(request) -> dict:
     user = request.user
     return {
-        "filter_active": any(v for k, v in request.GET.items() if k not in ("page", "sort")),
         "colour_buttons": _colour_buttons(),
         "owners": users_visible_to(user),
         "teams": teams_visible_to(user),
         "territories": territory_list(),
         "pipeline_status": selectors.rep_pipeline_status(user),
-        "reps_below": selectors.reps_below_minimum(user),
+        "reps_below": selectors.reps_below_share(user),
+        "teams_below": selectors.teams_below_minimum(user),
     }
 
 
@@ -160,16 +161,22 @@ def _int_or_none(value):
 
 @login_required
 def team(request):
-    """Each rep's open prospects against the minimum (a rep sees their own row)."""
+    """Each team's open prospects against its minimum (managers and admins) and each rep's
+    against their share (a rep sees their own row)."""
     team_id = _int_or_none(request.GET.get("team"))
     territory_id = _int_or_none(request.GET.get("territory"))
     rows = selectors.pipeline_counts_by_rep(user=request.user, team=team_id, territory=territory_id)
+    team_rows = selectors.pipeline_counts_by_team(
+        user=request.user, team=team_id, territory=territory_id
+    )
     return render(
         request,
         "prospects/team.html",
         {
             "rows": rows,
-            "minimum": selectors.pipeline_minimum(),
+            "team_rows": team_rows,
+            "teams_below": sum(1 for r in team_rows if r["below"]),
+            "settings": selectors.prospect_settings(),
             "below": sum(1 for r in rows if r["below"]),
             "total_open": sum(r["open"] for r in rows),
             "teams": teams_visible_to(request.user),
@@ -473,6 +480,26 @@ def _compare_csv(comparison: dict) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="worksheet-compare-{stamp}.csv"'
     return response
+
+
+@login_required
+def team_minimums(request):
+    """The page on which an admin sets each team's pipeline minimum (others get 404)."""
+    if not request.user.is_admin:
+        raise Http404
+    form = TeamMinimumsForm(request.POST or None, teams=list(teams_visible_to(request.user)))
+    if request.method == "POST" and form.is_valid():
+        changed = run_service(
+            form, services.team_minimums_set, actor=request.user, minimums=form.minimums()
+        )
+        if changed is not None:
+            messages.success(request, _("Settings saved."))
+            return redirect(request.path)
+    return render(
+        request,
+        "crm/app_settings_form.html",
+        {"form": form, "title": _("Pipeline minimum of each team")},
+    )
 
 
 @login_required

@@ -16,7 +16,13 @@ from accounts.models import Account, Contact, Order
 from accounts.normalize import normalize_account_name
 from core.models import AuditEntry, PendingTask
 from crm.models import Team, Territory, User
-from imports.models import ImportBatch, ImportBeforeImage, ImportMapping, ImportRowError
+from imports.models import (
+    ImportBatch,
+    ImportBeforeImage,
+    ImportMapping,
+    ImportRowError,
+    ImportRowMatch,
+)
 from prospects.models import CRITERION_FIELDS, Prospect, ProspectSettings, SubStage, Worksheet
 from scoring.models import RecomputeLock, ScoringSettings, TierRun, TierSnapshot
 from visits.models import (
@@ -157,6 +163,18 @@ class ImportRowErrorFactory(factory.django.DjangoModelFactory):
     batch = factory.SubFactory(ImportBatchFactory)
     row_number = factory.Sequence(lambda n: n + 2)
     code = "required"
+
+
+class ImportRowMatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportRowMatch
+
+    batch = factory.SubFactory(ImportBatchFactory)
+    row_number = 2
+    account_id = factory.LazyFunction(lambda: AccountFactory().pk)
+    account_name = "Matched Co."
+    reason = ImportRowMatch.Reason.NAME
+    action = "skip"
 
 
 class ImportBeforeImageFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,6 @@
 """Demo rows of the visits app for `seed_demo`: logged visits (about 5 per account by
 default, `--visits-per-account`), planned visits in the coming two weeks and some touches,
-written with COPY (core.bulk.copy_rows)."""
+written with COPY (core.bulk.copy_rows); `finish` runs the daily reminder job once."""
 
 import datetime
 
@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.bulk import copy_rows
 from visits.models import Slot, Touch, TouchType, Visit, VisitPlan
+from visits.services import reminders_run
 
 PURPOSES = ["产品介绍", "需求调研", "商务洽谈", "回款跟进", "售后回访", "新品推广", "关系维护"]
 OUTCOMES = ["客户有兴趣，约下次详谈", "已提交报价", "需技术交流", "暂无需求", "签订意向书", ""]
@@ -118,3 +119,11 @@ def seed(*, rng, account_ids, options, stdout):
         f"Visits demo: {counts['visits']} visits, {counts['plans']} plans, "
         f"{counts['touches']} touches."
     )
+
+
+def finish(*, options, stdout) -> None:
+    """The daily reminder job once, after the tiers are set (no email): the bell is not empty
+    on the first day."""
+    counts, _pending = reminders_run(day=timezone.localdate(), digests=False)
+    summary = ", ".join(f"{kind} {n}" for kind, n in counts.items())
+    stdout.write(f"Reminders: {summary}.")

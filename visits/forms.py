@@ -164,6 +164,33 @@ class SnoozeForm(forms.Form):
         self.fields["until"].initial = timezone.localdate() + datetime.timedelta(days=1)
 
 
+class IdListField(forms.Field):
+    """Ids sent as repeated parameters (`ids=3&ids=7`): whole numbers only."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": _("Choose reminders from the list.")}
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        ids = []
+        for item in values:
+            text = str(item).strip()
+            if not (text.isascii() and text.isdigit()) or int(text) > 2**63 - 1:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            ids.append(int(text))
+        return ids
+
+
+class ReminderBulkForm(forms.Form):
+    """Done or snooze for the reminders ticked on the reminders page."""
+
+    ids = IdListField(label=_("Reminders"), required=False)
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[("done", _("Done")), ("snooze", _("Snooze"))]
+    )
+    until = forms.DateField(label=_("Snooze until"), required=False, widget=DATE)
+
+
 class VisitSettingsForm(forms.ModelForm):
     class Meta:
         model = VisitSettings

@@ -7,10 +7,13 @@ Interfaces used by other apps (keep names and shapes):
 """
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, groupby
 from typing import Any, TypeVar
 
+from django.conf import settings as django_settings
 from django.db.models import (
     Case,
     Count,
@@ -32,7 +35,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, Contact
+from accounts.models import Account, Contact, Tier
 from accounts.selectors import account_scope_q, accounts_visible_to
 from crm.models import User
 from crm.selectors import Viewer, owner_scope_q
@@ -278,10 +281,76 @@ def reminders_inbox(user: User, *, day: datetime.date | None = None) -> Reminder
 
 
 def reminder_count(user: User, *, day: datetime.date | None = None) -> int:
+    """The bell: how many of the user's reminders need doing `day` (default today).
+
+    Those showing that day (open, started, not snoozed past it) whose date is at most
+    `CRM_REMINDER_BELL_OVERDUE_DAYS` days before it, plus every one showing about an A account
+    whatever its date: an old reminder about a B or C account stays on the reminders page but
+    no longer rings the bell.
+    """
     if user is None or not user.is_authenticated:
         return 0
     day = day or timezone.localdate()
-    return Reminder.objects.filter(recipient=user).showing_on(day).count()
+    stale_before = day - datetime.timedelta(days=django_settings.CRM_REMINDER_BELL_OVERDUE_DAYS)
+    return (
+        reminders_visible_to(user)
+        .filter(recipient=user)
+        .showing_on(day)
+        .filter(Q(date__gte=stale_before) | Q(account__tier=Tier.A))
+        .count()
+    )
+
+
+# The reminders page groups its rows: contacts' birthdays first, then one group per kind in
+# the order of Reminder.Kind's choices (a kind added there shows up by itself); inside a
+# group, A accounts first, then by date.
+BIRTHDAY_GROUP = "birthday"
+
+
+@dataclass(frozen=True)
+class ReminderGroup:
+    key: str
+    label: str
+    rows: list[dict[str, Any]]
+
+
+def _reminder_group_rank() -> Case:
+    kinds = [value for value, _label in Reminder.Kind.choices]
+    whens = [
+        When(
+            occasion__kind=Occasion.Kind.BIRTHDAY,
+            kind__in=[Reminder.Kind.GIFT, Reminder.Kind.GREETING],
+            then=Value(0),
+        ),
+        *(When(kind=kind, then=Value(rank)) for rank, kind in enumerate(kinds, start=1)),
+    ]
+    return Case(*whens, default=Value(len(kinds) + 1), output_field=IntegerField())
+
+
+def reminders_in_group_order(qs: ReminderQuerySet) -> ReminderQuerySet:
+    """`qs` in the page's order: group (birthdays, then kinds), A accounts first, date, id."""
+    return qs.annotate(
+        group_rank=_reminder_group_rank(),
+        a_first=Case(When(account__tier=Tier.A, then=Value(0)), default=Value(1)),
+    ).order_by("group_rank", "a_first", "date", "id")
+
+
+def reminder_group_key(reminder: Reminder) -> str:
+    occasion = reminder.occasion
+    if occasion is not None and occasion.kind == Occasion.Kind.BIRTHDAY:
+        return BIRTHDAY_GROUP
+    return reminder.kind
+
+
+def reminder_groups(reminders: Iterable[Reminder]) -> list[ReminderGroup]:
+    """Consecutive reminders (in `reminders_in_group_order`) gathered under their group's
+    heading, each row with its text."""
+    labels = {BIRTHDAY_GROUP: str(_("Birthdays")), **dict(Reminder.Kind.choices)}
+    groups: list[ReminderGroup] = []
+    for key, members in groupby(reminders, key=reminder_group_key):
+        rows = [{"reminder": r, "text": reminder_text(r)} for r in members]
+        groups.append(ReminderGroup(key=key, label=str(labels.get(key, key)), rows=rows))
+    return groups
 
 
 def reminder_text(reminder: Reminder) -> str:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("touches/<int:pk>/edit/", views.touch_edit, name="touch_edit"),
     path("touches/<int:pk>/delete/", views.touch_delete, name="touch_delete"),
     path("reminders/", views.reminder_list, name="reminders"),
+    path("reminders/bulk/", views.reminders_bulk, name="reminders_bulk"),
     path("reminders/<int:pk>/done/", views.reminder_done, name="reminder_done"),
     path("reminders/<int:pk>/snooze/", views.reminder_snooze, name="reminder_snooze"),
     path("settings/", views.settings_edit, name="settings"),

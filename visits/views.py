@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_get_visible, account_name_search_q
@@ -27,6 +28,7 @@ from visits.forms import (
     GenerateForm,
     OccasionForm,
     PlanForm,
+    ReminderBulkForm,
     SnoozeForm,
     TouchForm,
     VisitForm,
@@ -34,13 +36,16 @@ from visits.forms import (
 )
 from visits.models import ChecklistItem, Occasion, Reminder, TouchType, VisitSettings
 from visits.selectors import (
+    ReminderGroup,
     calendar_plans,
     due_not_planned,
     occasions_list,
     plan_checklist,
     plan_get_visible,
     reminder_get_visible,
+    reminder_groups,
     reminder_text,
+    reminders_in_group_order,
     reminders_inbox,
     reminders_visible_to,
     touch_get_visible,
@@ -510,14 +515,29 @@ def reminder_list(request):
     kind = request.GET.get("kind", "")
     if kind:
         qs = qs.filter(kind=kind)
+    if show != "done":
+        qs = reminders_in_group_order(qs)
     page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
-    rows = [{"reminder": r, "text": reminder_text(r)} for r in page.object_list]
+    if show == "done":
+        groups = (
+            [
+                ReminderGroup(
+                    key="done",
+                    label="",
+                    rows=[{"reminder": r, "text": reminder_text(r)} for r in page.object_list],
+                )
+            ]
+            if page.object_list
+            else []
+        )
+    else:
+        groups = reminder_groups(page.object_list)
     return render(
         request,
         "visits/reminder_list.html",
         {
             "page": page,
-            "rows": rows,
+            "groups": groups,
             "show": show,
             "kind": kind,
             "kinds": Reminder.Kind.choices,
@@ -526,6 +546,36 @@ def reminder_list(request):
             "in_a_week": today + datetime.timedelta(days=7),
         },
     )
+
+
+@login_required
+@require_POST
+def reminders_bulk(request):
+    """Done or snooze for the reminders ticked on the page: the user's own open ones only
+    (all or nothing)."""
+    form = ReminderBulkForm(request.POST)
+    back = safe_next_url(request, reverse("visits:reminders"))
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    ids, action = form.cleaned_data["ids"], form.cleaned_data["action"]
+    try:
+        if action == "done":
+            n = services.reminders_bulk_done(actor=request.user, ids=ids)
+            done = ngettext("%(n)s reminder done.", "%(n)s reminders done.", n) % {"n": n}
+        else:
+            until = form.cleaned_data["until"]
+            n = services.reminders_bulk_snooze(actor=request.user, ids=ids, until=until)
+            done = ngettext(
+                "%(n)s reminder snoozed until %(day)s.",
+                "%(n)s reminders snoozed until %(day)s.",
+                n,
+            ) % {"n": n, "day": until.isoformat()}
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(back)
 
 
 @login_required

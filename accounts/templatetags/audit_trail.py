@@ -1,38 +1,40 @@
 """The audit section of the customer card, and helpers to show audit entries."""
 
 from django import template
-from django.apps import apps
 
-from accounts.audit_selectors import account_audit_entries
+from accounts.audit_selectors import account_audit_history
+from core.audit_display import action_label, audit_rows, model_label
 
 register = template.Library()
+
+# The card shows the latest CARD_SHOWN entries; the rest, up to CARD_MAX, fold under "Show all".
+CARD_SHOWN = 10
+CARD_MAX = 100
 
 
 @register.inclusion_tag("crm/_audit_card.html", takes_context=True)
 def audit_card(context, account):
     user = context["request"].user
+    history = account_audit_history(user, account.pk, limit=CARD_MAX)
+    rows = audit_rows(history.entries) if history is not None else []
     return {
         "account": account,
-        "entries": account_audit_entries(user, account.pk) or [],
+        "rows": rows[:CARD_SHOWN],
+        "more": rows[CARD_SHOWN:],
+        "total": history.total if history is not None else 0,
+        "capped": history is not None and history.total > CARD_MAX,
+        "card_max": CARD_MAX,
         "user": user,
     }
 
 
 @register.filter
-def audit_changes(entry) -> list[tuple[str, object, object]]:
-    """(field, old, new) for each changed field, in the order they were recorded."""
-    rows = []
-    for field, values in (entry.changes or {}).items():
-        if field == "_extra" or not isinstance(values, list) or len(values) != 2:
-            continue
-        rows.append((field, values[0], values[1]))
-    return rows
+def audit_model_name(label: str) -> str:
+    """The model's verbose name for a label such as "accounts.Contact"."""
+    return model_label(label)
 
 
 @register.filter
-def audit_model_name(label: str) -> str:
-    """The model's verbose name for a label such as "accounts.Contact"."""
-    try:
-        return str(apps.get_model(label)._meta.verbose_name)
-    except (LookupError, ValueError):
-        return label
+def audit_action_name(action: str) -> str:
+    """The label of an audit action code ("update" → "Changed")."""
+    return action_label(action)

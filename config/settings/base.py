@@ -183,6 +183,26 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # Signed-in sessions end after this many minutes without a request (0: never).
 CRM_SESSION_IDLE_MINUTES = env_int("CRM_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = env_int("CRM_SESSION_MAX_HOURS", 12) * 3600
+# "Forgot password" (crm.security.password_reset_allowed): in each window of
+# CRM_PASSWORD_RESET_WINDOW_MINUTES, one address may ask CRM_PASSWORD_RESET_PER_IP times and one
+# e-mail address CRM_PASSWORD_RESET_PER_EMAIL times; counters in the cache (Redis). A reset or
+# invitation link is valid for CRM_PASSWORD_RESET_LINK_HOURS (Django's PASSWORD_RESET_TIMEOUT).
+CRM_PASSWORD_RESET_PER_IP = env_int("CRM_PASSWORD_RESET_PER_IP", 20)
+CRM_PASSWORD_RESET_PER_EMAIL = env_int("CRM_PASSWORD_RESET_PER_EMAIL", 3)
+CRM_PASSWORD_RESET_WINDOW_MINUTES = env_int("CRM_PASSWORD_RESET_WINDOW_MINUTES", 60)
+CRM_PASSWORD_RESET_LINK_HOURS = env_int("CRM_PASSWORD_RESET_LINK_HOURS", 72)
+if min(CRM_PASSWORD_RESET_PER_IP, CRM_PASSWORD_RESET_PER_EMAIL, CRM_PASSWORD_RESET_LINK_HOURS) < 1:
+    raise ImproperlyConfigured(
+        "CRM_PASSWORD_RESET_PER_IP, _PER_EMAIL and _LINK_HOURS must be at least 1"
+    )
+if CRM_PASSWORD_RESET_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured("CRM_PASSWORD_RESET_WINDOW_MINUTES must be at least 1")
+PASSWORD_RESET_TIMEOUT = CRM_PASSWORD_RESET_LINK_HOURS * 3600
+# The bell counts what needs doing today: reminders showing today whose date is at most this
+# many days past, and every one about an A account however old (visits.selectors.reminder_count).
+CRM_REMINDER_BELL_OVERDUE_DAYS = env_int("CRM_REMINDER_BELL_OVERDUE_DAYS", 7)
+if CRM_REMINDER_BELL_OVERDUE_DAYS < 0:
+    raise ImproperlyConfigured("CRM_REMINDER_BELL_OVERDUE_DAYS must be 0 or more")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -263,6 +283,7 @@ SPECTACULAR_SETTINGS = {
         "VisitPlanSourceEnum": "visits.models.VisitPlan.Source",
         "OccasionKindEnum": "visits.models.Occasion.Kind",
         "ReminderKindEnum": "visits.models.Reminder.Kind",
+        "UserRoleEnum": "crm.models.User.Role",
         "AccountSourceEnum": "accounts.models.Account.Source",
         "ImportKindEnum": "imports.models.ImportBatch.Kind",
         "ImportStatusEnum": "imports.models.ImportBatch.Status",

@@ -1,3 +1,5 @@
+from typing import Any
+
 from rest_framework import serializers
 
 from crm.models import Team, Territory, User
@@ -17,7 +19,7 @@ class UserSerializer(serializers.ModelSerializer):
 class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
-        fields = ["id", "name", "manager", "territory"]
+        fields = ["id", "name", "manager", "territory", "pipeline_minimum"]
         read_only_fields = fields
 
 
@@ -26,3 +28,41 @@ class TerritorySerializer(serializers.ModelSerializer):
         model = Territory
         fields = ["id", "name", "code"]
         read_only_fields = fields
+
+
+class UserWriteSerializer(serializers.ModelSerializer):
+    """An admin creates a user (with `password`, or without one: then an invitation to set it
+    is e-mailed, which needs `email`) or changes names, e-mail, role, team and territory."""
+
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=False,
+        max_length=128,
+        trim_whitespace=False,
+        help_text="Initial password (create only). Leave it out to e-mail an invitation.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "team",
+            "territory",
+            "password",
+        ]
+        # The service checks the row (uniqueness included) in one place.
+        extra_kwargs: dict[str, dict[str, Any]] = {"username": {"validators": []}}
+
+
+class UserUpdateSerializer(UserWriteSerializer):
+    class Meta(UserWriteSerializer.Meta):
+        fields = ["first_name", "last_name", "email", "role", "team", "territory"]
+
+
+class InviteResultSerializer(serializers.Serializer):
+    sent_to = serializers.EmailField()

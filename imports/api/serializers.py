@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from crm.models import User
 from crm.selectors import users_assignable_by
-from imports.models import ImportBatch, ImportMapping, ImportRowError
+from imports.models import ImportBatch, ImportMapping, ImportRowError, ImportRowMatch
 from imports.selectors import import_mappings_for
 from imports.upload.cleaning import error_message
 
@@ -40,7 +40,10 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "mode",
             "on_error",
             "owner",
+            "invalid_phones",
             "create_missing_accounts",
+            "header_signature",
+            "mapping_from",
             "counts",
             "preview",
             "message",
@@ -84,6 +87,9 @@ class ImportConfigSerializer(serializers.Serializer):
     on_error = serializers.ChoiceField(choices=ImportBatch.OnError.choices, required=False)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False)
     create_missing_accounts = serializers.BooleanField(required=False)
+    invalid_phones = serializers.ChoiceField(
+        choices=ImportBatch.InvalidPhones.choices, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,10 +106,27 @@ class ImportRowErrorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportRowError
-        fields = ["id", "row_number", "column", "code", "message", "value"]
+        fields = ["id", "row_number", "level", "column", "code", "message", "value"]
 
     def get_message(self, obj) -> str:
         return error_message(obj.code)
+
+
+class ImportRowMatchSerializer(serializers.ModelSerializer):
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = ImportRowMatch
+        fields = [
+            "id",
+            "row_number",
+            "account_id",
+            "account_name",
+            "reason",
+            "reason_display",
+            "action",
+        ]
+        read_only_fields = fields
 
 
 class ImportMappingSerializer(serializers.ModelSerializer):

@@ -13,12 +13,14 @@ from imports.api.serializers import (
     ImportConfigSerializer,
     ImportMappingSerializer,
     ImportRowErrorSerializer,
+    ImportRowMatchSerializer,
     ImportUploadSerializer,
 )
 from imports.rejected import rejected_rows_response
 from imports.selectors import (
     can_import,
     import_batch_errors,
+    import_batch_matches,
     import_batches_visible_to,
     import_mappings_for,
 )
@@ -128,6 +130,17 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         paginator = ErrorPagination()
         page = paginator.paginate_queryset(import_batch_errors(batch), request, view=self)
         return paginator.get_paginated_response(ImportRowErrorSerializer(page, many=True).data)
+
+    @extend_schema(responses=ImportRowMatchSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def matches(self, request, pk=None):
+        """The rows of the last check or import that matched an existing account: which
+        account (`account_id`, its name then) and why (`reason`: uscc, code, name, phone,
+        contact_email or contact_phone), with the row's `action`."""
+        batch = self.get_object()
+        paginator = ErrorPagination()
+        page = paginator.paginate_queryset(import_batch_matches(batch), request, view=self)
+        return paginator.get_paginated_response(ImportRowMatchSerializer(page, many=True).data)
 
     @extend_schema(responses={(200, "text/csv"): bytes})
     @action(detail=True, methods=["get"])

@@ -11,12 +11,20 @@ from django.utils import timezone
 
 from imports.engine import customers, orders
 from imports.engine.customers import classify as customer_classify
+from imports.engine.customers import match as customer_match
 from imports.engine.customers import rows as customer_rows
 from imports.engine.customers import write as customer_write
 from imports.engine.orders import classify as order_classify
 from imports.engine.orders import rows as order_rows
 from imports.engine.orders import write as order_write
-from imports.engine.run import ImportAborted, Run, mapped_columns, store_errors
+from imports.engine.run import (
+    ImportAborted,
+    Run,
+    create_warning_table,
+    mapped_columns,
+    store_errors,
+    store_warnings,
+)
 from imports.engine.staging import PROFILE, Progress, Staging
 from imports.models import ImportBatch
 from imports.upload.readers import open_table
@@ -68,6 +76,7 @@ def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: P
     )
     try:
         staging.prepare()
+        create_warning_table(staging)
         if batch.kind == ImportBatch.Kind.ORDERS:
             return _import_orders(run, _Phases())
         return _import_customers(run, _Phases())
@@ -83,6 +92,7 @@ def _import_customers(run: Run, phase: _Phases) -> Outcome:
     customers.check(run, rows)
     phase("check")
     counts = customer_classify.counts(run)
+    counts["rows_matched"] = customer_match.store_matches(run)
     preview = customer_classify.preview(run, PREVIEW_ROWS)
     outcome = _outcome(run, counts, preview, phase)
     if _writes(run, outcome):
@@ -109,6 +119,7 @@ def _import_orders(run: Run, phase: _Phases) -> Outcome:
 
 def _outcome(run: Run, counts: dict, preview: list[dict], phase: _Phases) -> Outcome:
     counts["errors"], counts["error_rows"] = store_errors(run)
+    counts["warnings"], counts["warning_rows"] = store_warnings(run, counts["errors"])
     phase("counts")
     failed = bool(counts["error_rows"]) and run.batch.on_error == ImportBatch.OnError.ALL_OR_NOTHING
     return Outcome(counts=counts, preview=preview, failed=failed)

@@ -20,6 +20,8 @@ CHUNK_ROWS = 20_000
 ERR_COLUMNS = ("row_no", "col", "code", "value")
 # The cell errors of a run (imp_err), the same for both kinds.
 ERR_TABLE = "row_no integer NOT NULL, col text, code text, value text"
+# The cell warnings of a run (same columns; created for every run by create_warning_table).
+WARN_TABLE_NAME = "imp_warn"
 # Share of the progress bar per phase: reading is by far the longest.
 READ_SHARE, CHECK_SHARE = 70, 15
 
@@ -112,18 +114,34 @@ def mapped_columns(mapping: list[str]) -> dict[str, int]:
 
 
 class ErrorSink:
-    """Collects cell errors of the rows being read, for the staging table imp_err."""
+    """Collects cell errors of the rows being read, for the staging table imp_err, and cell
+    warnings, for imp_warn (stream() writes them after each chunk). An error rejects its row;
+    a warning never does: it says what was done with a cell that could not be kept as it was
+    (left empty, moved to the note), and is shown and stored with level "warning"."""
 
     def __init__(self, run: Run):
         self.run = run
         self.rows: list[tuple] = []
+        self.warnings: list[tuple] = []
         self._headers: dict[str, str] = {}
 
-    def add(self, row_no: int, target: str, code: str, value: str) -> None:
+    def _header(self, target: str) -> str:
         header = self._headers.get(target)
         if header is None:
             header = self._headers[target] = self.run.header(target)
-        self.rows.append((row_no, header, code, (value or "")[:255]))
+        return header
+
+    def add(self, row_no: int, target: str, code: str, value: str) -> None:
+        self.rows.append((row_no, self._header(target), code, (value or "")[:255]))
+
+    def warn(self, row_no: int, target: str, code: str, value: str) -> None:
+        """A warning on the cell of `target` (a mapping target) in row `row_no`; `code` is a
+        key of cleaning.ERROR_MESSAGES that says what was done with the cell."""
+        self.warnings.append((row_no, self._header(target), code, (value or "")[:255]))
+
+    def flush_warnings(self) -> None:
+        self.run.staging.load(WARN_TABLE_NAME, ERR_COLUMNS, self.warnings)
+        self.warnings = []
 
     def add_nul(self, row_no: int, cells: CellsWithNul) -> None:
         """A row that held NUL characters is rejected whole: one error per such column."""
@@ -159,6 +177,7 @@ def stream(run: Run, rows) -> None:
                     break
         run.rows_read += taken
         rows.flush()
+        rows.errors.flush_warnings()
         if taken < CHUNK_ROWS:
             break
         run.report("reading", READ_SHARE * run.table.fraction())
@@ -180,6 +199,27 @@ def store_errors(run: Run) -> tuple[int, int]:
     return errors, rows
 
 
+def create_warning_table(staging: Staging) -> None:
+    staging.create(WARN_TABLE_NAME, ERR_TABLE)
+
+
+def store_warnings(run: Run, stored_errors: int) -> tuple[int, int]:
+    """Copy the run's warnings to ImportRowError with level "warning" (within what the cap
+    leaves after the errors); (warnings, rows with warnings)."""
+    st = run.staging
+    warnings, rows = st.fetchone("SELECT COUNT(*), COUNT(DISTINCT row_no) FROM imp_warn")
+    room = max(settings.CRM_IMPORT_MAX_STORED_ERRORS - stored_errors, 0)
+    if warnings and room:
+        st.execute(
+            f"INSERT INTO {ImportRowError._meta.db_table} "  # nosec B608
+            '(batch_id, row_number, "column", code, value, level) '
+            "SELECT %s, row_no, COALESCE(col, ''), code, COALESCE(value, ''), %s FROM imp_warn "
+            "ORDER BY row_no LIMIT %s",
+            [run.batch.pk, ImportRowError.Level.WARNING.value, room],
+        )
+    return warnings, rows
+
+
 def rows_of(st: Staging, select: str, order: str, numbers: list[int]) -> list[tuple]:
     """The rows of `select` (a SELECT … FROM a staging table) of the given row numbers."""
     if not numbers:
@@ -196,3 +236,13 @@ def row_errors(st: Staging, numbers: list[int]) -> dict[int, list[list[str]]]:
     ):
         errors.setdefault(row_no, []).append([col or "", code, value or ""])
     return errors
+
+
+def row_warnings(st: Staging, numbers: list[int]) -> dict[int, list[list[str]]]:
+    """The warnings of the given rows, for a preview: [[column, code, value], …] by row."""
+    warnings: dict[int, list[list[str]]] = {}
+    for row_no, col, code, value in rows_of(
+        st, "SELECT row_no, col, code, value FROM imp_warn", "row_no", numbers
+    ):
+        warnings.setdefault(row_no, []).append([col or "", code, value or ""])
+    return warnings

@@ -34,6 +34,7 @@ ERROR_MESSAGES = {
     "uscc_chars": _("The unified social credit code contains characters that are not allowed."),
     "uscc_check": _("The unified social credit code's check character is wrong."),
     "email_invalid": _("Not a valid email address."),
+    "phone_invalid": _("Not a phone number."),
     "url_invalid": _("Not a valid web address."),
     "date_invalid": _("Not a date (use e.g. 2024-03-31)."),
     "birthday_invalid": _("Not a birthday (use e.g. 1980-05-17 or 05-17)."),
@@ -55,6 +56,10 @@ ERROR_MESSAGES = {
     "amount_missing": _("Give the amount, or the quantity and the unit price."),
     "duplicate_line": _("This order line is already in the database or earlier in the file."),
     "changed_meanwhile": _("The account was changed by someone else during the import."),
+    # Warnings (ImportRowError level "warning"): the row is kept, the cell is not as it was.
+    "phone_to_note": _("Not a phone number: kept as text in the note."),
+    "phone_dropped": _("Not a phone number: left out."),
+    "birthday_ignored": _("Not a birthday (use e.g. 1980-05-17 or 05-17): left empty."),
     "nul_character": _(
         "The cell contains a NUL character (a zero byte), which cannot be stored; the row "
         "was not imported."
@@ -154,6 +159,59 @@ def phone_key(phone: str) -> str | None:
     if len(key) == 13 and key.startswith("86"):
         key = key[2:]
     return key if len(key) >= 5 else None
+
+
+_PHONE_CHARS = re.compile(r"\+?[0-9(][0-9 \-().]*")
+_PHONE_EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|x|#)\s*([0-9]{1,6})$", re.IGNORECASE)
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def phone(value: str) -> str:
+    """A phone number as people write it, normalised, or CellError("phone_invalid").
+
+    Full-width digits, dashes, brackets and spaces are folded (NFKC); a +86, 0086 or 86
+    prefix is taken off (a landline dialled from abroad gets its 0 back); a mobile is its 11
+    digits ("+86 138 0013 8000" → 13800138000), a landline with its area code is written
+    0AA-NNNNNNNN ("０２１－６２３４ ５６７８" → 021-62345678), an extension follows 转. Other
+    countries' numbers keep their + and digits. Anything else ("n/a", "见备注", letters,
+    fewer than 5 or more than 15 digits) is not a phone."""
+    if len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1":
+        return value  # the usual case: a mobile written as its digits
+    folded = (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
+    extension = ""
+    m = _PHONE_EXTENSION.search(folded)
+    if m:
+        extension, folded = m[1], folded[: m.start()]
+    if not _PHONE_CHARS.fullmatch(folded):
+        raise CellError("phone_invalid")
+    digits = _NOT_DIGIT.sub("", folded)
+    abroad = folded.startswith("+") or digits.startswith("00")
+    if abroad:
+        digits = digits.lstrip("0") if digits.startswith("00") else digits
+        if not digits.startswith("86"):
+            if not 5 <= len(digits) <= 15:
+                raise CellError("phone_invalid")
+            return f"+{digits}" + (f"转{extension}" if extension else "")
+        digits = digits[2:]
+        if digits and digits[0] not in "01":
+            digits = "0" + digits  # +86 21 6234 5678: the area code without its 0
+    elif len(digits) == 13 and digits.startswith("861"):
+        digits = digits[2:]
+    if not 5 <= len(digits) <= 15:
+        raise CellError("phone_invalid")
+    if digits[0] == "0" and 10 <= len(digits) <= 12:
+        area = 3 if digits[1] in "12" else 4  # 010, 02X; else 0XXX
+        digits = f"{digits[:area]}-{digits[area:]}"
+    return digits + (f"转{extension}" if extension else "")
+
+
+def split_phones(value: str) -> list[str]:
+    """The phones of a cell ("138…；139…"); a cell with no digit at all ("n/a", "见备注") is
+    one value, not split on its "/"."""
+    if not value:
+        return []
+    return split_multi(value) if _HAS_DIGIT.search(value) else [value]
 
 
 _email_validator = EmailValidator()

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 CONTACT_SLOTS = 3  # up to three contacts in one row: contact_*, contact2_*, contact3_*
@@ -134,6 +135,7 @@ ACCOUNT_TARGETS = [
         "phone",
         _("Company phone"),
         "公司电话",
+        "电话",  # a landline: the company's, by default (a numbered 电话2 is a contact's)
         "总机",
         "座机",
         "办公电话",
@@ -225,7 +227,6 @@ CONTACT_TARGETS = [
         "手机",
         "手机号",
         "手机号码",
-        "电话",
         "联系电话",
         "联系人电话",
         "联系人手机",
@@ -442,6 +443,8 @@ def match_header(kind: str, header: str) -> str:
         if m:
             slot = {"二": "2", "三": "3"}.get(m.group(1) or "", m.group(3) or "")
             base = index.get(m.group(2), "")
+            if base == "phone":  # 电话2: the second contact's phone
+                base = "contact_phone"
             if slot and base.startswith("contact_") and base[8:] in _CONTACT_KEYS:
                 return f"contact{slot}_{base[8:]}"
         m = re.fullmatch(r"contact([23])(.*)", folded)
@@ -477,8 +480,6 @@ def auto_map(kind: str, headers: list[str], saved: dict[str, str] | None = None)
 
 def validate_mapping(kind: str, mapping: list[str]) -> list[str]:
     """Problems with a mapping, as messages (empty when it is usable)."""
-    from django.utils.translation import gettext as gt
-
     problems = []
     keys = target_keys(kind)
     seen: set[str] = set()
@@ -486,19 +487,21 @@ def validate_mapping(kind: str, mapping: list[str]) -> list[str]:
         if not target:
             continue
         if target not in keys:
-            problems.append(gt("Unknown target field “%(field)s”.") % {"field": target})
+            problems.append(gettext("Unknown target field “%(field)s”.") % {"field": target})
         elif target in seen:
             label = dict(target_choices(kind))[target]
-            problems.append(gt("“%(field)s” is mapped to two columns.") % {"field": label})
+            problems.append(gettext("“%(field)s” is mapped to two columns.") % {"field": label})
         seen.add(target)
     labels = dict(target_choices(kind))
     if kind == "customers" and "name" not in seen:
-        problems.append(gt("Map a column to “%(field)s”.") % {"field": labels["name"]})
+        problems.append(gettext("Map a column to “%(field)s”.") % {"field": labels["name"]})
     if kind == "orders":
         if "date" not in seen:
-            problems.append(gt("Map a column to “%(field)s”.") % {"field": labels["date"]})
+            problems.append(gettext("Map a column to “%(field)s”.") % {"field": labels["date"]})
         if not seen & {"account_name", "account_code", "account_uscc"}:
-            problems.append(gt("Map a column to the account name, customer code or credit code."))
+            problems.append(
+                gettext("Map a column to the account name, customer code or credit code.")
+            )
         if "amount" not in seen and not {"quantity", "unit_price"} <= seen:
-            problems.append(gt("Map the amount, or both the quantity and the unit price."))
+            problems.append(gettext("Map the amount, or both the quantity and the unit price."))
     return problems

@@ -99,7 +99,11 @@ class PipelineCountSerializer(serializers.Serializer):
     yellow = serializers.IntegerField()
     red = serializers.IntegerField()
     open = serializers.IntegerField()
-    minimum = serializers.IntegerField()
+    accounts = serializers.IntegerField(help_text="Accounts the rep owns.")
+    share = serializers.IntegerField(
+        help_text="Open prospects the rep should hold: their accounts times the ratio (per "
+        "industry where an admin set one), rounded up."
+    )
     below = serializers.BooleanField()
     shortfall = serializers.IntegerField()
 

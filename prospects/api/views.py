@@ -146,7 +146,7 @@ class ProspectViewSet(
     )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def counts(self, request):
-        """Each visible rep's active prospects by colour against the pipeline minimum."""
+        """Each visible rep's active prospects by colour against their share."""
         rows = selectors.pipeline_counts_by_rep(
             user=request.user,
             team=_int_param(request, "team"),

@@ -105,11 +105,11 @@ def _pipeline(figure: PipelineFigure) -> dict[str, Any]:
         "green": [r.green for r in reps],
         "yellow": [r.yellow for r in reps],
         "red": [r.red for r in reps],
-        "minimum": figure.minimum,
+        "share": [r.share for r in reps],
         "greenLabel": _("Green: potential"),
         "yellowLabel": _("Yellow: likely to close soon"),
         "redLabel": _("Red: won"),
-        "minimumLabel": _("Minimum open prospects"),
+        "shareLabel": _("Rep's share of open prospects"),
     }
 
 

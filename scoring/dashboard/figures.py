@@ -467,7 +467,7 @@ class EffortFigure(Record):
 
 @dataclass(frozen=True, eq=False)
 class PipelineRep(Record):
-    """A rep's active prospects by colour against the minimum (open = green + yellow)."""
+    """A rep's active prospects by colour against their share (open = green + yellow)."""
 
     owner_id: int
     username: str
@@ -477,7 +477,20 @@ class PipelineRep(Record):
     yellow: int
     red: int
     open: int
+    accounts: int
+    share: int
+    below: bool
+    shortfall: int
+
+
+@dataclass(frozen=True, eq=False)
+class PipelineTeam(Record):
+    """A team's open prospects against its pipeline minimum."""
+
+    team_id: int
+    name: str
     minimum: int
+    open: int
     below: bool
     shortfall: int
 
@@ -505,19 +518,21 @@ class MissingDecisionMaker(Record):
 
 @dataclass(frozen=True, eq=False)
 class PipelineFigure(Record):
-    """Each rep's active prospects by colour against the minimum, the worksheet score
-    distribution, and A accounts without a decision-maker contact."""
+    """Each team's open prospects against its minimum, each rep's active prospects by colour
+    against their share, the worksheet score distribution, and A accounts without a
+    decision-maker contact."""
 
-    minimum: int
+    teams: list[PipelineTeam]
+    teams_below: int
     reps: list[PipelineRep]
     reps_below: int
     worksheet_scores: list[WorksheetScore]
     a_without_decision_maker: MissingDecisionMaker
 
     @classmethod
-    def empty(cls, minimum: int) -> PipelineFigure:
+    def empty(cls) -> PipelineFigure:
         scores = [WorksheetScore(t, 0) for t in range(len(CRITERIA) + 1)]
-        return cls(minimum, [], 0, scores, MissingDecisionMaker(0, []))
+        return cls([], 0, [], 0, scores, MissingDecisionMaker(0, []))
 
     def rows(self) -> list[PipelineRep]:
         return self.reps

@@ -50,6 +50,7 @@ from scoring.dashboard.figures import (
     PeriodInfo,
     PipelineFigure,
     PipelineRep,
+    PipelineTeam,
     PlanAdherence,
     PlansFigure,
     PriorityCell,
@@ -336,13 +337,21 @@ def effort(q: DashboardQuery) -> EffortFigure:
 
 
 def pipeline(q: DashboardQuery) -> PipelineFigure:
-    """Each rep's active prospects by colour against the minimum, the worksheet score
-    distribution, and A accounts without a decision-maker contact."""
-    minimum = prospects.pipeline_minimum()
-    reps = [
-        PipelineRep(**r)
-        for r in prospects.pipeline_counts_by_rep(user=q.user, minimum=minimum, **q.filters)
-    ]
+    """Each team's open prospects against its minimum, each rep's active prospects by colour
+    against their share, the worksheet score distribution, and A accounts without a
+    decision-maker contact."""
+    reps = [PipelineRep(**r) for r in prospects.pipeline_counts_by_rep(user=q.user, **q.filters)]
+    # The floor is a team's: narrowed to one team or a territory's teams, none for one rep.
+    teams = (
+        []
+        if q.filters["owner"] is not None
+        else [
+            PipelineTeam(**r)
+            for r in prospects.pipeline_counts_by_team(
+                user=q.user, team=q.filters["team"], territory=q.filters["territory"]
+            )
+        ]
+    )
     missing = prospects.accounts_missing_decision_maker(user=q.user, **q.filters).filter(tier="A")
     # The first rows and, beside each, the number of all of them: one query, not two.
     missing_rows = list(
@@ -351,7 +360,8 @@ def pipeline(q: DashboardQuery) -> PipelineFigure:
         )[:LIST_LIMIT]
     )
     return PipelineFigure(
-        minimum=minimum,
+        teams=teams,
+        teams_below=sum(1 for t in teams if t.below),
         reps=reps,
         reps_below=sum(1 for r in reps if r.below),
         worksheet_scores=[

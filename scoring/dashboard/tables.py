@@ -144,10 +144,18 @@ def pipeline_table(figure: PipelineFigure) -> Table:
             _("Yellow"),
             _("Red"),
             _("Open"),
-            _("Minimum"),
-            _("Below minimum"),
+            _("Share"),
+            _("Below share"),
         ],
-        [(r.username, r.green, r.yellow, r.red, r.open, r.minimum, r.below) for r in figure.rows()],
+        [(r.username, r.green, r.yellow, r.red, r.open, r.share, r.below) for r in figure.rows()],
+    )
+
+
+def pipeline_team_table(figure: PipelineFigure) -> Table:
+    return Table(
+        _("Pipeline by team"),
+        [_("Team"), _("Open"), _("Minimum"), _("Below minimum")],
+        [(t.name, t.open, t.minimum, t.below) for t in figure.teams],
     )
 
 
@@ -238,6 +246,7 @@ def tables(figures: DashboardFigures) -> list[Table]:
         effort_tier_table(f.effort),
         effort_rep_table(f.effort),
         pipeline_table(f.pipeline),
+        pipeline_team_table(f.pipeline),
         worksheet_table(f.pipeline),
         missing_decision_maker_table(f.pipeline),
         plan_table(f.plans),
@@ -246,9 +255,13 @@ def tables(figures: DashboardFigures) -> list[Table]:
     ]
 
 
-def export_rows(figures: DashboardFigures, period: Period) -> tuple[list[str], Iterator[tuple]]:
-    """Headers and rows for `accounts.exports.csv_stream` / `xlsx_file`."""
-    headers = [_("Manager dashboard"), str(period.date_from), str(period.date_to)]
+def export_rows(
+    figures: DashboardFigures, period: Period, *, for_manager: bool = True
+) -> tuple[list[str], Iterator[tuple]]:
+    """Headers and rows for `accounts.exports.csv_stream` / `xlsx_file`; titled like the page
+    (a rep's is their own dashboard)."""
+    title = _("Manager dashboard") if for_manager else _("My dashboard")
+    headers = [title, str(period.date_from), str(period.date_to)]
 
     def rows() -> Iterator[tuple]:
         for title, table_headers, table_rows in tables(figures):

@@ -77,7 +77,9 @@ def _export(request, ext: str):
     form, query = dashboard_query(request.user, request.GET)
     if query is None:
         return render(request, "scoring/dashboard.html", {"form": form}, status=400)
-    headers, rows = export_rows(dashboard_figures(query), query.period)
+    headers, rows = export_rows(
+        dashboard_figures(query), query.period, for_manager=request.user.can_manage
+    )
     name = f"dashboard-{timezone.localdate():%Y%m%d}.{ext}"
     if ext == "csv":
         response = StreamingHttpResponse(csv_stream(headers, rows), content_type=CONTENT_TYPES[ext])

@@ -171,8 +171,8 @@
           { label: d.greenLabel, data: d.green, backgroundColor: "#12b76a", stack: "p" },
           { label: d.yellowLabel, data: d.yellow, backgroundColor: "#fdb022", stack: "p" },
           { label: d.redLabel, data: d.red, backgroundColor: "#f04438", stack: "p" },
-          { type: "line", label: d.minimumLabel, data: d.labels.map(function () { return d.minimum; }),
-            borderColor: "#101828", borderDash: [5, 4], pointRadius: 0, borderWidth: 1, fill: false }
+          { type: "line", label: d.shareLabel, data: d.share, showLine: false,
+            borderColor: "#101828", backgroundColor: "#101828", pointStyle: "line", pointRadius: 12, borderWidth: 2 }
         ]
       },
       options: { indexAxis: "x", scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } }, plugins: legend() }

@@ -20,6 +20,96 @@
     if (count) { count.textContent = String(parseInt(count.textContent, 10) + delta); }
     var empty = column.querySelector("[data-empty]");
     if (empty) { empty.hidden = column.querySelectorAll(".p-card").length > 0; }
+    var tab = document.querySelector('[role=tab][data-colour="' + column.getAttribute("data-colour") + '"]');
+    var tabCount = tab ? tab.querySelector("[data-tab-count]") : null;
+    if (tabCount && count) { tabCount.textContent = count.textContent; }
+  }
+
+  // On a phone the board shows one colour at a time behind tabs (role=tablist, arrow keys move
+  // between them); on a desktop the three columns stand side by side. The chosen colour is
+  // kept for the session so a move by button (a page reload) stays on the same tab.
+  var TAB_KEY = "prospects-board-tab";
+  var PHONE = "(max-width: 760px)";
+  var PHONE_CARDS = 10;
+
+  function initTabs(tablist, board) {
+    var tabs = Array.prototype.slice.call(tablist.querySelectorAll("[role=tab]"));
+    var phone = window.matchMedia(PHONE);
+    if (!tabs.length) { return; }
+
+    function panelOf(tab) { return document.getElementById(tab.getAttribute("aria-controls")); }
+
+    function select(tab, focus) {
+      tabs.forEach(function (other) {
+        var selected = other === tab;
+        other.setAttribute("aria-selected", selected ? "true" : "false");
+        other.tabIndex = selected ? 0 : -1;
+        panelOf(other).classList.toggle("is-active", selected);
+      });
+      if (focus) { tab.focus(); }
+      try { window.sessionStorage.setItem(TAB_KEY, tab.getAttribute("data-colour")); } catch (e) { /* private mode */ }
+    }
+
+    // A phone's tab shows the first cards of its colour; the rest behind "Show every card",
+    // so the page stays a few screens long (the board holds up to 50 cards a colour).
+    function clip() {
+      tabs.forEach(function (tab) {
+        var panel = panelOf(tab);
+        var button = panel.querySelector("[data-show-all]");
+        var long = panel.querySelectorAll(".p-card").length > PHONE_CARDS;
+        var clipped = phone.matches && long && !panel.hasAttribute("data-shown-all");
+        panel.classList.toggle("is-clipped", clipped);
+        if (button) { button.hidden = !clipped; }
+      });
+    }
+
+    board.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-show-all]") : null;
+      if (!button) { return; }
+      button.closest(".board-col").setAttribute("data-shown-all", "");
+      clip();
+    });
+
+    function apply() {
+      clip();
+      board.classList.toggle("is-tabbed", phone.matches);
+      tablist.hidden = !phone.matches;
+      tabs.forEach(function (tab) {
+        var panel = panelOf(tab);
+        if (phone.matches) {
+          panel.setAttribute("role", "tabpanel");
+          panel.setAttribute("aria-labelledby", tab.id);
+        } else {
+          panel.removeAttribute("role");
+          panel.setAttribute("aria-labelledby", panel.id + "-h");
+        }
+      });
+    }
+
+    tablist.addEventListener("click", function (event) {
+      var tab = event.target.closest ? event.target.closest("[role=tab]") : null;
+      if (tab) { select(tab, false); }
+    });
+    tablist.addEventListener("keydown", function (event) {
+      var index = tabs.indexOf(document.activeElement);
+      if (index < 0) { return; }
+      var next = null;
+      if (event.key === "ArrowRight") { next = tabs[(index + 1) % tabs.length]; }
+      if (event.key === "ArrowLeft") { next = tabs[(index - 1 + tabs.length) % tabs.length]; }
+      if (event.key === "Home") { next = tabs[0]; }
+      if (event.key === "End") { next = tabs[tabs.length - 1]; }
+      if (next) {
+        event.preventDefault();
+        select(next, true);
+      }
+    });
+
+    var saved = null;
+    try { saved = window.sessionStorage.getItem(TAB_KEY); } catch (e) { /* private mode */ }
+    var first = tabs.filter(function (tab) { return tab.getAttribute("data-colour") === saved; })[0] || tabs[0];
+    select(first, false);
+    apply();
+    if (phone.addEventListener) { phone.addEventListener("change", apply); }
   }
 
   function move(board, card, colour) {
@@ -107,6 +197,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-board]").forEach(initBoard);
+    var tablist = document.querySelector("[data-board-tabs]");
+    var board = document.querySelector("[data-board]");
+    if (tablist && board) { initTabs(tablist, board); }
     document.querySelectorAll("[data-worksheet-form]").forEach(initWorksheet);
   });
 })();

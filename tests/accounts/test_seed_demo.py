@@ -108,3 +108,38 @@ def test_seed_demo_refuses_production_settings_unless_told():
     local = _seed_demo_process("config.settings.local", "--if-empty", "--accounts", "5")
     assert local.returncode == 0, local.stderr
     assert "Accounts exist; demo data not loaded." in local.stdout
+
+
+def test_seed_demo_tells_the_truth():
+    """The demo book is shaped like a real one (issue 17): Pareto revenue without a giant,
+    every rep with A, B and C customers, a month of plausible movers, and reminders on day one."""
+    from scoring.models import TierRun, TierSnapshot
+    from visits.selectors import reminder_count
+
+    call_command("seed_demo", "--accounts", "400", "--seed", "3", stdout=io.StringIO())
+    previous, latest = TierRun.objects.order_by("id")
+    assert (previous.status, latest.status) == ("succeeded", "succeeded")
+    assert (latest.as_of - previous.as_of).days == 30
+    assert latest.previous_run_id == previous.pk
+    revenue = sorted(
+        TierSnapshot.objects.filter(run=latest, revenue__gt=0).values_list("revenue", flat=True),
+        reverse=True,
+    )
+    total = sum(revenue)
+    assert len(revenue) >= 300
+    top = sum(revenue[: len(revenue) // 5])
+    assert Decimal("0.75") <= top / total <= Decimal("0.85")
+    assert revenue[0] / total <= Decimal("0.05")
+    reps = list(User.objects.filter(role=User.Role.REP))
+    assert "rep" in {u.username for u in reps} and len(reps) == 4
+    for rep in reps:
+        tiers = dict(
+            Account.objects.filter(owner=rep)
+            .values_list("tier")
+            .annotate(n=Count("id"))
+            .values_list("tier", "n")
+        )
+        assert min(tiers.get("A", 0), tiers.get("B", 0), tiers.get("C", 0)) >= 1, rep.username
+    moved = TierSnapshot.objects.filter(run=latest).exclude(movement=0).count()
+    assert 0 < moved < 0.2 * Account.objects.count()
+    assert reminder_count(User.objects.get(username="rep")) > 0

@@ -56,3 +56,26 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+DESKTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture
+def phone_page_zh(chromium):
+    """A phone whose browser asks for Simplified Chinese (Accept-Language zh-CN)."""
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(chromium):
+    """A 1,440 × 900 desktop in English."""
+    context = chromium.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -20,6 +20,7 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.CRM_IMPORT_INLINE_MAX_BYTES = 0  # through the worker, so that progress shows
     UserFactory(username="chief", role="admin")
+    rep = UserFactory(username="rep-east", role="rep")
     TerritoryFactory(name="华东")
     rows = [["公司名称", "片区?", "联系人", "手机"]] + [
         [f"浏览器测试{i:03d}有限公司", "华东", f"联系人{i}", f"1380000{i:04d}"] for i in range(120)
@@ -38,6 +39,19 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     assert select.input_value() == ""
     assert page.locator("select[name=col_0]").input_value() == "name"
     select.select_option("territory")
+    # The admin is not a sales rep: the owner of the new accounts must be chosen.
+    owner = page.locator("#id_owner")  # the type-ahead picker's box (core.pickers)
+    assert owner.input_value() == ""
+    assert owner.get_attribute("required") is not None  # the check is not sent without it
+    assert page.locator("#imp-owner-help").inner_text() == (
+        "You are not a sales rep: choose the rep who will own the new accounts."
+    )
+    owner.click()
+    page.keyboard.type("rep-e")
+    page.wait_for_selector(".picker-list [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.locator("input[name=owner]").input_value() == str(rep.pk)
     page.click("#imp-check")
     page.wait_for_selector("#imp-bar")  # queued: the worker is not there yet
     assert page.locator("#imp-progress").is_visible()
@@ -53,13 +67,16 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
         assert width <= 390, "the import page must not scroll sideways on a phone"
         screenshot(page, "import-preview")
         page.click("#imp-commit")
-        page.wait_for_selector("text=See the accounts", timeout=60_000)
+        page.wait_for_selector("#imp-batch-accounts", timeout=60_000)
     finally:
         stop_worker(worker, require_redis)
-    assert Account.objects.filter(territory__name="华东").count() == 120
-    page.click("text=See the accounts")
+    assert Account.objects.filter(territory__name="华东", owner=rep).count() == 120
+    assert page.locator("text=accounts created").count() == 1
+    page.click("#imp-batch-accounts")
+    assert re.search(r"120 accounts\b", page.content())
+    page.get_by_role("button", name=re.compile(r"^Filters")).click()  # folded on a phone
     page.fill("input[name=q]", "浏览器测试007")
-    page.click("button:has-text('Filter')")
+    page.get_by_role("button", name="Filter", exact=True).click()
     page.wait_for_selector("text=浏览器测试007有限公司")
     assert re.search(r"1 account\b", page.content())
     screenshot(page, "import-accounts-found")
@@ -95,7 +112,7 @@ def test_admin_undoes_an_import_and_follows_the_undo_on_the_page(
     worker = start_worker(require_redis, settings.MEDIA_ROOT)
     try:
         # The page follows the undo and shows the result when it ends (it reloads itself).
-        page.wait_for_selector("text=Result (undone since)", timeout=60_000)
+        page.wait_for_selector("text=What the import did (undone since)", timeout=60_000)
     finally:
         stop_worker(worker, require_redis)
     assert page.locator("#imp-status").inner_text() == "Undone"

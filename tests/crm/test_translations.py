@@ -1,6 +1,7 @@
 """Every user-visible string has a Simplified Chinese translation, and the compiled catalogue
 matches the sources. `make messages` refreshes both."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,20 @@ def test_chinese_is_served_to_a_user_who_chose_it(client, django_user_model, db)
     client.force_login(user)
     page = client.get("/accounts/")
     assert "客户" in page.content.decode()
+
+
+def test_gettext_is_called_by_a_name_makemessages_reads():
+    """makemessages finds strings only in calls of `_` or the functions' own names: a string
+    in `gettext_lazy as _lazy` or `gettext as gt` would never reach the catalogue (the account
+    list's sort menu stayed English that way)."""
+    alias = re.compile(
+        r"import\s+\(?[^)]*?\b(n?p?gettext(?:_lazy|_noop)?)\s+as\s+(?!_\b)(\w+)", re.S
+    )
+    found = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in {".venv", "tests", "bench", "node_modules"}:
+            continue
+        for match in alias.finditer(path.read_text(encoding="utf-8")):
+            found.append(f"{relative}: {match.group(1)} as {match.group(2)}")
+    assert found == []

@@ -13,6 +13,7 @@ from scoring.dashboard.figures import (
     ParetoFigure,
     PeriodInfo,
     PipelineFigure,
+    PipelineTeam,
     PlansFigure,
     PriorityFigure,
     QuadrantsFigure,
@@ -170,9 +171,27 @@ def test_pipeline_health(scored, query):
     assert set(reps) == {"dash-r1", "dash-r2"}
     assert (reps["dash-r1"]["green"], reps["dash-r1"]["yellow"]) == (1, 0)
     assert (reps["dash-r2"]["green"], reps["dash-r2"]["yellow"]) == (0, 1)
-    assert pipe["minimum"] == 25
-    assert reps["dash-r1"]["shortfall"] == 24
-    assert pipe["reps_below"] == 2
+    # The team's floor: North (r1 and r2) holds 2 open prospects against 25.
+    assert pipe["teams"] == [
+        {
+            "team_id": scored.m1.managed_teams.get().pk,
+            "name": "North",
+            "minimum": 25,
+            "open": 2,
+            "below": True,
+            "shortfall": 23,
+        }
+    ]
+    assert pipe["teams_below"] == 1
+    # Each rep's share at the default ratio 0.1: r1 owns 3 accounts, r2 2; both round up to 1.
+    assert [(reps[u]["accounts"], reps[u]["share"]) for u in ("dash-r1", "dash-r2")] == [
+        (3, 1),
+        (2, 1),
+    ]
+    assert (reps["dash-r1"]["below"], reps["dash-r1"]["shortfall"]) == (False, 0)
+    assert pipe["reps_below"] == 0
+    # One rep's population: no team floor.
+    assert dashboard_figure(query(scored.m1, owner=scored.r1), "pipeline")["teams"] == []
     assert {r["total"]: r["accounts"] for r in pipe["worksheet_scores"]}[3] == 1
     assert sum(r["accounts"] for r in pipe["worksheet_scores"]) == 1
     # a1 has a decision maker, a2 (A) has only a handler
@@ -242,7 +261,7 @@ def test_the_population_narrowing_of_live_reads_matches_the_populations_accounts
 def test_every_figure_of_an_empty_book_is_its_empty_state(db, query):
     # given a manager whose team has no rep and so no account, and no tier run at all
     manager = UserFactory(username="dash-lonely", role="manager")
-    TeamFactory(name="Lonely", manager=manager)
+    team = TeamFactory(name="Lonely", manager=manager)
     # when the dashboard is read
     figures = dashboard_figures(query(manager))
     # then every figure is its empty state, of its own type
@@ -254,7 +273,12 @@ def test_every_figure_of_an_empty_book_is_its_empty_state(db, query):
         quadrants=QuadrantsFigure.empty(),
         priority=PriorityFigure.empty(),
         effort=EffortFigure.empty(period),
-        pipeline=PipelineFigure.empty(minimum=25),
+        # The one figure not empty: a team of no one holds no prospect, below its floor.
+        pipeline=dataclasses.replace(
+            PipelineFigure.empty(),
+            teams=[PipelineTeam(team.pk, "Lonely", 25, 0, True, 25)],
+            teams_below=1,
+        ),
         plans=PlansFigure.empty(TODAY),
         touches=TouchesFigure.empty(TODAY),
         growth=GrowthFigure.empty(period),

@@ -178,6 +178,13 @@ def test_csv_export_holds_the_dashboards_tables(client, scored):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["Manager dashboard", "2026-11-01", "2026-11-30"]
+    client.force_login(scored.r1)
+    scored.r1.language = "zh-hans"
+    scored.r1.save()
+    mine = client.get(reverse("dashboard_csv"), PERIOD_PARAMS)
+    first = b"".join(mine.streaming_content).decode("utf-8-sig").splitlines()[0]
+    assert first == "我的仪表板,2026-11-01,2026-11-30"
+    client.force_login(scored.m1)
     kpi = rows.index(["Key figures"])
     assert rows[kpi + 2] == ["Customers", "3", "2", "1", "0.500000"]
     assert rows[kpi + 4][:3] == ["Sales", "1000.00", "600.00"]

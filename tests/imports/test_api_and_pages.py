@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Account
 from imports.models import ImportBatch
+from tests.factories import UserFactory
 from tests.imports.conftest import customer_rows
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,7 @@ def test_reps_cannot_import_and_managers_only_see_their_batches(api, org, csv_by
 
 
 def test_pages_upload_map_and_preview(client, admin, csv_bytes, django_capture_on_commit_callbacks):
+    rep = UserFactory(username="rep-pages", role="rep")
     client.force_login(admin)
     assert client.get("/imports/").status_code == 200
     response = client.post("/imports/new/", {"kind": "customers", "file": _upload(csv_bytes)})
@@ -90,7 +92,8 @@ def test_pages_upload_map_and_preview(client, admin, csv_bytes, django_capture_o
     data = {
         "mode": "skip",
         "on_error": "all_or_nothing",
-        "owner": admin.pk,
+        "owner": rep.pk,
+        "invalid_phones": "note",
         "header_row": batch.header_row,
         "encoding": "",
         "action": "check",
@@ -105,6 +108,7 @@ def test_pages_upload_map_and_preview(client, admin, csv_bytes, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/imports/{batch.pk}/commit/")
     assert Account.objects.count() == 3
+    assert set(Account.objects.values_list("owner__username", flat=True)) == {"rep-pages"}
     assert "Undo the import" in client.get(f"/imports/{batch.pk}/undo/").content.decode()
 
 

@@ -84,3 +84,25 @@ def test_rejected_file_exits_non_zero_in_a_real_process(tmp_path, admin):
     assert result.returncode == 1
     assert "File rejected, nothing written" in result.stderr
     assert data_rows_only() == before
+
+
+@pytest.mark.django_db
+def test_import_customers_owner_is_a_rep_or_the_importer_with_a_note(tmp_path, admin):
+    from tests.factories import UserFactory
+
+    rep = UserFactory(username="cli-rep", role="rep")
+    path = write_csv(tmp_path / "c.csv", customer_rows(), encoding="gbk")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_customers", str(path), "--owner", "cli-rep", stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert set(Account.objects.values_list("owner", flat=True)) == {rep.pk}
+    path = write_csv(tmp_path / "d.csv", [["客户名称"], ["命令行公司"]])
+    call_command("import_customers", str(path), "--user", admin.username, stdout=out, stderr=err)
+    assert err.getvalue() == (
+        "Note: no --owner given: the new accounts will be owned by importer, who is not a "
+        "sales rep. Give --owner USERNAME to choose the rep.\n"
+    )
+    assert Account.objects.get(name="命令行公司").owner == admin
+    with pytest.raises(CommandError) as info:
+        call_command("import_customers", str(path), "--owner", "nobody", stdout=out)
+    assert info.value.returncode == 1

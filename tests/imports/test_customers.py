@@ -35,7 +35,7 @@ def test_repeated_rows_are_one_company_and_contacts_attach(tmp_path, admin):
     )
     assert contacts == [
         ("李娜", "13800000002", "", 2, 29, None),
-        ("王伟", "138-0000-0001", "wang@hx.cn", 5, 17, 1980),
+        ("王伟", "13800000001", "wang@hx.cn", 5, 17, 1980),
     ]
     hongda = Account.objects.get(external_code="C002")
     assert sorted(hongda.contacts.values_list("name", "phone")) == [
@@ -68,9 +68,9 @@ def test_good_rows_mode_imports_the_rest_and_offers_the_rejected_rows(tmp_path, 
     assert Account.objects.count() == 3
     assert not Contact.objects.filter(name="李娜").exists()
     rejected = b"".join(rejected_rows_csv(batch)).decode("utf-8-sig").splitlines()
-    assert rejected[0].split(",")[:3] == ["Row", "Errors", "客户名称"]
+    assert rejected[0].split(",")[:4] == ["Row", "Errors", "Warnings", "客户名称"]
     assert rejected[1].startswith(
-        "3,邮箱: Not a valid email address. (not-an-email),上海华信机械有限公司"
+        "3,邮箱: Not a valid email address. (not-an-email),,上海华信机械有限公司"
     )
     assert len(rejected) == 2
 
@@ -184,7 +184,7 @@ def test_dry_run_writes_nothing_and_previews(tmp_path, admin):
         (5, "create"),
         (6, "create"),
     ]
-    assert batch.preview[0]["contacts"] == ["王伟 138-0000-0001 wang@hx.cn"]
+    assert batch.preview[0]["contacts"] == ["王伟 13800000001 wang@hx.cn"]
 
 
 def test_undo_restores_the_exact_previous_state(tmp_path, admin):

@@ -97,15 +97,42 @@ def sparse_workbook(path: Path, far: str, *, dimension: str = "", **options) -> 
 
 @pytest.fixture
 def spool_dir(tmp_path, monkeypatch):
-    """The temp directory of this test: spooled uploads (crm-import-*) land here."""
-    folder = tmp_path / "spool"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    """Where this test's uploads are spooled (crm-import-*): the spool folder beside the
+    stored files in this test's MEDIA_ROOT; the system temp folder is this test's own too, so
+    a spool written anywhere else would be seen."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    folder = services.spool_folder()
+    assert folder.is_relative_to(tmp_path / "media")
     return folder
 
 
 def _spooled(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.glob("crm-import-*"))
+    temp = Path(tempfile.gettempdir())
+    return sorted(p.name for p in [*folder.glob("crm-import-*"), *temp.glob("crm-import-*")])
+
+
+def test_a_kept_upload_is_its_spool_moved_not_read_again(tmp_path, admin, spool_dir, monkeypatch):
+    """The upload is read once, while it is spooled: keeping it renames the spool into the
+    storage (the stored file is the same inode)."""
+    spooled: list[tuple[str, int]] = []
+    real_spool = services._spool
+
+    def spool(upload):
+        path, sha256, size, head = real_spool(upload)
+        spooled.append((path.name, path.stat().st_ino))
+        return path, sha256, size, head
+
+    monkeypatch.setattr(services, "_spool", spool)
+    rows = [HEADER, *[[f"公司{i}", "王伟", f"138{i:08d}"] for i in range(5000)]]
+    batch = run_import(write_csv(tmp_path / "list.csv", rows), actor=admin, dry_run=True)
+    [(name, inode)] = spooled
+    stored = Path(batch.file.path)
+    assert stored.is_relative_to(tmp_path / "media" / "imports")
+    assert stored.stat().st_ino == inode
+    assert not (spool_dir / name).exists()
+    assert _spooled(spool_dir) == []
 
 
 @pytest.fixture

@@ -105,8 +105,8 @@ def test_a_nul_all_or_nothing_fails_the_batch_with_the_row_not_an_unexpected_err
     rejected = api(admin).get(f"/api/v1/imports/{batch.pk}/rejected/")
     rows = list(csv.reader(io.StringIO(b"".join(rejected.streaming_content).decode("utf-8-sig"))))
     assert rows == [
-        ["Row", "Errors", *HEADER],
-        ["152", f"备注: {NUL_MESSAGE}", "公司0150有限公司", "联系人150", "坏备注"],
+        ["Row", "Errors", "Warnings", *HEADER],
+        ["152", f"备注: {NUL_MESSAGE}", "", "公司0150有限公司", "联系人150", "坏备注"],
     ]
 
 

@@ -123,9 +123,11 @@ def test_prospect_filters_in_the_api(api, org, pipeline, fill):
 
 def test_pipeline_counts_endpoint(api, org, pipeline):
     rows = api(org["m1"]).get("/api/v1/prospects/counts/").json()
-    assert [(r["username"], r["green"], r["open"], r["minimum"], r["below"]) for r in rows] == [
-        ("r1", 1, 1, 25, True),
-        ("r2", 1, 1, 25, True),
+    assert [
+        (r["username"], r["green"], r["open"], r["accounts"], r["share"], r["below"]) for r in rows
+    ] == [
+        ("r1", 1, 1, 1, 1, False),
+        ("r2", 1, 1, 1, 1, False),
     ]
     assert [r["username"] for r in api(org["r3"]).get("/api/v1/prospects/counts/").json()] == ["r3"]
 

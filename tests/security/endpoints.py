@@ -36,6 +36,12 @@ API_PREFIX = "api/v1/"
 API_OWN_RULE = {
     "user-list": "users: self, team members (managers), everyone (admins)",
     "user-detail": "users: self, team members (managers), everyone (admins)",
+    "user-deactivate": "admins only (others 403; a user they cannot see 404) "
+    "(tests/crm/test_users_api.py)",
+    "user-reactivate": "admins only (others 403; a user they cannot see 404) "
+    "(tests/crm/test_users_api.py)",
+    "user-invite": "admins only (others 403; a user they cannot see 404) "
+    "(tests/crm/test_users_api.py)",
     "team-list": "teams: own team (reps), led teams (managers), all (admins)",
     "team-detail": "teams: own team (reps), led teams (managers), all (admins)",
     "territory-list": "territories: reference data every signed-in user reads",
@@ -69,17 +75,22 @@ HTML_EXEMPT = {
     "logout": "POST-only; ends the session (checked by test_auth)",
     "sign_out_everywhere": "POST-only; ends the user's other sessions and API tokens, touches no "
     "record (checked by test_api_tokens)",
+    "password_reset_confirm": "public: sets the password of the user its signed token names; a "
+    "wrong, used or expired token changes nothing (tests/crm/test_password_reset.py)",
 }
-PUBLIC_PAGES = {"login"}
+PUBLIC_PAGES = {"login", "password_reset", "password_reset_done", "password_reset_complete"}
 # Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).
 ADMIN_ONLY_PAGES = {
     "audit",
     "prospects:settings",
+    "prospects:team_minimums",
     "visits:settings",
     "visits:checklist_items",
     "visits:checklist_item_create",
     "visits:occasions",
     "visits:occasion_create",
+    "users:list",
+    "users:create",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {
@@ -87,6 +98,10 @@ ADMIN_ONLY_OBJECT_PAGES = {
     "visits:checklist_item_delete": "visits.ChecklistItem",
     "visits:occasion_edit": "visits.Occasion",
     "visits:occasion_delete": "visits.Occasion",
+    "users:edit": "crm.User",
+    "users:invite": "crm.User",
+    "users:deactivate": "crm.User",
+    "users:reactivate": "crm.User",
 }
 # App namespaces whose pages follow a rule of their own, with the model a `pk` names.
 OWN_RULE_NAMESPACES = {

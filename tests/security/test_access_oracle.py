@@ -25,6 +25,7 @@ import os
 import re
 
 import pytest
+from django.core import mail
 from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -34,7 +35,7 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from core.models import AuditEntry
 from core.pickers import PickerField
-from crm.models import Territory, User
+from crm.models import Team, Territory, User
 from tests.factories import ChecklistItemFactory, OccasionFactory, ReminderFactory
 from tests.security.endpoints import (
     ADMIN_ONLY_OBJECT_PAGES,
@@ -184,6 +185,7 @@ def test_every_endpoint_is_classified():
         "visits:checklist_item_edit": "admin-object-page",
         "visits:occasion_delete": "admin-object-page",
         "prospects:settings": "page",
+        "prospects:team_minimums": "page",
         "visits:settings": "page",
         "imports:list": "own-rule-page",
         "imports:detail": "own-rule-object-page",
@@ -777,10 +779,18 @@ def _reference_state():
 
     return (
         list(ProspectSettings.objects.values()),
+        list(Team.objects.order_by("pk").values("pk", "pipeline_minimum")),
         list(VisitSettings.objects.values()),
         list(ChecklistItem.objects.order_by("pk").values()),
         list(Occasion.objects.order_by("pk").values()),
+        # Not last_login: signing the callers in writes it.
+        list(
+            User.objects.order_by("pk").values(
+                "pk", "username", "email", "role", "team", "territory", "is_active", "password"
+            )
+        ),
         AuditEntry.objects.count(),
+        len(mail.outbox),
     )
 
 
@@ -803,6 +813,7 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
     object_pk = {
         "visits.ChecklistItem": reference_data["item"].pk,
         "visits.Occasion": reference_data["occasion"].pk,
+        "crm.User": org["r2"].pk,
     }
     urls = [reverse(name) for name in sorted(ADMIN_ONLY_PAGES)]
     urls += [
@@ -812,7 +823,9 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
     assert len(urls) == len(ADMIN_ONLY_PAGES) + len(ADMIN_ONLY_OBJECT_PAGES)
     assert all(endpoints[name].kind == "admin-object-page" for name in ADMIN_ONLY_OBJECT_PAGES)
     attempt = {
-        "pipeline_minimum": "3",
+        "rep_prospect_ratio": "0.9",
+        "industry_ratios": "化工: 1",
+        **{f"team_{team.pk}": "3" for team in Team.objects.all()},
         "cadence_a_days": "1",
         "position": "902",
         "text_en": "changed",
@@ -820,6 +833,10 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "name_en": "changed",
         "month": "7",
         "day": "2",
+        "username": "intruder",
+        "email": "intruder@example.com",
+        "role": "admin",
+        "how": "invite",
     }
     before = _reference_state()
     for user in (org["r1"], org["m1"], stranger):

@@ -2,6 +2,7 @@
 settings changes (who changed what), and that only admins can change settings."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -88,8 +89,8 @@ def test_card_history_is_shown_to_those_who_see_the_account(client, org):
         html = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
         assert 'id="audit-h"' in html, viewer
         history = html[html.index('id="audit-h"') :]
-        assert "industry" in history and "机械" in history
-        assert "王伟" in history and "phone" in history and PHONE not in history
+        assert "Industry</span>: – → 机械" in history
+        assert "王伟" in history and "Phone</span>: *** → ***" in history and PHONE not in history
         assert "SECRET-OTHER" not in html
         assert ("Full history" in html) == (viewer == "admin")
     client.force_login(org["r3"])
@@ -147,7 +148,7 @@ def test_audit_page_filters_and_paginates(client, org):
     assert "56 entries" in recent
     bad = client.get(url, {"date_from": "yesterday"})
     assert bad.status_code == 200
-    assert "Enter a valid date" in bad.content.decode()
+    assert "<p>From: Enter a valid date.</p>" in bad.content.decode()
 
 
 def _settings_form_data(client, url: str) -> dict:
@@ -166,20 +167,33 @@ def test_settings_changes_are_audited_with_who_and_what(client, org):
 
     client.force_login(org["admin"])
     url = reverse("prospects:settings")
-    data = {**_settings_form_data(client, url), "pipeline_minimum": 30}
+    data = {
+        **_settings_form_data(client, url),
+        "rep_prospect_ratio": "0.25",
+        "industry_ratios": "化工: 0.5",
+    }
     assert client.post(url, data).status_code == 302
     url = reverse("visits:settings")
     data = {**_settings_form_data(client, url), "cadence_a_days": 5, "digest_enabled": False}
     assert client.post(url, data).status_code == 302
 
-    assert ProspectSettings.load().pipeline_minimum == 30
+    assert ProspectSettings.load().rep_prospect_ratio == Decimal("0.25")
     assert (VisitSettings.load().cadence_a_days, VisitSettings.load().digest_enabled) == (5, False)
     entries = [
         (e.actor, e.action, e.model, e.object_id, e.changes)
         for e in AuditEntry.objects.order_by("id")
     ]
     assert entries == [
-        (org["admin"], "update", "prospects.ProspectSettings", "1", {"pipeline_minimum": [25, 30]}),
+        (
+            org["admin"],
+            "update",
+            "prospects.ProspectSettings",
+            "1",
+            {
+                "rep_prospect_ratio": ["0.100", "0.25"],
+                "industry_ratios": ["{}", "{'化工': '0.500'}"],
+            },
+        ),
         (
             org["admin"],
             "update",
@@ -190,7 +204,8 @@ def test_settings_changes_are_audited_with_who_and_what(client, org):
     ]
     # The admin's audit page lists them.
     html = client.get(reverse("audit"), {"model": "visits.VisitSettings"}).content.decode()
-    assert "1 entry" in html and "cadence_a_days" in html
+    assert "1 entry" in html and "A-tier cadence (days)</span>: 7 → 5" in html
+    assert "Send a daily digest email</span>: Yes → No" in html
 
 
 def test_reps_and_managers_cannot_change_settings(client, org):
@@ -199,7 +214,8 @@ def test_reps_and_managers_cannot_change_settings(client, org):
 
     before = (list(ProspectSettings.objects.values()), list(VisitSettings.objects.values()))
     attempts = {
-        reverse("prospects:settings"): {"pipeline_minimum": 1},
+        reverse("prospects:settings"): {"rep_prospect_ratio": "0.9"},
+        reverse("prospects:team_minimums"): {f"team_{org['t1'].pk}": 1},
         reverse("visits:settings"): {"cadence_a_days": 1, "digest_hour": 3},
     }
     for name in ("r1", "m1"):

@@ -53,6 +53,7 @@ def test_the_imports_api_answers_like_the_pages(people, batch, role, status):
         "list": client.get(reverse("import-batch-list")),
         "detail": client.get(reverse("import-batch-detail", args=[batch.pk])),
         "errors": client.get(reverse("import-batch-errors", args=[batch.pk])),
+        "matches": client.get(reverse("import-batch-matches", args=[batch.pk])),
         "mappings": client.get(reverse("import-mapping-list")),
         "mapping": client.get(reverse("import-mapping-detail", args=[mapping.pk])),
     }

@@ -146,6 +146,28 @@ class SnoozeSerializer(serializers.Serializer):
     until = serializers.DateField()
 
 
+# Ids are PostgreSQL bigints: a larger number is refused here (400), never sent to the database.
+MAX_ID = 2**63 - 1
+
+
+class ReminderBulkSerializer(serializers.Serializer):
+    """The caller's own open reminders to close at once (all or nothing)."""
+
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        allow_empty=False,
+        max_length=500,
+    )
+
+
+class ReminderBulkSnoozeSerializer(ReminderBulkSerializer):
+    until = serializers.DateField()
+
+
+class ReminderBulkResultSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many reminders were changed.")
+
+
 class OccasionSerializer(serializers.ModelSerializer):
     gift_tiers = serializers.ListField(
         child=serializers.ChoiceField(choices=TIER_CHOICES), required=False

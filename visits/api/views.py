@@ -14,6 +14,9 @@ from visits.api.serializers import (
     ChecklistSerializer,
     GenerateSerializer,
     OccasionSerializer,
+    ReminderBulkResultSerializer,
+    ReminderBulkSerializer,
+    ReminderBulkSnoozeSerializer,
     ReminderSerializer,
     SnoozeSerializer,
     TouchSerializer,
@@ -191,6 +194,32 @@ class ReminderViewSet(viewsets.ReadOnlyModelViewSet):
             until=serializer.validated_data["until"],
         )
         return Response(self.get_serializer(reminder).data)
+
+    @extend_schema(request=ReminderBulkSerializer, responses=ReminderBulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-done")
+    def bulk_done(self, request):
+        """Mark several of the caller's own open reminders done; any other id: 400, nothing
+        changed."""
+        serializer = ReminderBulkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        count = services.reminders_bulk_done(
+            actor=request_user(request), ids=serializer.validated_data["ids"]
+        )
+        return Response({"count": count})
+
+    @extend_schema(request=ReminderBulkSnoozeSerializer, responses=ReminderBulkResultSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-snooze")
+    def bulk_snooze(self, request):
+        """Snooze several of the caller's own open reminders; any other id: 400, nothing
+        changed."""
+        serializer = ReminderBulkSnoozeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        count = services.reminders_bulk_snooze(
+            actor=request_user(request),
+            ids=serializer.validated_data["ids"],
+            until=serializer.validated_data["until"],
+        )
+        return Response({"count": count})
 
 
 class ReadOrAdmin(BasePermission):

@@ -28,6 +28,8 @@ from visits.services.reminders import (
     digests_prepare,
     reminder_mark_done,
     reminder_snooze,
+    reminders_bulk_done,
+    reminders_bulk_snooze,
     reminders_generate,
     reminders_run,
 )
@@ -48,6 +50,8 @@ __all__ = [
     "plans_generate",
     "reminder_mark_done",
     "reminder_snooze",
+    "reminders_bulk_done",
+    "reminders_bulk_snooze",
     "reminders_generate",
     "reminders_run",
     "touch_create",

@@ -15,7 +15,7 @@ server's "250 OK" and our commit; the stable Message-ID lets mail clients drop t
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.utils import formatdate
 from typing import Any
 
@@ -44,7 +44,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
-from core.audit import audit_log
+from core.audit import audit_log, masked_changes
+from core.models import AuditEntry
 from crm.models import User
 from prospects.selectors import abandoned_account_ids
 from visits.dates import birthday_keys_on, days, yearly_dates
@@ -56,7 +57,7 @@ from visits.models import (
     VisitPlan,
     VisitSettings,
 )
-from visits.selectors import due_date_expression
+from visits.selectors import due_date_expression, reminders_visible_to
 from visits.services.sql import insert_select
 
 logger = logging.getLogger(__name__)
@@ -526,3 +527,86 @@ def reminder_snooze(*, actor: User, reminder: Reminder, until: datetime.date) ->
         changes={"snoozed_until": (before, until)},
     )
     return reminder
+
+
+# --- Bulk done / snooze: the recipient's own open reminders, chosen on the reminders page ---------
+
+BULK_LIMIT = 500
+
+
+def _bulk_targets(actor: User, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Lock and read the chosen reminders. All or nothing: every id must be an open reminder
+    of the actor's own, in their book; otherwise nothing is written."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        raise ValidationError({"ids": _("Choose at least one reminder.")})
+    if len(wanted) > BULK_LIMIT:
+        raise ValidationError(
+            {"ids": _("Choose at most %(n)s reminders at once.") % {"n": BULK_LIMIT}}
+        )
+    rows = list(
+        reminders_visible_to(actor)
+        .filter(pk__in=wanted, recipient=actor, status=Reminder.Status.OPEN)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values("pk", "account_id", "subject", "snoozed_until")
+    )
+    if len(rows) != len(wanted):
+        raise ValidationError(
+            {
+                "ids": _(
+                    "%(n)s of the chosen reminders are not your open reminders (done already, "
+                    "someone else's or gone); nothing was changed."
+                )
+                % {"n": len(wanted) - len(rows)}
+            }
+        )
+    return rows
+
+
+def _bulk_audit(
+    actor: User,
+    action: str,
+    rows: list[dict[str, Any]],
+    changes: Callable[[dict[str, Any]], dict[str, tuple[Any, Any]]],
+) -> None:
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            model=Reminder._meta.label,
+            object_id=str(row["pk"]),
+            object_repr=row["subject"],
+            account_id=row["account_id"],
+            changes=masked_changes(changes(row)),
+        )
+        for row in rows
+    )
+
+
+@transaction.atomic
+def reminders_bulk_done(*, actor: User, ids: Iterable[int]) -> int:
+    """Mark the actor's chosen open reminders done in one UPDATE; returns how many."""
+    rows = _bulk_targets(actor, ids)
+    done = Reminder.objects.filter(pk__in=[r["pk"] for r in rows]).update(
+        status=Reminder.Status.DONE, done_at=timezone.now()
+    )
+    _bulk_audit(
+        actor, "done", rows, lambda _row: {"status": (Reminder.Status.OPEN, Reminder.Status.DONE)}
+    )
+    return done
+
+
+@transaction.atomic
+def reminders_bulk_snooze(*, actor: User, ids: Iterable[int], until: datetime.date | None) -> int:
+    """Snooze the actor's chosen open reminders until `until` (tomorrow at the earliest, 60
+    days at most) in one UPDATE; returns how many."""
+    today = timezone.localdate()
+    if until is None or until <= today:
+        raise ValidationError({"until": _("Snooze until a day after today.")})
+    if until > today + datetime.timedelta(days=60):
+        raise ValidationError({"until": _("Snooze for at most 60 days.")})
+    rows = _bulk_targets(actor, ids)
+    snoozed = Reminder.objects.filter(pk__in=[r["pk"] for r in rows]).update(snoozed_until=until)
+    _bulk_audit(actor, "snooze", rows, lambda row: {"snoozed_until": (row["snoozed_until"], until)})
+    return snoozed

@@ -1,10 +1,13 @@
 """Demo data: users, teams, territories, accounts with Pareto-shaped revenue, contacts, orders.
 
 Rows are written in bulk (COPY); 100k accounts with about 2M order lines load in well under two
-minutes.
+minutes. The revenue is shaped like a real book: the top 20% of customers bring about 80% of
+it and no single customer more than a few percent (of a book of a few hundred customers or
+more), and every rep holds customers from the top, the middle and the tail.
 """
 
 import importlib
+import math
 import random
 import time
 from array import array
@@ -24,7 +27,8 @@ from crm.demo import DEMO_PASSWORD
 from crm.models import Team, Territory, User
 
 # Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,
-# stdout)` and may have `add_arguments(parser)`. They run in this order, after the core rows.
+# stdout)` and may have `add_arguments(parser)` and `finish(*, options, stdout)`. Their `seed`
+# runs in this order after the core rows, then their `finish` in the same order.
 DEMO_MODULES = ["prospects.demo", "visits.demo", "scoring.demo"]
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 CITIES = [
@@ -116,6 +120,11 @@ INDUSTRIES = [
     "能源",
     "环保",
 ]
+# Revenue weight of the customer ranked k of m: exp(-k / (m * REVENUE_DECAY)) puts about 80% of
+# the revenue in the top 20% at any size, and the largest customer near 8/m of it.
+REVENUE_DECAY = 0.124
+# Spread of each customer's weight around the curve (log-normal sigma): no staircase.
+REVENUE_NOISE = 0.15
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = [
     "伟",
@@ -259,6 +268,13 @@ class Command(BaseCommand):
                         rng=rng, account_ids=account_ids, options=opts, stdout=self.stdout
                     ),
                 )
+            # Work that needs every app's rows (the reminder job reads the tiers), in order.
+            for module in _demo_modules():
+                if hasattr(module, "finish"):
+                    phase(
+                        f"{module.__name__}.finish",
+                        lambda m=module: m.finish(options=opts, stdout=self.stdout),
+                    )
             # Foreign keys are checked at commit (deferred); count that time too.
             began = time.monotonic()
         phases.append(f"commit {time.monotonic() - began:.1f}s")
@@ -318,19 +334,42 @@ class Command(BaseCommand):
         last = model.objects.order_by("-id").values_list("id", flat=True).first()
         return (last or 0) + 1
 
+    def _revenue_weights(self, rng, existing: list[bool], owner_of: list[int], n_owners: int):
+        """One revenue weight per account (0: potential, no orders), Pareto-shaped by rank.
+
+        The ranks are dealt round the reps like cards (each rep's customers shuffled first), so
+        every rep holds customers from the top, the middle and the tail of the curve."""
+        queues: list[list[int]] = [[] for _ in range(n_owners)]
+        for i, is_customer in enumerate(existing):
+            if is_customer:
+                queues[owner_of[i]].append(i)
+        for queue in queues:
+            rng.shuffle(queue)
+        dealt: list[int] = []
+        while any(queues):
+            for queue in queues:
+                if queue:
+                    dealt.append(queue.pop())
+        weights = array("d", bytes(8 * len(existing)))
+        scale = max(1, len(dealt)) * REVENUE_DECAY
+        for rank, i in enumerate(dealt):
+            weights[i] = math.exp(-rank / scale + rng.gauss(0, REVENUE_NOISE))
+        return weights
+
     def _accounts(self, rng, n, territories, reps) -> list[int]:
         """Accounts created over the last five years in id order, as a real book grows."""
         start = self._next_id(Account)
         ids = list(range(start, start + n))
-        # One revenue weight per account (0: potential, no orders); an array keeps memory flat.
-        self._weights = array("d", bytes(8 * n))
-        self._first_id = start
         now = datetime.now(UTC).replace(microsecond=0)
         first = now - timedelta(days=5 * 365)
         step = (now - first) / max(1, n)
         r = rng.random
         sources = [c for c, _ in Account.Source.choices]
         owners = [(rep.id, rep.territory_id) for rep in reps]
+        owner_of = [aid % len(owners) for aid in ids]
+        existing = [r() < 0.8 for _aid in ids]
+        # An array keeps memory flat at 100k accounts.
+        self._weights = self._revenue_weights(rng, existing, owner_of, len(owners))
 
         def pick(seq):
             return seq[int(r() * len(seq))]
@@ -342,10 +381,7 @@ class Command(BaseCommand):
                 else:
                     name = f"{pick(EN_WORDS)} {pick(EN_KINDS)} {pick(EN_FORMS)}"
                 name = f"{name} {aid}" if r() < 0.5 else f"{name}（{aid}）"
-                owner_id, territory_id = owners[aid % len(owners)]
-                existing = r() < 0.8
-                if existing:
-                    self._weights[i] = rng.paretovariate(1.16)
+                owner_id, territory_id = owners[owner_of[i]]
                 created = first + step * i + timedelta(seconds=int(r() * 3600))
                 updated = created + (now - created) * r()
                 yield (
@@ -357,7 +393,7 @@ class Command(BaseCommand):
                     pick(INDUSTRIES),
                     territory_id,
                     "distributor" if r() < 0.25 else "direct",
-                    "existing" if existing else "potential",
+                    "existing" if existing[i] else "potential",
                     pick(sources),
                     owner_id,
                     "",
@@ -465,7 +501,9 @@ class Command(BaseCommand):
                 weight = weights[i]
                 if weight == 0.0:
                     continue
-                lines = min(max_lines, 1 + int(rng.expovariate(1 / per_account)))
+                # Around the average, never one or two lines for a big customer: a year's
+                # window then holds about half of each customer's revenue, as in a real book.
+                lines = min(max_lines, max(1, round(per_account * (0.5 + r()))))
                 share = 50_000 * weight / mean_weight * 2 / lines
                 for _ in range(lines):
                     count += 1

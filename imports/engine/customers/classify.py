@@ -10,7 +10,7 @@ from typing import NamedTuple
 from accounts.models import Account, Contact
 from crm.models import Territory, User
 from imports.engine.customers.rows import CompanyAction, ContactAction
-from imports.engine.run import Run, literal, row_errors, rows_of
+from imports.engine.run import Run, literal, row_errors, row_warnings, rows_of
 from imports.engine.staging import Staging
 
 # Account columns an update may change: staging column -> account column. uscc and the
@@ -91,10 +91,20 @@ def _codes_taken(run: Run) -> None:
         )
 
 
+def note_appended(new: str, old: str) -> str:
+    """SQL: the note `old` with the line(s) `new` appended, unless it holds them already (an
+    import run twice adds them once); `old` when `new` is NULL."""
+    return (
+        f"CASE WHEN {new} IS NULL OR strpos({old}, {new}) > 0 THEN {old} "
+        f"ELSE concat_ws(chr(10), NULLIF({old}, ''), {new}) END"
+    )
+
+
 def _unchanged_are_same(st: Staging) -> None:
     changed = " OR ".join(
         [f"(s.{col} IS NOT NULL AND s.{col} IS DISTINCT FROM a.{acol})" for col, acol in UPDATABLE]
         + [f"(a.{acol} IS NULL AND s.{col} IS NOT NULL)" for col, acol in FILL_ONLY]
+        + ["(s.note_extra IS NOT NULL AND strpos(COALESCE(s.notes, a.notes), s.note_extra) = 0)"]
     )
     st.execute(
         f"UPDATE imp_acc SET action = {SAME} WHERE action = {UPDATE} AND row_no IN ("  # nosec B608
@@ -163,6 +173,7 @@ def _match_stored_contacts(run: Run) -> None:
             for col, ccol in CONTACT_UPDATABLE
         )
         changed += (
+            " OR (imp_con.notes IS NOT NULL AND strpos(ct.notes, imp_con.notes) = 0)"
             " OR (imp_con.birthday_month IS NOT NULL AND "
             "(imp_con.birthday_month IS DISTINCT FROM ct.birthday_month "
             "OR imp_con.birthday_day IS DISTINCT FROM ct.birthday_day "
@@ -258,6 +269,7 @@ def preview(run: Run, limit: int) -> list[dict]:
     ):
         contacts.setdefault(row_no, []).append(" ".join(x for x in (name, phone, email) if x))
     errors = row_errors(st, numbers)
+    warnings = row_warnings(st, numbers)
     return [
         {
             "row": r.row_no,
@@ -276,6 +288,7 @@ def preview(run: Run, limit: int) -> list[dict]:
             "account_id": r.account_id,
             "contacts": contacts.get(r.row_no, []),
             "errors": errors.get(r.row_no, []),
+            "warnings": warnings.get(r.row_no, []),
         }
         for r in rows
     ]

@@ -13,6 +13,7 @@ from accounts.models import Account, Contact
 from imports.engine.customers.rows import CompanyAction
 from imports.engine.run import Run, codes_compatible
 from imports.engine.staging import Staging
+from imports.models import ImportRowMatch
 
 # The company columns a first row takes from its repeated rows where it has none.
 FILLED_FROM_REPEATS = [
@@ -31,6 +32,7 @@ FILLED_FROM_REPEATS = [
     "notes",
     "revenue_potential",
     "owner_id",
+    "note_extra",
 ]
 
 
@@ -47,14 +49,16 @@ def fill_from_repeated_rows(st: Staging) -> None:
     )
 
 
-def _matchers(st: Staging) -> list[str]:
-    """SELECTs of (row_no, account id) for the first rows no earlier matcher found."""
+def _matchers(st: Staging) -> list[tuple[str, str]]:
+    """(reason, SELECT of (row_no, account id)) for the first rows no earlier matcher found;
+    the reason is an ImportRowMatch.Reason."""
     accounts, contacts = Account._meta.db_table, Contact._meta.db_table
     unmatched = (
         "s.is_first_row AND NOT EXISTS (SELECT 1 FROM imp_match m WHERE m.row_no = s.row_no)"
     )
     compatible = codes_compatible("s", "a")
-    return [
+    reasons = [r.value for r in ImportRowMatch.Reason]
+    selects = [
         # credit code and customer code: unique in accounts, so one account at most
         f"SELECT s.row_no, a.id FROM imp_acc s JOIN {accounts} a ON a.uscc = s.uscc "  # nosec B608
         "WHERE s.is_first_row",
@@ -83,6 +87,7 @@ def _matchers(st: Staging) -> list[str]:
         f"AND k.phone_key IS NOT NULL AND ct.phone <> '' AND {compatible} "
         "GROUP BY s.row_no",
     ]
+    return list(zip(reasons, selects, strict=True))
 
 
 def _matched_outcomes(mode: str) -> tuple[tuple[str, str | None], tuple[str, str | None]]:
@@ -102,9 +107,12 @@ def match_existing(run: Run) -> None:
     narrow table imp_match; imp_acc is then updated once (every UPDATE of a wide staging
     row writes a new version of it, and versions pile up until the transaction ends)."""
     st = run.staging
-    st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL")
-    for matcher in _matchers(st):
-        st.execute(f"INSERT INTO imp_match (row_no, id) {matcher}")
+    st.create("imp_match", "row_no integer PRIMARY KEY, id bigint NOT NULL, reason text")
+    for reason, matcher in _matchers(st):
+        st.execute(
+            f"INSERT INTO imp_match (row_no, id, reason) SELECT f.*, %s FROM ({matcher}) f",  # nosec B608
+            [reason],
+        )
     # The action of a matched company: per the mode, or an error where the account is in a
     # book the importer cannot see. Rows were written as 'create' (a company's first row)
     # or 'merge' (its repeats): only the matched ones are touched.
@@ -121,6 +129,21 @@ def match_existing(run: Run) -> None:
         [*params, elsewhere_action, action, *params, elsewhere_code, code],
     )
     _merge_companies_of_one_account(st)
+
+
+def store_matches(run: Run) -> int:
+    """Keep which rows matched which existing account and why (ImportRowMatch), for the dry
+    run's and the result's paged list; one INSERT … SELECT. The number of matched rows."""
+    return run.staging.execute(
+        f"INSERT INTO {ImportRowMatch._meta.db_table} "  # nosec B608
+        "(batch_id, row_number, account_id, account_name, reason, action) "
+        "SELECT %s, m.row_no, m.id, COALESCE(LEFT(a.name, 255), ''), m.reason, "
+        "COALESCE(s.action, '') FROM imp_match m JOIN imp_acc s ON s.row_no = m.row_no "
+        f"LEFT JOIN {Account._meta.db_table} a ON a.id = m.id "
+        # An account in a book the importer cannot see is named nowhere.
+        "WHERE s.error_code IS DISTINCT FROM %s ORDER BY m.row_no",
+        [run.batch.pk, "exists_elsewhere"],
+    )
 
 
 def _merge_companies_of_one_account(st: Staging) -> None:

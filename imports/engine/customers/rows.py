@@ -61,6 +61,9 @@ class CompanyRow(NamedTuple):
     notes: str | None
     revenue_potential: str | None
     owner_id: int | None
+    # Lines added to the account's note (a phone cell that is not a phone): appended to the
+    # note it has, never replacing it, and only once.
+    note_extra: str | None
 
 
 class ContactRow(NamedTuple):
@@ -80,6 +83,8 @@ class ContactRow(NamedTuple):
     birthday_day: int | None = None
     birthday_year: int | None = None
     interests: str | None = None
+    # What could not be kept as it was (a phone that is not one): appended to the note.
+    notes: str | None = None
 
 
 COMPANY_COLUMNS = CompanyRow._fields
@@ -99,7 +104,7 @@ def create_tables(run: Run) -> None:
         "has_errors boolean NOT NULL, action text, error_code text, name text, name_key text, "
         "uscc text, customer_code text, industry text, territory_id bigint, channel text, "
         "lifecycle text, address text, phone text, phone_key text, website text, notes text, "
-        "revenue_potential numeric(16, 2), owner_id bigint, account_id bigint",
+        "revenue_potential numeric(16, 2), owner_id bigint, note_extra text, account_id bigint",
         unique="row_no",
         indexes=["company_row"],
         after_load=True,
@@ -109,7 +114,7 @@ def create_tables(run: Run) -> None:
         "row_no integer NOT NULL, seq integer NOT NULL, company_row integer NOT NULL, "
         "name text, title text, role text, phone text, phone_key text, email text, "
         "chat_handle text, birthday_month integer, birthday_day integer, "
-        "birthday_year integer, interests text, contact_id bigint, "
+        "birthday_year integer, interests text, notes text, contact_id bigint, "
         f"action text NOT NULL DEFAULT '{ContactAction.CREATE.value}'",
         unique="row_no, seq",
         indexes=["company_row"],
@@ -172,6 +177,12 @@ def _choice(table: dict[str, str], code: str):
     return lambda value: c.choice(value, table, code)
 
 
+def _noted(notes: str | None, header: str, raw: str) -> str:
+    """The note with the text of a cell that could not be kept where it was ("电话: 见备注")."""
+    line = f"{header}: {raw.strip()}"
+    return f"{notes}\n{line}" if notes else line
+
+
 def _potential(value: str):
     return c.decimal(value, places=2, max_digits=16, allow_negative=False)
 
@@ -208,7 +219,6 @@ class CustomerRows:
             ("external_code", "customer_code", _text(64), False),
             ("industry", "industry", _text(100), True),
             ("address", "address", _text(255), False),
-            ("phone", "phone", _text(40), False),
             ("notes", "notes", _text(100_000), False),
             ("website", "website", c.website, True),
             ("channel", "channel", _choice(c.CHANNELS, "channel_unknown"), True),
@@ -222,6 +232,10 @@ class CustomerRows:
         self.i_name = self._index("name")
         self.i_uscc = self._index("uscc")
         self.i_potential = self._index("revenue_potential")
+        self.i_phone = self._index("phone")
+        # A cell that is not a phone: a warning, its text kept in the note or left out.
+        self.phone_to_note = run.batch.invalid_phones == run.batch.InvalidPhones.NOTE
+        self.bad_phone_code = "phone_to_note" if self.phone_to_note else "phone_dropped"
         self.potentials = c.Memo(_potential)
         # (column index, field, target, lookup, error code) of the references to our rows.
         self.lookups = [
@@ -355,6 +369,7 @@ class CustomerRows:
                 err.add(row_no, target, value.code, raw)
             elif value:
                 values[field] = value
+        self._company_phone(row_no, cells[self.i_phone], values)
         raw = cells[self.i_potential]
         if raw:
             value = self.potentials[raw]
@@ -369,6 +384,18 @@ class CustomerRows:
                 if found is None:
                     err.add(row_no, target, code, raw)
         return values
+
+    def _company_phone(self, row_no: int, raw: str, values: dict) -> None:
+        """The company phone, normalised; a cell that is not a phone is a warning (its text
+        kept in the account's note, or left out, as the batch says), never an error."""
+        if not raw:
+            return
+        try:
+            values["phone"] = c.phone(raw)
+        except c.CellError:
+            self.errors.warn(row_no, "phone", self.bad_phone_code, raw)
+            if self.phone_to_note:
+                values["note_extra"] = _noted(None, self.run.header("phone"), raw)
 
     def _company(self, row_no: int, uscc, customer_code, name_key: str) -> tuple[int, bool]:
         """(company_row, whether this row starts a new company of the file)."""
@@ -422,7 +449,7 @@ class CustomerRows:
         out: list[ContactRow] = []
         for slot in self.slots:
             names = c.split_multi(cells[slot.name] or self._slot_name(slot, cells))
-            phones = c.split_multi(cells[slot.phone])
+            phones = c.split_phones(cells[slot.phone])
             emails = c.split_multi(cells[slot.email])
             count = max(len(names), len(phones), len(emails))
             if count == 0:
@@ -432,10 +459,26 @@ class CustomerRows:
                 person = self._person(row_no, slot.prefix, names, phones, emails, i)
                 if person is None:
                     continue
-                name, phone, email = person
+                name, phone, email, note = person
                 phone_key = c.phone_key(phone) if phone else None
                 seq = len(out) + 1
-                if i == 0:
+                if note:
+                    out.append(
+                        ContactRow(
+                            row_no,
+                            seq,
+                            row_no,
+                            name,
+                            title if i == 0 else None,
+                            role if i == 0 else None,
+                            phone,
+                            phone_key,
+                            email,
+                            *((chat_handle, *birthday, interests) if i == 0 else (None,) * 5),
+                            note,
+                        )
+                    )
+                elif i == 0:
                     out.append(
                         ContactRow(
                             row_no,
@@ -487,15 +530,24 @@ class CustomerRows:
         )
         birthday = self.birthdays[raw_birthday] if raw_birthday else NO_BIRTHDAY
         if birthday.__class__ is c.Failed:
-            self.errors.add(row_no, prefix + "birthday", birthday.code, raw_birthday)
+            # An optional field: a warning, the cell is left empty, the row is kept.
+            self.errors.warn(row_no, prefix + "birthday", "birthday_ignored", raw_birthday)
             birthday = NO_BIRTHDAY
         return title, role, chat, birthday, interests
 
     def _person(self, row_no: int, prefix: str, names, phones, emails, i: int):
-        """(name, phone, email) of the slot's i-th person, or None when it has no name."""
+        """(name, phone, email, note) of the slot's i-th person, or None when it has no name.
+        The note keeps a phone cell that is not a phone (when the batch says so)."""
         raw_phone = phones[i] if i < len(phones) else ""
         raw_email = emails[i] if i < len(emails) else ""
-        phone = self._text_cell(row_no, prefix, "phone", raw_phone, 40) if raw_phone else None
+        phone = note = None
+        if raw_phone:
+            try:
+                phone = c.phone(raw_phone)
+            except c.CellError:
+                self.errors.warn(row_no, prefix + "phone", self.bad_phone_code, raw_phone)
+                if self.phone_to_note:
+                    note = _noted(None, self.run.header(prefix + "phone"), raw_phone)
         email = None
         if raw_email:
             try:
@@ -508,7 +560,7 @@ class CustomerRows:
         except c.CellError as exc:
             self.errors.add(row_no, prefix + "name", exc.code, raw)
             return None
-        return (name, phone, email) if name else None
+        return (name, phone, email, note) if name else None
 
     # The target of a contact cell is its slot's prefix and the field: joined on error only.
 

@@ -6,7 +6,12 @@ the unique constraints and stops the run: run.insert_or_abort), then contacts.""
 # ruff: noqa: S608
 
 from accounts.models import Account, Contact
-from imports.engine.customers.classify import CONTACT_UPDATABLE, FILL_ONLY, UPDATABLE
+from imports.engine.customers.classify import (
+    CONTACT_UPDATABLE,
+    FILL_ONLY,
+    UPDATABLE,
+    note_appended,
+)
 from imports.engine.customers.rows import CompanyAction, ContactAction
 from imports.engine.run import Run, insert_or_abort, literal
 from imports.models import ImportBeforeImage
@@ -36,10 +41,15 @@ def write(run: Run) -> None:
 def _update_accounts(run: Run) -> None:
     accounts = Account._meta.db_table
     now = run.now_db
-    sets = ", ".join(f"{acol} = COALESCE(s.{col}, {accounts}.{acol})" for col, acol in UPDATABLE)
+    sets = ", ".join(
+        f"{acol} = COALESCE(s.{col}, {accounts}.{acol})"
+        for col, acol in UPDATABLE
+        if acol != "notes"
+    )
     sets += ", " + ", ".join(
         f"{acol} = COALESCE({accounts}.{acol}, s.{col})" for col, acol in FILL_ONLY
     )
+    sets += f", notes = {note_appended('s.note_extra', f'COALESCE(s.notes, {accounts}.notes)')}"
     run.staging.execute(
         f"UPDATE {accounts} SET {sets}, "  # nosec B608
         f"lifecycle_changed_at = CASE WHEN s.lifecycle IS NOT NULL AND "
@@ -70,7 +80,8 @@ def _insert_accounts(run: Run) -> None:
         "s.territory_id, COALESCE(s.channel, %s), COALESCE(s.lifecycle, %s), "
         "CASE WHEN s.lifecycle = %s THEN %s END, %s, COALESCE(s.owner_id, %s), "
         "COALESCE(s.address, ''), COALESCE(s.phone, ''), COALESCE(s.website, ''), "
-        "COALESCE(s.notes, ''), s.revenue_potential, '', %s, %s, %s "
+        "concat_ws(chr(10), NULLIF(s.notes, ''), s.note_extra), s.revenue_potential, '', "
+        "%s, %s, %s "
         "FROM imp_acc s JOIN imp_new n ON n.row_no = s.row_no",
         [
             Account.Channel.DIRECT,
@@ -91,6 +102,7 @@ def _update_contacts(run: Run) -> None:
     sets = ", ".join(
         f"{ccol} = COALESCE(k.{col}, {contacts}.{ccol})" for col, ccol in CONTACT_UPDATABLE
     )
+    sets += f", notes = {note_appended('k.notes', f'{contacts}.notes')}"
     run.staging.execute(
         f"UPDATE {contacts} SET {sets}, "  # nosec B608
         f"birthday_month = COALESCE(k.birthday_month, {contacts}.birthday_month), "
@@ -113,7 +125,7 @@ def _insert_contacts(run: Run) -> None:
         "SELECT COALESCE(n.id, r.account_id), k.name, COALESCE(k.title, ''), "
         "COALESCE(k.role, ''), COALESCE(k.phone, ''), COALESCE(k.email, ''), "
         "COALESCE(k.chat_handle, ''), k.birthday_month, k.birthday_day, k.birthday_year, "
-        "COALESCE(k.interests, ''), '', %s, %s, %s FROM imp_con k "
+        "COALESCE(k.interests, ''), COALESCE(k.notes, ''), %s, %s, %s FROM imp_con k "
         "JOIN imp_acc r ON r.row_no = k.company_row "
         "LEFT JOIN imp_new n ON n.row_no = k.company_row "
         f"WHERE k.action = {literal(ContactAction.CREATE)}",

@@ -30,7 +30,9 @@ class ImportCommand(BaseCommand):
             help="a saved mapping's name, or a JSON file of {header: target field}",
         )
         parser.add_argument(
-            "--owner", help="user name of the owner of new accounts (default: --user)"
+            "--owner",
+            help="user name of the sales rep who owns the new accounts (default: --user, "
+            "with a note when that user is not a sales rep)",
         )
         parser.add_argument(
             "--user", help="user name of the admin or manager importing (default: an admin)"
@@ -79,6 +81,11 @@ class ImportCommand(BaseCommand):
         started = time.perf_counter()
         actor = self._user(opts["user"], "--user")
         owner = self._user(opts["owner"], "--owner") if opts["owner"] else actor
+        if not opts["owner"] and actor.role != User.Role.REP:
+            self.stderr.write(
+                f"Note: no --owner given: the new accounts will be owned by {actor.username}, "
+                "who is not a sales rep. Give --owner USERNAME to choose the rep."
+            )
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")

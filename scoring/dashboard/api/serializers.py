@@ -186,7 +186,8 @@ class DashboardPipelineRepSerializer(serializers.Serializer):
     yellow = serializers.IntegerField()
     red = serializers.IntegerField()
     open = serializers.IntegerField()
-    minimum = serializers.IntegerField()
+    accounts = serializers.IntegerField()
+    share = serializers.IntegerField()
     below = serializers.BooleanField()
     shortfall = serializers.IntegerField()
 
@@ -207,8 +208,18 @@ class DashboardMissingDecisionMakerSerializer(serializers.Serializer):
     accounts = DashboardAccountLineSerializer(many=True)
 
 
-class DashboardPipelineSerializer(serializers.Serializer):
+class DashboardPipelineTeamSerializer(serializers.Serializer):
+    team_id = serializers.IntegerField()
+    name = serializers.CharField()
     minimum = serializers.IntegerField()
+    open = serializers.IntegerField()
+    below = serializers.BooleanField()
+    shortfall = serializers.IntegerField()
+
+
+class DashboardPipelineSerializer(serializers.Serializer):
+    teams = DashboardPipelineTeamSerializer(many=True)
+    teams_below = serializers.IntegerField()
     reps = DashboardPipelineRepSerializer(many=True)
     reps_below = serializers.IntegerField()
     worksheet_scores = DashboardWorksheetScoreSerializer(many=True)
