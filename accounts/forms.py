@@ -9,6 +9,7 @@ from accounts.models import Account, Contact, Order
 from accounts.selectors import accounts_visible_to
 from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
 from crm.models import User
+from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
 
 
@@ -31,15 +32,13 @@ class AccountForm(forms.ModelForm):
         choices = Q(pk__in=users_assignable_by(user).values("pk"))
         if self.instance.owner_id:
             choices |= Q(pk=self.instance.owner_id)
-        # The stubs type self.fields as plain Field; cast to the field's own class.
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = User.objects.filter(
-            choices
-        ).order_by("username")
-        self.fields["owner"].initial = user.pk
-        self.fields["owner"].required = True
-        self.fields["owner"].error_messages["invalid_choice"] = _(
-            "You cannot assign accounts to this user."
+        owner = UserPickerField(
+            User.objects.filter(choices).order_by("username"),
+            label=self.fields["owner"].label,
+            initial=user.pk,
         )
+        owner.error_messages["invalid_choice"] = _("You cannot assign accounts to this user.")
+        self.fields["owner"] = owner
 
 
 class ContactForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import User
+from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
 from imports.models import ImportBatch, ImportMapping
 from imports.selectors import import_mappings_for
@@ -129,10 +130,15 @@ class ConfigForm(forms.Form):
         kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
         self.batch = batch
-        # The stubs type self.fields as plain Field; cast to the field's own class.
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(
-            user
-        ).filter(role=User.Role.REP)
+        owner = self.fields["owner"]
+        self.fields["owner"] = UserPickerField(
+            users_assignable_by(user).filter(role=User.Role.REP),
+            reps_only=True,
+            required=False,
+            label=owner.label,
+            help_text=owner.help_text,
+            placeholder=_("— choose a sales rep —"),
+        )
         if batch.sheet_names:
             cast(forms.ChoiceField, self.fields["sheet_name"]).choices = [
                 (n, n) for n in batch.sheet_names

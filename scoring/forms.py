@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Team, Territory, User
+from crm.pickers import UserPickerField
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
 from scoring.models import Priority, Quadrant, ScoringSettings
 
@@ -43,16 +44,23 @@ class PopulationForm(forms.Form):
     territory: "forms.ModelChoiceField[Territory]" = forms.ModelChoiceField(
         queryset=None, required=False, label=_("Territory"), empty_label=_("All territories")
     )
-    owner: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Owner"), empty_label=_("All owners")
-    )
+    # The owner: a type-ahead picker over the users the user sees (core.pickers), empty for all.
+    owner: "forms.ModelChoiceField[User]"
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
         # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams_visible_to(user)
         cast(forms.ModelChoiceField, self.fields["territory"]).queryset = territory_list()
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_visible_to(user)
+        self.fields["owner"] = UserPickerField(
+            users_visible_to(user),
+            active_only=False,
+            required=False,
+            label=_("Owner"),
+            help_text="",
+            placeholder=_("All owners"),
+        )
+        self.order_fields(["team", "territory", "owner"])
 
 
 DIRECTION_CHOICES = [("", _("Up or down")), ("up", _("Up")), ("down", _("Down"))]

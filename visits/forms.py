@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact
+from accounts.pickers import AccountPickerField, ContactPickerField
 from accounts.selectors import accounts_visible_to
-from crm.models import User
+from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
 from visits.models import (
     ROLE_CHOICES,
@@ -23,23 +24,32 @@ from visits.models import (
 )
 from visits.services.records import CHECKLIST_ITEM_FIELDS, OCCASION_FIELDS
 
-# Above this many accounts in a book the account is typed as a number (customer cards link
-# to the forms with the account filled in), so no page renders a 100k-option menu.
-ACCOUNT_MENU_LIMIT = 300
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 def _account_field(form, user, account=None) -> None:
-    field = form.fields["account"]
-    field.queryset = accounts_visible_to(user)
+    """The account: fixed (hidden) when the page was opened for one, else a picker over the
+    user's book (an account outside it is a field error, the rest of the form kept)."""
+    model_field = form.fields["account"]
     if account is not None:
-        field.widget = forms.HiddenInput()
-    elif field.queryset.count() > ACCOUNT_MENU_LIMIT:
-        field.widget = forms.NumberInput(attrs={"inputmode": "numeric"})
-        field.help_text = _("The account's number (open the customer card to fill it in).")
-    else:
-        field.queryset = field.queryset.order_by("name")
+        model_field.queryset = accounts_visible_to(user)
+        model_field.widget = forms.HiddenInput()
+        return
+    form.fields["account"] = AccountPickerField(
+        user, label=model_field.label, required=model_field.required
+    )
+
+
+def _bound_account(form):
+    """The account the bound form names (None when it names none the user may see)."""
+    field = form.fields["account"]
+    if not form.is_bound or not isinstance(field, AccountPickerField):
+        return None
+    try:
+        return field.clean(field.widget.value_from_datadict(form.data, form.files, "account"))
+    except forms.ValidationError:
+        return None
 
 
 class VisitForm(forms.ModelForm):
@@ -84,10 +94,13 @@ class VisitForm(forms.ModelForm):
             VisitPlan.objects.filter(account=account) if account else (VisitPlan.objects.none())
         )
         self.fields["plan"].required = False
-        if account is not None:
+        # The chosen account's contacts (picker.js and visits.js fill them in when an account
+        # is picked; a bound form shows those of the account it names).
+        contacts_of = account if account is not None else _bound_account(self)
+        if contacts_of is not None:
             cast(
                 forms.ModelChoiceField, self.fields["contacts"]
-            ).queryset = account.contacts.order_by("role", "name", "id")
+            ).queryset = contacts_of.contacts.order_by("role", "name", "id")
         if self.instance.pk is None and not self.is_bound:
             now = timezone.localtime()
             self.initial.setdefault("visit_date", now.date())
@@ -111,15 +124,15 @@ class PlanForm(forms.ModelForm):
 class GenerateForm(forms.Form):
     PERIODS = [("week", _("Week")), ("month", _("Month"))]
 
-    rep: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(label=_("Rep"), queryset=None)
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="week")
     day = forms.DateField(label=_("A day in the period"), widget=DATE)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # The stubs type self.fields as plain Field; cast to the field's own class.
-        cast(forms.ModelChoiceField, self.fields["rep"]).queryset = users_assignable_by(user)
-        self.fields["rep"].initial = user.pk
+        self.fields["rep"] = UserPickerField(
+            users_assignable_by(user), label=_("Rep"), initial=user.pk
+        )
+        self.order_fields(["rep", "period", "day"])
         self.fields["day"].initial = timezone.localdate()
 
 
@@ -132,9 +145,12 @@ class TouchForm(forms.ModelForm):
     def __init__(self, *args, user, account=None, **kwargs):
         super().__init__(*args, **kwargs)
         _account_field(self, user, account)
-        # The stubs type self.fields as plain Field; cast to the field's own class.
-        cast(forms.ModelChoiceField, self.fields["contact"]).queryset = (
-            account.contacts.order_by("role", "name", "id") if account else Contact.objects.none()
+        contact = self.fields["contact"]
+        self.fields["contact"] = ContactPickerField(
+            user,
+            queryset=account.contacts.all() if account is not None else None,
+            label=contact.label,
+            required=contact.required,
         )
         if not self.is_bound and self.instance.pk is None:
             self.initial.setdefault("date", timezone.localdate())

@@ -202,7 +202,10 @@ def _read_only(request, visit):
 
 
 def _visit_context(request):
-    """The account, plan and reminder a visit or touch is logged from (all in the book)."""
+    """The account, plan and reminder a visit or touch is logged from (all in the book, else
+    404): named by the page's address (`?account=`, `?plan=`, `?reminder=`) or the form's
+    hidden plan and reminder. An account picked in the form is the form's to check: one
+    outside the book is a field error there, the other fields kept."""
     source = request.POST if request.method == "POST" else request.GET
     account = plan = reminder = None
     reminder_id = _int(source.get("reminder"))
@@ -214,10 +217,12 @@ def _visit_context(request):
     if plan_id:
         plan = or_404(plan_get_visible(request.user, plan_id))
         account = plan.account
-    account_id = _int(source.get("account"))
-    if account is None and account_id:
-        account = or_404(account_get_visible(request.user, account_id))
-    if account is not None and account_id and account_id != account.pk:
+    page_account_id = _int(request.GET.get("account"))
+    if account is None and page_account_id:
+        account = or_404(account_get_visible(request.user, page_account_id))
+    # A fixed account is a hidden field: another one posted is tampering, not a typo.
+    posted = {page_account_id, _int(request.POST.get("account"))} - {None}
+    if account is not None and posted - {account.pk}:
         raise Http404
     return account, plan, reminder
 

@@ -17,6 +17,7 @@ from crm.api.serializers import (
     UserUpdateSerializer,
     UserWriteSerializer,
 )
+from crm.filters import UserFilter
 from crm.selectors import teams_visible_to, territory_list, users_visible_to
 from crm.services import (
     user_create,
@@ -34,11 +35,12 @@ class UserViewSet(
 ):
     """Users the caller can see: themselves, their team (managers), everyone (admins). Admins
     also create (with a password, or an e-mailed invitation), edit, deactivate and reactivate
-    users; anyone else is refused (403)."""
+    users; anyone else is refused (403). `?q=` searches username and name (the user picker
+    of the forms)."""
 
     serializer_class = UserSerializer
     permission_classes = [IsAuthenticated, ReadOrAdminWrites]
-    filterset_fields = ["role", "team"]
+    filterset_class = UserFilter
     ordering_fields = ["username", "id"]
     ordering = ["username"]
 

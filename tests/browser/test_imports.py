@@ -40,13 +40,18 @@ def test_admin_imports_a_legacy_list_with_preview_and_progress(
     assert page.locator("select[name=col_0]").input_value() == "name"
     select.select_option("territory")
     # The admin is not a sales rep: the owner of the new accounts must be chosen.
-    owner = page.locator("select[name=owner]")
+    owner = page.locator("#id_owner")  # the type-ahead picker's box (core.pickers)
     assert owner.input_value() == ""
     assert owner.get_attribute("required") is not None  # the check is not sent without it
     assert page.locator("#imp-owner-help").inner_text() == (
         "You are not a sales rep: choose the rep who will own the new accounts."
     )
-    owner.select_option(str(rep.pk))
+    owner.click()
+    page.keyboard.type("rep-e")
+    page.wait_for_selector(".picker-list [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.locator("input[name=owner]").input_value() == str(rep.pk)
     page.click("#imp-check")
     page.wait_for_selector("#imp-bar")  # queued: the worker is not there yet
     assert page.locator("#imp-progress").is_visible()

@@ -161,7 +161,11 @@ def test_manager_on_a_desktop_reviews_the_team(live_server, desktop_page):
     table = page.get_by_role("table")
     assert table.get_by_role("link", name="Eddie Big Co").count() == 1
     assert table.get_by_role("link", name="Outside Co").count() == 0
-    page.get_by_label("Owner").select_option(label=str(rep))
+    # The owner filter is a type-ahead picker (core.pickers): type, pick with the keyboard.
+    page.get_by_label("Owner").fill(rep.username)
+    page.get_by_role("option", name=str(rep)).wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
     page.get_by_role("button", name="Filter", exact=True).click()
     page.wait_for_url(f"**/scoring/accounts/?*owner={rep.pk}*")
     names = sorted(table.locator("tbody tr td:first-child a").all_inner_texts())
@@ -225,7 +229,12 @@ def _import(page, path, unmapped: dict[str, str], owner) -> None:
         column = page.get_by_label(header, exact=True)
         assert column.input_value() == ""
         column.select_option(target)
-    page.locator("select[name=owner]").select_option(str(owner.pk))
+    # The owner is a type-ahead picker (core.pickers): type, pick with the keyboard.
+    page.locator("#id_owner").fill(owner.username)
+    page.wait_for_selector(".picker-list [role=option]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert page.locator("input[name=owner]").input_value() == str(owner.pk)
     page.get_by_role("button", name="Check the file (dry run)").click()
     page.get_by_role("heading", name="What the import will do").wait_for()
     screenshot(page, f"journey-admin-check-{path.suffix[1:]}")

@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
 from core.models import AuditEntry
+from core.pickers import PickerField
 from crm.models import Team, Territory, User
 from tests.factories import ChecklistItemFactory, OccasionFactory, ReminderFactory
 from tests.security.endpoints import (
@@ -345,6 +346,29 @@ def _check_own_rule_endpoints(client: Client, org: Org, user: User | None) -> No
     rows = client.get(reverse("prospect-counts")).json()
     reps = {u.pk for u in org.users if u.role == User.Role.REP} - org.inactive
     assert {r["owner_id"] for r in rows} == org.visible_users(user) & reps
+    _check_picker_searches(client, org, user)
+
+
+def _check_picker_searches(client: Client, org: Org, user: User) -> None:
+    """The searches the forms' type-ahead pickers read (core.pickers): `?q=` finds a record by
+    its token exactly when the user may see it, never one outside the book."""
+    for (label, pk), tok in org.tokens.items():
+        if label not in (_label(Account), _label(Contact)):
+            continue
+        name = "account-list" if label == _label(Account) else "contact-list"
+        found = {r["id"] for r in _api_list(client, reverse(name), {"q": tok})}
+        assert found == ({pk} if org.record_visible(label, pk, user) else set()), (name, tok)
+    by_phone = {r["id"] for r in _api_list(client, reverse("contact-list"), {"q": "13800001"})}
+    assert by_phone == org.visible_records(_label(Contact), user)
+    assignable = org.assignable_users(user)
+    for other in org.users:
+        found = {
+            r["id"]
+            for r in _api_list(
+                client, reverse("user-list"), {"q": other.username, "is_active": "true"}
+            )
+        }
+        assert found == ({other.pk} if other.pk in assignable else set()), other.username
 
 
 def _records(org: Org, model) -> list[int]:
@@ -626,6 +650,16 @@ def _check_form_relations(client: Client, url: str, name: str, foreign) -> None:
             # 405: a page whose form is a GET filter (the dashboard) takes no POST at all.
             assert response.status_code in (200, 404, 405), (name, field_name, response.status_code)
             assert state() == before, (name, field_name)
+            posted_form = (
+                (response.context or {}).get("form") if response.status_code == 200 else None
+            )
+            if isinstance(field, PickerField) and response.status_code != 405:
+                # A picker's value outside the book is an error on that field of the same
+                # form (core.pickers), never a 404 page that loses what was typed. (A GET
+                # filter form, as the scoring pages', ignores a POST: nothing to check.)
+                assert response.status_code == 200, (name, field_name, response.status_code)
+                if posted_form.is_bound:
+                    assert field_name in posted_form.errors, (name, field_name)
     if (
         instance is not None
         and instance.pk
