@@ -312,6 +312,7 @@ def test_openapi_schema_is_valid_and_lists_the_account_filters(tmp_path):
     assert {p["name"] for p in parameters} == {
         "channel",
         "cursor",
+        "import_batch",
         "industry",
         "lifecycle",
         "ordering",

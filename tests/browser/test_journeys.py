@@ -178,7 +178,7 @@ def test_manager_on_a_desktop_reviews_the_team(live_server, desktop_page):
     assert page.locator(".board-col:visible").count() == 3
     screenshot(page, "journey-manager-board")
 
-    page.get_by_role("link", name="Reps against the minimum").click()
+    page.get_by_role("link", name="Teams and reps against the pipeline").click()
     page.get_by_role("table").get_by_role("link", name=str(rep)).click()
     rows = page.get_by_role("table").locator("tbody tr")
     assert sorted(rows.locator("td a[href*='/prospects/']").all_inner_texts()) == [
@@ -216,19 +216,18 @@ def _xlsx_list(path) -> None:
     workbook.save(path)
 
 
-def _import(page, path, unmapped: dict[str, str], owner) -> None:
-    """Upload, map by the column's header, choose the owner of the new accounts (the admin
-    is not a sales rep), check (dry run), import; stop at the result."""
+def _import(page, path, detected: dict[str, str], owner) -> None:
+    """Upload, see the columns mapped by their headers (`detected`: header → target), choose
+    the owner of the new accounts (the admin is not a sales rep), check (dry run), import;
+    stop at the result."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     page.get_by_role("link", name="New import").click()
     page.get_by_label("Customers").check()
     page.get_by_label("File", exact=True).set_input_files(str(path))
     page.get_by_role("button", name="Upload").click()
     page.get_by_role("heading", name="Columns and options").wait_for()
-    for header, target in unmapped.items():
-        column = page.get_by_label(header, exact=True)
-        assert column.input_value() == ""
-        column.select_option(target)
+    for header, target in detected.items():
+        assert page.get_by_label(header, exact=True).input_value() == target, header
     # The owner is a type-ahead picker (core.pickers): type, pick with the keyboard.
     page.locator("#id_owner").fill(owner.username)
     page.wait_for_selector(".picker-list [role=option]")
@@ -256,7 +255,7 @@ def test_admin_imports_a_messy_gbk_list_and_an_xlsx(live_server, desktop_page, t
     page = desktop_page
     login(page, live_server, "journey-admin", "pw-Secret-123")
 
-    _import(page, gbk, {"片区?": "territory"}, rep)
+    _import(page, gbk, {"*客户名称": "name", "片区?": "territory", "Industry": "industry"}, rep)
     counts = dict(
         zip(
             page.locator(".imp-counts dt").all_inner_texts(),
@@ -269,7 +268,7 @@ def test_admin_imports_a_messy_gbk_list_and_an_xlsx(live_server, desktop_page, t
     page.get_by_role("link", name="The accounts of this batch").click()
     page.get_by_role("heading", name="Accounts", level=1).wait_for()
     table = page.get_by_role("table")
-    assert sorted(table.locator("tbody td:first-child > a").all_inner_texts()) == [
+    assert sorted(table.locator("tbody td > a[href^='/accounts/']").all_inner_texts()) == [
         "嘉兴新禾食品有限公司",
         "温州大成阀门有限公司",
         "绍兴恒远纺织有限公司",

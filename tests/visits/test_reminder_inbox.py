@@ -107,6 +107,7 @@ def test_the_groups_follow_the_kinds_choices(org, monkeypatch):
         VISIT_OVERDUE = "visit_overdue", "Planned visit overdue"
         GIFT = "gift", "Gift"
         GREETING = "greeting", "Greeting"
+        ACCOUNT_REASSIGNED = "account_reassigned", "Accounts reassigned"
 
     monkeypatch.setattr(Reminder, "Kind", Kind)
     r1 = org["r1"]
