@@ -45,19 +45,27 @@ def user_set_language(*, actor: User, language: str) -> User:
 PROFILE_FIELDS = ["first_name", "last_name", "email", "language"]
 
 
+def _user_fields_set(
+    user: User, data: dict[str, Any], fields: list[str]
+) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """Set `data` on `user` (a field outside `fields` is refused), validated like the model's
+    fields; returns the values before and the changes. Saves nothing."""
+    before = snapshot(user, fields)
+    for field, value in data.items():
+        if field not in fields:
+            raise ValidationError({field: _("This field cannot be set here.")})
+        setattr(user, field, value)
+    others = [f.name for f in User._meta.concrete_fields if f.name not in fields]
+    user.full_clean(exclude=others, validate_unique=False)
+    return before, diff_fields(before, snapshot(user, fields))
+
+
 @transaction.atomic
 def user_profile_update(*, actor: User, data: dict[str, Any]) -> User:
     """Change the actor's own name, email and language: validated like the model's fields,
     written to the audit trail (the email masked), nothing written when a value is refused."""
     user = User.objects.select_for_update().get(pk=actor.pk)
-    before = snapshot(user, PROFILE_FIELDS)
-    for field, value in data.items():
-        if field not in PROFILE_FIELDS:
-            raise ValidationError({field: _("This field cannot be set here.")})
-        setattr(user, field, value)
-    others = [f.name for f in User._meta.concrete_fields if f.name not in PROFILE_FIELDS]
-    user.full_clean(exclude=others, validate_unique=False)
-    changes = diff_fields(before, snapshot(user, PROFILE_FIELDS))
+    _before, changes = _user_fields_set(user, data, PROFILE_FIELDS)
     if changes:
         user.save(update_fields=list(changes))
         audit_log(actor=actor, action="update", instance=user, changes=changes)
@@ -215,14 +223,7 @@ def user_update(*, actor: User, user: User, data: dict[str, Any]) -> User:
     admin keeps the admin role. Nothing is written when a value is refused."""
     _check_user_admin(actor)
     locked = User.objects.select_for_update().get(pk=user.pk)
-    before = snapshot(locked, USER_EDIT_FIELDS)
-    for field, value in data.items():
-        if field not in USER_EDIT_FIELDS:
-            raise ValidationError({field: _("This field cannot be set here.")})
-        setattr(locked, field, value)
-    others = [f.name for f in User._meta.concrete_fields if f.name not in USER_EDIT_FIELDS]
-    locked.full_clean(exclude=others, validate_unique=False)
-    changes = diff_fields(before, snapshot(locked, USER_EDIT_FIELDS))
+    before, changes = _user_fields_set(locked, data, USER_EDIT_FIELDS)
     was_admin = before["role"] == User.Role.ADMIN
     if "role" in changes and was_admin and locked.is_active and not locked.is_superuser:
         _check_not_last_admin(locked, "role")
