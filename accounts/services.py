@@ -271,9 +271,8 @@ def accounts_bulk_reassign(
         errors["reason"] = _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX_LENGTH}
     if new_owner is None or not users_assignable_by(actor).filter(pk=new_owner.pk).exists():
         errors["new_owner"] = _("You cannot assign accounts to this user.")
-    if errors:
+    if errors or new_owner is None:  # new_owner is None only with an error set (for mypy)
         raise ValidationError(errors)
-    assert new_owner is not None  # checked above
     chosen_sql, chosen_params = (
         _bulk_reassign_chosen(actor, account_ids, filters).values("id").query.sql_with_params()
     )
