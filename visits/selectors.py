@@ -145,10 +145,7 @@ def visit_scope_q(user: Viewer) -> Q:
     whose book they see (done work stays with who did it: a rep still reads the visits they
     logged after the account was reassigned, and so does their manager). The one visibility
     rule, applied to the account's owner and to the visit's author."""
-    in_book = account_scope_q(user, account_path="account__")
-    by_author = owner_scope_q(user, owner_path="logged_by")
-    # An empty Q means "everything" (an admin), but `Q() | other` is `other`: keep it empty.
-    return in_book | by_author if in_book and by_author else Q()
+    return _in_book_or_by_author(user, author_path="logged_by")
 
 
 def visits_visible_to(user: Viewer) -> QuerySet[Visit]:
@@ -179,20 +176,69 @@ def visit_get_visible(user: User, pk: int | str) -> Visit | None:
     )
 
 
-def plans_visible_to(user: Viewer) -> VisitPlanQuerySet:
+def _in_book_or_by_author(user: Viewer, *, author_path: str) -> Q:
+    """The visibility rule for done work: the record's account is in `user`'s book, or its
+    author (`author_path`) is a user whose book they see. An empty Q means "everything" (an
+    admin), but `Q() | other` is `other`: keep it empty."""
+    in_book = account_scope_q(user, account_path="account__")
+    by_author = owner_scope_q(user, owner_path=author_path)
+    return in_book | by_author if in_book and by_author else Q()
+
+
+def plans_in_book_for(user: Viewer) -> VisitPlanQuerySet:
+    """Plans of accounts in `user`'s book: the only ones they may change, or log a visit for,
+    or attach a visit to."""
     return VisitPlan.objects.filter(account_scope_q(user, account_path="account__"))
 
 
+def plans_visible_to(user: Viewer) -> VisitPlanQuerySet:
+    """Plans of accounts in `user`'s book, and done plans whose visit was logged by a user
+    whose book they see (read-only for them: `plan_in_book`)."""
+    return VisitPlan.objects.filter(_in_book_or_by_author(user, author_path="visit__logged_by"))
+
+
+def plan_in_book(user: User, plan: VisitPlan) -> bool:
+    """Whether the plan's account is in `user`'s book: only then may they change the plan,
+    tick its checklist or log its visit (a plan seen only as its visit's author's is
+    read-only)."""
+    return accounts_visible_to(user).filter(pk=plan.account_id).exists()
+
+
 def plan_get_visible(user: User, pk: int | str) -> VisitPlan | None:
-    return plans_visible_to(user).select_related("account", "account__owner").filter(pk=pk).first()
+    return (
+        plans_visible_to(user)
+        .select_related("account", "account__owner", "visit", "visit__logged_by")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def touches_visible_to(user: Viewer) -> QuerySet[Touch]:
-    return Touch.objects.filter(account_scope_q(user, account_path="account__"))
+    """Touches of accounts in `user`'s book, and those logged by a user whose book they see
+    (done work stays with who did it; read-only for them: `touch_in_book`)."""
+    return Touch.objects.filter(_in_book_or_by_author(user, author_path="created_by"))
+
+
+def touches_listed_for(user: User) -> QuerySet[Touch]:
+    """`touches_visible_to`, each annotated `in_book` (the list links the card and names the
+    contact only then)."""
+    return touches_visible_to(user).annotate(
+        in_book=Exists(accounts_visible_to(user).filter(pk=OuterRef("account_id")))
+    )
+
+
+def touch_in_book(user: User, touch: Touch) -> bool:
+    """Whether the touch's account is in `user`'s book: only then may they change it."""
+    return accounts_visible_to(user).filter(pk=touch.account_id).exists()
 
 
 def touch_get_visible(user: User, pk: int | str) -> Touch | None:
-    return touches_visible_to(user).select_related("account", "contact").filter(pk=pk).first()
+    return (
+        touches_visible_to(user)
+        .select_related("account", "contact", "occasion", "created_by")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def calendar_plans(
@@ -200,7 +246,7 @@ def calendar_plans(
 ) -> QuerySet[VisitPlan]:
     """Plans (not cancelled) between start and end in `user`'s book, for one rep if given."""
     qs = (
-        plans_visible_to(user)
+        plans_in_book_for(user)
         .between(start, end)
         .exclude(status=VisitPlan.Status.CANCELLED)
         .select_related("account", "account__owner")
@@ -275,7 +321,9 @@ def account_timeline(account: Account, *, limit: int = 30) -> list[dict]:
         .select_related("logged_by")
         .order_by("-visit_date", "-visit_time", "-id")[:limit]
     )
-    touches = account.touches.select_related("contact", "occasion").order_by("-date", "-id")[:limit]
+    touches = account.touches.select_related("contact", "occasion", "created_by").order_by(
+        "-date", "-id"
+    )[:limit]
     orders = account.orders.order_by("-date", "-id")[:limit]
     items = chain(
         ({"kind": "visit", "date": v.visit_date, "obj": v} for v in visits),
@@ -552,7 +600,7 @@ def plan_adherence_periods(
     if not periods:
         return {}
     plans = (
-        _narrowed(plans_visible_to(user), accounts, account_filter)
+        _narrowed(plans_in_book_for(user), accounts, account_filter)
         .between(min(s for s, _e in periods.values()), max(e for _s, e in periods.values()))
         .exclude(status=VisitPlan.Status.CANCELLED)
     )

@@ -42,6 +42,7 @@ from visits.selectors import (
     occasions_list,
     plan_checklist,
     plan_get_visible,
+    plan_in_book,
     reminder_get_visible,
     reminder_groups,
     reminder_text,
@@ -49,7 +50,8 @@ from visits.selectors import (
     reminders_inbox,
     reminders_visible_to,
     touch_get_visible,
-    touches_visible_to,
+    touch_in_book,
+    touches_listed_for,
     visit_get_visible,
     visit_in_book,
     visits_listed_for,
@@ -198,6 +200,18 @@ def _read_only(request, visit):
     return redirect("visits:visit_detail", pk=visit.pk)
 
 
+def _plan_read_only(request, plan):
+    """A done plan seen only as its visit's author's: back to it, nothing changed."""
+    messages.info(request, _("This account is no longer in your book: the plan is read-only."))
+    return redirect("visits:plan_detail", pk=plan.pk)
+
+
+def _touch_read_only(request, touch):
+    """A touch seen only as its author's: back to its read-only page, nothing changed."""
+    messages.info(request, _("This account is no longer in your book: the touch is read-only."))
+    return redirect("visits:touch_edit", pk=touch.pk)
+
+
 # --- Logging a visit -----------------------------------------------------------------------
 
 
@@ -216,6 +230,8 @@ def _visit_context(request):
     plan_id = _int(source.get("plan"))
     if plan_id:
         plan = or_404(plan_get_visible(request.user, plan_id))
+        if not plan_in_book(request.user, plan):
+            raise Http404  # a plan seen only as its visit's author's: no visit logged for it
         account = plan.account
     page_account_id = _int(request.GET.get("account"))
     if account is None and page_account_id:
@@ -332,6 +348,8 @@ def plan_create(request):
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, pk: int):
     plan = or_404(plan_get_visible(request.user, pk))
+    if not plan_in_book(request.user, plan):
+        return _plan_read_only(request, plan)
     form = PlanForm(request.POST or None, instance=plan, user=request.user, account=plan.account)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
@@ -349,6 +367,8 @@ def plan_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def plan_cancel(request, pk: int):
     plan = or_404(plan_get_visible(request.user, pk))
+    if not plan_in_book(request.user, plan):
+        return _plan_read_only(request, plan)
     if request.method == "POST":
         try:
             services.plan_cancel(actor=request.user, plan=plan)
@@ -373,6 +393,7 @@ def plan_detail(request, pk: int):
         "visits/plan_detail.html",
         {
             "plan": plan,
+            "in_book": plan_in_book(request.user, plan),
             "checklist": checklist,
             "ticked": sum(1 for row in checklist if row["ticked"]),
             "visit": getattr(plan, "visit", None),
@@ -384,6 +405,8 @@ def plan_detail(request, pk: int):
 @require_POST
 def plan_checklist_save(request, pk: int):
     plan = or_404(plan_get_visible(request.user, pk))
+    if not plan_in_book(request.user, plan):
+        return _plan_read_only(request, plan)
     ids = [i for i in (_int(v) for v in request.POST.getlist("items")) if i is not None]
     try:
         count = services.checklist_set(actor=request.user, plan=plan, item_ids=ids)
@@ -420,7 +443,7 @@ def plan_generate(request):
 
 @login_required
 def touch_list(request):
-    qs = touches_visible_to(request.user).select_related("account", "contact", "occasion")
+    qs = touches_listed_for(request.user).select_related("account", "contact", "occasion")
     touch_type = request.GET.get("type", "")
     if touch_type:
         qs = qs.filter(type=touch_type)
@@ -477,6 +500,11 @@ def touch_create(request):
 @require_http_methods(["GET", "POST"])
 def touch_edit(request, pk: int):
     touch = or_404(touch_get_visible(request.user, pk))
+    if not touch_in_book(request.user, touch):
+        # A touch seen only as its author's: shown read-only; a POST changes nothing.
+        if request.method == "POST":
+            return _touch_read_only(request, touch)
+        return render(request, "visits/touch_detail.html", {"touch": touch})
     form = TouchForm(request.POST or None, instance=touch, user=request.user, account=touch.account)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
@@ -494,6 +522,8 @@ def touch_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def touch_delete(request, pk: int):
     touch = or_404(touch_get_visible(request.user, pk))
+    if not touch_in_book(request.user, touch):
+        return _touch_read_only(request, touch)
     if request.method == "POST":
         services.touch_delete(actor=request.user, touch=touch)
         messages.success(request, _("Touch deleted."))

@@ -14,12 +14,14 @@ from accounts.models import Account
 from core.models import AuditEntry
 from tests.factories import (
     AccountFactory,
+    ChecklistItemFactory,
     ContactFactory,
     ReminderFactory,
+    TouchFactory,
     VisitFactory,
     VisitPlanFactory,
 )
-from visits.models import Reminder
+from visits.models import ChecklistTick, Reminder, Touch, VisitPlan
 from visits.selectors import reminder_text, reminders_inbox
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +104,6 @@ def test_the_previous_rep_still_opens_the_visit_they_logged(client, org, worked)
         reverse("visits:visit_detail", args=[other_visit.pk]),
         reverse("contact-detail", args=[contact.pk]),
         reverse("visits:plan_detail", args=[worked["future"].pk]),
-        reverse("visits:plan_detail", args=[worked["done_plan"].pk]),
     ):
         assert client.get(url).status_code == 404, url
     assert "13911112222" not in detail.content.decode()
@@ -121,6 +122,143 @@ def test_the_previous_rep_still_opens_the_visit_they_logged(client, org, worked)
     assert worked["visit"].__class__.objects.get(pk=worked["visit"].pk).purpose == (
         "Demo of the new line"
     )
+
+
+def _plan_state(plan: VisitPlan) -> tuple:
+    plan = VisitPlan.objects.get(pk=plan.pk)
+    ticks = sorted(ChecklistTick.objects.filter(plan=plan).values_list("item_id", flat=True))
+    return plan.status, plan.planned_date, plan.purpose, ticks
+
+
+def test_the_previous_rep_still_opens_the_plan_and_touch_they_did_read_only(client, org, worked):
+    item = ChecklistItemFactory(text_en="Bring the samples")
+    touch = TouchFactory(
+        account=worked["account"], created_by=org["r1"], note="Mooncakes sent", type="gift"
+    )
+    other_touch = TouchFactory(account=worked["account"], created_by=org["r2"], note="r2's note")
+    contact = ContactFactory(account=worked["account"], name="Ms Secret", role="decision_maker")
+    services.account_update(actor=org["m1"], account=worked["account"], data={"owner": org["r2"]})
+    client.force_login(org["r1"])
+    done_url = reverse("visits:plan_detail", args=[worked["done_plan"].pk])
+    page = client.get(done_url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # Who did it, read-only: no edit, cancel, checklist form, card link or the account's contacts.
+    assert "r1" in html and "Bring the samples" in html
+    for hidden in (
+        reverse("visits:plan_edit", args=[worked["done_plan"].pk]),
+        reverse("visits:plan_cancel", args=[worked["done_plan"].pk]),
+        reverse("visits:plan_checklist", args=[worked["done_plan"].pk]),
+        reverse("accounts:detail", args=[worked["account"].pk]),
+        "Ms Secret",
+    ):
+        assert hidden not in html, hidden
+    before = _plan_state(worked["done_plan"])
+    for name, data in (
+        ("visits:plan_edit", {"planned_date": "2030-01-01", "purpose": "changed"}),
+        ("visits:plan_cancel", {}),
+        ("visits:plan_checklist", {"items": [item.pk]}),
+    ):
+        response = client.post(reverse(name, args=[worked["done_plan"].pk]), data)
+        assert (response.status_code, response["Location"]) == (302, done_url), name
+        assert _plan_state(worked["done_plan"]) == before, name
+    # No visit can be logged for it from its address.
+    assert client.get(reverse("visits:log"), {"plan": worked["done_plan"].pk}).status_code == 404
+    # Their touch: listed (no card link, no contact), opened read-only; writes change nothing.
+    touch_url = reverse("visits:touch_edit", args=[touch.pk])
+    listed = client.get(reverse("visits:touch_list")).content.decode()
+    assert touch_url in listed
+    assert reverse("visits:touch_edit", args=[other_touch.pk]) not in listed
+    assert reverse("accounts:detail", args=[worked["account"].pk]) not in listed
+    opened = client.get(touch_url)
+    assert opened.status_code == 200
+    assert "Mooncakes sent" in opened.content.decode()
+    assert 'name="note"' not in opened.content.decode()  # no edit form
+    for url, data in (
+        (touch_url, {"note": "changed", "type": "call"}),
+        (
+            reverse("visits:touch_delete", args=[touch.pk]),
+            {},
+        ),
+    ):
+        response = client.post(url, data)
+        assert (response.status_code, response["Location"]) == (302, touch_url)
+    assert Touch.objects.get(pk=touch.pk).note == "Mooncakes sent"
+    # The rest of the account's plans and touches and its card are not theirs.
+    for url in (
+        reverse("visits:plan_detail", args=[worked["future"].pk]),
+        reverse("visits:touch_edit", args=[other_touch.pk]),
+        reverse("accounts:detail", args=[worked["account"].pk]),
+        reverse("visit-plan-detail", args=[worked["future"].pk]),
+        reverse("touch-detail", args=[other_touch.pk]),
+        reverse("contact-detail", args=[contact.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+
+
+def test_the_api_reads_the_previous_reps_done_plan_and_touch_and_refuses_writes(api, org, worked):
+    item = ChecklistItemFactory(text_en="Bring the samples")
+    touch = TouchFactory(account=worked["account"], created_by=org["r1"], note="Mooncakes sent")
+    services.account_update(actor=org["m1"], account=worked["account"], data={"owner": org["r2"]})
+    client = api(org["r1"])
+    plan_url = reverse("visit-plan-detail", args=[worked["done_plan"].pk])
+    got = client.get(plan_url)
+    assert (got.status_code, got.json()["status"]) == (200, "done")
+    listed = client.get(reverse("visit-plan-list")).json()["results"]
+    assert [p["id"] for p in listed] == [worked["done_plan"].pk]
+    before = _plan_state(worked["done_plan"])
+    refused = [
+        client.patch(plan_url, {"purpose": "changed"}, format="json"),
+        client.delete(plan_url),
+        client.put(
+            reverse("visit-plan-checklist", args=[worked["done_plan"].pk]),
+            {"items": [item.pk]},
+            format="json",
+        ),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert refused[0].json() == {"account": ["Select an account you can see."]}
+    assert _plan_state(worked["done_plan"]) == before
+    touch_url = reverse("touch-detail", args=[touch.pk])
+    assert client.get(touch_url).json()["note"] == "Mooncakes sent"
+    assert client.patch(touch_url, {"note": "changed"}, format="json").status_code == 400
+    assert client.delete(touch_url).status_code == 400
+    assert Touch.objects.get(pk=touch.pk).note == "Mooncakes sent"
+    # A visit cannot be attached to the done plan through the API either.
+    other = AccountFactory(owner=org["r1"])
+    attach = client.post(
+        reverse("visit-list"),
+        {"account": other.pk, "visit_date": "2026-05-02", "plan": worked["done_plan"].pk},
+        format="json",
+    )
+    assert attach.status_code == 400 and "plan" in attach.json()
+    # The new owner gets the future plan (and the done one, in their book).
+    mine = api(org["r2"]).get(reverse("visit-plan-list")).json()["results"]
+    assert {p["id"] for p in mine} == {worked["done_plan"].pk, worked["future"].pk}
+    assert (
+        api(org["r2"])
+        .patch(
+            reverse("visit-plan-detail", args=[worked["future"].pk]),
+            {"purpose": "Moved with the account"},
+            format="json",
+        )
+        .status_code
+        == 200
+    )
+
+
+def test_the_card_shows_who_did_the_done_work(client, org, worked):
+    TouchFactory(account=worked["account"], created_by=org["r1"], note="Mooncakes sent")
+    services.account_update(actor=org["m1"], account=worked["account"], data={"owner": org["r2"]})
+    client.force_login(org["r2"])
+    card = client.get(reverse("accounts:detail", args=[worked["account"].pk])).content.decode()
+    assert card.count("by r1") == 2  # the visit and the touch
+    page = client.get(reverse("visits:plan_detail", args=[worked["done_plan"].pk]))
+    html = page.content.decode()
+    assert reverse("visits:visit_detail", args=[worked["visit"].pk]) in html
+    assert "r1" in html
+    # The plan is in r2's book now, but done: no edit or cancel button.
+    assert reverse("visits:plan_edit", args=[worked["done_plan"].pk]) not in html
 
 
 def test_the_new_rep_gets_the_future_plans_and_open_reminders(client, org, worked):

@@ -14,9 +14,10 @@ a random subset of the builders' records (prospect, worksheet, visit, plan, touc
 A reminder also has a recipient (any user of the organisation): it is visible to those who see
 both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned" notification
 (some of the drawn reminders) to those who see its recipient, whoever owns the account now.
-A visit is logged by any user of the organisation (the reminder's draw): done work stays with
-who did it, so it is visible to those who see its account or its author (`AUTHOR_MODELS`), and
-a page showing it may name its account.
+A visit or touch is logged by any user of the organisation (the reminder's draw), and so is
+the visit of a done plan (every other account's plan is done): done work stays with who did it,
+so it is visible to those who see its account or its author (`AUTHOR_MODELS`; a plan's author
+is its visit's), and a page showing it may name its account.
 """
 
 import datetime
@@ -135,9 +136,9 @@ class Org:
 
     def record_visible(self, label: str, pk: int, user: User) -> bool:
         """The oracle's rule for one record: its account is in the user's book (and, for a
-        reminder, its recipient is one of the users whose books the user sees). A visit is
-        also visible when its author is one of those users; an "accounts reassigned"
-        notification whatever the account's owner."""
+        reminder, its recipient is one of the users whose books the user sees). A visit, a
+        touch or a done plan is also visible when its author is one of those users; an
+        "accounts reassigned" notification whatever the account's owner."""
         in_book = self.account_of(label, pk) in self.visible_accounts(user)
         author = self._record_author.get((label, pk))
         if author is not None and author in self.visible_users(user):
@@ -154,7 +155,7 @@ class Org:
         return {
             self.account_of(label, pk)
             for (label, pk) in self.tokens
-            if label in (Visit._meta.label, Reminder._meta.label)
+            if label in (*AUTHOR_MODELS, Reminder._meta.label)
             and self.record_visible(label, pk, user)
         }
 
@@ -251,28 +252,41 @@ def _visit(org: Org, account: Account, author: User | None = None) -> Visit:
     return visit
 
 
-def _plan(org: Org, account: Account) -> VisitPlan:
+def _plan(org: Org, account: Account, author: User | None = None) -> VisitPlan:
+    """An open plan for tomorrow; for every other account a done plan whose visit `author`
+    logged (default the owner; another user: as after a reassignment)."""
     tok = token("Pl")
+    done = account.pk % 2 == 0
     plan = VisitPlanFactory(
         account=account,
-        planned_date=timezone.localdate() + datetime.timedelta(days=1),
+        planned_date=datetime.date(2026, 5, 1)
+        if done
+        else timezone.localdate() + datetime.timedelta(days=1),
         purpose=tok,
         created_by=account.owner,
+        status=VisitPlan.Status.DONE if done else VisitPlan.Status.PLANNED,
     )
     _keep(org, plan, account, tok)
+    if done:
+        visit = _visit(org, account, author)
+        Visit.objects.filter(pk=visit.pk).update(plan=plan, visit_date=plan.planned_date)
+        org._record_author[(plan._meta.label, plan.pk)] = visit.logged_by_id
     return plan
 
 
-def _touch(org: Org, account: Account) -> Touch:
+def _touch(org: Org, account: Account, author: User | None = None) -> Touch:
+    """A touch logged by `author` (default the owner)."""
     tok = token("To")
+    author = author or account.owner
     touch = TouchFactory(
         account=account,
         type=TouchType.LETTER,
         date=datetime.date(2026, 5, 3),
         note=tok,
-        created_by=account.owner,
+        created_by=author,
     )
     _keep(org, touch, account, tok)
+    org._record_author[(touch._meta.label, touch.pk)] = author.pk
     return touch
 
 
@@ -320,7 +334,11 @@ EXTRA_LABELS = [
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
 # Models also visible to those who see their author (done work stays with who did it).
-AUTHOR_MODELS = {Visit._meta.label: "logged_by"}
+AUTHOR_MODELS = {
+    Visit._meta.label: "logged_by",
+    VisitPlan._meta.label: "visit__logged_by",
+    Touch._meta.label: "created_by",
+}
 
 
 def build_org(spec) -> Org:
@@ -374,8 +392,8 @@ def build_org(spec) -> Org:
                 continue
             if label == Reminder._meta.label:
                 _reminder(org, account, owners[recipient_index % len(owners)])
-            elif label == Visit._meta.label:
-                _visit(org, account, owners[recipient_index % len(owners)])
+            elif label in AUTHOR_MODELS:
+                BUILDERS[label](org, account, owners[recipient_index % len(owners)])
             else:
                 BUILDERS[label](org, account)
     return org

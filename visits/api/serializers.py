@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 from visits.models import ROLE_CHOICES, TIER_CHOICES, Occasion, Reminder, Touch, Visit, VisitPlan
-from visits.selectors import plans_visible_to, reminder_text
+from visits.selectors import plans_in_book_for, reminder_text
 
 
 def _scoped(serializer, field: str, queryset_for) -> None:
@@ -45,7 +45,7 @@ class VisitSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         _scoped(self, "account", accounts_visible_to)
         _scoped(self, "contacts", contacts_visible_to)
-        _scoped(self, "plan", plans_visible_to)
+        _scoped(self, "plan", plans_in_book_for)
 
 
 class VisitPlanSerializer(serializers.ModelSerializer):
