@@ -17,9 +17,11 @@ def audit_list(request):
     if not request.user.is_admin:
         raise Http404
     entries = audit_entry_list(request.user, filters=request.GET)
-    paginator = CappedPaginator(entries.qs.order_by("-created_at", "-id"), PAGE_SIZE)
+    # A filter value that does not parse (an account no one sees) shows its error and no rows.
+    rows = entries.qs if entries.is_valid() else entries.queryset.none()
+    paginator = CappedPaginator(rows.order_by("-created_at", "-id"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = entries.picked_query()
     query.pop("page", None)
     return render(
         request,
