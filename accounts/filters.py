@@ -233,10 +233,19 @@ class _TrailAccountPickerField(AccountPickerField):
 
 
 def audit_page_filter(user: User, data, *, queryset: QuerySet[AuditEntry]) -> AuditEntryFilter:
-    """The audit page's filter bar: the account is a type-ahead picker over the accounts `user`
-    sees (or a deleted one the trail names); anything else is the filter's error."""
+    """The audit page's filter bar: who (a user picker over the users `user` sees) and the
+    account (a picker over the accounts `user` sees, or a deleted one the trail names); anything
+    else is the filter's error."""
     account = _TrailAccountPickerField(
         user, trail=queryset, required=False, label=_("Account"), help_text=""
     )
     account.widget.attrs["placeholder"] = _("All accounts")
-    return AuditEntryFilter(data, queryset=queryset).with_pickers(account=account)
+    actor = UserPickerField(
+        users_visible_to(user),
+        active_only=False,
+        required=False,
+        label=_("Who"),
+        help_text="",
+        placeholder=_("Everyone"),
+    )
+    return AuditEntryFilter(data, queryset=queryset).with_pickers(actor=actor, account=account)

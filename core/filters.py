@@ -140,10 +140,11 @@ class FilterSet(django_filters.FilterSet):
 
     @property
     def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
+        first = not hasattr(self, "_form")
+        form = super().form
+        if first:
             form.fields.update(self._pickers)
-        return self._form
+        return form
 
     def filter_queryset(self, queryset):
         # django-filter's loop, with a picked record handed to the filter as its id.

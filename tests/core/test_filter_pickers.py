@@ -1,8 +1,9 @@
-"""The rep, owner and account filters of the filter bars are type-ahead pickers
+"""The rep, owner, actor and account filters of the filter bars are type-ahead pickers
 (core.filters.FilterSet.with_pickers, core.pickers): the accounts list's owner, the visits
-calendar's and due list's rep, the audit page's account. A picked id narrows the list; a value
-outside the book is the filter's error on the page (never a 404 or 500); the API's FilterSets
-keep reading plain ids (an owner outside the book: an empty list; a value that is no id: 400)."""
+calendar's and due list's rep, the audit page's who and account. A picked id narrows the
+list; a value outside the book is the filter's error on the page (never a 404 or 500); the
+API's FilterSets keep reading plain ids (an owner outside the book: an empty list; a value that
+is no id: 400)."""
 
 from html.parser import HTMLParser
 
@@ -223,3 +224,24 @@ def test_audit_account_that_no_one_can_see_is_the_filters_error(client, org):
     assert list(page.context["page"].object_list) == []
     assert page.context["filter_errors"] == ["Account: No account you can see matches “999999999”."]
     assert "Account: No account you can see matches" in page.content.decode()
+
+
+def test_audit_who_filter_is_a_user_picker(client, org):
+    for actor in (org["r1"], org["r3"]):
+        audit_log(
+            actor=actor,
+            action="update",
+            instance=org["accounts"][actor.username],
+            account_id=org["accounts"][actor.username].pk,
+        )
+    client.force_login(org["admin"])
+    page = client.get(reverse("audit"), {"actor": org["r3"].pk})
+    assert [e.actor_id for e in page.context["page"].object_list] == [org["r3"].pk]
+    actor = picker_input(page.content.decode(), "actor")
+    assert_is_picker(actor, url="/api/v1/users/", kind="user", label="r3", placeholder="Everyone")
+    typed = client.get(reverse("audit"), {"actor": "", "actor__text": "r1"})
+    assert [e.actor_id for e in typed.context["page"].object_list] == [org["r1"].pk]
+    unknown = client.get(reverse("audit"), {"actor": "999999999"})
+    assert unknown.status_code == 200
+    assert list(unknown.context["page"].object_list) == []
+    assert unknown.context["filter_errors"] == ["Who: No user you can choose matches “999999999”."]
