@@ -20,7 +20,7 @@ def audit_list(request):
     rows = entries.qs if entries.is_valid() else entries.qs.none()
     paginator = CappedPaginator(rows.order_by("-created_at", "-id"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    query = entries.picked_query()
+    query = entries.picked_query(request.GET)
     query.pop("page", None)
     return render(
         request,

@@ -65,7 +65,7 @@ def account_list(request):
     paginator = CappedPaginator(qs, 50)
     page = paginator.get_page(request.GET.get("page"))
     # Links and the bulk bar repeat the filter with the picked owner's id (typed text resolved).
-    query = account_filter.picked_query()
+    query = account_filter.picked_query(request.GET)
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)

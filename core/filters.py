@@ -154,12 +154,12 @@ class FilterSet(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def picked_query(self) -> QueryDict:
-        """The query string of the page with each picker's value as the record's id (typed text
-        resolved, its `<name>__text` dropped): for the pager's links and the forms that repeat
-        the filter (a bulk action), which read the FilterSet without pickers. A value not
-        found is left as sent (the page shows its error and no rows)."""
-        query = self.data.copy() if isinstance(self.data, QueryDict) else QueryDict(mutable=True)
+    def picked_query(self, query: QueryDict) -> QueryDict:
+        """A copy of `query` (the page's query string) with each picker's value as the record's
+        id (typed text resolved, its `<name>__text` dropped): for the pager's links and what
+        repeats the filter (a bulk action, an export), which read the FilterSet without
+        pickers. A value not found is left as sent (the page shows its error and no rows)."""
+        query = query.copy()
         cleaned = self.form.cleaned_data if self.is_valid() else {}
         for name in self._pickers:
             value = cleaned.get(name)

@@ -1,5 +1,6 @@
 """The rep, owner, actor and account filters of the filter bars are type-ahead pickers
-(core.filters.FilterSet.with_pickers, core.pickers): the accounts list's owner, the visits
+(core.filters.FilterSet.with_pickers, core.pickers): the accounts list's, the pipeline board's
+and list's owner, the visits
 calendar's and due list's rep, the audit page's who and account. A picked id narrows the
 list; a value outside the book is the filter's error on the page (never a 404 or 500); the
 API's FilterSets keep reading plain ids (an owner outside the book: an empty list; a value that
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_log
-from tests.factories import AccountFactory, VisitPlanFactory
+from tests.factories import AccountFactory, ProspectFactory, VisitPlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -245,3 +246,39 @@ def test_audit_who_filter_is_a_user_picker(client, org):
     assert unknown.status_code == 200
     assert list(unknown.context["page"].object_list) == []
     assert unknown.context["filter_errors"] == ["Who: No user you can choose matches “999999999”."]
+
+
+# --- Pipeline board and list: owner ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("url_name", ["prospects:list", "prospects:board"])
+def test_prospect_owner_filter_is_a_picker_and_refuses_an_owner_outside(client, org, url_name):
+    for name in ("r1", "r2", "r3"):
+        ProspectFactory(account=org["accounts"][name])
+    client.force_login(org["m1"])
+    url = reverse(url_name)
+    page = client.get(url, {"owner": org["r2"].pk})
+    assert page.status_code == 200
+    html = page.content.decode()
+    owner = picker_input(html, "owner")
+    assert_is_picker(owner, url="/api/v1/users/", kind="user", label="r2", placeholder="All owners")
+    assert "Account of r2" in html and "Account of r1" not in html
+    assert page.context["query"].startswith(f"owner={org['r2'].pk}")
+    typed = client.get(url, {"owner": "", "owner__text": "r2"})
+    assert f"owner={org['r2'].pk}" in typed.context["query"]
+    assert "owner__text" not in typed.context["query"]
+    outside = client.get(url, {"owner": org["r3"].pk})
+    assert outside.status_code == 200
+    html = outside.content.decode()
+    assert f"Owner: No user you can choose matches “{org['r3'].pk}”." in html
+    assert "Account of r3" not in html and "Account of r1" not in html
+
+
+def test_prospects_api_keeps_the_owner_id_filter(api, org):
+    for name in ("r1", "r2", "r3"):
+        ProspectFactory(account=org["accounts"][name])
+    client = api(org["m1"])
+    url = reverse("prospect-list")
+    picked = client.get(url, {"owner": org["r2"].pk})
+    assert [p["account"] for p in picked.json()["results"]] == [org["accounts"]["r2"].pk]
+    assert client.get(url, {"owner": org["r3"].pk}).status_code == 400
