@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import QuerySet
 
-from accounts.filters import AuditEntryFilter
+from accounts.filters import AuditEntryFilter, audit_page_filter
 from accounts.selectors import account_get_visible, accounts_visible_to
 from core.models import AuditEntry
 
@@ -24,8 +24,9 @@ def audit_entries_visible_to(user) -> QuerySet[AuditEntry]:
 
 
 def audit_entry_list(user, *, filters=None) -> AuditEntryFilter:
-    """The admin's full audit page: every entry, filtered (django-filter) and newest first."""
-    return AuditEntryFilter(filters, queryset=audit_entries_visible_to(user))
+    """The admin's full audit page: every entry, filtered (django-filter; the account through
+    its type-ahead picker) and newest first."""
+    return audit_page_filter(user, filters, queryset=audit_entries_visible_to(user))
 
 
 def account_audit_entries(user, account_id: int, *, limit: int = 10) -> list[AuditEntry] | None:

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -11,16 +12,20 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Q,
+    QuerySet,
     Value,
 )
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Contact, Order, Tier
+from accounts.pickers import AccountPickerField
 from accounts.selectors import account_name_search_q
 from core.filters import DateFilter, FilterSet, IdFilterSet, IntegerFilter, StrictBooleanFilter
 from core.models import AuditEntry
 from crm.models import User
+from crm.pickers import UserPickerField
+from crm.selectors import users_visible_to
 
 
 # Searching and sorting: when `q` narrows the list, sort by expressions that no index matches.
@@ -148,6 +153,21 @@ class AccountFilter(FilterSet):
         return queryset.filter(tier="" if value == "none" else value)
 
 
+def account_list_filter(user: User, data, *, queryset, request=None) -> AccountFilter:
+    """The accounts page's filter bar: the owner is a type-ahead picker over the users `user`
+    sees (an owner outside them is the filter's error); the API reads plain ids."""
+    return AccountFilter(data, queryset=queryset, request=request).with_pickers(
+        owner=UserPickerField(
+            users_visible_to(user),
+            active_only=False,
+            required=False,
+            label=_("Owner"),
+            help_text="",
+            placeholder=_("All owners"),
+        )
+    )
+
+
 class ContactFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # An id, not a model choice: an unknown account and another user's account must answer
@@ -192,3 +212,40 @@ class AuditEntryFilter(IdFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(object_repr__icontains=value) | Q(object_id=value))
+
+
+class _TrailAccountPickerField(AccountPickerField):
+    """The audit page's account: one the user sees, or the id of a deleted account that the
+    entries the user may read still name (its history outlives it)."""
+
+    def __init__(self, user: User, *, trail: QuerySet[AuditEntry], **kwargs):
+        super().__init__(user, **kwargs)
+        self.trail = trail
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            text = str(value).strip()
+            if text.isdigit() and len(text) < 19 and self.trail.filter(account_id=text).exists():
+                return int(text)
+            raise
+
+
+def audit_page_filter(user: User, data, *, queryset: QuerySet[AuditEntry]) -> AuditEntryFilter:
+    """The audit page's filter bar: who (a user picker over the users `user` sees) and the
+    account (a picker over the accounts `user` sees, or a deleted one the trail names); anything
+    else is the filter's error."""
+    account = _TrailAccountPickerField(
+        user, trail=queryset, required=False, label=_("Account"), help_text=""
+    )
+    account.widget.attrs["placeholder"] = _("All accounts")
+    actor = UserPickerField(
+        users_visible_to(user),
+        active_only=False,
+        required=False,
+        label=_("Who"),
+        help_text="",
+        placeholder=_("Everyone"),
+    )
+    return AuditEntryFilter(data, queryset=queryset).with_pickers(actor=actor, account=account)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
-from accounts.filters import AccountFilter, is_searching, search_ordering
+from accounts.filters import account_list_filter, is_searching, search_ordering
 from accounts.forms import AccountForm, BulkReassignForm, ContactForm, OrderForm
 from accounts.selectors import (
     account_card_contacts,
@@ -29,7 +29,7 @@ from accounts.selectors import (
 )
 from core.http import or_404, run_service
 from core.paginator import CappedPaginator
-from crm.selectors import territory_list, users_visible_to
+from crm.selectors import territory_list
 
 CARD_ORDERS = 20
 _TIER = NullIf("tier", Value(""))
@@ -53,7 +53,7 @@ SORTS = {
 def account_list(request):
     user = request.user
     base = accounts_visible_to(user).select_related("owner", "territory")
-    account_filter = AccountFilter(request.GET, queryset=base, request=request)
+    account_filter = account_list_filter(user, request.GET, queryset=base, request=request)
     sort = request.GET.get("sort", "name")
     if sort not in SORTS:
         sort = "name"
@@ -64,7 +64,8 @@ def account_list(request):
     qs = account_filter.qs.order_by(*ordering) if account_filter.is_valid() else base.none()
     paginator = CappedPaginator(qs, 50)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    # Links and the bulk bar repeat the filter with the picked owner's id (typed text resolved).
+    query = account_filter.picked_query(request.GET)
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
@@ -84,7 +85,7 @@ def account_list(request):
             "sorts": [(key, label) for key, (label, _ordering) in SORTS.items()],
             "query": query.urlencode(),
             "sort_query": sort_query.urlencode(),
-            "owners": users_visible_to(user),
+            "export_query": query.urlencode(),
             "territories": territory_list(),
             "industries": account_industries(user),
             "reassign_form": BulkReassignForm(user=user) if user.can_manage else None,

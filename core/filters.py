@@ -10,14 +10,18 @@ under 16 hours), so an extreme value is a 400 naming the parameter, never a serv
 
 import datetime
 import re
+from typing import Self
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+
+from core.pickers import TEXT_SUFFIX
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+\Z")
 
@@ -119,6 +123,50 @@ class FilterSet(django_filters.FilterSet):
         models.DateField: {"filter_class": DateFilter},
         models.DateTimeField: {"filter_class": DateTimeFilter},
     }
+
+    _pickers: dict[str, forms.Field] = {}
+
+    def with_pickers(self, **pickers: forms.Field) -> Self:
+        """The HTML page's side of the FilterSet: the named filters read their value through a
+        type-ahead picker (a core.pickers.PickerField over what the user may see) instead of a
+        plain id. A value the picker does not find (outside the book, a typo) is that filter's
+        error, shown by the page; a found record is handed to the filter as its id, so the
+        filtering is the API's (whose filters stay plain ids: call this on pages only, before
+        the form is read)."""
+        if hasattr(self, "_form"):
+            raise RuntimeError("with_pickers() must come before the form is read.")
+        self._pickers = pickers
+        return self
+
+    @property
+    def form(self):
+        first = not hasattr(self, "_form")
+        form = super().form
+        if first:
+            form.fields.update(self._pickers)
+        return form
+
+    def filter_queryset(self, queryset):
+        # django-filter's loop, with a picked record handed to the filter as its id.
+        for name, value in self.form.cleaned_data.items():
+            if name in self._pickers and isinstance(value, models.Model):
+                value = value.pk
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def picked_query(self, query: QueryDict) -> QueryDict:
+        """A copy of `query` (the page's query string) with each picker's value as the record's
+        id (typed text resolved, its `<name>__text` dropped): for the pager's links and what
+        repeats the filter (a bulk action, an export), which read the FilterSet without
+        pickers. A value not found is left as sent (the page shows its error and no rows)."""
+        query = query.copy()
+        cleaned = self.form.cleaned_data if self.is_valid() else {}
+        for name in self._pickers:
+            value = cleaned.get(name)
+            if isinstance(value, models.Model):
+                query[name] = str(value.pk)
+                query.pop(name + TEXT_SUFFIX, None)
+        return query
 
 
 class IdFilterSet(FilterSet):

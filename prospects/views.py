@@ -16,9 +16,9 @@ from accounts.selectors import account_get_visible
 from core.http import or_404, run_service, safe_next_url
 from core.paginator import CappedPaginator
 from core.views import app_settings_edit
-from crm.selectors import teams_visible_to, territory_list, users_visible_to
+from crm.selectors import teams_visible_to, territory_list
 from prospects import selectors, services
-from prospects.filters import ProspectFilter
+from prospects.filters import ProspectFilter, prospect_page_filter
 from prospects.forms import (
     DecisionForm,
     MoveForm,
@@ -91,7 +91,6 @@ def _filter_context(request) -> dict:
     user = request.user
     return {
         "colour_buttons": _colour_buttons(),
-        "owners": users_visible_to(user),
         "teams": teams_visible_to(user),
         "territories": territory_list(),
         "pipeline_status": selectors.rep_pipeline_status(user),
@@ -102,11 +101,11 @@ def _filter_context(request) -> dict:
 
 @login_required
 def board(request):
-    prospect_filter = ProspectFilter(
-        request.GET, queryset=selectors.prospect_list(request.user), request=request
+    prospect_filter = prospect_page_filter(
+        request.user, request.GET, queryset=selectors.prospect_list(request.user), request=request
     )
     columns = selectors.pipeline_board(_filtered(prospect_filter))
-    query = request.GET.copy()
+    query = prospect_filter.picked_query(request.GET)  # the picked owner as an id
     return render(
         request,
         "prospects/board.html",
@@ -123,14 +122,14 @@ def board(request):
 
 @login_required
 def prospect_list(request):
-    prospect_filter = ProspectFilter(
-        request.GET, queryset=selectors.prospect_list(request.user), request=request
+    prospect_filter = prospect_page_filter(
+        request.user, request.GET, queryset=selectors.prospect_list(request.user), request=request
     )
     sort = request.GET.get("sort", "-score")
     qs = _filtered(prospect_filter).order_by(*SORTS.get(sort, SORTS["-score"]))
     paginator = CappedPaginator(qs, 50)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = prospect_filter.picked_query(request.GET)  # the picked owner as an id
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)

@@ -136,6 +136,25 @@ class GenerateForm(forms.Form):
         self.fields["day"].initial = timezone.localdate()
 
 
+class RepFilterForm(forms.Form):
+    """The rep filter of the calendar and the due list (GET): a type-ahead picker over the reps
+    the user may plan for; empty is everyone the user sees. A rep outside them is this field's
+    error (the page shows it and lists nothing)."""
+
+    def __init__(self, data=None, *, user, placeholder, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["rep"] = UserPickerField(
+            users_assignable_by(user),
+            required=False,
+            label=_("Rep"),
+            help_text="",
+            placeholder=placeholder,
+        )
+
+    def errors_text(self) -> list[str]:
+        return [f"{self.fields[name].label}: {e}" for name, es in self.errors.items() for e in es]
+
+
 class TouchForm(forms.ModelForm):
     class Meta:
         model = Touch

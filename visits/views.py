@@ -20,7 +20,6 @@ from accounts.selectors import account_get_visible, account_name_search_q
 from core.http import or_404, run_service, safe_next_url
 from core.paginator import CappedPaginator
 from core.views import app_settings_edit
-from crm.selectors import users_assignable_by
 from visits import services
 from visits.dates import days, month_bounds, week_bounds
 from visits.forms import (
@@ -29,6 +28,7 @@ from visits.forms import (
     OccasionForm,
     PlanForm,
     ReminderBulkForm,
+    RepFilterForm,
     SnoozeForm,
     TouchForm,
     VisitForm,
@@ -87,23 +87,23 @@ def calendar(request):
     view = "month" if request.GET.get("view") == "month" else "week"
     day = _day(request.GET.get("date"))
     start, end = month_bounds(day) if view == "month" else week_bounds(day)
-    reps = users_assignable_by(user)
-    rep = None
-    rep_id = _int(request.GET.get("rep"))
-    if rep_id:
-        rep = reps.filter(pk=rep_id).first()
-        if rep is None:
-            raise Http404
-    elif not user.can_manage:
+    rep_form = RepFilterForm(request.GET, user=user, placeholder=_("Whole team"))
+    rep = rep_form.cleaned_data["rep"] if rep_form.is_valid() else None
+    if rep is None and not user.can_manage:
         rep = user
-    plans = list(calendar_plans(user, start=start, end=end, rep=rep)[: CALENDAR_LIMIT + 1])
+    # A rep the user may not plan for is the filter's error: the page lists nothing.
+    plans = (
+        list(calendar_plans(user, start=start, end=end, rep=rep)[: CALENDAR_LIMIT + 1])
+        if rep_form.is_valid()
+        else []
+    )
     truncated = len(plans) > CALENDAR_LIMIT
     by_day = defaultdict(list)
     for plan in plans[:CALENDAR_LIMIT]:
         by_day[plan.planned_date].append(plan)
     if view == "month":
-        grid_start, _ = week_bounds(start)
-        _, grid_end = week_bounds(end)
+        grid_start, _end = week_bounds(start)
+        _start, grid_end = week_bounds(end)
         prev_day, next_day = start - datetime.timedelta(days=1), end + datetime.timedelta(days=1)
     else:
         grid_start, grid_end = start, end
@@ -123,7 +123,8 @@ def calendar(request):
             "plan_count": sum(len(v) for v in by_day.values()),
             "prev": prev_day,
             "next": next_day,
-            "reps": reps if user.can_manage else [],
+            "rep_form": rep_form,
+            "filter_errors": rep_form.errors_text(),
             "rep": rep,
             "show_owner": rep is None,
             "truncated": truncated,
@@ -137,9 +138,11 @@ def due_list(request):
     """Accounts whose cadence says a visit is due and that have none planned."""
     today = timezone.localdate()
     qs = due_not_planned(request.user, day=today)
-    rep_id = _int(request.GET.get("rep"))
-    if rep_id:
-        qs = qs.filter(owner_id=rep_id)
+    rep_form = RepFilterForm(request.GET, user=request.user, placeholder=_("All owners"))
+    if not rep_form.is_valid():
+        qs = qs.none()  # a rep the user may not choose: the error, and no rows
+    elif rep_form.cleaned_data["rep"] is not None:
+        qs = qs.filter(owner_id=rep_form.cleaned_data["rep"].pk)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(account_name_search_q(q))
@@ -155,8 +158,9 @@ def due_list(request):
             "today": today,
             "q": q,
             "sort": sort,
-            "reps": users_assignable_by(request.user) if request.user.can_manage else [],
-            "rep_id": rep_id,
+            "rep_form": rep_form,
+            "filter_errors": rep_form.errors_text(),
+            "rep": rep_form.cleaned_data["rep"] if rep_form.is_valid() else None,
         },
     )
 

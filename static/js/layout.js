@@ -7,6 +7,18 @@
   // Fields that order or page a list are not filters.
   var NOT_FILTERS = { sort: true, page: true, csrfmiddlewaretoken: true };
 
+  // A type-ahead picker (static/js/picker.js) is one filter: its id input (hidden once the
+  // picker is on) and its search box, named "<name>__text", which holds text typed without
+  // picking. Either in the query string makes the filter active.
+  function filterName(form, field) {
+    var typed = /^(.+)__text$/.exec(field.name);
+    if (typed) {
+      var value = form.elements[typed[1]];
+      if (value && value.hasAttribute && value.hasAttribute("data-picker")) { return typed[1]; }
+    }
+    return field.name;
+  }
+
   function activeFilters(form) {
     // A filter is active when the page was asked for with it (the query string), not when the
     // form shows a default value.
@@ -14,9 +26,10 @@
     var names = {};
     Array.prototype.forEach.call(form.elements, function (field) {
       if (!field.name || NOT_FILTERS[field.name]) { return; }
-      if (field.type === "hidden" || field.type === "submit" || field.type === "button") { return; }
+      if (field.type === "submit" || field.type === "button") { return; }
+      if (field.type === "hidden" && !field.hasAttribute("data-picker")) { return; }
       params.getAll(field.name).forEach(function (value) {
-        if (value.trim() !== "") { names[field.name] = true; }
+        if (value.trim() !== "") { names[filterName(form, field)] = true; }
       });
     });
     return Object.keys(names).length;

@@ -79,9 +79,15 @@ def test_records_outside_the_book_answer_404(
         f"/visits/log/?plan={plan.pk}",
         f"/visits/log/?account={plan.account_id}",
         f"/visits/log/?reminder={reminder.pk}",
-        f"/visits/?rep={org['r1'].pk}",
     ]:
         assert client.get(path).status_code == 404, path
+    # The calendar's rep filter is a picker: a rep outside the book is its error, no plans.
+    calendar = client.get(f"/visits/?rep={org['r1'].pk}")
+    assert calendar.status_code == 200
+    assert calendar.context["filter_errors"] == [
+        f"Rep: No user you can choose matches “{org['r1'].pk}”."
+    ]
+    assert f"/visits/plans/{plan.pk}/" not in calendar.content.decode()
     assert client.post(f"/visits/reminders/{reminder.pk}/done/").status_code == 404
     assert client.post(f"/visits/plans/{plan.pk}/checklist/", {"items": []}).status_code == 404
     assert Reminder.objects.get().status == "open"
