@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone, translation
+from playwright.sync_api import expect
 
 from accounts.models import Account
 from prospects.services import worksheet_create
@@ -258,7 +259,8 @@ def test_the_board_on_a_phone_shows_one_colour_at_a_time(live_server, phone_page
         assert desk.locator("#tab-red [data-tab-count]").text_content() == "5"
         assert desk.locator("#tab-green [data-tab-count]").text_content() == "49"
         desk.set_viewport_size({"width": 390, "height": 844})
-        assert desk.get_by_role("tablist").is_visible()
-        assert desk.locator(".board-col:visible").count() == 1
+        # The page turns the columns into tabs on the resize event: wait for it, not a race.
+        desk.get_by_role("tablist").wait_for(state="visible")
+        expect(desk.locator(".board-col:visible")).to_have_count(1)
     finally:
         context.close()
