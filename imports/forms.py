@@ -110,6 +110,7 @@ class ConfigForm(forms.Form):
     unknown_choices = forms.ChoiceField(
         label=_("An unknown channel, buying role or account type"),
         choices=ImportBatch.UnknownChoices.choices,
+        required=False,  # not posted: the batch's choice stays
     )
     create_missing_accounts = forms.BooleanField(
         label=_("Create an account for an unknown account (name or customer code)"),
@@ -207,7 +208,7 @@ class ConfigForm(forms.Form):
             "owner": data["owner"],
             "invalid_phones": data["invalid_phones"],
         }
-        if "unknown_choices" in self.fields:
+        if data.get("unknown_choices"):
             out["unknown_choices"] = data["unknown_choices"]
         if "create_missing_accounts" in self.fields:
             out["create_missing_accounts"] = data["create_missing_accounts"]
