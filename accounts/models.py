@@ -40,6 +40,8 @@ class Account(models.Model):
     class Channel(models.TextChoices):
         DIRECT = "direct", _("Direct end user")
         DISTRIBUTOR = "distributor", _("Distributor")
+        # Neither: set by hand, or by an import whose admin chose "other" for unknown values.
+        OTHER = "other", _("Other")
 
     class Lifecycle(models.TextChoices):
         EXISTING = "existing", _("Existing customer")
@@ -207,6 +209,8 @@ class Contact(models.Model):
         HANDLER = "handler", _("Handler")
         INFLUENCER = "influencer", _("Influencer")
         USER = "user", _("User")
+        # None of the above: never counts as a decision maker (or a handler).
+        OTHER = "other", _("Other")
 
     # No index of its own: contact_account_role (account, role) leads with it.
     account = models.ForeignKey(

@@ -107,6 +107,11 @@ class ConfigForm(forms.Form):
     invalid_phones = forms.ChoiceField(
         label=_("A phone cell that is not a phone"), choices=ImportBatch.InvalidPhones.choices
     )
+    unknown_choices = forms.ChoiceField(
+        label=_("An unknown channel, buying role or account type"),
+        choices=ImportBatch.UnknownChoices.choices,
+        required=False,  # not posted: the batch's choice stays
+    )
     create_missing_accounts = forms.BooleanField(
         label=_("Create an account for an unknown account (name or customer code)"),
         required=False,
@@ -123,6 +128,7 @@ class ConfigForm(forms.Form):
             # until one is chosen.
             "owner": batch.owner_id if batch.owner and batch.owner.role == User.Role.REP else None,
             "invalid_phones": batch.invalid_phones,
+            "unknown_choices": batch.unknown_choices,
             "create_missing_accounts": batch.create_missing_accounts,
         }
         for i, target in enumerate(batch.mapping):
@@ -148,6 +154,8 @@ class ConfigForm(forms.Form):
         if batch.file_format != ImportBatch.FileFormat.CSV:
             del self.fields["encoding"]
         if batch.kind == ImportBatch.Kind.ORDERS:
+            # Order lines have no channel or buying role.
+            del self.fields["unknown_choices"]
             cast(forms.ChoiceField, self.fields["mode"]).choices = [
                 (k, v) for k, v in ImportBatch.Mode.choices if k != ImportBatch.Mode.UPDATE
             ]
@@ -200,6 +208,8 @@ class ConfigForm(forms.Form):
             "owner": data["owner"],
             "invalid_phones": data["invalid_phones"],
         }
+        if data.get("unknown_choices"):
+            out["unknown_choices"] = data["unknown_choices"]
         if "create_missing_accounts" in self.fields:
             out["create_missing_accounts"] = data["create_missing_accounts"]
         changed_source = False

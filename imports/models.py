@@ -65,6 +65,10 @@ class ImportBatch(models.Model):
         NOTE = "note", _("Keep its text in the note (a warning)")
         DROP = "drop", _("Leave it out (a warning)")
 
+    class UnknownChoices(models.TextChoices):
+        EMPTY = "empty", _("Leave the cell empty (a warning)")
+        OTHER = "other", _("Set it to Other (a warning)")
+
     class FileFormat(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "Excel (.xlsx)"
@@ -135,6 +139,14 @@ class ImportBatch(models.Model):
         max_length=10,
         choices=InvalidPhones.choices,
         default=InvalidPhones.NOTE,
+    )
+    # An unknown channel, buying role or account type (optional choices): left empty, or
+    # set to "other". Never a rejected row.
+    unknown_choices = models.CharField(
+        _("an unknown channel or buying role"),
+        max_length=10,
+        choices=UnknownChoices.choices,
+        default=UnknownChoices.EMPTY,
     )
     create_missing_accounts = models.BooleanField(
         _("create missing accounts"),

@@ -240,6 +240,7 @@ CONFIG_FIELDS = {
     "owner",
     "create_missing_accounts",
     "invalid_phones",
+    "unknown_choices",
 }
 
 
@@ -336,6 +337,10 @@ def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:
         if data["invalid_phones"] not in ImportBatch.InvalidPhones.values:
             raise ValidationError({"invalid_phones": _("Choose note or drop.")})
         batch.invalid_phones = data["invalid_phones"]
+    if "unknown_choices" in data:
+        if data["unknown_choices"] not in ImportBatch.UnknownChoices.values:
+            raise ValidationError({"unknown_choices": _("Choose empty or other.")})
+        batch.unknown_choices = data["unknown_choices"]
     if "create_missing_accounts" in data:
         batch.create_missing_accounts = bool(data["create_missing_accounts"])
 

@@ -41,6 +41,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "on_error",
             "owner",
             "invalid_phones",
+            "unknown_choices",
             "create_missing_accounts",
             "header_signature",
             "mapping_from",
@@ -89,6 +90,9 @@ class ImportConfigSerializer(serializers.Serializer):
     create_missing_accounts = serializers.BooleanField(required=False)
     invalid_phones = serializers.ChoiceField(
         choices=ImportBatch.InvalidPhones.choices, required=False
+    )
+    unknown_choices = serializers.ChoiceField(
+        choices=ImportBatch.UnknownChoices.choices, required=False
     )
 
     def __init__(self, *args, **kwargs):

@@ -72,6 +72,15 @@ ERROR_MESSAGES = {
         "Unknown account type (e.g. Prospect, Customer - Direct, Customer - Channel, "
         "Reseller): left empty."
     ),
+    # The same, when the batch's admin chose "other" for unknown values (unknown_choices).
+    "channel_other": _("Unknown channel (direct or distributor): set to Other."),
+    "role_other": _(
+        "Unknown buying role (decision maker, handler, influencer or user): set to Other."
+    ),
+    "account_type_other": _(
+        "Unknown account type (e.g. Prospect, Customer - Direct, Customer - Channel, "
+        "Reseller): channel set to Other, lifecycle left empty."
+    ),
     "lines_repeated": _(
         "The same line (account, date, invoice, product, amount) is in this invoice several "
         "times (invoice × times): each is kept as a line of its own."
@@ -410,6 +419,7 @@ CHANNELS = _choices(
             "direct",
         ),
         Account.Channel.DISTRIBUTOR: ("经销商", "代理商", "分销商", "渠道商", "dealer", "reseller"),
+        Account.Channel.OTHER: ("其他", "其它"),
     }
 )
 LIFECYCLES = _choices(
@@ -486,6 +496,7 @@ ROLES = _choices(
         Contact.Role.HANDLER: ("承办人", "经办人", "采购", "handler", "buyer"),
         Contact.Role.INFLUENCER: ("影响者", "影响人", "influencer"),
         Contact.Role.USER: ("使用者", "用户", "使用人", "user"),
+        Contact.Role.OTHER: ("其他", "其它"),
     }
 )
 

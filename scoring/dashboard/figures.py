@@ -656,16 +656,21 @@ class GrowthChannel(Record):
 
 @dataclass(frozen=True, eq=False)
 class GrowthFigure(Record):
-    """The levers of docs/DOMAIN.md#ways-to-grow-sales per channel (distributors, direct customers):
-    new customers this period and their revenue, against existing customers' revenue now and
-    in the previous period (more from existing ones), and customers lost since then."""
+    """The levers of docs/DOMAIN.md#ways-to-grow-sales per channel (distributors, direct customers,
+    then "other" when any account has it): new customers this period and their revenue,
+    against existing customers' revenue now and in the previous period (more from existing
+    ones), and customers lost since then."""
 
     period: PeriodInfo
     channels: list[GrowthChannel]
 
     @classmethod
     def of(cls, period: PeriodInfo, groups: Sequence[OrderGroup]) -> GrowthFigure:
-        channels = (Account.Channel.DISTRIBUTOR, Account.Channel.DIRECT)
+        channels = [Account.Channel.DISTRIBUTOR, Account.Channel.DIRECT]
+        # Accounts of neither channel ("other") get a row of their own only when there are
+        # some, so their revenue is not lost from the levers.
+        if any(g.channel == Account.Channel.OTHER for g in groups):
+            channels.append(Account.Channel.OTHER)
         return cls(period, [GrowthChannel.of(c, groups) for c in channels])
 
     @classmethod

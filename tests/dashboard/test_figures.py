@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import Account
 from scoring.dashboard.figures import (
     DashboardFigures,
     EffortFigure,
@@ -316,3 +317,17 @@ def test_each_figures_rows_are_what_its_table_lists(scored, query):
     assert [c.channel for c in figures.growth.rows()] == ["distributor", "direct"]
     assert [r.username for r in figures.pipeline.rows()] == ["dash-r1", "dash-r2"]
     assert len(figures.pareto.rows()) == 6
+
+
+def test_growth_levers_show_channel_other_only_when_an_account_has_it(book, query):
+    # a5 (r3's distributor, 1000 this period, new) becomes channel "other"
+    Account.objects.filter(pk=book.accounts["a5"].pk).update(channel=Account.Channel.OTHER)
+    rows = dashboard_figure(query(book.admin), "growth")["channels"]
+    assert [c["channel"] for c in rows] == ["distributor", "direct", "other"]
+    other = rows[2]
+    assert (other["label"], other["new_customers"], other["new_revenue"]) == (
+        "Other",
+        1,
+        D("1000.00"),
+    )
+    assert rows[0]["new_customers"] == 0

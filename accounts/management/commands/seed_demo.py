@@ -151,7 +151,8 @@ GIVEN = [
 TITLES = ["总经理", "采购经理", "技术总监", "财务经理", "生产主管", "工程师", "副总裁"]
 INTERESTS = ["高尔夫", "钓鱼", "茶艺", "书法", "跑步", "摄影", "围棋", "旅行", "红酒", "篮球"]
 PRODUCTS = ["标准件", "控制器", "传感器", "备件包", "年度服务", "耗材", "定制方案"]
-ROLES = [c for c, _ in Contact.Role.choices]
+# The demo keeps to the four roles of the buying centre (no "other").
+ROLES = [c for c, _ in Contact.Role.choices if c != Contact.Role.OTHER]
 
 
 def make_uscc(n: int) -> str:

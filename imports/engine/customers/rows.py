@@ -103,6 +103,15 @@ IGNORED_CHOICES = {
     "lifecycle": "lifecycle_ignored",
     "account_type": "account_type_ignored",
 }
+# With the batch's unknown_choices "other": an unknown channel or buying role is set to
+# "other", and an unknown account type sets the channel to "other" (where no channel column
+# says it), with these warnings. An unknown lifecycle is still left empty (the default).
+OTHER = "other"
+OTHER_CHOICES = {
+    "channel": "channel_other",
+    "account_type": "account_type_other",
+    "role": "role_other",
+}
 
 
 def create_tables(run: Run) -> None:
@@ -263,6 +272,8 @@ class CustomerRows:
         # A cell that is not a phone: a warning, its text kept in the note or left out.
         self.phone_to_note = run.batch.invalid_phones == run.batch.InvalidPhones.NOTE
         self.bad_phone_code = "phone_to_note" if self.phone_to_note else "phone_dropped"
+        # An unknown channel, role or account type: left empty, or set to "other".
+        self.unknown_to_other = run.batch.unknown_choices == run.batch.UnknownChoices.OTHER
         self.potentials = c.Memo(_potential)
         # (column index, field, target, lookup, error code) of the references to our rows.
         self.lookups = [
@@ -396,7 +407,7 @@ class CustomerRows:
                 except c.CellError as exc:
                     value = c.Failed(exc.code)
             if value.__class__ is c.Failed:
-                self._failed(row_no, target, value.code, raw)
+                values[field] = self._failed(row_no, target, value.code, raw)
             elif value:
                 values[field] = value
         self._company_phone(row_no, cells[self.i_phone], values)
@@ -436,21 +447,31 @@ class CustomerRows:
             else:
                 values["revenue_potential"] = value
 
-    def _failed(self, row_no: int, target: str, code: str, raw: str) -> None:
+    def _failed(self, row_no: int, target: str, code: str, raw: str) -> str | None:
         """A cell its cleaner refused: an error, or for an optional choice a warning (the
-        cell is left empty, the row kept)."""
+        row kept). Returns the value the cell gets: None (left empty), or "other" for a
+        channel when the batch says so."""
+        if self.unknown_to_other and target in OTHER_CHOICES:
+            self.errors.warn(row_no, target, OTHER_CHOICES[target], raw)
+            return OTHER
         ignored = IGNORED_CHOICES.get(target)
         if ignored:
             self.errors.warn(row_no, target, ignored, raw)
         else:
             self.errors.add(row_no, target, code, raw)
+        return None
 
     def _account_type(self, row_no: int, raw: str, values: dict) -> None:
         """The lifecycle and channel an account type says, where no column of their own
-        says them; an unknown type is left empty, with a warning (an optional choice)."""
+        says them; an unknown type is left empty, with a warning (an optional choice), or
+        (the batch's unknown_choices "other") sets the channel to "other" where no channel
+        column says it, the lifecycle left empty."""
         kind = self.account_types[raw]
         if kind.__class__ is c.Failed:
-            self.errors.warn(row_no, "account_type", IGNORED_CHOICES["account_type"], raw)
+            if self.unknown_to_other and values["channel"] is None:
+                values["channel"] = self._failed(row_no, "account_type", kind.code, raw)
+            else:
+                self.errors.warn(row_no, "account_type", IGNORED_CHOICES["account_type"], raw)
             return
         lifecycle, channel = kind
         if lifecycle and values["lifecycle"] is None:
@@ -612,9 +633,14 @@ class CustomerRows:
         if raw_role:
             role = self.roles[raw_role]
             if role.__class__ is c.Failed:
-                # An optional choice: left empty, with a warning; the row is kept.
-                self.errors.warn(row_no, prefix + "role", "role_ignored", raw_role)
-                role = None
+                # An optional choice: left empty (or "other", as the batch says), with a
+                # warning; the row is kept.
+                if self.unknown_to_other:
+                    self.errors.warn(row_no, prefix + "role", OTHER_CHOICES["role"], raw_role)
+                    role = OTHER
+                else:
+                    self.errors.warn(row_no, prefix + "role", "role_ignored", raw_role)
+                    role = None
             role = role or None
         chat = self._text_cell(row_no, prefix, "chat", raw_chat, 100) if raw_chat else None
         interests = (

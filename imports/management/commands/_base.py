@@ -108,6 +108,8 @@ class ImportCommand(BaseCommand):
             }
             if self.kind == ImportBatch.Kind.ORDERS:
                 data["create_missing_accounts"] = opts["create_missing_accounts"]
+            else:
+                data["unknown_choices"] = opts["unknown_choices"]
             batch = services.import_batch_configure(actor=actor, batch=batch, data=data)
             if opts["dry_run"]:
                 batch = services.import_batch_check(actor=actor, batch=batch, dispatch=False)
