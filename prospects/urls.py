@@ -11,6 +11,7 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("settings/", views.settings_edit, name="settings"),
     path("settings/teams/", views.team_minimums, name="team_minimums"),
+    path("new/", views.new, name="new"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/", views.move, name="move"),

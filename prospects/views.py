@@ -12,7 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.exports import csv_stream
+from accounts.forms import AccountForm
+from accounts.models import Account
 from accounts.selectors import account_get_visible
+from accounts.services import account_create
 from core.http import or_404, run_service, safe_next_url
 from core.paginator import CappedPaginator
 from core.views import app_settings_edit
@@ -234,6 +237,22 @@ def create(request, account_pk: int):
             messages.success(request, _("Added to the pipeline."))
             return redirect(prospect)
     return render(request, "prospects/prospect_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new(request):
+    """The board's "New prospect": the company as a new account (a potential customer), then
+    its entry in the pipeline (the page of `create`)."""
+    form = AccountForm(
+        request.POST or None, user=request.user, initial={"lifecycle": Account.Lifecycle.POTENTIAL}
+    )
+    if request.method == "POST" and form.is_valid():
+        account = run_service(form, account_create, actor=request.user, data=form.cleaned_data)
+        if account:
+            messages.success(request, _("Account created: now add it to the pipeline."))
+            return redirect("prospects:create", account_pk=account.pk)
+    return render(request, "prospects/prospect_new.html", {"form": form})
 
 
 @login_required

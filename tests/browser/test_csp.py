@@ -111,6 +111,7 @@ def test_main_pages_raise_no_csp_violation(live_server, phone_page, settings, tm
         "/accounts/",
         f"/accounts/{account.pk}/",
         "/accounts/new/",
+        "/prospects/new/",
         f"/accounts/{account.pk}/edit/",
         f"/accounts/contacts/{contact.pk}/edit/",
         f"/accounts/orders/{order.pk}/edit/",

@@ -231,9 +231,10 @@ def test_the_board_on_a_phone_shows_one_colour_at_a_time(live_server, phone_page
     assert yellow.locator("[data-tab-count]").inner_text() == "21"
     screenshot(page, "layout-phone-board-red")
 
-    # the 'new prospect' button opens the account form (a prospect is an account first)
+    # the 'new prospect' button opens the new prospect's form (the company first)
     page.get_by_role("link", name=zh("New prospect")).click()
-    page.wait_for_url(f"{live_server.url}/accounts/new/")
+    page.wait_for_url(f"{live_server.url}/prospects/new/")
+    page.get_by_role("heading", name=zh("New prospect"), level=1).wait_for()
 
     # On a desktop the three columns stand side by side and the tabs are gone.
     context = chromium.new_context(viewport={"width": 1440, "height": 900})

@@ -320,3 +320,39 @@ def test_edit_page_saves_and_refuses_a_sub_stage_of_another_colour(client, org, 
     assert ok.status_code == 302
     prospect.refresh_from_db()
     assert (prospect.sub_stage, prospect.source, prospect.segment) == (green, "web", "secondary")
+
+
+def test_new_prospect_from_the_board_creates_the_account_then_its_pipeline_entry(client, org):
+    client.force_login(org["r1"])
+    board = client.get(reverse("prospects:board")).content.decode()
+    assert f'href="{reverse("prospects:new")}"' in board
+    page = client.get(reverse("prospects:new"))
+    assert page.status_code == 200
+    assert page.context["form"]["lifecycle"].value() == Account.Lifecycle.POTENTIAL
+    response = client.post(
+        reverse("prospects:new"),
+        {
+            "name": "新潜在客户有限公司",
+            "channel": "direct",
+            "lifecycle": "potential",
+            "source": "other",
+            "owner": org["r1"].pk,
+        },
+    )
+    account = Account.objects.get(name="新潜在客户有限公司")
+    assert (account.owner, account.lifecycle) == (org["r1"], Account.Lifecycle.POTENTIAL)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("prospects:create", args=[account.pk])
+    client.post(response["Location"], {"colour": "green", "source": "web"})
+    assert Prospect.objects.get(account=account).colour == "green"
+
+
+def test_new_prospect_with_errors_or_for_another_book_writes_nothing(client, org):
+    client.force_login(org["r1"])
+    before = Account.objects.count()
+    data = {"channel": "direct", "lifecycle": "potential", "source": "other"}
+    response = client.post(reverse("prospects:new"), {**data, "name": "", "owner": org["r1"].pk})
+    assert response.status_code == 200 and "name" in response.context["form"].errors
+    response = client.post(reverse("prospects:new"), {**data, "name": "X", "owner": org["r3"].pk})
+    assert response.status_code == 200 and "owner" in response.context["form"].errors
+    assert Account.objects.count() == before
