@@ -24,8 +24,7 @@ from accounts.selectors import account_name_search_q
 from core.filters import DateFilter, FilterSet, IdFilterSet, IntegerFilter, StrictBooleanFilter
 from core.models import AuditEntry
 from crm.models import User
-from crm.pickers import UserPickerField
-from crm.selectors import users_visible_to
+from crm.pickers import user_filter_picker
 
 
 # Searching and sorting: when `q` narrows the list, sort by expressions that no index matches.
@@ -157,14 +156,7 @@ def account_list_filter(user: User, data, *, queryset, request=None) -> AccountF
     """The accounts page's filter bar: the owner is a type-ahead picker over the users `user`
     sees (an owner outside them is the filter's error); the API reads plain ids."""
     return AccountFilter(data, queryset=queryset, request=request).with_pickers(
-        owner=UserPickerField(
-            users_visible_to(user),
-            active_only=False,
-            required=False,
-            label=_("Owner"),
-            help_text="",
-            placeholder=_("All owners"),
-        )
+        owner=user_filter_picker(user, label=_("Owner"), placeholder=_("All owners"))
     )
 
 
@@ -240,12 +232,5 @@ def audit_page_filter(user: User, data, *, queryset: QuerySet[AuditEntry]) -> Au
         user, trail=queryset, required=False, label=_("Account"), help_text=""
     )
     account.widget.attrs["placeholder"] = _("All accounts")
-    actor = UserPickerField(
-        users_visible_to(user),
-        active_only=False,
-        required=False,
-        label=_("Who"),
-        help_text="",
-        placeholder=_("Everyone"),
-    )
+    actor = user_filter_picker(user, label=_("Who"), placeholder=_("Everyone"))
     return AuditEntryFilter(data, queryset=queryset).with_pickers(actor=actor, account=account)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.pickers import PickerField, PickerInput
 from crm.models import User
+from crm.selectors import users_visible_to
 
 
 def user_text_q(text: str) -> Q:
@@ -67,3 +68,18 @@ class UserPickerField(PickerField):
             text_q=user_text_q,
             **kwargs,
         )
+
+
+def user_filter_picker(
+    user: User, *, label: str | Promise, placeholder: str | Promise
+) -> UserPickerField:
+    """A list filter's user field (owner, who): a picker over every user `user` sees, active
+    or not (their records stay listed), empty for everyone."""
+    return UserPickerField(
+        users_visible_to(user),
+        active_only=False,
+        required=False,
+        label=label,
+        help_text="",
+        placeholder=placeholder,
+    )

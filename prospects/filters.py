@@ -10,7 +10,7 @@ from accounts.models import Tier
 from accounts.selectors import account_name_search_q
 from core.filters import DateTimeFilter, FilterSet, IntegerFilter, StrictBooleanFilter
 from crm.models import Team, Territory, User
-from crm.pickers import UserPickerField
+from crm.pickers import user_filter_picker
 from crm.selectors import teams_visible_to, users_visible_to
 from prospects.models import SEGMENT_LOYALTY, Colour, Prospect, SubStage, Worksheet
 
@@ -130,12 +130,5 @@ def prospect_page_filter(
     """The board's and list's filter bar: the owner is a type-ahead picker over the users `user`
     sees (one outside them is the filter's error); the API reads the owner's id."""
     return ProspectFilter(data, queryset=queryset, request=request).with_pickers(
-        owner=UserPickerField(
-            users_visible_to(user),
-            active_only=False,
-            required=False,
-            label=_("Owner"),
-            help_text="",
-            placeholder=_("All owners"),
-        )
+        owner=user_filter_picker(user, label=_("Owner"), placeholder=_("All owners"))
     )
