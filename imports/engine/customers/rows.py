@@ -570,43 +570,23 @@ class CustomerRows:
                 name, phone, email, note = person
                 phone_key = c.phone_key(phone) if phone else None
                 seq = len(out) + 1
-                if note:
-                    out.append(
-                        ContactRow(
-                            row_no,
-                            seq,
-                            row_no,
-                            name,
-                            title if i == 0 else None,
-                            role if i == 0 else None,
-                            phone,
-                            phone_key,
-                            email,
-                            *((chat_handle, *birthday, interests) if i == 0 else (None,) * 5),
-                            note,
-                        )
+                # Title, role and the personal details belong to the slot's first person only.
+                first = i == 0
+                out.append(
+                    ContactRow(
+                        row_no,
+                        seq,
+                        row_no,
+                        name,
+                        title if first else None,
+                        role if first else None,
+                        phone,
+                        phone_key,
+                        email,
+                        *((chat_handle, *birthday, interests) if first else (None,) * 5),
+                        note,
                     )
-                elif i == 0:
-                    out.append(
-                        ContactRow(
-                            row_no,
-                            seq,
-                            row_no,
-                            name,
-                            title,
-                            role,
-                            phone,
-                            phone_key,
-                            email,
-                            chat_handle,
-                            *birthday,
-                            interests,
-                        )
-                    )
-                else:
-                    out.append(
-                        ContactRow(row_no, seq, row_no, name, None, None, phone, phone_key, email)
-                    )
+                )
         return out
 
     @staticmethod
