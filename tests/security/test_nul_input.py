@@ -175,3 +175,31 @@ def test_nul_in_the_admin_changelist_search_is_a_400(org):
         response = client.get(url, {"q": "\x00"})
         assert response.status_code == 400, (url, response.status_code)
     assert client.get("/admin/accounts/account/", {"q": "Account"}).status_code == 200
+
+
+def test_too_many_form_fields_is_refused_after_authentication(org, settings):
+    """A form body over DATA_UPLOAD_MAX_NUMBER_FIELDS made the NUL check itself fail with a 400
+    before DRF could answer a bad token (schemathesis found it on a bulk action): the caller
+    who is not signed in learns that first; a signed-in caller gets Django's 400."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = urlencode([("ids", i) for i in range(50)])
+    token = Token.objects.create(user=org["r1"]).key
+    for url in ("/api/v1/reminders/bulk-snooze/", "/api/v1/contacts/"):
+        response = Client().post(
+            url,
+            body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION="Token " + "0" * 40,
+        )
+        assert response.status_code in (401, 403), (url, response.status_code)
+        response = Client().post(
+            url,
+            body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_AUTHORIZATION=f"Token {token}",
+        )
+        assert response.status_code == 400, (url, response.status_code)
+    # A page's form: Django's own 400, not a server error.
+    client = _client(org["r1"])
+    response = client.post(reverse("accounts:create"), body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
