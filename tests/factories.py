@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import normalize_account_name
+from commitments.models import Commitment
 from core.models import AuditEntry, PendingTask
 from crm.models import Team, Territory, User
 from imports.models import (
@@ -381,3 +382,13 @@ class DigestEmailFactory(factory.django.DjangoModelFactory):
 
     recipient = factory.SubFactory(UserFactory)
     date = factory.LazyFunction(timezone.localdate)
+
+
+class CommitmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Commitment
+
+    account = factory.SubFactory(AccountFactory)
+    title = factory.Sequence(lambda n: f"Send the quote {n}")
+    due_date = datetime.date(2026, 1, 5)
+    owner = factory.SelfAttribute("account.owner")

@@ -1,6 +1,7 @@
 """The apps are layers, and a lower layer never depends on a higher one:
 
-    core < crm < accounts < imports, prospects < visits < scoring < config
+    core < crm < accounts < imports, prospects, playbook < visits < commitments < scoring
+    < today, salesmap, calendars, robots < config
 
 core is infrastructure, crm the organisation (users, teams, territories, the visibility rule),
 config the Django project that wires everything together. Apps on one layer (imports and
@@ -18,9 +19,11 @@ LAYERS = [
     {"core"},
     {"crm"},
     {"accounts"},
-    {"imports", "prospects"},
+    {"imports", "prospects", "playbook"},
     {"visits"},
+    {"commitments"},
     {"scoring"},
+    {"today", "salesmap", "calendars", "robots"},
     {"config"},
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}

@@ -40,8 +40,14 @@ INSTALLED_APPS = [
     "accounts",
     "imports",
     "prospects",
+    "playbook",
     "visits",
+    "commitments",
     "scoring",
+    "today",
+    "salesmap",
+    "calendars",
+    "robots",
 ]
 
 MIDDLEWARE = [
