@@ -56,10 +56,17 @@ class DueFilter(django_filters.Filter):
         return qs.filter(due_date__gte=first, due_date__lte=last)
 
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The page offers the two words; a date typed in the address (or the API) is read as well.
+DUE_CHOICES = [("", _("Any day")), ("today", _("Today")), ("week", _("This week"))]
+
+
 class CommitmentFilter(IdFilterSet):
-    due = DueFilter(label=_("Due"))
-    due_from = DateFilter(field_name="due_date", lookup_expr="gte", label=_("Due from"))
-    due_to = DateFilter(field_name="due_date", lookup_expr="lte", label=_("Due until"))
+    due = DueFilter(label=_("Due"), widget=forms.Select(choices=DUE_CHOICES))
+    due_from = DateFilter(
+        field_name="due_date", lookup_expr="gte", label=_("Due from"), widget=DATE
+    )
+    due_to = DateFilter(field_name="due_date", lookup_expr="lte", label=_("Due until"), widget=DATE)
     overdue = StrictBooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
