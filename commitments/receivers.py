@@ -20,12 +20,14 @@ def commitment_from_logged_visit(
     *,
     actor: User,
     visit: Visit,
-    next_step_due: datetime.date,
+    next_step_due: datetime.date | None = None,
     next_step_due_time: datetime.time | None = None,
     **kwargs: Any,
 ) -> None:
-    """A visit was logged with a due date for its next step (inside the visit's transaction):
-    the next step becomes the logger's commitment, once."""
+    """A visit was logged (inside the visit's transaction): a next step with a due date
+    becomes the logger's commitment, once."""
+    if next_step_due is None:
+        return
     commitment_from_visit(
         actor=actor, visit=visit, due_date=next_step_due, due_time=next_step_due_time
     )

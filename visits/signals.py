@@ -8,8 +8,9 @@ ValidationError naming a field) refuses the whole visit.
 
 from django.dispatch import Signal
 
-# A visit was logged (visits.services.visit_create) with a due date for its next step.
+# A visit was logged (visits.services.visit_create, after its plan, reminders and next plan).
 # Arguments: actor (User, who logged it), visit (Visit, saved, its contacts set),
-# next_step_due (datetime.date), next_step_due_time (datetime.time | None). Commitments turn
-# the next step into one commitment.
+# next_step_due (datetime.date | None: the due date given for its next step, checked to be
+# on or after the visit and to come with a next step), next_step_due_time (datetime.time |
+# None). Commitments turn a next step with a due date into one commitment.
 visit_logged = Signal()

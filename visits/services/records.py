@@ -186,29 +186,32 @@ def visit_create(
             data={"account": visit.account, "planned_date": next_visit_date},
             use_defaults=True,
         )
-    if next_step_due is not None:
-        _send_next_step(actor, visit, next_step_due, next_step_due_time)
-    elif next_step_due_time is not None:
-        raise ValidationError({"next_step_due": _("Give the next step's due date with its time.")})
+    _check_next_step(visit, next_step_due, next_step_due_time)
+    visit_logged.send(
+        sender=Visit,
+        actor=actor,
+        visit=visit,
+        next_step_due=next_step_due,
+        next_step_due_time=next_step_due_time,
+    )
     return visit
 
 
-def _send_next_step(
-    actor: User, visit: Visit, due: datetime.date, due_time: datetime.time | None
+def _check_next_step(
+    visit: Visit, due: datetime.date | None, due_time: datetime.time | None
 ) -> None:
+    if due is None:
+        if due_time is not None:
+            raise ValidationError(
+                {"next_step_due": _("Give the next step's due date with its time.")}
+            )
+        return
     if not visit.next_step.strip():
         raise ValidationError(
             {"next_step": _("Say what the next step is, or leave its date empty.")}
         )
     if due < visit.visit_date:
         raise ValidationError({"next_step_due": _("The next step cannot be due before the visit.")})
-    visit_logged.send(
-        sender=Visit,
-        actor=actor,
-        visit=visit,
-        next_step_due=due,
-        next_step_due_time=due_time,
-    )
 
 
 def _ids(objs: Iterable[models.Model]) -> str:
