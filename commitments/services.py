@@ -163,7 +163,7 @@ def commitment_mark_done(*, actor: User, commitment: Commitment) -> Commitment:
 @transaction.atomic
 def commitment_reopen(*, actor: User, commitment: Commitment) -> Commitment:
     """Undone: open again."""
-    return _set_status(actor, commitment, Commitment.Status.OPEN, "reopen")
+    return _set_status(actor, commitment, Commitment.Status.OPEN, "undo")
 
 
 @transaction.atomic

@@ -177,4 +177,4 @@ def test_done_and_undo(org, tasks, api):
     assert client.post(f"{URL}{task.pk}/undo/").json()["status"] == "open"
     assert api(org["r1"]).post(f"{URL}{tasks['r3'].pk}/done/").status_code == 404
     assert Commitment.objects.get(pk=tasks["r3"].pk).status == "open"
-    assert AuditEntry.objects.filter(action__in=["done", "reopen"]).count() == 2
+    assert AuditEntry.objects.filter(action__in=["done", "undo"]).count() == 2
