@@ -182,3 +182,21 @@ def test_digest_lists_overdue_and_due_today(org, commitment_factory, settings):
     assert "reminders today" not in message.body
     assert DigestEmail.objects.get().items == 2
     assert digest_send(digest_id=pending[0]) is False  # once
+
+
+def test_digest_with_reminders_and_commitments_in_chinese(org, commitment_factory, settings):
+    Occasion.objects.update(active=False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    rep = org["r1"]
+    rep.email, rep.language = "r1@example.com", "zh-hans"
+    rep.save()
+    account = org["accounts"]["r1"]
+    ReminderFactory(recipient=rep, account=account, date=DAY, remind_on=DAY)
+    commitment_factory(account=account, title="回复报价", due_date=DAY - dt.timedelta(days=1))
+
+    (pending,) = digests_prepare(day=DAY)
+    assert digest_send(digest_id=pending) is True
+    body = mail.outbox[0].body
+    assert "已逾期或今天到期的承诺 (1)" in body
+    assert f"已逾期：{DAY - dt.timedelta(days=1)} · {account.name}: 回复报价" in body
+    assert DigestEmail.objects.get().items == 2  # one reminder, one commitment
