@@ -119,7 +119,12 @@ OBJECT_PAGE_MODELS: dict[str, str] = {
     "visits:plan_checklist": "visits.VisitPlan",
 }
 # An app namespace's main model, for its plain `detail` / `edit` / `delete` / `move` pages.
-NAMESPACE_MAIN_MODEL = {"accounts": "accounts.Account", "prospects": "prospects.Prospect"}
+NAMESPACE_MAIN_MODEL = {
+    "accounts": "accounts.Account",
+    "prospects": "prospects.Prospect",
+    # commitments: edit, done, undo, delete of one commitment
+    "commitments": "commitments.Commitment",
+}
 # URL arguments that always name an account.
 ACCOUNT_KWARGS = {"account_pk", "account_id"}
 # Features whose endpoints must be reviewed by hand before the oracle accepts them, even when

@@ -76,6 +76,8 @@ HTML_LISTS = {
     "prospects:list": ("prospects.Prospect", {"state": "all"}, "prospects:detail"),
     "visits:visit_list": ("visits.Visit", {}, "visits:visit_detail"),
     "visits:touch_list": ("visits.Touch", {}, "visits:touch_edit"),
+    # commitments: everyone's (owner empty), open and done
+    "commitments:list": ("commitments.Commitment", {"owner": "", "status": ""}, "commitments:edit"),
 }
 
 
