@@ -31,10 +31,13 @@ from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
 from crm.models import Team, User
+from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
 from tests.factories import (
     AccountFactory,
     ContactFactory,
+    IntelligenceAnswerFactory,
+    IntelligenceQuestionFactory,
     OrderFactory,
     ProspectFactory,
     ReminderFactory,
@@ -311,6 +314,17 @@ def _reminder(org: Org, account: Account, recipient: User) -> Reminder:
     return reminder
 
 
+def _intelligence_answer(org: Org, account: Account) -> IntelligenceAnswer:
+    """An answer to a question of the intelligence outline (knowledge of the account: it
+    follows the account, whoever wrote it)."""
+    tok = token("Ia")
+    answer = IntelligenceAnswerFactory(
+        account=account, question=IntelligenceQuestionFactory(), text=tok
+    )
+    _keep(org, answer, account, tok)
+    return answer
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -321,6 +335,7 @@ BUILDERS = {
     VisitPlan._meta.label: _plan,
     Touch._meta.label: _touch,
     Reminder._meta.label: _reminder,
+    IntelligenceAnswer._meta.label: _intelligence_answer,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -330,6 +345,7 @@ EXTRA_LABELS = [
     VisitPlan._meta.label,
     Touch._meta.label,
     Reminder._meta.label,
+    IntelligenceAnswer._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
