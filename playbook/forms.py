@@ -1,6 +1,7 @@
 """Forms of the playbook pages: the admins' talk tracks and outline, the rep's answers."""
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from playbook.models import ANSWER_MAX_LENGTH, IntelligenceQuestion, TalkTrack
@@ -10,12 +11,12 @@ from playbook.services import QUESTION_FIELDS, TALK_TRACK_FIELDS
 POSITION_HELP = _("Leave blank to put it last.")
 
 
-def _one_language(form: forms.ModelForm, en: str, zh: str, message: str) -> None:
+def _one_language(form: forms.ModelForm, en: str, zh: str, message: str | Promise) -> None:
     """The same rule as the service's, on the field, before the model's constraint would
     answer with its name."""
     data = form.cleaned_data
     if en in data and zh in data and not (data[en] or "").strip() and not (data[zh] or "").strip():
-        form.add_error(en, message)
+        form.add_error(en, str(message))
 
 
 class TalkTrackForm(forms.ModelForm):
