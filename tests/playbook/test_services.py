@@ -258,3 +258,24 @@ def test_industry_questions_are_answerable_for_that_industry_only(org):
             actor=org["r1"], account=org["accounts"]["r1"], question=question, text="x"
         )
     assert "question" in exc.value.message_dict
+
+
+def test_a_refused_update_names_its_field_and_changes_nothing(org):
+    admin = org["admin"]
+    track, question = TalkTrackFactory(), IntelligenceQuestionFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.talk_track_update(
+            actor=admin, track=track, data={"title_en": "", "title_zh_hans": ""}
+        )
+    assert "title_en" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.intelligence_question_update(
+            actor=admin, question=question, data={"text_en": "", "text_zh_hans": " "}
+        )
+    assert "text_en" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        services.intelligence_question_update(actor=admin, question=question, data={"position": -1})
+    assert "position" in exc.value.message_dict
+    assert TalkTrack.objects.get(pk=track.pk).title_en == track.title_en
+    assert IntelligenceQuestion.objects.get(pk=question.pk).text_en == question.text_en
+    assert not AuditEntry.objects.filter(model__startswith="playbook.").exists()
