@@ -392,3 +392,44 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Send the quote {n}")
     due_date = datetime.date(2026, 1, 5)
     owner = factory.SelfAttribute("account.owner")
+
+
+# playbook
+from playbook.models import (  # noqa: E402
+    IntelligenceAnswer,
+    IntelligenceQuestion,
+    Situation,
+    TalkTrack,
+)
+
+
+class TalkTrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TalkTrack
+
+    situation = Situation.GATEKEEPER
+    title_en = factory.Sequence(lambda n: f"Talk track {n}")
+    title_zh_hans = factory.Sequence(lambda n: f"话术 {n}")
+    text_en = "Ask for the name of the buyer."
+    text_zh_hans = "请教采购负责人的姓名。"
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class IntelligenceQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntelligenceQuestion
+
+    text_en = factory.Sequence(lambda n: f"Question {n}?")
+    text_zh_hans = factory.Sequence(lambda n: f"问题 {n}？")
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class IntelligenceAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntelligenceAnswer
+
+    account = factory.SubFactory(AccountFactory)
+    question = factory.SubFactory(IntelligenceQuestionFactory)
+    text = factory.Sequence(lambda n: f"Answer {n}")
+    answered_by = factory.SelfAttribute("account.owner")
+    answered_at = factory.LazyFunction(timezone.now)

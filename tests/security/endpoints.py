@@ -55,6 +55,12 @@ API_OWN_RULE_BASENAMES = {
     "(test_imports_are_for_importers_and_batches_for_their_creators)",
     "occasion": "birthdays and holidays: reference data everyone reads, admins change "
     "(test_admin_only_pages_and_endpoints_deny_reps_and_managers)",
+    "talk-track": "talk tracks: reference data every signed-in user reads, read-only (admins "
+    "edit them on /playbook/talk-tracks/) (test_admin_only_pages_and_endpoints_deny_reps_and_"
+    "managers)",
+    "intelligence-question": "the intelligence outline: reference data every signed-in user "
+    "reads, read-only (admins edit it on /playbook/outline/) (test_admin_only_pages_and_"
+    "endpoints_deny_reps_and_managers)",
 }
 # API endpoints that hold no records at all.
 API_NO_RECORDS = {
@@ -91,6 +97,10 @@ ADMIN_ONLY_PAGES = {
     "visits:occasion_create",
     "users:list",
     "users:create",
+    "playbook:talk_tracks",
+    "playbook:talk_track_create",
+    "playbook:outline",
+    "playbook:question_create",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {
@@ -102,6 +112,12 @@ ADMIN_ONLY_OBJECT_PAGES = {
     "users:invite": "crm.User",
     "users:deactivate": "crm.User",
     "users:reactivate": "crm.User",
+    "playbook:talk_track_edit": "playbook.TalkTrack",
+    "playbook:talk_track_delete": "playbook.TalkTrack",
+    "playbook:talk_track_move": "playbook.TalkTrack",
+    "playbook:question_edit": "playbook.IntelligenceQuestion",
+    "playbook:question_delete": "playbook.IntelligenceQuestion",
+    "playbook:question_move": "playbook.IntelligenceQuestion",
 }
 # App namespaces whose pages follow a rule of their own, with the model a `pk` names.
 OWN_RULE_NAMESPACES = {

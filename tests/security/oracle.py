@@ -34,11 +34,14 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from commitments.models import Commitment
 from crm.models import Team, User
+from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
 from tests.factories import (
     AccountFactory,
     CommitmentFactory,
     ContactFactory,
+    IntelligenceAnswerFactory,
+    IntelligenceQuestionFactory,
     OrderFactory,
     ProspectFactory,
     ReminderFactory,
@@ -334,6 +337,15 @@ def _commitment(org: Org, account: Account, owner: User | None = None) -> Commit
     _keep(org, commitment, account, tok)
     org._record_author[(commitment._meta.label, commitment.pk)] = owner.pk
     return commitment
+def _intelligence_answer(org: Org, account: Account) -> IntelligenceAnswer:
+    """An answer to a question of the intelligence outline (knowledge of the account: it
+    follows the account, whoever wrote it)."""
+    tok = token("Ia")
+    answer = IntelligenceAnswerFactory(
+        account=account, question=IntelligenceQuestionFactory(), text=tok
+    )
+    _keep(org, answer, account, tok)
+    return answer
 
 
 # model label -> builder(org, account) that writes one record with a token; see module doc.
@@ -347,6 +359,7 @@ BUILDERS = {
     Touch._meta.label: _touch,
     Reminder._meta.label: _reminder,
     Commitment._meta.label: _commitment,
+    IntelligenceAnswer._meta.label: _intelligence_answer,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -357,6 +370,7 @@ EXTRA_LABELS = [
     Touch._meta.label,
     Reminder._meta.label,
     Commitment._meta.label,
+    IntelligenceAnswer._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
