@@ -337,6 +337,8 @@ def _commitment(org: Org, account: Account, owner: User | None = None) -> Commit
     _keep(org, commitment, account, tok)
     org._record_author[(commitment._meta.label, commitment.pk)] = owner.pk
     return commitment
+
+
 def _intelligence_answer(org: Org, account: Account) -> IntelligenceAnswer:
     """An answer to a question of the intelligence outline (knowledge of the account: it
     follows the account, whoever wrote it)."""
