@@ -392,3 +392,37 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Send the quote {n}")
     due_date = datetime.date(2026, 1, 5)
     owner = factory.SelfAttribute("account.owner")
+
+
+# robots
+from robots.models import RobotDelivery, RobotMessage, RobotWebhook  # noqa: E402
+
+
+class RobotWebhookFactory(factory.django.DjangoModelFactory):
+    """A WeCom robot of a rep."""
+
+    class Meta:
+        model = RobotWebhook
+
+    user = factory.SubFactory(UserFactory)
+    platform = "wecom"
+    name = factory.Sequence(lambda n: f"Robot {n}")
+    url = factory.Sequence(lambda n: f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k{n}")
+
+
+class RobotMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RobotMessage
+
+    webhook = factory.SubFactory(RobotWebhookFactory)
+    kind = RobotMessage.Kind.URGENT
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class RobotDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RobotDelivery
+
+    message = factory.SubFactory(RobotMessageFactory)
+    webhook = factory.SelfAttribute("message.webhook")
+    reminder = factory.SubFactory(ReminderFactory)
