@@ -78,6 +78,17 @@ HTML_EXEMPT = {
     "password_reset_confirm": "public: sets the password of the user its signed token names; a "
     "wrong, used or expired token changes nothing (tests/crm/test_password_reset.py)",
 }
+# robots: a group robot belongs to a user or a team, not to an account; its rule
+# (robots.selectors.robot_scope_q, on owner_scope_q) is checked for every role by
+# tests/robots/test_views.py (test_others_robots_answer_404, test_a_rep_cannot_add_to_a_team).
+_ROBOT_RULE = "one group robot: its user, their manager, the team's manager, admins; others 404"
+HTML_EXEMPT.update(
+    {
+        "robots:edit": _ROBOT_RULE,
+        "robots:delete": _ROBOT_RULE,
+        "robots:test": _ROBOT_RULE + " (POST only)",
+    }
+)
 PUBLIC_PAGES = {"login", "password_reset", "password_reset_done", "password_reset_complete"}
 # Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).
 ADMIN_ONLY_PAGES = {
