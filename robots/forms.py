@@ -36,11 +36,11 @@ class RobotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.robot = robot
         self.teams = {str(t.pk): t for t in robot_teams_for(user)}
-        choices = [(ME, _("Me (my reminders)"))]
+        choices: list[tuple[str, str]] = [(ME, str(_("Me (my reminders)")))]
         choices += [
             (f"team:{pk}", _("Team %(team)s") % {"team": t.name}) for pk, t in self.teams.items()
         ]
-        self.fields["owner"].choices = choices
+        self.fields["owner"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
         if robot is None:
             del self.fields["clear_secret"]
         else:

@@ -285,7 +285,7 @@ def message_texts(message: RobotMessage) -> tuple[str, list[str]]:
             members = (
                 [robot.user]
                 if robot.user is not None
-                else list(User.objects.filter(team_id=robot.team_id, is_active=True))
+                else list(User.objects.filter(team=robot.team, is_active=True))
             )
             recipients.update({u.pk: u for u in members if u is not None})
         sections: list[Section] = []

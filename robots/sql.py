@@ -63,7 +63,7 @@ MESSAGES = """
 
 
 def _claim(day: datetime.date, kind: str) -> list[int]:
-    params = {
+    params: dict[str, datetime.date | str | bool] = {
         "day": day,
         "kind": kind,
         "urgent_only": kind == "urgent",
