@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from commitments.selectors import commitments_open_for
+from commitments.models import Commitment
 from core.audit import audit_log
 from crm.models import Team, User
 from robots import platforms, sql
@@ -221,9 +221,11 @@ def robots_dispatch(
     of the batches to send now: the new ones, and pending ones whose retry time has come and
     whose queued task seems lost (more than CRM_ROBOTS_DISPATCH_SECONDS late)."""
     now = now or timezone.now()
-    urgent = sql.claim_urgent(day)
     do_digest = digest_ready(day, now) if digest is None else digest
+    # The digest first: urgent reminders that appear with the day's run ride in it (one
+    # message per channel); those that appear later go out on their own.
     digests = sql.claim_digest(day) if do_digest else []
+    urgent = sql.claim_urgent(day)
     grace = datetime.timedelta(seconds=int(getattr(settings, "CRM_ROBOTS_DISPATCH_SECONDS", 300)))
     fresh = set(urgent) | set(digests)
     retries = [
@@ -247,7 +249,9 @@ def _language(robot: RobotWebhook) -> str:
     return settings.LANGUAGE_CODE
 
 
-def _rep_sections(reminders: list[Reminder], commitments: list, with_heading: str) -> list[Section]:
+def _rep_sections(
+    reminders: list[Reminder], commitments: list[Commitment], with_heading: str
+) -> list[Section]:
     sections: list[Section] = []
     for group in reminder_groups(reminders):
         lines = [escape(row["text"]) for row in group.rows]
@@ -262,6 +266,14 @@ def _rep_sections(reminders: list[Reminder], commitments: list, with_heading: st
         ]
         sections.append(Section(f"{with_heading}**{escape(_('Overdue commitments'))}**", lines))
     return sections
+
+
+def _rep_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def _rep_name_key(user: User) -> tuple[str, int]:
+    return (_rep_name(user), user.pk)
 
 
 def message_texts(message: RobotMessage) -> tuple[str, list[str]]:
@@ -288,23 +300,26 @@ def message_texts(message: RobotMessage) -> tuple[str, list[str]]:
                 else list(User.objects.filter(team=robot.team, is_active=True))
             )
             recipients.update({u.pk: u for u in members if u is not None})
+        overdue: dict[int, list[Commitment]] = {}
+        if message.kind == RobotMessage.Kind.DIGEST:
+            # One query for the channel's reps. The same rows as commitments_open_for(rep,
+            # until=the day before) for each rep (an active rep sees every commitment they
+            # own), which would cost a query per rep.
+            for commitment in (
+                Commitment.objects.overdue(message.date)
+                .filter(owner_id__in=list(recipients))
+                .select_related("account")
+                .order_by("due_date", "due_time", "id")
+            ):
+                overdue.setdefault(commitment.owner_id, []).append(commitment)
         sections: list[Section] = []
-        for user in sorted(
-            recipients.values(), key=lambda u: (u.get_full_name() or u.username, u.pk)
-        ):
-            overdue = (
-                list(commitments_open_for(user, until=message.date - datetime.timedelta(days=1)))
-                if message.kind == RobotMessage.Kind.DIGEST
-                else []
-            )
-            rep = by_rep.get(user.pk, [])
-            if not rep and not overdue:
+        for user in sorted(recipients.values(), key=_rep_name_key):
+            rep, owed = by_rep.get(user.pk, []), overdue.get(user.pk, [])
+            if not rep and not owed:
                 continue
             if robot.team_id is not None:
-                sections.append(
-                    Section(f"#### {escape(user.get_full_name() or user.username)}", [])
-                )
-            sections.extend(_rep_sections(rep, overdue, ""))
+                sections.append(Section(f"#### {escape(_rep_name(user))}", []))
+            sections.extend(_rep_sections(rep, owed, ""))
         if not sections:
             return title, []
         return title, split_text(

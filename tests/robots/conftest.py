@@ -123,6 +123,8 @@ def _check_feishu(body: dict, raw: bytes, secret: str, problems: list[str]) -> N
 
 def _handler(state: FakePlatforms):
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # else Nagle + delayed ACK add 40 ms a request
+
         def log_message(self, *args):  # quiet
             pass
 
