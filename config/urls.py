@@ -16,6 +16,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("imports.api.urls")),
     path("", include("prospects.api.urls")),
     path("", include("visits.api.urls")),
+    path("", include("robots.api.urls")),
     path("scoring/", include("scoring.api.urls")),
     path("dashboard/", include("scoring.dashboard.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -55,6 +55,9 @@ API_OWN_RULE_BASENAMES = {
     "(test_imports_are_for_importers_and_batches_for_their_creators)",
     "occasion": "birthdays and holidays: reference data everyone reads, admins change "
     "(test_admin_only_pages_and_endpoints_deny_reps_and_managers)",
+    # robots
+    "robot": "group robots: a user's own, a manager's teams' and members' own, an admin's "
+    "all; others 404; a rep cannot add to a team (tests/robots/test_api.py)",
 }
 # API endpoints that hold no records at all.
 API_NO_RECORDS = {
