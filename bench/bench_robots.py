@@ -7,7 +7,8 @@ a secret, in turn) pointing at an HTTP server on 127.0.0.1 in this process that 
 requests and answers like each platform.
 
 Measured: `robots_deliver_now` for the day (claim every channel's digest set-based, render
-and send each batch, one after the other in one process): its time and the number of HTTP
+and send each batch on `--robots-threads` threads, default 4, as a worker's concurrency
+would): its time and the number of HTTP
 requests, which must equal the number of channels; then the same day again (no request).
 
 Baseline, measured in the same run: a naive sender that, per reminder, checks whether it was
@@ -75,10 +76,10 @@ import datetime, json, time
 from robots.services import robots_deliver_now
 DAY = datetime.date(2026, 5, 4)
 started = time.perf_counter()
-sent, failed = robots_deliver_now(day=DAY, digest=True)
+sent, failed = robots_deliver_now(day=DAY, digest=True, threads={threads})
 first = time.perf_counter() - started
 started = time.perf_counter()
-again, _f = robots_deliver_now(day=DAY, digest=True)
+again, _f = robots_deliver_now(day=DAY, digest=True, threads={threads})
 second = time.perf_counter() - started
 print(json.dumps({"first": first, "second": second, "sent": sent, "failed": failed,
                   "again": again}))
@@ -153,6 +154,12 @@ def add_arguments(parser) -> None:
     parser.add_argument(
         "--robots-teams", type=int, default=1000, help="teams, one robot each (default 1000)"
     )
+    parser.add_argument(
+        "--robots-threads",
+        type=int,
+        default=4,
+        help="batches sent at once, like a worker's concurrency (default 4)",
+    )
 
 
 def _fresh_database() -> str:
@@ -174,6 +181,7 @@ def _shell(url: str, code: str) -> dict:
 
 def run(args) -> list[common.Row]:
     teams = getattr(args, "robots_teams", 1000)
+    threads = getattr(args, "robots_threads", 4)
     counter = Counter()
     server = _server(counter)
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -181,7 +189,7 @@ def run(args) -> list[common.Row]:
         url = _fresh_database()
         size = _shell(url, SETUP.format(teams=teams, base=base))
         print(f"  database: {size}", flush=True)
-        job = _shell(url, JOB)
+        job = _shell(url, JOB.replace("{threads}", str(threads)))
         job_requests = counter.requests
         print(f"  job: {job}, requests {job_requests}", flush=True)
         sample = max(1, teams // 10)
@@ -196,7 +204,8 @@ def run(args) -> list[common.Row]:
     channels = size["robots"]
     batched = job_requests == channels and job["again"] == 0 and job["failed"] == 0
     note = (
-        f"{teams:,} team robots, {size['reminders']:,} reminders; {job_requests:,} HTTP "
+        f"{teams:,} team robots, {size['reminders']:,} reminders, {threads} threads; "
+        f"{job_requests:,} HTTP "
         f"requests for {channels:,} channels (naive: {naive_requests:,.0f}, one per reminder); "
         f"baseline: per-reminder check-then-create and POST on {sample:,} teams, extrapolated"
     )

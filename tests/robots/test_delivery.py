@@ -367,3 +367,16 @@ def test_concurrent_dispatches_claim_each_reminder_once(org, platforms_server):
     assert not RobotDelivery.objects.exclude(message__in=sent).exists()
     assert set(RobotMessage.objects.values_list("state", flat=True)) <= {"sent", "skipped"}
     assert Account.objects.count() >= 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sending_on_threads_sends_each_channel_once(org, platforms_server):
+    for i in range(5):
+        _robot(platforms_server, token=f"p{i}", user=org["r1"], mode="500" if i == 0 else "ok")
+    _reminders(org["r1"], 4)
+
+    sent, failed = robots_deliver_now(day=DAY, digest=True, threads=3)
+
+    assert (sent, failed) == (4, 1)
+    assert sorted(r.token for r in platforms_server.received) == ["p0", "p1", "p2", "p3", "p4"]
+    assert platforms_server.problems() == []
