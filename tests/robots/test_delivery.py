@@ -380,3 +380,23 @@ def test_sending_on_threads_sends_each_channel_once(org, platforms_server):
     assert (sent, failed) == (4, 1)
     assert sorted(r.token for r in platforms_server.received) == ["p0", "p1", "p2", "p3", "p4"]
     assert platforms_server.problems() == []
+
+
+def test_the_beat_dispatch_queues_one_send_task_per_channel(org, platforms_server, settings):
+    from config.celery import app
+    from core.models import PendingTask
+    from robots.tasks import SEND_TASK, robots_dispatch_task
+
+    app.loader.import_default_modules()
+    assert settings.CELERY_BEAT_SCHEDULE["robots-dispatch"]["task"] in app.tasks
+    _robot(platforms_server, token="one", user=org["r1"])
+    _robot(platforms_server, token="two", team=org["t1"])
+    _reminders(org["r1"], 6, kind=Reminder.Kind.VISIT_OVERDUE)
+
+    assert robots_dispatch_task.run(DAY.isoformat()) == 2
+    assert robots_dispatch_task.run(DAY.isoformat()) == 0
+
+    queued = PendingTask.objects.filter(task_name=SEND_TASK)
+    assert sorted(t.args[0] for t in queued) == sorted(
+        RobotMessage.objects.values_list("pk", flat=True)
+    )
