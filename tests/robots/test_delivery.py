@@ -3,6 +3,7 @@ and signature of each platform, one request per channel however many reminders, 
 a failing robot that neither blocks the others nor escapes its retries, Markdown escaping."""
 
 import datetime as dt
+import io
 import threading
 
 import pytest
@@ -400,3 +401,20 @@ def test_the_beat_dispatch_queues_one_send_task_per_channel(org, platforms_serve
     assert sorted(t.args[0] for t in queued) == sorted(
         RobotMessage.objects.values_list("pk", flat=True)
     )
+
+
+def test_the_command_sends_now_and_reports_failures(org, platforms_server):
+    from django.core.management import CommandError, call_command
+
+    _robot(platforms_server, token="cmd", user=org["r1"])
+    _reminders(org["r1"], 2)
+    out = io.StringIO()
+    call_command("send_robot_messages", "--date", DAY.isoformat(), "--digest", stdout=out)
+    assert "robot messages sent: 1" in out.getvalue()
+    _robot(platforms_server, token="down", user=org["r2"], mode="500")
+    _reminders(org["r2"], 1)
+    with pytest.raises(CommandError, match="1 robot message"):
+        call_command("send_robot_messages", "--date", DAY.isoformat(), "--digest")
+    with pytest.raises(CommandError, match="--date"):
+        call_command("send_robot_messages", "--date", "tomorrow")
+    assert len(platforms_server.received) == 2
