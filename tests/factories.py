@@ -433,3 +433,37 @@ class IntelligenceAnswerFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"Answer {n}")
     answered_by = factory.SelfAttribute("account.owner")
     answered_at = factory.LazyFunction(timezone.now)
+
+
+# robots
+from robots.models import RobotDelivery, RobotMessage, RobotWebhook  # noqa: E402
+
+
+class RobotWebhookFactory(factory.django.DjangoModelFactory):
+    """A WeCom robot of a rep."""
+
+    class Meta:
+        model = RobotWebhook
+
+    user = factory.SubFactory(UserFactory)
+    platform = "wecom"
+    name = factory.Sequence(lambda n: f"Robot {n}")
+    url = factory.Sequence(lambda n: f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k{n}")
+
+
+class RobotMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RobotMessage
+
+    webhook = factory.SubFactory(RobotWebhookFactory)
+    kind = RobotMessage.Kind.URGENT
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class RobotDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RobotDelivery
+
+    message = factory.SubFactory(RobotMessageFactory)
+    webhook = factory.SelfAttribute("message.webhook")
+    reminder = factory.SubFactory(ReminderFactory)

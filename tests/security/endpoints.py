@@ -61,6 +61,9 @@ API_OWN_RULE_BASENAMES = {
     "intelligence-question": "the intelligence outline: reference data every signed-in user "
     "reads, read-only (admins edit it on /playbook/outline/) (test_admin_only_pages_and_"
     "endpoints_deny_reps_and_managers)",
+    # robots
+    "robot": "group robots: a user's own, a manager's teams' and members' own, an admin's "
+    "all; others 404; a rep cannot add to a team (tests/robots/test_api.py)",
 }
 # API endpoints that hold no records at all.
 API_NO_RECORDS = {
@@ -84,6 +87,17 @@ HTML_EXEMPT = {
     "password_reset_confirm": "public: sets the password of the user its signed token names; a "
     "wrong, used or expired token changes nothing (tests/crm/test_password_reset.py)",
 }
+# robots: a group robot belongs to a user or a team, not to an account; its rule
+# (robots.selectors.robot_scope_q, on owner_scope_q) is checked for every role by
+# tests/robots/test_views.py (test_others_robots_answer_404, test_a_rep_cannot_add_to_a_team).
+_ROBOT_RULE = "one group robot: its user, their manager, the team's manager, admins; others 404"
+HTML_EXEMPT.update(
+    {
+        "robots:edit": _ROBOT_RULE,
+        "robots:delete": _ROBOT_RULE,
+        "robots:test": _ROBOT_RULE + " (POST only)",
+    }
+)
 PUBLIC_PAGES = {"login", "password_reset", "password_reset_done", "password_reset_complete"}
 # Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).
 ADMIN_ONLY_PAGES = {
