@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import normalize_account_name
+from calendars.models import CalendarFeed, token_digest
 from commitments.models import Commitment
 from core.models import AuditEntry, PendingTask
 from crm.models import Team, Territory, User
@@ -392,3 +393,16 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Send the quote {n}")
     due_date = datetime.date(2026, 1, 5)
     owner = factory.SelfAttribute("account.owner")
+
+
+# calendars
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    user = factory.SubFactory(UserFactory)
+    token = factory.Sequence(lambda n: f"test-token-{n:04d}-" + "x" * 27)
+    digest = factory.LazyAttribute(lambda o: token_digest(o.token))
+    created_at = factory.LazyFunction(timezone.now)

@@ -77,6 +77,10 @@ HTML_EXEMPT = {
     "record (checked by test_api_tokens)",
     "password_reset_confirm": "public: sets the password of the user its signed token names; a "
     "wrong, used or expired token changes nothing (tests/crm/test_password_reset.py)",
+    # calendars
+    "calendars:feed": "public by token: the iCalendar feed of the user whose secret token is in "
+    "the URL, read through that user's visibility rule; a wrong, reset or deactivated user's "
+    "token answers 404 (tests/calendars/test_feed.py)",
 }
 PUBLIC_PAGES = {"login", "password_reset", "password_reset_done", "password_reset_complete"}
 # Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).
