@@ -202,7 +202,7 @@ def feed_fingerprint(user: User, window: FeedWindow) -> str:
     for tag, qs in _sources(user, window).items():
         sql, qs_params = qs.query.sql_with_params()
         # `sql` is Django's own SQL for the queryset, its values stay parameters.
-        parts.append(f"SELECT %s || md5(t::text) AS h FROM ({sql}) t")  # noqa: S608
+        parts.append(f"SELECT %s || md5(t::text) AS h FROM ({sql}) t")  # noqa: S608  # nosec B608
         params += [tag, *qs_params]
     union = " UNION ALL ".join(parts)
     query = f"SELECT md5(coalesce(string_agg(h, ',' ORDER BY h), '')) FROM ({union}) rows"  # noqa: S608  # nosec B608
