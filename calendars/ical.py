@@ -55,7 +55,7 @@ CALENDAR_END = b"END:VCALENDAR\r\n"
 # subscribed calendar almost nothing changed. A day covers hourly and daily polls; raise
 # CACHE_VERSION when the rendering changes.
 EVENT_CACHE_SECONDS = 26 * 3600
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @functools.lru_cache(maxsize=8)
@@ -109,7 +109,6 @@ class FeedBuilder:
         event.add("uid", f"{uid}@{self.domain}")
         stamp = modified or created
         event.add("dtstamp", stamp)
-        event.add("created", created)
         event.add("last-modified", stamp)
         event.add("sequence", _sequence(created, modified))
         event.add("summary", summary)
@@ -126,10 +125,10 @@ class FeedBuilder:
     def _describe(self, event: icalendar.Event, lines: Iterable[str], path: str) -> None:
         url = f"{self.base_url}{path}" if self.base_url else ""
         text = "\n".join(line for line in [*lines, url] if line)
+        # The link goes in the description only: every client shows that, few show URL, and
+        # icalendar's cost grows with the characters it writes.
         if text:
             event.add("description", text)
-        if url:
-            event.add("url", url)
 
     def plan(self, row: dict) -> icalendar.Event:
         at = row["planned_time"] or self.slot_times.get(row["slot"])
