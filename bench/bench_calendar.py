@@ -10,7 +10,8 @@ Measured, in one process through Django's test client (the whole view: token, vi
 iCalendar, headers), median of 5:
 - warm: the feed fetched again, nothing changed (what an hourly poll costs): the goal, < 200 ms;
 - one plan changed: the rows are read again, one event is written anew;
-- cold: every cache empty (the first fetch of the day after a deploy).
+- cold: every cache empty (a phone's first subscription, or the first fetch after the daily
+  expiry): goal < 1 s, so no calendar app times out.
 The query count is printed for each.
 
 Baseline, measured in the same run: the straightforward feed: model instances of the same
@@ -27,6 +28,7 @@ import common
 TITLE = "Calendar feed: a rep with 5,000 accounts and a year of plans"
 ACCOUNTS = int(os.environ.get("BENCH_CALENDAR_ACCOUNTS", "5000"))
 GOAL_MS = 200.0
+COLD_GOAL_MS = 1000.0
 
 SETUP = """
 import datetime, json
@@ -209,14 +211,16 @@ def run(args) -> list:
         ("cold", "feed with every cache empty"),
     ):
         ms, (_, queries, size, events) = result[key]
+        goal = {"warm": GOAL_MS, "cold": COLD_GOAL_MS}.get(key)
+        goal_text = f"< {goal:.0f} ms" if goal else "–"
         rows.append(
             common.Row(
                 label,
                 ms,
                 base_ms,
                 "ms",
-                f"< {GOAL_MS:.0f} ms" if key == "warm" else "–",
-                ms < GOAL_MS if key == "warm" else None,
+                goal_text,
+                ms < goal if goal else None,
                 f"{ACCOUNTS:,} accounts, {events:,} events, {size / 1024:.0f} KiB, "
                 f"{queries} queries (baseline {base_queries}, {base_events:,} events); "
                 f"{cache_note}",

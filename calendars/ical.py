@@ -1,4 +1,4 @@
-"""The feed as an iCalendar document (RFC 5545), made with the `icalendar` library.
+"""The feed as an iCalendar document (RFC 5545).
 
 Choices, each the way subscribed calendars (iPhone, Android/Google, Outlook, 飞书日历) read a
 published feed with no METHOD:
@@ -13,18 +13,23 @@ published feed with no METHOD:
 - A cancelled plan is sent with STATUS:CANCELLED (and a newer SEQUENCE) for
   `CRM_CALENDAR_FEED_CANCELLED_DAYS`, then dropped: clients that saw it cancel it, and a
   subscribed calendar replaces its copy with each fetch, so the removal is seen too.
-- Each VEVENT's text is cached (shared cache, a day) under a digest of everything it is made
-  of, so a poll renders only what changed since the last one (icalendar takes milliseconds
-  per event; a rep's year is thousands).
 - A VEVENT has no COMPLETED status (RFC 5545 3.8.1.11), and subscribed phone calendars ignore
   VTODO; so done plans, commitments and reminders stay as events, marked "✓" in the summary.
+
+How it is written: the VCALENDAR's properties and the VTIMEZONE are made by the `icalendar`
+library (once per feed); the VEVENTs, thousands per feed, are written here as content lines,
+byte for byte what `icalendar.Event.to_ical()` writes for the same properties (its property
+order, its TEXT escaping, its date and time forms and its folding of lines at 75 octets;
+tests/calendars/test_ical_lines.py compares both). Through the library each event cost about
+1.5 ms (type inference in `add()`, parameter objects, folding character by character): 4–19 s
+for a rep's 7,000 events on a shared 2-core machine; written here, 10–20 µs. DTSTAMP and
+SEQUENCE come ready from the selectors (formatted by PostgreSQL).
 """
 
 import datetime
 import functools
 import hashlib
 import zlib
-import zoneinfo
 from collections.abc import Iterable
 
 import icalendar
@@ -50,12 +55,58 @@ VISIT_MINUTES = 60
 COMMITMENT_MINUTES = 30
 DONE_MARK = "✓ "
 CALENDAR_END = b"END:VCALENDAR\r\n"
-# Each event's text, as icalendar wrote it, is kept in the shared cache under a digest of all
-# it depends on: the library takes milliseconds per event, and between two polls of a
-# subscribed calendar almost nothing changed. A day covers hourly and daily polls; raise
-# CACHE_VERSION when the rendering changes.
-EVENT_CACHE_SECONDS = 26 * 3600
-CACHE_VERSION = 2
+# The whole feed is kept (compressed) in the shared cache under a digest of its rows; a day
+# covers hourly and daily polls. Raise CACHE_VERSION when the rendering changes.
+FEED_CACHE_SECONDS = 26 * 3600
+CACHE_VERSION = 3
+# icalendar folds a content line once it would reach this many octets (RFC 5545 3.1: lines
+# SHOULD NOT be longer than 75 octets, excluding the line break).
+FOLD_OCTETS = 75
+CRLF = "\r\n"
+
+
+def escape_text(text: str) -> str:
+    """`text` as a TEXT value (RFC 5545 3.3.11), exactly as `icalendar.vText(text).to_ical()`
+    writes it. Text with neither a backslash nor a carriage return (nearly every one) needs
+    only its replacements of ";", "," and newlines, done here; the rest goes to vText."""
+    if "\\" in text or "\r" in text:
+        return icalendar.vText(text).to_ical().decode()
+    return text.replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def fold_line(line: str) -> str:
+    """`line` folded as icalendar's `Contentline(line).to_ical()` folds it: before a character
+    that would make the line reach 75 octets, never inside a UTF-8 character, and not right
+    after a backslash or caret (an escape stays whole on the next line)."""
+    if len(line) < FOLD_OCTETS and (line.isascii() or len(line) < FOLD_OCTETS // 4):
+        return line
+    data = line.encode()
+    size = len(data)
+    if size < FOLD_OCTETS:
+        return line
+    parts = []
+    start = 0
+    while size - start >= FOLD_OCTETS:
+        end = start + FOLD_OCTETS - 1
+        while data[end] & 0xC0 == 0x80:  # a UTF-8 continuation byte: back to the lead byte
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode()
+
+
+def _date(day: datetime.date) -> str:
+    return f"{day.year:04}{day.month:02}{day.day:02}"
+
+
+def _local(moment: datetime.datetime) -> str:
+    return (
+        f"{moment.year:04}{moment.month:02}{moment.day:02}"
+        f"T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -75,26 +126,55 @@ def _path(name: str) -> str:
     return reverse(name, kwargs={"pk": _ID}).replace(str(_ID), "{}")
 
 
-def _sequence(created: datetime.datetime, updated: datetime.datetime | None) -> int:
-    if updated is None:
-        return 0
-    return max(0, int((updated - created).total_seconds()))
-
-
 class FeedBuilder:
+    """Writes one user's feed; texts in the active language (made once per feed, not per
+    event)."""
+
     def __init__(self, *, user: User, base_url: str, today: datetime.date) -> None:
         self.user = user
         self.base_url = base_url.rstrip("/")
-        self.tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
         self.domain = settings.CRM_CALENDAR_UID_DOMAIN
         self.today = today
         self.chinese = (user.language or "").startswith("zh")
         self.slot_times: dict[str, datetime.time] = {}
-        self.context: tuple = ()
+        self._whens: dict[tuple, str] = {}
+        # The TZID parameter as icalendar writes it (quoted if the name ever needs it).
+        tz_param = icalendar.Parameters({"TZID": settings.TIME_ZONE}).to_ical().decode()
+        self.dtstart_tz = f"DTSTART;{tz_param}:"
+        self.dtend_tz = f"DTEND;{tz_param}:"
+        self.visit = _("Visit: %(account)s")
+        self.promised = _("Promised: %(title)s (%(account)s)")
+        self.gift = _("Gift: %(occasion)s of %(contact)s (%(account)s)")
+        self.greeting = _("Greeting: %(occasion)s of %(contact)s (%(account)s)")
+        self.senior = _("A senior manager should come.")
+        self.to_contact = _("To: %(contact)s")
+        self.touched = _("%(touch)s: %(account)s")
+        self.touch_names = {value: str(label) for value, label in TouchType.choices}
+        self.plan_path = _path("visits:plan_detail")
+        self.account_path = _path("accounts:detail")
+        self.reminders_path = reverse("visits:reminders")
 
     # --- the pieces -------------------------------------------------------------------------
 
-    def _event(
+    def _text(self, name: str, value: str) -> str:
+        return fold_line(name + escape_text(value)) + CRLF
+
+    def _when(self, day: datetime.date, at: datetime.time | None, minutes: int) -> str:
+        """DTSTART and DTEND lines (kept: a feed has a few hundred distinct ones)."""
+        key = (day, at, minutes)
+        lines = self._whens.get(key)
+        if lines is None:
+            if at is None:
+                start = "DTSTART;VALUE=DATE:" + _date(day)
+                end = "DTEND;VALUE=DATE:" + _date(day + datetime.timedelta(days=1))
+            else:
+                moment = datetime.datetime.combine(day, at)
+                start = self.dtstart_tz + _local(moment)
+                end = self.dtend_tz + _local(moment + datetime.timedelta(minutes=minutes))
+            lines = self._whens[key] = fold_line(start) + CRLF + fold_line(end) + CRLF
+        return lines
+
+    def event(
         self,
         *,
         uid: str,
@@ -102,86 +182,82 @@ class FeedBuilder:
         day: datetime.date,
         at: datetime.time | None,
         minutes: int,
-        created: datetime.datetime,
-        modified: datetime.datetime | None,
-    ) -> icalendar.Event:
-        event = icalendar.Event()
-        event.add("uid", f"{uid}@{self.domain}")
-        stamp = modified or created
-        event.add("dtstamp", stamp)
-        event.add("last-modified", stamp)
-        event.add("sequence", _sequence(created, modified))
-        event.add("summary", summary)
-        if at is None:
-            event.add("dtstart", day)
-            event.add("dtend", day + datetime.timedelta(days=1))
-            event.add("transp", "TRANSPARENT")
-        else:
-            start = datetime.datetime.combine(day, at, tzinfo=self.tz)
-            event.add("dtstart", start)
-            event.add("dtend", start + datetime.timedelta(minutes=minutes))
-        return event
-
-    def _describe(self, event: icalendar.Event, lines: Iterable[str], path: str) -> None:
+        stamp: str,
+        sequence: int,
+        status: str,
+        location: str,
+        lines: Iterable[str],
+        path: str,
+    ) -> str:
+        """One VEVENT, its properties in icalendar's order (its canonical ones first, then
+        the others alphabetically). Only texts are escaped and folded: the other lines are
+        short and plain."""
+        # The link goes in the description only: every client shows that, few show URL.
         url = f"{self.base_url}{path}" if self.base_url else ""
         text = "\n".join(line for line in [*lines, url] if line)
-        # The link goes in the description only: every client shows that, few show URL, and
-        # icalendar's cost grows with the characters it writes.
-        if text:
-            event.add("description", text)
+        return "".join(
+            [
+                "BEGIN:VEVENT\r\n",
+                self._text("SUMMARY:", summary),
+                self._when(day, at, minutes),
+                f"DTSTAMP:{stamp}\r\n",
+                self._text("UID:", f"{uid}@{self.domain}"),
+                f"SEQUENCE:{sequence}\r\n",
+                self._text("DESCRIPTION:", text) if text else "",
+                f"LAST-MODIFIED:{stamp}\r\n",
+                self._text("LOCATION:", location) if location else "",
+                f"STATUS:{status}\r\n",
+                "TRANSP:TRANSPARENT\r\n" if at is None else "",
+                "END:VEVENT\r\n",
+            ]
+        )
 
-    def plan(self, row: dict) -> icalendar.Event:
-        at = row["planned_time"] or self.slot_times.get(row["slot"])
+    def plan(self, row: dict) -> str:
         status = row["status"]
         tier = f" ({row['account__tier']})" if row["account__tier"] else ""
-        summary = _("Visit: %(account)s") % {"account": row["account__name"]} + tier
+        summary = self.visit % {"account": row["account__name"]} + tier
         if status == VisitPlan.Status.DONE:
             summary = DONE_MARK + summary
-        event = self._event(
+        lines = [row["purpose"]]
+        if row["senior_manager"]:
+            lines.append(self.senior)
+        return self.event(
             uid=f"plan-{row['id']}",
             summary=summary,
             day=row["planned_date"],
-            at=at,
+            at=row["planned_time"] or self.slot_times.get(row["slot"]),
             minutes=VISIT_MINUTES,
-            created=row["created_at"],
-            modified=row["updated_at"],
+            stamp=row["stamp"],
+            sequence=row["sequence"],
+            status="CANCELLED" if status == VisitPlan.Status.CANCELLED else "CONFIRMED",
+            location=row["account__address"],
+            lines=lines,
+            path=self.plan_path.format(row["id"]),
         )
-        event.add("status", "CANCELLED" if status == VisitPlan.Status.CANCELLED else "CONFIRMED")
-        if row["account__address"]:
-            event.add("location", row["account__address"])
-        lines = [row["purpose"]]
-        if row["senior_manager"]:
-            lines.append(_("A senior manager should come."))
-        self._describe(event, lines, _path("visits:plan_detail").format(row["id"]))
-        return event
 
-    def commitment(self, row: dict) -> icalendar.Event:
-        summary = _("Promised: %(title)s (%(account)s)") % {
-            "title": row["title"],
-            "account": row["account__name"],
-        }
+    def commitment(self, row: dict) -> str:
+        summary = self.promised % {"title": row["title"], "account": row["account__name"]}
         if row["status"] == "done":
             summary = DONE_MARK + summary
-        event = self._event(
+        lines = []
+        if row["contact__name"]:
+            lines.append(self.to_contact % {"contact": row["contact__name"]})
+        lines.append(row["notes"])
+        return self.event(
             uid=f"commitment-{row['id']}",
             summary=summary,
             day=row["due_date"],
             at=row["due_time"],
             minutes=COMMITMENT_MINUTES,
-            created=row["created_at"],
-            modified=row["updated_at"],
+            stamp=row["stamp"],
+            sequence=row["sequence"],
+            status="CONFIRMED",
+            location=row["account__address"],
+            lines=lines,
+            path=self.account_path.format(row["account_id"]),
         )
-        event.add("status", "CONFIRMED")
-        if row["account__address"]:
-            event.add("location", row["account__address"])
-        lines = []
-        if row["contact__name"]:
-            lines.append(_("To: %(contact)s") % {"contact": row["contact__name"]})
-        lines.append(row["notes"])
-        self._describe(event, lines, _path("accounts:detail").format(row["account_id"]))
-        return event
 
-    def reminder(self, row: dict) -> icalendar.Event:
+    def reminder(self, row: dict) -> str:
         occasion = (
             (self.chinese and row["occasion__name_zh_hans"]) or row["occasion__name_en"] or ""
         )
@@ -190,50 +266,45 @@ class FeedBuilder:
             "contact": row["contact__name"] or "",
             "account": row["account__name"],
         }
-        if row["kind"] == Reminder.Kind.GIFT:
-            summary = _("Gift: %(occasion)s of %(contact)s (%(account)s)") % values
-        else:
-            summary = _("Greeting: %(occasion)s of %(contact)s (%(account)s)") % values
+        template = self.gift if row["kind"] == Reminder.Kind.GIFT else self.greeting
+        summary = template % values
         if row["status"] == Reminder.Status.DONE:
             summary = DONE_MARK + summary
-        event = self._event(
+        return self.event(
             uid=f"reminder-{row['id']}",
             summary=summary,
             day=row["date"],
             at=None,
             minutes=0,
-            created=row["created_at"],
-            modified=row["done_at"],
+            stamp=row["stamp"],
+            sequence=row["sequence"],
+            status="CONFIRMED",
+            location="",
+            lines=[self.touch_names.get(row["touch_type"], "")],
+            path=self.reminders_path,
         )
-        event.add("status", "CONFIRMED")
-        touch = dict(TouchType.choices).get(row["touch_type"], "")
-        self._describe(event, [str(touch)], reverse("visits:reminders"))
-        return event
 
-    def touch(self, row: dict) -> icalendar.Event:
-        touch = dict(TouchType.choices).get(row["type"], row["type"])
-        summary = DONE_MARK + _("%(touch)s: %(account)s") % {
-            "touch": touch,
-            "account": row["account__name"],
-        }
-        event = self._event(
+    def touch(self, row: dict) -> str:
+        touch = self.touch_names.get(row["type"], row["type"])
+        summary = DONE_MARK + self.touched % {"touch": touch, "account": row["account__name"]}
+        return self.event(
             uid=f"touch-{row['id']}",
             summary=summary,
             day=row["date"],
             at=None,
             minutes=0,
-            created=row["created_at"],
-            modified=None,
+            stamp=row["stamp"],
+            sequence=row["sequence"],
+            status="CONFIRMED",
+            location="",
+            lines=[row["contact__name"] or "", row["note"]],
+            path=self.account_path.format(row["account_id"]),
         )
-        event.add("status", "CONFIRMED")
-        lines = [row["contact__name"] or "", row["note"]]
-        self._describe(event, lines, _path("accounts:detail").format(row["account_id"]))
-        return event
 
     # --- the whole ---------------------------------------------------------------------------
 
     def head(self) -> bytes:
-        """VCALENDAR's properties and the VTIMEZONE, without the closing line."""
+        """VCALENDAR's properties and the VTIMEZONE (by icalendar), without the closing line."""
         cal = icalendar.Calendar()
         cal.add("prodid", PRODID)
         cal.add("version", "2.0")
@@ -247,52 +318,18 @@ class FeedBuilder:
         cal.add_component(_vtimezone(settings.TIME_ZONE, self.today.year - 1))
         return cal.to_ical().removesuffix(CALENDAR_END)
 
-    def _cache_key(self, kind: str, row: dict) -> str:
-        """A key naming everything an event's text depends on: the row, the language, the
-        links' base, the UID domain and the slot times (so any change renders it anew)."""
-        # Rows come from values(*FIELDS): the same keys in the same order every time.
-        material = repr((self.context, kind, tuple(row.values()))).encode()
-        digest = hashlib.blake2b(material, digest_size=16).hexdigest()
-        return f"calendars:event:{CACHE_VERSION}:{digest}"
-
     def build(self, content: FeedContent) -> bytes:
         self.slot_times = {
             Slot.MORNING: content.morning_time,
             Slot.AFTERNOON: content.afternoon_time,
         }
-        self.context = (
-            get_language(),
-            self.base_url,
-            self.domain,
-            settings.TIME_ZONE,
-            content.morning_time,
-            content.afternoon_time,
-        )
-        renderers = {
-            "plan": self.plan,
-            "commitment": self.commitment,
-            "reminder": self.reminder,
-            "touch": self.touch,
-        }
-        items = [
-            *(("plan", row) for row in content.plans),
-            *(("commitment", row) for row in content.commitments),
-            *(("reminder", row) for row in content.reminders),
-            *(("touch", row) for row in content.touches),
+        events = [
+            *map(self.plan, content.plans),
+            *map(self.commitment, content.commitments),
+            *map(self.reminder, content.reminders),
+            *map(self.touch, content.touches),
         ]
-        keys = [self._cache_key(kind, row) for kind, row in items]
-        cached = cache.get_many(keys)
-        fresh: dict[str, bytes] = {}
-        chunks = [self.head()]
-        for key, (kind, row) in zip(keys, items, strict=True):
-            text = cached.get(key)
-            if text is None:
-                text = fresh[key] = renderers[kind](row).to_ical()
-            chunks.append(text)
-        if fresh:
-            cache.set_many(fresh, timeout=EVENT_CACHE_SECONDS)
-        chunks.append(CALENDAR_END)
-        return b"".join(chunks)
+        return b"".join([self.head(), "".join(events).encode(), CALENDAR_END])
 
 
 def _feed_key(user: User, fingerprint: str, context: tuple) -> str:
@@ -305,8 +342,8 @@ def feed_ical(user: User, *, base_url: str, now: datetime.datetime) -> bytes:
     """The iCalendar document of `user`'s feed at `now`, in the user's language.
 
     The whole document is cached (compressed) under a digest of its rows that PostgreSQL
-    computes without sending them; when anything changed, the rows are read and only the
-    events that changed are written anew (the others come from the event cache)."""
+    computes without sending them; when anything changed, the rows are read and the feed is
+    written anew (about 0.2 s for 7,000 events, reading included)."""
     window = feed_window(now)
     today = timezone.localdate(now)
     slot_times = feed_slot_times()
@@ -325,5 +362,5 @@ def feed_ical(user: User, *, base_url: str, now: datetime.datetime) -> bytes:
             return zlib.decompress(packed)
         content = feed_content(user, window, slot_times=slot_times)
         body = FeedBuilder(user=user, base_url=base_url, today=today).build(content)
-    cache.set(key, zlib.compress(body, 1), timeout=EVENT_CACHE_SECONDS)
+    cache.set(key, zlib.compress(body, 1), timeout=FEED_CACHE_SECONDS)
     return body

@@ -355,3 +355,37 @@ def test_a_cached_event_is_written_anew_when_anything_it_shows_changes(client, r
 def test_nul_in_the_token_is_refused(client, rep):
     feed_url(rep)
     assert client.get("/calendar/feed/%00abc.ics").status_code == 400
+
+
+def test_the_stamp_and_sequence_made_by_postgresql_are_icalendars(client, rep, book):
+    """DTSTAMP/LAST-MODIFIED and SEQUENCE come from SQL (to_char, EXTRACT): the same text as
+    icalendar's vDatetime of the timestamp (seconds truncated, in UTC) and the same whole
+    seconds as Python's int((updated - created).total_seconds()), never below 0."""
+    import icalendar
+
+    created = datetime.datetime(2026, 3, 1, 23, 59, 59, 999_999, tzinfo=SHANGHAI)
+    cases = {
+        book["timed"].pk: created + datetime.timedelta(days=2, seconds=5, microseconds=1),
+        book["morning"].pk: created - datetime.timedelta(seconds=30),  # clock went back
+        book["anytime"].pk: created + datetime.timedelta(microseconds=999_998),
+    }
+    for pk, updated in cases.items():
+        VisitPlan.objects.filter(pk=pk).update(created_at=created, updated_at=updated)
+    Reminder.objects.filter(pk=book["gift"].pk).update(created_at=created, done_at=None)
+    response, cal = fetch(client, feed_url(rep))
+    events = events_by_uid(cal)
+    for pk, updated in cases.items():
+        event = events[f"plan-{pk}@crm.calendar"]
+        stamp = icalendar.vDatetime(updated.astimezone(datetime.UTC)).to_ical().decode()
+        sequence = max(0, int((updated - created).total_seconds()))
+        assert f"DTSTAMP:{stamp}\r\nUID:plan-{pk}@" in response.content.decode()
+        assert event.dtstamp.value == event.last_modified.value == updated.replace(microsecond=0)
+        assert int(event.sequence.value) == sequence
+    assert [int(events[f"plan-{pk}@crm.calendar"].sequence.value) for pk in cases] == [
+        2 * 86400 + 5,
+        0,
+        0,
+    ]
+    gift = events[f"reminder-{book['gift'].pk}@crm.calendar"]
+    assert gift.dtstamp.value == datetime.datetime(2026, 3, 1, 15, 59, 59, tzinfo=datetime.UTC)
+    assert int(gift.sequence.value) == 0
