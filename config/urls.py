@@ -68,6 +68,7 @@ urlpatterns = [
     path("scoring/", include("scoring.urls")),
     path("dashboard/", include("scoring.dashboard.urls")),
     path("robots/", include("robots.urls")),
+    path("calendar/", include("calendars.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The outbox and the audit trail moved from the crm app to core, and their admin pages with
