@@ -1,13 +1,14 @@
 """The Today page's reads: one screen of what a rep (or a manager's team) has to do today.
 
-Each section is one query whatever the size of the book: the rows are ranked per rep with a
-window function, only the first few per rep are fetched (`limit`), and each row carries the
-section's total for its rep (a second window), so "and N more" costs nothing. The sections
-reuse the lower apps' selectors (the visibility rule comes with them).
+Each section costs two queries whatever the size of the book: the first ranks the section's
+rows per rep with window functions (ROW_NUMBER, COUNT) and keeps the first few per rep
+(`limit`) with the rep's total, so "and N more" costs nothing; the second reads those few rows
+with what they show (the phone to call, the next step). The sections reuse the lower apps'
+selectors, and the visibility rule comes with them.
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -210,7 +211,7 @@ def _plans(user: User, owners: QuerySet | None) -> QuerySet[VisitPlan]:
     return qs
 
 
-def _plans_shown(user: User) -> QuerySet[VisitPlan]:
+def _plans_shown(user: User) -> QuerySet:
     return (
         plans_in_book_for(user)
         .select_related("account")
@@ -256,7 +257,7 @@ def _commitments(user: User, *, owners: QuerySet | None) -> QuerySet[Commitment]
     )
 
 
-def _commitments_shown(user: User) -> QuerySet[Commitment]:
+def _commitments_shown(user: User) -> QuerySet:
     return (
         commitments_visible_to(user)
         .select_related("account", "contact", "owner")
@@ -397,7 +398,7 @@ def today_board(
     whatever the size of the book or the team."""
     owners = team_members(user, team) if team_view else None
     limit = TEAM_LIMIT if team_view else REP_LIMIT
-    fetch = {
+    fetch: dict[str, Callable[..., list[Any]]] = {
         "plans": plans_of_day,
         "overdue": plans_overdue,
         "commitments": commitments_due,
