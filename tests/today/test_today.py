@@ -415,3 +415,63 @@ def test_the_query_count_does_not_grow_with_the_team(client):
     for n in range(6):
         _book(UserFactory(username=f"l{n}", team=large_team), 8)
     assert _queries(client, small_boss) == _queries(client, large_boss)
+
+
+# --- Only the viewer's book ---------------------------------------------------------------
+
+
+def _everything_for(rep) -> list[str]:
+    """One item of every section for `rep`, each naming its account; the names returned."""
+    tag = rep.username.upper()
+    stop = plan(rep, f"{tag}-TODAY", "A", "morning")
+    late = plan(rep, f"{tag}-LATE", "B", "any", day=days(-3))
+    promised = quiet_account(rep, name=f"{tag}-PROMISE")
+    CommitmentFactory(account=promised, owner=rep, title=f"{tag}-PROMISE-TITLE", due_date=today())
+    CommitmentFactory(account=promised, owner=rep, title=f"{tag}-SLIPPED", due_date=days(-1))
+    feted = quiet_account(rep, name=f"{tag}-BIRTHDAY")
+    contact = ContactFactory(account=feted, name=f"{tag}-CONTACT")
+    occasion = OccasionFactory()
+    ReminderFactory(
+        account=feted,
+        recipient=rep,
+        kind=Reminder.Kind.GREETING,
+        subject=f"contact:{contact.pk}",
+        occasion=occasion,
+        occasion_code=occasion.code,
+        contact=contact,
+        date=days(1),
+    )
+    AccountFactory(owner=rep, name=f"{tag}-DUE")
+    ProspectFactory(account=AccountFactory(owner=rep, name=f"{tag}-PROSPECT"))
+    shown = [stop.account.name, late.account.name, promised.name, feted.name]
+    return [*shown, f"{tag}-PROMISE-TITLE", f"{tag}-SLIPPED", f"{tag}-DUE", f"{tag}-PROSPECT"]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "query", "sees"),
+    [
+        ("r1", "", {"r1"}),
+        ("r3", "", {"r3"}),
+        ("m1", "", {"r1", "r2"}),
+        ("m2", "", {"r3", "r4"}),
+        ("admin", "?team=t1", {"r1", "r2"}),
+        ("admin", "?team=t2", {"r3", "r4"}),
+    ],
+)
+def test_today_shows_exactly_the_viewers_book_or_team(client, org, viewer, query, sees):
+    names = {r: _everything_for(org[r]) for r in ("r1", "r2", "r3", "r4")}
+    if query:
+        query = f"?team={org[query.removeprefix('?team=')].pk}"
+    client.force_login(org[viewer])
+    html = client.get(f"/today/{query}").content.decode()
+    for rep, rep_names in names.items():
+        for name in rep_names:
+            assert (name in html) == (rep in sees), (viewer, name)
+
+
+def test_a_user_who_chose_chinese_reads_today_in_chinese(client, org):
+    org["r1"].language = "zh-hans"
+    org["r1"].save()
+    client.force_login(org["r1"])
+    html = client.get("/today/").content.decode()
+    assert "今天的拜访" in html and "今天没有计划拜访。" in html
