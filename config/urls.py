@@ -59,6 +59,7 @@ urlpatterns = [
     path("me/sign-out-everywhere/", views.sign_out_everywhere, name="sign_out_everywhere"),
     path("settings/", views.settings_hub, name="settings"),
     path("audit/", audit_views.audit_list, name="audit"),
+    path("today/", include("today.urls")),
     path("accounts/", include("accounts.urls")),
     path("imports/", include("imports.urls")),
     path("prospects/", include("prospects.urls")),

@@ -18,6 +18,7 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from core.http import or_404, run_service
 from core.paginator import CappedPaginator
 from crm.forms import ProfileForm, SetPasswordForm, UserCreateForm, UserEditForm, UserFilterForm
+from crm.models import User
 from crm.security import password_reset_allowed
 from crm.selectors import user_admin_list, user_get_managed
 from crm.services import (
@@ -34,6 +35,12 @@ from crm.services import (
 
 @login_required
 def home(request):
+    """Where signing in lands (LOGIN_REDIRECT_URL): reps and managers on their day, admins
+    (who set up and oversee, and choose a team before a Today means anything) on the
+    accounts."""
+    user = request.user
+    if not user.is_admin and user.role in (User.Role.REP, User.Role.MANAGER):
+        return redirect("today:today")
     return redirect("accounts:list")
 
 

@@ -59,8 +59,12 @@ def test_rep_on_a_phone_in_chinese_logs_a_visit(live_server, phone_page_zh):
     page = phone_page_zh
     login(page, live_server, "journey-rep", "pw-Secret-123")
 
-    # Home is the rep's account list, in Chinese.
+    # Home is the rep's day, in Chinese; the account list is one tap away.
     assert page.evaluate("document.documentElement.lang") == "zh-hans"
+    page.get_by_role("heading", name=zh("Today"), level=1).wait_for()
+    no_sideways_scroll(page, 390)
+    screenshot(page, "journey-rep-today")
+    nav(page).get_by_role("link", name=zh("Accounts"), exact=True).click()
     page.get_by_role("heading", name=zh("Accounts"), level=1).wait_for()
     assert page.get_by_role("link", name="别人的客户有限公司").count() == 0
     no_sideways_scroll(page, 390)

@@ -53,6 +53,6 @@ def test_admin_invites_a_user_who_sets_a_password_and_signs_in(live_server, chro
     page.goto(link)
     page.wait_for_selector("text=This link has been used already or has expired.")
     login(page, live_server, "lina", "Lina-Secret-2026")
-    assert page.url.endswith("/accounts/")
+    assert page.url.endswith("/today/")  # a rep lands on their day
     screenshot(page, "invited-user-signed-in")
     context.close()

@@ -1,0 +1,427 @@
+"""The Today page's reads: one screen of what a rep (or a manager's team) has to do today.
+
+Each section costs two queries whatever the size of the book: the first ranks the section's
+rows per rep with window functions (ROW_NUMBER, COUNT) and keeps the first few per rep
+(`limit`) with the rep's total, so "and N more" costs nothing; the second reads those few rows
+with what they show (the phone to call, the next step). The sections reuse the lower apps'
+selectors, and the visibility rule comes with them.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import RowNumber
+
+from accounts.models import Account, Contact, Tier
+from commitments.models import Commitment
+from commitments.selectors import commitments_open_for, commitments_visible_to
+from crm.models import Team, User
+from crm.selectors import owner_scope_q, users_visible_to
+from prospects.models import Prospect
+from visits.models import Reminder, Slot, Visit, VisitPlan, VisitSettings
+from visits.selectors import due_not_planned, plans_in_book_for, reminders_visible_to
+
+# Rows per section: a rep's own Today lists more, a team's lists a few per rep.
+REP_LIMIT = 10
+TEAM_LIMIT = 5
+TOUCH_DAYS = 7
+
+# The sections of a day, in the order the page shows them; the last two only on a team's.
+REP_SECTIONS = ("plans", "overdue", "commitments", "touches", "due", "prospects")
+SLIPPED_SECTIONS = ("slipped_plans", "slipped_commitments")
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    rows: list[Any]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+@dataclass
+class RepDay:
+    """One rep's day: each section's first rows and its total."""
+
+    rep: User
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any(s.total for s in self.sections.values())
+
+    def section(self, key: str) -> Section:
+        return self.sections.get(key) or Section(key=key, rows=[], total=0)
+
+
+@dataclass(frozen=True)
+class TodayBoard:
+    day: datetime.date
+    team_view: bool
+    reps: list[RepDay]
+    team: Team | None = None
+
+
+# --- Ordering ------------------------------------------------------------------------------
+
+
+def effective_slot(afternoon_starts: datetime.time) -> Case:
+    """A plan's slot as the day is lived: its slot, or for "any time" with a time, morning
+    before the afternoon slot starts and afternoon from then on; "any" when neither is set.
+    0 = morning, 1 = afternoon, 2 = any."""
+    return Case(
+        When(slot=Slot.MORNING, then=Value(0)),
+        When(slot=Slot.AFTERNOON, then=Value(1)),
+        When(planned_time__lt=afternoon_starts, then=Value(0)),
+        When(planned_time__gte=afternoon_starts, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+
+
+def _tier_rank(path: str = "tier") -> Case:
+    return Case(
+        *(When(**{path: t}, then=Value(i)) for i, t in enumerate((Tier.A, Tier.B, Tier.C))),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+
+
+def plan_day_order(afternoon_starts: datetime.time) -> list[Any]:
+    """The order of a day's plans: A accounts in the morning first, then by slot (morning,
+    afternoon, any time) and time (untimed last), then A before B before C, name, id."""
+    slot = effective_slot(afternoon_starts)
+    a_morning = Case(
+        When(Q(account__tier=Tier.A) & Q(slot=Slot.MORNING), then=Value(0)),
+        When(
+            Q(account__tier=Tier.A) & Q(slot=Slot.ANY) & Q(planned_time__lt=afternoon_starts),
+            then=Value(0),
+        ),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return [
+        a_morning,
+        slot,
+        OrderBy(F("planned_time"), nulls_last=True),
+        _tier_rank("account__tier"),
+        F("account__name"),
+        F("id"),
+    ]
+
+
+@dataclass(frozen=True)
+class Rank:
+    """Where a row stands in its section: its rep, its place, the rep's count of rows."""
+
+    rep_id: int
+    rank: int
+    total: int
+    part: str = ""
+
+
+def _ranked(
+    qs: QuerySet,
+    *,
+    rep_path: str,
+    order: Sequence[Any],
+    limit: int,
+    part: Any = None,
+) -> dict[int, Rank]:
+    """The pks of `qs`'s first `limit` rows per rep (and per `part`, an expression naming a
+    sub-section), in `order`, each with the rep's count of rows. One query, however long the
+    section: ROW_NUMBER() and COUNT(*) over the rep's partition, filtered on the rank. Only
+    the pk and the ranks are selected, so what a row shows (phones, next steps) is computed
+    for the few rows kept, not for the whole book (`_load`)."""
+    partition = [F(rep_path)] if part is None else [F(rep_path), part]
+    rows = (
+        qs.annotate(
+            today_rep_id=F(rep_path),
+            today_part=Value("") if part is None else part,
+            today_rank=Window(RowNumber(), partition_by=partition, order_by=list(order)),
+            today_total=Window(Count("*"), partition_by=partition),
+        )
+        .filter(today_rank__lte=limit)
+        .order_by()
+        .values_list("pk", "today_rep_id", "today_rank", "today_total", "today_part")
+    )
+    return {pk: Rank(rep, rank, total, str(p)) for pk, rep, rank, total, p in rows}
+
+
+def _load(qs: QuerySet, ranks: dict[int, Rank]) -> list[Any]:
+    """The rows of `ranks` read through `qs` (one query), each with `today_rep_id`,
+    `today_rank`, `today_total` and `today_part`, by rep and rank."""
+    # An empty section still asks (`IN (0)`: no row has pk 0), so a page makes the same
+    # number of queries whatever is in it (the tests and the benchmark compare the counts).
+    found = list(qs.filter(pk__in=list(ranks) or [0]).order_by())
+    for row in found:
+        rank = ranks[row.pk]
+        row.today_rep_id, row.today_rank = rank.rep_id, rank.rank
+        row.today_total, row.today_part = rank.total, rank.part
+    return sorted(found, key=lambda r: (r.today_rep_id, r.today_part, r.today_rank))
+
+
+# --- Sections -------------------------------------------------------------------------------
+
+
+def _phone_of_account(account_ref: str = "account_id") -> Subquery:
+    """The phone to call about an account (`account_ref` names it in the outer query): its
+    first decision maker's, else any contact's (the template falls back on the account's own
+    phone)."""
+    return Subquery(
+        Contact.objects.filter(account_id=OuterRef(account_ref))
+        .exclude(phone="")
+        .annotate(
+            dm_first=Case(
+                When(role=Contact.Role.DECISION_MAKER, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("dm_first", "id")
+        .values("phone")[:1]
+    )
+
+
+def _plans(user: User, owners: QuerySet | None) -> QuerySet[VisitPlan]:
+    qs = plans_in_book_for(user).open()
+    if owners is not None:
+        qs = qs.filter(account__owner__in=owners)
+    return qs
+
+
+def _plans_shown(user: User) -> QuerySet:
+    return (
+        plans_in_book_for(user)
+        .select_related("account")
+        .annotate(contact_phone=_phone_of_account())
+    )
+
+
+def plans_of_day(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> list[VisitPlan]:
+    """Open plans of `day` in `user`'s book, in the day's order, `limit` per rep."""
+    settings = VisitSettings.load()
+    ranks = _ranked(
+        _plans(user, owners).filter(planned_date=day),
+        rep_path="account__owner_id",
+        order=plan_day_order(settings.afternoon_time),
+        limit=limit,
+    )
+    return _load(_plans_shown(user), ranks)
+
+
+def plans_overdue(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> list[VisitPlan]:
+    """Open plans before `day` in `user`'s book, oldest first, `limit` per rep."""
+    settings = VisitSettings.load()
+    ranks = _ranked(
+        _plans(user, owners).filter(planned_date__lt=day),
+        rep_path="account__owner_id",
+        order=[F("planned_date"), *plan_day_order(settings.afternoon_time)],
+        limit=limit,
+    )
+    return _load(_plans_shown(user), ranks)
+
+
+def _commitments(user: User, *, owners: QuerySet | None) -> QuerySet[Commitment]:
+    if owners is None:  # a rep's own
+        return commitments_visible_to(user).open().filter(owner=user)
+    return (
+        commitments_visible_to(user)
+        .open()
+        .filter(owner_scope_q(user, owner_path="owner"), owner__in=owners)
+    )
+
+
+def _commitments_shown(user: User) -> QuerySet:
+    return (
+        commitments_visible_to(user)
+        .select_related("account", "contact", "owner")
+        .annotate(contact_phone=_phone_of_account())
+    )
+
+
+def commitments_due(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> list[Commitment]:
+    """Open commitments due on or before `day` (a rep's own, or the team's), earliest
+    first, `limit` per owner; each with the phone to call."""
+    qs = (
+        commitments_open_for(user, until=day)
+        if owners is None
+        else _commitments(user, owners=owners).filter(due_date__lte=day)
+    )
+    order = [F("due_date"), OrderBy(F("due_time"), nulls_last=True), F("id")]
+    ranks = _ranked(qs, rep_path="owner_id", order=order, limit=limit)
+    return _load(_commitments_shown(user), ranks)
+
+
+def touches_upcoming(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> list[Reminder]:
+    """Open gift and greeting reminders (birthdays, holidays) dated `day` to `day` + 7 whose
+    recipient is the rep (or one of the team), not snoozed past `day`; soonest first."""
+    qs = (
+        reminders_visible_to(user)
+        .open()
+        .filter(
+            kind__in=[Reminder.Kind.GIFT, Reminder.Kind.GREETING],
+            date__gte=day,
+            date__lte=day + datetime.timedelta(days=TOUCH_DAYS),
+        )
+        .filter(Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=day))
+    )
+    qs = qs.filter(recipient=user) if owners is None else qs.filter(recipient__in=owners)
+    order = [F("date"), _tier_rank("account__tier"), F("id")]
+    ranks = _ranked(qs, rep_path="recipient_id", order=order, limit=limit)
+    return _load(reminders_visible_to(user).select_related("account", "contact", "occasion"), ranks)
+
+
+def _latest_next_step() -> Subquery:
+    """The next step written on the account's latest logged visit ("" when none)."""
+    return Subquery(
+        Visit.objects.filter(account=OuterRef("pk"))
+        .order_by("-visit_date", OrderBy(F("visit_time"), descending=True, nulls_last=True), "-id")
+        .values("next_step")[:1]
+    )
+
+
+DUE = "due"
+PROSPECTS = "prospects"
+
+
+def accounts_and_prospects_due(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> tuple[list[Account], list[Account]]:
+    """Two sections from one pass over the book with the "due, not planned" rule:
+
+    - accounts due by cadence (within the settings' horizon) with no visit planned, open
+      prospects left out; soonest due first, A first among equals;
+    - accounts of open prospects (in the pipeline, green or yellow) whose next step is due:
+      no visit planned and the next visit due by `day` itself; each with `next_step` (what
+      the latest visit said to do next) and `prospect_id`.
+    """
+    open_prospect = Exists(Prospect.objects.open().filter(account_id=OuterRef("pk")))
+    qs = due_not_planned(user, day=day).annotate(
+        is_prospect=open_prospect,
+    )
+    qs = qs.exclude(is_prospect=True, due__gt=day)
+    if owners is not None:
+        qs = qs.filter(owner__in=owners)
+    part = Case(
+        When(is_prospect=True, then=Value(PROSPECTS)), default=Value(DUE), output_field=CharField()
+    )
+    order = [F("due"), _tier_rank(), F("name"), F("id")]
+    ranks = _ranked(qs, rep_path="owner_id", order=order, limit=limit, part=part)
+    shown = due_not_planned(user, day=day).annotate(
+        next_step=_latest_next_step(),
+        prospect_id=F("prospect__id"),
+        contact_phone=_phone_of_account("pk"),
+    )
+    rows = _load(shown, ranks)
+    return (
+        [r for r in rows if r.today_part == DUE],
+        [r for r in rows if r.today_part == PROSPECTS],
+    )
+
+
+def plans_slipped(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> list[VisitPlan]:
+    """Plans of the day before `day` still open (neither logged nor cancelled)."""
+    return plans_of_day(user, day=day - datetime.timedelta(days=1), limit=limit, owners=owners)
+
+
+def commitments_slipped(
+    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+) -> list[Commitment]:
+    """Commitments due the day before `day` and still open."""
+    yesterday = day - datetime.timedelta(days=1)
+    qs = _commitments(user, owners=owners).filter(due_date=yesterday)
+    order = [OrderBy(F("due_time"), nulls_last=True), F("id")]
+    ranks = _ranked(qs, rep_path="owner_id", order=order, limit=limit)
+    return _load(_commitments_shown(user), ranks)
+
+
+# --- The board ----------------------------------------------------------------------------
+
+
+def _group(rows: Iterable[Any]) -> dict[int, Section]:
+    """Rows of one ranked section (ordered by rep), as a Section per rep id."""
+    by_rep: dict[int, list[Any]] = {}
+    for row in rows:
+        by_rep.setdefault(row.today_rep_id, []).append(row)
+    return {
+        rep_id: Section(key="", rows=members, total=members[0].today_total)
+        for rep_id, members in by_rep.items()
+    }
+
+
+def team_members(user: User, team: Team | None = None) -> QuerySet[User]:
+    """The reps (and managers) whose day `user` sees on a team's Today: those whose book they
+    see, narrowed to `team` (its members and its manager) when given."""
+    qs = users_visible_to(user)
+    if team is not None:
+        qs = qs.filter(Q(team=team) | Q(pk=team.manager_id))
+    return qs
+
+
+def today_board(
+    user: User, *, day: datetime.date, team_view: bool, team: Team | None = None
+) -> TodayBoard:
+    """A rep's own day, or (`team_view`) the day of every rep whose book `user` sees (of
+    `team` if given), grouped by rep, with what slipped yesterday. A fixed number of queries
+    whatever the size of the book or the team."""
+    owners = team_members(user, team) if team_view else None
+    limit = TEAM_LIMIT if team_view else REP_LIMIT
+    fetch: dict[str, Callable[..., list[Any]]] = {
+        "plans": plans_of_day,
+        "overdue": plans_overdue,
+        "commitments": commitments_due,
+        "touches": touches_upcoming,
+    }
+    if team_view:
+        fetch.update({"slipped_plans": plans_slipped, "slipped_commitments": commitments_slipped})
+    ids = owners.values("pk") if owners is not None else None
+    grouped = {
+        key: _group(selector(user, day=day, limit=limit, owners=ids))
+        for key, selector in fetch.items()
+    }
+    due, prospects = accounts_and_prospects_due(user, day=day, limit=limit, owners=ids)
+    grouped.update({"due": _group(due), "prospects": _group(prospects)})
+    reps = list(owners.order_by("username", "pk")) if owners is not None else [user]
+    days = []
+    for rep in reps:
+        rep_day = RepDay(rep=rep)
+        for key, per_rep in grouped.items():
+            found = per_rep.get(rep.pk)
+            if found is not None:
+                rep_day.sections[key] = Section(key=key, rows=found.rows, total=found.total)
+        # Someone no longer active is shown only while they still have something open.
+        if rep.is_active or not rep_day.empty:
+            days.append(rep_day)
+    return TodayBoard(day=day, team_view=team_view, reps=days, team=team)
