@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("visits.api.urls")),
     path("scoring/", include("scoring.api.urls")),
     path("dashboard/", include("scoring.dashboard.api.urls")),
+    path("map/", include("salesmap.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
 
@@ -62,6 +63,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("scoring/", include("scoring.urls")),
     path("dashboard/", include("scoring.dashboard.urls")),
+    path("map/", include("salesmap.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The outbox and the audit trail moved from the crm app to core, and their admin pages with
