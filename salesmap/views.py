@@ -1,8 +1,10 @@
 """HTML pages of the sales map: the map, the day's route, and the pin of the customer card.
 Thin: selectors read, services write; an account outside the book answers 404."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +18,7 @@ from core.http import or_404, run_service
 from salesmap.filters import map_filter_for_page
 from salesmap.forms import LocationForm, RouteForm
 from salesmap.selectors import MAP_LIMIT, day_route, map_accounts_base
+from salesmap.services import account_geocode
 
 
 @login_required
@@ -75,6 +78,22 @@ def account_location(request, account_pk: int):
         longitude=form.cleaned_data["longitude"],
         source=Account.LocationSource.PIN,
     )
+    return _back_to_card(request, account, form, saved)
+
+
+@login_required
+@require_POST
+def account_geocode_view(request, account_pk: int):
+    """ "Find it from the address": the configured geocoder (CRM_GEOCODER_URL) places the
+    account; without one, nothing is called and the card says so."""
+    account: Account = or_404(account_get_visible(request.user, account_pk))
+    form = forms.Form(request.POST)
+    form.is_valid()
+    saved = run_service(form, account_geocode, actor=request.user, account=account)
+    return _back_to_card(request, account, form, saved)
+
+
+def _back_to_card(request, account: Account, form: forms.Form, saved) -> HttpResponse:
     if saved:
         messages.success(request, _("Location saved."))
     else:

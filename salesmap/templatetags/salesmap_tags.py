@@ -15,3 +15,8 @@ def map_tiles() -> str:
         settings.CRM_MAP_TILE_URL,
         settings.CRM_MAP_TILE_ATTRIBUTION,
     )
+
+
+@register.simple_tag
+def geocoder_enabled() -> bool:
+    return bool(settings.CRM_GEOCODER_URL)

@@ -227,6 +227,7 @@ def test_every_endpoint_is_classified():
         "salesmap:map": "page",
         "salesmap:route": "page",
         "salesmap:account_location": "object-page",
+        "salesmap:account_geocode": "object-page",
         "salesmap-api:accounts": "api-other",
     }
     assert {name: kinds.get(name) for name in expected} == expected
