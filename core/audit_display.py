@@ -49,6 +49,8 @@ ACTIONS = {
     "done": pgettext_lazy("audit action", "Done"),
     "snooze": pgettext_lazy("audit action", "Snoozed"),
     "sign_out_everywhere": pgettext_lazy("audit action", "Signed out everywhere"),
+    # robots
+    "test": pgettext_lazy("audit action", "Test message sent"),
 }
 
 # Names recorded that are not fields of their model.

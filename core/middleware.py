@@ -1,3 +1,5 @@
+import contextlib
+
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import translation
@@ -79,13 +81,11 @@ def _holds_nul(request, *, parse_multipart: bool) -> bool:
         request.content_type == "application/x-www-form-urlencoded"
         or (parse_multipart and request.content_type == "multipart/form-data")
     ):
-        try:
+        # Too many fields or too large a body: not this middleware's answer to give. The view
+        # reads the body again after authentication (an API caller with a bad token gets its
+        # 401 first) and Django answers the same error with a 400.
+        with contextlib.suppress(SuspiciousOperation):
             data.append(request.POST)
-        except SuspiciousOperation:
-            # Too many fields or too large a body: not this middleware's answer to give. The
-            # view reads the body again after authentication (an API caller with a bad token
-            # gets its 401 first) and Django answers the same error with a 400.
-            pass
     return any(
         "\x00" in key or any("\x00" in value for value in values)
         for query in data

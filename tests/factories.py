@@ -392,3 +392,78 @@ class CommitmentFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Send the quote {n}")
     due_date = datetime.date(2026, 1, 5)
     owner = factory.SelfAttribute("account.owner")
+
+
+# playbook
+from playbook.models import (  # noqa: E402
+    IntelligenceAnswer,
+    IntelligenceQuestion,
+    Situation,
+    TalkTrack,
+)
+
+
+class TalkTrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TalkTrack
+
+    situation = Situation.GATEKEEPER
+    title_en = factory.Sequence(lambda n: f"Talk track {n}")
+    title_zh_hans = factory.Sequence(lambda n: f"话术 {n}")
+    text_en = "Ask for the name of the buyer."
+    text_zh_hans = "请教采购负责人的姓名。"
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class IntelligenceQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntelligenceQuestion
+
+    text_en = factory.Sequence(lambda n: f"Question {n}?")
+    text_zh_hans = factory.Sequence(lambda n: f"问题 {n}？")
+    position = factory.Sequence(lambda n: 100 + n)
+
+
+class IntelligenceAnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntelligenceAnswer
+
+    account = factory.SubFactory(AccountFactory)
+    question = factory.SubFactory(IntelligenceQuestionFactory)
+    text = factory.Sequence(lambda n: f"Answer {n}")
+    answered_by = factory.SelfAttribute("account.owner")
+    answered_at = factory.LazyFunction(timezone.now)
+
+
+# robots
+from robots.models import RobotDelivery, RobotMessage, RobotWebhook  # noqa: E402
+
+
+class RobotWebhookFactory(factory.django.DjangoModelFactory):
+    """A WeCom robot of a rep."""
+
+    class Meta:
+        model = RobotWebhook
+
+    user = factory.SubFactory(UserFactory)
+    platform = "wecom"
+    name = factory.Sequence(lambda n: f"Robot {n}")
+    url = factory.Sequence(lambda n: f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k{n}")
+
+
+class RobotMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RobotMessage
+
+    webhook = factory.SubFactory(RobotWebhookFactory)
+    kind = RobotMessage.Kind.URGENT
+    date = factory.LazyFunction(timezone.localdate)
+
+
+class RobotDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RobotDelivery
+
+    message = factory.SubFactory(RobotMessageFactory)
+    webhook = factory.SelfAttribute("message.webhook")
+    reminder = factory.SubFactory(ReminderFactory)

@@ -64,6 +64,9 @@ class VisitForm(forms.ModelForm):
     next_visit_date = forms.DateField(
         label=_("Plan the next visit on"), required=False, widget=DATE
     )
+    # The next step's due date makes it a commitment (visits.signals.visit_logged).
+    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=DATE)
+    next_step_due_time = forms.TimeField(label=_("Next step due at"), required=False, widget=TIME)
 
     class Meta:
         model = Visit
@@ -109,6 +112,13 @@ class VisitForm(forms.ModelForm):
             self.initial.setdefault("visit_time", now.time().replace(second=0, microsecond=0))
         if self.instance.pk:
             del self.fields["next_visit_date"]
+            del self.fields["next_step_due"], self.fields["next_step_due_time"]
+        else:
+            order = list(self.fields)
+            for name in ("next_step_due_time", "next_step_due"):
+                order.remove(name)
+                order.insert(order.index("next_step") + 1, name)
+            self.order_fields(order)
         _check_in_fields(self)
 
     def clean(self):

@@ -271,6 +271,8 @@ def visit_create(request):
             reminder=reminder,
             next_visit_date=next_visit_date,
             check_in=check_in,
+            next_step_due=data.pop("next_step_due", None),
+            next_step_due_time=data.pop("next_step_due_time", None),
         )
         if visit:
             messages.success(request, _("Visit logged."))

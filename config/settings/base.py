@@ -207,6 +207,16 @@ PASSWORD_RESET_TIMEOUT = CRM_PASSWORD_RESET_LINK_HOURS * 3600
 # The bell counts what needs doing today: reminders showing today whose date is at most this
 # many days past, and every one about an A account however old (visits.selectors.reminder_count).
 CRM_REMINDER_BELL_OVERDUE_DAYS = env_int("CRM_REMINDER_BELL_OVERDUE_DAYS", 7)
+
+# Group robots (the robots app). Webhook URLs must be https on each platform's own host;
+# hosts listed here (e.g. 127.0.0.1 for tests or a local relay) may also be reached over
+# plain http on any port. Each request waits at most CRM_ROBOTS_TIMEOUT_SECONDS; a failed
+# batch is retried up to CRM_ROBOTS_MAX_ATTEMPTS attempts in all, waiting
+# CRM_ROBOTS_RETRY_BACKOFF_SECONDS × 2^(attempt − 1) (at most an hour) between attempts.
+CRM_ROBOTS_ALLOW_HTTP_HOSTS = env_list("CRM_ROBOTS_ALLOW_HTTP_HOSTS", [])
+CRM_ROBOTS_TIMEOUT_SECONDS = env_int("CRM_ROBOTS_TIMEOUT_SECONDS", 10)
+CRM_ROBOTS_MAX_ATTEMPTS = env_int("CRM_ROBOTS_MAX_ATTEMPTS", 6)
+CRM_ROBOTS_RETRY_BACKOFF_SECONDS = env_int("CRM_ROBOTS_RETRY_BACKOFF_SECONDS", 30)
 if CRM_REMINDER_BELL_OVERDUE_DAYS < 0:
     raise ImproperlyConfigured("CRM_REMINDER_BELL_OVERDUE_DAYS must be 0 or more")
 
@@ -374,6 +384,12 @@ CELERY_BEAT_SCHEDULE = {
     "imports-fail-stale": {
         "task": "accounts.imports.tasks.import_batches_fail_stale_task",
         "schedule": 300.0,
+    },
+    # Group robots: urgent reminders as they appear, the daily digest once the day's reminder
+    # run has finished and the digest hour has come, and retries whose time has come.
+    "robots-dispatch": {
+        "task": "robots.tasks.robots_dispatch_task",
+        "schedule": float(env_int("CRM_ROBOTS_DISPATCH_SECONDS", 300)),
     },
 }
 

@@ -55,6 +55,15 @@ API_OWN_RULE_BASENAMES = {
     "(test_imports_are_for_importers_and_batches_for_their_creators)",
     "occasion": "birthdays and holidays: reference data everyone reads, admins change "
     "(test_admin_only_pages_and_endpoints_deny_reps_and_managers)",
+    "talk-track": "talk tracks: reference data every signed-in user reads, read-only (admins "
+    "edit them on /playbook/talk-tracks/) (test_admin_only_pages_and_endpoints_deny_reps_and_"
+    "managers)",
+    "intelligence-question": "the intelligence outline: reference data every signed-in user "
+    "reads, read-only (admins edit it on /playbook/outline/) (test_admin_only_pages_and_"
+    "endpoints_deny_reps_and_managers)",
+    # robots
+    "robot": "group robots: a user's own, a manager's teams' and members' own, an admin's "
+    "all; others 404; a rep cannot add to a team (tests/robots/test_api.py)",
 }
 # API endpoints that hold no records at all.
 API_NO_RECORDS = {
@@ -78,6 +87,17 @@ HTML_EXEMPT = {
     "password_reset_confirm": "public: sets the password of the user its signed token names; a "
     "wrong, used or expired token changes nothing (tests/crm/test_password_reset.py)",
 }
+# robots: a group robot belongs to a user or a team, not to an account; its rule
+# (robots.selectors.robot_scope_q, on owner_scope_q) is checked for every role by
+# tests/robots/test_views.py (test_others_robots_answer_404, test_a_rep_cannot_add_to_a_team).
+_ROBOT_RULE = "one group robot: its user, their manager, the team's manager, admins; others 404"
+HTML_EXEMPT.update(
+    {
+        "robots:edit": _ROBOT_RULE,
+        "robots:delete": _ROBOT_RULE,
+        "robots:test": _ROBOT_RULE + " (POST only)",
+    }
+)
 PUBLIC_PAGES = {"login", "password_reset", "password_reset_done", "password_reset_complete"}
 # Pages only admins open; everyone else gets 404 (deny by default: `user.is_admin`).
 ADMIN_ONLY_PAGES = {
@@ -91,6 +111,10 @@ ADMIN_ONLY_PAGES = {
     "visits:occasion_create",
     "users:list",
     "users:create",
+    "playbook:talk_tracks",
+    "playbook:talk_track_create",
+    "playbook:outline",
+    "playbook:question_create",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {
@@ -102,6 +126,12 @@ ADMIN_ONLY_OBJECT_PAGES = {
     "users:invite": "crm.User",
     "users:deactivate": "crm.User",
     "users:reactivate": "crm.User",
+    "playbook:talk_track_edit": "playbook.TalkTrack",
+    "playbook:talk_track_delete": "playbook.TalkTrack",
+    "playbook:talk_track_move": "playbook.TalkTrack",
+    "playbook:question_edit": "playbook.IntelligenceQuestion",
+    "playbook:question_delete": "playbook.IntelligenceQuestion",
+    "playbook:question_move": "playbook.IntelligenceQuestion",
 }
 # App namespaces whose pages follow a rule of their own, with the model a `pk` names.
 OWN_RULE_NAMESPACES = {
@@ -119,7 +149,12 @@ OBJECT_PAGE_MODELS: dict[str, str] = {
     "visits:plan_checklist": "visits.VisitPlan",
 }
 # An app namespace's main model, for its plain `detail` / `edit` / `delete` / `move` pages.
-NAMESPACE_MAIN_MODEL = {"accounts": "accounts.Account", "prospects": "prospects.Prospect"}
+NAMESPACE_MAIN_MODEL = {
+    "accounts": "accounts.Account",
+    "prospects": "prospects.Prospect",
+    # commitments: edit, done, undo, delete of one commitment
+    "commitments": "commitments.Commitment",
+}
 # URL arguments that always name an account.
 ACCOUNT_KWARGS = {"account_pk", "account_id"}
 # Features whose endpoints must be reviewed by hand before the oracle accepts them, even when

@@ -14,7 +14,9 @@ a random subset of the builders' records (prospect, worksheet, visit, plan, touc
 A reminder also has a recipient (any user of the organisation): it is visible to those who see
 both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned" notification
 (some of the drawn reminders) to those who see its recipient, whoever owns the account now.
-A visit or touch is logged by any user of the organisation (the reminder's draw), and so is
+A commitment is owned by any user of the organisation (the same draw) and is visible to
+those who see its account or its owner (`AUTHOR_MODELS`). A visit or touch is logged by any
+user of the organisation (the reminder's draw), and so is
 the visit of a done plan (every other account's plan is done): done work stays with who did it,
 so it is visible to those who see its account or its author (`AUTHOR_MODELS`; a plan's author
 is its visit's), and a page showing it may name its account.
@@ -30,11 +32,16 @@ from django.utils import timezone
 from hypothesis import strategies as st
 
 from accounts.models import Account, Contact, Order
+from commitments.models import Commitment
 from crm.models import Team, User
+from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
 from tests.factories import (
     AccountFactory,
+    CommitmentFactory,
     ContactFactory,
+    IntelligenceAnswerFactory,
+    IntelligenceQuestionFactory,
     OrderFactory,
     ProspectFactory,
     ReminderFactory,
@@ -311,6 +318,38 @@ def _reminder(org: Org, account: Account, recipient: User) -> Reminder:
     return reminder
 
 
+def _commitment(org: Org, account: Account, owner: User | None = None) -> Commitment:
+    """A commitment owned by `owner` (default the account's owner; another user: as after a
+    reassignment, or one a manager gave): visible to who sees its account or its owner. Every
+    other one is overdue, every third done."""
+    tok = token("Cm")
+    owner = owner or account.owner
+    done = account.pk % 3 == 0
+    commitment = CommitmentFactory(
+        account=account,
+        title=tok,
+        due_date=timezone.localdate() - datetime.timedelta(days=account.pk % 2),
+        owner=owner,
+        requested_by=account.owner,
+        status=Commitment.Status.DONE if done else Commitment.Status.OPEN,
+        done_at=timezone.now() if done else None,
+    )
+    _keep(org, commitment, account, tok)
+    org._record_author[(commitment._meta.label, commitment.pk)] = owner.pk
+    return commitment
+
+
+def _intelligence_answer(org: Org, account: Account) -> IntelligenceAnswer:
+    """An answer to a question of the intelligence outline (knowledge of the account: it
+    follows the account, whoever wrote it)."""
+    tok = token("Ia")
+    answer = IntelligenceAnswerFactory(
+        account=account, question=IntelligenceQuestionFactory(), text=tok
+    )
+    _keep(org, answer, account, tok)
+    return answer
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -321,6 +360,8 @@ BUILDERS = {
     VisitPlan._meta.label: _plan,
     Touch._meta.label: _touch,
     Reminder._meta.label: _reminder,
+    Commitment._meta.label: _commitment,
+    IntelligenceAnswer._meta.label: _intelligence_answer,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -330,6 +371,8 @@ EXTRA_LABELS = [
     VisitPlan._meta.label,
     Touch._meta.label,
     Reminder._meta.label,
+    Commitment._meta.label,
+    IntelligenceAnswer._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
@@ -338,6 +381,8 @@ AUTHOR_MODELS = {
     Visit._meta.label: "logged_by",
     VisitPlan._meta.label: "visit__logged_by",
     Touch._meta.label: "created_by",
+    # commitments: a rep keeps what they promised (commitments.selectors.commitment_scope_q)
+    Commitment._meta.label: "owner",
 }
 
 

@@ -37,7 +37,13 @@ from accounts.models import Account, Contact, Order
 from core.models import AuditEntry
 from core.pickers import PickerField
 from crm.models import Team, Territory, User
-from tests.factories import ChecklistItemFactory, OccasionFactory, ReminderFactory
+from tests.factories import (
+    ChecklistItemFactory,
+    IntelligenceQuestionFactory,
+    OccasionFactory,
+    ReminderFactory,
+    TalkTrackFactory,
+)
 from tests.security.endpoints import (
     ADMIN_ONLY_OBJECT_PAGES,
     ADMIN_ONLY_PAGES,
@@ -76,6 +82,8 @@ HTML_LISTS = {
     "prospects:list": ("prospects.Prospect", {"state": "all"}, "prospects:detail"),
     "visits:visit_list": ("visits.Visit", {}, "visits:visit_detail"),
     "visits:touch_list": ("visits.Touch", {}, "visits:touch_edit"),
+    # commitments: everyone's (owner empty), open and done
+    "commitments:list": ("commitments.Commitment", {"owner": "", "status": ""}, "commitments:edit"),
 }
 
 
@@ -798,14 +806,19 @@ def reference_data(db):
     occasion = OccasionFactory(
         code="oracle-day", kind=Occasion.Kind.SOLAR, name_en="Oracle Day", month=6, day=1
     )
-    return {"item": item, "occasion": occasion}
+    track = TalkTrackFactory(title_en="Oracle track")
+    question = IntelligenceQuestionFactory(text_en="Oracle question?")
+    return {"item": item, "occasion": occasion, "track": track, "question": question}
 
 
 def _reference_state():
+    from playbook.models import IntelligenceQuestion, TalkTrack
     from prospects.models import ProspectSettings
     from visits.models import ChecklistItem, Occasion, VisitSettings
 
     return (
+        list(TalkTrack.objects.order_by("pk").values()),
+        list(IntelligenceQuestion.objects.order_by("pk").values()),
         list(ProspectSettings.objects.values()),
         list(Team.objects.order_by("pk").values("pk", "pipeline_minimum")),
         list(VisitSettings.objects.values()),
@@ -842,6 +855,8 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "visits.ChecklistItem": reference_data["item"].pk,
         "visits.Occasion": reference_data["occasion"].pk,
         "crm.User": org["r2"].pk,
+        "playbook.TalkTrack": reference_data["track"].pk,
+        "playbook.IntelligenceQuestion": reference_data["question"].pk,
     }
     urls = [reverse(name) for name in sorted(ADMIN_ONLY_PAGES)]
     urls += [
@@ -865,6 +880,9 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "email": "intruder@example.com",
         "role": "admin",
         "how": "invite",
+        "situation": "price",
+        "title_en": "changed",
+        "direction": "down",
     }
     before = _reference_state()
     for user in (org["r1"], org["m1"], stranger):
@@ -896,6 +914,22 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         assert client.delete(detail_url).status_code == 403
         assert _reference_state() == before, user.role
     assert Client().get(list_url).status_code in (401, 403)
+    # Talk tracks and the outline: everyone signed in reads them; the API changes nothing
+    # (admins edit them on their pages).
+    for name, row in (
+        ("talk-track", reference_data["track"]),
+        ("intelligence-question", reference_data["question"]),
+    ):
+        rows_url, row_url = reverse(f"{name}-list"), reverse(f"{name}-detail", args=[row.pk])
+        for user in (org["r1"], org["m1"], org["admin"]):
+            client = _client(user)
+            assert row.pk in {r["id"] for r in _api_list(client, rows_url)}, (name, user.role)
+            assert client.post(rows_url, attempt, "application/json").status_code == 405
+            for method in ("put", "patch", "delete"):
+                response = getattr(client, method)(row_url, attempt, "application/json")
+                assert response.status_code == 405, (name, method)
+        assert Client().get(rows_url).status_code in (401, 403)
+        assert _reference_state() == before, name
     admin_api = _client(org["admin"])
     response = admin_api.patch(detail_url, {"name_en": "Oracle Day 2"}, "application/json")
     assert response.status_code == 200, response.content[:300]

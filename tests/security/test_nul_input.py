@@ -201,5 +201,7 @@ def test_too_many_form_fields_is_refused_after_authentication(org, settings):
         assert response.status_code == 400, (url, response.status_code)
     # A page's form: Django's own 400, not a server error.
     client = _client(org["r1"])
-    response = client.post(reverse("accounts:create"), body, content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        reverse("accounts:create"), body, content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400

@@ -42,6 +42,7 @@ from visits.models import (
 )
 from visits.selectors import due_date_expression
 from visits.services.sql import insert_select
+from visits.signals import visit_logged
 
 VISIT_FIELDS = [
     "account",
@@ -153,10 +154,14 @@ def visit_create(
     reminder: Reminder | None = None,
     next_visit_date: datetime.date | None = None,
     check_in: CheckIn | None = None,
+    next_step_due: datetime.date | None = None,
+    next_step_due_time: datetime.time | None = None,
 ) -> Visit:
     """Log a visit. Its plan (if any) turns done; the account's "due" reminders and the
     reminder it was logged from are resolved; `next_visit_date` plans the next visit;
-    `check_in` (given with the rep's consent) records where they were (see _check_in)."""
+    `check_in` (given with the rep's consent) records where they were (see _check_in).
+    `next_step_due` (and its time) announce the next step with its due date (visit_logged:
+    commitments make it one)."""
     visit = Visit(logged_by=actor)
     _apply(visit, data, VISIT_FIELDS)
     account_check_visible(actor, visit.account)
@@ -187,6 +192,14 @@ def visit_create(
             data={"account": visit.account, "planned_date": next_visit_date},
             use_defaults=True,
         )
+    _check_next_step(visit, next_step_due, next_step_due_time)
+    visit_logged.send(
+        sender=Visit,
+        actor=actor,
+        visit=visit,
+        next_step_due=next_step_due,
+        next_step_due_time=next_step_due_time,
+    )
     return visit
 
 
@@ -214,6 +227,23 @@ def _check_in(actor: User, visit: Visit, check_in: CheckIn) -> None:
     visit.check_in_accuracy_m = check_in.accuracy_m
     visit.check_in_at = timezone.now()
     visit.check_in_distance_m = distance_m(check_in, account.latitude, account.longitude)
+
+
+def _check_next_step(
+    visit: Visit, due: datetime.date | None, due_time: datetime.time | None
+) -> None:
+    if due is None:
+        if due_time is not None:
+            raise ValidationError(
+                {"next_step_due": _("Give the next step's due date with its time.")}
+            )
+        return
+    if not visit.next_step.strip():
+        raise ValidationError(
+            {"next_step": _("Say what the next step is, or leave its date empty.")}
+        )
+    if due < visit.visit_date:
+        raise ValidationError({"next_step_due": _("The next step cannot be due before the visit.")})
 
 
 def _ids(objs: Iterable[models.Model]) -> str:

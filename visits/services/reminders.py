@@ -49,6 +49,7 @@ from core.models import AuditEntry
 from crm.models import User
 from prospects.selectors import abandoned_account_ids
 from visits.dates import birthday_keys_on, days, yearly_dates
+from visits.digest import DigestSection, digest_sources
 from visits.models import (
     DigestEmail,
     Occasion,
@@ -80,6 +81,16 @@ REMINDER_COLUMNS = [
     "created_at",
 ]
 DIGEST_MAX_ITEMS = 50
+DIGEST_COLUMNS = [
+    "recipient_id",
+    "date",
+    "state",
+    "attempts",
+    "items",
+    "message_id",
+    "last_error",
+    "created_at",
+]
 ANALYZE_AFTER = 10_000
 
 
@@ -325,41 +336,42 @@ def reminders_generate(*, day: datetime.date) -> dict[str, int]:
     return counts
 
 
+def _digest_rows(recipients: QuerySet[Any], recipient: str, day: datetime.date) -> QuerySet[Any]:
+    """The pending digest rows of `day` for the users `recipients` names in its `recipient`."""
+    return recipients.annotate(
+        x_recipient_id=F(recipient),
+        x_date=Value(day, output_field=DateField()),
+        x_state=Value(DigestEmail.State.PENDING),
+        x_attempts=Value(0),
+        x_items=Value(0),
+        x_message_id=Value(""),
+        x_last_error=Value(""),
+        x_created_at=Value(timezone.now(), output_field=DateTimeField()),
+    )
+
+
 def digests_prepare(*, day: datetime.date) -> list[int]:
-    """Write the pending digest rows of `day` (one per recipient with reminders showing and
-    an email address) and return the ids still pending, old leftovers of `day` included."""
-    recipients = (
+    """Write the pending digest rows of `day` (one per recipient with reminders showing, or
+    something in a section another app adds (visits.digest), and an email address) and return
+    the ids still pending, old leftovers of `day` included."""
+    with_reminders = (
         Reminder.objects.showing_on(day)
         .filter(recipient__is_active=True)
         .exclude(recipient__email="")
         .values("recipient_id")
         .distinct()
-        .annotate(
-            x_recipient_id=F("recipient_id"),
-            x_date=Value(day, output_field=DateField()),
-            x_state=Value(DigestEmail.State.PENDING),
-            x_attempts=Value(0),
-            x_items=Value(0),
-            x_message_id=Value(""),
-            x_last_error=Value(""),
-            x_created_at=Value(timezone.now(), output_field=DateTimeField()),
-        )
     )
-    with transaction.atomic():
-        insert_select(
-            DigestEmail,
-            [
-                "recipient_id",
-                "date",
-                "state",
-                "attempts",
-                "items",
-                "message_id",
-                "last_error",
-                "created_at",
-            ],
-            recipients,
+    with_sections = [
+        User.objects.filter(pk__in=source.recipients(day).values("pk"), is_active=True).exclude(
+            email=""
         )
+        for source in digest_sources()
+    ]
+    rows = [_digest_rows(with_reminders, "recipient_id", day)]
+    rows += [_digest_rows(users, "pk", day) for users in with_sections]
+    with transaction.atomic():
+        for recipients in rows:
+            insert_select(DigestEmail, DIGEST_COLUMNS, recipients)
     return list(
         DigestEmail.objects.filter(date=day, state=DigestEmail.State.PENDING)
         .order_by("pk")
@@ -373,7 +385,11 @@ def _digest_message_id(digest: DigestEmail) -> str:
 
 
 def _digest_message(
-    digest: DigestEmail, recipient: User, reminders: Iterable[Reminder], total: int
+    digest: DigestEmail,
+    recipient: User,
+    reminders: Iterable[Reminder],
+    total: int,
+    sections: list[DigestSection],
 ) -> EmailMultiAlternatives:
     from visits.selectors import reminder_text
 
@@ -388,6 +404,7 @@ def _digest_message(
             "lines": lines,
             "total": total,
             "more": total - len(lines),
+            "sections": sections,
         }
         subject = _("Your CRM reminders for %(day)s") % {"day": digest.date.isoformat()}
         text = render_to_string("visits/email/digest.txt", context)
@@ -431,16 +448,24 @@ def digest_send(*, digest_id: int, connection: BaseEmailBackend | None = None) -
                 .order_by("date", "kind", "id")
             )
             digest.attempts += 1
-            if total == 0 or not recipient.email or not recipient.is_active:
+            with translation.override(recipient.language or django_settings.LANGUAGE_CODE):
+                sections = [
+                    section
+                    for source in digest_sources()
+                    if (section := source.section(recipient, digest.date, limit=DIGEST_MAX_ITEMS))
+                    is not None
+                ]
+            items = total + sum(section.total for section in sections)
+            if items == 0 or not recipient.email or not recipient.is_active:
                 digest.state = DigestEmail.State.SKIPPED
                 digest.save(update_fields=["state", "attempts"])
                 return False
-            message = _digest_message(digest, recipient, list(lines), total)
+            message = _digest_message(digest, recipient, list(lines), total, sections)
             message.connection = connection or get_connection()
             message.send()
             digest.state = DigestEmail.State.SENT
             digest.sent_at = timezone.now()
-            digest.items = total
+            digest.items = items
             digest.message_id = _digest_message_id(digest)
             digest.last_error = ""
             digest.save()
