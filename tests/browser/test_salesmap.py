@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.browser.test_csp import LISTEN
@@ -84,13 +85,13 @@ def test_check_in_asks_for_the_position_only_after_consent(live_server, phone_pa
     page.goto(f"{live_server.url}/visits/log/?account={account.pk}")
     assert page.input_value("input[name=position_latitude]") == ""
     page.check("#id_record_position")
-    page.wait_for_function("document.querySelector('input[name=position_latitude]').value !== ''")
+    expect(page.locator("input[name=position_latitude]")).to_have_value("31.230400")
     assert page.input_value("input[name=position_latitude]") == "31.230400"
     assert "Position recorded" in page.inner_text("#check-in-status")
     page.uncheck("#id_record_position")
     assert page.input_value("input[name=position_latitude]") == ""
     page.check("#id_record_position")
-    page.wait_for_function("document.querySelector('input[name=position_latitude]').value !== ''")
+    expect(page.locator("input[name=position_latitude]")).to_have_value("31.230400")
     page.click(".visit-form button[type=submit]")
     page.wait_for_url(lambda url: "/visits/log/" not in url)
     account.refresh_from_db()
