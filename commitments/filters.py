@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from commitments.models import Commitment
 from core.filters import DateFilter, IdFilterSet, StrictBooleanFilter
@@ -46,6 +48,7 @@ class DueField(forms.CharField):
         return day, day
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class DueFilter(django_filters.Filter):
     field_class = DueField
 

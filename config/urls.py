@@ -70,6 +70,7 @@ urlpatterns = [
     path("dashboard/", include("scoring.dashboard.urls")),
     path("map/", include("salesmap.urls")),
     path("robots/", include("robots.urls")),
+    path("calendar/", include("calendars.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The outbox and the audit trail moved from the crm app to core, and their admin pages with

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Account, Contact, Order
 from accounts.normalize import normalize_account_name
+from calendars.models import CalendarFeed, token_digest
 from commitments.models import Commitment
 from core.models import AuditEntry, PendingTask
 from crm.models import Team, Territory, User
@@ -467,3 +468,16 @@ class RobotDeliveryFactory(factory.django.DjangoModelFactory):
     message = factory.SubFactory(RobotMessageFactory)
     webhook = factory.SelfAttribute("message.webhook")
     reminder = factory.SubFactory(ReminderFactory)
+
+
+# calendars
+
+
+class CalendarFeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CalendarFeed
+
+    user = factory.SubFactory(UserFactory)
+    token = factory.Sequence(lambda n: f"test-token-{n:04d}-" + "x" * 27)
+    digest = factory.LazyAttribute(lambda o: token_digest(o.token))
+    created_at = factory.LazyFunction(timezone.now)

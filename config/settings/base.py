@@ -219,6 +219,28 @@ CRM_ROBOTS_MAX_ATTEMPTS = env_int("CRM_ROBOTS_MAX_ATTEMPTS", 6)
 CRM_ROBOTS_RETRY_BACKOFF_SECONDS = env_int("CRM_ROBOTS_RETRY_BACKOFF_SECONDS", 30)
 if CRM_REMINDER_BELL_OVERDUE_DAYS < 0:
     raise ImproperlyConfigured("CRM_REMINDER_BELL_OVERDUE_DAYS must be 0 or more")
+# calendar feed
+# The site's public address (scheme and host, e.g. https://crm.example.com), for links made
+# outside a request: `manage.py calendar_feed_url` prints the feed's full URL with it, and the
+# profile page shows it when set (else the address the page was opened at).
+CRM_PUBLIC_URL = env_str("CRM_PUBLIC_URL").rstrip("/")
+# The domain part of the feed's event UIDs (plan-7@<domain>): fixed, never the host name, so
+# moving the site keeps every subscribed event the same event. Change it once, before anyone
+# subscribes, or every subscriber sees each event twice until their calendar refreshes.
+CRM_CALENDAR_UID_DOMAIN = env_str("CRM_CALENDAR_UID_DOMAIN", "crm.calendar")
+# The feed's window: items from this many days back to this many days ahead.
+CRM_CALENDAR_FEED_PAST_DAYS = env_int("CRM_CALENDAR_FEED_PAST_DAYS", 90)
+CRM_CALENDAR_FEED_FUTURE_DAYS = env_int("CRM_CALENDAR_FEED_FUTURE_DAYS", 365)
+# A cancelled plan stays in the feed as STATUS:CANCELLED this many days after its cancellation
+# (so every subscribed calendar sees it cancelled), then leaves the feed.
+CRM_CALENDAR_FEED_CANCELLED_DAYS = env_int("CRM_CALENDAR_FEED_CANCELLED_DAYS", 14)
+if (
+    min(
+        CRM_CALENDAR_FEED_PAST_DAYS, CRM_CALENDAR_FEED_FUTURE_DAYS, CRM_CALENDAR_FEED_CANCELLED_DAYS
+    )
+    < 0
+):
+    raise ImproperlyConfigured("CRM_CALENDAR_FEED_*_DAYS must be 0 or more")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

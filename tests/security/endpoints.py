@@ -86,6 +86,10 @@ HTML_EXEMPT = {
     "record (checked by test_api_tokens)",
     "password_reset_confirm": "public: sets the password of the user its signed token names; a "
     "wrong, used or expired token changes nothing (tests/crm/test_password_reset.py)",
+    # calendars
+    "calendars:feed": "public by token: the iCalendar feed of the user whose secret token is in "
+    "the URL, read through that user's visibility rule; a wrong, reset or deactivated user's "
+    "token answers 404 (tests/calendars/test_feed.py)",
 }
 # robots: a group robot belongs to a user or a team, not to an account; its rule
 # (robots.selectors.robot_scope_q, on owner_scope_q) is checked for every role by
