@@ -47,6 +47,14 @@ class Account(models.Model):
         EXISTING = "existing", _("Existing customer")
         POTENTIAL = "potential", _("Potential customer")
 
+    class LocationSource(models.TextChoices):
+        """Where the account's map location came from (the sales map, salesmap/)."""
+
+        IMPORT = "import", _("Import")
+        PIN = "pin", _("Pin on the card")
+        CHECK_IN = "check_in", _("Check-in")
+        GEOCODER = "geocoder", _("Geocoder")
+
     class Source(models.TextChoices):
         LEGACY_LIST = "legacy_list", _("Legacy list")
         REFERRAL = "referral", _("Referral")
@@ -141,6 +149,33 @@ class Account(models.Model):
         # the link (SET_NULL is done by Django), and the admin keeps running batches.
         db_constraint=False,
     )
+    # Where the account is, in WGS-84 degrees (what GPS and OpenStreetMap use): both or
+    # neither (account_location_pair). Six decimals are about 0.1 m.
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_source = models.CharField(
+        _("location from"),
+        max_length=10,
+        choices=LocationSource.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    location_updated_at = models.DateTimeField(_("location updated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -175,6 +210,22 @@ class Account(models.Model):
                 ),
             ),
             models.CheckConstraint(condition=~Q(name=""), name="account_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="account_latitude_range",
+                violation_error_message=_("The latitude must be between -90 and 90."),
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="account_longitude_range",
+                violation_error_message=_("The longitude must be between -180 and 180."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="account_location_pair",
+                violation_error_message=_("Give both the latitude and the longitude, or neither."),
+            ),
         ]
         indexes = [
             models.Index(fields=["name", "id"], name="account_name_id"),

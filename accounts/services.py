@@ -3,6 +3,7 @@ form, serializer or script can move a record into or out of someone else's book.
 
 import datetime
 from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -435,3 +436,67 @@ def order_delete(*, actor: User, order: Order) -> None:
     account_check_visible(actor, order.account)
     audit_log(actor=actor, action="delete", instance=order, account_id=order.account_id)
     order.delete()
+
+
+# --- Location (the sales map) -------------------------------------------------------------
+
+LOCATION_FIELDS = ["latitude", "longitude", "location_source"]
+
+
+def _location_value(value: Any, field: str, limit: int) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise ValidationError({field: _("Enter a number of degrees.")}) from exc
+    if not number.is_finite() or abs(number) > limit:
+        raise ValidationError(
+            {field: _("Must be between -%(limit)s and %(limit)s.") % {"limit": limit}}
+        )
+    return number.quantize(Decimal("0.000001"))
+
+
+@transaction.atomic
+def account_location_set(
+    *,
+    actor: User,
+    account: Account,
+    latitude: Decimal | float | str,
+    longitude: Decimal | float | str,
+    source: str = Account.LocationSource.PIN,
+    only_if_missing: bool = False,
+) -> bool:
+    """Put the account on the map (WGS-84 degrees). `only_if_missing`: only when it has no
+    location yet (the first check-in at the account); one conditional UPDATE, so two first
+    check-ins at once set it once. Returns whether the location was written."""
+    account_check_visible(actor, account)
+    if source not in Account.LocationSource.values:
+        raise ValidationError({"location_source": _("Unknown location source.")})
+    lat = _location_value(latitude, "latitude", 90)
+    lng = _location_value(longitude, "longitude", 180)
+    rows = Account.objects.filter(pk=account.pk)
+    if only_if_missing:
+        rows = rows.filter(latitude__isnull=True)
+    before = rows.select_for_update().values("latitude", "longitude", "location_source").first()
+    if before is None:
+        return False
+    now = timezone.now()
+    rows.update(
+        latitude=lat,
+        longitude=lng,
+        location_source=source,
+        location_updated_at=now,
+        updated_at=now,
+    )
+    account.latitude, account.longitude = lat, lng
+    account.location_source, account.location_updated_at = source, now
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=account,
+        account_id=account.pk,
+        changes=diff_fields(
+            {k: "" if v is None else str(v) for k, v in before.items()},
+            {"latitude": str(lat), "longitude": str(lng), "location_source": source},
+        ),
+    )
+    return True

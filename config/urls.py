@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("robots.api.urls")),
     path("scoring/", include("scoring.api.urls")),
     path("dashboard/", include("scoring.dashboard.api.urls")),
+    path("map/", include("salesmap.api.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
 ]
 
@@ -68,6 +69,7 @@ urlpatterns = [
     path("playbook/", include("playbook.urls")),
     path("scoring/", include("scoring.urls")),
     path("dashboard/", include("scoring.dashboard.urls")),
+    path("map/", include("salesmap.urls")),
     path("robots/", include("robots.urls")),
     path("calendar/", include("calendars.urls")),
     path("language/", views.language_switch, name="language"),

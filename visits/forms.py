@@ -1,6 +1,7 @@
 """Forms of the visits pages. They only shape input; the services decide and write."""
 
 import datetime
+from decimal import Decimal
 from typing import cast
 
 from django import forms
@@ -12,6 +13,7 @@ from accounts.pickers import AccountPickerField, ContactPickerField
 from accounts.selectors import accounts_visible_to
 from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
+from visits.checkin import CheckIn
 from visits.models import (
     ROLE_CHOICES,
     TIER_CHOICES,
@@ -117,6 +119,85 @@ class VisitForm(forms.ModelForm):
                 order.remove(name)
                 order.insert(order.index("next_step") + 1, name)
             self.order_fields(order)
+        _check_in_fields(self)
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        _clean_check_in(self, cleaned)
+        return cleaned
+
+    def pop_check_in(self, data: dict) -> CheckIn | None:
+        """Take the check-in fields out of `data` (cleaned data): the CheckIn when the rep
+        consented and the browser gave a position, else None."""
+        consent = data.pop("record_position", False)
+        lat, lng = data.pop("position_latitude", None), data.pop("position_longitude", None)
+        accuracy = data.pop("position_accuracy", None)
+        if not consent or lat is None or lng is None:
+            return None
+        return CheckIn(lat, lng, None if accuracy is None else round(accuracy))
+
+
+# --- Check-in (外勤签到): only when logging a visit, only with the rep's consent. -----------
+
+
+def _check_in_fields(form: forms.ModelForm) -> None:
+    """The consent box and the position static/js/visits_checkin.js fills in from the
+    browser once it is ticked (nothing is asked of the browser before)."""
+    if form.instance.pk:
+        return
+    form.fields["record_position"] = forms.BooleanField(
+        label=_("Record my position (check-in)"),
+        required=False,
+        help_text=_(
+            "Your browser asks for your location; it is kept with this visit to show how far "
+            "from the customer it was logged."
+        ),
+    )
+    form.fields["position_latitude"] = forms.DecimalField(
+        min_value=-90,
+        max_value=90,
+        max_digits=12,
+        decimal_places=9,
+        required=False,
+        widget=forms.HiddenInput(),
+    )
+    form.fields["position_longitude"] = forms.DecimalField(
+        min_value=-180,
+        max_value=180,
+        max_digits=13,
+        decimal_places=9,
+        required=False,
+        widget=forms.HiddenInput(),
+    )
+    form.fields["position_accuracy"] = forms.FloatField(
+        min_value=0, max_value=1_000_000, required=False, widget=forms.HiddenInput()
+    )
+
+
+def _clean_check_in(form: forms.BaseForm, cleaned: dict) -> None:
+    if "record_position" not in form.fields:
+        return
+    # A bad hidden value is the consent box's error (below), or nothing without consent.
+    for name in ("position_latitude", "position_longitude", "position_accuracy"):
+        if name in form.errors:
+            form.errors.pop(name)
+            cleaned[name] = None
+    if not cleaned.get("record_position"):
+        # No consent, no position: whatever the page posted is dropped here.
+        cleaned["position_latitude"] = cleaned["position_longitude"] = None
+        cleaned["position_accuracy"] = None
+        return
+    if cleaned.get("position_latitude") is None or cleaned.get("position_longitude") is None:
+        form.add_error(
+            "record_position",
+            _(
+                "Your position was not received: allow this site to use your location, or "
+                "untick the box to log the visit without it."
+            ),
+        )
+    else:
+        for name in ("position_latitude", "position_longitude"):
+            cleaned[name] = cleaned[name].quantize(Decimal("0.000001"))
 
 
 class PlanForm(forms.ModelForm):

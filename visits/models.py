@@ -251,6 +251,21 @@ class Visit(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Check-in (外勤签到): where the rep's browser said they were when they logged the visit,
+    # with their consent; the distance from the account's location then (metres, haversine).
+    check_in_latitude = models.DecimalField(
+        _("check-in latitude"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    check_in_longitude = models.DecimalField(
+        _("check-in longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    check_in_accuracy_m = models.PositiveIntegerField(
+        _("check-in accuracy (metres)"), null=True, blank=True
+    )
+    check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_in_distance_m = models.PositiveIntegerField(
+        _("distance from the account (metres)"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -264,6 +279,24 @@ class Visit(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(duration_minutes__lte=24 * 60), name="visit_duration_at_most_a_day"
+            ),
+            # A check-in is a whole: a position in range and its time, or nothing.
+            models.CheckConstraint(
+                condition=Q(
+                    check_in_latitude__isnull=True,
+                    check_in_longitude__isnull=True,
+                    check_in_at__isnull=True,
+                    check_in_accuracy_m__isnull=True,
+                    check_in_distance_m__isnull=True,
+                )
+                | Q(
+                    check_in_latitude__gte=-90,
+                    check_in_latitude__lte=90,
+                    check_in_longitude__gte=-180,
+                    check_in_longitude__lte=180,
+                    check_in_at__isnull=False,
+                ),
+                name="visit_check_in_whole",
             ),
         ]
         indexes = [

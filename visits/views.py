@@ -261,6 +261,7 @@ def visit_create(request):
         data = dict(form.cleaned_data)
         contacts = data.pop("contacts", [])
         next_visit_date = data.pop("next_visit_date", None)
+        check_in = form.pop_check_in(data)
         visit = run_service(
             form,
             services.visit_create,
@@ -269,6 +270,7 @@ def visit_create(request):
             contacts=contacts,
             reminder=reminder,
             next_visit_date=next_visit_date,
+            check_in=check_in,
             next_step_due=data.pop("next_step_due", None),
             next_step_due_time=data.pop("next_step_due_time", None),
         )

@@ -262,6 +262,33 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The sales map (salesmap/): the tile server Leaflet draws the map from ({z}/{x}/{y}, and {s}
+# for a server's subdomains) and the attribution its licence asks for (HTML). The default is
+# OpenStreetMap's standard tiles; docs/OPERATIONS.md lists AMap and Tianditu for China. The
+# tile server's origin is added to the CSP's img-src below.
+CRM_MAP_TILE_URL = env_str("CRM_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+CRM_MAP_TILE_ATTRIBUTION = env_str(
+    "CRM_MAP_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+# An address-to-coordinates service (off when empty: the app never calls out unless this is
+# set). "{address}" in the URL is replaced by the URL-quoted address; see docs/OPERATIONS.md.
+CRM_GEOCODER_URL = env_str("CRM_GEOCODER_URL", "")
+
+
+def map_tile_origin(url: str) -> str:
+    """The scheme and host of a tile URL template, for the CSP ("{s}.tile.x.org" -> a
+    wildcard subdomain); "" for a relative or unparsable URL (our own origin)."""
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme not in ("http", "https") or not host or "{" in host.replace("{s}", ""):
+        return ""
+    return f"{scheme}://{host.replace('{s}', '*')}"
+
+
+if map_tile_origin(CRM_MAP_TILE_URL):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(map_tile_origin(CRM_MAP_TILE_URL))
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

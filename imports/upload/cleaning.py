@@ -72,6 +72,14 @@ ERROR_MESSAGES = {
         "Unknown account type (e.g. Prospect, Customer - Direct, Customer - Channel, "
         "Reseller): left empty."
     ),
+    "coordinate_invalid": _("Not a coordinate in degrees (e.g. 31.2304): no location."),
+    "coordinate_out_of_range": _(
+        "Out of range (latitude -90 to 90, longitude -180 to 180): no location."
+    ),
+    "coordinate_ambiguous": _(
+        "Cannot tell the latitude from the longitude (both within ±90): no location."
+    ),
+    "coordinate_half": _("Only one of the latitude and the longitude: no location."),
     # The same, when the batch's admin chose "other" for unknown values (unknown_choices).
     "channel_other": _("Unknown channel (direct or distributor): set to Other."),
     "role_other": _(

@@ -121,6 +121,9 @@ SALESFORCE_MAPPED = {
     "BillingState": "address_state",
     "BillingPostalCode": "address_postal_code",
     "BillingCountry": "address_country",
+    # The sales map's location (issue 18): Salesforce's geocoded billing address.
+    "BillingLatitude": "latitude",
+    "BillingLongitude": "longitude",
     "Phone": "phone",
     "AccountNumber": "external_code",
     "Website": "website",
@@ -285,6 +288,11 @@ def test_salesforce_account_export_imports_and_a_second_import_updates(
         Decimal("1250000.00"),
         "Key account 0",
         "021-555501000",  # as stored: +86 folded into the area code
+    )
+    assert (first.latitude, first.longitude, first.location_source) == (
+        Decimal("31.230416"),
+        Decimal("121.473701"),
+        "import",
     )
     rival = accounts["0015g00000Xk07AAAA"]
     assert (rival.lifecycle, rival.channel) == ("potential", "direct")  # the defaults

@@ -231,6 +231,12 @@ def test_every_endpoint_is_classified():
         "scoring-api:tier-detail": "reviewed",
         "scoring-api:run-list": "reviewed",
         "scoring-api:run-detail": "reviewed",
+        # salesmap
+        "salesmap:map": "page",
+        "salesmap:route": "page",
+        "salesmap:account_location": "object-page",
+        "salesmap:account_geocode": "object-page",
+        "salesmap-api:accounts": "api-other",
     }
     assert {name: kinds.get(name) for name in expected} == expected
     for ep in endpoints:
@@ -1194,6 +1200,38 @@ def test_bulk_reassign_moves_exactly_what_the_oracle_allows():
                 assert response.status_code == 400, (user.role, response.content[:300])
             assert after == before
             assert AuditEntry.objects.count() == audits
+
+        _in_rollback(run)
+
+    check()
+
+
+# salesmap
+
+
+def test_the_sales_map_holds_exactly_the_oracles_book():
+    """Every account located: the map's JSON lists exactly the caller's book, and a rep
+    filter naming someone outside it narrows nothing into it."""
+
+    @ORACLE_SETTINGS
+    @given(spec=org_specs())
+    def check(spec):
+        def run():
+            org = build_org(spec)
+            Account.objects.update(latitude=31, longitude=121, location_source="pin")
+            url = reverse("salesmap-api:accounts")
+            for user in _users_under_test(org):
+                client = _client(user)
+                if user is None or user.pk in org.inactive:
+                    assert client.get(url).status_code in (401, 403)
+                    continue
+                body = client.get(url).json()
+                assert {a["id"] for a in body["accounts"]} == org.visible_accounts(user)
+                assert body["count"] == len(org.visible_accounts(user))
+                assert body["without_location"] == 0
+                for other in _foreign_users(org, user):
+                    narrowed = client.get(url, {"rep": other}).json()
+                    assert {a["id"] for a in narrowed["accounts"]} <= org.visible_accounts(user)
 
         _in_rollback(run)
 

@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account, Contact
 from accounts.selectors import account_check_visible, accounts_visible_to
+from accounts.services import account_location_set
 from core.audit import audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
+from visits.checkin import CheckIn, distance_m
 from visits.expressions import AddDays
 from visits.models import (
     ChecklistItem,
@@ -151,11 +153,13 @@ def visit_create(
     contacts: Iterable[Contact] | None = None,
     reminder: Reminder | None = None,
     next_visit_date: datetime.date | None = None,
+    check_in: CheckIn | None = None,
     next_step_due: datetime.date | None = None,
     next_step_due_time: datetime.time | None = None,
 ) -> Visit:
     """Log a visit. Its plan (if any) turns done; the account's "due" reminders and the
-    reminder it was logged from are resolved; `next_visit_date` plans the next visit.
+    reminder it was logged from are resolved; `next_visit_date` plans the next visit;
+    `check_in` (given with the rep's consent) records where they were (see _check_in).
     `next_step_due` (and its time) announce the next step with its due date (visit_logged:
     commitments make it one)."""
     visit = Visit(logged_by=actor)
@@ -163,6 +167,8 @@ def visit_create(
     account_check_visible(actor, visit.account)
     _check_plan(visit)
     contacts = _check_contacts(visit.account, contacts)
+    if check_in is not None:
+        _check_in(actor, visit, check_in)
     _full_clean(visit)
     visit.save()
     visit.contacts.set(contacts)
@@ -195,6 +201,32 @@ def visit_create(
         next_step_due_time=next_step_due_time,
     )
     return visit
+
+
+def _check_in(actor: User, visit: Visit, check_in: CheckIn) -> None:
+    """The position and time on the visit, and its distance from the account's location. An
+    account without one gets this position (the first check-in there), when the browser was
+    sure of it (CHECK_IN_LOCATION_MAX_ACCURACY_M): the distance is then 0."""
+    if not (-90 <= check_in.latitude <= 90 and -180 <= check_in.longitude <= 180) or (
+        check_in.accuracy_m is not None and check_in.accuracy_m < 0
+    ):
+        raise ValidationError({"record_position": _("The position received is not valid.")})
+    account = visit.account
+    if account.latitude is None and check_in.precise:
+        account_location_set(
+            actor=actor,
+            account=account,
+            latitude=check_in.latitude,
+            longitude=check_in.longitude,
+            source=Account.LocationSource.CHECK_IN,
+            only_if_missing=True,
+        )
+        account.refresh_from_db(fields=["latitude", "longitude"])
+    visit.check_in_latitude = check_in.latitude
+    visit.check_in_longitude = check_in.longitude
+    visit.check_in_accuracy_m = check_in.accuracy_m
+    visit.check_in_at = timezone.now()
+    visit.check_in_distance_m = distance_m(check_in, account.latitude, account.longitude)
 
 
 def _check_next_step(

@@ -27,6 +27,8 @@ UPDATABLE = [
     ("website", "website"),
     ("notes", "notes"),
     ("revenue_potential", "revenue_potential"),
+    ("latitude", "latitude"),
+    ("longitude", "longitude"),
 ]
 FILL_ONLY = [("uscc", "uscc"), ("customer_code", "external_code")]
 CONTACT_UPDATABLE = [

@@ -32,6 +32,8 @@ FILLED_FROM_REPEATS = [
     "website",
     "notes",
     "revenue_potential",
+    "latitude",
+    "longitude",
     "owner_id",
     "note_extra",
 ]

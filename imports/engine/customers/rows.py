@@ -7,10 +7,12 @@ it (is_first_row); its repeated rows point at it (company_row) and only fill its
 """
 
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import NamedTuple, cast
 
 from django.db import models
 
+from accounts import geo
 from accounts.models import Account
 from accounts.normalize import normalize_account_name
 from crm.models import Territory
@@ -61,6 +63,9 @@ class CompanyRow(NamedTuple):
     website: str | None
     notes: str | None
     revenue_potential: str | None
+    # The map location (WGS-84 degrees): both or neither.
+    latitude: Decimal | None
+    longitude: Decimal | None
     owner_id: int | None
     # Lines added to the account's note (a phone cell that is not a phone): appended to the
     # note it has, never replacing it, and only once.
@@ -123,7 +128,8 @@ def create_tables(run: Run) -> None:
         "uscc text, customer_code text, source_id text, industry text, territory_id bigint, "
         "channel text, "
         "lifecycle text, address text, phone text, phone_key text, website text, notes text, "
-        "revenue_potential numeric(16, 2), owner_id bigint, note_extra text, account_id bigint",
+        "revenue_potential numeric(16, 2), latitude numeric(8, 6), longitude numeric(9, 6), "
+        "owner_id bigint, note_extra text, account_id bigint",
         unique="row_no",
         indexes=["company_row"],
         after_load=True,
@@ -268,6 +274,9 @@ class CustomerRows:
         self.i_name = self._index("name")
         self.i_uscc = self._index("uscc")
         self.i_potential = self._index("revenue_potential")
+        self.i_latitude = self._index("latitude")
+        self.i_longitude = self._index("longitude")
+        self.i_coordinates = self._index("coordinates")
         self.i_phone = self._index("phone")
         # A cell that is not a phone: a warning, its text kept in the note or left out.
         self.phone_to_note = run.batch.invalid_phones == run.batch.InvalidPhones.NOTE
@@ -446,6 +455,35 @@ class CustomerRows:
                 self.errors.add(row_no, "revenue_potential", value.code, raw)
             else:
                 values["revenue_potential"] = value
+        self._location(row_no, cells, values)
+
+    def _location(self, row_no: int, cells: list[str], values: dict) -> None:
+        """The latitude and longitude (their own columns, or one "coordinates" cell): a cell
+        that is not a coordinate, or out of range, or only one of the two, is a warning on
+        that cell and the row gets no location (never half of one)."""
+        raw_lat, raw_lng = cells[self.i_latitude].strip(), cells[self.i_longitude].strip()
+        raw_pair = cells[self.i_coordinates].strip()
+        if raw_lat or raw_lng:
+            try:
+                lat = geo.parse_latitude(raw_lat) if raw_lat else None
+            except geo.CoordinateError as exc:
+                self.errors.warn(row_no, "latitude", exc.code, raw_lat)
+                return
+            try:
+                lng = geo.parse_longitude(raw_lng) if raw_lng else None
+            except geo.CoordinateError as exc:
+                self.errors.warn(row_no, "longitude", exc.code, raw_lng)
+                return
+            if lat is None or lng is None:
+                target = "longitude" if lng is None else "latitude"
+                self.errors.warn(row_no, target, "coordinate_half", raw_lat or raw_lng)
+                return
+            values["latitude"], values["longitude"] = lat, lng
+        elif raw_pair:
+            try:
+                values["latitude"], values["longitude"] = geo.parse_pair(raw_pair)
+            except geo.CoordinateError as exc:
+                self.errors.warn(row_no, "coordinates", exc.code, raw_pair)
 
     def _failed(self, row_no: int, target: str, code: str, raw: str) -> str | None:
         """A cell its cleaner refused: an error, or for an optional choice a warning (the

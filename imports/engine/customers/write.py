@@ -56,6 +56,16 @@ def _update_accounts(run: Run) -> None:
         f"AND s.source_id IS NOT NULL THEN %s ELSE {accounts}.external_source END, "
         f"external_id = COALESCE({accounts}.external_id, s.source_id)"
     )
+    # A location from the file (latitude and longitude come as a pair) that moves the pin.
+    moved = (
+        f"s.latitude IS NOT NULL AND (s.latitude, s.longitude) IS DISTINCT FROM "
+        f"({accounts}.latitude, {accounts}.longitude)"
+    )
+    sets += (
+        f", location_source = CASE WHEN {moved} THEN %s ELSE {accounts}.location_source END"
+        f", location_updated_at = CASE WHEN {moved} THEN %s "
+        f"ELSE {accounts}.location_updated_at END"
+    )
     run.staging.execute(
         f"UPDATE {accounts} SET {sets}, "  # nosec B608
         f"lifecycle_changed_at = CASE WHEN s.lifecycle IS NOT NULL AND "
@@ -63,7 +73,7 @@ def _update_accounts(run: Run) -> None:
         f"ELSE {accounts}.lifecycle_changed_at END, updated_at = %s "
         f"FROM imp_acc s WHERE s.action = {literal(CompanyAction.UPDATE)} "
         f"AND {accounts}.id = s.account_id",
-        [run.source, now, now],
+        [run.source, Account.LocationSource.IMPORT, now, now, now],
     )
 
 
@@ -81,16 +91,17 @@ def _insert_accounts(run: Run) -> None:
         f"INSERT INTO {accounts} (id, name, normalized_name, uscc, external_code, "  # nosec B608
         "external_source, external_id, industry, "
         "territory_id, channel, lifecycle, lifecycle_changed_at, source, owner_id, address, "
-        "phone, website, notes, revenue_potential, tier, import_batch_id, created_at, "
-        "updated_at) "
+        "phone, website, notes, revenue_potential, latitude, longitude, location_source, "
+        "location_updated_at, tier, import_batch_id, created_at, updated_at) "
         "SELECT n.id, s.name, s.name_key, s.uscc, s.customer_code, "
         "CASE WHEN s.source_id IS NULL THEN '' ELSE %s END, s.source_id, "
         "COALESCE(s.industry, ''), "
         "s.territory_id, COALESCE(s.channel, %s), COALESCE(s.lifecycle, %s), "
         "CASE WHEN s.lifecycle = %s THEN %s END, %s, COALESCE(s.owner_id, %s), "
         "COALESCE(s.address, ''), COALESCE(s.phone, ''), COALESCE(s.website, ''), "
-        "concat_ws(chr(10), NULLIF(s.notes, ''), s.note_extra), s.revenue_potential, '', "
-        "%s, %s, %s "
+        "concat_ws(chr(10), NULLIF(s.notes, ''), s.note_extra), s.revenue_potential, "
+        "s.latitude, s.longitude, CASE WHEN s.latitude IS NULL THEN '' ELSE %s END, "
+        "CASE WHEN s.latitude IS NOT NULL THEN %s END, '', %s, %s, %s "
         "FROM imp_acc s JOIN imp_new n ON n.row_no = s.row_no",
         [
             run.source,
@@ -100,6 +111,8 @@ def _insert_accounts(run: Run) -> None:
             now,
             Account.Source.LEGACY_LIST,
             run.owner_id,
+            Account.LocationSource.IMPORT,
+            now,
             run.batch.pk,
             now,
             now,
