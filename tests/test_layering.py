@@ -39,6 +39,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
         "seed_demo runs each app's demo module (DEMO_MODULES), named, never imported"
     ),
     ("accounts", "visits.demo"): "as prospects.demo",
+    ("accounts", "commitments.demo"): "as prospects.demo",
     ("accounts", "scoring.demo"): "as prospects.demo",
     ("core", "crm.tasks.republish_pending_tasks_task"): (
         "the outbox task keeps the name it was published under before it moved to core"

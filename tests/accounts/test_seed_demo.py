@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Sum
 
 from accounts.models import Account, Contact, Order
@@ -143,3 +143,20 @@ def test_seed_demo_tells_the_truth():
     moved = TierSnapshot.objects.filter(run=latest).exclude(movement=0).count()
     assert 0 < moved < 0.2 * Account.objects.count()
     assert reminder_count(User.objects.get(username="rep")) > 0
+
+
+def test_seed_demo_places_accounts_and_gives_reps_commitments():
+    """The sales map and Today are not empty on the first day: most demo accounts have a place
+    near their rep's city (WGS-84, in range), and some reps have open commitments, some due."""
+    from commitments.models import Commitment
+
+    call_command("seed_demo", "--accounts", "400", "--seed", "3", stdout=io.StringIO())
+    placed = Account.objects.filter(latitude__isnull=False)
+    assert 0.75 * 400 < placed.count() < 400
+    assert not placed.exclude(location_source=Account.LocationSource.IMPORT).exists()
+    assert not placed.filter(latitude__lt=18).exists()  # China's south coast and north of it
+    assert not Account.objects.filter(latitude__isnull=True).exclude(location_source="").exists()
+    commitments = Commitment.objects.all()
+    assert 30 < commitments.count() < 110
+    assert commitments.filter(status=Commitment.Status.OPEN).exists()
+    assert not commitments.exclude(owner_id=models.F("account__owner_id")).exists()

@@ -29,7 +29,7 @@ from crm.models import Team, Territory, User
 # Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,
 # stdout)` and may have `add_arguments(parser)` and `finish(*, options, stdout)`. Their `seed`
 # runs in this order after the core rows, then their `finish` in the same order.
-DEMO_MODULES = ["prospects.demo", "visits.demo", "scoring.demo"]
+DEMO_MODULES = ["prospects.demo", "visits.demo", "commitments.demo", "scoring.demo"]
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 CITIES = [
     "上海",
@@ -52,6 +52,18 @@ CITIES = [
     "沈阳",
     "大连",
     "合肥",
+]
+# Where each rep works: the demo's accounts lie within ~15 km of their rep's city (WGS-84), so
+# the sales map and the day's route have something to show; one account in eight has no place.
+REP_CITY_CENTRES = [
+    (31.2304, 121.4737),  # 上海
+    (30.2741, 120.1551),  # 杭州
+    (32.0603, 118.7969),  # 南京
+    (31.2989, 120.5853),  # 苏州
+    (29.8683, 121.5440),  # 宁波
+    (39.9042, 116.4074),  # 北京
+    (23.1291, 113.2644),  # 广州
+    (22.5431, 114.0579),  # 深圳
 ]
 WORDS = [
     "华信",
@@ -385,6 +397,10 @@ class Command(BaseCommand):
                 owner_id, territory_id = owners[owner_of[i]]
                 created = first + step * i + timedelta(seconds=int(r() * 3600))
                 updated = created + (now - created) * r()
+                centre_lat, centre_lng = REP_CITY_CENTRES[owner_of[i] % len(REP_CITY_CENTRES)]
+                placed = r() < 0.875
+                lat = round(centre_lat + (r() - 0.5) * 0.27, 6) if placed else None
+                lng = round(centre_lng + (r() - 0.5) * 0.31, 6) if placed else None
                 yield (
                     aid,
                     name,
@@ -404,6 +420,10 @@ class Command(BaseCommand):
                     "",
                     created,
                     updated,
+                    lat,
+                    lng,
+                    "import" if placed else "",
+                    updated if placed else None,
                 )
 
         columns = [
@@ -425,6 +445,10 @@ class Command(BaseCommand):
             "tier",
             "created_at",
             "updated_at",
+            "latitude",
+            "longitude",
+            "location_source",
+            "location_updated_at",
         ]
         copy_rows(Account, columns, rows())
         return ids
