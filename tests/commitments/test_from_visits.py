@@ -104,6 +104,9 @@ def test_make_it_a_commitment_from_a_visit_page(client, org, visit_factory=None)
 
     visit = VisitFactory(account=org["accounts"]["r1"], logged_by=org["r1"], next_step="Call Li")
     client.force_login(org["r1"])
+    page = client.get(f"/visits/visits/{visit.pk}/").content.decode()
+    assert f'href="/commitments/new/?visit={visit.pk}"' in page
+    assert "Open its commitment" not in page
     form = client.get(f"/commitments/new/?visit={visit.pk}")
     assert form.status_code == 200 and b"Call Li" in form.content
     response = client.post(
@@ -119,6 +122,10 @@ def test_make_it_a_commitment_from_a_visit_page(client, org, visit_factory=None)
     assert response.status_code == 302
     c = Commitment.objects.get()
     assert (c.source_visit, c.title) == (visit, "Call Li back")
+    # The visit's page now opens the commitment rather than offering to make another.
+    page = client.get(f"/visits/visits/{visit.pk}/").content.decode()
+    assert f'href="/commitments/{c.pk}/edit/"' in page and "Open its commitment" in page
+    assert "/commitments/new/?visit=" not in page
     # A second time: to the one there.
     again = client.get(f"/commitments/new/?visit={visit.pk}")
     assert again.status_code == 302 and again["Location"] == f"/commitments/{c.pk}/edit/"
