@@ -13,7 +13,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_get_visible
-from core.http import or_404, run_service, safe_next_url
+from core.http import or_404, safe_next_url
+from core.views import admin_object_delete, admin_object_edit
 from playbook import services
 from playbook.forms import IntelligenceQuestionForm, MoveForm, OutlineAnswersForm, TalkTrackForm
 from playbook.models import IntelligenceQuestion, TalkTrack
@@ -27,33 +28,6 @@ def _admin_only(request) -> None:
 
 def _get(model, pk):
     return or_404(model.objects.filter(pk=pk).first())
-
-
-def _edit(request, *, form_class, instance, create, update, title, back):
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        if instance is None:
-            saved = run_service(form, create, actor=request.user, data=form.cleaned_data)
-        else:
-            saved = run_service(form, update, request.user, instance, form.cleaned_data)
-        if saved:
-            messages.success(request, _("Saved."))
-            return redirect(back)
-    return render(
-        request, "playbook/admin_form.html", {"form": form, "title": title, "back": reverse(back)}
-    )
-
-
-def _delete(request, *, obj, delete, back, warning=""):
-    if request.method == "POST":
-        delete(actor=request.user, **obj)
-        messages.success(request, _("Deleted."))
-        return redirect(back)
-    return render(
-        request,
-        "playbook/confirm_delete.html",
-        {"object": next(iter(obj.values())), "cancel_url": reverse(back), "warning": warning},
-    )
 
 
 def _move(request, *, obj, move, back):
@@ -85,7 +59,7 @@ def talk_track_list(request):
 @require_http_methods(["GET", "POST"])
 def talk_track_edit(request, pk: int | None = None):
     _admin_only(request)
-    return _edit(
+    return admin_object_edit(
         request,
         form_class=TalkTrackForm,
         instance=_get(TalkTrack, pk) if pk else None,
@@ -102,7 +76,7 @@ def talk_track_edit(request, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def talk_track_delete(request, pk: int):
     _admin_only(request)
-    return _delete(
+    return admin_object_delete(
         request,
         obj={"track": _get(TalkTrack, pk)},
         delete=services.talk_track_delete,
@@ -135,7 +109,7 @@ def question_list(request):
 @require_http_methods(["GET", "POST"])
 def question_edit(request, pk: int | None = None):
     _admin_only(request)
-    return _edit(
+    return admin_object_edit(
         request,
         form_class=IntelligenceQuestionForm,
         instance=_get(IntelligenceQuestion, pk) if pk else None,
@@ -164,7 +138,7 @@ def question_delete(request, pk: int):
         if count
         else ""
     )
-    return _delete(
+    return admin_object_delete(
         request,
         obj={"question": question},
         delete=services.intelligence_question_delete,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.selectors import account_get_visible, account_name_search_q
 from core.http import or_404, run_service, safe_next_url
 from core.paginator import CappedPaginator
-from core.views import app_settings_edit
+from core.views import admin_object_delete, admin_object_edit, app_settings_edit
 from visits import services
 from visits.dates import days, month_bounds, week_bounds
 from visits.forms import (
@@ -696,39 +696,6 @@ def checklist_items_list(request):
     )
 
 
-def _admin_form(request, *, form_class, instance, create, update, title, back):
-    _admin_only(request)
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        if instance is None:
-            saved = run_service(form, create, actor=request.user, data=form.cleaned_data)
-        else:
-            saved = run_service(form, update, request.user, instance, form.cleaned_data)
-        if saved:
-            messages.success(request, _("Saved."))
-            return redirect(back)
-    return render(
-        request, "visits/admin_form.html", {"form": form, "title": title, "back": reverse(back)}
-    )
-
-
-def _admin_delete(request, *, obj, delete, back):
-    _admin_only(request)
-    if request.method == "POST":
-        try:
-            delete(actor=request.user, **obj)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Deleted."))
-        return redirect(back)
-    return render(
-        request,
-        "crm/confirm_delete.html",
-        {"object": next(iter(obj.values())), "cancel_url": reverse(back)},
-    )
-
-
 def _get(model, pk):
     return or_404(model.objects.filter(pk=pk).first())
 
@@ -738,7 +705,7 @@ def _get(model, pk):
 def checklist_item_edit(request, pk: int | None = None):
     _admin_only(request)
     item = _get(ChecklistItem, pk) if pk else None
-    return _admin_form(
+    return admin_object_edit(
         request,
         form_class=ChecklistItemForm,
         instance=item,
@@ -755,7 +722,7 @@ def checklist_item_edit(request, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def checklist_item_delete(request, pk: int):
     _admin_only(request)
-    return _admin_delete(
+    return admin_object_delete(
         request,
         obj={"item": _get(ChecklistItem, pk)},
         delete=services.checklist_item_delete,
@@ -774,7 +741,7 @@ def occasion_list(request):
 def occasion_edit(request, pk: int | None = None):
     _admin_only(request)
     occasion = _get(Occasion, pk) if pk else None
-    return _admin_form(
+    return admin_object_edit(
         request,
         form_class=OccasionForm,
         instance=occasion,
@@ -791,7 +758,7 @@ def occasion_edit(request, pk: int | None = None):
 @require_http_methods(["GET", "POST"])
 def occasion_delete(request, pk: int):
     _admin_only(request)
-    return _admin_delete(
+    return admin_object_delete(
         request,
         obj={"occasion": _get(Occasion, pk)},
         delete=services.occasion_delete,
