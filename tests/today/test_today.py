@@ -489,3 +489,83 @@ def test_done_on_a_commitment_returns_to_today_without_it(client, org):
     promise.refresh_from_db()
     assert promise.status == Commitment.Status.DONE
     assert "Call back" not in client.get("/today/").content.decode()
+
+
+# --- The "due" sections' single pass ---------------------------------------------------------
+
+
+def _reference_due_ranks(user, *, day, limit, owners=None):
+    """The "due" sections ranked the straightforward way (the ORM's `due_not_planned`, whose
+    last visit is a correlated subquery, through `_ranked`): what `_ranked_due` must equal."""
+    from django.db.models import Case, CharField, Exists, F, OuterRef, Value, When
+
+    from today.selectors import DUE, PROSPECTS, _ranked, _tier_rank
+    from visits.selectors import due_not_planned
+
+    open_prospect = Exists(Prospect.objects.open().filter(account_id=OuterRef("pk")))
+    qs = due_not_planned(user, day=day).annotate(is_prospect=open_prospect)
+    qs = qs.exclude(is_prospect=True, due__gt=day)
+    if owners is not None:
+        qs = qs.filter(owner__in=owners)
+    part = Case(
+        When(is_prospect=True, then=Value(PROSPECTS)), default=Value(DUE), output_field=CharField()
+    )
+    order = [F("due"), _tier_rank(), F("name"), F("id")]
+    return _ranked(qs, rep_path="owner_id", order=order, limit=limit, part=part)
+
+
+def test_the_due_sections_single_pass_ranks_as_due_not_planned_does(org):
+    """Every case of the rule at once, with a small limit so that ties and totals matter:
+    never visited (due from creation, some created long ago), visited long ago or lately, each
+    tier and none, equal names (the id decides), open prospects due today or within the
+    horizon only (left out), abandoned ones, accounts with a plan, another rep's book."""
+    from accounts.models import Account
+    from today.selectors import _ranked_due, team_members
+    from visits.models import VisitSettings
+    from visits.selectors import unplanned_with_cadence
+
+    created = {}
+    for rep in (org["r1"], org["r2"], org["r3"]):
+        for i, tier in enumerate(["A", "B", "C", "", "A", "B", "C", ""] * 2):
+            account = AccountFactory(owner=rep, tier=tier, name=f"Same name {i % 3}")
+            created[account.pk] = -(i * 37 % 200)
+            if i % 4 == 1:
+                VisitFactory(account=account, visit_date=days(-(i * 11)), logged_by=rep)
+            if i % 4 == 2:
+                VisitFactory(account=account, visit_date=days(-(i * 29)), logged_by=rep)
+                VisitFactory(account=account, visit_date=days(-(i * 3)), logged_by=rep)
+            if i % 5 == 0:
+                ProspectFactory(account=account)
+            elif i % 7 == 3:
+                ProspectFactory(
+                    account=account, decision=Prospect.Decision.ABANDON, decision_reason="No"
+                )
+            if i == 9:
+                VisitPlanFactory(account=account, planned_date=days(1))
+    rep = org["r1"]
+    settings = VisitSettings.load()
+    # Equal due dates: the tier decides (A before B before C before none), then the name.
+    for tier, name in (("C", "Tie 1"), ("", "Tie 0"), ("A", "Tie 3"), ("B", "Tie 2")):
+        created[AccountFactory(owner=rep, tier=tier, name=name).pk] = -100
+    # Open prospects due tomorrow (within the horizon: left out) and today (listed).
+    for shift in (1, 0):
+        prospect = ProspectFactory(account=AccountFactory(owner=rep, tier="A", name="Next"))
+        visit_day = days(shift - settings.cadence_for("A"))
+        VisitFactory(account=prospect.account, visit_date=visit_day, logged_by=rep)
+        created[prospect.account.pk] = -300
+    for pk, shift in created.items():
+        Account.objects.filter(pk=pk).update(created_at=timezone.now() + dt.timedelta(days=shift))
+    until = today() + dt.timedelta(days=settings.due_horizon_days)
+    for user, owners, limit in (
+        (org["r1"], None, 3),
+        (org["r1"], None, 50),
+        (org["m1"], team_members(org["m1"]).values("pk"), 2),
+        (org["admin"], team_members(org["admin"]).values("pk"), 4),
+    ):
+        candidates = unplanned_with_cadence(user)
+        if owners is not None:
+            candidates = candidates.filter(owner__in=owners)
+        got = _ranked_due(candidates, day=today(), until=until, limit=limit)
+        expected = _reference_due_ranks(user, day=today(), limit=limit, owners=owners)
+        assert got == expected
+        assert {r.part for r in got.values()} == {"due", "prospects"}
