@@ -203,13 +203,18 @@ def test_the_statements_follow_every_relation_django_deletes_or_nulls():
     assert "visits_visit_contacts" in tables and "visits_checklisttick" in tables
     # Scoring snapshots are kept as history (DO_NOTHING): never touched.
     assert "scoring_tiersnapshot" not in tables
-    # A touch about a deleted contact stays, without its contact (SET_NULL).
+    # A touch or a commitment about a deleted contact stays, without its contact (SET_NULL); a
+    # commitment made from one of the contact's reminders loses that link before the reminder
+    # goes (SET_NULL too).
     assert [(s.kind, s.table) for s in undo.delete_statements(Contact)] == [
         ("delete", "visits_visit_contacts"),
         ("null", "visits_touch"),
+        ("null", "commitments_commitment"),
         ("delete", "visits_reminder"),
+        ("null", "commitments_commitment"),
         ("delete", "accounts_contact"),
     ]
+    assert {"commitments_commitment", "playbook_intelligenceanswer"} <= set(tables)
 
 
 def test_an_orders_undo_deletes_its_lines_and_queues_the_tier_recompute(tmp_path, admin, rep):
