@@ -368,7 +368,7 @@ def _ranked_due(
             WHERE d.due <= %s AND (NOT d.today_is_prospect OR d.due <= %s)
         ) ranked
         WHERE today_rank <= %s
-    """  # noqa: S608 (identifiers from the model's meta, values as parameters)
+    """  # noqa: S608 # nosec B608 - identifiers from the model's meta, values as parameters
     params = [PROSPECTS, DUE, *base_params, until, day, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
