@@ -95,8 +95,8 @@ def test_visit_log_form_makes_the_commitment(client, org):
     assert response.status_code == 302, response.content.decode()[:3000]
     c = Commitment.objects.get()
     assert (c.title, c.due_time) == ("Bring samples", dt.time(15, 0))
-    page = client.get(f"/visits/visits/{c.source_visit_id}/")
-    assert b"/commitments/new/?visit=" in page.content
+    page = client.get(f"/visits/visits/{c.source_visit_id}/").content.decode()
+    assert f'href="/commitments/{c.pk}/edit/"' in page and "/commitments/new/?visit=" not in page
 
 
 def test_make_it_a_commitment_from_a_visit_page(client, org, visit_factory=None):
