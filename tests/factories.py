@@ -25,6 +25,14 @@ from imports.models import (
     ImportRowError,
     ImportRowMatch,
 )
+from opportunities.models import (
+    LossReason,
+    Opportunity,
+    OpportunityChange,
+    OpportunityContact,
+    Stage,
+    Target,
+)
 from prospects.models import CRITERION_FIELDS, Prospect, ProspectSettings, SubStage, Worksheet
 from scoring.models import RecomputeLock, ScoringSettings, TierRun, TierSnapshot
 from visits.models import (
@@ -481,3 +489,69 @@ class CalendarFeedFactory(factory.django.DjangoModelFactory):
     token = factory.Sequence(lambda n: f"test-token-{n:04d}-" + "x" * 27)
     digest = factory.LazyAttribute(lambda o: token_digest(o.token))
     created_at = factory.LazyFunction(timezone.now)
+
+
+# opportunities
+
+
+class StageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stage
+
+    name_en = factory.Sequence(lambda n: f"Stage {n}")
+    position = factory.Sequence(lambda n: 100 + n)
+    probability = 40
+
+
+class LossReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LossReason
+
+    name_en = factory.Sequence(lambda n: f"Reason {n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Opportunity
+
+    account = factory.SubFactory(AccountFactory)
+    name = factory.Sequence(lambda n: f"Deal {n}")
+    amount = Decimal("100000.00")
+    close_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+    stage = factory.SubFactory(StageFactory)
+    owner = factory.SelfAttribute("account.owner")
+
+
+class OpportunityContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpportunityContact
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    contact = factory.SubFactory(
+        ContactFactory, account=factory.SelfAttribute("..opportunity.account")
+    )
+    role = OpportunityContact.Role.DECISION_MAKER
+
+
+class OpportunityChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpportunityChange
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    kind = OpportunityChange.Kind.CREATED
+    changed_at = factory.LazyFunction(timezone.now)
+    stage_after = factory.SelfAttribute("opportunity.stage")
+    status_after = factory.SelfAttribute("opportunity.status")
+    amount_after = factory.SelfAttribute("opportunity.amount")
+    close_date_after = factory.SelfAttribute("opportunity.close_date")
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    user = factory.SubFactory(UserFactory)
+    period = Target.Period.MONTH
+    period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    measure = Target.Measure.REVENUE
+    value = Decimal("500000.00")

@@ -1,6 +1,7 @@
 """The apps are layers, and a lower layer never depends on a higher one:
 
-    core < crm < accounts < imports, prospects, playbook < visits < commitments < scoring
+    core < crm < accounts < imports, prospects, playbook < visits < commitments < opportunities
+    < scoring
     < today, salesmap, calendars, robots < config
 
 core is infrastructure, crm the organisation (users, teams, territories, the visibility rule),
@@ -22,6 +23,7 @@ LAYERS = [
     {"imports", "prospects", "playbook"},
     {"visits"},
     {"commitments"},
+    {"opportunities"},
     {"scoring"},
     {"today", "salesmap", "calendars", "robots"},
     {"config"},

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "playbook",
     "visits",
     "commitments",
+    "opportunities",
     "scoring",
     "today",
     "salesmap",
