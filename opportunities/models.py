@@ -201,6 +201,15 @@ class Opportunity(models.Model):
     )
     next_step = models.CharField(_("next step"), max_length=500, blank=True)
     next_step_date = models.DateField(_("next step due"), null=True, blank=True)
+    next_step_commitment = models.ForeignKey(
+        "commitments.Commitment",
+        verbose_name=_("next step's commitment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A dated next step becomes a commitment of the deal's owner."),
+    )
     loss_reason = models.ForeignKey(
         LossReason,
         verbose_name=_("loss reason"),

@@ -1,0 +1,6 @@
+"""Pages of the forecast: /forecast/."""
+
+
+app_name = "forecast"
+
+urlpatterns: list = []

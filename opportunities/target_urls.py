@@ -1,0 +1,6 @@
+"""Pages of targets (quotas): /targets/."""
+
+
+app_name = "targets"
+
+urlpatterns: list = []
