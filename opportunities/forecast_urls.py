@@ -1,6 +1,5 @@
 """Pages of the forecast: /forecast/."""
 
-
 app_name = "forecast"
 
 urlpatterns: list = []

@@ -1,6 +1,5 @@
 """Pages of targets (quotas): /targets/."""
 
-
 app_name = "targets"
 
 urlpatterns: list = []
