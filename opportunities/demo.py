@@ -209,7 +209,7 @@ def _targets(today: datetime.date) -> int:
         .order_by()
     )
     reps = list(User.objects.filter(role=User.Role.REP, is_active=True).values_list("pk", "team"))
-    rows = []
+    rows: list[tuple] = []
     per_team: dict[tuple, Decimal] = {}
     for rep, team in reps:
         yearly = max(Decimal(revenue.get(rep) or 0), Decimal(0)) * Decimal("1.1")
