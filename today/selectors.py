@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -346,30 +345,25 @@ def _ranked_due(
 
     Through the ORM the due date and the "open prospect" test are repeated in each clause
     that uses them (the filter on the due date, the prospects' filter, the partition and the
-    sort), and PostgreSQL evaluates each copy. Here `candidates` (the ORM's query: the
-    visibility rule, no plan, a cadence) computes them once per account in a subquery
-    (the last visit is the account's own `last_visit_date`), and the enclosing queries filter
-    and rank. One query; same rows, order and totals as `due_not_planned` ranked by
+    sort), and PostgreSQL evaluates each copy: the prospect test as a hash of every open
+    prospect of the database, built twice. Here `candidates` (the ORM's query: the
+    visibility rule, no plan, a cadence) gets its due date from the account's own
+    `last_visit_date` and its open prospect from one probe of the prospects' unique index
+    on the account (LATERAL), each once per account of the book, and the enclosing queries
+    filter and rank. One query; same rows, order and totals as `due_not_planned` ranked by
     `_ranked`."""
     base = (
         candidates.order_by()
-        .annotate(
-            today_is_prospect=Exists(Prospect.objects.open().filter(account_id=OuterRef("pk"))),
-            today_tier=_tier_rank(),
-            today_created=TruncDate("created_at"),
-        )
+        .annotate(today_tier=_tier_rank(), today_created=TruncDate("created_at"))
         .values(
-            "id",
-            "owner_id",
-            "name",
-            "cadence",
-            "last_visit_date",
-            "today_is_prospect",
-            "today_tier",
-            "today_created",
+            "id", "owner_id", "name", "cadence", "last_visit_date", "today_tier", "today_created"
         )
     )
     base_sql, base_params = base.query.sql_with_params()
+    # Open prospects (the prospects app's definition); probed once per account below.
+    open_sql, open_params = (
+        Prospect.objects.open().order_by().values("account_id").query.sql_with_params()
+    )
     sql = f"""
         SELECT id, owner_id, today_rank, today_total, today_part FROM (
             SELECT d.id, d.owner_id, d.today_part,
@@ -379,16 +373,20 @@ def _ranked_due(
                 ) AS today_rank,
                 COUNT(*) OVER (PARTITION BY d.owner_id, d.today_part) AS today_total
             FROM (
-                SELECT b.id, b.owner_id, b.name, b.today_tier, b.today_is_prospect,
-                    CASE WHEN b.today_is_prospect THEN %s ELSE %s END AS today_part,
+                SELECT b.id, b.owner_id, b.name, b.today_tier,
+                    p.account_id IS NOT NULL AS today_is_prospect,
+                    CASE WHEN p.account_id IS NOT NULL THEN %s ELSE %s END AS today_part,
                     COALESCE((b.last_visit_date + b.cadence)::date, b.today_created) AS due
                 FROM ({base_sql}) b
+                LEFT JOIN LATERAL (
+                    SELECT o.account_id FROM ({open_sql}) o WHERE o.account_id = b.id LIMIT 1
+                ) p ON TRUE
             ) d
             WHERE d.due <= %s AND (NOT d.today_is_prospect OR d.due <= %s)
         ) ranked
         WHERE today_rank <= %s
     """  # noqa: S608 # nosec B608 - the ORM's SQL, values as parameters
-    params = [PROSPECTS, DUE, *base_params, until, day, limit]
+    params = [PROSPECTS, DUE, *base_params, *open_params, until, day, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
