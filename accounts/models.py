@@ -185,6 +185,11 @@ class Account(models.Model):
         db_default="",
     )
     location_updated_at = models.DateTimeField(_("location updated at"), null=True, blank=True)
+    # The date of the latest logged visit (None: never visited), for the cadence's due date
+    # (read on Today, the due list, the map and the daily reminders without searching the
+    # visits). Kept by the visit services (visits.services.accounts_last_visit_refresh) in
+    # the transaction that writes or deletes a visit; not an account edit (no updated_at).
+    last_visit_date = models.DateField(_("last visit"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

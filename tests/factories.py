@@ -55,6 +55,7 @@ from visits.models import (
     VisitPlan,
     VisitSettings,
 )
+from visits.services import accounts_last_visit_refresh
 
 # --- crm ---------------------------------------------------------------------------------
 
@@ -332,10 +333,17 @@ class VisitPlanFactory(factory.django.DjangoModelFactory):
 class VisitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Visit
+        skip_postgeneration_save = True  # the hook below writes the account, not the visit
 
     account = factory.SubFactory(AccountFactory)
     visit_date = datetime.date(2026, 1, 5)
     duration_minutes = 60
+
+    @factory.post_generation
+    def last_visit(obj, create, extracted, **kwargs):
+        """The account's last visit date, as the visit services keep it."""
+        if create:
+            accounts_last_visit_refresh(account_ids=[obj.account_id])
 
 
 class ChecklistTickFactory(factory.django.DjangoModelFactory):

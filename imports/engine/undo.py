@@ -37,6 +37,10 @@ from accounts.models import Account, Contact, Order
 from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportBeforeImage
 
+# Columns an import never writes, kept by other services: the undo leaves them as they are
+# now, not as they were before the import (a visit logged since then stays the last visit).
+NOT_RESTORED = {(Account, "last_visit_date")}
+
 # Rows per chunk: each chunk is a handful of statements whose foreign-key checks run before
 # the next; 20k keeps a chunk to a few seconds (the progress bar moves) and the number of
 # statements small.
@@ -311,7 +315,11 @@ class Undo:
     def _restorer(self, model: type[models.Model], name: str) -> Callable[[int, int], None]:
         """Put the rows back exactly as their before-images hold them (every column)."""
         table = model._meta.db_table
-        columns = [_column(f) for f in model._meta.concrete_fields if f.column != "id"]
+        columns = [
+            _column(f)
+            for f in model._meta.concrete_fields
+            if f.column != "id" and (model, f.name) not in NOT_RESTORED
+        ]
         sets = ", ".join(columns)
         values = ", ".join(f"r.{c}" for c in columns)
         sql = (

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0011_account_location'),
+        ('accounts', '0012_account_last_visit_date'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
