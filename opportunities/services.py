@@ -231,7 +231,9 @@ def _sync_next_step(actor: User, opportunity: Opportunity) -> None:
     - the date, the text, the owner or the account changed: the open commitment follows;
     - the commitment was done and the next step changed: a new one is made, the done one stays;
     - the date (or the text) removed: the open commitment is deleted, a done one unlinked.
-    The commitment is then the owner's like any other (Today, the digest, the calendar)."""
+    The commitment is then the owner's like any other (Today, the digest, the calendar). The
+    commitments' rules apply to the actor: giving a dated next step to a deal whose owner the
+    actor may not assign work to (a rep on a colleague's deal) is refused on `owner`."""
     commitment = opportunity.next_step_commitment
     dated = opportunity.next_step_date is not None and bool(opportunity.next_step.strip())
     if commitment is not None and commitment.status == Commitment.Status.DONE:
