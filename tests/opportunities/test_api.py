@@ -252,3 +252,24 @@ def test_stages_and_loss_reasons_are_read_only_lists(org, api):
     assert len(reasons) == LossReason.objects.count()
     assert client.post("/api/v1/loss-reasons/", {"name_en": "x"}, format="json").status_code == 405
     assert api().get("/api/v1/opportunity-stages/").status_code in (401, 403)
+
+
+def test_the_pages_filter_reads_owner_and_account_through_pickers(org, deals):
+    from opportunities.filters import opportunity_list_filter
+    from opportunities.selectors import opportunities_visible_to
+
+    manager = org["m1"]
+    mine = opportunity_list_filter(
+        manager,
+        {"owner": str(org["r2"].pk)},
+        queryset=opportunities_visible_to(manager),
+    )
+    assert mine.is_valid(), mine.errors
+    assert list(mine.qs) == [deals["r2"]]
+    outside = opportunity_list_filter(
+        manager,
+        {"account": str(org["accounts"]["r3"].pk)},
+        queryset=opportunities_visible_to(manager),
+    )
+    assert not outside.is_valid()
+    assert "account" in outside.errors
