@@ -10,11 +10,16 @@ what the forecast's "changed since last week" reads).
 A target is a quota for one rep or one team, one period (month or quarter) and one measure.
 """
 
+import datetime
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AppSettings
 from playbook.models import bilingual
 
 AMOUNT_DIGITS = 16
@@ -124,6 +129,10 @@ class OpportunityQuerySet(models.QuerySet):
 
     def lost(self) -> "OpportunityQuerySet":
         return self.filter(status=Opportunity.Status.LOST)
+
+    def overdue(self, today: datetime.date) -> "OpportunityQuerySet":
+        """Open deals whose expected close date is before `today`: allowed, but flagged."""
+        return self.open().filter(close_date__lt=today)
 
 
 class Opportunity(models.Model):
@@ -274,6 +283,14 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_overdue_on(self, today: datetime.date) -> bool:
+        return self.status == self.Status.OPEN and self.close_date < today
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open with an expected close date in the past (today in the site's time zone)."""
+        return self.is_overdue_on(timezone.localdate())
 
     @property
     def win_probability(self) -> int:
@@ -467,3 +484,21 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start:%Y-%m} {self.measure} {self.value}"
+
+
+class OpportunitySettings(AppSettings):
+    """The deals' settings an admin edits: the colour rule's horizon."""
+
+    yellow_horizon_days = models.PositiveIntegerField(
+        _("yellow horizon (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        help_text=_(
+            "An account is yellow by the rule when one of its open deals is expected to close "
+            "within this many days."
+        ),
+    )
+
+    class Meta(AppSettings.Meta):
+        verbose_name = _("opportunity settings")
+        verbose_name_plural = _("opportunity settings")

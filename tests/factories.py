@@ -37,6 +37,7 @@ from opportunities.models import (
     Opportunity,
     OpportunityChange,
     OpportunityContact,
+    OpportunitySettings,
     Stage,
     Target,
 )
@@ -598,3 +599,11 @@ class AccountCompetitorFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     competitor = factory.SubFactory(CompetitorFactory)
     share = Decimal("40.00")
+
+
+# oppcore
+
+
+class OpportunitySettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = OpportunitySettings
