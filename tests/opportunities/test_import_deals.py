@@ -12,7 +12,7 @@ from crm.models import User
 from imports.models import ImportBatch, ImportBeforeImage, ImportRowError
 from imports.upload.fields import auto_map
 from opportunities.models import Opportunity, OpportunityChange, Stage
-from tests.factories import AccountFactory, OpportunityFactory, TeamFactory, UserFactory
+from tests.factories import AccountFactory, TeamFactory, UserFactory
 from tests.imports.conftest import run_import, run_undo, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -155,3 +155,318 @@ def test_salesforce_headers_map_and_a_salesforce_export_imports(tmp_path, admin,
         (first.pk, first.stage_id, first.amount),
         (second.pk, second.stage_id, second.amount),
     ]
+
+
+def test_a_hubspot_export_in_xlsx_maps_its_internal_stage_ids(tmp_path, admin, rep):
+    AccountFactory(name="Globex Trading", owner=rep)
+    assert auto_map("opportunities", HUBSPOT) == [
+        "source_id",
+        "name",
+        "amount",
+        "close_date",
+        "stage",
+        "owner",
+        "",  # one pipeline here: the column is left out
+        "type",
+        "account_name",
+        "created_on",
+    ]
+    ids = [
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    ]
+    rows = [
+        [
+            f"9{n}",
+            f"Deal {n}",
+            "1000",
+            "2026-05-31",
+            stage,
+            "Nobody Known",
+            "default",
+            "newbusiness",
+            "Globex Trading",
+            "2026-01-15 10:00",
+        ]
+        for n, stage in enumerate(ids)
+    ]
+    path = write_xlsx(tmp_path / "hubspot.xlsx", {"Deals": [HUBSPOT, *rows]})
+    batch = run_import(path, actor=admin, kind="opportunities", owner=rep)
+    assert batch.status == ImportBatch.Status.DONE, batch.message
+    deals = Opportunity.objects.order_by("id")
+    assert [d.stage.code for d in deals] == [
+        "first_contact",
+        "needs_confirmed",
+        "proposal",
+        "negotiation",
+        "negotiation",
+        "won",
+        "lost",
+    ]
+    assert {d.external_source for d in deals} == {"hubspot"}
+    # The owner "Nobody Known" is no user: the batch's default owner, with a warning per row.
+    assert {d.owner for d in deals} == {rep}
+    warnings = ImportRowError.objects.filter(batch=batch, level="warning")
+    assert {(w.column, w.code, w.value) for w in warnings} == {
+        ("Deal owner", "owner_defaulted", "Nobody Known")
+    }
+    assert warnings.count() == len(ids)
+    created = OpportunityChange.objects.filter(kind="created")
+    assert {c.changed_at.date() for c in created} == {datetime.date(2026, 1, 15)}
+
+
+def test_chinese_headers_in_gbk(tmp_path, admin, rep):
+    account = AccountFactory(name="上海华东机械有限公司", owner=rep)
+    assert auto_map("opportunities", CHINESE) == [
+        "name",
+        "account_name",
+        "amount",
+        "close_date",
+        "stage",
+        "probability",
+        "owner",
+        "source",
+        "next_step",
+    ]
+    path = write_csv(
+        tmp_path / "商机.csv",
+        [
+            CHINESE,
+            [
+                "二期扩产",
+                "上海华东机械",
+                "￥350,000元",
+                "2026年9月30日",
+                "方案报价",
+                "60%",
+                "wang",
+                "转介绍",
+                "下周三报价",
+            ],
+            [
+                "备件框架",
+                "上海华东机械有限公司",
+                "80000",
+                "2026/12/1",
+                "初步接触",
+                "0.2",
+                "王伟",
+                "展会",
+                "",
+            ],
+        ],
+        encoding="gbk",
+    )
+    rep.first_name, rep.last_name = "伟", "王"
+    rep.save()
+    batch = run_import(path, actor=admin, kind="opportunities")
+    assert batch.status == ImportBatch.Status.DONE, batch.message
+    first, second = Opportunity.objects.order_by("id")
+    assert (first.account, first.amount, first.close_date) == (
+        account,
+        Decimal(350000),
+        datetime.date(2026, 9, 30),
+    )
+    assert (first.stage.code, first.probability, first.owner, first.source) == (
+        "proposal",
+        60,
+        rep,
+        "referral",
+    )
+    assert first.next_step == "下周三报价"
+    assert (second.stage.code, second.probability, second.owner, second.source) == (
+        "first_contact",
+        20,
+        rep,
+        "event",
+    )
+
+
+def test_the_dry_run_writes_nothing_and_counts_what_an_import_would_do(tmp_path, admin, rep):
+    AccountFactory(name="Acme", owner=rep)
+    path = write_csv(
+        tmp_path / "deals.csv",
+        [
+            ["Opportunity Name", "Account Name", "Close Date", "Stage"],
+            ["A", "Acme", "2026-03-01", "First contact"],
+            ["B", "Acme", "2026-03-02", "赢单"],
+        ],
+    )
+    before = _state()
+    batch = run_import(path, actor=admin, kind="opportunities", dry_run=True)
+    assert batch.status == ImportBatch.Status.READY
+    assert (batch.counts["opportunities_create"], batch.counts["error_rows"]) == (2, 0)
+    assert [row["action"] for row in batch.preview] == ["create", "create"]
+    assert _state() == before
+
+
+def test_row_errors_name_the_row_the_column_and_the_value_and_nothing_is_written(
+    tmp_path, admin, rep
+):
+    AccountFactory(name="Acme", owner=rep)
+    path = write_csv(
+        tmp_path / "bad.csv",
+        [
+            ["Opportunity Name", "Account Name", "Amount", "Close Date", "Stage"],
+            ["Good", "Acme", "10", "2026-03-01", "Proposal and quotation"],
+            ["Stage?", "Acme", "10", "2026-03-01", "Verbal agreement"],
+            ["Negative", "Acme", "-5", "2026-03-01", "Won"],
+            ["Date?", "Acme", "5", "next spring", "Won"],
+            ["Who?", "Nobody Ltd", "5", "2026-03-01", "Won"],
+        ],
+    )
+    before = _state()
+    batch = run_import(path, actor=admin, kind="opportunities")
+    assert batch.status == ImportBatch.Status.FAILED
+    errors = {
+        (e.row_number, e.column, e.code, e.value)
+        for e in ImportRowError.objects.filter(batch=batch, level="error")
+    }
+    assert errors == {
+        (3, "Stage", "stage_unknown", "Verbal agreement"),
+        (4, "Amount", "negative", "-5"),
+        (5, "Close Date", "date_invalid", "next spring"),
+        (6, "Account Name", "account_unknown", "Nobody Ltd"),
+    }
+    assert _state() == before
+    # The good rows only, when asked for.
+    batch = run_import(path, actor=admin, kind="opportunities", on_error="skip_bad_rows")
+    assert batch.status == ImportBatch.Status.DONE
+    assert list(Opportunity.objects.values_list("name", flat=True)) == ["Good"]
+
+
+def test_an_inactive_stage_takes_no_new_deal(tmp_path, admin, rep):
+    AccountFactory(name="Acme", owner=rep)
+    Stage.objects.filter(code="proposal").update(is_active=False)
+    path = write_csv(
+        tmp_path / "d.csv",
+        [
+            ["Deal Name", "Company", "Close Date", "Deal Stage"],
+            ["X", "Acme", "2026-1-2", "方案报价"],
+        ],
+    )
+    batch = run_import(path, actor=admin, kind="opportunities", dry_run=True)
+    assert list(batch.row_errors.values_list("code", "value")) == [("stage_inactive", "方案报价")]
+
+
+def _export(tmp_path, name, rows) -> Path:
+    header = ["Opportunity ID", "Opportunity Name", "Account Name", "Amount", "Close Date", "Stage"]
+    return write_csv(tmp_path / name, [header, *rows])
+
+
+def test_a_second_import_of_an_export_updates_by_record_id_and_its_undo_puts_back(
+    tmp_path, admin, rep
+):
+    AccountFactory(name="Acme", owner=rep)
+    first = run_import(
+        _export(
+            tmp_path, "v1.csv", [["006X", "Big deal", "Acme", "100", "2026-03-01", "First contact"]]
+        ),
+        actor=admin,
+        kind="opportunities",
+        owner=rep,
+    )
+    deal = Opportunity.objects.get()
+    deal.description = "typed by the rep"
+    deal.save()
+    after_first = _state()
+    second = run_import(
+        _export(
+            tmp_path,
+            "v2.csv",
+            [
+                ["006X", "Big deal (v2)", "Acme", "", "2026-04-30", "Won"],
+                ["006Y", "New one", "Acme", "5", "2026-05-01", "Lost"],
+            ],
+        ),
+        actor=admin,
+        kind="opportunities",
+        owner=rep,
+        mode="update",
+    )
+    assert second.status == ImportBatch.Status.DONE, second.message
+    assert (second.counts["opportunities_update"], second.counts["opportunities_create"]) == (1, 1)
+    deal.refresh_from_db()
+    # The empty amount keeps the deal's; the won stage closes it on its close date.
+    assert (deal.name, deal.amount, deal.status, deal.closed_on) == (
+        "Big deal (v2)",
+        Decimal(100),
+        "won",
+        datetime.date(2026, 4, 30),
+    )
+    assert deal.description == "typed by the rep"
+    change = OpportunityChange.objects.get(opportunity=deal, kind="changed")
+    assert (change.stage_before.code, change.stage_after.code) == ("first_contact", "won")
+    assert (change.close_date_before, change.close_date_after) == (
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 4, 30),
+    )
+    # The first import cannot be undone before the second, which changed its deal.
+    from imports.selectors import import_batch_undo_blockers
+
+    assert list(import_batch_undo_blockers(first)) == [second]
+    undone = run_undo(second, actor=admin)
+    assert undone.status == ImportBatch.Status.UNDONE, undone.message
+    assert _state() == {**after_first, "images": 1}
+    undone = run_undo(first, actor=admin)
+    assert undone.status == ImportBatch.Status.UNDONE, undone.message
+    assert Opportunity.objects.count() == OpportunityChange.objects.count() == 0
+
+
+def test_modes_skip_and_create_only_for_a_known_record_id(tmp_path, admin, rep):
+    AccountFactory(name="Acme", owner=rep)
+    row = ["006X", "Deal", "Acme", "1", "2026-03-01", "Won"]
+    run_import(_export(tmp_path, "a.csv", [row]), actor=admin, kind="opportunities")
+    before = _state()
+    skipped = run_import(_export(tmp_path, "b.csv", [row]), actor=admin, kind="opportunities")
+    assert skipped.counts["opportunities_skip"] == 1 and _state() == before
+    refused = run_import(
+        _export(tmp_path, "c.csv", [row, row]), actor=admin, kind="opportunities", mode="create"
+    )
+    assert sorted(refused.row_errors.values_list("row_number", "code")) == [
+        (2, "deal_exists"),
+        (3, "deal_repeated"),
+    ]
+    assert _state() == before
+
+
+def test_a_manager_imports_into_their_teams_books_only(tmp_path):
+    team = TeamFactory()
+    manager = team.manager
+    mine = UserFactory(username="mine", team=team)
+    other = UserFactory(username="other")
+    AccountFactory(name="Ours Ltd", owner=mine)
+    AccountFactory(name="Theirs Ltd", owner=other)
+    path = write_csv(
+        tmp_path / "m.csv",
+        [
+            ["Opportunity Name", "Account Name", "Close Date", "Stage", "Opportunity Owner"],
+            ["1", "Ours Ltd", "2026-03-01", "Won", "mine"],
+            ["2", "Theirs Ltd", "2026-03-01", "Won", "mine"],
+            ["3", "Ours Ltd", "2026-03-01", "Won", "other"],
+        ],
+    )
+    batch = run_import(path, actor=manager, kind="opportunities", owner=mine, dry_run=True)
+    assert sorted(batch.row_errors.values_list("row_number", "code")) == [
+        (3, "account_unknown"),
+        (4, "owner_out_of_scope"),
+    ]
+    batch = run_import(
+        path, actor=manager, kind="opportunities", owner=mine, on_error="skip_bad_rows"
+    )
+    assert list(Opportunity.objects.values_list("name", "owner__username")) == [("1", "mine")]
+
+
+def test_a_rep_may_not_import(tmp_path, rep):
+    from django.core.exceptions import PermissionDenied
+
+    path = write_csv(tmp_path / "r.csv", [["Opportunity Name"], ["x"]])
+    with pytest.raises(PermissionDenied), path.open("rb") as fh:
+        from imports import services
+
+        services.import_batch_create(actor=rep, kind="opportunities", upload=fh, file_name="r.csv")
