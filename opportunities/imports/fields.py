@@ -31,9 +31,7 @@ DEAL_TARGETS = [
         "商机主题",
         "项目名称",
         "opportunity name",
-        "opportunity",
         "deal name",
-        "deal",
         "name",
     ),
     _t(
