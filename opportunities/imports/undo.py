@@ -60,7 +60,7 @@ def _delete_numbered(undo: Undo, model, numbered: str):
 
     def work(first: int, last: int) -> None:
         undo.result.deleted[table] += undo.staging.execute(
-            f"DELETE FROM {table} WHERE id IN "
+            f"DELETE FROM {table} WHERE id IN "  # nosec B608
             f"(SELECT id FROM {numbered} WHERE n BETWEEN %s AND %s)",
             [first, last],
         )
