@@ -212,6 +212,8 @@ def test_the_statements_follow_every_relation_django_deletes_or_nulls():
         ("null", "commitments_commitment"),
         ("delete", "visits_reminder"),
         ("null", "commitments_commitment"),
+        # A contact's role in a deal goes with the contact (CASCADE).
+        ("delete", "opportunities_opportunitycontact"),
         ("delete", "accounts_contact"),
     ]
     assert {"commitments_commitment", "playbook_intelligenceanswer"} <= set(tables)
