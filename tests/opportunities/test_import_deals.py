@@ -410,6 +410,14 @@ def test_a_second_import_of_an_export_updates_by_record_id_and_its_undo_puts_bac
     from imports.selectors import import_batch_undo_blockers
 
     assert list(import_batch_undo_blockers(first)) == [second]
+    from django.core.exceptions import ValidationError
+
+    from imports import services
+
+    with pytest.raises(ValidationError):
+        services.import_batch_undo(actor=admin, batch=first, dispatch=False)
+    first.refresh_from_db()
+    assert first.status == ImportBatch.Status.DONE
     undone = run_undo(second, actor=admin)
     assert undone.status == ImportBatch.Status.UNDONE, undone.message
     assert _state() == {**after_first, "images": 1}
