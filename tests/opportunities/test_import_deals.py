@@ -478,3 +478,54 @@ def test_a_rep_may_not_import(tmp_path, rep):
         from imports import services
 
         services.import_batch_create(actor=rep, kind="opportunities", upload=fh, file_name="r.csv")
+
+
+def test_the_set_based_insert_knows_every_column_and_the_orm_path_writes_the_same(
+    tmp_path, admin, rep, monkeypatch
+):
+    from opportunities.imports import deals
+
+    # A field added to the models without a database default would send the import down the
+    # (slower) ORM path: this test says so.
+    assert deals._deal_columns() is not None and deals._change_columns() is not None
+    AccountFactory(name="Acme", owner=rep)
+    rows = [
+        ["006A", "A", "Acme", "12.5", "2026-03-01", "Won"],
+        ["", "B", "Acme", "", "2026-04-01", "First contact"],
+    ]
+
+    def written() -> list:
+        return sorted(
+            (
+                d.name,
+                d.amount,
+                d.close_date,
+                d.stage_id,
+                d.status,
+                d.closed_on,
+                d.owner_id,
+                d.external_source,
+                d.external_id,
+                d.category,
+                d.kind,
+                d.source,
+                [(c.kind, c.stage_after_id, c.amount_after) for c in d.changes.all()],
+            )
+            for d in Opportunity.objects.all()
+        )
+
+    batch = run_import(_export(tmp_path, "sql.csv", rows), actor=admin, kind="opportunities")
+    by_sql = written()
+    run_undo(batch, actor=admin)
+    monkeypatch.setattr(deals, "_deal_columns", lambda: None)
+    run_import(_export(tmp_path, "orm.csv", rows), actor=admin, kind="opportunities")
+    assert written() == by_sql
+    assert by_sql[0][:7] == (
+        "A",
+        Decimal("12.50"),
+        datetime.date(2026, 3, 1),
+        _stage("won").pk,
+        "won",
+        datetime.date(2026, 3, 1),
+        admin.pk,
+    )
