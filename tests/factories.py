@@ -12,7 +12,14 @@ import factory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Account, Contact, Order
+from accounts.models import (
+    Account,
+    AccountCompetitor,
+    AccountTeamMember,
+    Competitor,
+    Contact,
+    Order,
+)
 from accounts.normalize import normalize_account_name
 from calendars.models import CalendarFeed, token_digest
 from commitments.models import Commitment
@@ -555,3 +562,31 @@ class TargetFactory(factory.django.DjangoModelFactory):
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     measure = Target.Measure.REVENUE
     value = Decimal("500000.00")
+
+
+# key-account depth (accounts)
+
+
+class AccountTeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountTeamMember
+
+    account = factory.SubFactory(AccountFactory)
+    user = factory.SubFactory(UserFactory)
+    role = AccountTeamMember.Role.TECHNICAL
+
+
+class CompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competitor
+
+    name = factory.Sequence(lambda n: f"Competitor {n}")
+
+
+class AccountCompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountCompetitor
+
+    account = factory.SubFactory(AccountFactory)
+    competitor = factory.SubFactory(CompetitorFactory)
+    share = Decimal("40.00")
