@@ -207,6 +207,8 @@ def test_the_statements_follow_every_relation_django_deletes_or_nulls():
     # commitment made from one of the contact's reminders loses that link before the reminder
     # goes (SET_NULL too).
     assert [(s.kind, s.table) for s in undo.delete_statements(Contact)] == [
+        # A colleague who reported to a deleted contact stays, reporting to nobody.
+        ("null", "accounts_contact"),
         ("delete", "visits_visit_contacts"),
         ("null", "visits_touch"),
         ("null", "commitments_commitment"),
