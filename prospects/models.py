@@ -312,6 +312,8 @@ class Prospect(models.Model):
     colour_override_reason = models.TextField(
         _("why the colour differs from the rule's"),
         blank=True,
+        default="",
+        db_default="",
         help_text=_(
             "The rep's reason when the colour is not the one the rule gives (red: a customer, "
             "yellow: a deal closing soon, green: potential)."
