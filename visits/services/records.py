@@ -27,7 +27,7 @@ from core.audit import audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
-from visits.checkin import CheckIn, distance_m
+from visits.checkin import CheckIn, check_in_from, check_in_problems, distance_m
 from visits.expressions import AddDays
 from visits.models import (
     ChecklistItem,
@@ -206,11 +206,24 @@ def visit_create(
 def _check_in(actor: User, visit: Visit, check_in: CheckIn) -> None:
     """The position and time on the visit, and its distance from the account's location. An
     account without one gets this position (the first check-in there), when the browser was
-    sure of it (CHECK_IN_LOCATION_MAX_ACCURACY_M): the distance is then 0."""
-    if not (-90 <= check_in.latitude <= 90 and -180 <= check_in.longitude <= 180) or (
-        check_in.accuracy_m is not None and check_in.accuracy_m < 0
-    ):
-        raise ValidationError({"record_position": _("The position received is not valid.")})
+    sure of it (CHECK_IN_LOCATION_MAX_ACCURACY_M): the distance is then 0. A part that is
+    wrong (visits.checkin.check_in_problems) is refused under the visit's field of that part."""
+    now = timezone.now()
+    problems = check_in_problems(
+        latitude=check_in.latitude,
+        longitude=check_in.longitude,
+        accuracy_m=check_in.accuracy_m,
+        at=check_in.at,
+        now=now,
+    )
+    if problems:
+        raise ValidationError({f"check_in_{part}": message for part, message in problems.items()})
+    check_in = check_in_from(
+        latitude=check_in.latitude,
+        longitude=check_in.longitude,
+        accuracy_m=check_in.accuracy_m,
+        at=check_in.at,
+    )
     account = visit.account
     if account.latitude is None and check_in.precise:
         account_location_set(
@@ -225,7 +238,8 @@ def _check_in(actor: User, visit: Visit, check_in: CheckIn) -> None:
     visit.check_in_latitude = check_in.latitude
     visit.check_in_longitude = check_in.longitude
     visit.check_in_accuracy_m = check_in.accuracy_m
-    visit.check_in_at = timezone.now()
+    # A time a little ahead (a phone's clock) is taken as now.
+    visit.check_in_at = min(check_in.at, now) if check_in.at is not None else now
     visit.check_in_distance_m = distance_m(check_in, account.latitude, account.longitude)
 
 
