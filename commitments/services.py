@@ -19,6 +19,7 @@ from core.audit import audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from visits.models import Reminder, Visit
+from visits.selectors import reminders_visible_to
 
 COMMITMENT_FIELDS = [
     "account",
@@ -77,6 +78,24 @@ def _check_visible(actor: User, commitment: Commitment) -> Commitment:
     return found
 
 
+def _check_reminder(actor: User, reminder: Reminder, data: dict[str, Any]) -> None:
+    """A commitment made from a reminder (the HTML page's "make it a commitment" and the
+    API's `source_reminder`): the reminder is the actor's own and visible to them, and the
+    commitment's account is the reminder's (filled in when not given)."""
+    if (
+        reminder.recipient_id != actor.pk
+        or not reminders_visible_to(actor).filter(pk=reminder.pk).exists()
+    ):
+        raise ValidationError({"source_reminder": _("This reminder is not yours.")})
+    account = data.get("account")
+    if account is None:
+        data["account"] = reminder.account
+    elif account.pk != reminder.account_id:
+        raise ValidationError(
+            {"source_reminder": _("This reminder is not yours or not for this account.")}
+        )
+
+
 @transaction.atomic
 def commitment_create(
     *,
@@ -86,19 +105,16 @@ def commitment_create(
     source_reminder: Reminder | None = None,
 ) -> Commitment:
     """Make a commitment. The owner defaults to the actor; whoever creates it is who asked
-    for it. `source_reminder`: the reminder it is made from (the actor's own, of this account)."""
+    for it. `source_reminder`: the reminder it is made from (see _check_reminder: the
+    actor's own, visible to them; the account follows the reminder's)."""
+    data = dict(data)
+    if source_reminder is not None:
+        _check_reminder(actor, source_reminder, data)
     commitment = Commitment(requested_by=actor, owner=actor, source=source)
     _apply(commitment, data)
     _check(actor, commitment)
     _check_owner(actor, commitment.owner_id)
     if source_reminder is not None:
-        if (
-            source_reminder.recipient_id != actor.pk
-            or source_reminder.account_id != commitment.account_id
-        ):
-            raise ValidationError(
-                {"source_reminder": _("This reminder is not yours or not for this account.")}
-            )
         commitment.source = Commitment.Source.REMINDER
         commitment.source_reminder = source_reminder
     _save(commitment)
