@@ -173,8 +173,9 @@ class TouchSerializer(serializers.ModelSerializer):
             "note",
             "created_by",
             "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["created_by", "created_at"]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
