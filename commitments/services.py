@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import account_check_visible
 from commitments.models import Commitment
 from commitments.selectors import commitments_visible_to
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from visits.models import Reminder, Visit
@@ -118,12 +118,8 @@ def commitment_create(
         commitment.source = Commitment.Source.REMINDER
         commitment.source_reminder = source_reminder
     _save(commitment)
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=commitment,
-        account_id=commitment.account_id,
-        changes=diff_fields({}, snapshot(commitment, AUDITED_FIELDS)),
+    audit_created(
+        actor=actor, instance=commitment, fields=AUDITED_FIELDS, account_id=commitment.account_id
     )
     return commitment
 
@@ -227,12 +223,11 @@ def commitment_from_visit(
             candidate.save()
     except IntegrityError:
         return Commitment.objects.get(source_visit=visit)
-    audit_log(
+    audit_created(
         actor=actor,
-        action="create",
         instance=candidate,
+        fields=AUDITED_FIELDS,
         account_id=candidate.account_id,
-        changes=diff_fields({}, snapshot(candidate, AUDITED_FIELDS)),
         extra={"visit": visit.pk},
     )
     return candidate

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from accounts.selectors import account_check_visible, accounts_visible_to
 from accounts.services import account_location_set
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
@@ -175,12 +175,12 @@ def visit_create(
     _mark_plan_done(visit.plan)
     _resolve_reminders(Reminder.objects.filter(account=visit.account, kind=Reminder.Kind.VISIT_DUE))
     _resolve_given_reminder(actor, reminder, visit.account)
-    audit_log(
+    audit_created(
         actor=actor,
-        action="create",
         instance=visit,
+        fields=VISIT_FIELDS,
         account_id=visit.account_id,
-        changes=diff_fields({}, {**snapshot(visit, VISIT_FIELDS), "contacts": _ids(contacts)}),
+        also={"contacts": _ids(contacts)},
     )
     if next_visit_date is not None:
         if next_visit_date <= visit.visit_date:
@@ -331,13 +331,7 @@ def plan_create(*, actor: User, data: dict[str, Any], use_defaults: bool = True)
         plan.planned_time = at
     _save_plan(plan)
     _resolve_reminders(Reminder.objects.filter(account=plan.account, kind=Reminder.Kind.VISIT_DUE))
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=plan,
-        account_id=plan.account_id,
-        changes=diff_fields({}, snapshot(plan, PLAN_FIELDS)),
-    )
+    audit_created(actor=actor, instance=plan, fields=PLAN_FIELDS, account_id=plan.account_id)
     return plan
 
 
@@ -538,13 +532,7 @@ def touch_create(*, actor: User, data: dict[str, Any], reminder: Reminder | None
                 date__lte=touch.date + datetime.timedelta(days=31),
             )
         )
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=touch,
-        account_id=touch.account_id,
-        changes=diff_fields({}, snapshot(touch, TOUCH_FIELDS)),
-    )
+    audit_created(actor=actor, instance=touch, fields=TOUCH_FIELDS, account_id=touch.account_id)
     return touch
 
 
@@ -587,12 +575,7 @@ def occasion_create(*, actor: User, data: dict[str, Any]) -> Occasion:
         raise ValidationError({"kind": _("There is one birthday rule; edit it instead.")})
     _full_clean(occasion)
     occasion.save()
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=occasion,
-        changes=diff_fields({}, snapshot(occasion, OCCASION_FIELDS)),
-    )
+    audit_created(actor=actor, instance=occasion, fields=OCCASION_FIELDS)
     return occasion
 
 
@@ -640,12 +623,7 @@ def checklist_item_create(*, actor: User, data: dict[str, Any]) -> ChecklistItem
     item = ChecklistItem()
     _apply(item, data, CHECKLIST_ITEM_FIELDS)
     _save_item(item)
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=item,
-        changes=diff_fields({}, snapshot(item, CHECKLIST_ITEM_FIELDS)),
-    )
+    audit_created(actor=actor, instance=item, fields=CHECKLIST_ITEM_FIELDS)
     return item
 
 
