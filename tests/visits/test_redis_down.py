@@ -13,8 +13,8 @@ import redis
 
 from core.models import PendingTask
 from core.queue import republish_pending
-from tests.visits.conftest import free_port
 from tests.celery_workers import database_url
+from tests.visits.conftest import free_port
 from visits.models import DigestEmail, Visit, VisitSettings
 
 ROOT = Path(__file__).resolve().parents[2]
