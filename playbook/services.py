@@ -245,12 +245,11 @@ def _set_answer(
     answer.answered_by = actor
     answer.answered_at = timezone.now()
     answer.save()
-    if current is None:
-        audit_created(actor=actor, instance=answer, fields=["text"], account_id=account.pk)
-        return answer
+    # An answer's history reads as one text changing ("" when there was none), so its first
+    # entry is written here rather than by audit_created (None → text).
     audit_log(
         actor=actor,
-        action="update",
+        action="update" if current is not None else "create",
         instance=answer,
         account_id=account.pk,
         changes={"text": (old, text)},
