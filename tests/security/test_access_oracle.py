@@ -176,9 +176,10 @@ def _users_under_test(org: Org) -> list[User | None]:
 
 
 def _link_pattern(page: str) -> re.Pattern:
-    """Links to `page` of any record: the record ids are the pattern's group."""
+    """Links to `page` of any record (with or without a query, e.g. `?next=`): the record ids
+    are the pattern's group."""
     path = re.escape(reverse(page, args=[987654321])).replace("987654321", r"(\d+)")
-    return re.compile(f'href="{path}"')
+    return re.compile(f'href="{path}(?:\\?[^"]*)?"')
 
 
 COVERED_MODELS: dict[str, int] = {}
