@@ -1,4 +1,5 @@
-"""Pure rules about account identity: the normalized name and the unified social credit code."""
+"""Pure rules about account identity: the normalized name, the unified social credit code, and
+how an account's industry compares."""
 
 import functools
 import re
@@ -21,6 +22,13 @@ _CN_SUFFIXES = sorted(
     key=len,
     reverse=True,
 )
+
+
+def industry_key(industry: str) -> str:
+    """How industries are compared (prospects' ratios per industry, playbook's talk tracks and
+    outline): letter case, full-width forms and spaces (at the ends, or several between two
+    words, full-width 　 too) do not count."""
+    return " ".join(unicodedata.normalize("NFKC", industry).split()).casefold()
 
 
 def _common_end(texts: list[str]) -> str:

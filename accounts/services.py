@@ -19,7 +19,7 @@ from accounts.models import Account, Contact, Order
 from accounts.normalize import clean_uscc, normalize_account_name
 from accounts.selectors import account_check_visible, accounts_visible_to
 from accounts.signals import accounts_reassigned
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 
@@ -125,13 +125,7 @@ def account_create(*, actor: User, data: dict[str, Any]) -> Account:
         account.lifecycle_changed_at = timezone.now()
     _full_clean_account(account)
     _save_account(account)
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=account,
-        account_id=account.pk,
-        changes=diff_fields({}, snapshot(account, ACCOUNT_FIELDS)),
-    )
+    audit_created(actor=actor, instance=account, fields=ACCOUNT_FIELDS, account_id=account.pk)
     return account
 
 
@@ -341,12 +335,8 @@ def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
     account_check_visible(actor, contact.account)
     contact.full_clean()
     contact.save()
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=contact,
-        account_id=contact.account_id,
-        changes=diff_fields({}, snapshot(contact, CONTACT_FIELDS)),
+    audit_created(
+        actor=actor, instance=contact, fields=CONTACT_FIELDS, account_id=contact.account_id
     )
     return contact
 
@@ -402,13 +392,7 @@ def order_create(*, actor: User, data: dict[str, Any]) -> Order:
     account_check_visible(actor, order.account)
     order.full_clean()
     order.save()
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=order,
-        account_id=order.account_id,
-        changes=diff_fields({}, snapshot(order, ORDER_FIELDS)),
-    )
+    audit_created(actor=actor, instance=order, fields=ORDER_FIELDS, account_id=order.account_id)
     return order
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import CharField, F, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import CharField, F, Func, IntegerField, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -109,7 +109,7 @@ REMINDER_STAMPS = {
     "stamp": _ical_stamp(Coalesce("done_at", "created_at")),
     "sequence": _ical_sequence("created_at", "done_at"),
 }
-TOUCH_STAMPS = {"stamp": _ical_stamp(F("created_at")), "sequence": Value(0)}
+TOUCH_STAMPS = PLAN_STAMPS
 
 PLAN_FIELDS = (
     "id",

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from accounts.selectors import account_check_visible
 from commitments.models import Commitment
 from commitments.selectors import commitments_visible_to
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from visits.models import Reminder, Visit
+from visits.selectors import reminders_visible_to
 
 COMMITMENT_FIELDS = [
     "account",
@@ -77,6 +78,24 @@ def _check_visible(actor: User, commitment: Commitment) -> Commitment:
     return found
 
 
+def _check_reminder(actor: User, reminder: Reminder, data: dict[str, Any]) -> None:
+    """A commitment made from a reminder (the HTML page's "make it a commitment" and the
+    API's `source_reminder`): the reminder is the actor's own and visible to them, and the
+    commitment's account is the reminder's (filled in when not given)."""
+    if (
+        reminder.recipient_id != actor.pk
+        or not reminders_visible_to(actor).filter(pk=reminder.pk).exists()
+    ):
+        raise ValidationError({"source_reminder": _("This reminder is not yours.")})
+    account = data.get("account")
+    if account is None:
+        data["account"] = reminder.account
+    elif account.pk != reminder.account_id:
+        raise ValidationError(
+            {"source_reminder": _("This reminder is not yours or not for this account.")}
+        )
+
+
 @transaction.atomic
 def commitment_create(
     *,
@@ -86,28 +105,21 @@ def commitment_create(
     source_reminder: Reminder | None = None,
 ) -> Commitment:
     """Make a commitment. The owner defaults to the actor; whoever creates it is who asked
-    for it. `source_reminder`: the reminder it is made from (the actor's own, of this account)."""
+    for it. `source_reminder`: the reminder it is made from (see _check_reminder: the
+    actor's own, visible to them; the account follows the reminder's)."""
+    data = dict(data)
+    if source_reminder is not None:
+        _check_reminder(actor, source_reminder, data)
     commitment = Commitment(requested_by=actor, owner=actor, source=source)
     _apply(commitment, data)
     _check(actor, commitment)
     _check_owner(actor, commitment.owner_id)
     if source_reminder is not None:
-        if (
-            source_reminder.recipient_id != actor.pk
-            or source_reminder.account_id != commitment.account_id
-        ):
-            raise ValidationError(
-                {"source_reminder": _("This reminder is not yours or not for this account.")}
-            )
         commitment.source = Commitment.Source.REMINDER
         commitment.source_reminder = source_reminder
     _save(commitment)
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=commitment,
-        account_id=commitment.account_id,
-        changes=diff_fields({}, snapshot(commitment, AUDITED_FIELDS)),
+    audit_created(
+        actor=actor, instance=commitment, fields=AUDITED_FIELDS, account_id=commitment.account_id
     )
     return commitment
 
@@ -211,12 +223,11 @@ def commitment_from_visit(
             candidate.save()
     except IntegrityError:
         return Commitment.objects.get(source_visit=visit)
-    audit_log(
+    audit_created(
         actor=actor,
-        action="create",
         instance=candidate,
+        fields=AUDITED_FIELDS,
         account_id=candidate.account_id,
-        changes=diff_fields({}, snapshot(candidate, AUDITED_FIELDS)),
         extra={"visit": visit.pk},
     )
     return candidate

@@ -162,7 +162,13 @@ def commitment_create(request):
     return render(
         request,
         "commitments/commitment_form.html",
-        {"form": form, "account": account, "visit": visit, "reminder": reminder},
+        {
+            "form": form,
+            "account": account,
+            "visit": visit,
+            "reminder": reminder,
+            "next_url": safe_next_url(request, ""),
+        },
     )
 
 
@@ -192,10 +198,17 @@ def commitment_edit(request, pk: int):
         if saved:
             messages.success(request, _("Commitment saved."))
             return redirect(safe_next_url(request, reverse("commitments:list")))
+    # Where the user came from (the card, the list with its filters, Today, a visit), if it
+    # is on this site: saving, cancelling and deleting go back there.
     return render(
         request,
         "commitments/commitment_form.html",
-        {"form": form, "commitment": commitment, "account": commitment.account},
+        {
+            "form": form,
+            "commitment": commitment,
+            "account": commitment.account,
+            "next_url": safe_next_url(request, ""),
+        },
     )
 
 

@@ -98,3 +98,24 @@ def audit_log(
         account_id=account_id,
         changes=payload,
     )
+
+
+def audit_created(
+    *,
+    actor,
+    instance: models.Model,
+    fields: list[str],
+    account_id: int | None = None,
+    also: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Record that a service created `instance`: each of `fields` (and `also`, values the
+    row does not hold itself, such as a visit's contacts) from nothing to its value."""
+    return audit_log(
+        actor=actor,
+        action="create",
+        instance=instance,
+        account_id=account_id,
+        changes=diff_fields({}, {**snapshot(instance, fields), **(also or {})}),
+        extra=extra,
+    )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import Account
+from accounts.normalize import industry_key
 from accounts.selectors import account_scope_q
 from crm.selectors import Viewer
 from playbook.models import (
@@ -50,24 +51,51 @@ def questions_list() -> QuerySet[IntelligenceQuestion]:
     return IntelligenceQuestion.objects.order_by("position", "id")
 
 
-def _industry_q(industry: str) -> Q:
-    q = Q(industry="")
-    if industry.strip():
-        q |= Q(industry__iexact=industry.strip())
-    return q
+@dataclass(frozen=True)
+class IndustryMatch:
+    """The spellings of one industry in a reference table, and of "every industry"."""
+
+    own: list[str]
+    general: list[str]
+
+    def q(self) -> Q:
+        return Q(industry__in=self.own + self.general)
+
+    def general_first(self) -> Case:
+        """0 for the industry's own rows, 1 for the general ones."""
+        return Case(
+            When(industry__in=self.general, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+
+
+def _industry_match(
+    model: type[TalkTrack] | type[IntelligenceQuestion], industry: str
+) -> IndustryMatch:
+    """Which of the industries written in `model`'s active rows are `industry` (compared by
+    accounts.normalize.industry_key: case, full-width forms and spaces do not count) and which
+    are blank (every industry). The table is admin-edited reference data: its few distinct
+    spellings are compared here, by the one rule, rather than a second one in SQL."""
+    key = industry_key(industry)
+    spellings = model.objects.filter(active=True).order_by().values_list("industry", flat=True)
+    own, general = [], []
+    for spelling in spellings.distinct():
+        written = industry_key(spelling)
+        if not written:
+            general.append(spelling)
+        elif key and written == key:
+            own.append(spelling)
+    return IndustryMatch(own, general)
 
 
 def talk_tracks_for_industry(industry: str) -> list[SituationGroup]:
     """The active talk tracks for an account of `industry`, by situation: those written for
-    the industry first, then the general ones."""
+    the industry first, then the general ones (so every situation falls back to them)."""
+    match = _industry_match(TalkTrack, industry)
     tracks = (
-        TalkTrack.objects.filter(_industry_q(industry), active=True)
-        .alias(
-            rank=_situation_rank(),
-            general=Case(
-                When(industry="", then=Value(1)), default=Value(0), output_field=IntegerField()
-            ),
-        )
+        TalkTrack.objects.filter(match.q(), active=True)
+        .alias(rank=_situation_rank(), general=match.general_first())
         .order_by("rank", "general", "position", "id")
     )
     labels = dict(Situation.choices)
@@ -82,10 +110,10 @@ def talk_tracks_for_industry(industry: str) -> list[SituationGroup]:
 
 
 def questions_for_industry(industry: str) -> QuerySet[IntelligenceQuestion]:
-    """The active outline questions for an account of `industry` (its own and the general)."""
-    return IntelligenceQuestion.objects.filter(_industry_q(industry), active=True).order_by(
-        "position", "id"
-    )
+    """The active outline questions for an account of `industry` (its own and the general,
+    compared as talk tracks are)."""
+    match = _industry_match(IntelligenceQuestion, industry)
+    return IntelligenceQuestion.objects.filter(match.q(), active=True).order_by("position", "id")
 
 
 def answers_visible_to(user: Viewer) -> QuerySet[IntelligenceAnswer]:

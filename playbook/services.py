@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Account
 from accounts.selectors import account_check_visible
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
 from playbook.models import (
     ANSWER_MAX_LENGTH,
@@ -68,11 +68,14 @@ def _last_position(queryset: models.QuerySet) -> int:
 def _save(instance: models.Model, fields: list[str], *, actor: User, before: dict | None) -> None:
     instance.full_clean(exclude=["code"])
     instance.save()
+    if before is None:
+        audit_created(actor=actor, instance=instance, fields=fields)
+        return
     audit_log(
         actor=actor,
-        action="create" if before is None else "update",
+        action="update",
         instance=instance,
-        changes=diff_fields(before or {}, snapshot(instance, fields)),
+        changes=diff_fields(before, snapshot(instance, fields)),
     )
 
 
@@ -242,6 +245,8 @@ def _set_answer(
     answer.answered_by = actor
     answer.answered_at = timezone.now()
     answer.save()
+    # An answer's history reads as one text changing ("" when there was none), so its first
+    # entry is written here rather than by audit_created (None → text).
     audit_log(
         actor=actor,
         action="update" if current is not None else "create",

@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from accounts.normalize import industry_key  # how industries compare (also for prospects.forms)
 from core.models import AppSettings
 
 
@@ -95,11 +96,6 @@ def validate_industry_ratios(value: Any) -> None:
                 _("%(industry)s: enter a ratio from 0 to 1 (%(value)s is not)."),
                 params={"industry": industry, "value": ratio},
             )
-
-
-def industry_key(industry: str) -> str:
-    """How industries are compared: spaces at the ends and letter case do not count."""
-    return industry.strip().casefold()
 
 
 class ProspectSettings(AppSettings):

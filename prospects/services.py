@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from accounts.selectors import account_check_visible
 from accounts.services import account_set_lifecycle
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import Team, User
 from prospects.models import (
     CRITERIA,
@@ -177,12 +177,8 @@ def prospect_create(*, actor: User, account: Account, data: dict[str, Any]) -> P
             prospect.save()
     except IntegrityError as exc:
         raise ValidationError({"account": _("This account is already in the pipeline.")}) from exc
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=prospect,
-        account_id=account.pk,
-        changes=diff_fields({}, snapshot(prospect, PROSPECT_AUDIT_FIELDS)),
+    audit_created(
+        actor=actor, instance=prospect, fields=PROSPECT_AUDIT_FIELDS, account_id=account.pk
     )
     return prospect
 

@@ -241,6 +241,42 @@ def robots_dispatch(
     return Dispatch(urgent=urgent, digest=digests, retries=retries)
 
 
+# --- history ---------------------------------------------------------------------------------
+
+# Rows deleted per statement (and transaction): a first purge of a large history never holds
+# its locks for long.
+PURGE_CHUNK = 10_000
+
+
+@dataclass(frozen=True)
+class Purge:
+    deliveries: int
+    messages: int
+
+
+def robots_history_purge(
+    *, now: datetime.datetime | None = None, chunk: int = PURGE_CHUNK
+) -> Purge:
+    """Delete the robots' history older than CRM_ROBOTS_HISTORY_DAYS: deliveries whose
+    reminder can never be sent again (sql.PURGE_DELIVERIES: exactly once holds), then the
+    settled batches left without deliveries. Set-based, in chunks; running it twice deletes
+    nothing more."""
+    now = now or timezone.now()
+    days = int(settings.CRM_ROBOTS_HISTORY_DAYS)
+    cutoff, today = now - datetime.timedelta(days=days), timezone.localdate(now)
+    counts = []
+    for statement in (sql.PURGE_DELIVERIES, sql.PURGE_MESSAGES):
+        total = 0
+        while True:
+            with transaction.atomic():
+                deleted = sql.purge_chunk(statement, cutoff=cutoff, today=today, chunk=chunk)
+            total += deleted
+            if deleted < chunk:
+                break
+        counts.append(total)
+    return Purge(deliveries=counts[0], messages=counts[1])
+
+
 # --- one batch -------------------------------------------------------------------------------
 
 

@@ -113,3 +113,47 @@ def claim_digest(day: datetime.date) -> list[int]:
     that were not sent there yet, or overdue commitments); none twice a day (a unique
     constraint on channel and day)."""
     return _claim(day, "digest")
+
+
+# --- history purge ---------------------------------------------------------------------------
+
+# A delivery older than the cut-off goes only when its reminder can never be sent again: gone,
+# or no longer open and dated before today (a reminder reopens only as an "accounts
+# reassigned" notification of today: visits.services.reminders). An open one keeps its
+# delivery however old, or the next dispatch would send it again.
+PURGE_DELIVERIES = """
+    DELETE FROM robots_robotdelivery
+    WHERE id IN (
+        SELECT d.id
+        FROM robots_robotdelivery d
+        LEFT JOIN visits_reminder r ON r.id = d.reminder_id
+        WHERE d.created_at < %(cutoff)s
+          AND (r.id IS NULL OR (r.status <> 'open' AND r.date < %(today)s))
+        LIMIT %(chunk)s
+    )
+"""
+
+# A batch goes once it is settled (sent, failed or skipped: a pending one is still to be
+# retried), older than the cut-off, of a past day, and without deliveries left (deleting it
+# would cascade to them).
+PURGE_MESSAGES = """
+    DELETE FROM robots_robotmessage
+    WHERE id IN (
+        SELECT m.id
+        FROM robots_robotmessage m
+        WHERE m.created_at < %(cutoff)s
+          AND m.state <> 'pending'
+          AND m.date < %(today)s
+          AND NOT EXISTS (SELECT 1 FROM robots_robotdelivery d WHERE d.message_id = m.id)
+        LIMIT %(chunk)s
+    )
+"""
+
+
+def purge_chunk(
+    statement: str, *, cutoff: datetime.datetime, today: datetime.date, chunk: int
+) -> int:
+    """Delete at most `chunk` rows by one of the purge statements; how many were deleted."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"cutoff": cutoff, "today": today, "chunk": chunk})
+        return cursor.rowcount

@@ -8,6 +8,8 @@
   CRM_ROBOTS_RETRY_BACKOFF_SECONDS × 2^(attempt − 1); the batch row counts the attempts and
   gives up after CRM_ROBOTS_MAX_ATTEMPTS. A retry lost with its worker is queued again by the
   next dispatch.
+- `robots_history_purge_task` (beat, daily): deletes deliveries and batches older than
+  CRM_ROBOTS_HISTORY_DAYS that exactly-once no longer needs (robots.services).
 """
 
 import datetime
@@ -17,7 +19,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from core.queue import enqueue
-from robots.services import robot_message_send, robots_dispatch
+from robots.services import robot_message_send, robots_dispatch, robots_history_purge
 
 SEND_TASK = "robots.tasks.robot_message_send_task"
 OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
@@ -40,3 +42,9 @@ def robot_message_send_task(self, message_id: int) -> bool:
         # The batch row counts attempts and stops them; Celery's own count is not the limit.
         raise self.retry(countdown=result.retry_in, max_retries=None)
     return result.sent
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=8, **OPTIONS)
+def robots_history_purge_task() -> dict[str, int]:
+    purge = robots_history_purge()
+    return {"deliveries": purge.deliveries, "messages": purge.messages}

@@ -65,6 +65,22 @@ def require_redis():
 
 
 @pytest.fixture
+def celery_workers(require_redis, tmp_path):
+    """A pool of real Celery workers (tests.celery_workers) on an emptied broker; every
+    worker started is stopped, and the broker emptied again, after the test."""
+    import redis
+
+    from tests.celery_workers import BROKER_KEYS, CeleryWorkers
+
+    client = redis.Redis.from_url(require_redis)
+    client.delete(*BROKER_KEYS)
+    pool = CeleryWorkers(require_redis, tmp_path)
+    yield pool
+    pool.stop_all()
+    client.delete(*BROKER_KEYS)
+
+
+@pytest.fixture
 def org(db):
     """Two teams, each with a manager and two reps; one admin; one account per rep."""
     admin = UserFactory(username="boss", role="admin")

@@ -13,7 +13,7 @@ from accounts.pickers import AccountPickerField, ContactPickerField
 from accounts.selectors import accounts_visible_to
 from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
-from visits.checkin import CheckIn
+from visits.checkin import CheckIn, check_in_from
 from visits.models import (
     ROLE_CHOICES,
     TIER_CHOICES,
@@ -134,7 +134,7 @@ class VisitForm(forms.ModelForm):
         accuracy = data.pop("position_accuracy", None)
         if not consent or lat is None or lng is None:
             return None
-        return CheckIn(lat, lng, None if accuracy is None else round(accuracy))
+        return check_in_from(latitude=lat, longitude=lng, accuracy_m=accuracy)
 
 
 # --- Check-in (外勤签到): only when logging a visit, only with the rep's consent. -----------

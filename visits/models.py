@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -484,6 +485,9 @@ class Touch(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The calendar feed's DTSTAMP and SEQUENCE of the touch (calendars.ical); the database's
+    # default covers rows written in SQL (bench, bulk loads).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         ordering = ["-date", "-id"]

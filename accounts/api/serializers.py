@@ -29,6 +29,10 @@ ACCOUNT_LIST_FIELDS = [
     "created_at",
     "updated_at",
 ]
+# Where the account is on the sales map: in an account's own answer (not the fast list: the
+# map's API lists located accounts), read-only, set by POST …/<id>/location/
+# (accounts.services.account_location_set).
+LOCATION_FIELDS = ["latitude", "longitude", "location_source", "location_updated_at"]
 
 
 class AccountListSerializer(serializers.Serializer):
@@ -74,6 +78,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "tier",
             "tier_updated_at",
             "import_batch",
+            *LOCATION_FIELDS,
             "created_at",
             "updated_at",
         ]
@@ -83,11 +88,16 @@ class AccountSerializer(serializers.ModelSerializer):
             "tier",
             "tier_updated_at",
             "import_batch",
+            *LOCATION_FIELDS,
             "created_at",
             "updated_at",
         ]
-        # `tier` is blank until the first recompute: the schema must allow "" too.
-        extra_kwargs = {"owner": {"required": False}, "tier": {"allow_blank": True}}
+        # `tier` and `location_source` are blank until set: the schema must allow "" too.
+        extra_kwargs = {
+            "owner": {"required": False},
+            "tier": {"allow_blank": True},
+            "location_source": {"allow_blank": True},
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,6 +184,27 @@ class OrderSerializer(serializers.ModelSerializer):
                 {"amount": _("Give the amount, or both quantity and unit price.")}
             )
         return attrs
+
+
+class AccountLocationSerializer(serializers.Serializer):
+    """POST /api/v1/accounts/<id>/location/: put the account on the map."""
+
+    # Any number of decimals in; the service checks the range and keeps six places.
+    latitude = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="WGS-84 degrees, -90 to 90."
+    )
+    longitude = serializers.DecimalField(
+        max_digits=None, decimal_places=None, help_text="WGS-84 degrees, -180 to 180."
+    )
+    location_source = serializers.ChoiceField(
+        choices=[
+            Account.LocationSource.PIN,
+            Account.LocationSource.GEOCODER,
+            Account.LocationSource.IMPORT,
+        ],
+        default=Account.LocationSource.PIN,
+        help_text="Where the position came from (default: pin, placed by hand).",
+    )
 
 
 class BulkReassignSerializer(serializers.Serializer):

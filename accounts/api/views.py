@@ -13,6 +13,7 @@ from accounts import services
 from accounts.api.serializers import (
     ACCOUNT_LIST_FIELDS,
     AccountListSerializer,
+    AccountLocationSerializer,
     AccountSerializer,
     BulkReassignResultSerializer,
     BulkReassignSerializer,
@@ -123,6 +124,26 @@ class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
             for key in extra:
                 row.pop(key, None)
         return response
+
+    @extend_schema(request=AccountLocationSerializer, responses=AccountSerializer)
+    @action(detail=True, methods=["post"], serializer_class=AccountLocationSerializer)
+    def location(self, request, *args, **kwargs):
+        """Put the account on the sales map (`latitude`, `longitude`, optional
+        `location_source`) through accounts.services.account_location_set; the account's
+        own PUT/PATCH leave the location alone (its fields are read-only there)."""
+        account = self.get_object()
+        serializer = AccountLocationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.account_location_set(
+            actor=request.user,
+            account=account,
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            source=data["location_source"],
+        )
+        account.refresh_from_db()
+        return Response(AccountSerializer(account, context=self.get_serializer_context()).data)
 
     @extend_schema(request=BulkReassignSerializer, responses=BulkReassignResultSerializer)
     @action(

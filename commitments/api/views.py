@@ -28,8 +28,10 @@ class TaskViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        reminder = data.pop("source_reminder", None)
         task = services.commitment_create(
-            actor=request_user(request), data=dict(serializer.validated_data)
+            actor=request_user(request), data=data, source_reminder=reminder
         )
         return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
 

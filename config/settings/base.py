@@ -218,6 +218,13 @@ CRM_ROBOTS_ALLOW_HTTP_HOSTS = env_list("CRM_ROBOTS_ALLOW_HTTP_HOSTS", [])
 CRM_ROBOTS_TIMEOUT_SECONDS = env_int("CRM_ROBOTS_TIMEOUT_SECONDS", 10)
 CRM_ROBOTS_MAX_ATTEMPTS = env_int("CRM_ROBOTS_MAX_ATTEMPTS", 6)
 CRM_ROBOTS_RETRY_BACKOFF_SECONDS = env_int("CRM_ROBOTS_RETRY_BACKOFF_SECONDS", 30)
+# Days of sent batches and deliveries kept; the daily robots-history-purge deletes older ones
+# that exactly-once no longer needs (docs/ROBOTS.md, "History").
+CRM_ROBOTS_HISTORY_DAYS = env_int("CRM_ROBOTS_HISTORY_DAYS", 90)
+if CRM_ROBOTS_HISTORY_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"CRM_ROBOTS_HISTORY_DAYS must be at least 1, not {CRM_ROBOTS_HISTORY_DAYS}"
+    )
 if CRM_REMINDER_BELL_OVERDUE_DAYS < 0:
     raise ImproperlyConfigured("CRM_REMINDER_BELL_OVERDUE_DAYS must be 0 or more")
 # calendar feed
@@ -413,6 +420,10 @@ CELERY_BEAT_SCHEDULE = {
     "robots-dispatch": {
         "task": "robots.tasks.robots_dispatch_task",
         "schedule": float(env_int("CRM_ROBOTS_DISPATCH_SECONDS", 300)),
+    },
+    "robots-history-purge": {
+        "task": "robots.tasks.robots_history_purge_task",
+        "schedule": crontab(hour=3, minute=40),
     },
 }
 

@@ -96,7 +96,10 @@ def test_visit_log_form_makes_the_commitment(client, org):
     c = Commitment.objects.get()
     assert (c.title, c.due_time) == ("Bring samples", dt.time(15, 0))
     page = client.get(f"/visits/visits/{c.source_visit_id}/").content.decode()
-    assert f'href="/commitments/{c.pk}/edit/"' in page and "/commitments/new/?visit=" not in page
+    assert (
+        f'href="/commitments/{c.pk}/edit/?next=/visits/visits/{c.source_visit_id}/"' in page
+        and "/commitments/new/?visit=" not in page
+    )
 
 
 def test_make_it_a_commitment_from_a_visit_page(client, org, visit_factory=None):
@@ -124,7 +127,10 @@ def test_make_it_a_commitment_from_a_visit_page(client, org, visit_factory=None)
     assert (c.source_visit, c.title) == (visit, "Call Li back")
     # The visit's page now opens the commitment rather than offering to make another.
     page = client.get(f"/visits/visits/{visit.pk}/").content.decode()
-    assert f'href="/commitments/{c.pk}/edit/"' in page and "Open its commitment" in page
+    assert (
+        f'href="/commitments/{c.pk}/edit/?next=/visits/visits/{c.source_visit_id}/"' in page
+        and "Open its commitment" in page
+    )
     assert "/commitments/new/?visit=" not in page
     # A second time: to the one there.
     again = client.get(f"/commitments/new/?visit={visit.pk}")

@@ -50,7 +50,7 @@ def test_rolled_back_work_queues_nothing(clean_queue):
 
 
 def test_broker_down_keeps_the_task_and_republish_sends_it_later(clean_queue):
-    dead = Celery("dead", broker="redis://127.0.0.1:1/0")
+    dead = Celery("dead", broker="redis://127.0.0.1:1/0", set_as_current=False)
     dead.conf.broker_connection_timeout = 1
     dead.conf.broker_transport_options = {"socket_connect_timeout": 1}
     pending = PendingTaskFactory(task_name=TASK)
@@ -65,7 +65,7 @@ def test_broker_down_keeps_the_task_and_republish_sends_it_later(clean_queue):
 
 
 def test_after_a_failed_publish_the_other_rows_wait_without_a_try(clean_queue):
-    dead = Celery("dead", broker="redis://127.0.0.1:1/0")
+    dead = Celery("dead", broker="redis://127.0.0.1:1/0", set_as_current=False)
     dead.conf.broker_connection_timeout = 1
     dead.conf.broker_transport_options = {"socket_connect_timeout": 1}
     PendingTask.objects.bulk_create(PendingTask(task_name=TASK, args=[i]) for i in range(3))

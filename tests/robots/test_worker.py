@@ -2,79 +2,30 @@
 channel through the outbox; a robot that answers 500 first is retried by the worker after
 its backoff and gets the batch once; two dispatches at once send nothing twice."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import redis
-from django.db import connection
 
 from robots.models import RobotMessage, RobotWebhook
 from robots.tasks import robots_dispatch_task
 from tests.factories import AccountFactory, ReminderFactory
 from visits.models import Reminder
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis, pytest.mark.slow]
 
 
-def _database_url() -> str:
-    from config.settings.base import database_url_for
-
-    return database_url_for(connection.settings_dict)
-
-
 @pytest.fixture
-def worker(require_redis, tmp_path):
-    client = redis.Redis.from_url(require_redis)
-    keys = ["celery", "unacked", "unacked_index", "unacked_mutex"]
-    client.delete(*keys)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.visits.worker_settings",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": require_redis,
-        "CRM_ROBOTS_ALLOW_HTTP_HOSTS": "127.0.0.1",
-        "CRM_ROBOTS_RETRY_BACKOFF_SECONDS": "1",
-        "CRM_ROBOTS_TIMEOUT_SECONDS": "2",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    log_path = tmp_path / "worker.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "--concurrency",
-                "2",
-                "-n",
-                "robots@%h",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    yield lambda: log_path.read_text()[-3000:]
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    client.delete(*keys)
+def worker(celery_workers):
+    """One worker (two processes) that may reach the loopback platforms, retrying after 1 s."""
+    celery_workers.env.update(
+        {
+            "CRM_ROBOTS_ALLOW_HTTP_HOSTS": "127.0.0.1",
+            "CRM_ROBOTS_RETRY_BACKOFF_SECONDS": "1",
+            "CRM_ROBOTS_TIMEOUT_SECONDS": "2",
+        }
+    )
+    celery_workers.start("robots", concurrency=2)
+    return celery_workers.logs
 
 
 def test_the_worker_sends_each_channel_once_and_retries_a_failing_one(

@@ -241,7 +241,7 @@ def test_a_check_in_out_of_range_is_refused_and_nothing_is_written():
     account = AccountFactory(owner=rep)
     with pytest.raises(ValidationError) as caught:
         _log(rep, account, check_in=CheckIn(Decimal("91"), Decimal("0"), 5))
-    assert list(caught.value.message_dict) == ["record_position"]
+    assert list(caught.value.message_dict) == ["check_in_latitude"]
     assert Visit.objects.count() == 0
     assert _location(account) == (None, None, "", False)
 

@@ -13,8 +13,8 @@ import redis
 
 from core.models import PendingTask
 from core.queue import republish_pending
+from tests.celery_workers import database_url
 from tests.visits.conftest import free_port
-from tests.visits.test_worker import _database_url
 from visits.models import DigestEmail, Visit, VisitSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def test_web_and_daily_job_work_while_redis_is_down(org, require_redis):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
         "DJANGO_LOG_LEVEL": "ERROR",
     }

@@ -3,12 +3,7 @@ two runs on two workers at once, and a worker killed in the middle of a run, end
 reminder exactly once and one digest email per recipient."""
 
 import datetime as dt
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -18,93 +13,28 @@ from django.db import connection
 from accounts.models import Account
 from config.celery import app as celery_app
 from core.models import AuditEntry, PendingTask
+from tests.celery_workers import CeleryWorkers, database_url
 from visits.models import DigestEmail, Occasion, Reminder, ReminderRun, VisitSettings
 
-ROOT = Path(__file__).resolve().parents[2]
 DAY = dt.date(2026, 5, 1)
 DAILY = "visits.tasks.send_reminders_daily_task"
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
 
 
-def _database_url() -> str:
-    from config.settings.base import database_url_for
-
-    return database_url_for(connection.settings_dict)
-
-
-class Workers:
-    def __init__(self, redis_url, smtp, tmp_path):
-        self.redis_url, self.smtp, self.tmp_path = redis_url, smtp, tmp_path
-        self.procs = []
-
-    def start(self, name: str) -> subprocess.Popen:
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.visits.worker_settings",
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": self.redis_url,
-            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "DJANGO_EMAIL_HOST": self.smtp.host,
-            "DJANGO_EMAIL_PORT": str(self.smtp.port),
-            "DJANGO_LOG_LEVEL": "WARNING",
-        }
-        log = open(self.tmp_path / f"{name}.log", "w")  # noqa: SIM115 - closed with the test
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "--concurrency",
-                "1",
-                "-n",
-                f"{name}@%h",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so it can be killed whole
-        )
-        self.procs.append(proc)
-        return proc
-
-    def kill(self, proc) -> None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text()[-3000:] for p in sorted(self.tmp_path.glob("*.log")))
-
-
 @pytest.fixture
-def workers(require_redis, smtp_server, tmp_path):
-    client = redis.Redis.from_url(require_redis)
-    keys = ["celery", "unacked", "unacked_index", "unacked_mutex"]
-    client.delete(*keys)
-    pool = Workers(require_redis, smtp_server, tmp_path)
-    yield pool
-    pool.stop_all()
-    client.delete(*keys)
+def workers(celery_workers, smtp_server):
+    """Workers that send their email to the loopback SMTP server."""
+    celery_workers.env.update(
+        {
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "DJANGO_EMAIL_HOST": smtp_server.host,
+            "DJANGO_EMAIL_PORT": str(smtp_server.port),
+        }
+    )
+    return celery_workers
 
 
-def wait_for(check, *, timeout: float, what: str, workers: Workers):
+def wait_for(check, *, timeout: float, what: str, workers: CeleryWorkers):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
@@ -205,14 +135,14 @@ def test_two_workers_two_runs_at_once_send_nothing_twice(world, workers, smtp_se
     assert ReminderRun.objects.get(date=DAY).created == 4
     # Both workers ran the daily job (the runs overlapped on two processes).
     for name in ("w1", "w2"):
-        log = (workers.tmp_path / f"{name}.log").read_text()
+        log = workers.log(name)
         assert "send_reminders_daily_task" in log and "succeeded" in log
 
 
 def _blocking_connection(world):
     """Another writer holding (uncommitted) the row the job will insert for the birthday: the
     job's INSERT … ON CONFLICT waits for it, so the run is stopped in its middle."""
-    conn = psycopg.connect(_database_url().replace("postgres://", "postgresql://"))
+    conn = psycopg.connect(database_url().replace("postgres://", "postgresql://"))
     org = world["org"]
     conn.execute(
         "INSERT INTO visits_reminder (recipient_id, kind, subject, occasion_code, date,"

@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.selectors import accounts_visible_to, contacts_visible_to
+from visits.checkin import CheckIn, check_in_from, check_in_problems
 from visits.models import ROLE_CHOICES, TIER_CHOICES, Occasion, Reminder, Touch, Visit, VisitPlan
 from visits.selectors import plans_in_book_for, reminder_text
 
@@ -17,8 +20,43 @@ def _scoped(serializer, field: str, queryset_for) -> None:
         target.queryset = queryset_for(request.user)
 
 
+# The check-in's API fields, each named after the part of visits.checkin it carries.
+CHECK_IN_FIELDS = ["check_in_latitude", "check_in_longitude", "check_in_accuracy_m", "check_in_at"]
+CHECK_IN_PREFIX = "check_in_"
+
+
+class MetresField(serializers.FloatField):
+    """Metres: any number in, whole metres out (as the visit keeps them)."""
+
+    def to_representation(self, value) -> int:  # type: ignore[override]
+        return int(value)
+
+
+def _degrees(help_text: str) -> serializers.DecimalField:
+    # Any number of decimals in (phones give ten); kept to six places (visits.checkin).
+    return serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        required=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
 class VisitSerializer(serializers.ModelSerializer):
     hours = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
+    check_in_latitude = _degrees("Check-in (when logging only): latitude, WGS-84 degrees.")
+    check_in_longitude = _degrees("Check-in (when logging only): longitude, WGS-84 degrees.")
+    check_in_accuracy_m = MetresField(
+        required=False,
+        allow_null=True,
+        help_text="Check-in: the position's radius of confidence, in metres (optional).",
+    )
+    check_in_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Check-in: when the position was taken (optional; default: when logged).",
+    )
 
     class Meta:
         model = Visit
@@ -36,16 +74,48 @@ class VisitSerializer(serializers.ModelSerializer):
             "expenses",
             "plan",
             "logged_by",
+            *CHECK_IN_FIELDS,
+            "check_in_distance_m",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["logged_by", "created_at", "updated_at"]
+        read_only_fields = ["logged_by", "check_in_distance_m", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _scoped(self, "account", accounts_visible_to)
         _scoped(self, "contacts", contacts_visible_to)
         _scoped(self, "plan", plans_in_book_for)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The check-in's rules are visits.checkin's: a part that is wrong is refused under
+        its own field. It is recorded when the visit is logged, never changed afterwards."""
+        given = [name for name in CHECK_IN_FIELDS if name in attrs]
+        if self.instance is not None and given:
+            raise serializers.ValidationError(
+                {
+                    given[0]: _(
+                        "The check-in is recorded when the visit is logged; it cannot be changed."
+                    )
+                }
+            )
+        problems = check_in_problems(
+            **{name.removeprefix(CHECK_IN_PREFIX): attrs.get(name) for name in CHECK_IN_FIELDS},
+            now=timezone.now(),
+        )
+        if problems:
+            raise serializers.ValidationError(
+                {CHECK_IN_PREFIX + part: message for part, message in problems.items()}
+            )
+        return attrs
+
+
+def pop_check_in(data: dict[str, Any]) -> CheckIn | None:
+    """Take the check-in's fields out of validated data: the CheckIn, or None without one."""
+    parts = {name.removeprefix(CHECK_IN_PREFIX): data.pop(name, None) for name in CHECK_IN_FIELDS}
+    if parts["latitude"] is None or parts["longitude"] is None:
+        return None
+    return check_in_from(**parts)
 
 
 class VisitPlanSerializer(serializers.ModelSerializer):
@@ -103,8 +173,9 @@ class TouchSerializer(serializers.ModelSerializer):
             "note",
             "created_by",
             "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["created_by", "created_at"]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

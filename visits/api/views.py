@@ -22,6 +22,7 @@ from visits.api.serializers import (
     TouchSerializer,
     VisitPlanSerializer,
     VisitSerializer,
+    pop_check_in,
 )
 from visits.filters import ReminderFilter, TouchFilter, VisitFilter, VisitPlanFilter
 from visits.selectors import (
@@ -48,9 +49,17 @@ class VisitViewSet(viewsets.ModelViewSet):
         return fn(actor=self.request.user, data=data, contacts=contacts, **kwargs)
 
     def create(self, request, *args, **kwargs):
+        """Log a visit; with `check_in_latitude` and `check_in_longitude` (and optionally
+        `check_in_accuracy_m`, `check_in_at`) it records the check-in, and the answer gives
+        `check_in_distance_m`, the distance from the account's location."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        visit = self._write(serializer, fn=services.visit_create)
+        data = dict(serializer.validated_data)
+        check_in = pop_check_in(data)
+        contacts = data.pop("contacts", None)
+        visit = services.visit_create(
+            actor=request.user, data=data, contacts=contacts, check_in=check_in
+        )
         return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):

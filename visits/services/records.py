@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from accounts.models import Account, Contact
 from accounts.selectors import account_check_visible, accounts_visible_to
 from accounts.services import account_location_set
-from core.audit import audit_log, diff_fields, snapshot
+from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
 from prospects.selectors import abandoned_account_ids
-from visits.checkin import CheckIn, distance_m
+from visits.checkin import CheckIn, check_in_from, check_in_problems, distance_m
 from visits.expressions import AddDays
 from visits.models import (
     ChecklistItem,
@@ -205,12 +205,12 @@ def visit_create(
     _mark_plan_done(visit.plan)
     _resolve_reminders(Reminder.objects.filter(account=visit.account, kind=Reminder.Kind.VISIT_DUE))
     _resolve_given_reminder(actor, reminder, visit.account)
-    audit_log(
+    audit_created(
         actor=actor,
-        action="create",
         instance=visit,
+        fields=VISIT_FIELDS,
         account_id=visit.account_id,
-        changes=diff_fields({}, {**snapshot(visit, VISIT_FIELDS), "contacts": _ids(contacts)}),
+        also={"contacts": _ids(contacts)},
     )
     if next_visit_date is not None:
         if next_visit_date <= visit.visit_date:
@@ -236,11 +236,24 @@ def visit_create(
 def _check_in(actor: User, visit: Visit, check_in: CheckIn) -> None:
     """The position and time on the visit, and its distance from the account's location. An
     account without one gets this position (the first check-in there), when the browser was
-    sure of it (CHECK_IN_LOCATION_MAX_ACCURACY_M): the distance is then 0."""
-    if not (-90 <= check_in.latitude <= 90 and -180 <= check_in.longitude <= 180) or (
-        check_in.accuracy_m is not None and check_in.accuracy_m < 0
-    ):
-        raise ValidationError({"record_position": _("The position received is not valid.")})
+    sure of it (CHECK_IN_LOCATION_MAX_ACCURACY_M): the distance is then 0. A part that is
+    wrong (visits.checkin.check_in_problems) is refused under the visit's field of that part."""
+    now = timezone.now()
+    problems = check_in_problems(
+        latitude=check_in.latitude,
+        longitude=check_in.longitude,
+        accuracy_m=check_in.accuracy_m,
+        at=check_in.at,
+        now=now,
+    )
+    if problems:
+        raise ValidationError({f"check_in_{part}": message for part, message in problems.items()})
+    check_in = check_in_from(
+        latitude=check_in.latitude,
+        longitude=check_in.longitude,
+        accuracy_m=check_in.accuracy_m,
+        at=check_in.at,
+    )
     account = visit.account
     if account.latitude is None and check_in.precise:
         account_location_set(
@@ -255,7 +268,8 @@ def _check_in(actor: User, visit: Visit, check_in: CheckIn) -> None:
     visit.check_in_latitude = check_in.latitude
     visit.check_in_longitude = check_in.longitude
     visit.check_in_accuracy_m = check_in.accuracy_m
-    visit.check_in_at = timezone.now()
+    # A time a little ahead (a phone's clock) is taken as now.
+    visit.check_in_at = min(check_in.at, now) if check_in.at is not None else now
     visit.check_in_distance_m = distance_m(check_in, account.latitude, account.longitude)
 
 
@@ -352,13 +366,7 @@ def plan_create(*, actor: User, data: dict[str, Any], use_defaults: bool = True)
         plan.planned_time = at
     _save_plan(plan)
     _resolve_reminders(Reminder.objects.filter(account=plan.account, kind=Reminder.Kind.VISIT_DUE))
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=plan,
-        account_id=plan.account_id,
-        changes=diff_fields({}, snapshot(plan, PLAN_FIELDS)),
-    )
+    audit_created(actor=actor, instance=plan, fields=PLAN_FIELDS, account_id=plan.account_id)
     return plan
 
 
@@ -559,13 +567,7 @@ def touch_create(*, actor: User, data: dict[str, Any], reminder: Reminder | None
                 date__lte=touch.date + datetime.timedelta(days=31),
             )
         )
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=touch,
-        account_id=touch.account_id,
-        changes=diff_fields({}, snapshot(touch, TOUCH_FIELDS)),
-    )
+    audit_created(actor=actor, instance=touch, fields=TOUCH_FIELDS, account_id=touch.account_id)
     return touch
 
 
@@ -608,12 +610,7 @@ def occasion_create(*, actor: User, data: dict[str, Any]) -> Occasion:
         raise ValidationError({"kind": _("There is one birthday rule; edit it instead.")})
     _full_clean(occasion)
     occasion.save()
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=occasion,
-        changes=diff_fields({}, snapshot(occasion, OCCASION_FIELDS)),
-    )
+    audit_created(actor=actor, instance=occasion, fields=OCCASION_FIELDS)
     return occasion
 
 
@@ -661,12 +658,7 @@ def checklist_item_create(*, actor: User, data: dict[str, Any]) -> ChecklistItem
     item = ChecklistItem()
     _apply(item, data, CHECKLIST_ITEM_FIELDS)
     _save_item(item)
-    audit_log(
-        actor=actor,
-        action="create",
-        instance=item,
-        changes=diff_fields({}, snapshot(item, CHECKLIST_ITEM_FIELDS)),
-    )
+    audit_created(actor=actor, instance=item, fields=CHECKLIST_ITEM_FIELDS)
     return item
 
 
