@@ -119,6 +119,7 @@ ADMIN_ONLY_PAGES = {
     "playbook:talk_track_create",
     "playbook:outline",
     "playbook:question_create",
+    "accounts:buying_centre_settings",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {
