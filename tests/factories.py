@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import (
     Account,
     AccountCompetitor,
+    AccountSettings,
     AccountTeamMember,
     Competitor,
     Contact,
@@ -590,3 +591,11 @@ class AccountCompetitorFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(AccountFactory)
     competitor = factory.SubFactory(CompetitorFactory)
     share = Decimal("40.00")
+
+
+# buyingcentre
+
+
+class AccountSettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = AccountSettings
