@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Contact, Order
-from accounts.selectors import accounts_visible_to
+from accounts.models import Account, AccountSettings, Contact, Order
+from accounts.selectors import accounts_visible_to, contacts_visible_to
 from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
 from crm.models import User
 from crm.pickers import UserPickerField
@@ -57,6 +57,33 @@ class ContactForm(forms.ModelForm):
         # The stubs type self.fields as plain Field; cast to the field's own class.
         cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts_visible_to(user)
         self.fields["account"].widget = forms.HiddenInput()
+        # Whom this person may report to: the other people still at the same account (the
+        # service checks it again under a lock; a cycle is refused there).
+        account_id = self.instance.account_id or self.initial.get("account") or 0
+        bosses = contacts_visible_to(user).filter(account_id=account_id, is_active=True)
+        if self.instance.pk:
+            bosses = bosses.exclude(pk=self.instance.pk) | contacts_visible_to(user).filter(
+                pk=self.instance.reports_to_id
+            )
+        reports_to = cast(forms.ModelChoiceField, self.fields["reports_to"])
+        reports_to.queryset = bosses.order_by("name", "pk")
+        reports_to.empty_label = _("Nobody (top of the chart)")
+
+
+class ReportsToForm(forms.Form):
+    """The card's "reports to" choice for one person (a select, or a drag in the chart)."""
+
+    reports_to = forms.ModelChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,
+        label=_("Reports to"),
+        empty_label=_("Nobody (top of the chart)"),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Another book's contact is not a choice: it answers like a missing one.
+        cast(forms.ModelChoiceField, self.fields["reports_to"]).queryset = contacts_visible_to(user)
 
 
 class OrderForm(forms.ModelForm):
@@ -125,3 +152,14 @@ class BulkReassignForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ModelChoiceField, self.fields["new_owner"]).queryset = users_assignable_by(user)
+
+
+class AccountSettingsForm(forms.ModelForm):
+    class Meta:
+        model = AccountSettings
+        fields = [
+            "contact_unmet_days",
+            "decision_maker_days_a",
+            "decision_maker_days_b",
+            "decision_maker_days_c",
+        ]

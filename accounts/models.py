@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.normalize import validate_uscc
+from core.models import AppSettings
 
 
 class Tier(models.TextChoices):
@@ -591,3 +592,42 @@ class AccountCompetitor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.competitor_id}"
+
+
+class AccountSettings(AppSettings):
+    """The buying centre's thresholds (one row an admin edits). In accounts, not in
+    visits.VisitSettings: the customer card and `buying_centre_warnings` live in accounts,
+    which sits below visits and may not read its settings."""
+
+    contact_unmet_days = models.PositiveSmallIntegerField(
+        _("mark a contact not met for (days)"),
+        default=90,
+        validators=[MinValueValidator(1)],
+        help_text=_("The org chart marks each person not met for this many days."),
+    )
+    decision_maker_days_a = models.PositiveSmallIntegerField(
+        _("A tier: warn when no decision maker was met for (days)"),
+        default=30,
+        validators=[MinValueValidator(1)],
+    )
+    decision_maker_days_b = models.PositiveSmallIntegerField(
+        _("B tier: warn when no decision maker was met for (days)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+    )
+    decision_maker_days_c = models.PositiveSmallIntegerField(
+        _("C tier and untiered: warn when no decision maker was met for (days)"),
+        default=90,
+        validators=[MinValueValidator(1)],
+    )
+
+    class Meta:
+        verbose_name = _("buying centre settings")
+        verbose_name_plural = _("buying centre settings")
+        constraints = AppSettings.Meta.constraints
+
+    def decision_maker_days_for(self, tier: str) -> int:
+        """Days without meeting a decision maker before the card warns ("" = untiered: C's)."""
+        return {"A": self.decision_maker_days_a, "B": self.decision_maker_days_b}.get(
+            tier, self.decision_maker_days_c
+        )

@@ -325,7 +325,58 @@ CONTACT_FIELDS = [
     "birthday_year",
     "interests",
     "notes",
+    "reports_to",
+    "stance",
+    "influence",
+    "is_active",
 ]
+
+
+def _check_reports_to(contact: Contact, *, moved_from: int | None = None) -> None:
+    """The buying centre's rules, checked under a lock of the account's row so that two
+    concurrent edits (A under B, B under A) are serialized and the second sees the first's
+    chain: a contact reports to another person of the same account, never to themself, never
+    round a cycle. A contact that changes account must leave its reports behind first."""
+    Account.objects.select_for_update().filter(pk=contact.account_id).values_list("pk").first()
+    moved = moved_from is not None and moved_from != contact.account_id
+    if moved and Contact.objects.filter(reports_to_id=contact.pk).exists():
+        raise ValidationError(
+            {
+                "account": _(
+                    "People report to this contact: change whom they report to before "
+                    "moving the contact to another account."
+                )
+            }
+        )
+    boss = contact.reports_to
+    if boss is None:
+        return
+    if contact.pk is not None and boss.pk == contact.pk:
+        raise ValidationError({"reports_to": _("A contact cannot report to themself.")})
+    fresh = Contact.objects.filter(pk=boss.pk).values_list("account_id", "is_active").first()
+    if fresh is None or fresh[0] != contact.account_id:
+        raise ValidationError(
+            {"reports_to": _("Choose a person of the same account to report to.")}
+        )
+    stored = Contact.objects.filter(pk=contact.pk).values_list("reports_to_id", flat=True)
+    if not fresh[1] and (contact.pk is None or boss.pk != stored.first()):
+        raise ValidationError(
+            {"reports_to": _("%(boss)s has left the customer.") % {"boss": boss.name}}
+        )
+    if contact.pk is None:
+        return  # a new contact has no reports yet: no cycle possible
+    with connection.cursor() as cursor:
+        cursor.execute(sql.REPORTS_TO_REACHES, {"start": boss.pk, "contact": contact.pk})
+        (closes_cycle,) = cursor.fetchone()
+    if closes_cycle:
+        raise ValidationError(
+            {
+                "reports_to": _(
+                    "%(boss)s already reports, directly or not, to %(name)s: that would be a cycle."
+                )
+                % {"boss": boss.name, "name": contact.name}
+            }
+        )
 
 
 @transaction.atomic
@@ -333,6 +384,7 @@ def contact_create(*, actor: User, data: dict[str, Any]) -> Contact:
     contact = Contact()
     _apply(contact, data, CONTACT_FIELDS)
     account_check_visible(actor, contact.account)
+    _check_reports_to(contact)
     contact.full_clean()
     contact.save()
     audit_created(
@@ -347,6 +399,7 @@ def contact_update(*, actor: User, contact: Contact, data: dict[str, Any]) -> Co
     before = snapshot(contact, CONTACT_FIELDS)
     _apply(contact, data, CONTACT_FIELDS)
     account_check_visible(actor, contact.account)
+    _check_reports_to(contact, moved_from=before["account"])
     contact.full_clean()
     contact.save()
     audit_log(
@@ -357,6 +410,17 @@ def contact_update(*, actor: User, contact: Contact, data: dict[str, Any]) -> Co
         changes=diff_fields(before, snapshot(contact, CONTACT_FIELDS)),
     )
     return contact
+
+
+def contact_set_reports_to(*, actor: User, contact: Contact, reports_to: Contact | None) -> Contact:
+    """Move a person of the buying centre under another (None: to the top)."""
+    return contact_update(actor=actor, contact=contact, data={"reports_to": reports_to})
+
+
+def contact_set_active(*, actor: User, contact: Contact, is_active: bool) -> Contact:
+    """A contact who left the customer is deactivated, never deleted: visits, touches and
+    commitments keep pointing at them, and the card shows them apart ("left")."""
+    return contact_update(actor=actor, contact=contact, data={"is_active": is_active})
 
 
 @transaction.atomic

@@ -30,3 +30,17 @@ WITH chosen AS (
 )
 SELECT id, old_owner_id FROM moved ORDER BY id
 """
+
+# Whether contact %(contact)s is reached by walking up the reports-to chain from contact
+# %(start)s (itself included): if so, making %(contact)s report to %(start)s closes a cycle.
+# The depth limit stops a walk over a cycle that older data might hold.
+REPORTS_TO_REACHES = """
+WITH RECURSIVE up (id, reports_to_id, depth) AS (
+    SELECT id, reports_to_id, 1 FROM accounts_contact WHERE id = %(start)s
+    UNION ALL
+    SELECT c.id, c.reports_to_id, up.depth + 1
+    FROM accounts_contact c JOIN up ON c.id = up.reports_to_id
+    WHERE up.depth < 10000
+)
+SELECT EXISTS (SELECT 1 FROM up WHERE id = %(contact)s)
+"""

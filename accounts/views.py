@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import OrderBy, Value
 from django.db.models.functions import NullIf
-from django.http import Http404, QueryDict
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,8 +15,17 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from accounts.buying_centre import buying_centre_chart
 from accounts.filters import account_list_filter, is_searching, search_ordering
-from accounts.forms import AccountForm, BulkReassignForm, ContactForm, OrderForm
+from accounts.forms import (
+    AccountForm,
+    AccountSettingsForm,
+    BulkReassignForm,
+    ContactForm,
+    OrderForm,
+    ReportsToForm,
+)
+from accounts.models import AccountSettings
 from accounts.selectors import (
     account_card_contacts,
     account_card_orders,
@@ -29,6 +38,7 @@ from accounts.selectors import (
 )
 from core.http import or_404, run_service
 from core.paginator import CappedPaginator
+from core.views import app_settings_edit
 from crm.selectors import territory_list
 
 CARD_ORDERS = 20
@@ -142,7 +152,51 @@ def account_detail(request, pk: int):
             "contacts": account_card_contacts(account),
             "orders": account_card_orders(account, limit=CARD_ORDERS),
             "revenue": account_revenue_summary(account),
+            "buying_centre": buying_centre_chart(account),
         },
+    )
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def contact_reports_to(request, pk: int):
+    """Move one person of the buying centre under another (the card's select, or a drag in the
+    org chart, which asks for JSON). Another book's contact answers like a missing one."""
+    contact = or_404(contact_get_visible(request.user, pk))
+    form = ReportsToForm(request.POST, user=request.user)
+    if form.is_valid():
+        run_service(
+            form,
+            services.contact_set_reports_to,
+            actor=request.user,
+            contact=contact,
+            reports_to=form.cleaned_data["reports_to"],
+        )
+    if form.errors:
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        if _wants_json(request):
+            return JsonResponse({"errors": errors}, status=400)
+        for error in errors:
+            messages.error(request, error)
+    elif _wants_json(request):
+        return JsonResponse({"id": contact.pk, "reports_to": contact.reports_to_id})
+    else:
+        messages.success(request, _("Saved: %(name)s's manager.") % {"name": contact.name})
+    return redirect(reverse("accounts:detail", args=[contact.account_id]) + "#buying-centre-h")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def buying_centre_settings(request):
+    return app_settings_edit(
+        request,
+        settings_model=AccountSettings,
+        form_class=AccountSettingsForm,
+        title=_("Buying centre settings"),
     )
 
 

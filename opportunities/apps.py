@@ -11,3 +11,9 @@ class OpportunitiesConfig(AppConfig):
         from opportunities.imports import register
 
         register()
+        # Accounts with an open deal, for the buying centre's warnings (a hook accounts calls:
+        # the lower app never imports this one).
+        from accounts.buying_centre import open_deal_source_register
+        from opportunities.buying_centre import accounts_with_open_deal
+
+        open_deal_source_register("opportunities.open", accounts_with_open_deal)

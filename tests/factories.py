@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import (
     Account,
     AccountCompetitor,
+    AccountSettings,
     AccountTeamMember,
     Competitor,
     Contact,
@@ -607,3 +608,11 @@ class AccountCompetitorFactory(factory.django.DjangoModelFactory):
 class OpportunitySettingsFactory(_AppSettingsFactory):
     class Meta:
         model = OpportunitySettings
+
+
+# buyingcentre
+
+
+class AccountSettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = AccountSettings

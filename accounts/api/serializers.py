@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import Account, Contact, Order
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import accounts_visible_to, contacts_visible_to
 from crm.models import User
 from crm.selectors import users_assignable_by
 
@@ -134,6 +134,10 @@ class ContactSerializer(serializers.ModelSerializer):
             "birthday_year",
             "interests",
             "notes",
+            "reports_to",
+            "stance",
+            "influence",
+            "is_active",
             "created_at",
             "updated_at",
         ]
@@ -147,6 +151,10 @@ class ContactSerializer(serializers.ModelSerializer):
             field = cast(serializers.RelatedField, self.fields["account"])
             # drf-stubs type `queryset` as a Manager, which mypy reads as a descriptor.
             field.queryset = accounts_visible_to(request.user)  # type: ignore[arg-type]
+            # Another book's contact is not a choice (400, like a missing one); the same
+            # account and no cycle are the service's checks.
+            boss = cast(serializers.RelatedField, self.fields["reports_to"])
+            boss.queryset = contacts_visible_to(request.user)  # type: ignore[arg-type]
 
 
 class OrderSerializer(serializers.ModelSerializer):

@@ -132,6 +132,7 @@ ADMIN_ONLY_PAGES = {
     "opportunities:loss_reasons",
     "opportunities:loss_reason_create",
     "opportunities:settings",
+    "accounts:buying_centre_settings",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {

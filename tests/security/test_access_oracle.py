@@ -197,6 +197,8 @@ def test_every_endpoint_is_classified():
         "contact-detail": "api-detail",
         "accounts:list": "page",
         "accounts:contact_edit": "object-page",
+        "accounts:contact_reports_to": "object-page",
+        "accounts:buying_centre_settings": "page",
         "prospect-list": "api-list",
         "prospect-move": "api-action-detail",
         "worksheet-detail": "api-detail",
