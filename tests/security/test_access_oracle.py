@@ -1236,3 +1236,59 @@ def test_the_sales_map_holds_exactly_the_oracles_book():
         _in_rollback(run)
 
     check()
+
+
+# forecast
+
+
+def test_targets_and_forecast_follow_their_rule():
+    """Targets: the API lists exactly the targets of the users and teams the oracle says the
+    caller sees, each one outside answers 404 (API, edit and delete pages), and only those who
+    may set one (admins; the team's manager) change it."""
+    from opportunities.models import Target
+    from tests.factories import TargetFactory
+
+    @ORACLE_SETTINGS
+    @given(spec=org_specs())
+    def check(spec):
+        def run():
+            org = build_org(spec)
+            targets: dict[int, tuple[int | None, int | None]] = {}
+            for u in org.users:
+                if u.role == User.Role.REP:
+                    targets[TargetFactory(user=u).pk] = (u.pk, None)
+            for team in org.managers_of:
+                targets[TargetFactory(user=None, team_id=team).pk] = (None, team)
+            for user in _users_under_test(org):
+                client = _client(user)
+                if user is None or user.pk in org.inactive:
+                    assert client.get(reverse("target-list")).status_code in (401, 403)
+                    continue
+                users, teams = org.visible_users(user), org.visible_teams(user)
+                expected = {pk for pk, (u, t) in targets.items() if u in users or t in teams}
+                got = {r["id"] for r in _api_list(client, reverse("target-list"))}
+                assert got == expected, user.role
+                led = org.led_teams(user)
+                for pk, (u, t) in targets.items():
+                    may_set = user.role == User.Role.ADMIN or (
+                        user.role == User.Role.MANAGER
+                        and (t in led or (u is not None and org.team_of.get(u) in led))
+                    )
+                    detail = client.get(reverse("target-detail", args=[pk]))
+                    assert detail.status_code == (200 if pk in expected else 404)
+                    page = client.get(reverse("targets:edit", args=[pk]))
+                    assert page.status_code == (200 if may_set else 404), (user.role, pk)
+                    if not may_set:
+                        value = Target.objects.get(pk=pk).value
+                        response = client.patch(
+                            reverse("target-detail", args=[pk]),
+                            {"value": "1"},
+                            content_type="application/json",
+                        )
+                        assert response.status_code in (403, 404)
+                        assert client.post(reverse("targets:delete", args=[pk])).status_code == 404
+                        assert Target.objects.get(pk=pk).value == value
+
+        _in_rollback(run)
+
+    check()
