@@ -37,6 +37,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncMonth
+from django.utils.translation import gettext as _
 
 from crm.models import Team, User
 from crm.selectors import Viewer, teams_visible_to, users_visible_to
@@ -573,3 +574,70 @@ def performance(
         reached = sum(n for position, n in at_least.items() if position >= stage.position)
         funnel.append(FunnelStep(stage.pk, stage.name, reached, _ratio(reached, n_created)))
     return Performance(date_from, date_to, reps, total, n_created, funnel)
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+
+def forecast_table(result: Forecast) -> tuple[list[str], list[tuple]]:
+    """The forecast as one table (the CSV/xlsx download): a row per rep, team and the company,
+    for each month and for the whole period."""
+    headers = [
+        _("Level"),
+        _("Team"),
+        _("Rep"),
+        _("Month"),
+        _("Deals"),
+        _("Total amount"),
+        _("Won"),
+        _("Lost"),
+        _("Open"),
+        _("Commit"),
+        _("Best case"),
+        _("Pipeline"),
+        _("Omitted"),
+        _("Forecast pipeline"),
+        _("Weighted pipeline"),
+        _("Target"),
+        _("Gap"),
+        _("Coverage"),
+    ]
+    levels = {"rep": _("Rep"), "team": _("Team"), "company": _("Company")}
+    rows: list[tuple] = []
+
+    def add(line: Line, team: str, rep: str) -> None:
+        labelled = [
+            (m.strftime("%Y-%m"), c) for m, c in zip(result.months, line.months, strict=True)
+        ]
+        for month, cell in [*labelled, (_("Whole period"), line.total)]:
+            f = cell.figures
+            rows.append(
+                (
+                    levels[line.kind],
+                    team,
+                    rep,
+                    month,
+                    f.deals,
+                    f.total,
+                    f.won,
+                    f.lost,
+                    f.open,
+                    f.commit,
+                    f.best_case,
+                    f.pipeline_only,
+                    f.omitted,
+                    f.pipeline,
+                    f.weighted,
+                    cell.target,
+                    cell.gap,
+                    cell.coverage,
+                )
+            )
+
+    for team in result.teams:
+        team_name = team.name or _("No team")
+        for rep in team.reps:
+            add(rep, team_name, rep.name)
+        add(team, team_name, "")
+    add(result.company, "", "")
+    return headers, rows

@@ -1,4 +1,4 @@
-"""Pages of the forecast: /forecast/."""
+"""Pages of the forecast: /forecast/ and its downloads."""
 
 from django.urls import path
 
@@ -8,4 +8,6 @@ app_name = "forecast"
 
 urlpatterns = [
     path("", views.forecast_page, name="forecast"),
+    path("forecast.csv", views.forecast_csv, name="export_csv"),
+    path("forecast.xlsx", views.forecast_xlsx, name="export_xlsx"),
 ]

@@ -304,3 +304,55 @@ def test_totals_are_the_sums_of_their_parts_and_stage_moves_keep_the_total(
         moved = forecast(_pop(org["admin"]), period="quarter", day=MAY)
         assert moved.company.total.figures.total == expected_total
         _check_sums(moved)
+
+
+# pages, downloads, API
+
+
+def test_page_downloads_and_api(org, deals, client, api):
+    TargetFactory(user=org["r1"], period="quarter", period_start=APR, value=D("2000"))
+    client.force_login(org["r1"])
+    html = client.get("/forecast/", {"period_start": "2026-05-10"}).content.decode()
+    assert f'data-rep="{org["r1"].pk}"' in html
+    assert f'data-rep="{org["r3"].pk}"' not in html
+    assert client.get("/forecast/", {"team": org["t2"].pk}).status_code == 404
+    assert client.get("/forecast/", {"period": "week"}).status_code == 400
+    csv = b"".join(
+        client.get("/forecast/forecast.csv", {"period_start": "2026-05-10"}).streaming_content
+    )
+    text = csv.decode("utf-8-sig")
+    assert text.count("\n") == 1 + 4 * 3  # header; r1, North and the company: 3 months + total
+    assert "r3" not in text
+    xlsx = client.get("/forecast/forecast.xlsx", {"period_start": "2026-05-10"})
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
+    body = api(org["m1"]).get("/api/v1/forecast/", {"period_start": "2026-05-10"}).json()
+    assert [t["name"] for t in body["teams"]] == ["North"]
+    assert body["company"]["total"]["won"] == "300.00"
+    assert body["teams"][0]["reps"][0]["total"]["target"] == "2000.00"
+    assert set(body["changes"]["counts"]) == {
+        "new",
+        "moved_in",
+        "slipped_out",
+        "amount_changed",
+        "lost",
+    }
+    assert api(org["m1"]).get("/api/v1/forecast/", {"owner": org["r3"].pk}).status_code == 404
+    bad = api(org["m1"]).get("/api/v1/forecast/", {"period_start": "soon"})
+    assert bad.status_code == 400 and "period_start" in bad.json()
+    assert api().get("/api/v1/forecast/").status_code in (401, 403)
+    perf = api(org["admin"]).get("/api/v1/forecast/performance/")
+    assert perf.status_code == 200 and "funnel" in perf.json()
+    bad = api(org["admin"]).get(
+        "/api/v1/forecast/performance/", {"date_from": "2026-05-02", "date_to": "2026-05-01"}
+    )
+    assert bad.status_code == 400 and "date_to" in bad.json()
+
+
+def test_a_formula_like_name_is_escaped_in_the_download(org, deals, client):
+    org["r1"].first_name = "=HYPERLINK(1)"
+    org["r1"].save()
+    client.force_login(org["admin"])
+    csv = b"".join(
+        client.get("/forecast/forecast.csv", {"period_start": "2026-05-10"}).streaming_content
+    ).decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in csv
