@@ -20,7 +20,6 @@ from opportunities.forecast import (
 )
 from opportunities.models import Opportunity, OpportunityChange
 from tests.factories import (
-    AccountFactory,
     OpportunityChangeFactory,
     OpportunityFactory,
     StageFactory,
