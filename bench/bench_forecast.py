@@ -33,7 +33,7 @@ WITH a AS (
     FROM opportunities_stage WHERE is_active
 ), g AS (
     SELECT g, (SELECT count(*) FROM a) AS accounts, (SELECT max(n) FROM s) AS stages
-    FROM generate_series(%(first)s, %(last)s) AS g
+    FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g
 )
 INSERT INTO opportunities_opportunity (
     account_id, owner_id, name, kind, amount, close_date, stage_id, probability, category,
@@ -41,13 +41,13 @@ INSERT INTO opportunities_opportunity (
     description, created_at, updated_at
 )
 SELECT a.id, a.owner_id, 'Deal ' || g.g, 'new', ((g.g * 7919) %% 200000 + 1000)::numeric,
-       current_date + ((g.g * 104729) %% 730 - 365),
-       s.id, CASE WHEN g.g %% 5 = 0 THEN (g.g %% 101) END,
+       current_date + ((g.g * 104729) %% 730 - 365)::int,
+       s.id, CASE WHEN g.g %% 5 = 0 THEN (g.g %% 101)::int END,
        (ARRAY['commit', 'best_case', 'pipeline', 'omitted'])[g.g %% 4 + 1],
        CASE WHEN s.is_won THEN 'won' WHEN s.is_lost THEN 'lost' ELSE 'open' END,
-       CASE WHEN s.is_won OR s.is_lost THEN current_date + ((g.g * 104729) %% 730 - 365) END,
+       CASE WHEN s.is_won OR s.is_lost THEN current_date + ((g.g * 104729) %% 730 - 365)::int END,
        'other', '', '', '', '', '',
-       now() - make_interval(days => (g.g %% 400)), now()
+       now() - make_interval(days => (g.g %% 400)::int), now()
 FROM g
 JOIN a ON a.rn = 1 + g.g %% g.accounts
 JOIN s ON s.rn = (g.g / 7) %% g.stages
@@ -64,7 +64,7 @@ INSERT INTO opportunities_opportunitychange (
     opportunity_id, kind, changed_at, stage_before_id, stage_after_id, status_before,
     status_after, amount_before, amount_after, close_date_before, close_date_after
 )
-SELECT id, 'changed', now() - make_interval(days => id %% 14, mins => id %% 1440), stage_id,
+SELECT id, 'changed', now() - make_interval(days => (id %% 14)::int, mins => (id %% 1440)::int), stage_id,
        stage_id, status, status, round(amount * 0.9, 2), amount, close_date - (id %% 60)::int,
        close_date
 FROM opportunities_opportunity WHERE id > %(after)s AND id %% 10 < 3;

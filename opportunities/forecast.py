@@ -19,10 +19,8 @@ from typing import Any
 from django.db.models import (
     Avg,
     Case,
-    CharField,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
@@ -36,11 +34,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils.translation import gettext as _
 
 from crm.models import Team, User
 from crm.selectors import Viewer, teams_visible_to, users_visible_to
+from opportunities.forecast_sql import changes_rows, first_after_ids, no_jit
 from opportunities.models import AMOUNT_PLACES, Opportunity, OpportunityChange, Stage, Target
 from opportunities.selectors import opportunities_visible_to
 from opportunities.targets import period_bounds, targets_visible_to
@@ -183,6 +182,12 @@ def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:
     return months
 
 
+def in_period(start: datetime.date, end: datetime.date) -> Q:
+    """Deals whose expected close date is in [start, end). The status (any) comes first so
+    that the (status, close date) index serves the range."""
+    return Q(status__in=Status.values, close_date__gte=start, close_date__lt=end)
+
+
 def _win_probability() -> Coalesce:
     return Coalesce("probability", "stage__probability")
 
@@ -197,7 +202,7 @@ def _grid(deals: QuerySet[Opportunity], start: datetime.date, end: datetime.date
         return Coalesce(Sum("amount", filter=condition), ZERO, output_field=MONEY)
 
     rows = (
-        deals.filter(close_date__gte=start, close_date__lt=end)
+        deals.filter(in_period(start, end))
         .annotate(month=TruncMonth("close_date"))
         .values("owner_id", "month")
         .annotate(
@@ -314,7 +319,8 @@ def forecast(population: Population, *, period: str, day: datetime.date) -> Fore
     else the sum of its reps'; the company's the sum of its teams' and of reps without one."""
     start, end = period_bounds(period, day)
     months = _months(start, end)
-    grid = _grid(population.deals(), start, end)
+    with no_jit():
+        grid = _grid(population.deals(), start, end)
     found = _targets(population, period, months)
     owners = {owner for owner, _m in grid}
     if population.owner is not None:
@@ -374,13 +380,6 @@ class Changes:
     rows: list[ChangeRow]
 
 
-def _then(field_name: str, since: datetime.datetime) -> Subquery:
-    first_after = OpportunityChange.objects.filter(
-        opportunity=OuterRef("pk"), changed_at__gt=since, kind=OpportunityChange.Kind.CHANGED
-    ).order_by("changed_at", "pk")
-    return Subquery(first_after.values(field_name)[:1])
-
-
 def changes_since(
     population: Population, *, period: str, day: datetime.date, since: datetime.datetime
 ) -> Changes:
@@ -393,63 +392,27 @@ def changes_since(
     - slipped out: open and closing in the period then, closing after the period now;
     - amount changed: closing in the period then and now, not lost, another amount;
     - lost: open and closing in the period then, lost now.
-    """
+
+    Two queries (grouped figures, the largest changed deals), the candidates being the deals
+    closing in the period now or before a change after `since`."""
     start, end = period_bounds(period, day)
-    created = OpportunityChange.objects.filter(
-        opportunity=OuterRef("pk"), kind=OpportunityChange.Kind.CREATED, changed_at__gt=since
-    )
-    history = OpportunityChange.objects.filter(opportunity=OuterRef("pk"))
-    touched = OpportunityChange.objects.filter(
-        changed_at__gt=since, close_date_before__gte=start, close_date_before__lt=end
-    ).values("opportunity_id")
-    in_now = Q(close_date__gte=start, close_date__lt=end)
-    in_then = Q(then_close__gte=start, then_close__lt=end)
-    deals = (
-        population.deals()
-        .filter(in_now | Q(pk__in=touched))
-        .annotate(
-            then_close=Coalesce(_then("close_date_before", since), "close_date"),
-            then_amount=Coalesce(_then("amount_before", since), "amount", output_field=MONEY),
-            then_status=Coalesce(
-                NullIf(_then("status_before", since), Value("")),
-                "status",
-                output_field=CharField(),
-            ),
-            is_new=Exists(created) | (Q(created_at__gt=since) & ~Exists(history)),
+    # Deals closing in the period then: their first change since names them.
+    then_in = first_after_ids(start, end)
+    columns = ("id", "name", "owner_id", "amount", "close_date", "status", "created_at")
+    # A union, not an OR: each side reads through its own index.
+    now_in = population.deals().filter(in_period(start, end)).values(*columns).order_by()
+    moved = population.deals().filter(pk__in=then_in).values(*columns).order_by()
+    with no_jit():
+        grouped, listed = changes_rows(
+            now_in.union(moved), since=since, start=start, end=end, limit=CHANGE_LIST_LIMIT
         )
-        .annotate(
-            change=Case(
-                When(Q(is_new=True) & in_now & ~Q(status=Status.LOST), then=Value("new")),
-                When(Q(is_new=True), then=Value("")),
-                When(in_now & ~in_then & ~Q(status=Status.LOST), then=Value("moved_in")),
-                When(
-                    in_then & Q(then_status=Status.OPEN, close_date__gte=end),
-                    then=Value("slipped_out"),
-                ),
-                When(in_then & Q(then_status=Status.OPEN, status=Status.LOST), then=Value("lost")),
-                When(
-                    in_then & in_now & ~Q(status=Status.LOST) & ~Q(then_amount=F("amount")),
-                    then=Value("amount_changed"),
-                ),
-                default=Value(""),
-                output_field=CharField(),
-            )
-        )
-        .exclude(change="")
-    )
-    grouped = deals.values("owner_id", "change").annotate(
-        n=Count("pk", distinct=True), s=Sum("amount")
-    )
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     amounts = dict.fromkeys(CHANGE_KINDS, ZERO)
     by_owner: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CHANGE_KINDS, 0))
-    for row in grouped.order_by():
-        counts[row["change"]] += row["n"]
-        amounts[row["change"]] += row["s"] or ZERO
-        by_owner[row["owner_id"]][row["change"]] += row["n"]
-    listed = deals.order_by("-amount", "pk").values_list(
-        "change", "pk", "name", "owner_id", "then_amount", "amount", "then_close", "close_date"
-    )[:CHANGE_LIST_LIMIT]
+    for owner, change, n, amount in grouped:
+        counts[change] += n
+        amounts[change] += amount or ZERO
+        by_owner[owner][change] += n
     rows = [ChangeRow(*row) for row in listed]
     return Changes(since, counts, amounts, dict(by_owner), rows)
 
