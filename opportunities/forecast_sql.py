@@ -81,8 +81,11 @@ UNION ALL
 def first_after_ids(start: datetime.date, end: datetime.date) -> RawSQL:
     """The deals whose first change after the instant had their close date in [start, end):
     for the deals' SQL inside `changes_rows` (it names the statement's first CTE)."""
-    # A constant statement, values as parameters.
-    sql = f"SELECT opportunity_id FROM {FIRST_AFTER} WHERE close_date_before >= %s AND close_date_before < %s"  # noqa: E501, S608  # nosec B608
+    # A constant statement (FIRST_AFTER's name), values as parameters.
+    sql = (
+        "SELECT opportunity_id FROM forecast_first_after "
+        "WHERE close_date_before >= %s AND close_date_before < %s"
+    )
     return RawSQL(sql, [start, end])  # noqa: S611  # nosec B611
 
 
