@@ -67,7 +67,8 @@ INSERT INTO opportunities_opportunitychange (
 )
 SELECT id, 'changed',
        now() - make_interval(days => (id %% 14)::int, mins => (id %% 1440)::int),
-       stage_id, stage_id, status, status, round(amount * 0.9, 2), amount, close_date - (id %% 60)::int,
+       stage_id, stage_id, status, status, round(amount * 0.9, 2), amount,
+       close_date - (id %% 60)::int,
        close_date
 FROM opportunities_opportunity WHERE id > %(after)s AND id %% 10 < 3;
 """
