@@ -20,6 +20,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    DateField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -34,7 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
 from crm.models import Team, User
@@ -192,42 +193,46 @@ def _win_probability() -> Coalesce:
     return Coalesce("probability", "stage__probability")
 
 
+class MonthOf(Func):
+    """The first day of a date's month (date_trunc on the date as a plain timestamp: no time
+    zone conversion per row)."""
+
+    template = "date_trunc('month', %(expressions)s::timestamp)::date"
+    output_field = DateField()
+
+
+def _cell(status: str, category: str, n: int, amount: Decimal, weighted: Decimal) -> Figures:
+    """The figures of one (status, category) group of deals."""
+    if status == Status.WON:
+        return Figures(deals=n, total=amount, won=amount, won_count=n)
+    if status == Status.LOST:
+        return Figures(deals=n, total=amount, lost=amount, lost_count=n)
+    if category == Category.OMITTED:
+        return Figures(deals=n, total=amount, open=amount, open_count=n, omitted=amount)
+    base = Figures(deals=n, total=amount, open=amount, open_count=n, weighted=weighted)
+    if category == Category.COMMIT:
+        return base + Figures(commit=amount)
+    if category == Category.BEST_CASE:
+        return base + Figures(best_case=amount)
+    return base + Figures(pipeline_only=amount)
+
+
 def _grid(deals: QuerySet[Opportunity], start: datetime.date, end: datetime.date):
-    """(owner id, month) -> Figures: one grouped query."""
-    is_open = Q(status=Status.OPEN)
-    counted = is_open & ~Q(category=Category.OMITTED)
+    """(owner id, month) -> Figures: one query grouped by owner, month, status and category
+    (three sums: the (status, close date) index with the deal's columns serves it alone)."""
     weighted = ExpressionWrapper(F("amount") * _win_probability() / 100, output_field=MONEY)
-
-    def amount(condition: Q) -> Coalesce:
-        return Coalesce(Sum("amount", filter=condition), ZERO, output_field=MONEY)
-
     rows = (
         deals.filter(in_period(start, end))
-        .annotate(month=TruncMonth("close_date"))
-        .values("owner_id", "month")
-        .annotate(
-            deals=Count("pk"),
-            total=amount(Q()),
-            won=amount(Q(status=Status.WON)),
-            won_count=Count("pk", filter=Q(status=Status.WON)),
-            lost=amount(Q(status=Status.LOST)),
-            lost_count=Count("pk", filter=Q(status=Status.LOST)),
-            open=amount(is_open),
-            open_count=Count("pk", filter=is_open),
-            commit=amount(is_open & Q(category=Category.COMMIT)),
-            best_case=amount(is_open & Q(category=Category.BEST_CASE)),
-            pipeline_only=amount(is_open & Q(category=Category.PIPELINE)),
-            omitted=amount(is_open & Q(category=Category.OMITTED)),
-            weighted=Coalesce(Sum(weighted, filter=counted), ZERO, output_field=MONEY),
-        )
+        .annotate(month=MonthOf("close_date"))
+        .values_list("owner_id", "month", "status", "category")
+        .annotate(n=Count("pk"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted))
         .order_by()
     )
-    grid: dict[tuple[int, datetime.date], Figures] = {}
-    for row in rows:
-        values: dict[str, Any] = {k: v for k, v in row.items() if k not in ("owner_id", "month")}
-        values["weighted"] = values["weighted"].quantize(Decimal("0.01"), ROUND_HALF_UP)
-        grid[(row["owner_id"], row["month"])] = Figures(**values)
-    return grid
+    grid: dict[tuple[int, datetime.date], Figures] = defaultdict(Figures)
+    for owner, month, status, category, n, amount, weight in rows:
+        weight = (weight or ZERO).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        grid[(owner, month)] += _cell(status, category, n, amount or ZERO, weight)
+    return dict(grid)
 
 
 def _targets(population: Population, period: str, months: list[datetime.date]):
