@@ -403,13 +403,23 @@ def changes_since(
     start, end = period_bounds(period, day)
     # Deals closing in the period then: their first change since names them.
     then_in = first_after_ids(start, end)
-    columns = ("id", "name", "owner_id", "amount", "close_date", "status", "created_at")
-    # A union, not an OR: each side reads through its own index.
+    columns = ("id", "owner_id", "amount", "close_date", "status")
+    # Two disjoint sets (a UNION ALL, not an OR: each side reads through its own index).
     now_in = population.deals().filter(in_period(start, end)).values(*columns).order_by()
-    moved = population.deals().filter(pk__in=then_in).values(*columns).order_by()
+    moved = (
+        population.deals()
+        .filter(pk__in=then_in)
+        .exclude(close_date__gte=start, close_date__lt=end)
+        .values(*columns)
+        .order_by()
+    )
     with no_jit():
         grouped, listed = changes_rows(
-            now_in.union(moved), since=since, start=start, end=end, limit=CHANGE_LIST_LIMIT
+            now_in.union(moved, all=True),
+            since=since,
+            start=start,
+            end=end,
+            limit=CHANGE_LIST_LIMIT,
         )
     counts = dict.fromkeys(CHANGE_KINDS, 0)
     amounts = dict.fromkeys(CHANGE_KINDS, ZERO)
@@ -418,7 +428,13 @@ def changes_since(
         counts[change] += n
         amounts[change] += amount or ZERO
         by_owner[owner][change] += n
-    rows = [ChangeRow(*row) for row in listed]
+    names = dict(
+        Opportunity.objects.filter(pk__in=[row[1] for row in listed]).values_list("pk", "name")
+    )
+    rows = [
+        ChangeRow(kind, pk, names.get(pk, ""), owner, *values)
+        for kind, pk, owner, *values in listed
+    ]
     return Changes(since, counts, amounts, dict(by_owner), rows)
 
 

@@ -26,7 +26,8 @@ def no_jit() -> Iterator[None]:
 
 # The first change of each deal after the instant (one pass over the changes since then): its
 # `*_before` values are the deal's state then; a first change that is the creation makes the
-# deal new. `FIRST_AFTER` is the name the deals' SQL may refer to (the candidates).
+# deal new (every deal's history starts with its creation). `FIRST_AFTER` is the name the
+# deals' SQL may refer to (the candidates).
 FIRST_AFTER = "forecast_first_after"
 CLASSIFIED = """
 WITH forecast_first_after AS MATERIALIZED (
@@ -38,12 +39,11 @@ WITH forecast_first_after AS MATERIALIZED (
 ),
 d AS ({deals}),
 s AS (
-    SELECT d.id, d.name, d.owner_id, d.amount, d.close_date, d.status,
+    SELECT d.id, d.owner_id, d.amount, d.close_date, d.status,
            COALESCE(f.close_date_before, d.close_date) AS then_close,
            COALESCE(f.amount_before, d.amount) AS then_amount,
            COALESCE(NULLIF(f.status_before, ''), d.status) AS then_status,
-           (f.kind = 'created' OR (f.opportunity_id IS NULL AND d.created_at > %(since)s))
-             AS is_new
+           COALESCE(f.kind = 'created', false) AS is_new
     FROM d LEFT JOIN forecast_first_after f ON f.opportunity_id = d.id
 ),
 k AS MATERIALIZED (
@@ -69,11 +69,11 @@ k AS MATERIALIZED (
 
 # One statement: the grouped figures, then the `limit` largest changed deals (k is read once).
 CHANGES = """
-(SELECT 'g', change, owner_id, count(*), sum(amount), NULL::bigint, NULL::varchar,
+(SELECT 'g', change, owner_id, count(*), sum(amount), NULL::bigint,
         NULL::numeric, NULL::date, NULL::date
  FROM k WHERE change <> '' GROUP BY change, owner_id)
 UNION ALL
-(SELECT 'r', change, owner_id, NULL::bigint, amount, id, name, then_amount, then_close, close_date
+(SELECT 'r', change, owner_id, NULL::bigint, amount, id, then_amount, then_close, close_date
  FROM k WHERE change <> '' ORDER BY amount DESC, id LIMIT %(limit)s)
 """
 
@@ -106,9 +106,9 @@ def changes_rows(
     limit: int,
 ) -> tuple[list[tuple[int, str, int, Decimal]], list[tuple]]:
     """(grouped: (owner, change, count, amount), listed: the `limit` largest changed deals as
-    (change, id, name, owner, amount then, amount now, close date then, close date now)).
-    `deals`: the population's candidate deals, with values id, name, owner_id, amount,
-    close_date, status, created_at."""
+    (change, id, owner, amount then, amount now, close date then, close date now)).
+    `deals`: the population's candidate deals, with values id, owner_id, amount, close_date,
+    status (read from the forecast's covering index)."""
     sql, params = _params(deals, {"since": since, "start": start, "end": end, "limit": limit})
     with connection.cursor() as cursor:
         cursor.execute(CLASSIFIED.format(deals=sql) + CHANGES, params)  # nosec B608
@@ -117,9 +117,9 @@ def changes_rows(
         (owner, change, n, amount) for part, change, owner, n, amount, *_ in rows if part == "g"
     ]
     listed = [
-        (change, pk, name, owner, then_amount, amount, then_close, close_date)
-        for part, change, owner, _n, amount, pk, name, then_amount, then_close, close_date in rows
+        (change, pk, owner, then_amount, amount, then_close, close_date)
+        for part, change, owner, _n, amount, pk, then_amount, then_close, close_date in rows
         if part == "r"
     ]
-    listed.sort(key=lambda row: (-row[5], row[1]))
+    listed.sort(key=lambda row: (-row[4], row[1]))
     return grouped, listed
