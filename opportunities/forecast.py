@@ -416,6 +416,7 @@ def changes_since(
     with no_jit():
         grouped, listed = changes_rows(
             now_in.union(moved, all=True),
+            population.deals().values("id").order_by(),
             since=since,
             start=start,
             end=end,

@@ -34,7 +34,7 @@ WITH forecast_first_after AS MATERIALIZED (
     SELECT DISTINCT ON (c.opportunity_id)
            c.opportunity_id, c.kind, c.status_before, c.amount_before, c.close_date_before
     FROM opportunities_opportunitychange c
-    WHERE c.changed_at > %(since)s
+    WHERE c.changed_at > %(since)s AND c.opportunity_id IN ({population})
     ORDER BY c.opportunity_id, c.changed_at, c.id
 ),
 d AS ({deals}),
@@ -89,16 +89,17 @@ def first_after_ids(start: datetime.date, end: datetime.date) -> RawSQL:
     return RawSQL(sql, [start, end])  # noqa: S611  # nosec B611
 
 
-def _params(deals: QuerySet, extra: dict) -> tuple[str, dict]:
-    sql, params = deals.query.sql_with_params()
-    # The ORM's SQL uses positional %s; name them so the CTE's named ones can join them.
-    names = {f"p{i}": value for i, value in enumerate(params)}
-    sql = sql % tuple(f"%({name})s" for name in names)
-    return sql, {**names, **extra}
+def _named(queryset: QuerySet, prefix: str) -> tuple[str, dict]:
+    """The ORM's SQL of `queryset` with its positional %s named (`<prefix><i>`), so that the
+    statement's own named parameters can join them."""
+    sql, params = queryset.query.sql_with_params()
+    names = {f"{prefix}{i}": value for i, value in enumerate(params)}
+    return sql % tuple(f"%({name})s" for name in names), names
 
 
 def changes_rows(
     deals: QuerySet,
+    population: QuerySet,
     *,
     since: datetime.datetime,
     start: datetime.date,
@@ -108,10 +109,21 @@ def changes_rows(
     """(grouped: (owner, change, count, amount), listed: the `limit` largest changed deals as
     (change, id, owner, amount then, amount now, close date then, close date now)).
     `deals`: the population's candidate deals, with values id, owner_id, amount, close_date,
-    status (read from the forecast's covering index)."""
-    sql, params = _params(deals, {"since": since, "start": start, "end": end, "limit": limit})
+    status (read from the forecast's covering index); `population`: the ids of every deal of
+    the population (the changes since are read for those only)."""
+    deals_sql, deals_params = _named(deals, "d")
+    population_sql, population_params = _named(population, "p")
+    params = {
+        **deals_params,
+        **population_params,
+        "since": since,
+        "start": start,
+        "end": end,
+        "limit": limit,
+    }
+    statement = CLASSIFIED.format(deals=deals_sql, population=population_sql) + CHANGES
     with connection.cursor() as cursor:
-        cursor.execute(CLASSIFIED.format(deals=sql) + CHANGES, params)  # nosec B608
+        cursor.execute(statement, params)  # nosec B608
         rows = cursor.fetchall()
     grouped = [
         (owner, change, n, amount) for part, change, owner, n, amount, *_ in rows if part == "g"
