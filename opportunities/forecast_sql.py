@@ -34,7 +34,7 @@ WITH forecast_first_after AS MATERIALIZED (
     SELECT DISTINCT ON (c.opportunity_id)
            c.opportunity_id, c.kind, c.status_before, c.amount_before, c.close_date_before
     FROM opportunities_opportunitychange c
-    WHERE c.changed_at > %(since)s AND c.opportunity_id IN ({population})
+    WHERE c.changed_at > %(since)s {population}
     ORDER BY c.opportunity_id, c.changed_at, c.id
 ),
 d AS ({deals}),
@@ -99,7 +99,7 @@ def _named(queryset: QuerySet, prefix: str) -> tuple[str, dict]:
 
 def changes_rows(
     deals: QuerySet,
-    population: QuerySet,
+    population: QuerySet | None,
     *,
     since: datetime.datetime,
     start: datetime.date,
@@ -110,9 +110,12 @@ def changes_rows(
     (change, id, owner, amount then, amount now, close date then, close date now)).
     `deals`: the population's candidate deals, with values id, owner_id, amount, close_date,
     status (read from the forecast's covering index); `population`: the ids of every deal of
-    the population (the changes since are read for those only)."""
+    the population (the changes since are read for those only), None for every deal."""
     deals_sql, deals_params = _named(deals, "d")
-    population_sql, population_params = _named(population, "p")
+    population_sql, population_params = "", dict[str, object]()
+    if population is not None:
+        ids_sql, population_params = _named(population, "p")
+        population_sql = f"AND c.opportunity_id IN ({ids_sql})"
     params = {
         **deals_params,
         **population_params,
