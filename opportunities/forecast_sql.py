@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -112,7 +113,7 @@ def changes_rows(
     status (read from the forecast's covering index); `population`: the ids of every deal of
     the population (the changes since are read for those only), None for every deal."""
     deals_sql, deals_params = _named(deals, "d")
-    population_sql, population_params = "", dict[str, object]()
+    population_sql, population_params = "", dict[str, Any]()
     if population is not None:
         ids_sql, population_params = _named(population, "p")
         population_sql = f"AND c.opportunity_id IN ({ids_sql})"
