@@ -9,12 +9,14 @@ import datetime
 from dataclasses import dataclass
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import StrictIntegerField
 from opportunities.forecast import Population, population_for
 from opportunities.models import Target
+from opportunities.targets import check_day
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The longest window of the performance figures (ten years).
@@ -32,6 +34,12 @@ class ForecastParamsForm(forms.Form):
 
     def clean(self):
         data = super().clean() or {}
+        for name in ("period_start", "since", "date_from", "date_to"):
+            try:
+                check_day(data.get(name), name)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+                data.pop(name, None)
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_from > date_to:
             self.add_error("date_to", _("The end comes before the start."))

@@ -36,6 +36,17 @@ def period_start_of(period: str, day: datetime.date) -> datetime.date:
     return day.replace(day=1)
 
 
+# Periods are read within these years, so that a period's end and a projection never leave
+# what Python's dates hold.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def check_day(day: datetime.date | None, field: str) -> None:
+    """A ValidationError on `field` for a day outside FIRST_YEAR to LAST_YEAR."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError({field: _("Choose a date from 1900 to 9998.")})
+
+
 def period_bounds(period: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The period holding `day`: its first day and the first day after it (half-open)."""
     start = period_start_of(period, day)
@@ -148,6 +159,7 @@ def target_set(
     if measure not in Target.Measure.values:
         raise ValidationError({"measure": _("Choose a measure.")})
     number = _check_value(value)
+    check_day(period_start, "period_start")
     start = period_start_of(period, period_start)
     key = {"user": user, "team": team, "period": period, "period_start": start, "measure": measure}
     target = Target(**key, value=number, set_by=actor)

@@ -355,3 +355,13 @@ def test_a_formula_like_name_is_escaped_in_the_download(org, deals, client):
         client.get("/forecast/forecast.csv", {"period_start": "2026-05-10"}).streaming_content
     ).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in csv
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"period_start": "9999-12-01"}, {"since": "0001-01-01"}, {"date_to": "0001-01-05"}],
+)
+def test_dates_out_of_range_are_a_400(org, api, params):
+    response = api(org["admin"]).get("/api/v1/forecast/", params)
+    assert response.status_code == 400
+    assert list(response.json()) == [next(iter(params))]

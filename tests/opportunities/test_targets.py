@@ -327,3 +327,18 @@ def test_pages_refuse_what_the_user_may_not_set(org, targets, client):
     assert response.status_code == 200
     assert client.post(f"/targets/{targets['r3'].pk}/delete/").status_code == 404
     assert _state() == before
+
+
+def test_a_period_out_of_range_is_refused(org):
+    before = _state()
+    with pytest.raises(ValidationError) as failure:
+        target_set(
+            actor=org["admin"],
+            user=org["r1"],
+            period="quarter",
+            period_start=dt.date(9999, 12, 1),
+            measure="visits",
+            value=1,
+        )
+    assert "period_start" in failure.value.message_dict
+    assert _state() == before
