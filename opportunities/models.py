@@ -292,6 +292,13 @@ class Opportunity(models.Model):
             models.Index(fields=["account", "status"], name="opportunity_account"),
             models.Index(fields=["status", "close_date"], name="opportunity_status_close"),
             models.Index(fields=["stage", "status"], name="opportunity_stage"),
+            # The forecast's grid and "what changed" read a period's deals from this index
+            # alone (an index-only scan; opportunities.forecast).
+            models.Index(
+                fields=["status", "close_date"],
+                include=["owner", "amount", "category", "probability", "stage", "id"],
+                name="opportunity_forecast",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -399,6 +406,20 @@ class OpportunityChange(models.Model):
         indexes = [
             models.Index(fields=["opportunity", "changed_at"], name="opportunity_change_hist"),
             models.Index(fields=["changed_at"], name="opportunity_change_time"),
+            # "What changed since": the first change of each deal after an instant, read from
+            # this index alone (opportunities.forecast_sql).
+            models.Index(
+                fields=["changed_at"],
+                include=[
+                    "opportunity",
+                    "kind",
+                    "status_before",
+                    "amount_before",
+                    "close_date_before",
+                    "id",
+                ],
+                name="opportunity_change_since",
+            ),
         ]
 
     def __str__(self) -> str:

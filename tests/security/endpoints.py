@@ -498,3 +498,18 @@ def classify_all() -> list[Endpoint]:
     if problems:
         raise Unclassified("\n".join(problems))
     return list(endpoints.values())
+
+
+# forecast: targets belong to a rep or a team, not to an account. Read: the users and teams the
+# caller sees (crm.selectors.users_visible_to / teams_visible_to); set: admins all, managers
+# their teams and those teams' reps (test_targets_and_forecast_follow_their_rule in
+# test_access_oracle.py; failure cases in tests/opportunities/test_targets.py).
+API_OWN_RULE_BASENAMES["target"] = (
+    "targets: of the users and teams the caller sees; writes by admins, and by managers for "
+    "their teams and reps (test_targets_and_forecast_follow_their_rule)"
+)
+_TARGET_RULE = (
+    "one target: those who may set it (admins; the team's manager); others 404 "
+    "(test_targets_and_forecast_follow_their_rule)"
+)
+HTML_EXEMPT.update({"targets:edit": _TARGET_RULE, "targets:delete": _TARGET_RULE})

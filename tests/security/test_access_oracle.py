@@ -1266,3 +1266,119 @@ def test_the_sales_map_holds_exactly_the_oracles_book():
         _in_rollback(run)
 
     check()
+
+
+# forecast
+
+from decimal import Decimal  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from tests.security.oracle import token  # noqa: E402
+
+
+def test_targets_and_forecast_follow_their_rule():
+    """Targets: the API lists exactly the targets of the users and teams the oracle says the
+    caller sees, each one outside answers 404 (API, edit and delete pages), and only those who
+    may set one (admins; the team's manager) change it. The forecast (page, API, downloads,
+    performance) holds exactly the deals of the caller's book."""
+    from opportunities.models import Target
+    from tests.factories import TargetFactory
+
+    @ORACLE_SETTINGS
+    @given(spec=org_specs())
+    def check(spec):
+        def run():
+            org = build_org(spec)
+            targets: dict[int, tuple[int | None, int | None]] = {}
+            for u in org.users:
+                if u.role == User.Role.REP:
+                    targets[TargetFactory(user=u).pk] = (u.pk, None)
+            for team in org.managers_of:
+                targets[TargetFactory(user=None, team_id=team).pk] = (None, team)
+            deals = _forecast_deals(org)
+            for user in _users_under_test(org):
+                client = _client(user)
+                if user is None or user.pk in org.inactive:
+                    assert client.get(reverse("target-list")).status_code in (401, 403)
+                    continue
+                users, teams = org.visible_users(user), org.visible_teams(user)
+                expected = {pk for pk, (u, t) in targets.items() if u in users or t in teams}
+                got = {r["id"] for r in _api_list(client, reverse("target-list"))}
+                assert got == expected, user.role
+                led = org.led_teams(user)
+                for pk, (u, t) in targets.items():
+                    may_set = user.role == User.Role.ADMIN or (
+                        user.role == User.Role.MANAGER
+                        and (t in led or (u is not None and org.team_of.get(u) in led))
+                    )
+                    detail = client.get(reverse("target-detail", args=[pk]))
+                    assert detail.status_code == (200 if pk in expected else 404)
+                    page = client.get(reverse("targets:edit", args=[pk]))
+                    assert page.status_code == (200 if may_set else 404), (user.role, pk)
+                    if not may_set:
+                        value = Target.objects.get(pk=pk).value
+                        response = client.patch(
+                            reverse("target-detail", args=[pk]),
+                            {"value": "1"},
+                            content_type="application/json",
+                        )
+                        assert response.status_code in (403, 404)
+                        assert client.post(reverse("targets:delete", args=[pk])).status_code == 404
+                        assert Target.objects.get(pk=pk).value == value
+                _check_forecast(client, org, user, deals)
+
+        _in_rollback(run)
+
+    check()
+
+
+def _forecast_deals(org: Org) -> dict[int, tuple[int, Decimal]]:
+    """A deal per account, named by a token, each with a distinct amount and its creation in
+    the change history (so that "what changed" lists it): deal id -> (account, amount)."""
+    from tests.factories import OpportunityChangeFactory, OpportunityFactory, StageFactory
+
+    stage = StageFactory(probability=50)
+    deals = {}
+    for i, (account_pk, owner_pk) in enumerate(sorted(org.accounts.items())):
+        tok = token("Deal")
+        deal = OpportunityFactory(
+            account_id=account_pk,
+            owner_id=owner_pk,
+            stage=stage,
+            name=tok,
+            amount=Decimal(1000 + i),
+            close_date=timezone.localdate(),
+        )
+        OpportunityChangeFactory(opportunity=deal)
+        org.tokens[("opportunities.Opportunity", deal.pk)] = tok
+        org._record_account[("opportunities.Opportunity", deal.pk)] = account_pk
+        deals[deal.pk] = (account_pk, deal.amount)
+    return deals
+
+
+def _check_forecast(client: Client, org: Org, user: User, deals) -> None:
+    """The forecast's figures are those of exactly the deals on the oracle's book (here each
+    deal's owner is its account's), and no page, answer or download names another deal."""
+    visible = org.visible_accounts(user)
+    expected = sum((amount for account, amount in deals.values() if account in visible), Decimal(0))
+    hidden = [
+        org.tokens[("opportunities.Opportunity", pk)]
+        for pk, (account, _amount) in deals.items()
+        if account not in visible
+    ]
+    since = {"since": (timezone.localdate() - datetime.timedelta(days=1)).isoformat()}
+    body = client.get(reverse("forecast"), {"period": "month", **since})
+    assert body.status_code == 200
+    assert Decimal(body.json()["company"]["total"]["total"]) == expected, user.role
+    assert body.json()["changes"]["counts"]["new"] == sum(
+        1 for account, _a in deals.values() if account in visible
+    )
+    for response in (
+        body,
+        client.get(reverse("forecast-performance")),
+        client.get(reverse("forecast:forecast"), {"period": "month", **since}),
+        client.get(reverse("forecast:export_csv"), {"period": "month"}),
+    ):
+        text = _body(response).decode("utf-8", errors="replace")
+        assert not [tok for tok in hidden if tok in text], (user.role, response)

@@ -155,3 +155,15 @@ def _resolves(path: str) -> bool:
     except Resolver404:
         return False
     return "format" not in match.kwargs  # "/accounts/0.5/" is pk 0 in the unknown format "5"
+
+
+def test_the_schema_covers_the_targets_and_forecast_api():
+    """Targets and the forecast are in the schema, so every role's run above covers them."""
+    paths = {operation.path for operation in _operations()}
+    forecast = {
+        "/api/v1/targets/",
+        "/api/v1/targets/{id}/",
+        "/api/v1/forecast/",
+        "/api/v1/forecast/performance/",
+    }
+    assert forecast <= paths, forecast - paths
