@@ -10,9 +10,12 @@ what the forecast's "changed since last week" reads).
 A target is a quota for one rep or one team, one period (month or quarter) and one measure.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from playbook.models import bilingual
@@ -124,6 +127,10 @@ class OpportunityQuerySet(models.QuerySet):
 
     def lost(self) -> "OpportunityQuerySet":
         return self.filter(status=Opportunity.Status.LOST)
+
+    def overdue(self, today: datetime.date) -> "OpportunityQuerySet":
+        """Open deals whose expected close date is before `today`: allowed, but flagged."""
+        return self.open().filter(close_date__lt=today)
 
 
 class Opportunity(models.Model):
@@ -274,6 +281,14 @@ class Opportunity(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_overdue_on(self, today: datetime.date) -> bool:
+        return self.status == self.Status.OPEN and self.close_date < today
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open with an expected close date in the past (today in the site's time zone)."""
+        return self.is_overdue_on(timezone.localdate())
 
     @property
     def win_probability(self) -> int:
