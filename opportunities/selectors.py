@@ -91,9 +91,9 @@ class Totals:
 def opportunity_totals(deals: QuerySet[Opportunity]) -> Totals:
     """Count, amount and weighted amount of a list of deals: one query."""
     row = deals.order_by().aggregate(
-        n=Count("id"), amount=Sum("amount"), weighted=Sum(weighted_amount())
+        n=Count("id"), total=Sum("amount"), total_weighted=Sum(weighted_amount())
     )
-    return Totals(row["n"], row["amount"] or Decimal(0), row["weighted"] or Decimal(0))
+    return Totals(row["n"], row["total"] or Decimal(0), row["total_weighted"] or Decimal(0))
 
 
 def opportunity_list(deals: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
@@ -139,14 +139,12 @@ def board_columns(deals: QuerySet[Opportunity]) -> list[BoardColumn]:
     its first BOARD_CARDS cards by close date. Three queries whatever the number of deals."""
     today = timezone.localdate()
     since = today - datetime.timedelta(days=CLOSED_DAYS)
-    shown = deals.filter(
-        Q(status=Opportunity.Status.OPEN) | Q(closed_on__gte=since)
-    ).order_by()
+    shown = deals.filter(Q(status=Opportunity.Status.OPEN) | Q(closed_on__gte=since)).order_by()
     stages = list(Stage.objects.all())
     sums = {
         _column_key(row["stage_id"], row["status"]): row
         for row in shown.values("stage_id", "status")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(weighted_amount()))
+        .annotate(n=Count("id"), total=Sum("amount"), total_weighted=Sum(weighted_amount()))
         .order_by()
     }
     columns: dict[str, BoardColumn] = {}
@@ -168,8 +166,8 @@ def board_columns(deals: QuerySet[Opportunity]) -> list[BoardColumn]:
         column = columns.get(key)
         if column is not None:
             column.count += row["n"]
-            column.amount += row["amount"] or 0
-            column.weighted += row["weighted"] or 0
+            column.amount += row["total"] or 0
+            column.weighted += row["total_weighted"] or 0
     key_expr = Case(
         When(status=Opportunity.Status.OPEN, then=Cast("stage_id", CharField())),
         default=F("status"),

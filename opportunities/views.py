@@ -260,7 +260,8 @@ def _move_answer(deal: Opportunity, before: Opportunity) -> dict:
         "amount_cents": int(deal.amount * 100),
         "weighted_before_cents": _weighted_cents(before),
         "weighted_cents": _weighted_cents(deal),
-        "message": _("%(name)s moved to %(stage)s.") % {"name": deal.name, "stage": deal.stage.name},
+        "message": _("%(name)s moved to %(stage)s.")
+        % {"name": deal.name, "stage": deal.stage.name},
     }
 
 
@@ -302,7 +303,8 @@ def opportunity_move(request, pk: int):
         messages.error(request, error)
     else:
         messages.success(
-            request, _("%(name)s moved to %(stage)s.") % {"name": deal.name, "stage": deal.stage.name}
+            request,
+            _("%(name)s moved to %(stage)s.") % {"name": deal.name, "stage": deal.stage.name},
         )
     return redirect(safe_next_url(request, reverse("opportunities:board")))
 
@@ -326,7 +328,9 @@ def opportunity_create(request):
     if account_id:
         account = or_404(account_get_visible(request.user, account_id))
     initial = {"account": account.pk} if account is not None else {}
-    form = OpportunityForm(request.POST or None, user=request.user, account=account, initial=initial)
+    form = OpportunityForm(
+        request.POST or None, user=request.user, account=account, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         deal = run_service(
             form, services.opportunity_create, actor=request.user, data=form.cleaned_data
@@ -334,7 +338,9 @@ def opportunity_create(request):
         if deal:
             messages.success(request, _("Deal saved."))
             return redirect(safe_next_url(request, reverse("opportunities:detail", args=[deal.pk])))
-    return render(request, "opportunities/opportunity_form.html", {"form": form, "account": account})
+    return render(
+        request, "opportunities/opportunity_form.html", {"form": form, "account": account}
+    )
 
 
 @login_required
@@ -418,8 +424,7 @@ def _detail(request, deal: Opportunity, *, contact_form: ContactRoleForm | None 
             "deal": deal,
             "contacts": selectors.opportunity_contacts(deal),
             "history": selectors.opportunity_history(deal),
-            "contact_form": contact_form
-            or ContactRoleForm(user=request.user, opportunity=deal),
+            "contact_form": contact_form or ContactRoleForm(user=request.user, opportunity=deal),
             "overdue": deal.status == Opportunity.Status.OPEN and deal.close_date < today,
             "today": today,
         },
