@@ -88,7 +88,8 @@ def deals_for(owner, accounts, n, stages, closed):
             account_id=accounts[i % len(accounts)], owner=owner, name=f"Bench deal {i}",
             amount=Decimal(rng.randrange(1000, 5_000_000)), stage=stage, status=stage.status,
             close_date=today + datetime.timedelta(days=rng.randrange(-20, 200)),
-            closed_on=today - datetime.timedelta(days=rng.randrange(0, 300)) if stage.is_closed else None,
+            closed_on=(today - datetime.timedelta(days=rng.randrange(0, 300))
+                       if stage.is_closed else None),
             loss_reason_id=closed.get("reason") if stage.is_lost else None,
         ))
     Opportunity.objects.bulk_create(rows, batch_size=5000)

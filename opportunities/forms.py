@@ -99,7 +99,7 @@ class CloseForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("outcome") == Opportunity.Status.LOST and not cleaned.get("loss_reason"):
             self.add_error("loss_reason", _("Choose why the deal was lost."))
         return cleaned

@@ -7,6 +7,7 @@ Interfaces used by other apps (keep names and shapes): `opportunity_scope_q(user
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.db.models import (
     Case,
@@ -65,7 +66,7 @@ def opportunity_get_visible(user: Viewer, pk: int | str) -> Opportunity | None:
 
 # The pages of deals (list, board, a deal, the customer card, the plan page): oppages.
 
-BOARD_CARDS = 50  # cards shown per column; the rest are counted and summed, and listed
+BOARD_CARDS = 30  # cards shown per column; the rest are counted and summed, and listed
 CLOSED_DAYS = 90  # the won and lost columns show deals closed within this many days
 
 
@@ -114,6 +115,7 @@ class BoardColumn:
     amount: Decimal = Decimal(0)
     weighted: Decimal = Decimal(0)
     cards: list[Opportunity] = field(default_factory=list)
+    move_options: str = ""  # the page's "Move to" menu for this column's cards (HTML)
 
     @property
     def more(self) -> int:
@@ -213,7 +215,7 @@ def opportunity_contacts(opportunity: Opportunity) -> list[OpportunityContact]:
 def account_open_opportunities(user: Viewer, account_id: int) -> QuerySet[Opportunity]:
     """The account's open deals that `user` sees, by close date (the customer card, the plan
     page's checklist)."""
-    return (
+    deals = (
         opportunities_visible_to(user)
         .open()
         .filter(account_id=account_id)
@@ -221,6 +223,7 @@ def account_open_opportunities(user: Viewer, account_id: int) -> QuerySet[Opport
         .annotate(weighted=weighted_amount())
         .order_by("close_date", "id")
     )
+    return cast(QuerySet[Opportunity], deals)
 
 
 def stages_for_move() -> list[Stage]:

@@ -12,6 +12,8 @@ from django.http import FileResponse, Http404, JsonResponse, QueryDict, Streamin
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -56,7 +58,7 @@ COLUMNS = [
 ]
 LIST_FIELDS = ["q", "stage", "status", "owner", "account", "close_from", "close_to"]
 BOARD_FIELDS = ["q", "owner", "account", "close_from", "close_to"]
-EXPORT_COLUMNS: list[tuple[str, str]] = [
+EXPORT_COLUMNS: list[tuple[str, str | Promise]] = [
     ("id", "ID"),
     ("name", gettext_lazy("Deal")),
     ("account_id", gettext_lazy("Account ID")),
@@ -186,7 +188,7 @@ def _export(request, ext: str):
             deal.get_status_display(),
             deal.amount,
             deal.win_probability,
-            deal.weighted,
+            deal.weighted,  # type: ignore[attr-defined]  # annotated by opportunity_list
             deal.get_category_display(),
             deal.close_date,
             deal.owner.username,
@@ -226,6 +228,8 @@ def opportunity_export_xlsx(request):
 def opportunity_board(request):
     page_filter = _page_filter(request, board=True)
     columns = selectors.board_columns(_filtered(page_filter))
+    for column in columns:
+        column.move_options = _move_options(columns, column)
     query = page_filter.picked_query(cast(QueryDict, page_filter.data))
     return render(
         request,
@@ -236,9 +240,34 @@ def opportunity_board(request):
             "columns": columns,
             "query": query.urlencode(),
             "loss_reasons": selectors.loss_reasons_active(),
+            # Said once, not per card: the board renders hundreds of cards.
+            "overdue_label": _("Close date passed"),
+            "move_label": _("Move to"),
+            "move_button": _("Move"),
             "today": timezone.localdate(),
             "next": request.get_full_path(),
         },
+    )
+
+
+def _move_options(columns: list[selectors.BoardColumn], current: selectors.BoardColumn) -> str:
+    """The "Move to" menu's options of a column's cards, written once per column rather than
+    once per card (what keeps a board of hundreds of cards fast to render)."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                format_html(
+                    '<option value="{}" data-column="{}"{}>{}</option>',
+                    target.stage.pk,
+                    target.key,
+                    " selected" if target is current else "",
+                    target.label,
+                ),
+            )
+            for target in columns
+        ),
     )
 
 
@@ -425,7 +454,8 @@ def _detail(request, deal: Opportunity, *, contact_form: ContactRoleForm | None 
             "contacts": selectors.opportunity_contacts(deal),
             "history": selectors.opportunity_history(deal),
             "contact_form": contact_form or ContactRoleForm(user=request.user, opportunity=deal),
-            "overdue": deal.status == Opportunity.Status.OPEN and deal.close_date < today,
+            "overdue": deal.is_overdue_on(today),
+            "warnings": services.opportunity_warnings(deal, today=today),
             "today": today,
         },
         status=status,

@@ -151,8 +151,8 @@
         pending.column.classList.add("drop-target");
         pending.column.scrollIntoView({ block: "nearest", inline: "nearest" });
         say(board.getAttribute("data-pick-prompt")
-          .replace("%(name)s", card.getAttribute("data-name"))
-          .replace("%(column)s", pending.column.getAttribute("data-label")));
+          .replace("{name}", card.getAttribute("data-name"))
+          .replace("{column}", pending.column.getAttribute("data-label")));
       } else if (key === "Enter" && pending && pending.card === card) {
         event.preventDefault();
         var column = pending.column;
