@@ -13,11 +13,13 @@ A target is a quota for one rep or one team, one period (month or quarter) and o
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AppSettings
 from playbook.models import bilingual
 
 AMOUNT_DIGITS = 16
@@ -482,3 +484,21 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start:%Y-%m} {self.measure} {self.value}"
+
+
+class OpportunitySettings(AppSettings):
+    """The deals' settings an admin edits: the colour rule's horizon."""
+
+    yellow_horizon_days = models.PositiveIntegerField(
+        _("yellow horizon (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3660)],
+        help_text=_(
+            "An account is yellow by the rule when one of its open deals is expected to close "
+            "within this many days."
+        ),
+    )
+
+    class Meta(AppSettings.Meta):
+        verbose_name = _("opportunity settings")
+        verbose_name_plural = _("opportunity settings")

@@ -19,7 +19,8 @@ Rules kept here (the database backs the ones it can):
 
 Interfaces used by other apps' views and imports (keep names and shapes):
 `opportunity_create`, `opportunity_update`, `opportunity_move`, `opportunity_delete`,
-`opportunity_contacts_set`, `opportunity_warnings`, and the admins' `stage_*`, `loss_reason_*`.
+`opportunity_contacts_set`, `opportunity_warnings`, the admins' `stage_*`, `loss_reason_*`,
+and `prospect_colour_set` (the colour rule's override needs a reason).
 """
 
 import datetime
@@ -40,6 +41,7 @@ from commitments.services import commitment_create, commitment_delete, commitmen
 from core.audit import audit_log, diff_fields, snapshot
 from crm.models import User
 from crm.selectors import users_assignable_by
+from opportunities.colour import colour_of_account
 from opportunities.models import (
     LossReason,
     Opportunity,
@@ -48,6 +50,8 @@ from opportunities.models import (
     Stage,
 )
 from opportunities.selectors import opportunities_visible_to
+from prospects.models import COLOUR_SHORT, Prospect, SubStage
+from prospects.services import prospect_move
 
 OPPORTUNITY_FIELDS = [
     "account",
@@ -609,3 +613,44 @@ def loss_reason_delete(*, actor: User, reason: LossReason) -> None:
         raise ValidationError({"is_active": _("The list needs at least one active loss reason.")})
     audit_log(actor=actor, action="delete", instance=reason)
     reason.delete()
+
+
+# --- the colour rule on prospects ---------------------------------------------------------------
+
+
+@transaction.atomic
+def prospect_colour_set(
+    *,
+    actor: User,
+    prospect: Prospect,
+    colour: str,
+    reason: str = "",
+    sub_stage: SubStage | None = None,
+) -> Prospect:
+    """Set a prospect's colour by the colour rule (`opportunities.colour`): a colour other than
+    the rule's needs the rep's `reason`, kept on the prospect (`colour_override_reason`) and
+    shown on its card beside the rule's colour; the rule's colour clears it. The move itself
+    (scope, abandoned prospects, red marking the account won) is prospects' `prospect_move`.
+
+    The prospects' own pages move colours through `prospect_move` without the rule (the lower
+    app cannot read deals): such a move clears an old reason, and the card then shows the rule's
+    colour beside the one chosen, marked as differing without a reason."""
+    account_check_visible(actor, prospect.account)
+    rule = colour_of_account(prospect.account_id)
+    reason = (reason or "").strip()
+    if colour != rule and not reason:
+        raise ValidationError(
+            {
+                "colour_override_reason": _(
+                    "The rule gives %(rule)s: say why this prospect is %(colour)s."
+                )
+                % {"rule": COLOUR_SHORT[rule], "colour": COLOUR_SHORT.get(colour, colour)}
+            }
+        )
+    return prospect_move(
+        actor=actor,
+        prospect=prospect,
+        colour=colour,
+        sub_stage=sub_stage,
+        override_reason=reason if colour != rule else "",
+    )

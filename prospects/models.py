@@ -309,6 +309,14 @@ class Prospect(models.Model):
         related_name="prospects",
     )
     colour_changed_at = models.DateTimeField(_("colour changed at"), null=True, blank=True)
+    colour_override_reason = models.TextField(
+        _("why the colour differs from the rule's"),
+        blank=True,
+        help_text=_(
+            "The rep's reason when the colour is not the one the rule gives (red: a customer, "
+            "yellow: a deal closing soon, green: potential)."
+        ),
+    )
     won_at = models.DateTimeField(_("won at"), null=True, blank=True)
     decision = models.CharField(
         _("decision"), max_length=20, choices=Decision.choices, default=Decision.KEEP_VISITING

@@ -34,6 +34,7 @@ PROSPECT_AUDIT_FIELDS = [
     "colour_changed_at",
     "decision",
     "decision_reason",
+    "colour_override_reason",
 ]
 
 
@@ -210,11 +211,20 @@ def prospect_update(*, actor: User, prospect: Prospect, data: dict[str, Any]) ->
 
 @transaction.atomic
 def prospect_move(
-    *, actor: User, prospect: Prospect, colour: str, sub_stage: SubStage | None = None
+    *,
+    actor: User,
+    prospect: Prospect,
+    colour: str,
+    sub_stage: SubStage | None = None,
+    override_reason: str | None = None,
 ) -> Prospect:
     """Move a prospect to a colour (and optionally a sub-stage of it). Moving to red marks it
     won and turns the account's lifecycle to existing, dated. Abandoned prospects do not move
-    until revived."""
+    until revived.
+
+    `override_reason`: why the colour differs from the colour rule's (kept on the prospect;
+    the rule lives in the higher opportunities app, whose `prospect_colour_set` checks it and
+    calls this). A move to another colour without one clears the reason of the old colour."""
     prospect = _locked_prospect(actor, prospect)
     if prospect.is_abandoned:
         raise ValidationError(
@@ -223,10 +233,18 @@ def prospect_move(
     if colour not in Colour.values:
         raise ValidationError({"colour": _("Choose green, yellow or red.")})
     _check_sub_stage(sub_stage, colour)
-    if prospect.colour == colour and prospect.sub_stage_id == getattr(sub_stage, "pk", None):
+    reason = prospect.colour_override_reason if override_reason is None else override_reason
+    if prospect.colour != colour and override_reason is None:
+        reason = ""
+    if (
+        prospect.colour == colour
+        and prospect.sub_stage_id == getattr(sub_stage, "pk", None)
+        and prospect.colour_override_reason == reason.strip()
+    ):
         return prospect
     before = snapshot(prospect, PROSPECT_AUDIT_FIELDS)
     prospect.sub_stage = sub_stage
+    prospect.colour_override_reason = reason.strip()
     _apply_colour(actor=actor, prospect=prospect, colour=colour, now=timezone.now())
     prospect.save()
     audit_log(

@@ -61,6 +61,13 @@ API_OWN_RULE_BASENAMES = {
     "intelligence-question": "the intelligence outline: reference data every signed-in user "
     "reads, read-only (admins edit it on /playbook/outline/) (test_admin_only_pages_and_"
     "endpoints_deny_reps_and_managers)",
+    # opportunities: the admins' lists, read-only in the API (admins edit them on their pages)
+    "opportunity-stage": "the stages of deals: reference data every signed-in user reads, "
+    "read-only (admins edit them on /opportunities/stages/) (test_admin_only_pages_and_"
+    "endpoints_deny_reps_and_managers)",
+    "loss-reason": "the loss reasons of deals: reference data every signed-in user reads, "
+    "read-only (admins edit them on /opportunities/loss-reasons/) (test_admin_only_pages_and_"
+    "endpoints_deny_reps_and_managers)",
     # robots
     "robot": "group robots: a user's own, a manager's teams' and members' own, an admin's "
     "all; others 404; a rep cannot add to a team (tests/robots/test_api.py)",
@@ -119,6 +126,12 @@ ADMIN_ONLY_PAGES = {
     "playbook:talk_track_create",
     "playbook:outline",
     "playbook:question_create",
+    # opportunities
+    "opportunities:stages",
+    "opportunities:stage_create",
+    "opportunities:loss_reasons",
+    "opportunities:loss_reason_create",
+    "opportunities:settings",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {
@@ -136,6 +149,13 @@ ADMIN_ONLY_OBJECT_PAGES = {
     "playbook:question_edit": "playbook.IntelligenceQuestion",
     "playbook:question_delete": "playbook.IntelligenceQuestion",
     "playbook:question_move": "playbook.IntelligenceQuestion",
+    # opportunities
+    "opportunities:stage_edit": "opportunities.Stage",
+    "opportunities:stage_delete": "opportunities.Stage",
+    "opportunities:stage_move": "opportunities.Stage",
+    "opportunities:loss_reason_edit": "opportunities.LossReason",
+    "opportunities:loss_reason_delete": "opportunities.LossReason",
+    "opportunities:loss_reason_move": "opportunities.LossReason",
 }
 # App namespaces whose pages follow a rule of their own, with the model a `pk` names.
 OWN_RULE_NAMESPACES = {
@@ -151,6 +171,8 @@ OBJECT_PAGE_MODELS: dict[str, str] = {
     "visits:plan_edit": "visits.VisitPlan",
     "visits:plan_cancel": "visits.VisitPlan",
     "visits:plan_checklist": "visits.VisitPlan",
+    # opportunities: a prospect's colour set against the colour rule
+    "opportunities:prospect_colour": "prospects.Prospect",
 }
 # An app namespace's main model, for its plain `detail` / `edit` / `delete` / `move` pages.
 NAMESPACE_MAIN_MODEL = {

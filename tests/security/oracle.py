@@ -14,9 +14,9 @@ a random subset of the builders' records (prospect, worksheet, visit, plan, touc
 A reminder also has a recipient (any user of the organisation): it is visible to those who see
 both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned" notification
 (some of the drawn reminders) to those who see its recipient, whoever owns the account now.
-A commitment is owned by any user of the organisation (the same draw) and is visible to
-those who see its account or its owner (`AUTHOR_MODELS`). A visit or touch is logged by any
-user of the organisation (the reminder's draw), and so is
+A commitment (and a deal) is owned by any user of the organisation (the same draw) and is
+visible to those who see its account or its owner (`AUTHOR_MODELS`). A visit or touch is
+logged by any user of the organisation (the reminder's draw), and so is
 the visit of a done plan (every other account's plan is done): done work stays with who did it,
 so it is visible to those who see its account or its author (`AUTHOR_MODELS`; a plan's author
 is its visit's), and a page showing it may name its account.
@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from commitments.models import Commitment
 from crm.models import Team, User
+from opportunities.models import Opportunity, Stage
 from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
 from tests.factories import (
@@ -42,6 +43,7 @@ from tests.factories import (
     ContactFactory,
     IntelligenceAnswerFactory,
     IntelligenceQuestionFactory,
+    OpportunityFactory,
     OrderFactory,
     ProspectFactory,
     ReminderFactory,
@@ -350,6 +352,26 @@ def _intelligence_answer(org: Org, account: Account) -> IntelligenceAnswer:
     return answer
 
 
+def _opportunity(org: Org, account: Account, owner: User | None = None) -> Opportunity:
+    """A deal owned by `owner` (default the account's owner; another user: as after a
+    reassignment): visible to who sees its account or its owner (the commitments' rule).
+    Every other one is closed as won."""
+    tok = token("Op")
+    owner = owner or account.owner
+    won = account.pk % 2 == 0
+    deal = OpportunityFactory(
+        account=account,
+        name=tok,
+        owner=owner,
+        stage=Stage.objects.get(code="won" if won else "proposal"),
+        status=Opportunity.Status.WON if won else Opportunity.Status.OPEN,
+        closed_on=timezone.localdate() if won else None,
+    )
+    _keep(org, deal, account, tok)
+    org._record_author[(deal._meta.label, deal.pk)] = owner.pk
+    return deal
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -362,6 +384,7 @@ BUILDERS = {
     Reminder._meta.label: _reminder,
     Commitment._meta.label: _commitment,
     IntelligenceAnswer._meta.label: _intelligence_answer,
+    Opportunity._meta.label: _opportunity,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -373,6 +396,7 @@ EXTRA_LABELS = [
     Reminder._meta.label,
     Commitment._meta.label,
     IntelligenceAnswer._meta.label,
+    Opportunity._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
@@ -383,6 +407,8 @@ AUTHOR_MODELS = {
     Touch._meta.label: "created_by",
     # commitments: a rep keeps what they promised (commitments.selectors.commitment_scope_q)
     Commitment._meta.label: "owner",
+    # opportunities: the same rule (opportunities.selectors.opportunity_scope_q)
+    Opportunity._meta.label: "owner",
 }
 
 

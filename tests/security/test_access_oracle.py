@@ -808,10 +808,20 @@ def reference_data(db):
     )
     track = TalkTrackFactory(title_en="Oracle track")
     question = IntelligenceQuestionFactory(text_en="Oracle question?")
-    return {"item": item, "occasion": occasion, "track": track, "question": question}
+    from opportunities.models import LossReason, Stage
+
+    return {
+        "item": item,
+        "occasion": occasion,
+        "track": track,
+        "question": question,
+        "stage": Stage.objects.get(code="proposal"),
+        "reason": LossReason.objects.get(code="price"),
+    }
 
 
 def _reference_state():
+    from opportunities.models import LossReason, OpportunitySettings, Stage
     from playbook.models import IntelligenceQuestion, TalkTrack
     from prospects.models import ProspectSettings
     from visits.models import ChecklistItem, Occasion, VisitSettings
@@ -824,6 +834,9 @@ def _reference_state():
         list(VisitSettings.objects.values()),
         list(ChecklistItem.objects.order_by("pk").values()),
         list(Occasion.objects.order_by("pk").values()),
+        list(Stage.objects.order_by("pk").values()),
+        list(LossReason.objects.order_by("pk").values()),
+        list(OpportunitySettings.objects.values()),
         # Not last_login: signing the callers in writes it.
         list(
             User.objects.order_by("pk").values(
@@ -845,11 +858,13 @@ def stranger(db) -> User:
 
 
 def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_data, stranger):
+    from opportunities.models import OpportunitySettings
     from prospects.models import ProspectSettings
     from visits.models import VisitSettings
 
     ProspectSettings.load()
     VisitSettings.load()
+    OpportunitySettings.load()
     endpoints = {ep.name: ep for ep in classify_all()}
     object_pk = {
         "visits.ChecklistItem": reference_data["item"].pk,
@@ -857,6 +872,8 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "crm.User": org["r2"].pk,
         "playbook.TalkTrack": reference_data["track"].pk,
         "playbook.IntelligenceQuestion": reference_data["question"].pk,
+        "opportunities.Stage": reference_data["stage"].pk,
+        "opportunities.LossReason": reference_data["reason"].pk,
     }
     urls = [reverse(name) for name in sorted(ADMIN_ONLY_PAGES)]
     urls += [
@@ -883,6 +900,9 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "situation": "price",
         "title_en": "changed",
         "direction": "down",
+        "probability": "5",
+        "is_active": "",
+        "yellow_horizon_days": "7",
     }
     before = _reference_state()
     for user in (org["r1"], org["m1"], stranger):
@@ -919,6 +939,8 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
     for name, row in (
         ("talk-track", reference_data["track"]),
         ("intelligence-question", reference_data["question"]),
+        ("opportunity-stage", reference_data["stage"]),
+        ("loss-reason", reference_data["reason"]),
     ):
         rows_url, row_url = reverse(f"{name}-list"), reverse(f"{name}-detail", args=[row.pk])
         for user in (org["r1"], org["m1"], org["admin"]):
