@@ -56,7 +56,7 @@ COLUMNS = [
     ("close", gettext_lazy("Close date")),
     ("owner", gettext_lazy("Owner")),
 ]
-LIST_FIELDS = ["q", "stage", "status", "owner", "account", "close_from", "close_to"]
+LIST_FIELDS = ["q", "stage", "status", "owner", "account", "close_from", "close_to", "overdue"]
 BOARD_FIELDS = ["q", "owner", "account", "close_from", "close_to"]
 EXPORT_COLUMNS: list[tuple[str, str | Promise]] = [
     ("id", "ID"),
@@ -240,7 +240,9 @@ def opportunity_board(request):
             "columns": columns,
             "query": query.urlencode(),
             "loss_reasons": selectors.loss_reasons_active(),
-            # Said once, not per card: the board renders hundreds of cards.
+            # Said once, not per card: the board renders hundreds of cards (a card's page is
+            # <deals_url><pk>/, its move <deals_url><pk>/move/, as opportunities/urls.py says).
+            "deals_url": reverse("opportunities:list"),
             "overdue_label": _("Close date passed"),
             "move_label": _("Move to"),
             "move_button": _("Move"),
