@@ -22,11 +22,7 @@ urlpatterns += [
     path("<int:pk>/close/", views.opportunity_close, name="close"),
     path("<int:pk>/delete/", views.opportunity_delete, name="delete"),
     path("<int:pk>/contacts/", views.opportunity_contact_add, name="contact_add"),
-    path(
-        "<int:pk>/contacts/<int:contact_pk>/remove/",
-        views.opportunity_contact_remove,
-        name="contact_remove",
-    ),
+    path("<int:pk>/contacts/remove/", views.opportunity_contact_remove, name="contact_remove"),
 ]
 
 # oppcore: the admins' stages, loss reasons and settings; a prospect's colour against the rule.

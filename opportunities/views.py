@@ -497,8 +497,10 @@ def opportunity_contact_add(request, pk: int):
 
 @login_required
 @require_POST
-def opportunity_contact_remove(request, pk: int, contact_pk: int):
+def opportunity_contact_remove(request, pk: int):
+    """Take a contact (`contact`, posted) off the deal; one not on it answers 404."""
     deal = or_404(selectors.opportunity_get_visible(request.user, pk))
+    contact_pk = _int(request.POST.get("contact"))
     rows = selectors.opportunity_contacts(deal)
     roles = [(row.contact, row.role) for row in rows if row.contact_id != contact_pk]
     if len(roles) == len(rows):

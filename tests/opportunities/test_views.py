@@ -295,12 +295,12 @@ def test_contacts_of_a_deal_added_and_removed(client, org, stages, contacts):
     assert refused.status_code == 400
     assert list(deal.contact_roles.values_list("contact_id", "role")) == [(mine.pk, "technical")]
     assert AuditEntry.objects.count() == audit
-    removed = client.post(f"/opportunities/{deal.pk}/contacts/{mine.pk}/remove/")
+    removed = client.post(f"/opportunities/{deal.pk}/contacts/remove/", {"contact": mine.pk})
     assert (
         removed.status_code == 302
         and not OpportunityContact.objects.filter(opportunity=deal).exists()
     )
-    assert client.post(f"/opportunities/{deal.pk}/contacts/{mine.pk}/remove/").status_code == 404
+    assert client.post(f"/opportunities/{deal.pk}/contacts/remove/", {"contact": mine.pk}).status_code == 404
 
 
 def test_the_customer_card_lists_the_accounts_open_deals(client, org, stages):
