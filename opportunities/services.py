@@ -160,6 +160,8 @@ def _check(actor: User, opportunity: Opportunity) -> None:
         raise ValidationError({"name": _("Name the deal.")})
     if opportunity.amount is not None and Decimal(opportunity.amount) < 0:
         raise ValidationError({"amount": _("The amount cannot be negative.")})
+    if opportunity.probability is not None and not 0 <= opportunity.probability <= 100:
+        raise ValidationError({"probability": _("Enter a percentage from 0 to 100.")})
     if opportunity.next_step_date is not None and not (opportunity.next_step or "").strip():
         raise ValidationError({"next_step": _("Say what the dated next step is.")})
 
@@ -229,7 +231,9 @@ def _sync_next_step(actor: User, opportunity: Opportunity) -> None:
     - the date, the text, the owner or the account changed: the open commitment follows;
     - the commitment was done and the next step changed: a new one is made, the done one stays;
     - the date (or the text) removed: the open commitment is deleted, a done one unlinked.
-    The commitment is then the owner's like any other (Today, the digest, the calendar)."""
+    The commitment is then the owner's like any other (Today, the digest, the calendar). The
+    commitments' rules apply to the actor: giving a dated next step to a deal whose owner the
+    actor may not assign work to (a rep on a colleague's deal) is refused on `owner`."""
     commitment = opportunity.next_step_commitment
     dated = opportunity.next_step_date is not None and bool(opportunity.next_step.strip())
     if commitment is not None and commitment.status == Commitment.Status.DONE:
@@ -471,14 +475,20 @@ def _check_stage_list(stage: Stage) -> None:
             raise ValidationError({"is_active": message})
 
 
+def _check_stage_row(stage: Stage) -> None:
+    if stage.is_won and stage.is_lost:
+        raise ValidationError({"is_lost": _("A stage is won or lost, not both.")})
+    if not 0 <= stage.probability <= 100:
+        raise ValidationError({"probability": _("Enter a percentage from 0 to 100.")})
+
+
 @transaction.atomic
 def stage_create(*, actor: User, data: Mapping[str, Any]) -> Stage:
     """Add a stage (last unless a position is given)."""
     _check_admin(actor)
     stage = Stage(position=_last_position(Stage.objects.all()))
     _apply_row(stage, data, STAGE_FIELDS)
-    if stage.is_won and stage.is_lost:
-        raise ValidationError({"is_lost": _("A stage is won or lost, not both.")})
+    _check_stage_row(stage)
     _save_row(stage, STAGE_FIELDS, actor=actor, before=None)
     return stage
 
@@ -492,8 +502,7 @@ def stage_update(*, actor: User, stage: Stage, data: Mapping[str, Any]) -> Stage
     stage = Stage.objects.select_for_update().get(pk=stage.pk)
     before = snapshot(stage, STAGE_FIELDS)
     _apply_row(stage, data, STAGE_FIELDS)
-    if stage.is_won and stage.is_lost:
-        raise ValidationError({"is_lost": _("A stage is won or lost, not both.")})
+    _check_stage_row(stage)
     flags_changed = (stage.is_won, stage.is_lost) != (before["is_won"], before["is_lost"])
     if flags_changed and stage.opportunities.exists():
         raise ValidationError(

@@ -30,6 +30,7 @@ from opportunities.models import (
     Opportunity,
     OpportunityChange,
     OpportunityContact,
+    OpportunitySettings,
     Stage,
     Target,
 )
@@ -555,3 +556,11 @@ class TargetFactory(factory.django.DjangoModelFactory):
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     measure = Target.Measure.REVENUE
     value = Decimal("500000.00")
+
+
+# oppcore
+
+
+class OpportunitySettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = OpportunitySettings

@@ -51,6 +51,7 @@ def test_two_rows_of_each_factory_do_not_collide():
             factories.ProspectSettingsFactory,
             factories.ScoringSettingsFactory,
             factories.VisitSettingsFactory,
+            factories.OpportunitySettingsFactory,
         ):
             continue  # the same row on purpose (by name, or the one settings row)
         assert first.pk != second.pk, factory_class.__name__

@@ -42,17 +42,21 @@ class LossReasonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class VisibleContactField(serializers.PrimaryKeyRelatedField):
+    """A contact the caller sees (one outside their book reads as a missing id)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return Contact.objects.none()
+        return contacts_visible_to(request.user)
+
+
 class OpportunityContactSerializer(serializers.Serializer):
     """A contact of the deal's account and their role in this deal."""
 
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.none())
+    contact = VisibleContactField(queryset=Contact.objects.none())
     role = serializers.ChoiceField(choices=OpportunityContact.Role.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            self.fields["contact"].queryset = contacts_visible_to(request.user)  # type: ignore[attr-defined]
 
 
 class OpportunitySerializer(serializers.ModelSerializer):

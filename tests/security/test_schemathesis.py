@@ -127,6 +127,22 @@ def test_the_schema_covers_the_scoring_api():
     assert scoring <= paths, scoring - paths
 
 
+def test_the_schema_covers_the_opportunities_api():
+    """The deals API is in the schema (with its move action and the read-only lists), so every
+    role's run above covers it."""
+    paths = {operation.path for operation in _operations()}
+    opportunities = {
+        "/api/v1/opportunities/",
+        "/api/v1/opportunities/{id}/",
+        "/api/v1/opportunities/{id}/move/",
+        "/api/v1/opportunity-stages/",
+        "/api/v1/opportunity-stages/{id}/",
+        "/api/v1/loss-reasons/",
+        "/api/v1/loss-reasons/{id}/",
+    }
+    assert opportunities <= paths, opportunities - paths
+
+
 def _operations():
     for result in schema.get_all_operations():
         yield result.ok()
