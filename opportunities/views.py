@@ -340,8 +340,8 @@ def opportunity_move(request, pk: int):
     return redirect(safe_next_url(request, reverse("opportunities:board")))
 
 
+# No method check before the lookup: any request for a deal outside the book answers 404.
 @login_required
-@require_GET
 def opportunity_detail(request, pk: int):
     deal = or_404(selectors.opportunity_get_visible(request.user, pk))
     return _detail(request, deal)
