@@ -137,6 +137,15 @@ class Account(models.Model):
     )
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True)
     tier_updated_at = models.DateTimeField(_("tier updated at"), null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent account (group)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text=_("The group (集团) this account belongs to; never a cycle."),
+    )
     import_batch = models.ForeignKey(
         "imports.ImportBatch",
         verbose_name=_("import batch"),
@@ -176,6 +185,11 @@ class Account(models.Model):
         db_default="",
     )
     location_updated_at = models.DateTimeField(_("location updated at"), null=True, blank=True)
+    # The date of the latest logged visit (None: never visited), for the cadence's due date
+    # (read on Today, the due list, the map and the daily reminders without searching the
+    # visits). Kept by the visit services (visits.services.accounts_last_visit_refresh) in
+    # the transaction that writes or deletes a visit; not an account edit (no updated_at).
+    last_visit_date = models.DateField(_("last visit"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -264,6 +278,17 @@ class Contact(models.Model):
         OTHER = "other", _("Other")
 
     # No index of its own: contact_account_role (account, role) leads with it.
+    class Stance(models.TextChoices):
+        CHAMPION = "champion", _("Champion")
+        SUPPORTER = "supporter", _("Supporter")
+        NEUTRAL = "neutral", _("Neutral")
+        BLOCKER = "blocker", _("Blocker")
+
+    class Influence(models.TextChoices):
+        HIGH = "high", _("High")
+        MEDIUM = "medium", _("Medium")
+        LOW = "low", _("Low")
+
     account = models.ForeignKey(
         Account,
         verbose_name=_("account"),
@@ -299,6 +324,38 @@ class Contact(models.Model):
     )
     interests = models.TextField(_("interests and hobbies"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The buying centre (采购中心): who reports to whom, their stance towards us, their weight.
+    reports_to = models.ForeignKey(
+        "self",
+        verbose_name=_("reports to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text=_("Another contact of the same account; never a cycle."),
+    )
+    stance = models.CharField(
+        _("stance towards us"),
+        max_length=10,
+        choices=Stance.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    influence = models.CharField(
+        _("influence"),
+        max_length=10,
+        choices=Influence.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        db_default=True,
+        help_text=_("Off when the person has left the customer; kept for the history."),
+    )
     import_batch = models.ForeignKey(
         "imports.ImportBatch",
         verbose_name=_("import batch"),
@@ -416,3 +473,121 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.date} {self.amount}"
+
+
+class AccountTeamMember(models.Model):
+    """A colleague besides the owner who works on an account (技术支持, 服务, 高层支持…), with
+    an access level. Members see the account, its contacts, visits and deals through the one
+    visibility rule (accounts.selectors.account_scope_q); "edit" members may also change them."""
+
+    class Role(models.TextChoices):
+        TECHNICAL = "technical", _("Technical support")
+        SERVICE = "service", _("Service")
+        EXECUTIVE_SPONSOR = "executive_sponsor", _("Executive sponsor")
+        SALES_SUPPORT = "sales_support", _("Sales support")
+        OTHER = "other", _("Other")
+
+    class Access(models.TextChoices):
+        READ = "read", _("Read")
+        EDIT = "edit", _("Edit")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="team_members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="account_memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OTHER)
+    access = models.CharField(
+        _("access"), max_length=10, choices=Access.choices, default=Access.READ
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["account", "id"]
+        verbose_name = _("account team member")
+        verbose_name_plural = _("account team members")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user"], name="account_member_unique")
+        ]
+        indexes = [
+            models.Index(fields=["user", "account"], name="account_member_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.user_id} {self.role}"
+
+
+class Competitor(models.Model):
+    """A competitor (竞争对手): an admin-edited list."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountCompetitor(models.Model):
+    """A competitor that supplies an account today (the incumbent, 现有供应商): its estimated
+    share of the customer's spend, when its contract ends, what is known of its prices."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="incumbents"
+    )
+    competitor = models.ForeignKey(
+        Competitor,
+        verbose_name=_("competitor"),
+        on_delete=models.PROTECT,
+        related_name="incumbencies",
+    )
+    share = models.DecimalField(
+        _("share of spend (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    contract_end = models.DateField(_("contract ends"), null=True, blank=True)
+    price_notes = models.TextField(_("price notes"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["account", "-share", "id"]
+        verbose_name = _("incumbent supplier")
+        verbose_name_plural = _("incumbent suppliers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "competitor"], name="account_competitor_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gte=0, share__lte=100),
+                name="account_competitor_share_0_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["competitor", "contract_end"], name="competitor_contract_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.competitor_id}"

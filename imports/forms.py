@@ -9,6 +9,7 @@ from crm.models import User
 from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
 from imports.models import ImportBatch, ImportMapping
+from imports.registry import import_kind, kind_available
 from imports.selectors import import_mappings_for
 from imports.upload.fields import target_choices
 
@@ -25,7 +26,7 @@ ENCODINGS = [
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("What the file holds"),
-        choices=ImportBatch.Kind.choices,
+        choices=lambda: [(k, v) for k, v in ImportBatch.Kind.choices if kind_available(k)],
         widget=forms.RadioSelect,
         initial=ImportBatch.Kind.CUSTOMERS,
     )
@@ -153,7 +154,20 @@ class ConfigForm(forms.Form):
             del self.fields["sheet_name"]
         if batch.file_format != ImportBatch.FileFormat.CSV:
             del self.fields["encoding"]
-        if batch.kind == ImportBatch.Kind.ORDERS:
+        registered = import_kind(batch.kind)
+        if registered is not None:
+            # A kind a higher app runs (deals, targets): no phones, channels or accounts
+            # to create; the owner is the default owner of its rows (the importer if none).
+            for name in ("unknown_choices", "create_missing_accounts", "invalid_phones"):
+                del self.fields[name]
+            self.fields["owner"].label = _("Default owner")
+            self.fields["owner"].help_text = _(
+                "Owner of the rows whose owner is empty or unknown (you, if none is chosen)."
+            )
+            cast(forms.ChoiceField, self.fields["mode"]).choices = [
+                (k, v) for k, v in ImportBatch.Mode.choices if k in registered.modes
+            ]
+        elif batch.kind == ImportBatch.Kind.ORDERS:
             # Order lines have no channel or buying role.
             del self.fields["unknown_choices"]
             cast(forms.ChoiceField, self.fields["mode"]).choices = [
@@ -206,8 +220,9 @@ class ConfigForm(forms.Form):
             "mode": data["mode"],
             "on_error": data["on_error"],
             "owner": data["owner"],
-            "invalid_phones": data["invalid_phones"],
         }
+        if "invalid_phones" in self.fields:
+            out["invalid_phones"] = data["invalid_phones"]
         if data.get("unknown_choices"):
             out["unknown_choices"] = data["unknown_choices"]
         if "create_missing_accounts" in self.fields:

@@ -40,6 +40,9 @@ class ImportBatch(models.Model):
     class Kind(models.TextChoices):
         CUSTOMERS = "customers", _("Customers")
         ORDERS = "orders", _("Orders")
+        # Kinds a higher app runs (imports.registry): opportunities registers both.
+        OPPORTUNITIES = "opportunities", _("Opportunities")
+        TARGETS = "targets", _("Targets")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -297,6 +300,9 @@ class ImportBeforeImage(models.Model):
     class Model(models.TextChoices):
         ACCOUNT = "account", _("Account")
         CONTACT = "contact", _("Contact")
+        # Rows of the kinds a higher app registers (imports.registry).
+        OPPORTUNITY = "opportunity", _("Opportunity")
+        TARGET = "target", _("Target")
 
     batch = models.ForeignKey(
         ImportBatch,

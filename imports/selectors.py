@@ -2,6 +2,7 @@
 nobody else imports. A batch outside the caller's reach is not found (None)."""
 
 import hashlib
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -15,6 +16,7 @@ from imports.models import (
     ImportRowError,
     ImportRowMatch,
 )
+from imports.registry import import_kind
 from imports.upload.fields import fold_header, target_keys
 
 
@@ -118,6 +120,10 @@ def import_batch_undo_blockers(batch: ImportBatch) -> QuerySet[ImportBatch]:
         | Exists(Contact.objects.filter(import_batch=OuterRef("pk"), account__import_batch=batch))
         | Exists(Order.objects.filter(import_batch=OuterRef("pk"), account__import_batch=batch))
     )
+    registered = import_kind(batch.kind)
+    extra = registered.undo_blockers(batch) if registered is not None else None
+    if extra is not None:
+        touching |= extra
     return ImportBatch.objects.filter(
         touching,
         pk__gt=batch.pk,
@@ -125,8 +131,11 @@ def import_batch_undo_blockers(batch: ImportBatch) -> QuerySet[ImportBatch]:
     ).order_by("pk")
 
 
-def import_batch_undo_summary(batch: ImportBatch) -> dict[str, int]:
+def import_batch_undo_summary(batch: ImportBatch) -> dict[str, Any]:
     """What an undo will do: rows deleted and rows restored."""
+    registered = import_kind(batch.kind)
+    if registered is not None:
+        return {"lines": registered.undo_summary(batch)}
     accounts = Account.objects.filter(import_batch=batch)
     return {
         "accounts_delete": accounts.count(),

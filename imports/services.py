@@ -28,6 +28,7 @@ from imports import engine
 from imports.engine import undo
 from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportMapping
+from imports.registry import import_kind, kind_available
 from imports.selectors import (
     can_import,
     header_signature,
@@ -164,8 +165,8 @@ def import_batch_create(
 
     Raises FileRejected (nothing written) when the file cannot be imported."""
     _check_can_import(actor)
-    if kind not in ImportBatch.Kind.values:
-        raise ValidationError({"kind": _("Choose customers or orders.")})
+    if not kind_available(kind):
+        raise ValidationError({"kind": _("Choose a kind of import.")})
     if (
         saved_mapping is not None
         and saved_mapping.pk is not None
@@ -328,6 +329,9 @@ def _set_options(actor: User, batch: ImportBatch, data: dict[str, Any]) -> None:
             setattr(batch, field, data[field])
     if batch.kind == ImportBatch.Kind.ORDERS and batch.mode == ImportBatch.Mode.UPDATE:
         raise ValidationError({"mode": _("Order lines are created or skipped, never updated.")})
+    registered = import_kind(batch.kind)
+    if registered is not None and batch.mode not in registered.modes:
+        raise ValidationError({"mode": _("This kind of import cannot use this mode.")})
     if "owner" in data:
         owner = data["owner"] or actor
         if not users_assignable_by(actor).filter(pk=owner.pk).exists():
@@ -586,6 +590,9 @@ def _undo(batch: ImportBatch, *, actor: User | None) -> ImportBatch:
             staging = Staging()
             staging.lock("accounts")
             staging.lock("orders")
+            registered = import_kind(batch.kind)
+            if registered is not None and registered.lock:
+                staging.lock(registered.lock)
             # Under the import locks: an import that changed this batch's rows after the
             # undo was asked for has committed by now, and is found here.
             _check_no_blockers(batch)

@@ -18,6 +18,7 @@ from imports import services
 from imports.engine import undo
 from imports.forms import ConfigForm, SaveMappingForm, UploadForm
 from imports.models import ImportBatch
+from imports.registry import ImportKind, import_kind
 from imports.rejected import rejected_rows_response
 from imports.selectors import (
     can_import,
@@ -89,6 +90,10 @@ PHASES = {
     undo.PHASE_ACCOUNTS: gettext_lazy("Deleting the accounts it created"),
     "": "",
 }
+
+
+def _phases(registered: ImportKind | None) -> dict:
+    return {**PHASES, **registered.phases} if registered is not None else PHASES
 
 
 def _require_importer(request) -> None:
@@ -196,7 +201,12 @@ def batch_detail(request, pk: int):
         request.GET.get("matches_page")
     )
     labels = dict(target_choices(batch.kind))
-    count_labels = DONE_COUNT_LABELS if batch.status in RAN else COUNT_LABELS
+    count_labels = dict(DONE_COUNT_LABELS if batch.status in RAN else COUNT_LABELS)
+    registered = import_kind(batch.kind)
+    if registered is not None:
+        count_labels.update(registered.count_labels)
+        if batch.status in RAN:
+            count_labels.update(registered.done_count_labels)
     return render(
         request,
         "imports/batch_detail.html",
@@ -209,7 +219,16 @@ def batch_detail(request, pk: int):
             "ran": batch.status in RAN,
             "error_page": error_page,
             "match_page": match_page,
-            "preview": batch.preview,
+            # A registered kind's preview rows carry their cells in its columns.
+            "preview": batch.preview
+            if registered is None
+            else [
+                {**row, "cells": [row.get(key, "") for key, _label in registered.preview_columns]}
+                for row in batch.preview
+            ],
+            "preview_columns": [label for _key, label in registered.preview_columns]
+            if registered is not None
+            else [],
             "mapped": [
                 (h, labels.get(t, ""))
                 for h, t in zip(batch.headers, batch.mapping, strict=False)
@@ -229,8 +248,8 @@ def batch_detail(request, pk: int):
             "stale_check": batch.status == ImportBatch.Status.VALIDATING and batch.is_stale,
             "stale_undo": batch.status == ImportBatch.Status.UNDOING and batch.is_stale,
             "status_url": reverse("import-batch-detail", args=[batch.pk]),
-            "phase_label": PHASES.get(batch.phase, batch.phase),
-            "phase_labels": {k: str(v) for k, v in PHASES.items()},
+            "phase_label": _phases(registered).get(batch.phase, batch.phase),
+            "phase_labels": {k: str(v) for k, v in _phases(registered).items()},
         },
     )
 

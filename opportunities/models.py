@@ -239,6 +239,14 @@ class Opportunity(models.Model):
         related_name="opportunities",
         db_constraint=False,
     )
+    # The deal's record in the CRM it was imported from (Salesforce Opportunity ID, HubSpot
+    # Record ID, or a file's own id column): an import of the same export finds it again.
+    external_source = models.CharField(
+        _("source system"), max_length=40, blank=True, default="", db_default=""
+    )
+    external_id = models.CharField(
+        _("record ID in the source system"), max_length=100, blank=True, default="", db_default=""
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -272,6 +280,11 @@ class Opportunity(models.Model):
             models.CheckConstraint(
                 condition=Q(loss_reason__isnull=True) | Q(status="lost"),
                 name="opportunity_reason_only_when_lost",
+            ),
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="opportunity_external_unique",
             ),
         ]
         indexes = [

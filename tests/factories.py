@@ -12,7 +12,14 @@ import factory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Account, Contact, Order
+from accounts.models import (
+    Account,
+    AccountCompetitor,
+    AccountTeamMember,
+    Competitor,
+    Contact,
+    Order,
+)
 from accounts.normalize import normalize_account_name
 from calendars.models import CalendarFeed, token_digest
 from commitments.models import Commitment
@@ -49,6 +56,7 @@ from visits.models import (
     VisitPlan,
     VisitSettings,
 )
+from visits.services import accounts_last_visit_refresh
 
 # --- crm ---------------------------------------------------------------------------------
 
@@ -326,10 +334,17 @@ class VisitPlanFactory(factory.django.DjangoModelFactory):
 class VisitFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Visit
+        skip_postgeneration_save = True  # the hook below writes the account, not the visit
 
     account = factory.SubFactory(AccountFactory)
     visit_date = datetime.date(2026, 1, 5)
     duration_minutes = 60
+
+    @factory.post_generation
+    def last_visit(obj, create, extracted, **kwargs):
+        """The account's last visit date, as the visit services keep it."""
+        if create:
+            accounts_last_visit_refresh(account_ids=[obj.account_id])
 
 
 class ChecklistTickFactory(factory.django.DjangoModelFactory):
@@ -556,6 +571,34 @@ class TargetFactory(factory.django.DjangoModelFactory):
     period_start = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
     measure = Target.Measure.REVENUE
     value = Decimal("500000.00")
+
+
+# key-account depth (accounts)
+
+
+class AccountTeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountTeamMember
+
+    account = factory.SubFactory(AccountFactory)
+    user = factory.SubFactory(UserFactory)
+    role = AccountTeamMember.Role.TECHNICAL
+
+
+class CompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competitor
+
+    name = factory.Sequence(lambda n: f"Competitor {n}")
+
+
+class AccountCompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccountCompetitor
+
+    account = factory.SubFactory(AccountFactory)
+    competitor = factory.SubFactory(CompetitorFactory)
+    share = Decimal("40.00")
 
 
 # oppcore

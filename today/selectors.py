@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -225,10 +224,15 @@ def _plans_shown(user: User) -> QuerySet:
 
 
 def plans_of_day(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> list[VisitPlan]:
     """Open plans of `day` in `user`'s book, in the day's order, `limit` per rep."""
-    settings = VisitSettings.load()
+    settings = VisitSettings.load() if settings is None else settings
     ranks = _ranked(
         _plans(user, owners).filter(planned_date=day),
         rep_path="account__owner_id",
@@ -239,10 +243,15 @@ def plans_of_day(
 
 
 def plans_overdue(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> list[VisitPlan]:
     """Open plans before `day` in `user`'s book, oldest first, `limit` per rep."""
-    settings = VisitSettings.load()
+    settings = VisitSettings.load() if settings is None else settings
     ranks = _ranked(
         _plans(user, owners).filter(planned_date__lt=day),
         rep_path="account__owner_id",
@@ -271,7 +280,12 @@ def _commitments_shown(user: User) -> QuerySet:
 
 
 def commitments_due(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> list[Commitment]:
     """Open commitments due on or before `day` (a rep's own, or the team's), earliest
     first, `limit` per owner; each with the phone to call."""
@@ -286,7 +300,12 @@ def commitments_due(
 
 
 def touches_upcoming(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> list[Reminder]:
     """Open gift and greeting reminders (birthdays, holidays) dated `day` to `day` + 7 whose
     recipient is the rep (or one of the team), not snoozed past `day`; soonest first."""
@@ -322,31 +341,29 @@ PROSPECTS = "prospects"
 def _ranked_due(
     candidates: QuerySet, *, day: datetime.date, until: datetime.date, limit: int
 ) -> dict[int, Rank]:
-    """`_ranked` for the two "due" sections, with each account's last visit read once.
+    """`_ranked` for the two "due" sections, each account's due date computed once.
 
-    Through the ORM the last visit is a correlated subquery, and PostgreSQL evaluated it
-    once per use: in the filter on the due date, in the prospects' filter and in the sort
-    (about 2 lookups per account of the book). Here `candidates` (the ORM's query: the
-    visibility rule, no plan, a cadence) is joined LATERAL to one backward probe of the index
-    on visits (account, visit_date), and the due date computed from it is filtered and
-    ranked in the enclosing queries. One query; same rows, order and totals as
-    `due_not_planned` ranked by `_ranked`."""
+    Through the ORM the due date and the "open prospect" test are repeated in each clause
+    that uses them (the filter on the due date, the prospects' filter, the partition and the
+    sort), and PostgreSQL evaluates each copy: the prospect test as a hash of every open
+    prospect of the database, built twice. Here `candidates` (the ORM's query: the
+    visibility rule, no plan, a cadence) gets its due date from the account's own
+    `last_visit_date` and its open prospect from one probe of the prospects' unique index
+    on the account (LATERAL), each once per account of the book, and the enclosing queries
+    filter and rank. One query; same rows, order and totals as `due_not_planned` ranked by
+    `_ranked`."""
     base = (
         candidates.order_by()
-        .annotate(
-            today_is_prospect=Exists(Prospect.objects.open().filter(account_id=OuterRef("pk"))),
-            today_tier=_tier_rank(),
-            today_created=TruncDate("created_at"),
-        )
+        .annotate(today_tier=_tier_rank(), today_created=TruncDate("created_at"))
         .values(
-            "id", "owner_id", "name", "cadence", "today_is_prospect", "today_tier", "today_created"
+            "id", "owner_id", "name", "cadence", "last_visit_date", "today_tier", "today_created"
         )
     )
     base_sql, base_params = base.query.sql_with_params()
-    visit = Visit._meta
-    table = connection.ops.quote_name(visit.db_table)
-    account_col = connection.ops.quote_name(str(visit.get_field("account").column))
-    date_col = connection.ops.quote_name(str(visit.get_field("visit_date").column))
+    # Open prospects (the prospects app's definition); probed once per account below.
+    open_sql, open_params = (
+        Prospect.objects.open().order_by().values("account_id").query.sql_with_params()
+    )
     sql = f"""
         SELECT id, owner_id, today_rank, today_total, today_part FROM (
             SELECT d.id, d.owner_id, d.today_part,
@@ -356,20 +373,20 @@ def _ranked_due(
                 ) AS today_rank,
                 COUNT(*) OVER (PARTITION BY d.owner_id, d.today_part) AS today_total
             FROM (
-                SELECT b.id, b.owner_id, b.name, b.today_tier, b.today_is_prospect,
-                    CASE WHEN b.today_is_prospect THEN %s ELSE %s END AS today_part,
-                    COALESCE((last.visit_date + b.cadence)::date, b.today_created) AS due
+                SELECT b.id, b.owner_id, b.name, b.today_tier,
+                    p.account_id IS NOT NULL AS today_is_prospect,
+                    CASE WHEN p.account_id IS NOT NULL THEN %s ELSE %s END AS today_part,
+                    COALESCE((b.last_visit_date + b.cadence)::date, b.today_created) AS due
                 FROM ({base_sql}) b
                 LEFT JOIN LATERAL (
-                    SELECT v.{date_col} AS visit_date FROM {table} v
-                    WHERE v.{account_col} = b.id ORDER BY v.{date_col} DESC LIMIT 1
-                ) last ON TRUE
+                    SELECT o.account_id FROM ({open_sql}) o WHERE o.account_id = b.id LIMIT 1
+                ) p ON TRUE
             ) d
             WHERE d.due <= %s AND (NOT d.today_is_prospect OR d.due <= %s)
         ) ranked
         WHERE today_rank <= %s
-    """  # noqa: S608 # nosec B608 - identifiers from the model's meta, values as parameters
-    params = [PROSPECTS, DUE, *base_params, until, day, limit]
+    """  # noqa: S608 # nosec B608 - the ORM's SQL, values as parameters
+    params = [PROSPECTS, DUE, *base_params, *open_params, until, day, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -377,7 +394,12 @@ def _ranked_due(
 
 
 def accounts_and_prospects_due(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> tuple[list[Account], list[Account]]:
     """Two sections from one pass over the book with the "due, not planned" rule:
 
@@ -387,13 +409,13 @@ def accounts_and_prospects_due(
       no visit planned and the next visit due by `day` itself; each with `next_step` (what
       the latest visit said to do next) and `prospect_id`.
     """
-    settings = VisitSettings.load()
+    settings = VisitSettings.load() if settings is None else settings
     candidates = unplanned_with_cadence(user, settings=settings)
     if owners is not None:
         candidates = candidates.filter(owner__in=owners)
     until = day + datetime.timedelta(days=settings.due_horizon_days)
     ranks = _ranked_due(candidates, day=day, until=until, limit=limit)
-    shown = due_not_planned(user, day=day).annotate(
+    shown = due_not_planned(user, day=day, settings=settings).annotate(
         next_step=_latest_next_step(),
         prospect_id=F("prospect__id"),
         contact_phone=_phone_of_account("pk"),
@@ -406,14 +428,26 @@ def accounts_and_prospects_due(
 
 
 def plans_slipped(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> list[VisitPlan]:
     """Plans of the day before `day` still open (neither logged nor cancelled)."""
-    return plans_of_day(user, day=day - datetime.timedelta(days=1), limit=limit, owners=owners)
+    return plans_of_day(
+        user, day=day - datetime.timedelta(days=1), limit=limit, owners=owners, settings=settings
+    )
 
 
 def commitments_slipped(
-    user: User, *, day: datetime.date, limit: int, owners: QuerySet | None = None
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
 ) -> list[Commitment]:
     """Commitments due the day before `day` and still open."""
     yesterday = day - datetime.timedelta(days=1)
@@ -463,11 +497,14 @@ def today_board(
     if team_view:
         fetch.update({"slipped_plans": plans_slipped, "slipped_commitments": commitments_slipped})
     ids = owners.values("pk") if owners is not None else None
+    settings = VisitSettings.load()  # once for every section
     grouped = {
-        key: _group(selector(user, day=day, limit=limit, owners=ids))
+        key: _group(selector(user, day=day, limit=limit, owners=ids, settings=settings))
         for key, selector in fetch.items()
     }
-    due, prospects = accounts_and_prospects_due(user, day=day, limit=limit, owners=ids)
+    due, prospects = accounts_and_prospects_due(
+        user, day=day, limit=limit, owners=ids, settings=settings
+    )
     grouped.update({"due": _group(due), "prospects": _group(prospects)})
     reps = list(owners.order_by("username", "pk")) if owners is not None else [user]
     days = []

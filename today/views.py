@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from crm.models import Team
 from crm.selectors import teams_visible_to
+from today.links import attach_links, page_links
 from today.selectors import today_board
 
 
@@ -41,6 +42,7 @@ def today(request):
     board = None
     if not user.is_admin or team is not None:
         board = today_board(user, day=day, team_view=team_view, team=team)
+        attach_links(board)  # each row's URLs from one reverse() per pattern, not per row
     return render(
         request,
         "today/today.html",
@@ -52,5 +54,6 @@ def today(request):
             "team": team,
             "teams": teams,
             "team_view": team_view,
+            "links": page_links(),
         },
     )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import transaction
 
 from visits.models import (
     ChecklistItem,
@@ -12,6 +13,7 @@ from visits.models import (
     VisitPlan,
     VisitSettings,
 )
+from visits.services import accounts_last_visit_refresh
 
 
 @admin.register(VisitSettings)
@@ -41,6 +43,30 @@ class VisitAdmin(admin.ModelAdmin):
     raw_id_fields = ("account", "plan", "logged_by", "contacts")
     search_fields = ("purpose", "outcome")
     show_full_result_count = False
+
+    # The admin writes visits without the services: it keeps the accounts' last visit date
+    # the way they do (accounts_last_visit_refresh, in the same transaction).
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = (
+                Visit.objects.filter(pk=obj.pk).values_list("account_id", flat=True).first()
+                if change
+                else None
+            )
+            super().save_model(request, obj, form, change)
+            accounts_last_visit_refresh(account_ids=[obj.account_id, before or obj.account_id])
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            account_id = obj.account_id
+            super().delete_model(request, obj)
+            accounts_last_visit_refresh(account_ids=[account_id])
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            account_ids = list(queryset.values_list("account_id", flat=True).distinct())
+            super().delete_queryset(request, queryset)
+            accounts_last_visit_refresh(account_ids=account_ids)
 
 
 @admin.register(ChecklistTick)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core.bulk import copy_rows
 from visits.models import Slot, Touch, TouchType, Visit, VisitPlan
-from visits.services import reminders_run
+from visits.services import accounts_last_visit_refresh, reminders_run
 
 PURPOSES = ["产品介绍", "需求调研", "商务洽谈", "回款跟进", "售后回访", "新品推广", "关系维护"]
 OUTCOMES = ["客户有兴趣，约下次详谈", "已提交报价", "需技术交流", "暂无需求", "签订意向书", ""]
@@ -66,6 +66,8 @@ def seed(*, rng, account_ids, options, stdout):
         ],
         visits(),
     )
+    # COPY is not a service: the accounts' last visit as the visit services keep it.
+    accounts_last_visit_refresh(account_ids=account_ids)
 
     def plans():
         for aid in account_ids:

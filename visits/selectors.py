@@ -19,12 +19,12 @@ from django.db.models import (
     Count,
     DecimalField,
     Exists,
+    F,
     Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -89,18 +89,11 @@ def visit_inputs_by_account(*, date_from: datetime.date, date_to: datetime.date)
 # --- Cadence ------------------------------------------------------------------------------
 
 
-def last_visit_date() -> Subquery:
-    """Subquery: the date of the account's latest logged visit (NULL if none).
-
-    `ORDER BY visit_date DESC LIMIT 1` rather than `MAX(visit_date) ... GROUP BY`: the former
-    is one backward probe of the index on (account, visit_date), index-only; the grouped MAX
-    read every visit of the account through the foreign key's index. Same value (the date is
-    NOT NULL)."""
-    return Subquery(
-        Visit.objects.filter(account=OuterRef("pk"))
-        .order_by("-visit_date")
-        .values("visit_date")[:1]
-    )
+def last_visit_date() -> F:
+    """The date of the account's latest logged visit (NULL if none): `Account.last_visit_date`,
+    kept by the visit services (`accounts_last_visit_refresh`), read from the account's own
+    row instead of a probe of the visits per account."""
+    return F("last_visit_date")
 
 
 def cadence_case(settings: VisitSettings) -> Case:
@@ -136,10 +129,16 @@ def unplanned_with_cadence(user: User, *, settings: VisitSettings | None = None)
     )
 
 
-def due_not_planned(user: User, *, day: datetime.date, horizon_days: int | None = None) -> QuerySet:
+def due_not_planned(
+    user: User,
+    *,
+    day: datetime.date,
+    horizon_days: int | None = None,
+    settings: VisitSettings | None = None,
+) -> QuerySet:
     """Accounts in `user`'s book whose cadence says a visit is due by `day` + horizon and
     that have no planned visit; annotated with `due`, `cadence` and `last_visit`."""
-    settings = VisitSettings.load()
+    settings = VisitSettings.load() if settings is None else settings
     horizon = settings.due_horizon_days if horizon_days is None else horizon_days
     cadence = cadence_case(settings)
     return (

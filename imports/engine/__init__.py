@@ -27,6 +27,7 @@ from imports.engine.run import (
 )
 from imports.engine.staging import PROFILE, Progress, Staging
 from imports.models import ImportBatch
+from imports.registry import ImportKind, import_kind
 from imports.upload.fields import source_system
 from imports.upload.readers import open_table
 
@@ -79,6 +80,9 @@ def execute(batch: ImportBatch, *, actor, path: Path, dry_run: bool, progress: P
     try:
         staging.prepare()
         create_warning_table(staging)
+        registered = import_kind(batch.kind)
+        if registered is not None:
+            return _import_registered(run, registered, _Phases())
         if batch.kind == ImportBatch.Kind.ORDERS:
             return _import_orders(run, _Phases())
         return _import_customers(run, _Phases())
@@ -115,6 +119,18 @@ def _import_orders(run: Run, phase: _Phases) -> Outcome:
     outcome = _outcome(run, counts, preview, phase)
     if _writes(run, outcome):
         order_write.write(run)
+        phase("write")
+    return outcome
+
+
+def _import_registered(run: Run, kind: ImportKind, phase: _Phases) -> Outcome:
+    """A kind a higher app registered: its check fills the staging tables and gives the
+    counts and preview; its write runs when the outcome allows."""
+    counts, preview = kind.check(run)
+    phase("check")
+    outcome = _outcome(run, counts, preview, phase)
+    if _writes(run, outcome):
+        kind.write(run)
         phase("write")
     return outcome
 

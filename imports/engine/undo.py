@@ -36,6 +36,11 @@ from django.db.models.fields.reverse_related import ForeignObjectRel
 from accounts.models import Account, Contact, Order
 from imports.engine.staging import Progress, Staging
 from imports.models import ImportBatch, ImportBeforeImage
+from imports.registry import import_kind
+
+# Columns an import never writes, kept by other services: the undo leaves them as they are
+# now, not as they were before the import (a visit logged since then stays the last visit).
+NOT_RESTORED = {(Account, "last_visit_date")}
 
 # Rows per chunk: each chunk is a handful of statements whose foreign-key checks run before
 # the next; 20k keeps a chunk to a few seconds (the progress bar moves) and the number of
@@ -192,11 +197,17 @@ def _cost(model: type[models.Model]) -> int:
 
 
 @dataclass
-class _Step:
+class Step:
+    """One step of an undo: `rows` numbered rows, done in chunks by `work(first, last)`."""
+
     phase: str
     rows: int
     weight: int  # relative cost of a row, for the progress bar
     work: Callable[[int, int], None]  # (first n, last n) of a chunk
+
+
+_Step = Step
+cost = _cost
 
 
 class Undo:
@@ -258,15 +269,29 @@ class Undo:
                 [batch_id, model],
                 column="object_id",
             )
+        registered = import_kind(self.batch.kind)
+        extra = registered.undo_steps(self) if registered is not None else []
         self.staging.build_indexes()
         self.staging.analyze()
         return [
+            *extra,
             _Step(PHASE_ORDERS, orders, _cost(Order), self._deleter(Order, "undo_ord")),
             _Step(PHASE_CONTACTS, contacts, _cost(Contact), self._deleter(Contact, "undo_con")),
             _Step(PHASE_RESTORE, images["contact"], 5, self._restorer(Contact, "contact")),
             _Step(PHASE_RESTORE, images["account"], 5, self._restorer(Account, "account")),
             _Step(PHASE_ACCOUNTS, accounts, _cost(Account), self._deleter(Account, "undo_acc")),
         ]
+
+    # For the undo steps of registered kinds (imports.registry): number the rows of a
+    # table, delete them as Django would, put them back from the batch's before-images.
+    def number(self, name: str, table: str, where: str, params: list, *, column: str = "id") -> int:
+        return self._number(name, table, where, params, column=column)
+
+    def deleter(self, model: type[models.Model], numbered: str) -> Callable[[int, int], None]:
+        return self._deleter(model, numbered)
+
+    def restorer(self, model: type[models.Model], name: str) -> Callable[[int, int], None]:
+        return self._restorer(model, name)
 
     def _number(
         self, name: str, table: str, where: str, params: list, *, column: str = "id"
@@ -311,7 +336,11 @@ class Undo:
     def _restorer(self, model: type[models.Model], name: str) -> Callable[[int, int], None]:
         """Put the rows back exactly as their before-images hold them (every column)."""
         table = model._meta.db_table
-        columns = [_column(f) for f in model._meta.concrete_fields if f.column != "id"]
+        columns = [
+            _column(f)
+            for f in model._meta.concrete_fields
+            if f.column != "id" and (model, f.name) not in NOT_RESTORED
+        ]
         sets = ", ".join(columns)
         values = ", ".join(f"r.{c}" for c in columns)
         sql = (

@@ -105,7 +105,13 @@ ERROR_MESSAGES = {
 
 
 def error_message(code: str) -> str:
-    return str(ERROR_MESSAGES.get(code, code))
+    message = ERROR_MESSAGES.get(code)
+    if message is None:
+        # A code of a kind that a higher app registered (imports.registry).
+        from imports.registry import registered_message
+
+        message = registered_message(code)
+    return str(code if message is None else message)
 
 
 class Failed:

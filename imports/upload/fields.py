@@ -659,12 +659,24 @@ def _canonical(text: str) -> str:
     return "".join(header_words(text))
 
 
+def kind_targets(kind: str) -> list[Target]:
+    """The targets of a kind: built in (customers, orders), or registered by a higher app
+    (imports.registry); none for an unknown kind."""
+    if kind in TARGETS:
+        return TARGETS[kind]
+    from imports.registry import import_kind
+
+    registered = import_kind(kind)
+    return list(registered.targets) if registered is not None else []
+
+
 def _synonym_index(kind: str) -> dict[str, str]:
     index: dict[str, str] = {}
-    for target in TARGETS[kind]:
+    targets = kind_targets(kind)
+    for target in targets:
         for synonym in (target.key, *target.synonyms):
             index.setdefault(fold_header(synonym), target.key)
-    for target in TARGETS[kind]:
+    for target in targets:
         for synonym in (target.key, *target.synonyms):
             index.setdefault(_canonical(synonym), target.key)
     return index
@@ -674,12 +686,25 @@ _INDEX = {kind: _synonym_index(kind) for kind in TARGETS}
 _CONTACT_KEYS = {t.key for t in CONTACT_TARGETS}
 
 
+def _index(kind: str) -> dict[str, str]:
+    index = _INDEX.get(kind)
+    if index is None:
+        index = _INDEX[kind] = _synonym_index(kind)
+    return index
+
+
+def forget_index(kind: str) -> None:
+    """Drop the header index of a registered kind (its targets changed)."""
+    if kind not in TARGETS:
+        _INDEX.pop(kind, None)
+
+
 def target_choices(kind: str) -> list[tuple[str, str]]:
-    return [(t.key, t.label) for t in TARGETS[kind]]
+    return [(t.key, t.label) for t in kind_targets(kind)]
 
 
 def target_keys(kind: str) -> set[str]:
-    return {t.key for t in TARGETS[kind]}
+    return {t.key for t in kind_targets(kind)}
 
 
 def match_header(kind: str, header: str) -> str:
@@ -687,7 +712,7 @@ def match_header(kind: str, header: str) -> str:
     folded = fold_header(header)
     if not folded:
         return ""
-    index = _INDEX[kind]
+    index = _index(kind)
     if folded in index:
         return index[folded]
     canonical = _canonical(header)
@@ -835,4 +860,10 @@ def validate_mapping(kind: str, mapping: list[str]) -> list[str]:
             )
         if "amount" not in seen and not {"quantity", "unit_price"} <= seen:
             problems.append(gettext("Map the amount, or both the quantity and the unit price."))
+    if kind not in TARGETS:
+        from imports.registry import import_kind
+
+        registered = import_kind(kind)
+        if registered is not None:
+            problems += registered.validate(seen, labels)
     return problems

@@ -24,7 +24,7 @@ from scoring.dashboard.figures import (
 )
 from scoring.dashboard.selectors import dashboard_figure, dashboard_figures
 from tests.dashboard.conftest import PERIOD, TODAY
-from tests.factories import TeamFactory, TerritoryFactory, UserFactory
+from tests.factories import AccountTeamMemberFactory, TeamFactory, TerritoryFactory, UserFactory
 from visits import selectors as visits
 
 pytestmark = pytest.mark.django_db
@@ -331,3 +331,14 @@ def test_growth_levers_show_channel_other_only_when_an_account_has_it(book, quer
         D("1000.00"),
     )
     assert rows[0]["new_customers"] == 0
+
+
+def test_an_account_team_member_s_dashboard_counts_the_accounts_they_are_a_member_of(book, query):
+    # given r2 (a3 in October 200; a4 in November 100) becomes a member of r1's a2 (November 300)
+    AccountTeamMemberFactory(account=book.accounts["a2"], user=book.r2)
+    rep = dashboard_figure(query(book.r2), "kpis")
+    # then r2's book, and so the dashboard's figures, take a2 in: two customers, 400 in November
+    assert rep["customers"]["current"] == 2
+    assert rep["sales"]["current"] == D("400.00")
+    # and a2 is counted once for their manager, whose book had it already
+    assert dashboard_figure(query(book.m1), "kpis")["sales"]["current"] == D("1000.00")

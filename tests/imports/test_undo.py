@@ -207,11 +207,15 @@ def test_the_statements_follow_every_relation_django_deletes_or_nulls():
     # commitment made from one of the contact's reminders loses that link before the reminder
     # goes (SET_NULL too).
     assert [(s.kind, s.table) for s in undo.delete_statements(Contact)] == [
+        # A colleague who reported to a deleted contact stays, reporting to nobody.
+        ("null", "accounts_contact"),
         ("delete", "visits_visit_contacts"),
         ("null", "visits_touch"),
         ("null", "commitments_commitment"),
         ("delete", "visits_reminder"),
         ("null", "commitments_commitment"),
+        # A contact's role in a deal goes with the contact (CASCADE).
+        ("delete", "opportunities_opportunitycontact"),
         ("delete", "accounts_contact"),
     ]
     assert {"commitments_commitment", "playbook_intelligenceanswer"} <= set(tables)

@@ -14,6 +14,8 @@ a random subset of the builders' records (prospect, worksheet, visit, plan, touc
 A reminder also has a recipient (any user of the organisation): it is visible to those who see
 both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned" notification
 (some of the drawn reminders) to those who see its recipient, whoever owns the account now.
+Random account teams make some users members of some accounts: a member sees the account and
+everything hanging on it, as its owner does (and so does whoever sees the member's book).
 A commitment (and a deal) is owned by any user of the organisation (the same draw) and is
 visible to those who see its account or its owner (`AUTHOR_MODELS`). A visit or touch is
 logged by any user of the organisation (the reminder's draw), and so is
@@ -39,6 +41,7 @@ from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
 from tests.factories import (
     AccountFactory,
+    AccountTeamMemberFactory,
     CommitmentFactory,
     ContactFactory,
     IntelligenceAnswerFactory,
@@ -91,6 +94,15 @@ def org_specs(draw):
                 max_size=7,
             )
         ),
+        # Account teams: (account, user) pairs, each modulo the accounts and the users.
+        "members": draw(
+            st.lists(
+                st.tuples(
+                    st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50)
+                ),
+                max_size=4,
+            )
+        ),
     }
 
 
@@ -103,6 +115,7 @@ class Org:
     accounts: dict[int, int] = field(default_factory=dict)  # account id -> owner id
     tokens: dict[tuple[str, int], str] = field(default_factory=dict)  # (label, pk) -> token
     inactive: set[int] = field(default_factory=set)
+    members: dict[int, set[int]] = field(default_factory=dict)  # account id -> member ids
     _record_account: dict[tuple[str, int], int] = field(default_factory=dict)
     _record_recipient: dict[tuple[str, int], int] = field(default_factory=dict)
     _record_author: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -131,7 +144,12 @@ class Org:
         owners = self.visible_users(user)
         if user.role == User.Role.ADMIN and user.pk not in self.inactive:
             return set(self.accounts)
-        return {a for a, owner in self.accounts.items() if owner in owners}
+        # An account is seen by who sees its owner's book, or a member's of its account team.
+        return {
+            a
+            for a, owner in self.accounts.items()
+            if owner in owners or self.members.get(a, set()) & owners
+        }
 
     def visible_teams(self, user: User) -> set[int]:
         if user.pk in self.inactive:
@@ -467,4 +485,11 @@ def build_org(spec) -> Org:
                 BUILDERS[label](org, account, owners[recipient_index % len(owners)])
             else:
                 BUILDERS[label](org, account)
+    account_ids = list(org.accounts)
+    for account_index, user_index in spec.get("members", []):
+        account_id = account_ids[account_index % len(account_ids)]
+        member = owners[user_index % len(owners)]
+        if member.pk not in org.members.setdefault(account_id, set()):
+            AccountTeamMemberFactory(account=Account.objects.get(pk=account_id), user=member)
+            org.members[account_id].add(member.pk)
     return org

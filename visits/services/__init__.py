@@ -5,6 +5,7 @@
 """
 
 from visits.services.records import (
+    accounts_last_visit_refresh,
     checklist_item_create,
     checklist_item_delete,
     checklist_item_update,
@@ -35,6 +36,7 @@ from visits.services.reminders import (
 )
 
 __all__ = [
+    "accounts_last_visit_refresh",
     "checklist_item_create",
     "checklist_item_delete",
     "checklist_item_update",

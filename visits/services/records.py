@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import (
     BooleanField,
     DateTimeField,
@@ -123,6 +123,35 @@ def _resolve_given_reminder(actor: User, reminder: Reminder | None, account: Acc
 # --- Visits ------------------------------------------------------------------------------
 
 
+def accounts_last_visit_refresh(*, account_ids: Iterable[int]) -> int:
+    """Set `Account.last_visit_date` of `account_ids` from their visits (NULL for an account
+    left without one), in one UPDATE whatever their number (the ids travel as one array):
+    each account's latest visit date is one backward probe of the index on visits (account,
+    visit_date). Every service that writes or deletes visits calls it in its transaction,
+    with the accounts whose visits changed (a visit moved to another account: both); so do
+    the admin and the demo seed. Returns the number of accounts whose date changed."""
+    ids = sorted({int(pk) for pk in account_ids})
+    if not ids:
+        return 0
+    accounts, visits = Account._meta, Visit._meta
+    table, pk = accounts.db_table, accounts.pk.column
+    column = accounts.get_field("last_visit_date").column
+    visit_account = visits.get_field("account").column
+    visit_date = visits.get_field("visit_date").column
+    # Table and column names from the models' meta; the ids are a parameter.
+    latest = (
+        f"(SELECT v.{visit_date} FROM {visits.db_table} v WHERE v.{visit_account} = a.{pk} "  # noqa: S608 # nosec B608
+        f"ORDER BY v.{visit_date} DESC LIMIT 1)"
+    )
+    sql = (
+        f"UPDATE {table} a SET {column} = {latest} "  # noqa: S608 # nosec B608
+        f"WHERE a.{pk} = ANY(%s) AND a.{column} IS DISTINCT FROM {latest}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids])
+        return max(cursor.rowcount, 0)
+
+
 def _check_plan(visit: Visit) -> None:
     plan = visit.plan
     if plan is None:
@@ -171,6 +200,7 @@ def visit_create(
         _check_in(actor, visit, check_in)
     _full_clean(visit)
     visit.save()
+    accounts_last_visit_refresh(account_ids=[visit.account_id])
     visit.contacts.set(contacts)
     _mark_plan_done(visit.plan)
     _resolve_reminders(Reminder.objects.filter(account=visit.account, kind=Reminder.Kind.VISIT_DUE))
@@ -257,6 +287,7 @@ def visit_update(
     account_check_visible(actor, visit.account)
     visit = Visit.objects.select_for_update().select_related("account").get(pk=visit.pk)
     before = {**snapshot(visit, VISIT_FIELDS), "contacts": _ids(visit.contacts.all())}
+    account_before = visit.account_id
     _apply(visit, data, VISIT_FIELDS)
     account_check_visible(actor, visit.account)
     _check_plan(visit)
@@ -265,6 +296,8 @@ def visit_update(
     contacts = _check_contacts(visit.account, contacts)
     _full_clean(visit)
     visit.save()
+    # Its date may have changed, or its account (then both accounts' last visit).
+    accounts_last_visit_refresh(account_ids=[account_before, visit.account_id])
     visit.contacts.set(contacts)
     _mark_plan_done(visit.plan)
     audit_log(
@@ -286,7 +319,9 @@ def visit_delete(*, actor: User, visit: Visit) -> None:
             status=VisitPlan.Status.PLANNED, updated_at=timezone.now()
         )
     audit_log(actor=actor, action="delete", instance=visit, account_id=visit.account_id)
+    account_id = visit.account_id
     visit.delete()
+    accounts_last_visit_refresh(account_ids=[account_id])
 
 
 # --- Plans -------------------------------------------------------------------------------

@@ -29,7 +29,13 @@ from crm.models import Team, Territory, User
 # Apps that add their own demo rows: each module has `seed(*, rng, account_ids, options,
 # stdout)` and may have `add_arguments(parser)` and `finish(*, options, stdout)`. Their `seed`
 # runs in this order after the core rows, then their `finish` in the same order.
-DEMO_MODULES = ["prospects.demo", "visits.demo", "commitments.demo", "scoring.demo"]
+DEMO_MODULES = [
+    "prospects.demo",
+    "visits.demo",
+    "commitments.demo",
+    "opportunities.demo",
+    "scoring.demo",
+]
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
 CITIES = [
     "上海",

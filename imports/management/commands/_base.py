@@ -1,4 +1,4 @@
-"""What import_customers and import_orders share."""
+"""What the import commands (customers, orders, opportunities, targets) share."""
 
 import json
 import time
@@ -20,6 +20,10 @@ SHOW_ERRORS = 20
 class ImportCommand(BaseCommand):
     kind: str
     modes: tuple[str, ...] = ("create", "update", "skip")
+    owner_note = (
+        "Note: no --owner given: the new accounts will be owned by {username}, "
+        "who is not a sales rep. Give --owner USERNAME to choose the rep."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV, xlsx or xls file")
@@ -81,11 +85,8 @@ class ImportCommand(BaseCommand):
         started = time.perf_counter()
         actor = self._user(opts["user"], "--user")
         owner = self._user(opts["owner"], "--owner") if opts["owner"] else actor
-        if not opts["owner"] and actor.role != User.Role.REP:
-            self.stderr.write(
-                f"Note: no --owner given: the new accounts will be owned by {actor.username}, "
-                "who is not a sales rep. Give --owner USERNAME to choose the rep."
-            )
+        if self.owner_note and not opts["owner"] and actor.role != User.Role.REP:
+            self.stderr.write(self.owner_note.format(username=actor.username))
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
@@ -108,7 +109,7 @@ class ImportCommand(BaseCommand):
             }
             if self.kind == ImportBatch.Kind.ORDERS:
                 data["create_missing_accounts"] = opts["create_missing_accounts"]
-            else:
+            elif self.kind == ImportBatch.Kind.CUSTOMERS:
                 data["unknown_choices"] = opts["unknown_choices"]
             batch = services.import_batch_configure(actor=actor, batch=batch, data=data)
             if opts["dry_run"]:

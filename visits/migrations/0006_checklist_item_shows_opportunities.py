@@ -17,7 +17,7 @@ def show_nothing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("visits", "0004_visit_check_in"),
+        ("visits", "0005_account_last_visit_backfill"),
     ]
 
     operations = [
