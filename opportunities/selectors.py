@@ -4,11 +4,41 @@ Interfaces used by other apps (keep names and shapes): `opportunity_scope_q(user
 `opportunities_visible_to(user)`, `opportunity_get_visible(user, pk)`.
 """
 
-from django.db.models import Q
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import cast
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, Round, RowNumber
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.selectors import account_scope_q
 from crm.selectors import Viewer, owner_scope_q
-from opportunities.models import Opportunity, OpportunityQuerySet
+from opportunities.models import (
+    AMOUNT_DIGITS,
+    AMOUNT_PLACES,
+    LossReason,
+    Opportunity,
+    OpportunityChange,
+    OpportunityContact,
+    OpportunityQuerySet,
+    Stage,
+)
 
 
 def opportunity_scope_q(user: Viewer) -> Q:
@@ -32,3 +62,183 @@ def opportunity_get_visible(user: Viewer, pk: int | str) -> Opportunity | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# The pages of deals (list, board, a deal, the customer card, the plan page): oppages.
+
+BOARD_CARDS = 30  # cards shown per column; the rest are counted and summed, and listed
+CLOSED_DAYS = 90  # the won and lost columns show deals closed within this many days
+
+
+def weighted_amount() -> ExpressionWrapper:
+    """A deal's amount × its win probability (its own, else its stage's), to the cent: summed
+    per column, per list and per card alike, so that what a page adds up matches its parts."""
+    return ExpressionWrapper(
+        Round(
+            F("amount") * Coalesce(F("probability"), F("stage__probability")) / Value(100),
+            AMOUNT_PLACES,
+        ),
+        output_field=DecimalField(max_digits=AMOUNT_DIGITS + 3, decimal_places=AMOUNT_PLACES),
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    amount: Decimal
+    weighted: Decimal
+
+
+def opportunity_totals(deals: QuerySet[Opportunity]) -> Totals:
+    """Count, amount and weighted amount of a list of deals: one query."""
+    row = deals.order_by().aggregate(
+        n=Count("id"), total=Sum("amount"), total_weighted=Sum(weighted_amount())
+    )
+    return Totals(row["n"], row["total"] or Decimal(0), row["total_weighted"] or Decimal(0))
+
+
+def opportunity_list(deals: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    """The list's rows: what a row shows loaded with it, and its weighted amount."""
+    return deals.select_related("account", "stage", "owner").annotate(weighted=weighted_amount())
+
+
+@dataclass
+class BoardColumn:
+    """One column of the board: an open stage, or every won (lost) stage as one column, whose
+    `stage` is where a card dropped on it goes."""
+
+    key: str
+    label: str
+    stage: Stage
+    status: str
+    count: int = 0
+    amount: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    cards: list[Opportunity] = field(default_factory=list)
+    move_options: str = ""  # the page's "Move to" menu for this column's cards (HTML)
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.cards), 0)
+
+    @property
+    def amount_cents(self) -> int:
+        return int(self.amount * 100)
+
+    @property
+    def weighted_cents(self) -> int:
+        return int(self.weighted * 100)
+
+
+def _column_key(stage_id: int, status: str) -> str:
+    return str(stage_id) if status == Opportunity.Status.OPEN else status
+
+
+def board_columns(deals: QuerySet[Opportunity]) -> list[BoardColumn]:
+    """The board of `deals` (already narrowed by the visibility rule and the page's filter):
+    a column per active open stage (and per inactive one still holding deals), then won and
+    lost over the last CLOSED_DAYS days; each with its count, amount and weighted amount, and
+    its first BOARD_CARDS cards by close date. Three queries whatever the number of deals."""
+    today = timezone.localdate()
+    since = today - datetime.timedelta(days=CLOSED_DAYS)
+    shown = deals.filter(Q(status=Opportunity.Status.OPEN) | Q(closed_on__gte=since)).order_by()
+    stages = list(Stage.objects.all())
+    sums = {
+        _column_key(row["stage_id"], row["status"]): row
+        for row in shown.values("stage_id", "status")
+        .annotate(n=Count("id"), total=Sum("amount"), total_weighted=Sum(weighted_amount()))
+        .order_by()
+    }
+    columns: dict[str, BoardColumn] = {}
+    for stage in stages:
+        if stage.is_closed:
+            continue
+        key = str(stage.pk)
+        if stage.is_active or key in sums:
+            columns[key] = BoardColumn(key, stage.name, stage, Opportunity.Status.OPEN)
+    for status, label, flag in (
+        (Opportunity.Status.WON, _("Won"), "is_won"),
+        (Opportunity.Status.LOST, _("Lost"), "is_lost"),
+    ):
+        closing = [s for s in stages if getattr(s, flag)]
+        target = next((s for s in closing if s.is_active), closing[0] if closing else None)
+        if target is not None:
+            columns[status] = BoardColumn(status, str(label), target, status)
+    for key, row in sums.items():
+        column = columns.get(key)
+        if column is not None:
+            column.count += row["n"]
+            column.amount += row["total"] or 0
+            column.weighted += row["total_weighted"] or 0
+    key_expr = Case(
+        When(status=Opportunity.Status.OPEN, then=Cast("stage_id", CharField())),
+        default=F("status"),
+        output_field=CharField(),
+    )
+    ranked = (
+        shown.annotate(
+            column_key=key_expr,
+            weighted=weighted_amount(),
+            rank=Window(
+                RowNumber(),
+                partition_by=[key_expr],
+                order_by=[F("close_date").asc(), F("id").asc()],
+            ),
+        )
+        .filter(rank__lte=BOARD_CARDS)
+        .select_related("account", "stage", "owner")
+        .order_by("close_date", "id")
+    )
+    for deal in ranked:
+        column = columns.get(deal.column_key)
+        if column is not None:
+            column.cards.append(deal)
+    return list(columns.values())
+
+
+def opportunity_history(opportunity: Opportunity) -> list[OpportunityChange]:
+    """The deal's changes, oldest first, with the stages they name: its stage history (and
+    amount and close-date changes)."""
+    return list(
+        opportunity.changes.select_related("stage_before", "stage_after", "changed_by").order_by(
+            "changed_at", "id"
+        )
+    )
+
+
+def opportunity_contacts(opportunity: Opportunity) -> list[OpportunityContact]:
+    return list(
+        opportunity.contact_roles.select_related("contact").order_by("role", "contact__name")
+    )
+
+
+def account_open_opportunities(user: Viewer, account_id: int) -> QuerySet[Opportunity]:
+    """The account's open deals that `user` sees, by close date (the customer card, the plan
+    page's checklist)."""
+    deals = (
+        opportunities_visible_to(user)
+        .open()
+        .filter(account_id=account_id)
+        .select_related("stage", "owner")
+        .annotate(weighted=weighted_amount())
+        .order_by("close_date", "id")
+    )
+    return cast(QuerySet[Opportunity], deals)
+
+
+def stages_for_move() -> list[Stage]:
+    """The stages a deal may be put in: the active ones, in order."""
+    return list(Stage.objects.filter(is_active=True))
+
+
+def loss_reasons_active() -> list[LossReason]:
+    return list(LossReason.objects.filter(is_active=True))
+
+
+def closing_stage(status: str) -> Stage | None:
+    """The stage that closes a deal as won (lost): the first active one, else the first."""
+    flag = {"won": "is_won", "lost": "is_lost"}.get(status)
+    if flag is None:
+        return None
+    stages = Stage.objects.filter(**{flag: True}).order_by("-is_active", "position", "id")
+    return stages.first()

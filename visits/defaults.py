@@ -16,7 +16,7 @@ CHECKLIST = [
     ("Materials and samples packed", "资料、样品是否带齐", ""),
     ("Intelligence-gathering outline ready", "情报调查提纲是否准备好", ""),
     ("Answers ready for being turned away or refused", "被拒绝时的应对是否准备好", ""),
-    ("All likely big-order chances listed", "可能的大订单机会是否都已列出", ""),
+    ("All likely big-order chances listed", "可能的大订单机会是否都已列出", "opportunities"),
     ("Referrals or word of mouth used", "是否利用了有力人士介绍或口碑", ""),
     ("The key person / decision maker known", "是否知道关键人物（决策人）", "decision_maker"),
     ("Letter or phone used, appointment made", "是否已用信函或电话预约", ""),

@@ -108,6 +108,8 @@ class ChecklistItem(models.Model):
         NONE = "", _("Nothing")
         DECISION_MAKER = "decision_maker", _("The decision makers")
         INTERESTS = "interests", _("The contacts' interests")
+        # Filled by the opportunities app's tag on the plan page (visits never imports it).
+        OPPORTUNITIES = "opportunities", _("The account's open deals")
 
     position = models.PositiveSmallIntegerField(_("position"), unique=True)
     text_en = models.CharField(_("text (English)"), max_length=200)

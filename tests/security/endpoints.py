@@ -174,6 +174,19 @@ OBJECT_PAGE_MODELS: dict[str, str] = {
     "visits:plan_checklist": "visits.VisitPlan",
     # opportunities: a prospect's colour set against the colour rule
     "opportunities:prospect_colour": "prospects.Prospect",
+    # opportunities: one deal's page, forms, move and contacts (oppages)
+    **{
+        f"opportunities:{name}": "opportunities.Opportunity"
+        for name in (
+            "detail",
+            "edit",
+            "move",
+            "close",
+            "delete",
+            "contact_add",
+            "contact_remove",
+        )
+    },
 }
 # An app namespace's main model, for its plain `detail` / `edit` / `delete` / `move` pages.
 NAMESPACE_MAIN_MODEL = {
