@@ -101,3 +101,18 @@ def test_per_group_without_any_group_equals_per_account(make_accounts, recompute
     assert per_group.customers == per_account.customers == len(accounts)
     for name in ("total_revenue", "top20_share", "customers_to_80"):
         assert getattr(per_group, name) == getattr(per_account, name)
+
+
+def test_the_settings_page_sets_the_basis_and_refuses_an_unknown_one(client, org):
+    from django.urls import reverse
+
+    client.force_login(org["admin"])
+    form = client.get(reverse("scoring:settings")).context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    assert data["tier_basis"] == TierBasis.ACCOUNT
+    bad = client.post(reverse("scoring:settings"), {**data, "tier_basis": "region"})
+    assert bad.status_code == 200
+    assert ScoringSettings.load().tier_basis == TierBasis.ACCOUNT
+    good = client.post(reverse("scoring:settings"), {**data, "tier_basis": TierBasis.GROUP})
+    assert good.status_code == 302
+    assert ScoringSettings.load().tier_basis == TierBasis.GROUP
