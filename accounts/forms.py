@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountSettings, Contact, Order
+from accounts.pickers import AccountPickerField
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
 from crm.models import User
@@ -39,6 +40,17 @@ class AccountForm(forms.ModelForm):
         )
         owner.error_messages["invalid_choice"] = _("You cannot assign accounts to this user.")
         self.fields["owner"] = owner
+        # The group (集团): an account the user sees, or the current parent (kept as it is).
+        parents = Q(pk__in=accounts_visible_to(user).values("pk"))
+        if self.instance.parent_id:
+            parents |= Q(pk=self.instance.parent_id)
+        self.fields["parent"] = AccountPickerField(
+            user,
+            queryset=Account.objects.filter(parents),
+            label=self.fields["parent"].label,
+            required=False,
+            help_text=_("The group (集团) this account belongs to: type its name or code."),
+        )
 
 
 class ContactForm(forms.ModelForm):

@@ -38,6 +38,7 @@ ACCOUNT_FIELDS = [
     "website",
     "notes",
     "revenue_potential",
+    "parent",
 ]
 
 
@@ -113,12 +114,60 @@ def _save_account(account: Account) -> None:
         raise _unique_error(constraint) from exc
 
 
+# One transaction-level advisory lock serialises every change of a group tree: two edits that
+# each look fine alone (A under B, B under A) cannot both pass the cycle check. Held until the
+# transaction ends; only parent changes take it.
+GROUP_TREE_LOCK = 0x6372_6D67_7270  # "crmgrp"
+
+
+def _lock_group_trees() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GROUP_TREE_LOCK])
+
+
+def _parent_changes(account: Account, data: dict[str, Any]) -> bool:
+    if "parent" not in data:
+        return False
+    new_id = getattr(data["parent"], "pk", data["parent"])
+    current = Account.objects.filter(pk=account.pk).values_list("parent_id", flat=True).first()
+    return new_id != current
+
+
+def _check_parent(actor: User, account: Account, *, current_parent_id: int | None = None) -> None:
+    """The parent (集团) must be an account the actor sees (a hidden or missing one answers
+    alike) and must not make a cycle: the account may not sit under itself or under any of its
+    own members, directly or not. Keeping the current parent is always allowed."""
+    parent_id = account.parent_id
+    if parent_id is None or parent_id == current_parent_id:
+        return
+    if not accounts_visible_to(actor).filter(pk=parent_id).exists():
+        raise ValidationError({"parent": _("Select a parent account you can see.")})
+    if account.pk is None:
+        return  # a new account has no members yet: no cycle possible
+    if parent_id == account.pk:
+        raise ValidationError({"parent": _("An account cannot be its own parent.")})
+    _lock_group_trees()  # already held when account_update saw the change coming
+    with connection.cursor() as cursor:
+        cursor.execute(sql.PARENT_CHAIN_HAS, [parent_id, account.pk])
+        in_chain = cursor.fetchone()[0]
+    if in_chain:
+        raise ValidationError(
+            {
+                "parent": _(
+                    "This would make a cycle: the chosen parent is a member of this "
+                    "account's group, under it."
+                )
+            }
+        )
+
+
 @transaction.atomic
 def account_create(*, actor: User, data: dict[str, Any]) -> Account:
     data = {"owner": actor, **data}
     account = Account()
     _apply(account, data, ACCOUNT_FIELDS)
     _check_owner(actor, account.owner)
+    _check_parent(actor, account)
     _normalize_codes(account)
     account.normalized_name = normalize_account_name(account.name)
     if account.lifecycle == Account.Lifecycle.EXISTING:
@@ -132,17 +181,24 @@ def account_create(*, actor: User, data: dict[str, Any]) -> Account:
 @transaction.atomic
 def account_update(*, actor: User, account: Account, data: dict[str, Any]) -> Account:
     account_check_visible(actor, account)
+    if _parent_changes(account, data):
+        # The group lock before any row lock: saving the new parent takes a key-share lock on
+        # the parent's row, which a concurrent edit of that parent holds for update while it
+        # waits for this lock; the other order would deadlock.
+        _lock_group_trees()
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = snapshot(account, ACCOUNT_FIELDS)
     old_lifecycle = account.lifecycle
     old_owner_id = account.owner_id
     old_name = account.name
+    old_parent_id = account.parent_id
     _apply(account, data, ACCOUNT_FIELDS)
     if account.name != old_name:
         # A placeholder name (an import made the account from a bare customer code) that
         # someone replaced: the account is no longer waiting to be enriched.
         account.to_enrich = False
     _check_owner(actor, account.owner, current_owner_id=old_owner_id)
+    _check_parent(actor, account, current_parent_id=old_parent_id)
     _normalize_codes(account)
     account.normalized_name = normalize_account_name(account.name)
     if account.lifecycle != old_lifecycle:

@@ -44,3 +44,16 @@ WITH RECURSIVE up (id, reports_to_id, depth) AS (
 )
 SELECT EXISTS (SELECT 1 FROM up WHERE id = %(contact)s)
 """
+
+# Whether the chain of parents from an account (first parameter) upwards reaches another
+# (second parameter): setting the second's parent to the first would then make a cycle. UNION
+# (not UNION ALL) stops on a cycle already in the data instead of looping.
+PARENT_CHAIN_HAS = """
+WITH RECURSIVE chain(id) AS (
+    SELECT %s::bigint
+    UNION
+    SELECT a.parent_id FROM accounts_account a JOIN chain ON a.id = chain.id
+    WHERE a.parent_id IS NOT NULL
+)
+SELECT EXISTS (SELECT 1 FROM chain WHERE id = %s)
+"""

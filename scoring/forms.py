@@ -20,6 +20,7 @@ class ScoringSettingsForm(forms.ModelForm):
             "b_cutoff",
             "count_a_share",
             "count_b_share",
+            "tier_basis",
             "window_days",
             "snapshot_retention",
             "output_measure",

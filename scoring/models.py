@@ -25,6 +25,11 @@ class Method(models.TextChoices):
     COUNT = "count", _("By customer count")
 
 
+class TierBasis(models.TextChoices):
+    ACCOUNT = "account", _("Per account")
+    GROUP = "group", _("Per group (集团): the group is ranked as one customer")
+
+
 class OutputMeasure(models.TextChoices):
     REVENUE = "revenue", _("Revenue")
     PROFIT = "profit", _("Profit")
@@ -90,6 +95,17 @@ class ScoringSettings(AppSettings):
         default=Decimal("30"),
         validators=PERCENT,
         help_text=_("Count method: the next this-many percent are B; the rest C."),
+    )
+    tier_basis = models.CharField(
+        _("tier basis"),
+        max_length=10,
+        choices=TierBasis.choices,
+        default=TierBasis.ACCOUNT,
+        db_default=TierBasis.ACCOUNT,
+        help_text=_(
+            "Per group: a group (its head and every member) is ranked as one customer by its "
+            "total revenue, and every member takes the group's tier."
+        ),
     )
     window_days = models.PositiveIntegerField(
         _("window (days)"),

@@ -16,10 +16,20 @@ from typing import Any
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    DecimalField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_scope_q, accounts_visible_to
 from crm.models import User
 from crm.selectors import OwnerRef, TeamRef, TerritoryRef, Viewer
 from scoring import sql
@@ -493,3 +503,129 @@ def account_latest_snapshot(*, user: User, account: Account | int) -> TierSnapsh
 
 def scoring_settings() -> ScoringSettings:
     return ScoringSettings.load()
+
+
+# --- Group accounts (集团客户) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    """A visible account of a group on the card: its depth under the nearest visible
+    ancestor, its tier and its revenue in the latest run's window (None: not ranked)."""
+
+    account_id: int
+    name: str
+    tier: str
+    revenue: Decimal | None
+    depth: int
+    is_root: bool
+    is_current: bool
+
+    @property
+    def indent(self) -> str:
+        """Em spaces and a branch mark that show the depth in the tree."""
+        return "\u2003" * (self.depth - 1) + "└ " if self.depth else ""
+
+
+@dataclass(frozen=True)
+class GroupTree:
+    """The group of an account as `user` may see it: names and figures of the visible
+    members only; the others are counted (`hidden`), never named, and left out of the totals."""
+
+    members: list[GroupMember]
+    hidden: int
+    revenue_total: Decimal
+    tiers: dict[str, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.members) + self.hidden
+
+
+def _nest(rows: list[dict[str, Any]], root_id: int) -> list[dict[str, Any]]:
+    """Depth-first order of the visible rows, each under its nearest visible ancestor (a hidden
+    account in between leaves no gap that would hint at it)."""
+    by_id = {row["id"]: row for row in rows}
+    children: dict[int | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        parent = row["parent_id"]
+        while parent is not None and not by_id.get(parent, {}).get("visible", False):
+            parent = by_id[parent]["parent_id"] if parent in by_id else None
+        if not row["visible"]:
+            continue
+        children.setdefault(parent if row["id"] != root_id else None, []).append(row)
+    ordered: list[dict[str, Any]] = []
+    stack = [(row, 0) for row in reversed(sorted(children.get(None, []), key=_name_key))]
+    while stack:
+        row, depth = stack.pop()
+        ordered.append({**row, "depth": depth})
+        below = sorted(children.get(row["id"], []), key=_name_key)
+        stack.extend((child, depth + 1) for child in reversed(below))
+    return ordered
+
+
+def _name_key(row: dict[str, Any]) -> tuple[str, int]:
+    return (row["name"], row["id"])
+
+
+def account_group_tree(*, user: User, account: Account | int) -> GroupTree | None:
+    """The account's group (its root and every account under it, recursively) with each
+    visible member's tier and revenue in the latest run's window, in one query; None when the
+    account is in no group or `user` may not see it. Visibility is the one rule
+    (accounts.selectors.account_scope_q): a member outside the user's book is only counted."""
+    account_id = _pk(account)
+    if account_id is None:
+        return None
+    run = latest_run()
+    scope = account_scope_q(user)
+    visible: Any = (
+        Case(When(scope, then=Value(True)), default=Value(False), output_field=BooleanField())
+        if scope
+        else Value(True, output_field=BooleanField())
+    )
+    revenue = (
+        Subquery(
+            TierSnapshot.objects.filter(run_id=run.pk, account_id=OuterRef("pk")).values("revenue")[
+                :1
+            ]
+        )
+        if run is not None
+        else Value(None, output_field=DecimalField())
+    )
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Account.objects.filter(pk__in=RawSQL(sql.GROUP_TREE_IDS, [account_id]))  # noqa: S611 # nosec B611
+        .annotate(visible=visible, window_revenue=revenue)
+        .values("id", "parent_id", "name", "tier", "visible", "window_revenue")
+    ]
+    if len(rows) < 2 or not any(r["id"] == account_id and r["visible"] for r in rows):
+        return None
+    root_id = next(
+        (r["id"] for r in rows if r["parent_id"] is None or r["parent_id"] not in _ids(rows)),
+        account_id,
+    )
+    members = [
+        GroupMember(
+            account_id=row["id"],
+            name=row["name"],
+            tier=row["tier"],
+            revenue=row["window_revenue"],
+            depth=row["depth"],
+            is_root=row["id"] == root_id,
+            is_current=row["id"] == account_id,
+        )
+        for row in _nest(rows, root_id)
+    ]
+    tiers: dict[str, int] = {}
+    for member in members:
+        tiers[member.tier or ""] = tiers.get(member.tier or "", 0) + 1
+    return GroupTree(
+        members=members,
+        hidden=len(rows) - len(members),
+        revenue_total=sum((m.revenue or Decimal("0") for m in members), Decimal("0.00")),
+        tiers=tiers,
+    )
+
+
+def _ids(rows: list[dict[str, Any]]) -> set[int]:
+    return {row["id"] for row in rows}

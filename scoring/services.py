@@ -24,7 +24,14 @@ from crm.models import User
 from prospects.selectors import latest_worksheet_totals
 from scoring import sql
 from scoring.figures import as_decimal, summarize_groups
-from scoring.models import Method, RecomputeLock, ScoringSettings, TierRun, TierSnapshot
+from scoring.models import (
+    Method,
+    RecomputeLock,
+    ScoringSettings,
+    TierBasis,
+    TierRun,
+    TierSnapshot,
+)
 from visits.selectors import visit_inputs_by_account
 
 logger = logging.getLogger(__name__)
@@ -142,6 +149,8 @@ def _parameters(settings: ScoringSettings) -> dict[str, Any]:
         },
         "quadrant_thresholds": settings.quadrant_thresholds,
         "priority_worksheet_min": settings.priority_worksheet_min,
+        # Recorded only when not the default, so that per-account runs read as before.
+        **({"tier_basis": settings.tier_basis} if settings.tier_basis != TierBasis.ACCOUNT else {}),
     }
 
 
@@ -166,6 +175,7 @@ def _pipeline_params(
         priority_revenue_threshold=settings.priority_revenue_threshold,
         priority_potential_threshold=settings.priority_potential_threshold,
         priority_worksheet_min=settings.priority_worksheet_min,
+        tier_basis=settings.tier_basis,
     )
 
 
@@ -268,7 +278,7 @@ def tiers_recompute(
                 ),
                 worksheet_totals=latest_worksheet_totals(),
             )
-            _finish_run(run, result)
+            _finish_run(run, result, per_group=params.per_group)
             audit_log(
                 actor=actor,
                 action="recompute",
@@ -292,11 +302,13 @@ def tiers_recompute(
     return run
 
 
-def _finish_run(run: TierRun, result: sql.PipelineResult) -> None:
+def _finish_run(run: TierRun, result: sql.PipelineResult, *, per_group: bool = False) -> None:
     figures = summarize_groups(result.groups)
     curve = result.curve
     run.status = TierRun.Status.SUCCEEDED
-    run.customers = figures["customers"]
+    # Per group, a customer is a group (or an account in none): the curve counts them; the
+    # tier figures still count accounts.
+    run.customers = curve.customers if per_group else figures["customers"]
     run.total_revenue = figures["total_revenue"]
     run.changed_count = result.changed
     run.moved_up = figures["moved_up"]

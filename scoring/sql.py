@@ -30,10 +30,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
 
 from accounts.models import Account, Order
-from scoring.models import Method, OutputMeasure, TierSnapshot
+from scoring.models import Method, OutputMeasure, TierBasis, TierSnapshot
 
 WORK_TABLE = "scoring_work"
 RANKED_TABLE = "scoring_ranked"
+GROUPS_TABLE = "scoring_groups"
 NUMBER = "CAST(%s AS NUMERIC)"
 PPM = 1_000_000
 
@@ -58,6 +59,11 @@ class PipelineParams:
     priority_revenue_threshold: Decimal | None = None
     priority_potential_threshold: Decimal | None = None
     priority_worksheet_min: int = 4
+    tier_basis: str = TierBasis.ACCOUNT
+
+    @property
+    def per_group(self) -> bool:
+        return self.tier_basis == TierBasis.GROUP
 
 
 @dataclass
@@ -152,6 +158,11 @@ def build_work_table(
     else:
         columns.append("CAST(NULL AS INTEGER) AS ws_total")
     conditions += ["a.tier <> ''", "a.revenue_potential IS NOT NULL"]
+    if params.per_group:
+        # Every account of a group is ranked with its group, orders in the window or not.
+        joins.append(f"LEFT JOIN {GROUPS_TABLE} g ON g.account_id = a.id")
+        columns.append("COALESCE(g.root_id, a.id) AS unit_id")
+        conditions.append("g.account_id IS NOT NULL")
 
     drop_temporary_table(connection, WORK_TABLE)
     sql = (
@@ -163,6 +174,26 @@ def build_work_table(
     _execute(connection, sql, args)
     _analyze(connection, WORK_TABLE)
     return visits is not None
+
+
+def build_groups_table(connection) -> None:
+    """Per-group tiers, step 0: every account of a group (集团) with its group's root, top
+    down from the roots that have members (an index probe per level). Accounts in no group are
+    not in it; an account caught in a cycle has no root and is ranked alone."""
+    accounts = Account._meta.db_table
+    drop_temporary_table(connection, GROUPS_TABLE)
+    _execute(
+        connection,
+        f"CREATE TEMPORARY TABLE {GROUPS_TABLE} AS "  # nosec B608
+        "WITH RECURSIVE tree(account_id, root_id, depth) AS ("
+        f"SELECT r.id, r.id, 0 FROM {accounts} r WHERE r.parent_id IS NULL AND r.id IN "
+        f"(SELECT m.parent_id FROM {accounts} m WHERE m.parent_id IS NOT NULL) "
+        f"UNION ALL SELECT a.id, tree.root_id, tree.depth + 1 FROM {accounts} a "
+        "JOIN tree ON a.parent_id = tree.account_id WHERE tree.depth < 100"
+        ") SELECT account_id, root_id FROM tree",
+    )
+    _execute(connection, f"CREATE INDEX ON {_temporary(GROUPS_TABLE)} (account_id)")
+    _analyze(connection, GROUPS_TABLE)
 
 
 def _output_cents(params: PipelineParams) -> str:
@@ -266,6 +297,22 @@ SNAPSHOT_COLUMNS = [
 ]
 
 
+def _ranking_units(params: PipelineParams) -> str:
+    """What is ranked: each account with revenue in the window; per group, each group (its
+    root's id, the net revenue of all its accounts) and each account in no group."""
+    if not params.per_group:
+        return (
+            "SELECT account_id, revenue_cents, "  # nosec B608
+            "CASE WHEN revenue_cents > 0 THEN revenue_cents ELSE 0 END AS pos_cents "
+            f"FROM {WORK_TABLE} WHERE revenue_cents IS NOT NULL"
+        )
+    return (
+        "SELECT unit_id AS account_id, SUM(revenue_cents) AS revenue_cents, "  # nosec B608
+        "CASE WHEN SUM(revenue_cents) > 0 THEN SUM(revenue_cents) ELSE 0 END AS pos_cents "
+        f"FROM {WORK_TABLE} WHERE revenue_cents IS NOT NULL GROUP BY unit_id"
+    )
+
+
 def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any]) -> None:
     """Step 3: every work row with its rank, shares, tier, movement, quadrant and priority, in
     a second temporary table (the snapshot's columns, and the running sums in cents for the
@@ -284,9 +331,7 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
         "- SUM(pos_cents) OVER (ORDER BY revenue_cents DESC "
         "RANGE BETWEEN CURRENT ROW AND CURRENT ROW) AS before_cents, "
         "SUM(pos_cents) OVER () AS total, COUNT(*) OVER () AS n "
-        "FROM (SELECT account_id, revenue_cents, "
-        "CASE WHEN revenue_cents > 0 THEN revenue_cents ELSE 0 END AS pos_cents "
-        f"FROM {WORK_TABLE} WHERE revenue_cents IS NOT NULL) base"
+        f"FROM ({_ranking_units(params)}) base"
     )
 
     def share(cents: str) -> str:
@@ -333,6 +378,15 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
     )
     output_value = f"CASE WHEN {QUADRANT_POPULATION} THEN {output} / 100.0 END"
     input_value = f"CASE WHEN {QUADRANT_POPULATION} THEN COALESCE(w.input_score, 0) END"
+    unit, curve_columns = "w.account_id", "t.cum_cents, t.pos_cents"
+    if params.per_group:
+        # Members share their group's rank, shares and tier; the curve counts the group once,
+        # on its root's row.
+        unit = "w.unit_id"
+        curve_columns = (
+            "CASE WHEN w.account_id = w.unit_id THEN t.cum_cents END AS cum_cents, "
+            "CASE WHEN w.account_id = w.unit_id THEN t.pos_cents END AS pos_cents"
+        )
     drop_temporary_table(connection, RANKED_TABLE)
     sql = (
         f"CREATE TEMPORARY TABLE {RANKED_TABLE} AS "  # nosec B608
@@ -341,8 +395,8 @@ def build_ranked_table(connection, params: PipelineParams, limits: dict[str, Any
         f"{movement} AS movement, {input_value} AS input_score, "
         f"{output_value} AS output_value, {quadrant} AS quadrant, "
         "w.ws_total AS potential_score, w.revenue_potential, "
-        f"{priority} AS priority, t.cum_cents, t.pos_cents "
-        f"FROM {WORK_TABLE} w LEFT JOIN ({tiered}) t ON t.account_id = w.account_id"
+        f"{priority} AS priority, {curve_columns} "
+        f"FROM {WORK_TABLE} w LEFT JOIN ({tiered}) t ON t.account_id = {unit}"
     )
     # Placeholders in textual order: the select list (quadrant, priority) comes before the
     # tiered subquery's cut-offs.
@@ -402,12 +456,15 @@ def run_pipeline(
     # run as a whole, never part of it; the next run computes it again).
     _execute(connection, "SET LOCAL work_mem = '256MB'")
     _execute(connection, "SET LOCAL synchronous_commit = off")
+    if params.per_group:
+        build_groups_table(connection)
     has_inputs = build_work_table(
         connection, params, visit_inputs=visit_inputs, worksheet_totals=worksheet_totals
     )
     limits = thresholds(connection, params, has_inputs=has_inputs)
     build_ranked_table(connection, params, limits)
     drop_temporary_table(connection, WORK_TABLE)
+    drop_temporary_table(connection, GROUPS_TABLE)
     insert_snapshot(connection, params)
     # A new run id is not in the table's statistics: the planner would take it for an empty
     # run and read the figures of a team row by row. A sample is cheap.
@@ -417,7 +474,7 @@ def run_pipeline(
     curve = pareto_curve(
         connection,
         f"SELECT position AS pos, cum_cents AS cum, pos_cents AS p FROM {RANKED_TABLE} "  # nosec B608
-        "WHERE position IS NOT NULL",
+        + ("WHERE cum_cents IS NOT NULL" if params.per_group else "WHERE position IS NOT NULL"),
         [],
         presorted=True,
         unit=Decimal(100),
@@ -587,3 +644,26 @@ def snapshot_rows_source(
     """Rows for `group_figures`: a run's snapshot rows, optionally of a population only."""
     where, params = _snapshot_where(run_id, population_sql)
     return f"SELECT * FROM {TierSnapshot._meta.db_table} WHERE {where}", params  # nosec B608
+
+
+# The group (集团) of an account: its topmost ancestor (the root) and every account under the
+# root, each with its parent and depth, in one statement. Both walks stop at 100 levels, so a
+# cycle that somehow reached the data cannot loop. Parameter: the account's id.
+GROUP_TREE_IDS = """
+WITH RECURSIVE up(id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM accounts_account WHERE id = %s
+    UNION ALL
+    SELECT a.id, a.parent_id, up.depth + 1
+    FROM accounts_account a JOIN up ON a.id = up.parent_id
+    WHERE up.depth < 100
+), root AS (
+    SELECT id FROM up ORDER BY depth DESC LIMIT 1
+), tree(id, depth) AS (
+    SELECT id, 0 FROM root
+    UNION ALL
+    SELECT a.id, tree.depth + 1
+    FROM accounts_account a JOIN tree ON a.parent_id = tree.id
+    WHERE tree.depth < 100
+)
+SELECT id FROM tree
+"""

@@ -75,6 +75,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "website",
             "notes",
             "revenue_potential",
+            "parent",
             "tier",
             "tier_updated_at",
             "import_batch",
@@ -97,6 +98,7 @@ class AccountSerializer(serializers.ModelSerializer):
             "owner": {"required": False},
             "tier": {"allow_blank": True},
             "location_source": {"allow_blank": True},
+            "parent": {"required": False},
         }
 
     def __init__(self, *args, **kwargs):
@@ -115,6 +117,15 @@ class AccountSerializer(serializers.ModelSerializer):
             self.fields["owner"].error_messages["does_not_exist"] = _(
                 "You cannot assign accounts to this user."
             )
+            # The group (集团): an account the caller sees, or the current parent. A hidden
+            # account answers like a missing one (400, "Select a parent account you can see.").
+            parents = Q(pk__in=accounts_visible_to(request.user).values("pk"))
+            parent_id = getattr(self.instance, "parent_id", None)
+            if parent_id:
+                parents |= Q(pk=parent_id)
+            parent = cast(serializers.RelatedField, self.fields["parent"])
+            parent.queryset = Account.objects.filter(parents)  # type: ignore[arg-type]
+            parent.error_messages["does_not_exist"] = _("Select a parent account you can see.")
 
 
 class ContactSerializer(serializers.ModelSerializer):

@@ -21,3 +21,11 @@ def scoring_card(context, account):
         "latest": latest,
         "user": user,
     }
+
+
+@register.inclusion_tag("scoring/group_section.html", takes_context=True)
+def scoring_group_card(context, account):
+    """The group (集团) section: the tree of the account's group as the user may see it."""
+    request = context.get("request")
+    user = request.user if request is not None else context.get("user")
+    return {"account": account, "group": selectors.account_group_tree(user=user, account=account)}

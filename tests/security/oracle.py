@@ -16,6 +16,9 @@ both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned
 (some of the drawn reminders) to those who see its recipient, whoever owns the account now.
 Random account teams make some users members of some accounts: a member sees the account and
 everything hanging on it, as its owner does (and so does whoever sees the member's book).
+Random parents put some accounts in groups (集团), of any owners: a group grants no sight, so
+the card's group tree of a visible member must never show a sibling outside the book (its
+name is its token).
 A commitment (and a deal) is owned by any user of the organisation (the same draw) and is
 visible to those who see its account or its owner (`AUTHOR_MODELS`). A visit or touch is
 logged by any user of the organisation (the reminder's draw), and so is
@@ -101,6 +104,16 @@ def org_specs(draw):
                     st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50)
                 ),
                 max_size=4,
+            )
+        ),
+        # Groups: (member, parent) pairs, each modulo the accounts; a pair that would make a
+        # cycle is skipped.
+        "parents": draw(
+            st.lists(
+                st.tuples(
+                    st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50)
+                ),
+                max_size=5,
             )
         ),
     }
@@ -492,4 +505,15 @@ def build_org(spec) -> Org:
         if member.pk not in org.members.setdefault(account_id, set()):
             AccountTeamMemberFactory(account=Account.objects.get(pk=account_id), user=member)
             org.members[account_id].add(member.pk)
+    parents: dict[int, int] = {}
+    for child_index, parent_index in spec.get("parents", []):
+        child = account_ids[child_index % len(account_ids)]
+        parent = account_ids[parent_index % len(account_ids)]
+        ancestor: int | None = parent
+        while ancestor is not None and ancestor != child:
+            ancestor = parents.get(ancestor)
+        if ancestor is None:  # no cycle: the chain above the parent does not reach the child
+            parents[child] = parent
+    for child, parent in parents.items():
+        Account.objects.filter(pk=child).update(parent_id=parent)
     return org
