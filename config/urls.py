@@ -77,6 +77,7 @@ urlpatterns = [
     path("map/", include("salesmap.urls")),
     path("robots/", include("robots.urls")),
     path("calendar/", include("calendars.urls")),
+    path("key-accounts/", include("keyaccounts.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The outbox and the audit trail moved from the crm app to core, and their admin pages with
