@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("opportunities.api.forecast_urls")),
     path("", include("playbook.api.urls")),
     path("", include("robots.api.urls")),
+    path("", include("keyaccounts.api.urls")),
     path("scoring/", include("scoring.api.urls")),
     path("dashboard/", include("scoring.dashboard.api.urls")),
     path("map/", include("salesmap.api.urls")),

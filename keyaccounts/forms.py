@@ -1,5 +1,7 @@
 """Forms of the key-account plan's pages; the services validate again."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -79,7 +81,7 @@ class RowForm(forms.Form):
 
     def __init__(self, *args, plan: KeyAccountPlan, accounts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site_account"].queryset = accounts.filter(
+        cast(forms.ModelChoiceField, self.fields["site_account"]).queryset = accounts.filter(
             pk=plan.account_id
         ) | accounts.filter(parent_id=plan.account_id)
 
@@ -95,7 +97,7 @@ class MarkForm(forms.Form):
 
     def __init__(self, *args, plan: KeyAccountPlan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["row"].queryset = plan.rows.all()
+        cast(forms.ModelChoiceField, self.fields["row"]).queryset = plan.rows.all()
 
 
 class GoalForm(forms.Form):
@@ -108,7 +110,9 @@ class GoalForm(forms.Form):
 
     def __init__(self, *args, plan: KeyAccountPlan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contact"].queryset = plan.account.contacts.order_by("name", "id")
+        cast(
+            forms.ModelChoiceField, self.fields["contact"]
+        ).queryset = plan.account.contacts.order_by("name", "id")
 
 
 class ActionForm(forms.Form):
@@ -118,7 +122,9 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, actor: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = users_assignable_by(actor).order_by("username")
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = users_assignable_by(
+            actor
+        ).order_by("username")
         self.fields["owner"].initial = actor.pk
 
 

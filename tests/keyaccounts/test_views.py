@@ -60,11 +60,14 @@ def test_sections_post_through_the_services(client, org, plan):
 
 
 def test_a_plan_outside_the_users_sight_is_404(client, org, plan):
+    from keyaccounts.services import plan_review
+
+    plan_review(actor=org["r1"], plan=plan)
     client.force_login(org["r2"])
     base = f"/key-accounts/{plan.pk}"
-    for url in (f"{base}/", f"{base}/edit/", f"{base}/history/"):
+    for url in (f"{base}/", f"{base}/edit/", f"{base}/history/", f"{base}/history/1/"):
         assert client.get(url).status_code == 404
     assert client.post(f"{base}/review/", {}).status_code == 404
     assert client.get(f"/key-accounts/new/{plan.account.pk}/").status_code == 404
-    assert PlanReview.objects.count() == 0
+    assert PlanReview.objects.count() == 1
     assert str(plan.account) not in client.get("/key-accounts/").content.decode()
