@@ -28,7 +28,6 @@ class KeyAccountPlanViewSet(viewsets.ModelViewSet):
     serializer_class = KeyAccountPlanSerializer
     ordering_fields = ["year", "id"]
     ordering = ["-year", "id"]
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         return plans_visible_to(self.request.user).order_by("-year", "id")
@@ -45,9 +44,10 @@ class KeyAccountPlanViewSet(viewsets.ModelViewSet):
         )
         return Response(self.get_serializer(plan).data, status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request, *args, **kwargs):
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
         instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = {k: v for k, v in serializer.validated_data.items() if k in PLAN_WRITABLE}
         plan = services.plan_update(actor=request_user(request), plan=instance, data=data)
