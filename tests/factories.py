@@ -630,6 +630,7 @@ class KeyAccountPlanFactory(factory.django.DjangoModelFactory):
     year = 2026
     revenue_target = Decimal("1000000.00")
     share_target = Decimal("40.00")
+    created_by = factory.SelfAttribute("account.owner")
 
 
 class WhitespaceRowFactory(factory.django.DjangoModelFactory):
@@ -682,3 +683,4 @@ class PlanReviewFactory(factory.django.DjangoModelFactory):
     plan = factory.SubFactory(KeyAccountPlanFactory)
     version = factory.Sequence(lambda n: n + 1)
     snapshot = factory.LazyFunction(lambda: {"year": 2026})
+    reviewed_by = factory.SelfAttribute("plan.account.owner")
