@@ -61,11 +61,10 @@ class KeyAccountPlanViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """Freeze the plan as its next version (the quarterly review)."""
+        plan = self.get_object()  # a hidden plan answers 404 before its body is read
         body = ReviewRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        found = services.plan_review(
-            actor=request_user(request), plan=self.get_object(), **body.validated_data
-        )
+        found = services.plan_review(actor=request_user(request), plan=plan, **body.validated_data)
         return Response(PlanReviewSerializer(found).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=PlanReviewSerializer(many=True))
@@ -78,10 +77,11 @@ class KeyAccountPlanViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def goals(self, request, pk=None):
         """Set a relationship goal for a contact of the plan's account."""
+        plan = self.get_object()  # a hidden plan answers 404 before its body is read
         body = GoalRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         goal = services.relationship_goal_set(
-            actor=request_user(request), plan=self.get_object(), **body.validated_data
+            actor=request_user(request), plan=plan, **body.validated_data
         )
         return Response(
             {
@@ -103,11 +103,12 @@ class KeyAccountPlanViewSet(viewsets.ModelViewSet):
     def actions_create(self, request, pk=None):
         """Add an action: a commitment of the plan's account (owner: someone the caller may
         assign to; the caller by default)."""
+        plan = self.get_object()  # a hidden plan answers 404 before its body is read
         body = ActionRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         made = services.plan_action_create(
             actor=request_user(request),
-            plan=self.get_object(),
+            plan=plan,
             title=body.validated_data["title"],
             owner=body.validated_data.get("owner"),
             due_date=body.validated_data["due_date"],

@@ -71,5 +71,6 @@ def test_hidden_plans_answer_404(api, org, plan):
     assert client.get(URL).json()["results"] == []
     for path in ("", "reviews/", "actions/"):
         assert client.get(f"{URL}{plan.pk}/{path}").status_code == 404
-    assert client.post(f"{URL}{plan.pk}/review/", {}, format="json").status_code == 404
+    for path in ("review/", "goals/", "actions/"):
+        assert client.post(f"{URL}{plan.pk}/{path}", {}, format="json").status_code == 404
     assert PlanReview.objects.count() == 0
