@@ -21,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("opportunities.api.forecast_urls")),
     path("", include("playbook.api.urls")),
     path("", include("robots.api.urls")),
+    path("", include("keyaccounts.api.urls")),
     path("scoring/", include("scoring.api.urls")),
     path("dashboard/", include("scoring.dashboard.api.urls")),
     path("map/", include("salesmap.api.urls")),
@@ -77,6 +78,7 @@ urlpatterns = [
     path("map/", include("salesmap.urls")),
     path("robots/", include("robots.urls")),
     path("calendar/", include("calendars.urls")),
+    path("key-accounts/", include("keyaccounts.urls")),
     path("language/", views.language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The outbox and the audit trail moved from the crm app to core, and their admin pages with

@@ -616,3 +616,80 @@ class OpportunitySettingsFactory(_AppSettingsFactory):
 class AccountSettingsFactory(_AppSettingsFactory):
     class Meta:
         model = AccountSettings
+
+
+# keyplan
+
+from keyaccounts.models import (  # noqa: E402
+    KeyAccountPlan,
+    PlanAction,
+    PlanReview,
+    RelationshipGoal,
+    WhitespaceMark,
+    WhitespaceProduct,
+    WhitespaceRow,
+)
+
+
+class KeyAccountPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = KeyAccountPlan
+
+    account = factory.SubFactory(AccountFactory, tier="A")
+    year = 2026
+    revenue_target = Decimal("1000000.00")
+    share_target = Decimal("40.00")
+    created_by = factory.SelfAttribute("account.owner")
+
+
+class WhitespaceRowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WhitespaceRow
+
+    plan = factory.SubFactory(KeyAccountPlanFactory)
+    name = factory.Sequence(lambda n: f"Site {n}")
+
+
+class WhitespaceProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WhitespaceProduct
+
+    plan = factory.SubFactory(KeyAccountPlanFactory)
+    name = factory.Sequence(lambda n: f"Product line {n}")
+
+
+class WhitespaceMarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WhitespaceMark
+
+    row = factory.SubFactory(WhitespaceRowFactory)
+    product = factory.Sequence(lambda n: f"Product {n}")
+
+
+class RelationshipGoalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RelationshipGoal
+
+    plan = factory.SubFactory(KeyAccountPlanFactory)
+    contact = factory.SubFactory(ContactFactory, account=factory.SelfAttribute("..plan.account"))
+    goal_stance = Contact.Stance.CHAMPION
+
+
+class PlanActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanAction
+
+    plan = factory.SubFactory(KeyAccountPlanFactory)
+    commitment = factory.SubFactory(
+        CommitmentFactory, account=factory.SelfAttribute("..plan.account")
+    )
+
+
+class PlanReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanReview
+
+    plan = factory.SubFactory(KeyAccountPlanFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    snapshot = factory.LazyFunction(lambda: {"year": 2026})
+    reviewed_by = factory.SelfAttribute("plan.account.owner")

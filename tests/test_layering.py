@@ -25,7 +25,7 @@ LAYERS = [
     {"commitments"},
     {"opportunities"},
     {"scoring"},
-    {"today", "salesmap", "calendars", "robots"},
+    {"today", "salesmap", "calendars", "robots", "keyaccounts"},
     {"config"},
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "salesmap",
     "calendars",
     "robots",
+    "keyaccounts",
 ]
 
 MIDDLEWARE = [

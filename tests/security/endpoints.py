@@ -101,6 +101,9 @@ HTML_EXEMPT = {
 # robots: a group robot belongs to a user or a team, not to an account; its rule
 # (robots.selectors.robot_scope_q, on owner_scope_q) is checked for every role by
 # tests/robots/test_views.py (test_others_robots_answer_404, test_a_rep_cannot_add_to_a_team).
+# keyplan: a frozen version of a plan (plan and version number): the plan's rule, checked by
+# tests/keyaccounts/test_views.py (test_a_plan_outside_the_users_sight_is_404).
+HTML_EXEMPT["keyaccounts:version"] = "a plan's frozen version: 404 unless the plan is visible"
 _ROBOT_RULE = "one group robot: its user, their manager, the team's manager, admins; others 404"
 HTML_EXEMPT.update(
     {
@@ -187,6 +190,16 @@ OBJECT_PAGE_MODELS: dict[str, str] = {
             "contact_remove",
         )
     },
+    # keyplan: the key-account plan's page and its sections' forms
+    "keyaccounts:detail": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:edit": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:row_add": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:product_add": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:mark_set": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:goal_set": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:action_add": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:review": "keyaccounts.KeyAccountPlan",
+    "keyaccounts:history": "keyaccounts.KeyAccountPlan",
 }
 # An app namespace's main model, for its plain `detail` / `edit` / `delete` / `move` pages.
 NAMESPACE_MAIN_MODEL = {

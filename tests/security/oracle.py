@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from commitments.models import Commitment
 from crm.models import Team, User
+from keyaccounts.models import KeyAccountPlan
 from opportunities.models import Opportunity, Stage
 from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
@@ -49,6 +50,7 @@ from tests.factories import (
     ContactFactory,
     IntelligenceAnswerFactory,
     IntelligenceQuestionFactory,
+    KeyAccountPlanFactory,
     OpportunityFactory,
     OrderFactory,
     ProspectFactory,
@@ -403,6 +405,15 @@ def _opportunity(org: Org, account: Account, owner: User | None = None) -> Oppor
     return deal
 
 
+def _key_account_plan(org: Org, account: Account) -> KeyAccountPlan:
+    """A key-account plan (one per account and year): it follows the account, whoever wrote
+    it; the token is one of its strengths (the API and the plan page show them)."""
+    tok = token("Kp")
+    plan = KeyAccountPlanFactory(account=account, strengths=[tok])
+    _keep(org, plan, account, tok)
+    return plan
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -416,6 +427,7 @@ BUILDERS = {
     Commitment._meta.label: _commitment,
     IntelligenceAnswer._meta.label: _intelligence_answer,
     Opportunity._meta.label: _opportunity,
+    KeyAccountPlan._meta.label: _key_account_plan,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -428,6 +440,7 @@ EXTRA_LABELS = [
     Commitment._meta.label,
     IntelligenceAnswer._meta.label,
     Opportunity._meta.label,
+    KeyAccountPlan._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}

@@ -143,6 +143,21 @@ def test_the_schema_covers_the_opportunities_api():
     assert opportunities <= paths, opportunities - paths
 
 
+def test_the_schema_covers_the_key_account_plans_api():
+    """The key-account plans API (keyplan) is in the schema, with its reviews, goals and
+    actions, so every role's run above covers it."""
+    paths = {operation.path for operation in _operations()}
+    plans = {
+        "/api/v1/key-account-plans/",
+        "/api/v1/key-account-plans/{id}/",
+        "/api/v1/key-account-plans/{id}/review/",
+        "/api/v1/key-account-plans/{id}/reviews/",
+        "/api/v1/key-account-plans/{id}/goals/",
+        "/api/v1/key-account-plans/{id}/actions/",
+    }
+    assert plans <= paths, plans - paths
+
+
 def _operations():
     for result in schema.get_all_operations():
         yield result.ok()
