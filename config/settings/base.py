@@ -358,6 +358,7 @@ SPECTACULAR_SETTINGS = {
         "OccasionKindEnum": "visits.models.Occasion.Kind",
         "ReminderKindEnum": "visits.models.Reminder.Kind",
         "UserRoleEnum": "crm.models.User.Role",
+        "ContactStanceEnum": "accounts.models.Contact.Stance",
         "AccountSourceEnum": "accounts.models.Account.Source",
         "ImportKindEnum": "imports.models.ImportBatch.Kind",
         "ImportStatusEnum": "imports.models.ImportBatch.Status",

@@ -1,6 +1,7 @@
 """The key-account plans API's serializers; writes go through keyaccounts.services (which
 re-check scope and validate)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.models import Contact
@@ -49,9 +50,15 @@ class KeyAccountPlanSerializer(serializers.ModelSerializer):
         if request is not None:
             self.fields["account"].queryset = accounts_visible_to(request.user)  # type: ignore[attr-defined]
         if self.instance is not None:
-            # The account and year of a plan never change.
-            self.fields["account"].read_only = True
+            # The year of a plan never changes (nor its account: validate_account).
             self.fields["year"].read_only = True
+
+    def validate_account(self, account):
+        """An account the caller sees (the field's queryset), and on an update the plan's own:
+        naming another is a clear 400, never silently ignored."""
+        if self.instance is not None and account != self.instance.account:
+            raise serializers.ValidationError(_("The account of a plan cannot change."))
+        return account
 
 
 class PlanReviewSerializer(serializers.ModelSerializer):

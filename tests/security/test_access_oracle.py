@@ -503,9 +503,13 @@ def _foreign(org: Org, user: User) -> dict[type, list[int]]:
         VisitPlan: sorted(
             VisitPlan.objects.filter(account_id__in=accounts).values_list("pk", flat=True)
         ),
-        # A task's source_reminder (tasks API): a reminder about an account outside the book.
+        # A task's source_reminder (tasks API): a reminder about an account outside the book
+        # that the user does not see either ("accounts reassigned" notices to the user are
+        # visible wherever their account is).
         Reminder: sorted(
-            Reminder.objects.filter(account_id__in=accounts).values_list("pk", flat=True)
+            pk
+            for pk in Reminder.objects.filter(account_id__in=accounts).values_list("pk", flat=True)
+            if not org.record_visible(Reminder._meta.label, pk, user)
         ),
     }
 
