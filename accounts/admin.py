@@ -1,7 +1,15 @@
 from django.contrib import admin
 from django.db import models
 
-from accounts.models import Account, Contact, Order
+from accounts.models import (
+    Account,
+    AccountCompetitor,
+    AccountSettings,
+    AccountTeamMember,
+    Competitor,
+    Contact,
+    Order,
+)
 
 
 class ContactInline(admin.TabularInline):
@@ -38,3 +46,37 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("invoice_number", "product")
     raw_id_fields = ("account", "import_batch")
     show_full_result_count = False
+
+
+@admin.register(AccountTeamMember)
+class AccountTeamMemberAdmin(admin.ModelAdmin):
+    list_display = ("account", "user", "role", "access", "created_at")
+    list_filter = ("role", "access")
+    raw_id_fields = ("account", "user", "added_by")
+    show_full_result_count = False
+
+
+@admin.register(Competitor)
+class CompetitorAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_active", "created_at")
+    search_fields = ("name",)
+
+
+@admin.register(AccountCompetitor)
+class AccountCompetitorAdmin(admin.ModelAdmin):
+    list_display = ("account", "competitor", "share", "contract_end")
+    raw_id_fields = ("account", "competitor")
+    show_full_result_count = False
+
+
+@admin.register(AccountSettings)
+class AccountSettingsAdmin(admin.ModelAdmin):
+    """Read-only here: the settings page (/accounts/settings/buying-centre/) edits it."""
+
+    list_display = ("__str__", "contact_unmet_days", "updated_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

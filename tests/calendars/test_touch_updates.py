@@ -75,7 +75,7 @@ def test_a_refused_change_leaves_the_stamp_alone(client, rep, touch):
 
 def test_the_migration_fills_updated_at_in_from_created_at(rep):
     loader = MigrationLoader(connection)
-    operations = loader.get_migration("visits", "0005_touch_updated_at").operations
+    operations = loader.get_migration("visits", "0006_touch_updated_at").operations
     backfill = [op for op in operations if isinstance(op, migrations.RunSQL)]
     assert len(backfill) == 1
     account = AccountFactory(owner=rep)
