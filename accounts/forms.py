@@ -40,13 +40,15 @@ class AccountForm(forms.ModelForm):
         )
         owner.error_messages["invalid_choice"] = _("You cannot assign accounts to this user.")
         self.fields["owner"] = owner
-        # The group (集团): an account the user sees, or the current parent (kept as it is).
-        parents = Q(pk__in=accounts_visible_to(user).values("pk"))
-        if self.instance.parent_id:
-            parents |= Q(pk=self.instance.parent_id)
+        # The group (集团): an account the user sees. A current parent outside the user's book
+        # is neither shown (its name would leak) nor changed: the field leaves the form.
+        visible = accounts_visible_to(user)
+        if self.instance.parent_id and not visible.filter(pk=self.instance.parent_id).exists():
+            del self.fields["parent"]
+            return
         self.fields["parent"] = AccountPickerField(
             user,
-            queryset=Account.objects.filter(parents),
+            queryset=visible,
             label=self.fields["parent"].label,
             required=False,
             help_text=_("The group (集团) this account belongs to: type its name or code."),

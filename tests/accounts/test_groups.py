@@ -73,6 +73,29 @@ def test_keeping_a_parent_that_became_hidden_is_allowed(org):
     assert _parents(member) == [hidden.pk]
 
 
+def test_the_edit_page_neither_shows_nor_changes_a_parent_outside_the_book(org, client):
+    member = AccountFactory(owner=org["r1"], name="Member Co")
+    hidden = org["accounts"]["r3"]
+    Account.objects.filter(pk=member.pk).update(parent=hidden)
+    client.force_login(org["r1"])
+    page = client.get(reverse("accounts:edit", args=[member.pk]))
+    assert page.status_code == 200
+    assert hidden.name not in page.content.decode()
+    assert "parent" not in page.context["form"].fields
+    data = {
+        "name": "Member Renamed",
+        "channel": member.channel,
+        "lifecycle": member.lifecycle,
+        "source": member.source,
+        "owner": org["r1"].pk,
+        "parent": "",  # a forged empty field is ignored: the hidden parent stays
+    }
+    response = client.post(reverse("accounts:edit", args=[member.pk]), data)
+    assert response.status_code == 302
+    assert _parents(member) == [hidden.pk]
+    assert Account.objects.get(pk=member.pk).name == "Member Renamed"
+
+
 def test_the_api_sets_a_parent_and_refuses_a_hidden_one_and_a_cycle(org, api):
     client = api(org["r1"])
     head = org["accounts"]["r1"]

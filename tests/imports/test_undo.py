@@ -216,6 +216,8 @@ def test_the_statements_follow_every_relation_django_deletes_or_nulls():
         ("null", "commitments_commitment"),
         # A contact's role in a deal goes with the contact (CASCADE).
         ("delete", "opportunities_opportunitycontact"),
+        # A key-account plan's relationship goal is about one contact: it goes too (CASCADE).
+        ("delete", "keyaccounts_relationshipgoal"),
         ("delete", "accounts_contact"),
     ]
     assert {"commitments_commitment", "playbook_intelligenceanswer"} <= set(tables)
