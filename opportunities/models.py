@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import bilingual
 from core.models import AppSettings
-from playbook.models import bilingual
 
 AMOUNT_DIGITS = 16
 AMOUNT_PLACES = 2

@@ -9,20 +9,12 @@ account when the account changes hands.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.i18n import bilingual
 
 TEXT_MAX_LENGTH = 4000
 ANSWER_MAX_LENGTH = 2000
-
-
-def bilingual(en: str, zh: str) -> str:
-    """The Chinese text for a Chinese user when there is one, else the English text; a row
-    written in one language only shows that language to everyone."""
-    language = (get_language() or "").lower()
-    if language.startswith("zh"):
-        return zh or en
-    return en or zh
 
 
 class Situation(models.TextChoices):

@@ -9,20 +9,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contact, Tier
+from core.i18n import bilingual
 from core.models import AppSettings
 
 TIER_CHOICES = [*Tier.choices, ("", _("Untiered"))]
 ROLE_CHOICES = [*Contact.Role.choices, ("", _("No role"))]
-
-
-def _bilingual(en: str, zh: str) -> str:
-    """The Chinese text for a Chinese user when there is one, else the English text."""
-    language = (get_language() or "").lower()
-    return zh if language.startswith("zh") and zh else en
 
 
 class Slot(models.TextChoices):
@@ -132,7 +126,7 @@ class ChecklistItem(models.Model):
 
     @property
     def text(self) -> str:
-        return _bilingual(self.text_en, self.text_zh_hans)
+        return bilingual(self.text_en, self.text_zh_hans)
 
 
 class VisitPlanQuerySet(models.QuerySet):
@@ -415,7 +409,7 @@ class Occasion(models.Model):
 
     @property
     def name(self) -> str:
-        return _bilingual(self.name_en, self.name_zh_hans)
+        return bilingual(self.name_en, self.name_zh_hans)
 
     def clean(self) -> None:
         errors = {}
