@@ -98,33 +98,10 @@
   }
 
   function initDrag(board) {
-    var dragged = null;
-    board.addEventListener("dragstart", function (event) {
-      var card = event.target.closest ? event.target.closest(".deal-card") : null;
-      if (!card) { return; }
-      dragged = card;
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", card.getAttribute("data-id"));
-      card.classList.add("dragging");
-    });
-    board.addEventListener("dragend", function () {
-      if (dragged) { dragged.classList.remove("dragging"); }
-      board.querySelectorAll(".drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
-      dragged = null;
-    });
-    board.querySelectorAll(".deal-col").forEach(function (column) {
-      column.addEventListener("dragover", function (event) {
-        if (!dragged) { return; }
-        event.preventDefault();
-        event.dataTransfer.dropEffect = "move";
-        column.classList.add("drop-target");
-      });
-      column.addEventListener("dragleave", function () { column.classList.remove("drop-target"); });
-      column.addEventListener("drop", function (event) {
-        event.preventDefault();
-        column.classList.remove("drop-target");
-        if (dragged) { move(board, dragged, column); }
-      });
+    window.crmBoardDrag(board, {
+      card: ".deal-card",
+      column: ".deal-col",
+      drop: function (card, column) { move(board, card, column); }
     });
   }
 

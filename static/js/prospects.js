@@ -152,36 +152,14 @@
   }
 
   function initBoard(board) {
-    var dragged = null;
-    board.addEventListener("dragstart", function (event) {
-      var card = event.target.closest ? event.target.closest(".p-card") : null;
-      if (!card) { return; }
-      dragged = card;
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", card.getAttribute("data-id"));
-      card.classList.add("dragging");
-    });
-    board.addEventListener("dragend", function () {
-      if (dragged) { dragged.classList.remove("dragging"); }
-      board.querySelectorAll(".drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
-      dragged = null;
-    });
-    board.querySelectorAll(".board-col").forEach(function (column) {
-      column.addEventListener("dragover", function (event) {
-        if (!dragged) { return; }
-        event.preventDefault();
-        event.dataTransfer.dropEffect = "move";
-        column.classList.add("drop-target");
-      });
-      column.addEventListener("dragleave", function () { column.classList.remove("drop-target"); });
-      column.addEventListener("drop", function (event) {
-        event.preventDefault();
-        column.classList.remove("drop-target");
-        if (!dragged) { return; }
+    window.crmBoardDrag(board, {
+      card: ".p-card",
+      column: ".board-col",
+      drop: function (card, column) {
         var colour = column.getAttribute("data-colour");
-        if (dragged.classList.contains("colour-" + colour)) { return; }
-        move(board, dragged, colour);
-      });
+        if (card.classList.contains("colour-" + colour)) { return; }
+        move(board, card, colour);
+      }
     });
   }
 
