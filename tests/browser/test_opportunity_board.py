@@ -102,3 +102,30 @@ def test_moving_to_lost_asks_for_the_reason(live_server, phone_page):
     assert _sums(page, qualify)[0] == "0"
     deal.refresh_from_db()
     assert (deal.status, deal.loss_reason) == (Opportunity.Status.LOST, reason)
+
+
+def test_a_desktop_user_drags_a_deal_to_the_next_stage(live_server, chromium):
+    rep = UserFactory(username="dragger")
+    account = AccountFactory(owner=rep, name="杭州明达电子有限公司")
+    qualify = StageFactory(name_en="Qualify", position=0, probability=10)
+    propose = StageFactory(name_en="Propose", position=1, probability=50)
+    deal = OpportunityFactory(
+        account=account, owner=rep, name="产线升级", stage=qualify, amount=Decimal("3000.00")
+    )
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live_server, "dragger", "pw-Secret-123")
+        page.goto(f"{live_server.url}/opportunities/board/")
+        card = page.locator(f'.deal-card[data-id="{deal.pk}"]')
+        card.drag_to(page.locator(f'.deal-col[data-stage="{propose.pk}"]'))
+        page.wait_for_selector(
+            f'.deal-col[data-stage="{propose.pk}"] .deal-card[data-id="{deal.pk}"]'
+        )
+        assert _sums(page, propose) == ("1", "3,000.00", "1,500.00")
+        assert _sums(page, qualify) == ("0", "0.00", "0.00")
+    finally:
+        context.close()
+    deal.refresh_from_db()
+    assert deal.stage == propose
