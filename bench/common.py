@@ -31,6 +31,10 @@ SERVER_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/
 DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "crm_bench")
 
 
+# Units of which less is better: a Row's ratio is then baseline / measured.
+LOWER_IS_BETTER = ("s", "ms", "queries", "KB")
+
+
 @dataclass
 class Row:
     """One line of the results table: what was measured beside its baseline."""
@@ -47,8 +51,9 @@ class Row:
     def ratio(self) -> float | None:
         if self.baseline in (None, 0) or self.measured == 0:
             return None
-        # Ratio reported as "how many times better": for seconds lower is better.
-        if self.unit in ("s", "ms"):
+        # Ratio reported as "how many times better": for times, queries and sizes lower is
+        # better.
+        if self.unit in LOWER_IS_BETTER:
             return self.baseline / self.measured
         return self.measured / self.baseline
 
@@ -193,28 +198,36 @@ def gunicorn(
     app: str = "config.wsgi:application",
     extra_env: dict[str, str] | None = None,
     startup_path: str = "/login/",
+    python: str = PYTHON,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Serve `app` under gunicorn on a free 127.0.0.1 port for the duration of the block.
 
     The default settings are production's (DEBUG off, whitenoise, persistent connections),
     minus the HTTPS redirect, with a throwaway secret. Waits until `startup_path` answers;
-    stops the server (SIGTERM, then SIGKILL) on the way out, whatever happened."""
+    stops the server (SIGTERM, then SIGKILL) on the way out, whatever happened.
+
+    Another app (the `pages` benchmark's DjangoCRM) is served by giving its `python` (with
+    gunicorn installed), its working directory and its whole environment (`env`: then
+    `db_url`, `settings` and `extra_env` are not used)."""
     port = free_port()
     workers = workers or (2 * (os.cpu_count() or 1) + 1)
-    env = django_env(
-        db_url,
-        DJANGO_SETTINGS_MODULE=settings,
-        DJANGO_SECRET_KEY="bench-only-" + "x" * 50,
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        PYTHONPATH=str(ROOT),
-        **(extra_env or {}),
-    )
+    if env is None:
+        env = django_env(
+            db_url,
+            DJANGO_SETTINGS_MODULE=settings,
+            DJANGO_SECRET_KEY="bench-only-" + "x" * 50,
+            DJANGO_SECURE_SSL_REDIRECT="false",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+            PYTHONPATH=str(ROOT),
+            **(extra_env or {}),
+        )
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     log = out_dir / f"gunicorn-{port}.log"
     command = [
-        PYTHON,
+        python,
         "-m",
         "gunicorn",
         app,
@@ -233,7 +246,7 @@ def gunicorn(
     ]
     with log.open("w") as log_file:
         process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     try:
