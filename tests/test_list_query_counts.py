@@ -28,6 +28,7 @@ from tests.factories import (
     StageFactory,
     TargetFactory,
     TierRunFactory,
+    TierSnapshotFactory,
     TouchFactory,
     UserFactory,
     VisitFactory,
@@ -111,6 +112,8 @@ CASES = {
     "opportunities:list?owner=": ("m1", "opportunity"),
     "commitments:list?owner=": ("m1", _commitment),
     "visits:due": ("m1", _account),
+    "prospects:coverage": ("m1", lambda org, i: _account(org, i, tier="A")),
+    "scoring:accounts": ("m1", "snapshot"),
     "visits:visit_list": ("m1", _visit),
     "visits:touch_list": (
         "m1",
@@ -144,6 +147,12 @@ def test_a_list_page_runs_the_same_queries_for_one_row_and_many(client, org, nam
 
         def add(org, i):
             _opportunity(org, i, stage=stage)
+
+    elif add == "snapshot":
+        run = TierRunFactory()
+
+        def add(org, i):
+            TierSnapshotFactory(run=run, account=_account(org, i, tier="A"), position=i + 1)
 
     path, _sep, query = name.partition("?")
     url = reverse(path) + (f"?{query}" if query else "")
