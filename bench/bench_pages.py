@@ -157,7 +157,7 @@ def djangocrm_venv(python: Path) -> Path:
     venv.parent.mkdir(parents=True, exist_ok=True)
     _run([str(python), "-m", "venv", str(venv)], "python -m venv")
     vpython = str(venv / "bin" / "python")
-    pip = [vpython, "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    pip = [vpython, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--retries", "2"]
     hint = " (is the package index reachable? pip's proxy settings apply)"
     _run(
         [*pip, "--no-deps", f"django-crm-admin=={DJANGOCRM_VERSION}"],
