@@ -64,3 +64,34 @@ def test_gunicorn_serves_the_api_and_stops():
     assert result.p95_ms > 0
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.parametrize(
+    ("unit", "measured", "baseline", "ratio"),
+    [
+        ("ms", 10, 50, 5.0),  # less is better: baseline / measured
+        ("queries", 7, 372, 372 / 7),
+        ("KB", 40, 160, 4.0),
+        ("req/s", 30, 3, 10.0),  # more is better: measured / baseline
+    ],
+)
+def test_a_rows_ratio_says_how_many_times_better(unit, measured, baseline, ratio):
+    assert common.Row("x", measured, baseline, unit, "–").ratio == pytest.approx(ratio)
+
+
+def test_the_pages_benchmark_says_why_without_a_python_312(tmp_path, monkeypatch):
+    """No Python 3.12: a skipped row naming the reason, nothing installed."""
+    import argparse
+
+    import bench_pages
+
+    monkeypatch.setenv("BENCH_CACHE_DIR", str(tmp_path / "cache"))
+    parser = argparse.ArgumentParser()
+    bench_pages.add_arguments(parser)
+    args = parser.parse_args(["--pages-djangocrm-python", sys.executable])
+    if sys.version_info[:2] == bench_pages.DJANGOCRM_PYTHON:
+        pytest.skip("this interpreter is a 3.12: it would install DjangoCRM")
+    [row] = bench_pages.run(args)
+    assert "skipped" in row.benchmark
+    assert "needs Python 3.12" in row.benchmark
+    assert not (tmp_path / "cache").exists()
