@@ -11,11 +11,14 @@ import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rest_framework import serializers
 
 from accounts.models import Account, AccountTeamMember
 from crm.models import User
+from opportunities.api.forecast import CellSerializer
 from opportunities.forecast import (
     CHANGE_LIST_LIMIT,
+    Cell,
     Figures,
     changes_since,
     forecast,
@@ -255,3 +258,23 @@ def test_the_forecast_and_its_changes_equal_a_deal_by_deal_reading(org, stages, 
     _check(org["m2"])
     _check(org["r1"])
     _check(org["r2"])
+
+
+money = st.decimals(min_value=0, max_value=10**12, places=2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    amounts=st.lists(money, min_size=9, max_size=9),
+    counts=st.lists(st.integers(0, 10**6), min_size=4, max_size=4),
+    target=st.one_of(st.none(), money),
+)
+def test_a_cell_reads_as_the_declared_fields_write_it(amounts, counts, target):
+    total, won, lost, open_, commit, best, pipeline, omitted, weighted = amounts
+    figures = Figures(
+        counts[0], total, won, counts[1], lost, counts[2], open_, counts[3],
+        commit, best, pipeline, omitted, weighted,
+    )  # fmt: skip
+    cell = Cell(figures, target)
+    generic = serializers.Serializer.to_representation(CellSerializer(), cell)
+    assert CellSerializer(cell).data == generic
