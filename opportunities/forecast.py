@@ -18,13 +18,10 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
-    Aggregate,
     Avg,
     Case,
     Count,
-    DateField,
     DecimalField,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -42,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Team, User
 from crm.selectors import EqualsAny, Viewer, teams_visible_to, users_visible_to
-from opportunities.forecast_sql import changes_rows, left_period_ids, no_jit
+from opportunities.forecast_sql import changes_rows, grid_rows, left_period_ids, no_jit
 from opportunities.models import AMOUNT_PLACES, Opportunity, OpportunityChange, Stage, Target
 from opportunities.selectors import opportunities_visible_to
 from opportunities.targets import period_bounds, targets_visible_to
@@ -69,7 +66,9 @@ class Population:
         return self.user.is_admin and self.team is None and self.owner is None
 
     def deals(self) -> QuerySet[Opportunity]:
-        qs = opportunities_visible_to(self.user)
+        # The rule as index conditions: a period's deals through their owner's and account's
+        # indexes (opportunities.selectors.opportunity_scope_q).
+        qs = opportunities_visible_to(self.user, by_id=True)
         if self.team is not None:
             # The team's members as an index condition on the owner (not a join with them).
             members = User.objects.filter(team=self.team).values("pk").order_by()
@@ -211,67 +210,24 @@ def in_period(start: datetime.date, end: datetime.date) -> Q:
     return Q(status__in=Status.values, close_date__gte=start, close_date__lt=end)
 
 
-def _win_probability() -> Coalesce:
-    return Coalesce("probability", "stage__probability")
-
-
-class MonthOf(Func):
-    """The first day of a date's month (date_trunc on the date as a plain timestamp: no time
-    zone conversion per row)."""
-
-    template = "date_trunc('month', %(expressions)s::timestamp)::date"
-    output_field = DateField()
-
-
-def _figures_sums() -> dict[str, Aggregate]:
-    """The aggregates of one grid cell, by the rules of `Figures`: conditional sums, the
-    weighted amount summed and rounded per forecast category (commit, best case, pipeline)."""
-    open_, won, lost = Q(status=Status.OPEN), Q(status=Status.WON), Q(status=Status.LOST)
-    named = (Category.COMMIT, Category.BEST_CASE, Category.OMITTED)
-    pipeline_only = open_ & ~Q(category__in=named)
-    weighted = ExpressionWrapper(F("amount") * _win_probability() / 100, output_field=MONEY)
-    return {
-        "deals": Count("pk"),
-        "total": Sum("amount"),
-        "won": Sum("amount", filter=won),
-        "won_count": Count("pk", filter=won),
-        "lost": Sum("amount", filter=lost),
-        "lost_count": Count("pk", filter=lost),
-        "open": Sum("amount", filter=open_),
-        "open_count": Count("pk", filter=open_),
-        "commit": Sum("amount", filter=open_ & Q(category=Category.COMMIT)),
-        "best_case": Sum("amount", filter=open_ & Q(category=Category.BEST_CASE)),
-        "pipeline_only": Sum("amount", filter=pipeline_only),
-        "omitted": Sum("amount", filter=open_ & Q(category=Category.OMITTED)),
-        # Rounded per category, as a cell shows it (a sum of the categories' rounded sums).
-        "weighted_commit": Sum(weighted, filter=open_ & Q(category=Category.COMMIT)),
-        "weighted_best_case": Sum(weighted, filter=open_ & Q(category=Category.BEST_CASE)),
-        "weighted_pipeline": Sum(weighted, filter=pipeline_only),
-    }
-
-
 def _money(value: Decimal | None) -> Decimal:
     return ZERO if value is None else value.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _grid(deals: QuerySet[Opportunity], start: datetime.date, end: datetime.date):
-    """(owner id, month) -> Figures: one query grouped by owner and month (conditional sums;
-    the (status, close date) index with the deal's columns serves it alone)."""
-    sums = _figures_sums()
-    rows = (
-        deals.filter(in_period(start, end))
-        .annotate(month=MonthOf("close_date"))
-        .values_list("owner_id", "month")
-        .annotate(**sums)
-        .order_by()
-    )
+    """(owner id, month) -> Figures: one statement over the period's deals (read from the
+    covering indexes), grouped in the database (opportunities.forecast_sql.GRID)."""
+    columns = ("owner_id", "close_date", "status", "category", "stage_id", "amount")
+    rows = grid_rows(deals.filter(in_period(start, end)).values(*columns, "probability").order_by())
     grid: dict[tuple[int, datetime.date], Figures] = {}
     for owner, month, n, total, *rest in rows:
         (won, won_n, lost, lost_n, open_, open_n, commit, best, pipeline, omitted) = rest[:10]
+        # Each category's weighted amount rounded on its own, as a cell has always shown it.
         weighted = sum((_money(w) for w in rest[10:]), ZERO)
         grid[(owner, month)] = Figures(
-            n, _money(total), _money(won), won_n, _money(lost), lost_n, _money(open_), open_n,
-            _money(commit), _money(best), _money(pipeline), _money(omitted), weighted,
+            n, _money(total), _money(won), won_n or 0, _money(lost), lost_n or 0,
+            _money(open_), open_n or 0, _money(commit), _money(best), _money(pipeline),
+            _money(omitted), weighted,
         )  # fmt: skip
     return grid
 

@@ -25,6 +25,51 @@ def no_jit() -> Iterator[None]:
         yield
 
 
+# The forecast grid: (owner, month) rows of a cell's figures (`opportunities.forecast.Figures`).
+# Grouped first by owner, month, status, category and stage with four sums (the stage's
+# probability joined to those few thousand groups, not to every deal), then folded per owner
+# and month; the weighted amounts summed exactly and rounded per category by the caller.
+GRID = """
+WITH g AS (
+    SELECT owner_id, date_trunc('month', close_date::timestamp)::date AS month, status,
+           category, stage_id, count(*) AS n, sum(amount) AS amount,
+           sum(amount) FILTER (WHERE probability IS NULL) AS at_stage_probability,
+           sum(amount * probability) AS at_own_probability
+    FROM ({deals}) d
+    GROUP BY 1, 2, 3, 4, 5
+), w AS (
+    SELECT g.*, status = 'open' AS is_open,
+           (COALESCE(at_own_probability, 0)
+            + COALESCE(at_stage_probability, 0) * s.probability) / 100 AS weighted
+    FROM g JOIN opportunities_stage s ON s.id = g.stage_id
+)
+SELECT owner_id, month, sum(n), sum(amount),
+       sum(amount) FILTER (WHERE status = 'won'), sum(n) FILTER (WHERE status = 'won'),
+       sum(amount) FILTER (WHERE status = 'lost'), sum(n) FILTER (WHERE status = 'lost'),
+       sum(amount) FILTER (WHERE is_open), sum(n) FILTER (WHERE is_open),
+       sum(amount) FILTER (WHERE is_open AND category = 'commit'),
+       sum(amount) FILTER (WHERE is_open AND category = 'best_case'),
+       sum(amount) FILTER (WHERE is_open AND category NOT IN ('commit', 'best_case', 'omitted')),
+       sum(amount) FILTER (WHERE is_open AND category = 'omitted'),
+       sum(weighted) FILTER (WHERE is_open AND category = 'commit'),
+       sum(weighted) FILTER (WHERE is_open AND category = 'best_case'),
+       sum(weighted) FILTER (WHERE is_open AND category NOT IN ('commit', 'best_case', 'omitted'))
+FROM w
+GROUP BY owner_id, month
+"""
+
+
+def grid_rows(deals: QuerySet) -> list[tuple]:
+    """The grid's rows of `deals` (values owner_id, close_date, status, category, stage_id,
+    amount, probability): (owner, month, deals, total, won, won count, lost, lost count, open,
+    open count, commit, best case, pipeline, omitted, then the weighted amounts of commit,
+    best case and pipeline), sums None where nothing was summed."""
+    deals_sql, params = _named(deals, "d")
+    with connection.cursor() as cursor:
+        cursor.execute(GRID.format(deals=deals_sql), params)  # nosec B608
+        return cursor.fetchall()
+
+
 # Only the deals with a change since the instant can have changed: the others' state then is
 # their row now. The candidates: the deals closing in the period now (`d`, from the forecast's
 # covering index) with their first change since, and the deals that were open and closing in

@@ -25,8 +25,8 @@ CENT = Decimal("0.01")
 MONEY_CONTEXT = Context(prec=20, rounding=ROUND_HALF_EVEN)
 
 
-def _money_text(value: Decimal) -> str:
-    return format(value.quantize(CENT, context=MONEY_CONTEXT), "f")
+def _money_text(value: Decimal | int) -> str:
+    return format(Decimal(value).quantize(CENT, context=MONEY_CONTEXT), "f")
 
 
 class CellSerializer(serializers.Serializer):
