@@ -122,6 +122,7 @@ class BoardColumn:
     weighted: Decimal = Decimal(0)
     cards: list[Opportunity] = field(default_factory=list)
     move_options: str = ""  # the page's "Move to" menu for this column's cards (HTML)
+    cards_html: str = ""  # the page's cards of this column (HTML)
 
     @property
     def more(self) -> int:
