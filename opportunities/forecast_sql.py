@@ -1,7 +1,7 @@
-"""The raw SQL of the forecast's "what changed since": each deal's state at a past instant
-from its change history, set-based (one pass over the changes after that instant, DISTINCT ON
-per deal), then classified. The deals come in as the ORM's SQL of the caller's population, so
-the visibility rule stays the ORM's. Values always as parameters."""
+"""The raw SQL of the forecast: its grid (a period's deals grouped by owner and month) and
+"what changed since": the state at a past instant of each deal changed since, from its change
+history, then classified. The deals come in as the ORM's SQL of the caller's population, so the
+visibility rule stays the ORM's. Values always as parameters."""
 
 import datetime
 from collections.abc import Iterator
