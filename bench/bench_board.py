@@ -8,23 +8,19 @@ for a rep with 5 deals (the count must not grow with the deals).
 are added inside a transaction that is rolled back.
 """
 
-import json
-import subprocess
-
 import common
 
 TITLE = "Deals board: a rep with 500 open deals"
 
 # Runs inside Django against the seeded database; prints one JSON object.
 SCRIPT = r"""
-import datetime, json, os, random, statistics, sys, time
+import datetime, json, os, random, sys, time
 from decimal import Decimal
 import django
 django.setup()
 from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from bench.common import page_getter, query_count, timed
 from accounts.models import Account
 from crm.models import User
 from opportunities.models import Opportunity, Stage
@@ -34,30 +30,8 @@ OTHERS = int(sys.argv[2])
 rng = random.Random(19)
 today = timezone.localdate()
 
-def timed(fn, repeat=7):
-    fn()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
 def page(user):
-    client = Client()
-    client.force_login(user)
-    def get():
-        response = client.get("/opportunities/board/", HTTP_HOST="127.0.0.1")
-        assert response.status_code == 200, response.status_code
-        return response
-    return get
-
-def queries(user):
-    get = page(user)
-    get()
-    with CaptureQueriesContext(connection) as ctx:
-        get()
-    return len(ctx.captured_queries)
+    return page_getter(user, "/opportunities/board/")
 
 def naive(user):
     # The board written column by column: every deal of each column read, summed in Python,
@@ -121,10 +95,10 @@ try:
         out["rep_open"] = Opportunity.objects.filter(owner=rep, status="open").count()
         connection.cursor().execute("ANALYZE")
         out["load"] = os.getloadavg()[0]
-        out["rep_ms"] = timed(page(rep)) * 1000
-        out["rep_queries"] = queries(rep)
-        out["small_queries"] = queries(small)
-        out["naive_ms"] = timed(lambda: naive(rep), repeat=3) * 1000
+        out["rep_ms"] = timed(page(rep), repeat=7, warm=True) * 1000
+        out["rep_queries"] = query_count(page(rep))
+        out["small_queries"] = query_count(page(small))
+        out["naive_ms"] = timed(lambda: naive(rep), repeat=3, warm=True) * 1000
         raise Rollback
 except Rollback:
     pass
@@ -155,16 +129,7 @@ def run(args) -> list[common.Row]:
     deals = getattr(args, "board_deals", 500)
     others = getattr(args, "board_other_deals", 20_000)
     url = common.seeded_database(accounts)
-    result = subprocess.run(
-        [common.PYTHON, "-c", SCRIPT, str(deals), str(others)],
-        cwd=common.ROOT,
-        env=common.django_env(url),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON "))
-    m = json.loads(line.removeprefix("BENCH-JSON "))
+    m = common.run_script(SCRIPT, url, str(deals), str(others))
     same = m["rep_queries"] == m["small_queries"]
     return [
         common.Row(

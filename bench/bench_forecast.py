@@ -15,8 +15,6 @@ every stage and category, a creation row in the change history for each, and a c
 last two weeks for three in ten); it is kept between runs.
 """
 
-import json
-import subprocess
 import time
 
 import common
@@ -122,15 +120,13 @@ def forecast_database(deals: int) -> str:
 
 # Runs inside Django against the database; prints one JSON object.
 SCRIPT = r"""
-import json, os, statistics, sys, time
+import json, os, sys, time
 from decimal import Decimal
 import django
 django.setup()
-from django.db import connection
 from django.db.models import Count
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from bench.common import page_getter, query_count, timed
 from crm.models import Team, User
 from opportunities.models import Opportunity
 from opportunities.targets import period_bounds
@@ -142,35 +138,14 @@ team = Team.objects.get(manager=manager)
 small = (User.objects.filter(role="rep").annotate(n=Count("opportunities"))
          .order_by("n", "pk").first())
 
-def client(user):
-    c = Client()
-    c.force_login(user)
-    return c
-
 def request(user, **params):
-    c = client(user)
-    def get():
-        response = c.get("/api/v1/forecast/", {"period": "quarter", **params},
-                         HTTP_HOST="127.0.0.1")
-        assert response.status_code == 200, (response.status_code, response.content[:300])
-        return response
-    return get
+    return page_getter(user, "/api/v1/forecast/", period="quarter", **params)
 
 def measure(get):
     started = time.perf_counter()
     get()
     cold = time.perf_counter() - started
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        get()
-        times.append(time.perf_counter() - started)
-    return cold * 1000, statistics.median(times) * 1000
-
-def queries(get):
-    with CaptureQueriesContext(connection) as ctx:
-        get()
-    return len(ctx.captured_queries)
+    return cold * 1000, timed(get, repeat=5) * 1000
 
 def naive():
     # The quarter written row by row: every deal read with its stage, summed in Python.
@@ -196,9 +171,9 @@ out["team_deals"] = Opportunity.objects.filter(
 out["company_cold_ms"], out["company_ms"] = measure(request(admin))
 out["team_cold_ms"], out["team_ms"] = measure(request(admin, team=team.pk))
 out["manager_cold_ms"], out["manager_ms"] = measure(request(manager))
-out["company_queries"] = queries(request(admin))
-out["team_queries"] = queries(request(admin, team=team.pk))
-out["small_queries"] = queries(request(small))
+out["company_queries"] = query_count(request(admin), warm=False)
+out["team_queries"] = query_count(request(admin, team=team.pk), warm=False)
+out["small_queries"] = query_count(request(small), warm=False)
 started = time.perf_counter()
 naive()
 out["naive_ms"] = (time.perf_counter() - started) * 1000
@@ -219,16 +194,7 @@ def run(args) -> list[common.Row]:
     deals = getattr(args, "forecast_deals", 1_000_000)
     url = forecast_database(deals)
     # Cold: a fresh process, the first request after the data was written (no app cache).
-    result = subprocess.run(
-        [common.PYTHON, "-c", SCRIPT],
-        cwd=common.ROOT,
-        env=common.django_env(url),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON "))
-    m = json.loads(line.removeprefix("BENCH-JSON "))
+    m = common.run_script(SCRIPT, url)
     same = m["company_queries"] == m["small_queries"]
     counts = (
         f"{m['company_queries']} queries per request, a rep with few deals "

@@ -4,9 +4,7 @@ counts, the board and list pages, and the demo loader — each beside a naive ba
 `make bench BENCH_ARGS="prospects --no-write"`; `BENCH_PROSPECTS_ACCOUNTS` changes the size.
 """
 
-import json
 import os
-import subprocess
 
 import common
 
@@ -111,16 +109,7 @@ print("BENCH-JSON " + json.dumps(out))
 
 def run(args) -> list[common.Row]:
     url = common.seeded_database(ACCOUNTS)
-    result = subprocess.run(
-        [common.PYTHON, "-c", SCRIPT],
-        cwd=common.ROOT,
-        env=common.django_env(url),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON "))
-    m = json.loads(line.removeprefix("BENCH-JSON "))
+    m = common.run_script(SCRIPT, url)
     n = f"{ACCOUNTS:,} accounts"
     per_row = m["demo_seconds"] / max(1, m["demo_prospects"] + m["demo_worksheets"])
     return [

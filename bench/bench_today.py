@@ -8,22 +8,18 @@ rep's book is still made 5,000 accounts: the rep's share of the database is move
 inside a transaction that is rolled back, as is the day's data the benchmark adds).
 """
 
-import json
-import subprocess
-
 import common
 
 TITLE = "Today: a rep's day at 5,000 accounts"
 
 # Runs inside Django against the seeded database; prints one JSON object.
 SCRIPT = r"""
-import datetime, json, os, random, statistics, sys, time
+import datetime, json, os, random, sys, time
 import django
 django.setup()
 from django.db import connection, transaction
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from bench.common import page_getter, query_count, timed
 from accounts.models import Account, Contact
 from commitments.models import Commitment
 from crm.models import User
@@ -33,29 +29,8 @@ BOOK = int(sys.argv[1])
 rng = random.Random(18)
 today = timezone.localdate()
 
-def timed(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
 def page(user):
-    client = Client()
-    client.force_login(user)
-    def get():
-        response = client.get("/today/", HTTP_HOST="127.0.0.1")
-        assert response.status_code == 200, response.status_code
-        return response
-    return get
-
-def queries(user):
-    get = page(user)
-    get()
-    with CaptureQueriesContext(connection) as ctx:
-        get()
-    return len(ctx.captured_queries)
+    return page_getter(user, "/today/")
 
 def naive(user):
     # What Today would cost written account by account: each section asked per account.
@@ -115,11 +90,11 @@ try:
         out["small_book"] = Account.objects.filter(owner=small).count()
         connection.cursor().execute("ANALYZE")
         out["load"] = os.getloadavg()[0]
-        out["rep_ms"] = timed(page(rep)) * 1000
-        out["manager_ms"] = timed(page(manager)) * 1000
-        out["rep_queries"] = queries(rep)
-        out["small_queries"] = queries(small)
-        out["manager_queries"] = queries(manager)
+        out["rep_ms"] = timed(page(rep), repeat=5) * 1000
+        out["manager_ms"] = timed(page(manager), repeat=5) * 1000
+        out["rep_queries"] = query_count(page(rep))
+        out["small_queries"] = query_count(page(small))
+        out["manager_queries"] = query_count(page(manager))
         started = time.perf_counter()
         naive(rep)
         out["naive_ms"] = (time.perf_counter() - started) * 1000
@@ -147,16 +122,7 @@ def run(args) -> list[common.Row]:
     book = getattr(args, "today_book", 5000)
     # The accounts API benchmark's database (2 order lines per account): seeded once, shared.
     url = common.seeded_database(accounts, orders_per_account=2)
-    result = subprocess.run(
-        [common.PYTHON, "-c", SCRIPT, str(book)],
-        cwd=common.ROOT,
-        env=common.django_env(url),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON "))
-    m = json.loads(line.removeprefix("BENCH-JSON "))
+    m = common.run_script(SCRIPT, url, str(book))
     size = f"{m['book']:,} of {m['accounts']:,} accounts"
     same = m["rep_queries"] == m["small_queries"]
     return [

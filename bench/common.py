@@ -160,14 +160,63 @@ def seeded_database(accounts: int, *, orders_per_account: float = 25.0) -> str:
     return url
 
 
-def timed(fn, *, repeat: int = 3) -> float:
-    """Median wall time of `fn()` in seconds."""
+def timed(fn, *, repeat: int = 3, warm: bool = False) -> float:
+    """Median wall time of `fn()` in seconds (after one untimed call when `warm`)."""
+    if warm:
+        fn()
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
         fn()
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def run_script(script: str, db_url: str, *args: str) -> dict:
+    """Run a benchmark's Django script (`python -c`, from the project root, against `db_url`)
+    and return the JSON object it printed on its `BENCH-JSON ` line."""
+    result = subprocess.run(
+        [PYTHON, "-c", script, *args],
+        cwd=ROOT,
+        env=django_env(db_url),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH-JSON "))
+    return json.loads(line.removeprefix("BENCH-JSON "))
+
+
+# --- inside Django: the benchmarks' scripts (`python -c SCRIPT`, run from the project root)
+# import these as `from bench.common import page_getter, query_count, timed`.
+
+
+def page_getter(user, path: str, **params):
+    """A function that GETs `path` (with `params`) as `user`, logged in on Django's test
+    client (in-process, no network), checks the 200 and returns the response."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+
+    def get():
+        response = client.get(path, params, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        return response
+
+    return get
+
+
+def query_count(get, *, warm: bool = True) -> int:
+    """The SQL queries of one `get()` (after an uncounted one when `warm`)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if warm:
+        get()
+    with CaptureQueriesContext(connection) as ctx:
+        get()
+    return len(ctx.captured_queries)
 
 
 # --- HTTP load: gunicorn on 127.0.0.1 and wrk ------------------------------------------------

@@ -12,17 +12,16 @@ month → quarter totals are sums of those groups in Python (a few hundred at mo
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Avg,
     Case,
     Count,
-    DateField,
     DecimalField,
-    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -39,8 +38,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
 from crm.models import Team, User
-from crm.selectors import Viewer, teams_visible_to, users_visible_to
-from opportunities.forecast_sql import changes_rows, first_after_ids, no_jit
+from crm.selectors import EqualsAny, Viewer, teams_visible_to, users_visible_to
+from opportunities.forecast_sql import changes_rows, grid_rows, left_period_ids, no_jit
 from opportunities.models import AMOUNT_PLACES, Opportunity, OpportunityChange, Stage, Target
 from opportunities.selectors import opportunities_visible_to
 from opportunities.targets import period_bounds, targets_visible_to
@@ -67,9 +66,13 @@ class Population:
         return self.user.is_admin and self.team is None and self.owner is None
 
     def deals(self) -> QuerySet[Opportunity]:
-        qs = opportunities_visible_to(self.user)
+        # The rule as index conditions: a period's deals through their owner's and account's
+        # indexes (opportunities.selectors.opportunity_scope_q).
+        qs = opportunities_visible_to(self.user, by_id=True)
         if self.team is not None:
-            qs = qs.filter(owner__team=self.team)
+            # The team's members as an index condition on the owner (not a join with them).
+            members = User.objects.filter(team=self.team).values("pk").order_by()
+            qs = qs.filter(EqualsAny(F("owner"), ArraySubquery(members)))
         if self.owner is not None:
             qs = qs.filter(owner=self.owner)
         return qs
@@ -120,8 +123,21 @@ class Figures:
     weighted: Decimal = ZERO
 
     def __add__(self, other: "Figures") -> "Figures":
+        # Written out: the forecast adds a few thousand cells per request.
         return Figures(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+            self.deals + other.deals,
+            self.total + other.total,
+            self.won + other.won,
+            self.won_count + other.won_count,
+            self.lost + other.lost,
+            self.lost_count + other.lost_count,
+            self.open + other.open,
+            self.open_count + other.open_count,
+            self.commit + other.commit,
+            self.best_case + other.best_case,
+            self.pipeline_only + other.pipeline_only,
+            self.omitted + other.omitted,
+            self.weighted + other.weighted,
         )
 
     @property
@@ -194,50 +210,26 @@ def in_period(start: datetime.date, end: datetime.date) -> Q:
     return Q(status__in=Status.values, close_date__gte=start, close_date__lt=end)
 
 
-def _win_probability() -> Coalesce:
-    return Coalesce("probability", "stage__probability")
-
-
-class MonthOf(Func):
-    """The first day of a date's month (date_trunc on the date as a plain timestamp: no time
-    zone conversion per row)."""
-
-    template = "date_trunc('month', %(expressions)s::timestamp)::date"
-    output_field = DateField()
-
-
-def _cell(status: str, category: str, n: int, amount: Decimal, weighted: Decimal) -> Figures:
-    """The figures of one (status, category) group of deals."""
-    if status == Status.WON:
-        return Figures(deals=n, total=amount, won=amount, won_count=n)
-    if status == Status.LOST:
-        return Figures(deals=n, total=amount, lost=amount, lost_count=n)
-    if category == Category.OMITTED:
-        return Figures(deals=n, total=amount, open=amount, open_count=n, omitted=amount)
-    base = Figures(deals=n, total=amount, open=amount, open_count=n, weighted=weighted)
-    if category == Category.COMMIT:
-        return base + Figures(commit=amount)
-    if category == Category.BEST_CASE:
-        return base + Figures(best_case=amount)
-    return base + Figures(pipeline_only=amount)
+def _money(value: Decimal | None) -> Decimal:
+    return ZERO if value is None else value.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _grid(deals: QuerySet[Opportunity], start: datetime.date, end: datetime.date):
-    """(owner id, month) -> Figures: one query grouped by owner, month, status and category
-    (three sums: the (status, close date) index with the deal's columns serves it alone)."""
-    weighted = ExpressionWrapper(F("amount") * _win_probability() / 100, output_field=MONEY)
-    rows = (
-        deals.filter(in_period(start, end))
-        .annotate(month=MonthOf("close_date"))
-        .values_list("owner_id", "month", "status", "category")
-        .annotate(n=Count("pk"), sum_amount=Sum("amount"), sum_weighted=Sum(weighted))
-        .order_by()
-    )
-    grid: dict[tuple[int, datetime.date], Figures] = defaultdict(Figures)
-    for owner, month, status, category, n, amount, weight in rows:
-        weight = (weight or ZERO).quantize(Decimal("0.01"), ROUND_HALF_UP)
-        grid[(owner, month)] += _cell(status, category, n, amount or ZERO, weight)
-    return dict(grid)
+    """(owner id, month) -> Figures: one statement over the period's deals (read from the
+    covering indexes), grouped in the database (opportunities.forecast_sql.GRID)."""
+    columns = ("owner_id", "close_date", "status", "category", "stage_id", "amount")
+    rows = grid_rows(deals.filter(in_period(start, end)).values(*columns, "probability").order_by())
+    grid: dict[tuple[int, datetime.date], Figures] = {}
+    for owner, month, n, total, *rest in rows:
+        (won, won_n, lost, lost_n, open_, open_n, commit, best, pipeline, omitted) = rest[:10]
+        # Each category's weighted amount rounded on its own, as a cell has always shown it.
+        weighted = sum((_money(w) for w in rest[10:]), ZERO)
+        grid[(owner, month)] = Figures(
+            n, _money(total), _money(won), won_n or 0, _money(lost), lost_n or 0,
+            _money(open_), open_n or 0, _money(commit), _money(best), _money(pipeline),
+            _money(omitted), weighted,
+        )  # fmt: skip
+    return grid
 
 
 def _targets(population: Population, period: str, months: list[datetime.date]):
@@ -403,25 +395,19 @@ def changes_since(
     - amount changed: closing in the period then and now, not lost, another amount;
     - lost: open and closing in the period then, lost now.
 
-    Two queries (grouped figures, the largest changed deals), the candidates being the deals
-    closing in the period now or before a change after `since`."""
+    One statement (grouped figures and the largest changed deals; their names in a second),
+    over the deals with a change after `since` that close in the period now or were open and
+    closing in it before that change (opportunities.forecast_sql)."""
     start, end = period_bounds(period, day)
-    # Deals closing in the period then: their first change since names them.
-    then_in = first_after_ids(start, end)
     columns = ("id", "owner_id", "amount", "close_date", "status")
-    # Two disjoint sets (a UNION ALL, not an OR: each side reads through its own index).
     now_in = population.deals().filter(in_period(start, end)).values(*columns).order_by()
-    moved = (
-        population.deals()
-        .filter(pk__in=then_in)
-        .exclude(close_date__gte=start, close_date__lt=end)
-        .values(*columns)
-        .order_by()
-    )
+    moved = population.deals().filter(pk__in=left_period_ids()).values(*columns).order_by()
+    ids = None if population.is_everything else population.deals().values("id").order_by()
     with no_jit():
         grouped, listed = changes_rows(
-            now_in.union(moved, all=True),
-            None if population.is_everything else population.deals().values("id").order_by(),
+            now_in,
+            moved,
+            ids,
             since=since,
             start=start,
             end=end,

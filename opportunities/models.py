@@ -299,6 +299,22 @@ class Opportunity(models.Model):
                 include=["owner", "amount", "category", "probability", "stage", "id"],
                 name="opportunity_forecast",
             ),
+            # The same for one team's or one rep's deals (the owners' ids as an index
+            # condition), and a manager's or a rep's deals found through their accounts' ids
+            # (opportunities.selectors.opportunity_scope_q).
+            models.Index(
+                fields=["owner", "close_date"],
+                include=["status", "amount", "category", "probability", "stage", "id"],
+                name="opportunity_owner_forecast",
+            ),
+            models.Index(fields=["account", "close_date"], name="opportunity_account_close"),
+            # "What changed": the deals that left the period, looked up by id from this index
+            # alone (the table's rows are several times larger).
+            models.Index(
+                fields=["id"],
+                include=["owner", "account", "amount", "close_date", "status"],
+                name="opportunity_forecast_id",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -419,6 +435,20 @@ class OpportunityChange(models.Model):
                     "id",
                 ],
                 name="opportunity_change_since",
+            ),
+            # The same for a team's, a manager's or a rep's deals: each candidate deal's first
+            # change after the instant (one probe a deal), and the deals whose close date was
+            # in a period before a change (opportunities.forecast_sql).
+            models.Index(
+                fields=["opportunity", "changed_at", "id"],
+                include=["kind", "status_before", "amount_before", "close_date_before"],
+                name="opportunity_change_first",
+            ),
+            models.Index(
+                fields=["close_date_before", "changed_at"],
+                include=["opportunity", "status_before"],
+                condition=Q(close_date_before__isnull=False),
+                name="opportunity_change_left",
             ),
         ]
 
