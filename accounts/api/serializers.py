@@ -277,7 +277,21 @@ class AccountTeamMemberAddSerializer(serializers.Serializer):
     )
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """true or false (JSON booleans, or the words in a form body), never 0, 1, "yes"…: what
+    the schema says a boolean is."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
 class CompetitorSerializer(serializers.ModelSerializer):
+    is_active = StrictBooleanField(required=False, default=True)
+
     class Meta:
         model = Competitor
         fields = ["id", "name", "website", "notes", "is_active", "created_at"]

@@ -170,6 +170,8 @@ class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         url_path="team",
         url_name="team",
         pagination_class=None,
+        # The account list's filters and sort keys are not this answer's: none apply.
+        filter_backends=[],
     )
     def team(self, request, *args, **kwargs):
         """The account's team: GET lists its members (whoever sees the account); POST adds
