@@ -1,11 +1,20 @@
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AccountSettings, Contact, Order
+from accounts.models import (
+    Account,
+    AccountCompetitor,
+    AccountSettings,
+    AccountTeamMember,
+    Competitor,
+    Contact,
+    Order,
+)
 from accounts.pickers import AccountPickerField
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 from accounts.services import ACCOUNT_FIELDS, CONTACT_FIELDS, ORDER_FIELDS
@@ -177,3 +186,69 @@ class AccountSettingsForm(forms.ModelForm):
             "decision_maker_days_b",
             "decision_maker_days_c",
         ]
+
+
+class _TeamUserField(forms.ModelChoiceField):
+    """Offers the active users; takes any existing one, so that the service says why a user
+    is refused (deactivated, the owner, already a member) instead of "not a valid choice"."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        user = User.objects.filter(pk=value).first() if str(value).isdigit() else None
+        if user is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return user
+
+
+class TeamMemberAddForm(forms.Form):
+    """The card's "add to the team" form."""
+
+    user = _TeamUserField(
+        queryset=User.objects.filter(is_active=True).order_by("username"), label=_("User")
+    )
+    role = forms.ChoiceField(
+        choices=AccountTeamMember.Role.choices,
+        initial=AccountTeamMember.Role.OTHER,
+        label=_("Role"),
+    )
+    access = forms.ChoiceField(
+        choices=AccountTeamMember.Access.choices,
+        initial=AccountTeamMember.Access.READ,
+        label=_("Access"),
+    )
+
+
+class TeamMemberChangeForm(forms.Form):
+    """One member's role and access, on the card."""
+
+    role = forms.ChoiceField(choices=AccountTeamMember.Role.choices, label=_("Role"))
+    access = forms.ChoiceField(choices=AccountTeamMember.Access.choices, label=_("Access"))
+
+
+class AccountCompetitorForm(forms.ModelForm):
+    """An incumbent supplier of an account, on its own page from the card."""
+
+    class Meta:
+        model = AccountCompetitor
+        fields = ["competitor", "share", "contract_end", "price_notes"]
+        widgets = {
+            "contract_end": forms.DateInput(attrs={"type": "date"}),
+            "price_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active competitors, and the current one (which may have been deactivated since).
+        current = Q(pk=self.instance.competitor_id) if self.instance.competitor_id else Q()
+        choices = Competitor.objects.filter(Q(is_active=True) | current).order_by("name")
+        cast(forms.ModelChoiceField, self.fields["competitor"]).queryset = choices
+
+
+class CompetitorForm(forms.ModelForm):
+    """The admins' competitor page (/competitors/new/, /competitors/<id>/edit/)."""
+
+    class Meta:
+        model = Competitor
+        fields = ["name", "website", "notes", "is_active"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}

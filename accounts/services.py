@@ -2,7 +2,7 @@
 form, serializer or script can move a record into or out of someone else's book."""
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -15,9 +15,21 @@ from django.utils.translation import gettext as _
 
 from accounts import sql
 from accounts.filters import AccountFilter
-from accounts.models import Account, Contact, Order
+from accounts.models import (
+    Account,
+    AccountCompetitor,
+    AccountTeamMember,
+    Competitor,
+    Contact,
+    Order,
+)
 from accounts.normalize import clean_uscc, normalize_account_name
-from accounts.selectors import account_check_visible, accounts_visible_to
+from accounts.selectors import (
+    account_check_editable,
+    account_check_team_manageable,
+    account_check_visible,
+    accounts_visible_to,
+)
 from accounts.signals import accounts_reassigned
 from core.audit import audit_created, audit_log, diff_fields, snapshot
 from crm.models import User
@@ -180,7 +192,14 @@ def account_create(*, actor: User, data: dict[str, Any]) -> Account:
 
 @transaction.atomic
 def account_update(*, actor: User, account: Account, data: dict[str, Any]) -> Account:
-    account_check_visible(actor, account)
+    """Change the account itself: only for who may edit it (accounts.selectors.
+    account_check_editable: the owner's book and "edit" members of its team; a "read" member
+    gets PermissionDenied)."""
+    account_check_editable(actor, account)
+    return _account_write(actor=actor, account=account, data=data)
+
+
+def _account_write(*, actor: User, account: Account, data: dict[str, Any]) -> Account:
     if _parent_changes(account, data):
         # The group lock before any row lock: saving the new parent takes a key-share lock on
         # the parent's row, which a concurrent edit of that parent holds for update while it
@@ -355,8 +374,11 @@ def accounts_bulk_reassign(
 
 @transaction.atomic
 def account_set_lifecycle(*, actor: User, account: Account, lifecycle: str) -> Account:
-    """Turn an account existing or potential, stamping the date (e.g. a prospect won)."""
-    return account_update(actor=actor, account=account, data={"lifecycle": lifecycle})
+    """Turn an account existing or potential, stamping the date (e.g. a prospect won). A
+    consequence of work on what hangs on the account (a prospect turned red), so whoever sees
+    the account may cause it, a "read" member of its team too."""
+    account_check_visible(actor, account)
+    return _account_write(actor=actor, account=account, data={"lifecycle": lifecycle})
 
 
 @transaction.atomic
@@ -366,6 +388,95 @@ def account_delete(*, actor: User, account: Account) -> None:
         raise PermissionDenied
     audit_log(actor=actor, action="delete", instance=account, account_id=account.pk)
     account.delete()
+
+
+# --- Account teams ----------------------------------------------------------------------------
+
+TEAM_MEMBER_FIELDS = ["account", "user", "role", "access"]
+
+
+def _check_team_choices(member: AccountTeamMember) -> None:
+    errors = {}
+    if member.role not in AccountTeamMember.Role.values:
+        errors["role"] = _("Choose one of the roles offered.")
+    if member.access not in AccountTeamMember.Access.values:
+        errors["access"] = _("Choose read or edit access.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def account_team_member_add(
+    *,
+    actor: User,
+    account: Account,
+    user: User | None,
+    role: str = AccountTeamMember.Role.OTHER,
+    access: str = AccountTeamMember.Access.READ,
+) -> AccountTeamMember:
+    """Put `user` in the account's team (the owner, the owner's manager and admins manage it:
+    accounts.selectors.account_check_team_manageable). Refused with an error on `user`: no
+    user, an inactive one, the account's owner (who holds the account already), a user
+    already in the team (also when a concurrent add wins the race)."""
+    account_check_team_manageable(actor, account)
+    # Serialise adds to one account's team, so the duplicate check below sees a concurrent add.
+    Account.objects.select_for_update().filter(pk=account.pk).values_list("pk").first()
+    if user is None:
+        raise ValidationError({"user": _("Choose a user.")})
+    if not user.is_active:
+        raise ValidationError(
+            {"user": _("%(user)s is deactivated: only active users join a team.") % {"user": user}}
+        )
+    if user.pk == account.owner_id:
+        raise ValidationError(
+            {
+                "user": _("%(user)s owns this account: the owner is not a team member.")
+                % {"user": user}
+            }
+        )
+    if AccountTeamMember.objects.filter(account=account, user=user).exists():
+        raise ValidationError(
+            {"user": _("%(user)s is already in this account's team.") % {"user": user}}
+        )
+    member = AccountTeamMember(account=account, user=user, role=role, access=access, added_by=actor)
+    _check_team_choices(member)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"user": _("%(user)s is already in this account's team.") % {"user": user}}
+        ) from exc
+    audit_created(actor=actor, instance=member, fields=TEAM_MEMBER_FIELDS, account_id=account.pk)
+    return member
+
+
+@transaction.atomic
+def account_team_member_update(
+    *, actor: User, member: AccountTeamMember, data: dict[str, Any]
+) -> AccountTeamMember:
+    """Change a member's role or access (nothing else: to give the place to someone else,
+    remove the member and add the other)."""
+    account_check_team_manageable(actor, member.account)
+    before = snapshot(member, TEAM_MEMBER_FIELDS)
+    _apply(member, data, ["role", "access"])
+    _check_team_choices(member)
+    member.save(update_fields=["role", "access"])
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=member,
+        account_id=member.account_id,
+        changes=diff_fields(before, snapshot(member, TEAM_MEMBER_FIELDS)),
+    )
+    return member
+
+
+@transaction.atomic
+def account_team_member_remove(*, actor: User, member: AccountTeamMember) -> None:
+    account_check_team_manageable(actor, member.account)
+    audit_log(actor=actor, action="delete", instance=member, account_id=member.account_id)
+    member.delete()
 
 
 CONTACT_FIELDS = [
@@ -604,3 +715,180 @@ def account_location_set(
         ),
     )
     return True
+
+
+# --- Competitors and incumbent suppliers -----------------------------------------------------
+
+COMPETITOR_FIELDS = ["name", "website", "notes", "is_active"]
+ACCOUNT_COMPETITOR_FIELDS = ["account", "competitor", "share", "contract_end", "price_notes"]
+
+
+def _check_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only admins edit the list of competitors."))
+
+
+def _save_competitor(competitor: Competitor) -> None:
+    competitor.name = (competitor.name or "").strip()
+    competitor.full_clean()
+    try:
+        with transaction.atomic():
+            competitor.save()
+    except IntegrityError as exc:  # a concurrent create of the same name won the race
+        raise ValidationError({"name": _("A competitor with this name exists.")}) from exc
+
+
+@transaction.atomic
+def competitor_create(*, actor: User, data: dict[str, Any]) -> Competitor:
+    """Add a competitor to the admin-edited list (names are unique)."""
+    _check_admin(actor)
+    competitor = Competitor()
+    _apply(competitor, data, COMPETITOR_FIELDS)
+    _save_competitor(competitor)
+    audit_created(actor=actor, instance=competitor, fields=COMPETITOR_FIELDS)
+    return competitor
+
+
+@transaction.atomic
+def competitor_update(*, actor: User, competitor: Competitor, data: dict[str, Any]) -> Competitor:
+    """Rename, describe or (de)activate a competitor; an inactive one stays on the accounts
+    and deals that name it but is no longer offered."""
+    _check_admin(actor)
+    before = snapshot(competitor, COMPETITOR_FIELDS)
+    _apply(competitor, data, COMPETITOR_FIELDS)
+    _save_competitor(competitor)
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=competitor,
+        changes=diff_fields(before, snapshot(competitor, COMPETITOR_FIELDS)),
+    )
+    return competitor
+
+
+@transaction.atomic
+def competitor_delete(*, actor: User, competitor: Competitor) -> None:
+    """Delete a competitor no account or deal names (deactivate it otherwise)."""
+    _check_admin(actor)
+    if competitor.incumbencies.exists() or competitor_in_use(competitor):
+        raise ValidationError(
+            {"name": _("Accounts or deals name this competitor: deactivate it instead.")}
+        )
+    audit_log(actor=actor, action="delete", instance=competitor)
+    competitor.delete()
+
+
+# Higher apps (opportunities) tell whether they still point at a competitor.
+_COMPETITOR_USES: list[Callable[[Competitor], bool]] = []
+
+
+def competitor_use_register(check: Callable[[Competitor], bool]) -> None:
+    """Register `check(competitor) -> bool`: whether a higher app's rows name the competitor."""
+    _COMPETITOR_USES.append(check)
+
+
+def competitor_in_use(competitor: Competitor) -> bool:
+    return any(check(competitor) for check in _COMPETITOR_USES)
+
+
+def _check_incumbent(incumbent: AccountCompetitor, *, current_competitor: int | None) -> None:
+    competitor = getattr(incumbent, "competitor", None)
+    if competitor is None:
+        raise ValidationError({"competitor": _("Choose a competitor.")})
+    if not competitor.is_active and competitor.pk != current_competitor:
+        raise ValidationError(
+            {"competitor": _("%(name)s is no longer on the list.") % {"name": competitor.name}}
+        )
+    if (
+        AccountCompetitor.objects.filter(account_id=incumbent.account_id, competitor=competitor)
+        .exclude(pk=incumbent.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "competitor": _("%(name)s is already an incumbent of this account.")
+                % {"name": competitor.name}
+            }
+        )
+    total = (
+        AccountCompetitor.objects.filter(account_id=incumbent.account_id)
+        .exclude(pk=incumbent.pk)
+        .aggregate(total=models.Sum("share"))["total"]
+        or 0
+    ) + (incumbent.share or 0)
+    if total > 100:
+        raise ValidationError(
+            {
+                "share": _(
+                    "The incumbents' shares would add up to %(total)s%% of the customer's "
+                    "spend: at most 100%%."
+                )
+                % {"total": total}
+            }
+        )
+
+
+def _save_incumbent(incumbent: AccountCompetitor) -> None:
+    incumbent.full_clean(exclude=["account", "competitor"])
+    try:
+        with transaction.atomic():
+            incumbent.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"competitor": _("This competitor is already an incumbent of this account.")}
+        ) from exc
+
+
+@transaction.atomic
+def account_competitor_create(*, actor: User, data: dict[str, Any]) -> AccountCompetitor:
+    """Record an incumbent supplier of an account (whoever sees the account: a fact about the
+    customer, like its contacts): share of the customer's spend (0-100, all incumbents
+    together at most 100), contract end, price notes."""
+    incumbent = AccountCompetitor()
+    _apply(incumbent, data, ACCOUNT_COMPETITOR_FIELDS)
+    account_check_visible(actor, getattr(incumbent, "account", None))
+    # One account's incumbents are written one at a time, so the shares' sum holds.
+    Account.objects.select_for_update().filter(pk=incumbent.account_id).values_list("pk").first()
+    _check_incumbent(incumbent, current_competitor=None)
+    _save_incumbent(incumbent)
+    audit_created(
+        actor=actor,
+        instance=incumbent,
+        fields=ACCOUNT_COMPETITOR_FIELDS,
+        account_id=incumbent.account_id,
+    )
+    return incumbent
+
+
+@transaction.atomic
+def account_competitor_update(
+    *, actor: User, account_competitor: AccountCompetitor, data: dict[str, Any]
+) -> AccountCompetitor:
+    incumbent = account_competitor
+    account_check_visible(actor, incumbent.account)
+    if (
+        "account" in data
+        and getattr(data["account"], "pk", data["account"]) != incumbent.account_id
+    ):
+        raise ValidationError({"account": _("An incumbent stays with its account.")})
+    Account.objects.select_for_update().filter(pk=incumbent.account_id).values_list("pk").first()
+    before = snapshot(incumbent, ACCOUNT_COMPETITOR_FIELDS)
+    _apply(incumbent, data, ACCOUNT_COMPETITOR_FIELDS)
+    _check_incumbent(incumbent, current_competitor=before["competitor"])
+    _save_incumbent(incumbent)
+    audit_log(
+        actor=actor,
+        action="update",
+        instance=incumbent,
+        account_id=incumbent.account_id,
+        changes=diff_fields(before, snapshot(incumbent, ACCOUNT_COMPETITOR_FIELDS)),
+    )
+    return incumbent
+
+
+@transaction.atomic
+def account_competitor_delete(*, actor: User, account_competitor: AccountCompetitor) -> None:
+    incumbent = account_competitor
+    account_check_visible(actor, incumbent.account)
+    audit_log(actor=actor, action="delete", instance=incumbent, account_id=incumbent.account_id)
+    incumbent.delete()

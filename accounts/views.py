@@ -18,20 +18,30 @@ from accounts import services
 from accounts.buying_centre import buying_centre_chart
 from accounts.filters import account_list_filter, is_searching, search_ordering
 from accounts.forms import (
+    AccountCompetitorForm,
     AccountForm,
     AccountSettingsForm,
     BulkReassignForm,
     ContactForm,
     OrderForm,
     ReportsToForm,
+    TeamMemberAddForm,
+    TeamMemberChangeForm,
 )
 from accounts.models import AccountSettings
 from accounts.selectors import (
+    account_can_edit,
+    account_can_manage_team,
     account_card_contacts,
     account_card_orders,
+    account_check_editable,
+    account_competitor_get_visible,
     account_get_visible,
+    account_incumbents,
     account_industries,
     account_revenue_summary,
+    account_team,
+    account_team_member_get_visible,
     accounts_visible_to,
     contact_get_visible,
     order_get_visible,
@@ -153,8 +163,120 @@ def account_detail(request, pk: int):
             "orders": account_card_orders(account, limit=CARD_ORDERS),
             "revenue": account_revenue_summary(account),
             "buying_centre": buying_centre_chart(account),
+            "can_edit": account_can_edit(request.user, account),
+            "incumbents": account_incumbents(account),
+            **_team_context(request.user, account),
         },
     )
+
+
+def _team_context(user, account) -> dict:
+    """The card's Team section: the members, and the forms for who manages the team."""
+    manages = account_can_manage_team(user, account)
+    members = list(account_team(account))
+    return {
+        "team_members": [
+            (
+                member,
+                TeamMemberChangeForm(
+                    initial={"role": member.role, "access": member.access},
+                    auto_id=f"id_member{member.pk}_%s",
+                )
+                if manages
+                else None,
+            )
+            for member in members
+        ],
+        "team_add_form": TeamMemberAddForm(auto_id="id_team_%s") if manages else None,
+    }
+
+
+def _read_only_answer(request, account, exc: PermissionDenied):
+    """A "read" member of the team sees the account but may not change it: 403, saying so."""
+    return render(
+        request,
+        "accounts/read_only.html",
+        {"account": account, "message": str(exc)},
+        status=403,
+    )
+
+
+def _team_errors(request, form) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else str(error))
+
+
+def _team_anchor(account_id: int) -> str:
+    return reverse("accounts:detail", args=[account_id]) + "#team-h"
+
+
+@login_required
+@require_POST
+def team_member_add(request, account_pk: int):
+    """The card's "add to the team": the owner, the owner's manager and admins (403 for
+    others who see the account); errors come back as messages on the card."""
+    account = or_404(account_get_visible(request.user, account_pk))
+    form = TeamMemberAddForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = run_service(
+                form,
+                services.account_team_member_add,
+                actor=request.user,
+                account=account,
+                user=data["user"],
+                role=data["role"],
+                access=data["access"],
+            )
+        except PermissionDenied as exc:
+            return _read_only_answer(request, account, exc)
+        if member is not None:
+            messages.success(
+                request, _("%(user)s joined the account team.") % {"user": member.user}
+            )
+    _team_errors(request, form)
+    return redirect(_team_anchor(account.pk))
+
+
+@login_required
+@require_POST
+def team_member_edit(request, pk: int):
+    """Change one member's role and access (who manages the team; others 403)."""
+    member = or_404(account_team_member_get_visible(request.user, pk))
+    form = TeamMemberChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = run_service(
+                form,
+                services.account_team_member_update,
+                actor=request.user,
+                member=member,
+                data=form.cleaned_data,
+            )
+        except PermissionDenied as exc:
+            return _read_only_answer(request, member.account, exc)
+        if saved is not None:
+            messages.success(
+                request, _("Saved: %(user)s's place in the team.") % {"user": saved.user}
+            )
+    _team_errors(request, form)
+    return redirect(_team_anchor(member.account_id))
+
+
+@login_required
+@require_POST
+def team_member_remove(request, pk: int):
+    """Take one member off the team (who manages the team; others 403)."""
+    member = or_404(account_team_member_get_visible(request.user, pk))
+    try:
+        services.account_team_member_remove(actor=request.user, member=member)
+    except PermissionDenied as exc:
+        return _read_only_answer(request, member.account, exc)
+    messages.success(request, _("%(user)s left the account team.") % {"user": member.user})
+    return redirect(_team_anchor(member.account_id))
 
 
 def _wants_json(request) -> bool:
@@ -218,6 +340,10 @@ def account_create(request):
 @require_http_methods(["GET", "POST"])
 def account_edit(request, pk: int):
     account = or_404(account_get_visible(request.user, pk))
+    try:
+        account_check_editable(request.user, account)
+    except PermissionDenied as exc:
+        return _read_only_answer(request, account, exc)
     form = AccountForm(request.POST or None, instance=account, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
@@ -357,4 +483,61 @@ def order_delete(request, pk: int):
         request,
         "crm/confirm_delete.html",
         {"object": order, "cancel_url": order.account.get_absolute_url()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incumbent_create(request, account_pk: int):
+    """Record an incumbent supplier of the account (whoever sees the account)."""
+    account = or_404(account_get_visible(request.user, account_pk))
+    form = AccountCompetitorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            services.account_competitor_create,
+            actor=request.user,
+            data={"account": account, **form.cleaned_data},
+        )
+        if saved:
+            messages.success(request, _("Incumbent supplier saved."))
+            return redirect(reverse("accounts:detail", args=[account.pk]) + "#incumbents-h")
+    return render(request, "accounts/incumbent_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incumbent_edit(request, pk: int):
+    incumbent = or_404(account_competitor_get_visible(request.user, pk))
+    form = AccountCompetitorForm(request.POST or None, instance=incumbent)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            services.account_competitor_update,
+            actor=request.user,
+            account_competitor=incumbent,
+            data=form.cleaned_data,
+        )
+        if saved:
+            messages.success(request, _("Incumbent supplier saved."))
+            return redirect(reverse("accounts:detail", args=[saved.account_id]) + "#incumbents-h")
+    return render(
+        request,
+        "accounts/incumbent_form.html",
+        {"form": form, "account": incumbent.account, "incumbent": incumbent},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incumbent_delete(request, pk: int):
+    incumbent = or_404(account_competitor_get_visible(request.user, pk))
+    if request.method == "POST":
+        services.account_competitor_delete(actor=request.user, account_competitor=incumbent)
+        messages.success(request, _("Incumbent supplier deleted."))
+        return redirect(reverse("accounts:detail", args=[incumbent.account_id]) + "#incumbents-h")
+    return render(
+        request,
+        "crm/confirm_delete.html",
+        {"object": incumbent.competitor, "cancel_url": incumbent.account.get_absolute_url()},
     )

@@ -72,6 +72,7 @@ urlpatterns = [
     path("opportunities/", include("opportunities.urls")),
     path("forecast/", include("opportunities.forecast_urls")),
     path("targets/", include("opportunities.target_urls")),
+    path("competitors/", include("opportunities.competitor_urls")),
     path("playbook/", include("playbook.urls")),
     path("scoring/", include("scoring.urls")),
     path("dashboard/", include("scoring.dashboard.urls")),

@@ -17,3 +17,8 @@ class OpportunitiesConfig(AppConfig):
         from opportunities.buying_centre import accounts_with_open_deal
 
         open_deal_source_register("opportunities.open", accounts_with_open_deal)
+        # Competitors named by deals are not deleted from the admins' list.
+        from accounts.services import competitor_use_register
+        from opportunities.services import competitor_on_deals
+
+        competitor_use_register(competitor_on_deals)

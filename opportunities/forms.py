@@ -3,12 +3,19 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Competitor
 from accounts.pickers import AccountPickerField, ContactPickerField
 from accounts.selectors import accounts_visible_to
 from crm.models import User
 from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
-from opportunities.models import LossReason, Opportunity, OpportunityContact, Stage
+from opportunities.models import (
+    LossReason,
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityContact,
+    Stage,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -116,3 +123,19 @@ class ContactRoleForm(forms.Form):
             user, queryset=opportunity.account.contacts.all(), label=_("Contact")
         )
         self.order_fields(["contact", "role"])
+
+
+class CompetitorInPlayForm(forms.Form):
+    """The deal page's "competitor in play" form: a competitor of the admins' list (active),
+    how we did against it, notes."""
+
+    competitor = forms.ModelChoiceField(
+        queryset=Competitor.objects.filter(is_active=True).order_by("name"),
+        label=_("Competitor"),
+    )
+    outcome = forms.ChoiceField(
+        choices=OpportunityCompetitor.Outcome.choices,
+        initial=OpportunityCompetitor.Outcome.OPEN,
+        label=_("Outcome"),
+    )
+    notes = forms.CharField(max_length=500, required=False, label=_("Notes"))

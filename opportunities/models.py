@@ -375,6 +375,50 @@ class OpportunityContact(models.Model):
         return f"{self.contact_id} {self.role}"
 
 
+class OpportunityCompetitor(models.Model):
+    """A competitor in play on one deal, and how we did against it: `open` while the deal is
+    (a closed deal's row left open counts as the deal's result), `won` (we beat it), `lost`
+    (it took the business). The competitor's page reads our win rate from these."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("In play")
+        WON = "won", _("Won against it")
+        LOST = "lost", _("Lost to it")
+
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("opportunity"),
+        on_delete=models.CASCADE,
+        related_name="competitors_in_play",
+    )
+    competitor = models.ForeignKey(
+        "accounts.Competitor",
+        verbose_name=_("competitor"),
+        on_delete=models.PROTECT,
+        related_name="opportunities_in_play",
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.OPEN
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["opportunity", "id"]
+        verbose_name = _("competitor of a deal")
+        verbose_name_plural = _("competitors of deals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "competitor"], name="opportunity_competitor_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["competitor", "opportunity"], name="opp_competitor_competitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} {self.competitor_id} {self.outcome}"
+
+
 class OpportunityChange(models.Model):
     """One change of a deal's stage, amount or close date (or its creation), with the values
     before and after: every stage change is kept with its date, and the forecast can tell

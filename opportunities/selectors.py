@@ -35,6 +35,7 @@ from opportunities.models import (
     LossReason,
     Opportunity,
     OpportunityChange,
+    OpportunityCompetitor,
     OpportunityContact,
     OpportunityQuerySet,
     Stage,
@@ -249,3 +250,81 @@ def closing_stage(status: str) -> Stage | None:
         return None
     stages = Stage.objects.filter(**{flag: True}).order_by("-is_active", "position", "id")
     return stages.first()
+
+
+# --- competitors in play: how we do against each ----------------------------------------------
+
+
+def effective_outcome() -> Case:
+    """A competitor row's outcome: the one set on it, else the closed deal's result (won: we
+    beat every competitor in play; lost: we lost to them), else open."""
+    return Case(
+        When(~Q(outcome=OpportunityCompetitor.Outcome.OPEN), then=F("outcome")),
+        When(
+            opportunity__status__in=[Opportunity.Status.WON, Opportunity.Status.LOST],
+            then=F("opportunity__status"),
+        ),
+        default=Value(OpportunityCompetitor.Outcome.OPEN),
+        output_field=CharField(),
+    )
+
+
+@dataclass(frozen=True)
+class WinRate:
+    """Our record against one competitor over the deals a user sees."""
+
+    won: int
+    lost: int
+    open: int
+
+    @property
+    def closed(self) -> int:
+        return self.won + self.lost
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Won / (won + lost), in percent with one decimal; None with no closed deal."""
+        if not self.closed:
+            return None
+        return (Decimal(100) * self.won / self.closed).quantize(Decimal("0.1"))
+
+
+def competitor_win_rate(user: Viewer, competitor_id: int) -> WinRate:
+    """Won, lost and open deals against `competitor_id` among the deals `user` sees, in one
+    query."""
+    counts = (
+        OpportunityCompetitor.objects.filter(
+            competitor_id=competitor_id,
+            opportunity__in=opportunities_visible_to(user).values("pk"),
+        )
+        .annotate(result=effective_outcome())
+        .aggregate(
+            won=Count("pk", filter=Q(result=OpportunityCompetitor.Outcome.WON)),
+            lost=Count("pk", filter=Q(result=OpportunityCompetitor.Outcome.LOST)),
+            open=Count("pk", filter=Q(result=OpportunityCompetitor.Outcome.OPEN)),
+        )
+    )
+    return WinRate(won=counts["won"], lost=counts["lost"], open=counts["open"])
+
+
+def competitor_deals(user: Viewer, competitor_id: int, *, limit: int = 50) -> QuerySet:
+    """The deals `user` sees with `competitor_id` in play, the latest first, with the
+    outcome against it."""
+    return (
+        OpportunityCompetitor.objects.filter(
+            competitor_id=competitor_id,
+            opportunity__in=opportunities_visible_to(user).values("pk"),
+        )
+        .annotate(result=effective_outcome())
+        .select_related("opportunity", "opportunity__account")
+        .order_by("-opportunity__close_date", "-id")[:limit]
+    )
+
+
+def opportunity_competitors(opportunity: Opportunity) -> list[OpportunityCompetitor]:
+    """A deal's competitors in play (its page, the API), with the effective outcome."""
+    return list(
+        opportunity.competitors_in_play.annotate(result=effective_outcome())
+        .select_related("competitor")
+        .order_by("competitor__name", "id")
+    )

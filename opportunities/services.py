@@ -26,7 +26,7 @@ and `prospect_colour_set` (the colour rule's override needs a reason).
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -34,7 +34,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Contact
+from accounts.models import Competitor, Contact
 from accounts.selectors import account_check_visible
 from commitments.models import Commitment
 from commitments.services import commitment_create, commitment_delete, commitment_update
@@ -46,6 +46,7 @@ from opportunities.models import (
     LossReason,
     Opportunity,
     OpportunityChange,
+    OpportunityCompetitor,
     OpportunityContact,
     Stage,
 )
@@ -413,6 +414,80 @@ def opportunity_contacts_set(
             changes={"contacts": ([list(p) for p in before], [list(p) for p in after])},
         )
     return rows
+
+
+class CompetitorInPlay(NamedTuple):
+    """One competitor in play on a deal, as a form or the API gives it."""
+
+    competitor: Competitor | None
+    outcome: str = OpportunityCompetitor.Outcome.OPEN
+    notes: str = ""
+
+
+@transaction.atomic
+def opportunity_competitors_set(
+    *, actor: User, opportunity: Opportunity, competitors: Iterable[CompetitorInPlay]
+) -> list[OpportunityCompetitor]:
+    """Replace the deal's competitors in play: each competitor once, an active one (or one
+    already on the deal), an outcome of `OpportunityCompetitor.Outcome`, notes up to 500
+    characters. Whoever sees the deal sets them; audited as a change of the deal."""
+    opportunity = _locked(actor, opportunity)
+    rows = list(competitors)
+    current = dict(opportunity.competitors_in_play.values_list("competitor_id", "outcome"))
+    seen: set[int] = set()
+    for row in rows:
+        if row.competitor is None:
+            raise ValidationError({"competitors": _("Choose a competitor from the list.")})
+        if not row.competitor.is_active and row.competitor.pk not in current:
+            raise ValidationError(
+                {
+                    "competitors": _("%(name)s is no longer on the list.")
+                    % {"name": row.competitor.name}
+                }
+            )
+        if row.outcome not in OpportunityCompetitor.Outcome.values:
+            raise ValidationError(
+                {"competitors": _("Choose in play, won against it or lost to it.")}
+            )
+        if len(row.notes or "") > 500:
+            raise ValidationError({"competitors": _("Keep the notes under 500 characters.")})
+        if row.competitor.pk in seen:
+            raise ValidationError(
+                {"competitors": _("%(name)s is named twice.") % {"name": row.competitor.name}}
+            )
+        seen.add(row.competitor.pk)
+    before = sorted(
+        [c, o, n]
+        for c, o, n in opportunity.competitors_in_play.values_list(
+            "competitor_id", "outcome", "notes"
+        )
+    )
+    opportunity.competitors_in_play.all().delete()
+    created = OpportunityCompetitor.objects.bulk_create(
+        OpportunityCompetitor(
+            opportunity=opportunity,
+            competitor=row.competitor,
+            outcome=row.outcome,
+            notes=row.notes or "",
+        )
+        for row in rows
+    )
+    after = sorted(
+        [row.competitor.pk, row.outcome, row.notes or ""] for row in rows if row.competitor
+    )
+    if before != after:
+        audit_log(
+            actor=actor,
+            action="update",
+            instance=opportunity,
+            account_id=opportunity.account_id,
+            changes={"competitors_in_play": (before, after)},
+        )
+    return created
+
+
+def competitor_on_deals(competitor: Competitor) -> bool:
+    return OpportunityCompetitor.objects.filter(competitor=competitor).exists()
 
 
 # --- the admins' stages and loss reasons --------------------------------------------------------

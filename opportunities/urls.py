@@ -23,6 +23,12 @@ urlpatterns += [
     path("<int:pk>/delete/", views.opportunity_delete, name="delete"),
     path("<int:pk>/contacts/", views.opportunity_contact_add, name="contact_add"),
     path("<int:pk>/contacts/remove/", views.opportunity_contact_remove, name="contact_remove"),
+    path("<int:pk>/competitors/", views.opportunity_competitor_set, name="competitor_set"),
+    path(
+        "<int:pk>/competitors/remove/",
+        views.opportunity_competitor_remove,
+        name="competitor_remove",
+    ),
 ]
 
 # oppcore: the admins' stages, loss reasons and settings; a prospect's colour against the rule.

@@ -31,7 +31,13 @@ from core.paginator import CappedPaginator
 from crm.pickers import user_filter_picker
 from opportunities import selectors, services
 from opportunities.filters import OpportunityFilter
-from opportunities.forms import CloseForm, ContactRoleForm, MoveForm, OpportunityForm
+from opportunities.forms import (
+    CloseForm,
+    CompetitorInPlayForm,
+    ContactRoleForm,
+    MoveForm,
+    OpportunityForm,
+)
 from opportunities.models import Opportunity, Stage
 
 PER_PAGE = 50
@@ -500,7 +506,14 @@ def opportunity_delete(request, pk: int):
     )
 
 
-def _detail(request, deal: Opportunity, *, contact_form: ContactRoleForm | None = None, status=200):
+def _detail(
+    request,
+    deal: Opportunity,
+    *,
+    contact_form: ContactRoleForm | None = None,
+    competitor_form: CompetitorInPlayForm | None = None,
+    status=200,
+):
     today = timezone.localdate()
     return render(
         request,
@@ -510,6 +523,8 @@ def _detail(request, deal: Opportunity, *, contact_form: ContactRoleForm | None 
             "contacts": selectors.opportunity_contacts(deal),
             "history": selectors.opportunity_history(deal),
             "contact_form": contact_form or ContactRoleForm(user=request.user, opportunity=deal),
+            "competitors": selectors.opportunity_competitors(deal),
+            "competitor_form": competitor_form or CompetitorInPlayForm(),
             "overdue": deal.is_overdue_on(today),
             "warnings": services.opportunity_warnings(deal, today=today),
             "today": today,
@@ -565,3 +580,48 @@ def opportunity_contact_remove(request, pk: int):
     else:
         messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
     return redirect("opportunities:detail", pk=deal.pk)
+
+
+def _competitors_now(deal: Opportunity, *, without: int | None = None) -> list:
+    return [
+        services.CompetitorInPlay(row.competitor, row.outcome, row.notes)
+        for row in selectors.opportunity_competitors(deal)
+        if row.competitor_id != without
+    ]
+
+
+@login_required
+@require_POST
+def opportunity_competitor_set(request, pk: int):
+    """Add a competitor in play to the deal, or change the outcome against one listed."""
+    deal = or_404(selectors.opportunity_get_visible(request.user, pk))
+    form = CompetitorInPlayForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        rows = _competitors_now(deal, without=data["competitor"].pk)
+        rows.append(services.CompetitorInPlay(data["competitor"], data["outcome"], data["notes"]))
+        saved = run_service(
+            form,
+            services.opportunity_competitors_set,
+            actor=request.user,
+            opportunity=deal,
+            competitors=rows,
+        )
+        if saved is not None:
+            messages.success(request, _("Competitor saved."))
+            return redirect(reverse("opportunities:detail", args=[deal.pk]) + "#deal-competitors-h")
+    return _detail(request, deal, competitor_form=form, status=400)
+
+
+@login_required
+@require_POST
+def opportunity_competitor_remove(request, pk: int):
+    """Take a competitor (`competitor`, posted) off the deal; one not on it answers 404."""
+    deal = or_404(selectors.opportunity_get_visible(request.user, pk))
+    competitor_pk = _int(request.POST.get("competitor"))
+    rows = _competitors_now(deal, without=competitor_pk)
+    if competitor_pk is None or len(rows) == len(selectors.opportunity_competitors(deal)):
+        raise Http404
+    services.opportunity_competitors_set(actor=request.user, opportunity=deal, competitors=rows)
+    messages.success(request, _("Competitor removed."))
+    return redirect(reverse("opportunities:detail", args=[deal.pk]) + "#deal-competitors-h")

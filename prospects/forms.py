@@ -63,7 +63,10 @@ class ProspectCreateForm(forms.ModelForm):
         model = Prospect
         fields = PROSPECT_FIELDS
         field_classes = {"sub_stage": SubStageChoiceField}
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "loyalty_override_reason": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +81,10 @@ class ProspectEditForm(forms.ModelForm):
         model = Prospect
         fields = PROSPECT_EDIT_FIELDS
         field_classes = {"sub_stage": SubStageChoiceField}
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "loyalty_override_reason": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -202,7 +208,27 @@ class ProspectSettingsForm(forms.ModelForm):
 
     class Meta:
         model = ProspectSettings
-        fields = ["rep_prospect_ratio", "industry_ratios"]
+        fields = [
+            "rep_prospect_ratio",
+            "industry_ratios",
+            "loyalty_high_share",
+            "loyalty_high_contract_days",
+        ]
+
+    # The loyalty proposal's thresholds came later: a post without them keeps the saved ones.
+    KEPT_WHEN_BLANK = ("loyalty_high_share", "loyalty_high_contract_days")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.KEPT_WHEN_BLANK:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.KEPT_WHEN_BLANK:
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
 
 class TeamMinimumsForm(forms.Form):

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -118,6 +119,30 @@ class ProspectSettings(AppSettings):
         blank=True,
         validators=[validate_industry_ratios],
         help_text=_("Where set, an account of that industry counts with its industry's ratio."),
+    )
+
+    # The loyalty proposal (细分客户 by 对手忠诚度): high when competitors hold this share of the
+    # customer's spend or more, or an incumbent's contract runs longer than this many days.
+    loyalty_high_share = models.DecimalField(
+        _("high loyalty from competitors' share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50.00"),
+        db_default=Decimal("50.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_(
+            "Loyalty to a competitor is proposed high when the incumbents together hold at "
+            "least this share of the customer's spend."
+        ),
+    )
+    loyalty_high_contract_days = models.PositiveIntegerField(
+        _("high loyalty from a contract running longer than (days)"),
+        default=365,
+        db_default=365,
+        help_text=_(
+            "Loyalty is also proposed high when an incumbent's contract ends later than this "
+            "many days from today."
+        ),
     )
 
     def ratio_for(self, industry: str) -> Decimal:
@@ -335,6 +360,16 @@ class Prospect(models.Model):
         choices=Loyalty.choices,
         blank=True,
         help_text=_("Low: primary target, large effort. High: secondary target, small effort."),
+    )
+    loyalty_override_reason = models.TextField(
+        _("why the loyalty differs from the proposal"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_(
+            "The rep's reason when the loyalty to a competitor is not the one proposed from "
+            "the account's incumbent suppliers."
+        ),
     )
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.OTHER

@@ -6,15 +6,18 @@ plain-data selectors `pipeline_counts_by_rep`, `pipeline_counts_by_team`, `prosp
 `worksheet_score_distribution` and `accounts_missing_decision_maker`.
 """
 
+import datetime
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NotRequired, TypedDict, TypeVar
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
-from accounts.models import Account, Contact
+from accounts.models import Account, AccountCompetitor, Contact
 from accounts.selectors import account_name_search_q, account_scope_q, accounts_visible_to
 from crm.models import User
 from crm.selectors import (
@@ -493,3 +496,76 @@ def compare_candidates(user: User, query: str, *, limit: int = 10) -> QuerySet[A
         .filter(account_name_search_q(query))
         .order_by("name", "id")[:limit]
     )
+
+
+# --- the loyalty proposal ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoyaltyProposal:
+    """Loyalty to a competitor as the account's incumbent suppliers suggest it: `loyalty`
+    (Prospect.Loyalty: high or low), the `reasons` in words, and whether any fact was
+    recorded at all (`has_facts`: without one the proposal is low by default, and a rep's
+    other choice needs no reason)."""
+
+    loyalty: str
+    reasons: list[str]
+    has_facts: bool
+    share: Decimal | None
+    latest_contract_end: datetime.date | None
+
+    @property
+    def label(self) -> str:
+        return str(Prospect.Loyalty(self.loyalty).label)
+
+
+def _percent(value: Decimal) -> str:
+    """50.00 as "50", 12.50 as "12.5"."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def loyalty_proposal(
+    account_id: int,
+    *,
+    settings: ProspectSettings | None = None,
+    today: datetime.date | None = None,
+) -> LoyaltyProposal:
+    """High when the incumbents together hold at least `loyalty_high_share` % of the
+    customer's spend, or one's contract ends more than `loyalty_high_contract_days` from
+    `today`; else low. One query."""
+    settings = settings or ProspectSettings.load()
+    today = today or timezone.localdate()
+    facts = AccountCompetitor.objects.filter(account_id=account_id).aggregate(
+        incumbents=Count("pk"), share=Sum("share"), latest=Max("contract_end")
+    )
+    share, latest = facts["share"], facts["latest"]
+    horizon = today + datetime.timedelta(days=settings.loyalty_high_contract_days)
+    reasons: list[str] = []
+    if share is not None and share >= settings.loyalty_high_share:
+        reasons.append(
+            _("Competitors hold %(share)s%% of the customer's spend (high from %(limit)s%%).")
+            % {"share": _percent(share), "limit": _percent(settings.loyalty_high_share)}
+        )
+    if latest is not None and latest > horizon:
+        reasons.append(
+            _("An incumbent's contract runs until %(end)s, more than %(days)d days ahead.")
+            % {"end": latest.isoformat(), "days": settings.loyalty_high_contract_days}
+        )
+    if reasons:
+        return LoyaltyProposal(Prospect.Loyalty.HIGH, reasons, True, share, latest)
+    if not facts["incumbents"]:
+        reasons.append(_("No incumbent supplier is recorded on the account."))
+    else:
+        reasons.append(
+            _(
+                "Competitors hold %(share)s%% of the customer's spend (below %(limit)s%%) and "
+                "no incumbent's contract runs more than %(days)d days ahead."
+            )
+            % {
+                "share": _percent(share or Decimal(0)),
+                "limit": _percent(settings.loyalty_high_share),
+                "days": settings.loyalty_high_contract_days,
+            }
+        )
+    return LoyaltyProposal(Prospect.Loyalty.LOW, reasons, bool(facts["incumbents"]), share, latest)

@@ -24,10 +24,23 @@ from prospects.models import (
     SubStage,
     Worksheet,
 )
-from prospects.selectors import prospects_visible_to
+from prospects.selectors import loyalty_proposal, prospects_visible_to
 
-PROSPECT_FIELDS = ["colour", "sub_stage", "competitor_loyalty", "source", "notes"]
-PROSPECT_EDIT_FIELDS = ["sub_stage", "competitor_loyalty", "source", "notes"]
+PROSPECT_FIELDS = [
+    "colour",
+    "sub_stage",
+    "competitor_loyalty",
+    "loyalty_override_reason",
+    "source",
+    "notes",
+]
+PROSPECT_EDIT_FIELDS = [
+    "sub_stage",
+    "competitor_loyalty",
+    "loyalty_override_reason",
+    "source",
+    "notes",
+]
 PROSPECT_AUDIT_FIELDS = [
     *PROSPECT_FIELDS,
     "won_at",
@@ -36,6 +49,36 @@ PROSPECT_AUDIT_FIELDS = [
     "decision_reason",
     "colour_override_reason",
 ]
+
+
+def _check_loyalty(prospect: Prospect, *, changed: bool) -> None:
+    """Loyalty to a competitor against the proposal from the account's incumbents
+    (prospects.selectors.loyalty_proposal): the proposed value, or none, keeps no reason; a
+    different one needs the rep's reason, unless the account has no incumbent recorded (then
+    nothing contradicts the rep). Checked when the loyalty or its reason changes, so that
+    editing the notes of a prospect whose incumbents changed since does not ask again."""
+    prospect.loyalty_override_reason = (prospect.loyalty_override_reason or "").strip()
+    if not changed:
+        return
+    proposal = loyalty_proposal(prospect.account_id)
+    loyalty = prospect.competitor_loyalty
+    if not loyalty or loyalty == proposal.loyalty:
+        prospect.loyalty_override_reason = ""
+        return
+    if proposal.has_facts and not prospect.loyalty_override_reason:
+        raise ValidationError(
+            {
+                "loyalty_override_reason": _(
+                    "The account's incumbent suppliers suggest %(proposal)s loyalty (%(why)s): "
+                    "say why it is %(chosen)s."
+                )
+                % {
+                    "proposal": Prospect.Loyalty(proposal.loyalty).label,
+                    "why": " ".join(proposal.reasons),
+                    "chosen": Prospect.Loyalty(loyalty).label,
+                }
+            }
+        )
 
 
 def _locked_prospect(actor: User, prospect: Prospect) -> Prospect:
@@ -168,6 +211,7 @@ def prospect_create(*, actor: User, account: Account, data: dict[str, Any]) -> P
     data.setdefault("source", account.source)
     prospect = Prospect(account=account, **data)
     _check_sub_stage(prospect.sub_stage, colour)
+    _check_loyalty(prospect, changed=True)
     now = timezone.now()
     prospect.colour = Colour.GREEN
     _apply_colour(actor=actor, prospect=prospect, colour=colour, now=now)
@@ -193,6 +237,11 @@ def prospect_update(*, actor: User, prospect: Prospect, data: dict[str, Any]) ->
             raise ValidationError({key: _("This field cannot be set here.")})
         setattr(prospect, key, value)
     _check_sub_stage(prospect.sub_stage, prospect.colour)
+    _check_loyalty(
+        prospect,
+        changed=(prospect.competitor_loyalty, prospect.loyalty_override_reason)
+        != (before["competitor_loyalty"], before["loyalty_override_reason"]),
+    )
     prospect.full_clean(exclude=["account"], validate_constraints=False)
     prospect.save()
     audit_log(

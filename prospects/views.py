@@ -236,7 +236,11 @@ def create(request, account_pk: int):
         if prospect is not None:
             messages.success(request, _("Added to the pipeline."))
             return redirect(prospect)
-    return render(request, "prospects/prospect_form.html", {"form": form, "account": account})
+    return render(
+        request,
+        "prospects/prospect_form.html",
+        {"form": form, "account": account, "proposal": selectors.loyalty_proposal(account.pk)},
+    )
 
 
 @login_required
@@ -271,7 +275,12 @@ def edit(request, pk: int):
     return render(
         request,
         "prospects/prospect_form.html",
-        {"form": form, "account": prospect.account, "prospect": prospect},
+        {
+            "form": form,
+            "account": prospect.account,
+            "prospect": prospect,
+            "proposal": selectors.loyalty_proposal(prospect.account_id),
+        },
     )
 
 

@@ -8,7 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from accounts.models import Account, Contact, Order
+from accounts.models import (
+    Account,
+    AccountCompetitor,
+    AccountTeamMember,
+    Competitor,
+    Contact,
+    Order,
+)
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 from crm.models import User
 from crm.selectors import users_assignable_by
@@ -246,3 +253,71 @@ class BulkReassignSerializer(serializers.Serializer):
 class BulkReassignResultSerializer(serializers.Serializer):
     reassigned = serializers.IntegerField(help_text=_("How many accounts changed owner."))
     account_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class AccountTeamMemberSerializer(serializers.ModelSerializer):
+    """A member of an account's team. `user` and `account` are set when the member is added
+    (POST /api/v1/accounts/<id>/team/) and never change; PATCH changes `role` and `access`."""
+
+    class Meta:
+        model = AccountTeamMember
+        fields = ["id", "account", "user", "role", "access", "added_by", "created_at"]
+        read_only_fields = ["account", "user", "added_by", "created_at"]
+
+
+class AccountTeamMemberAddSerializer(serializers.Serializer):
+    """POST /api/v1/accounts/<id>/team/: the user to add, with a role and an access level."""
+
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    role = serializers.ChoiceField(
+        choices=AccountTeamMember.Role.choices, default=AccountTeamMember.Role.OTHER
+    )
+    access = serializers.ChoiceField(
+        choices=AccountTeamMember.Access.choices, default=AccountTeamMember.Access.READ
+    )
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false (JSON booleans, or the words in a form body), never 0, 1, "yes"…: what
+    the schema says a boolean is."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        if data in ("true", "false"):
+            return data == "true"
+        self.fail("invalid", input=data)
+
+
+class CompetitorSerializer(serializers.ModelSerializer):
+    is_active = StrictBooleanField(required=False, default=True)
+
+    class Meta:
+        model = Competitor
+        fields = ["id", "name", "website", "notes", "is_active", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class AccountCompetitorSerializer(serializers.ModelSerializer):
+    """An incumbent supplier of an account (share of the customer's spend in percent)."""
+
+    class Meta:
+        model = AccountCompetitor
+        fields = [
+            "id",
+            "account",
+            "competitor",
+            "share",
+            "contract_end",
+            "price_notes",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Another book's account answers like a missing one (400 on `account`).
+            field = cast(serializers.RelatedField, self.fields["account"])
+            field.queryset = accounts_visible_to(request.user)  # type: ignore[arg-type]

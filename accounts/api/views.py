@@ -3,7 +3,7 @@ record outside the caller's book answers 404; writes go through services."""
 
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
@@ -12,11 +12,15 @@ from rest_framework.response import Response
 from accounts import services
 from accounts.api.serializers import (
     ACCOUNT_LIST_FIELDS,
+    AccountCompetitorSerializer,
     AccountListSerializer,
     AccountLocationSerializer,
     AccountSerializer,
+    AccountTeamMemberAddSerializer,
+    AccountTeamMemberSerializer,
     BulkReassignResultSerializer,
     BulkReassignSerializer,
+    CompetitorSerializer,
     ContactSerializer,
     OrderSerializer,
 )
@@ -29,7 +33,16 @@ from accounts.filters import (
     search_sort_alias,
     search_sort_aliases,
 )
-from accounts.selectors import accounts_visible_to, contacts_visible_to, orders_visible_to
+from accounts.selectors import (
+    account_competitors_visible_to,
+    account_team,
+    account_team_members_visible_to,
+    accounts_visible_to,
+    competitor_list,
+    contacts_visible_to,
+    orders_visible_to,
+)
+from crm.api.request import request_user
 from crm.models import User
 
 
@@ -145,6 +158,36 @@ class AccountViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         account.refresh_from_db()
         return Response(AccountSerializer(account, context=self.get_serializer_context()).data)
 
+    @extend_schema(methods=["GET"], request=None, responses=AccountTeamMemberSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=AccountTeamMemberAddSerializer,
+        responses={201: AccountTeamMemberSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="team",
+        url_name="team",
+        pagination_class=None,
+        # The account list's filters and sort keys are not this answer's: none apply.
+        filter_backends=[],
+    )
+    def team(self, request, *args, **kwargs):
+        """The account's team: GET lists its members (whoever sees the account); POST adds
+        one (`user`, `role`, `access`): the owner, the owner's manager and admins (others who
+        see the account 403); the owner, an inactive user or a member already there 400."""
+        account = self.get_object()
+        if request.method == "GET":
+            members = AccountTeamMemberSerializer(account_team(account), many=True)
+            return Response(members.data)
+        serializer = AccountTeamMemberAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.account_team_member_add(
+            actor=request.user, account=account, **serializer.validated_data
+        )
+        return Response(AccountTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=BulkReassignSerializer, responses=BulkReassignResultSerializer)
     @action(
         detail=False,
@@ -193,3 +236,72 @@ class OrderViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return orders_visible_to(self.request.user)
+
+
+class AccountTeamMemberViewSet(
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """One member of an account's team: read by whoever sees the account; PATCH (`role`,
+    `access`) and DELETE by who manages the team (the owner, the owner's manager, admins;
+    others who see it 403). Members are listed and added under the account
+    (/api/v1/accounts/<id>/team/)."""
+
+    serializer_class = AccountTeamMemberSerializer
+
+    def get_queryset(self):
+        return account_team_members_visible_to(self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.account_team_member_update(
+            actor=request_user(self.request),
+            member=serializer.instance,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance):
+        services.account_team_member_remove(actor=request_user(self.request), member=instance)
+
+
+class CompetitorViewSet(viewsets.ModelViewSet):
+    """The admin-edited list of competitors: every signed-in user reads it; admins add,
+    change and delete (others 403); a competitor that accounts or deals name is deactivated,
+    not deleted (400)."""
+
+    serializer_class = CompetitorSerializer
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "id"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return competitor_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = services.competitor_create(
+            actor=request_user(self.request), data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.competitor_update(
+            actor=request_user(self.request),
+            competitor=serializer.instance,
+            data=serializer.validated_data,
+        )
+
+    def perform_destroy(self, instance):
+        services.competitor_delete(actor=request_user(self.request), competitor=instance)
+
+
+class AccountCompetitorViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    """Incumbent suppliers of the accounts the caller sees; writes by whoever sees the
+    account (accounts.services.account_competitor_*)."""
+
+    entity = "account_competitor"
+    serializer_class = AccountCompetitorSerializer
+    ordering_fields = ["contract_end", "share", "id"]
+    ordering = ["-id"]
+
+    def get_queryset(self):
+        return account_competitors_visible_to(self.request.user)

@@ -359,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         "ReminderKindEnum": "visits.models.Reminder.Kind",
         "UserRoleEnum": "crm.models.User.Role",
         "ContactStanceEnum": "accounts.models.Contact.Stance",
+        "AccountTeamMemberRoleEnum": "accounts.models.AccountTeamMember.Role",
         "AccountSourceEnum": "accounts.models.Account.Source",
         "ImportKindEnum": "imports.models.ImportBatch.Kind",
         "ImportStatusEnum": "imports.models.ImportBatch.Status",

@@ -6,11 +6,11 @@ API views call services directly, without a try/except of their own:
 
 - `ValidationError` with field errors: 400 `{"field": ["message", …], …}`;
   without: 400 `{"non_field_errors": ["message", …]}`;
-- `PermissionDenied`: 403 `{"detail": …}`;
+- `PermissionDenied`: 403 `{"detail": …}`, with the service's message when it gives one;
 - `ObjectDoesNotExist` (e.g. `Account.DoesNotExist`) and `Http404`: 404 `{"detail": …}`.
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
@@ -36,4 +36,7 @@ def exception_handler(exc, context):
         exc = drf_validation_error(exc)
     elif isinstance(exc, ObjectDoesNotExist):
         exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied) and exc.args and exc.args[0]:
+        # DRF answers Django's PermissionDenied with its generic text; keep the service's.
+        exc = exceptions.PermissionDenied(str(exc.args[0]))
     return drf_exception_handler(exc, context)

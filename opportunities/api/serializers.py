@@ -6,10 +6,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Contact
+from accounts.models import Competitor, Contact
 from accounts.selectors import accounts_visible_to, contacts_visible_to
 from crm.selectors import users_assignable_by, users_visible_to
-from opportunities.models import LossReason, Opportunity, OpportunityContact, Stage
+from opportunities.models import (
+    LossReason,
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityContact,
+    Stage,
+)
 from opportunities.services import opportunity_warnings
 
 
@@ -143,3 +149,16 @@ class OpportunityMoveSerializer(serializers.Serializer):
         queryset=LossReason.objects.all(), required=False, allow_null=True
     )
     close_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class OpportunityCompetitorSerializer(serializers.Serializer):
+    """One competitor in play on a deal. `result` is the effective outcome (read-only): the
+    row's `outcome`, or, left `open` on a closed deal, the deal's result."""
+
+    competitor = serializers.PrimaryKeyRelatedField(queryset=Competitor.objects.all())
+    competitor_name = serializers.CharField(source="competitor.name", read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=OpportunityCompetitor.Outcome.choices, default=OpportunityCompetitor.Outcome.OPEN
+    )
+    notes = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    result = serializers.CharField(read_only=True)

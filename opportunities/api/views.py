@@ -15,13 +15,14 @@ from crm.models import User
 from opportunities import services
 from opportunities.api.serializers import (
     LossReasonSerializer,
+    OpportunityCompetitorSerializer,
     OpportunityMoveSerializer,
     OpportunitySerializer,
     StageSerializer,
 )
 from opportunities.filters import OpportunityFilter
 from opportunities.models import LossReason, Opportunity, Stage
-from opportunities.selectors import opportunities_visible_to
+from opportunities.selectors import opportunities_visible_to, opportunity_competitors
 
 
 def _save_contacts(
@@ -95,6 +96,31 @@ class OpportunityViewSet(viewsets.ModelViewSet):
             close_note=body.validated_data.get("close_note", ""),
         )
         return Response(self._fresh(opportunity))
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=OpportunityCompetitorSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=OpportunityCompetitorSerializer(many=True),
+        responses=OpportunityCompetitorSerializer(many=True),
+    )
+    @action(detail=True, methods=["get", "put"], pagination_class=None, filterset_class=None)
+    def competitors(self, request, pk=None):
+        """The competitors in play on the deal, with the outcome against each. PUT replaces
+        them with the list given (`[]` clears): each competitor once, an active one, an
+        `outcome` of `open won lost`; whoever sees the deal."""
+        instance = self.get_object()  # 404 first: a hidden deal never answers 400
+        if request.method == "PUT":
+            body = OpportunityCompetitorSerializer(data=request.data, many=True)
+            body.is_valid(raise_exception=True)
+            services.opportunity_competitors_set(
+                actor=request_user(request),
+                opportunity=instance,
+                competitors=[services.CompetitorInPlay(**row) for row in body.validated_data],
+            )
+        rows = opportunity_competitors(instance)
+        return Response(OpportunityCompetitorSerializer(rows, many=True).data)
 
     def _fresh(self, opportunity: Opportunity) -> dict:
         return self.get_serializer(self.get_queryset().get(pk=opportunity.pk)).data

@@ -28,6 +28,7 @@ class ProspectSerializer(serializers.ModelSerializer):
             "decided_at",
             "decided_by",
             "competitor_loyalty",
+            "loyalty_override_reason",
             "segment",
             "source",
             "revived_old_contact",
@@ -48,6 +49,9 @@ class ProspectCreateSerializer(serializers.Serializer):
     competitor_loyalty = serializers.ChoiceField(
         choices=Prospect.Loyalty.choices, required=False, allow_blank=True
     )
+    loyalty_override_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000
+    )
     # The API field, not Field.source.
     source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=Prospect.Source.choices, required=False
@@ -61,6 +65,9 @@ class ProspectUpdateSerializer(serializers.Serializer):
     )
     competitor_loyalty = serializers.ChoiceField(
         choices=Prospect.Loyalty.choices, required=False, allow_blank=True
+    )
+    loyalty_override_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000
     )
     # The API field, not Field.source.
     source = serializers.ChoiceField(  # type: ignore[assignment]

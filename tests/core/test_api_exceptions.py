@@ -49,6 +49,10 @@ def test_permission_denied_answers_403():
     )
 
 
+def test_a_service_permission_refusal_keeps_its_message():
+    assert _answer(PermissionDenied("Ask the owner.")) == (403, {"detail": "Ask the owner."})
+
+
 def test_a_missing_row_answers_404():
     assert _answer(Account.DoesNotExist()) == (404, {"detail": "Not found."})
     assert _answer(Http404()) == (404, {"detail": "Not found."})

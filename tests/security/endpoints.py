@@ -136,6 +136,8 @@ ADMIN_ONLY_PAGES = {
     "opportunities:loss_reason_create",
     "opportunities:settings",
     "accounts:buying_centre_settings",
+    # competitors: the admins add them (the list and a competitor's page are for everyone)
+    "competitors:create",
 }
 # Admin-only pages of one record of reference data (not in anyone's book). name -> label.
 ADMIN_ONLY_OBJECT_PAGES = {
@@ -160,6 +162,7 @@ ADMIN_ONLY_OBJECT_PAGES = {
     "opportunities:loss_reason_edit": "opportunities.LossReason",
     "opportunities:loss_reason_delete": "opportunities.LossReason",
     "opportunities:loss_reason_move": "opportunities.LossReason",
+    "competitors:edit": "accounts.Competitor",
 }
 # App namespaces whose pages follow a rule of their own, with the model a `pk` names.
 OWN_RULE_NAMESPACES = {
@@ -188,8 +191,17 @@ OBJECT_PAGE_MODELS: dict[str, str] = {
             "delete",
             "contact_add",
             "contact_remove",
+            # competitors in play on a deal
+            "competitor_set",
+            "competitor_remove",
         )
     },
+    # account teams: one member's role and access, and their removal (POST only)
+    "accounts:team_member_edit": "accounts.AccountTeamMember",
+    "accounts:team_member_remove": "accounts.AccountTeamMember",
+    # competitors: an account's incumbent supplier, its form and deletion
+    "accounts:incumbent_edit": "accounts.AccountCompetitor",
+    "accounts:incumbent_delete": "accounts.AccountCompetitor",
     # keyplan: the key-account plan's page and its sections' forms
     "keyaccounts:detail": "keyaccounts.KeyAccountPlan",
     "keyaccounts:edit": "keyaccounts.KeyAccountPlan",
@@ -539,3 +551,16 @@ _TARGET_RULE = (
     "(test_targets_and_forecast_follow_their_rule)"
 )
 HTML_EXEMPT.update({"targets:edit": _TARGET_RULE, "targets:delete": _TARGET_RULE})
+
+
+# competitors: reference data every signed-in user reads (admins edit it); what a competitor's
+# page and the list show of accounts and deals is narrowed to the caller's book
+# (tests/opportunities/test_competitors.py: test_a_competitors_page_shows_only_the_book).
+API_OWN_RULE_BASENAMES["competitor"] = (
+    "competitors: reference data every signed-in user reads; admins write, others 403 "
+    "(tests/opportunities/test_competitors.py)"
+)
+HTML_EXEMPT["competitors:detail"] = (
+    "a competitor (reference data): its incumbencies, contracts and deals only of the "
+    "caller's book (tests/opportunities/test_competitors.py)"
+)

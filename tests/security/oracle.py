@@ -14,8 +14,11 @@ a random subset of the builders' records (prospect, worksheet, visit, plan, touc
 A reminder also has a recipient (any user of the organisation): it is visible to those who see
 both its account and its recipient (`RECIPIENT_MODELS`); an "accounts reassigned" notification
 (some of the drawn reminders) to those who see its recipient, whoever owns the account now.
-Random account teams make some users members of some accounts: a member sees the account and
-everything hanging on it, as its owner does (and so does whoever sees the member's book).
+Random account teams make some users members of some accounts, with "read" or "edit" access: a
+member sees the account and everything hanging on it, as its owner does (and so does whoever
+sees the member's book); only "edit" members (and who sees their books) may change the account
+itself (`editable_accounts`), and only who sees the owner's book manages its team
+(`team_managed_accounts`).
 Random parents put some accounts in groups (集团), of any owners: a group grants no sight, so
 the card's group tree of a visible member must never show a sibling outside the book (its
 name is its token).
@@ -36,7 +39,7 @@ from decimal import Decimal
 from django.utils import timezone
 from hypothesis import strategies as st
 
-from accounts.models import Account, Contact, Order
+from accounts.models import Account, AccountCompetitor, AccountTeamMember, Contact, Order
 from commitments.models import Commitment
 from crm.models import Team, User
 from keyaccounts.models import KeyAccountPlan
@@ -47,6 +50,7 @@ from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
     CommitmentFactory,
+    CompetitorFactory,
     ContactFactory,
     IntelligenceAnswerFactory,
     IntelligenceQuestionFactory,
@@ -99,11 +103,14 @@ def org_specs(draw):
                 max_size=7,
             )
         ),
-        # Account teams: (account, user) pairs, each modulo the accounts and the users.
+        # Account teams: (account, user, edit access) triples, account and user each modulo
+        # the accounts and the users.
         "members": draw(
             st.lists(
                 st.tuples(
-                    st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=50)
+                    st.integers(min_value=0, max_value=50),
+                    st.integers(min_value=0, max_value=50),
+                    st.booleans(),
                 ),
                 max_size=4,
             )
@@ -131,6 +138,8 @@ class Org:
     tokens: dict[tuple[str, int], str] = field(default_factory=dict)  # (label, pk) -> token
     inactive: set[int] = field(default_factory=set)
     members: dict[int, set[int]] = field(default_factory=dict)  # account id -> member ids
+    editors: dict[int, set[int]] = field(default_factory=dict)  # account id -> "edit" members
+    team_rows: dict[int, int] = field(default_factory=dict)  # AccountTeamMember id -> account
     _record_account: dict[tuple[str, int], int] = field(default_factory=dict)
     _record_recipient: dict[tuple[str, int], int] = field(default_factory=dict)
     _record_author: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -165,6 +174,29 @@ class Org:
             for a, owner in self.accounts.items()
             if owner in owners or self.members.get(a, set()) & owners
         }
+
+    def editable_accounts(self, user: User) -> set[int]:
+        """Accounts the user may change: those of the books they see through the owner, and
+        those of which a member with "edit" access is someone whose book they see."""
+        if user.pk in self.inactive:
+            return set()
+        if user.role == User.Role.ADMIN:
+            return set(self.accounts)
+        owners = self.visible_users(user)
+        return {
+            a
+            for a, owner in self.accounts.items()
+            if owner in owners or self.editors.get(a, set()) & owners
+        }
+
+    def team_managed_accounts(self, user: User) -> set[int]:
+        """Accounts whose team the user manages: the owner, the owner's manager, admins."""
+        if user.pk in self.inactive:
+            return set()
+        if user.role == User.Role.ADMIN:
+            return set(self.accounts)
+        owners = self.visible_users(user)
+        return {a for a, owner in self.accounts.items() if owner in owners}
 
     def visible_teams(self, user: User) -> set[int]:
         if user.pk in self.inactive:
@@ -414,6 +446,22 @@ def _key_account_plan(org: Org, account: Account) -> KeyAccountPlan:
     return plan
 
 
+def _incumbent(org: Org, account: Account) -> AccountCompetitor:
+    """An incumbent supplier of the account; the token is in its price notes (the competitor's
+    name is reference data every user reads, so it carries none)."""
+    tok = token("Ic")
+    competitor = CompetitorFactory(name=f"Rival {next(_counter)}")
+    incumbent = AccountCompetitor.objects.create(
+        account=account,
+        competitor=competitor,
+        share=Decimal("30.00"),
+        contract_end=timezone.localdate() + datetime.timedelta(days=60),
+        price_notes=tok,
+    )
+    _keep(org, incumbent, account, tok)
+    return incumbent
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -428,6 +476,7 @@ BUILDERS = {
     IntelligenceAnswer._meta.label: _intelligence_answer,
     Opportunity._meta.label: _opportunity,
     KeyAccountPlan._meta.label: _key_account_plan,
+    AccountCompetitor._meta.label: _incumbent,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -441,6 +490,7 @@ EXTRA_LABELS = [
     IntelligenceAnswer._meta.label,
     Opportunity._meta.label,
     KeyAccountPlan._meta.label,
+    AccountCompetitor._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
@@ -512,12 +562,19 @@ def build_org(spec) -> Org:
             else:
                 BUILDERS[label](org, account)
     account_ids = list(org.accounts)
-    for account_index, user_index in spec.get("members", []):
+    for account_index, user_index, edit in spec.get("members", []):
         account_id = account_ids[account_index % len(account_ids)]
         member = owners[user_index % len(owners)]
         if member.pk not in org.members.setdefault(account_id, set()):
-            AccountTeamMemberFactory(account=Account.objects.get(pk=account_id), user=member)
+            row = AccountTeamMemberFactory(
+                account=Account.objects.get(pk=account_id),
+                user=member,
+                access=AccountTeamMember.Access.EDIT if edit else AccountTeamMember.Access.READ,
+            )
             org.members[account_id].add(member.pk)
+            org.team_rows[row.pk] = account_id
+            if edit:
+                org.editors.setdefault(account_id, set()).add(member.pk)
     parents: dict[int, int] = {}
     for child_index, parent_index in spec.get("parents", []):
         child = account_ids[child_index % len(account_ids)]

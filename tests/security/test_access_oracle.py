@@ -33,7 +33,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.models import Account, Contact, Order
+from accounts.models import Account, Competitor, Contact, Order
 from core.models import AuditEntry
 from core.pickers import PickerField
 from crm.models import Team, Territory, User
@@ -454,6 +454,10 @@ def test_records_outside_the_book_answer_404_and_stay_unchanged():
                         attempt = {"name": "moved", "account": pk, "owner": user.pk}
                         assert client.post(url, data=attempt).status_code == 404, ep.name
                         assert (_snapshot(ep.model, pk), _counts()) == before, ep.name
+                    elif ep.name == "accounts:edit" and pk not in org.editable_accounts(user):
+                        # A "read" member of the account team sees it but may not change it.
+                        assert response.status_code == 403, (ep.name, user.role)
+                        _assert_no_leak(org, user, _body(response), ep.name)
                     else:
                         # 405: a POST-only action (move, checklist, done, snooze).
                         assert response.status_code in (200, 302, 405), (
@@ -821,8 +825,10 @@ def reference_data(db):
     track = TalkTrackFactory(title_en="Oracle track")
     question = IntelligenceQuestionFactory(text_en="Oracle question?")
     from opportunities.models import LossReason, Stage
+    from tests.factories import CompetitorFactory
 
     return {
+        "competitor": CompetitorFactory(name="Oracle Rival"),
         "item": item,
         "occasion": occasion,
         "track": track,
@@ -849,6 +855,7 @@ def _reference_state():
         list(Stage.objects.order_by("pk").values()),
         list(LossReason.objects.order_by("pk").values()),
         list(OpportunitySettings.objects.values()),
+        list(Competitor.objects.order_by("pk").values()),
         # Not last_login: signing the callers in writes it.
         list(
             User.objects.order_by("pk").values(
@@ -886,6 +893,7 @@ def test_admin_only_pages_and_endpoints_deny_reps_and_managers(org, reference_da
         "playbook.IntelligenceQuestion": reference_data["question"].pk,
         "opportunities.Stage": reference_data["stage"].pk,
         "opportunities.LossReason": reference_data["reason"].pk,
+        "accounts.Competitor": reference_data["competitor"].pk,
     }
     urls = [reverse(name) for name in sorted(ADMIN_ONLY_PAGES)]
     urls += [
@@ -1386,3 +1394,74 @@ def _check_forecast(client: Client, org: Org, user: User, deals) -> None:
     ):
         text = _body(response).decode("utf-8", errors="replace")
         assert not [tok for tok in hidden if tok in text], (user.role, response)
+
+
+# account teams
+
+
+def _expected_status(pk: int, allowed: set[int], visible: set[int]) -> int:
+    return 200 if pk in allowed else 403 if pk in visible else 404
+
+
+def test_account_edit_and_team_management_follow_the_oracle():
+    """With random teams of "read" and "edit" members: changing an account (API PATCH, the
+    edit page's POST) is 200/302 for who may edit it (account_scope_q(write=True)), 403 for
+    who only sees it, 404 for anyone else, and a refusal changes nothing; a team's members
+    are listed to whoever sees the account and changed or removed only by who manages the
+    team (the owner's book: owner, manager, admins), 403 for other viewers, 404 else."""
+    from accounts.models import AccountTeamMember
+
+    @ORACLE_SETTINGS
+    @given(spec=org_specs(), data=st.data())
+    def check(spec, data):
+        def run():
+            org = build_org(spec)
+            active = [u for u in org.users if u.pk not in org.inactive]
+            user = data.draw(st.sampled_from(active), label="user")
+            client = _client(user)
+            visible = org.visible_accounts(user)
+            editable = org.editable_accounts(user)
+            managed = org.team_managed_accounts(user)
+            assert editable <= visible and managed <= editable
+            for pk in sorted(org.accounts):
+                before = _snapshot(Account, pk)
+                response = client.patch(
+                    reverse("account-detail", args=[pk]),
+                    {"notes": "oracle edit"},
+                    content_type="application/json",
+                )
+                status = _expected_status(pk, editable, visible)
+                assert response.status_code == status, (pk, user.role, response.content[:200])
+                if status == 403:
+                    assert "read-only member" in response.json()["detail"]
+                if status != 200:
+                    assert _snapshot(Account, pk) == before
+                page = client.get(reverse("accounts:edit", args=[pk]))
+                assert page.status_code == status, ("accounts:edit", pk, user.role)
+                team = client.get(reverse("account-team", args=[pk]))
+                if pk in visible:
+                    assert team.status_code == 200
+                    rows = {r["id"] for r in team.json()}
+                    assert rows == {m for m, a in org.team_rows.items() if a == pk}
+                else:
+                    assert team.status_code == 404
+            for member_pk, account_pk in org.team_rows.items():
+                url = reverse("account-team-member-detail", args=[member_pk])
+                assert client.get(url).status_code == (200 if account_pk in visible else 404)
+                before = _snapshot(AccountTeamMember, member_pk)
+                response = client.patch(url, {"role": "service"}, content_type="application/json")
+                status = _expected_status(account_pk, managed, visible)
+                assert response.status_code == status, (member_pk, user.role)
+                if status != 200:
+                    assert _snapshot(AccountTeamMember, member_pk) == before
+                page = client.post(reverse("accounts:team_member_remove", args=[member_pk]))
+                if account_pk in managed:
+                    assert page.status_code == 302
+                    assert not AccountTeamMember.objects.filter(pk=member_pk).exists()
+                else:
+                    assert page.status_code == (403 if account_pk in visible else 404)
+                    assert AccountTeamMember.objects.filter(pk=member_pk).exists()
+
+        _in_rollback(run)
+
+    check()

@@ -182,3 +182,10 @@ def test_the_schema_covers_the_targets_and_forecast_api():
         "/api/v1/forecast/performance/",
     }
     assert forecast <= paths, forecast - paths
+
+
+def test_the_schema_covers_the_account_teams_api():
+    """Account teams (issue 20) are in the schema, so every role's run above covers them."""
+    paths = {operation.path for operation in _operations()}
+    teams = {"/api/v1/accounts/{id}/team/", "/api/v1/account-team-members/{id}/"}
+    assert teams <= paths, teams - paths
