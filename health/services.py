@@ -119,14 +119,6 @@ def warning_period(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def warnings_of_day(day: datetime.date, settings: HealthSettings) -> QuerySet[HealthSnapshot]:
-    """The day's snapshot rows that warn: low, or a big drop since a week before."""
-    return HealthSnapshot.objects.filter(day=day).filter(
-        Q(score__lt=settings.low_threshold)
-        | Q(score_week_ago__isnull=False, score__lte=F("score_week_ago") - settings.drop_points)
-    )
-
-
 def _rows(
     snapshots: QuerySet[HealthSnapshot], *, recipient, code: str, period, day, now
 ) -> QuerySet:
@@ -150,8 +142,9 @@ def _rows(
 
 
 def health_warnings_generate(*, day: datetime.date | None = None) -> dict[str, int]:
-    """Reminders for the day's health warnings, to each account's active owner and the
-    owner's team's active manager; idempotent. Returns how many were new per kind."""
+    """Reminders for the day's health warnings about tiered accounts, to each account's
+    active owner and the owner's team's active manager; idempotent. A low score wins over a
+    drop the same week. Returns how many were new per kind."""
     day = day or timezone.localdate()
     settings = HealthSettings.load()
     period = warning_period(day)
@@ -166,7 +159,9 @@ def health_warnings_generate(*, day: datetime.date | None = None) -> dict[str, i
     created: dict[str, int] = {}
     with transaction.atomic():
         for code, condition in ((WarningCode.LOW, low), (WarningCode.DROP, drop & ~low)):
-            rows = HealthSnapshot.objects.filter(day=day).filter(condition)
+            # Customers with a tier only: an untiered or potential account has no revenue to
+            # lose, and its health is low by construction (no orders, no decision maker met).
+            rows = HealthSnapshot.objects.filter(day=day).exclude(tier="").filter(condition)
             owners = rows.filter(account__owner__is_active=True)
             managers = (
                 rows.annotate(x_manager=manager)
