@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 
-class ForecastRowSerializer(serializers.Serializer):
+class TierForecastRowSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="account_id")
     name = serializers.CharField()
     current_tier = serializers.CharField()
@@ -10,14 +10,14 @@ class ForecastRowSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField())
 
 
-class ForecastSerializer(serializers.Serializer):
+class TierForecastSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     horizon_days = serializers.IntegerField()
     count = serializers.IntegerField()
-    results = ForecastRowSerializer(many=True)
+    results = TierForecastRowSerializer(many=True)
 
 
-class ForecastQuerySerializer(serializers.Serializer):
+class TierForecastQuerySerializer(serializers.Serializer):
     as_of = serializers.DateField(required=False)
     horizon_days = serializers.IntegerField(min_value=1, max_value=730, required=False)
     tier = serializers.ChoiceField(choices=["A", "B"], required=False)

@@ -6,7 +6,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from health.api.serializers import ForecastQuerySerializer, ForecastSerializer
+from health.api.serializers import TierForecastQuerySerializer, TierForecastSerializer
 from health.views import forecast_rows
 
 
@@ -20,10 +20,10 @@ class ForecastView(APIView):
             OpenApiParameter("horizon_days", int, description="1 to 730 (default 90)"),
             OpenApiParameter("tier", str, enum=["A", "B"], description="only this tier now"),
         ],
-        responses=ForecastSerializer,
+        responses=TierForecastSerializer,
     )
     def get(self, request):
-        query = ForecastQuerySerializer(data=request.query_params)
+        query = TierForecastQuerySerializer(data=request.query_params)
         if not query.is_valid():
             raise exceptions.ValidationError(query.errors)
         data = query.validated_data
@@ -34,7 +34,7 @@ class ForecastView(APIView):
             tier=data.get("tier", ""),
         )
         return Response(
-            ForecastSerializer(
+            TierForecastSerializer(
                 {
                     "as_of": params.as_of,
                     "horizon_days": params.horizon_days,

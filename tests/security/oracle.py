@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 from accounts.models import Account, Contact, Order
 from commitments.models import Commitment
 from crm.models import Team, User
+from health.models import HealthSnapshot
 from keyaccounts.models import KeyAccountPlan
 from opportunities.models import Opportunity, Stage
 from playbook.models import IntelligenceAnswer
@@ -414,6 +415,21 @@ def _key_account_plan(org: Org, account: Account) -> KeyAccountPlan:
     return plan
 
 
+def _health_snapshot(org: Org, account: Account) -> HealthSnapshot:
+    """Today's health of the account, low (so Today and the card show it); it has no text of
+    its own: its token is its account's name, which the card and the forecast show."""
+    snapshot = HealthSnapshot.objects.create(
+        account=account,
+        day=timezone.localdate(),
+        score=30,
+        tier=account.tier,
+        lateness_points=Decimal("30"),
+        created_at=timezone.now(),
+    )
+    _keep(org, snapshot, account, account.name)
+    return snapshot
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -428,6 +444,7 @@ BUILDERS = {
     IntelligenceAnswer._meta.label: _intelligence_answer,
     Opportunity._meta.label: _opportunity,
     KeyAccountPlan._meta.label: _key_account_plan,
+    HealthSnapshot._meta.label: _health_snapshot,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -441,6 +458,7 @@ EXTRA_LABELS = [
     IntelligenceAnswer._meta.label,
     Opportunity._meta.label,
     KeyAccountPlan._meta.label,
+    HealthSnapshot._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}
