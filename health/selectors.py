@@ -3,6 +3,8 @@ one visibility rule (accounts.selectors), or narrows them itself."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import Account
@@ -28,5 +30,5 @@ def health_settings() -> HealthSettings:
     return HealthSettings.load()
 
 
-def snapshots_of_day(accounts: QuerySet[Account], day) -> QuerySet[HealthSnapshot]:
+def snapshots_of_day(accounts: QuerySet[Account], day: datetime.date) -> QuerySet[HealthSnapshot]:
     return HealthSnapshot.objects.filter(day=day, account_id__in=accounts.values("pk"))
