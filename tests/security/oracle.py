@@ -416,8 +416,9 @@ def _key_account_plan(org: Org, account: Account) -> KeyAccountPlan:
 
 
 def _health_snapshot(org: Org, account: Account) -> HealthSnapshot:
-    """Today's health of the account, low (so Today and the card show it); it has no text of
-    its own: its token is its account's name, which the card and the forecast show."""
+    """Today's health of the account, low (so Today and the card show it). It has no text of
+    its own, so its token is one no page shows: the card and the forecast are checked through
+    the account's own token (its name), which an "accounts reassigned" reminder may show."""
     snapshot = HealthSnapshot.objects.create(
         account=account,
         day=timezone.localdate(),
@@ -426,7 +427,7 @@ def _health_snapshot(org: Org, account: Account) -> HealthSnapshot:
         lateness_points=Decimal("30"),
         created_at=timezone.now(),
     )
-    _keep(org, snapshot, account, account.name)
+    _keep(org, snapshot, account, token("Hs"))
     return snapshot
 
 
