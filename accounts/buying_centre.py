@@ -43,6 +43,12 @@ def contact_source_register(key: str, source: ContactSource) -> None:
     _contact_sources[key] = source
 
 
+def contact_sources() -> list[ContactSource]:
+    """The registered contact sources (for a caller that joins them in its own SQL, such as
+    the nightly account health: each answers a grouped queryset it can use as a subquery)."""
+    return list(_contact_sources.values())
+
+
 def open_deal_source_register(key: str, source: OpenDealSource) -> None:
     """Ask `source` which accounts have an open deal (once per key)."""
     _open_deal_sources[key] = source

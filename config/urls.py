@@ -22,6 +22,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("playbook.api.urls")),
     path("", include("robots.api.urls")),
     path("", include("keyaccounts.api.urls")),
+    # The tier-drop forecast (health/) under the scoring API, as the issue names it.
+    path("scoring/forecast/", include("health.api.urls")),
     path("scoring/", include("scoring.api.urls")),
     path("dashboard/", include("scoring.dashboard.api.urls")),
     path("map/", include("salesmap.api.urls")),
@@ -75,6 +77,7 @@ urlpatterns = [
     path("competitors/", include("opportunities.competitor_urls")),
     path("playbook/", include("playbook.urls")),
     path("scoring/", include("scoring.urls")),
+    path("health/", include("health.urls")),
     path("dashboard/", include("scoring.dashboard.urls")),
     path("map/", include("salesmap.urls")),
     path("robots/", include("robots.urls")),

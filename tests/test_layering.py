@@ -1,7 +1,7 @@
 """The apps are layers, and a lower layer never depends on a higher one:
 
     core < crm < accounts < imports, prospects, playbook < visits < commitments < opportunities
-    < scoring
+    < scoring < health
     < today, salesmap, calendars, robots < config
 
 core is infrastructure, crm the organisation (users, teams, territories, the visibility rule),
@@ -25,6 +25,7 @@ LAYERS = [
     {"commitments"},
     {"opportunities"},
     {"scoring"},
+    {"health"},
     {"today", "salesmap", "calendars", "robots", "keyaccounts"},
     {"config"},
 ]
@@ -44,6 +45,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("accounts", "commitments.demo"): "as prospects.demo",
     ("accounts", "opportunities.demo"): "as prospects.demo",
     ("accounts", "scoring.demo"): "as prospects.demo",
+    ("accounts", "health.demo"): "as prospects.demo",
     ("core", "crm.tasks.republish_pending_tasks_task"): (
         "the outbox task keeps the name it was published under before it moved to core"
     ),

@@ -86,6 +86,10 @@ def _attach(
         row.today_done_url = commitment_done(row.pk)
         contact_phone = row.contact.phone if row.contact is not None else ""
         row.today_phone = contact_phone or row.contact_phone or row.account.phone
+    elif key == "health":
+        row.today_account_url = account(row.account_id)
+        row.today_done_url = reminder_done(row.pk)
+        row.today_snooze_url = reminder_snooze(row.pk)
     elif key == "touches":
         row.today_account_url = account(row.account_id)
         row.today_done_url = reminder_done(row.pk)

@@ -34,6 +34,7 @@ from commitments.models import Commitment
 from commitments.selectors import commitments_open_for, commitments_visible_to
 from crm.models import Team, User
 from crm.selectors import owner_scope_q, users_visible_to
+from health.selectors import latest_score
 from prospects.models import Prospect
 from visits.models import Reminder, Slot, Visit, VisitPlan, VisitSettings
 from visits.selectors import (
@@ -49,7 +50,7 @@ TEAM_LIMIT = 5
 TOUCH_DAYS = 7
 
 # The sections of a day, in the order the page shows them; the last two only on a team's.
-REP_SECTIONS = ("plans", "overdue", "commitments", "touches", "due", "prospects")
+REP_SECTIONS = ("plans", "overdue", "commitments", "health", "touches", "due", "prospects")
 SLIPPED_SECTIONS = ("slipped_plans", "slipped_commitments")
 
 
@@ -325,6 +326,29 @@ def touches_upcoming(
     return _load(reminders_visible_to(user).select_related("account", "contact", "occasion"), ranks)
 
 
+def health_warnings(
+    user: User,
+    *,
+    day: datetime.date,
+    limit: int,
+    owners: QuerySet | None = None,
+    settings: VisitSettings | None = None,
+) -> list[Reminder]:
+    """Open account-health warnings (health/) showing on `day` whose recipient is the rep (or
+    one of the team: owners and their manager each get their own); A accounts first, then
+    the lowest health. Each row has `health_score`, the account's latest."""
+    qs = reminders_visible_to(user).showing_on(day).filter(kind=Reminder.Kind.ACCOUNT_HEALTH)
+    qs = qs.filter(recipient=user) if owners is None else qs.filter(recipient__in=owners)
+    order = [_tier_rank("account__tier"), F("date").desc(), F("id")]
+    ranks = _ranked(qs, rep_path="recipient_id", order=order, limit=limit)
+    shown = (
+        reminders_visible_to(user)
+        .select_related("account")
+        .annotate(health_score=latest_score("account_id"))
+    )
+    return _load(shown, ranks)
+
+
 def _latest_next_step() -> Subquery:
     """The next step written on the account's latest logged visit ("" when none)."""
     return Subquery(
@@ -493,6 +517,7 @@ def today_board(
         "overdue": plans_overdue,
         "commitments": commitments_due,
         "touches": touches_upcoming,
+        "health": health_warnings,
     }
     if team_view:
         fetch.update({"slipped_plans": plans_slipped, "slipped_commitments": commitments_slipped})

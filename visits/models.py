@@ -510,8 +510,8 @@ class Reminder(models.Model):
     """An in-app notification for one recipient about one subject, occasion and date.
 
     `subject` ("account:7", "contact:12", "plan:3") and `occasion_code` ("visit_due",
-    "visit_tomorrow", "visit_overdue", "reassigned_to", "reassigned_from" or an Occasion's
-    code) make the one-row rule: the daily
+    "visit_tomorrow", "visit_overdue", "reassigned_to", "reassigned_from", "health_low",
+    "health_drop" or an Occasion's code) make the one-row rule: the daily
     job inserts with ON CONFLICT DO NOTHING, so no run, retry or second worker doubles one.
     """
 
@@ -524,6 +524,9 @@ class Reminder(models.Model):
         # Accounts given to or taken from the recipient (occasion_code `reassigned_to` or
         # `reassigned_from`); visible to its recipient even once the account left their book.
         ACCOUNT_REASSIGNED = "account_reassigned", _("Accounts reassigned")
+        # An account's health is low or dropped sharply this week (health/, occasion_code
+        # `health_low` or `health_drop`, dated by the Monday of the warning's week).
+        ACCOUNT_HEALTH = "account_health", _("Account health warning")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

@@ -22,6 +22,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -94,6 +95,17 @@ def last_visit_date() -> F:
     kept by the visit services (`accounts_last_visit_refresh`), read from the account's own
     row instead of a probe of the visits per account."""
     return F("last_visit_date")
+
+
+def latest_visit_days(*, until: datetime.date) -> QuerySet:
+    """{account_id, day}: each account's latest logged visit on or before `until` (one
+    grouped query; `last_visit_date()` is the same for today)."""
+    return (
+        Visit.objects.filter(visit_date__lte=until)
+        .values("account_id")
+        .annotate(day=Max("visit_date"))
+        .order_by()
+    )
 
 
 def cadence_case(settings: VisitSettings) -> Case:
@@ -478,6 +490,16 @@ def reminder_text(reminder: Reminder) -> str:
                 "date": reminder.date.isoformat(),
             }
         return _("%(account)s was reassigned to you on %(date)s.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
+    if kind == Reminder.Kind.ACCOUNT_HEALTH:
+        if reminder.occasion_code == "health_drop":
+            return _("%(account)s: account health dropped sharply in the week of %(date)s.") % {
+                "account": account,
+                "date": reminder.date.isoformat(),
+            }
+        return _("%(account)s: account health is low in the week of %(date)s.") % {
             "account": account,
             "date": reminder.date.isoformat(),
         }

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "commitments",
     "opportunities",
     "scoring",
+    "health",
     "today",
     "salesmap",
     "calendars",
@@ -405,6 +406,12 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-tier-recompute": {
         "task": "scoring.tasks.recompute_tiers_nightly_task",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Account health after the tiers (it reads them), its warnings before the reminders'
+    # digest and the robots read them.
+    "nightly-account-health": {
+        "task": "health.tasks.account_health_nightly_task",
+        "schedule": crontab(hour=2, minute=30),
     },
     "daily-reminders": {
         "task": "visits.tasks.send_reminders_daily_task",

@@ -306,6 +306,16 @@ REVIEWED_ENDPOINTS.update(
 )
 
 
+# health: the tier-drop forecast API sits under the scoring API (/api/v1/scoring/forecast/), so
+# it is reviewed; tests/security/test_health_oracle.py checks it and the forecast page.
+HEALTH_REVIEWED = {
+    "health-api:forecast": "API: exactly the oracle's book's A and B accounts (the ranking is "
+    "company-wide, the rows are the caller's); signed out 401/403",
+}
+REVIEWED_ENDPOINTS.update(HEALTH_REVIEWED)
+REVIEWED_OWN_RULE["health-api:forecast"] = ""
+
+
 class Unclassified(AssertionError):
     pass
 

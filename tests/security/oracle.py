@@ -42,6 +42,7 @@ from hypothesis import strategies as st
 from accounts.models import Account, AccountCompetitor, AccountTeamMember, Contact, Order
 from commitments.models import Commitment
 from crm.models import Team, User
+from health.models import HealthSnapshot
 from keyaccounts.models import KeyAccountPlan
 from opportunities.models import Opportunity, Stage
 from playbook.models import IntelligenceAnswer
@@ -462,6 +463,22 @@ def _incumbent(org: Org, account: Account) -> AccountCompetitor:
     return incumbent
 
 
+def _health_snapshot(org: Org, account: Account) -> HealthSnapshot:
+    """Today's health of the account, low (so Today and the card show it). It has no text of
+    its own, so its token is one no page shows: the card and the forecast are checked through
+    the account's own token (its name), which an "accounts reassigned" reminder may show."""
+    snapshot = HealthSnapshot.objects.create(
+        account=account,
+        day=timezone.localdate(),
+        score=30,
+        tier=account.tier,
+        lateness_points=Decimal("30"),
+        created_at=timezone.now(),
+    )
+    _keep(org, snapshot, account, token("Hs"))
+    return snapshot
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -477,6 +494,7 @@ BUILDERS = {
     Opportunity._meta.label: _opportunity,
     KeyAccountPlan._meta.label: _key_account_plan,
     AccountCompetitor._meta.label: _incumbent,
+    HealthSnapshot._meta.label: _health_snapshot,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -491,6 +509,7 @@ EXTRA_LABELS = [
     Opportunity._meta.label,
     KeyAccountPlan._meta.label,
     AccountCompetitor._meta.label,
+    HealthSnapshot._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}

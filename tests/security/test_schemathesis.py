@@ -123,6 +123,8 @@ def test_the_schema_covers_the_scoring_api():
         "/api/v1/scoring/priority/",
         "/api/v1/scoring/runs/",
         "/api/v1/scoring/runs/{id}/",
+        # the tier-drop forecast (health/)
+        "/api/v1/scoring/forecast/",
     }
     assert scoring <= paths, scoring - paths
 

@@ -108,6 +108,7 @@ def test_the_groups_follow_the_kinds_choices(org, monkeypatch):
         GIFT = "gift", "Gift"
         GREETING = "greeting", "Greeting"
         ACCOUNT_REASSIGNED = "account_reassigned", "Accounts reassigned"
+        ACCOUNT_HEALTH = "account_health", "Account health warning"
 
     monkeypatch.setattr(Reminder, "Kind", Kind)
     r1 = org["r1"]

@@ -34,6 +34,8 @@ DEMO_MODULES = [
     "visits.demo",
     "commitments.demo",
     "opportunities.demo",
+    # Before scoring's: its drift (fading customers) must be in the orders the tiers read.
+    "health.demo",
     "scoring.demo",
 ]
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
