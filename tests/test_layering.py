@@ -1,7 +1,7 @@
 """The apps are layers, and a lower layer never depends on a higher one:
 
     core < crm < accounts < imports, prospects, playbook < visits < commitments < opportunities
-    < scoring
+    < receivables < scoring
     < today, salesmap, calendars, robots < config
 
 core is infrastructure, crm the organisation (users, teams, territories, the visibility rule),
@@ -24,6 +24,7 @@ LAYERS = [
     {"visits"},
     {"commitments"},
     {"opportunities"},
+    {"receivables"},
     {"scoring"},
     {"today", "salesmap", "calendars", "robots", "keyaccounts"},
     {"config"},
