@@ -539,3 +539,10 @@ _TARGET_RULE = (
     "(test_targets_and_forecast_follow_their_rule)"
 )
 HTML_EXEMPT.update({"targets:edit": _TARGET_RULE, "targets:delete": _TARGET_RULE})
+
+# receivables: a contract's file is served only to who sees the contract (its account's rule);
+# anyone else gets 404 (tests/receivables/test_views.py, test_attachments_are_served_only_
+# through_the_contracts_visibility).
+HTML_EXEMPT["receivables:attachment_download"] = (
+    "a contract's attachment: 404 unless its contract is visible"
+)
