@@ -10,6 +10,7 @@ from crm.pickers import UserPickerField
 from crm.selectors import users_assignable_by
 from receivables.models import Contract
 from receivables.selectors import GROUPS
+from receivables.services import MAX_DAY, MIN_DAY
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"})
@@ -109,6 +110,12 @@ class AgingFilterForm(forms.Form):
         ],
     )
     as_of = forms.DateField(label=_("As of"), required=False, widget=DATE)
+
+    def clean_as_of(self):
+        value = self.cleaned_data.get("as_of")
+        if value is not None and not MIN_DAY <= value <= MAX_DAY:
+            raise forms.ValidationError(_("Give a day between 1900 and 2999."))
+        return value
 
     def clean_group_by(self):
         value = self.cleaned_data.get("group_by") or "account"

@@ -12,17 +12,21 @@ date, and none (not scheduled yet) before.
 
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 MONEY_DIGITS = 14
 MONEY_PLACES = 2
 
 
-def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: "str | _StrPromise", **kwargs) -> models.DecimalField:
     return models.DecimalField(
         verbose_name, max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES, **kwargs
     )
@@ -97,13 +101,14 @@ class Contract(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def event_date(self, event: str):
+    def event_date(self, event: str) -> datetime.date | None:
         """The date of one of the plan's events (None while it has not happened)."""
-        return {
-            PlanEntry.Event.SIGNING: self.signed_on,
-            PlanEntry.Event.DELIVERY: self.delivered_on,
-            PlanEntry.Event.ACCEPTANCE: self.accepted_on,
-        }.get(event)
+        dates: dict[str, datetime.date | None] = {
+            PlanEntry.Event.SIGNING.value: self.signed_on,
+            PlanEntry.Event.DELIVERY.value: self.delivered_on,
+            PlanEntry.Event.ACCEPTANCE.value: self.accepted_on,
+        }
+        return dates.get(event)
 
 
 class PlanEntry(models.Model):

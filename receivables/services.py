@@ -71,6 +71,10 @@ CONTRACT_FIELDS = [
     "status",
     "notes",
 ]
+# Days the plan's arithmetic (an event's date plus N days, aging's day minus 90) can take.
+MIN_DAY = datetime.date(1900, 1, 1)
+MAX_DAY = datetime.date(2999, 12, 31)
+DATE_FIELDS = ("signed_on", "end_on", "delivered_on", "accepted_on")
 PAYMENT_FIELDS = ["account", "contract", "received_on", "amount", "reference", "is_advance"]
 
 
@@ -108,6 +112,8 @@ def _apply_contract(contract: Contract, data: Mapping[str, Any]) -> None:
             value = value.strip()
         if name == "amount":
             value = money(value, "amount")
+        if name in DATE_FIELDS and value is not None and not MIN_DAY <= value <= MAX_DAY:
+            raise ValidationError({name: _("Give a day between 1900 and 2999.")})
         setattr(contract, name, value)
     if not contract.number:
         raise ValidationError({"number": _("Give the contract a number.")})
@@ -401,7 +407,7 @@ def payment_record(
     amount = money(amount, "amount")
     if amount <= 0:
         raise ValidationError({"amount": _("A payment's amount must be above zero.")})
-    if received_on is None:
+    if received_on is None or not MIN_DAY <= received_on <= MAX_DAY:
         raise ValidationError({"received_on": _("Give the day the money was received.")})
     if contract is not None and contract.account_id != account.pk:
         raise ValidationError({"contract": _("Choose a contract of the payment's account.")})

@@ -44,6 +44,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("accounts", "visits.demo"): "as prospects.demo",
     ("accounts", "commitments.demo"): "as prospects.demo",
     ("accounts", "opportunities.demo"): "as prospects.demo",
+    ("accounts", "receivables.demo"): "as prospects.demo",
     ("accounts", "scoring.demo"): "as prospects.demo",
     ("core", "crm.tasks.republish_pending_tasks_task"): (
         "the outbox task keeps the name it was published under before it moved to core"

@@ -2,6 +2,7 @@
 scope and the money rules). Amounts are decimal strings, never floats."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +17,7 @@ from receivables.models import (
     PlanEntry,
 )
 from receivables.selectors import BUCKET_KEYS, GROUPS, contracts_visible_to, entries_visible_to
-from receivables.services import plan_terms_parse
+from receivables.services import MAX_DAY, MIN_DAY, plan_terms_parse
 
 
 def money_field(**kwargs) -> serializers.DecimalField:
@@ -171,6 +172,11 @@ class PaymentSerializer(serializers.ModelSerializer):
 class AgingQuerySerializer(serializers.Serializer):
     group_by = serializers.ChoiceField(choices=list(GROUPS), default="account")
     as_of = serializers.DateField(required=False)
+
+    def validate_as_of(self, value):
+        if not MIN_DAY <= value <= MAX_DAY:
+            raise serializers.ValidationError(_("Give a day between 1900 and 2999."))
+        return value
 
 
 class AgingRowSerializer(serializers.Serializer):

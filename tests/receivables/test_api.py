@@ -111,5 +111,6 @@ def test_aging_api_groups_and_checks_its_parameters(contract, org, api):
     }
     assert client.get("/api/v1/receivables/aging/", {"group_by": "planet"}).status_code == 400
     assert client.get("/api/v1/receivables/aging/", {"as_of": "yesterday"}).status_code == 400
+    assert client.get("/api/v1/receivables/aging/", {"as_of": "0001-01-01"}).status_code == 400
     assert api(org["m2"]).get("/api/v1/receivables/aging/").json()["rows"] == []
     assert api().get("/api/v1/receivables/aging/").status_code in (401, 403)

@@ -158,3 +158,32 @@ def test_attachments_are_served_only_through_the_contracts_visibility(client, co
     assert client.get(url).status_code == 200
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_today_lists_entries_due_this_week_and_overdue(client, contract, org, settings):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    contract_update_dates(contract, org, today)
+    client.force_login(org["r1"])
+    html = client.get("/today/").content.decode()
+    section = html.split('data-testid="today-receivables"', 1)[1].split("</section>", 1)[0]
+    assert section.count("CT-1") == 2  # signing (overdue) and delivery (due in 3 days)
+    client.force_login(org["r3"])
+    html = client.get("/today/").content.decode()
+    assert "CT-1" not in html
+
+
+def contract_update_dates(contract, org, today):
+    import datetime
+
+    from receivables.services import contract_update
+
+    contract_update(
+        actor=org["r1"],
+        contract=contract,
+        data={
+            "signed_on": today - datetime.timedelta(days=40),
+            "delivered_on": today - datetime.timedelta(days=27),
+        },
+    )

@@ -34,6 +34,7 @@ DEMO_MODULES = [
     "visits.demo",
     "commitments.demo",
     "opportunities.demo",
+    "receivables.demo",
     "scoring.demo",
 ]
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
