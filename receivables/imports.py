@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -110,6 +111,7 @@ class PaymentRows:
         self.contracts: dict[str, tuple[int, int, str]] = {}
         self.owed: dict[int, Decimal] = {}  # contract id -> outstanding
         self.entries: dict[tuple[int, int], tuple[int, Decimal]] = {}  # (contract, pos)
+        self.due_order: dict[int, list[tuple[int, int]]] = {}
         self._load()
 
     def _load(self) -> None:
@@ -117,14 +119,20 @@ class PaymentRows:
             "pk", "number", "account_id", "status"
         ):
             self.contracts[number.strip().lower()] = (pk, account_id, status)
-        entries = entries_with_balance(
-            PlanEntry.objects.filter(
-                contract_id__in=[pk for pk, _a, _s in self.contracts.values()],
-                contract__status__in=RECEIVABLE_STATUSES,
+        entries = (
+            entries_with_balance(
+                PlanEntry.objects.filter(
+                    contract__in=contracts_visible_to(self.run.actor),
+                    contract__status__in=RECEIVABLE_STATUSES,
+                )
             )
-        ).values_list("pk", "contract_id", "position", "outstanding")
+            .order_by(F("due").asc(nulls_last=True), "position", "pk")
+            .values_list("pk", "contract_id", "position", "outstanding")
+        )
         for pk, contract_id, position, outstanding in entries:
             self.entries[(contract_id, position)] = (pk, outstanding)
+            # Oldest due first, as payment_record allocates.
+            self.due_order.setdefault(contract_id, []).append((contract_id, position))
             self.owed[contract_id] = self.owed.get(contract_id, Decimal(0)) + outstanding
 
     def cell(self, cells: list[str], target: str) -> str:
@@ -184,8 +192,7 @@ class PaymentRows:
             return False
         paid = min(amount, owed)
         self.owed[contract_id] = owed - paid
-        # Oldest first, as the write will: the entries' balances in due order.
-        for key in sorted(k for k in self.entries if k[0] == contract_id):
+        for key in self.due_order.get(contract_id, []):
             if paid <= 0:
                 break
             pk, left = self.entries[key]
