@@ -156,7 +156,8 @@ class PaymentRows:
         if len(self.errors.rows) > before or found is None:
             self.bad_rows.add(row_no)
             return
-        assert received_on is not None and amount is not None
+        if received_on is None or amount is None:  # an error was recorded above
+            return
         contract_id = found[0]
         if not self._pays(row_no, contract_id, entry_id, amount, is_advance):
             self.bad_rows.add(row_no)
@@ -313,7 +314,9 @@ def _preview(run: Run, rows: PaymentRows) -> list[dict]:
 
 def write(run: Run) -> None:
     run.report("writing", 90)
-    staged = run.staging.fetchall(f"SELECT {', '.join(STAGED)} FROM imp_pay ORDER BY row_no")
+    staged = run.staging.fetchall(
+        f"SELECT {', '.join(STAGED)} FROM imp_pay ORDER BY row_no"  # nosec B608
+    )
     contracts = Contract.objects.in_bulk({row[1] for row in staged})
     entries = PlanEntry.objects.in_bulk({row[3] for row in staged if row[3]})
     for _row, contract_id, _account_id, entry_id, received_on, amount, reference, advance in staged:
@@ -339,7 +342,8 @@ def undo_steps(undo: Undo) -> list[Step]:
     allocations = undo.number(
         "undo_pay_alloc",
         PaymentAllocation._meta.db_table,
-        f"payment_id IN (SELECT id FROM {Payment._meta.db_table} WHERE import_batch_id = %s)",
+        f"payment_id IN (SELECT id FROM {Payment._meta.db_table} "  # nosec B608
+        "WHERE import_batch_id = %s)",
         [batch_id],
     )
     payments = undo.number("undo_pay", Payment._meta.db_table, "import_batch_id = %s", [batch_id])

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,7 +33,13 @@ from receivables.selectors import (
 )
 
 
-class ContractViewSet(viewsets.ModelViewSet):
+class ContractViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """Contracts (合同) with their payment plan and balances (derived, never typed). Filters:
     `status`, `account`, `owner`, `signed_from`, `signed_to`, `q`. `terms` (write-only)
     replaces the plan. Contracts are not deleted: cancel one (`status`)."""
@@ -42,7 +48,6 @@ class ContractViewSet(viewsets.ModelViewSet):
     filterset_class = ContractFilter
     ordering_fields = ["signed_on", "amount", "number", "id"]
     ordering = ["-id"]
-    http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
         entries = entries_with_balance(PlanEntry.objects.order_by("position", "id"))
@@ -80,7 +85,13 @@ class ContractViewSet(viewsets.ModelViewSet):
         return self.get_serializer(self.get_queryset().get(pk=contract.pk)).data
 
 
-class PaymentViewSet(viewsets.ModelViewSet):
+class PaymentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Payments received (回款记录). A payment is allocated to `allocations` when given, else
     to the oldest-due entries of its contract (else of its account); one larger than what it
     pays is refused unless `is_advance`. Filters: `account`, `contract`, `received_from`,
@@ -90,7 +101,6 @@ class PaymentViewSet(viewsets.ModelViewSet):
     filterset_class = PaymentFilter
     ordering_fields = ["received_on", "amount", "id"]
     ordering = ["-id"]
-    http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self):
         return payments_with_balance(payments_visible_to(self.request.user)).prefetch_related(

@@ -427,7 +427,9 @@ def _contract(org: Org, account: Account) -> Contract:
         owner=account.owner,
         status=Contract.Status.ACTIVE,
     )
-    contract.entries.create(position=1, amount=Decimal("100.00"), due_date=datetime.date(2026, 6, 1))
+    contract.entries.create(
+        position=1, amount=Decimal("100.00"), due_date=datetime.date(2026, 6, 1)
+    )
     _keep(org, contract, account, tok)
     return contract
 
