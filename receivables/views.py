@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,9 +154,12 @@ def _detail_context(request, contract, **forms) -> dict:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def contract_detail(request, pk: int):
+    # Sight first: a contract outside the book answers 404 to any method, never 405.
     contract = or_404(selectors.contract_get_visible(request.user, pk))
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
     return render(request, "receivables/contract_detail.html", _detail_context(request, contract))
 
 
