@@ -43,6 +43,8 @@ class ImportBatch(models.Model):
         # Kinds a higher app runs (imports.registry): opportunities registers both.
         OPPORTUNITIES = "opportunities", _("Opportunities")
         TARGETS = "targets", _("Targets")
+        # receivables registers payments.
+        PAYMENTS = "payments", _("Payments")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -21,6 +21,7 @@ class ScoringSettingsForm(forms.ModelForm):
             "count_a_share",
             "count_b_share",
             "tier_basis",
+            "tier_revenue",
             "window_days",
             "snapshot_retention",
             "output_measure",

@@ -30,6 +30,11 @@ class TierBasis(models.TextChoices):
     GROUP = "group", _("Per group (集团): the group is ranked as one customer")
 
 
+class TierRevenue(models.TextChoices):
+    ORDERS = "orders", _("Orders booked")
+    PAYMENTS = "payments", _("Payments received (回款)")
+
+
 class OutputMeasure(models.TextChoices):
     REVENUE = "revenue", _("Revenue")
     PROFIT = "profit", _("Profit")
@@ -105,6 +110,17 @@ class ScoringSettings(AppSettings):
         help_text=_(
             "Per group: a group (its head and every member) is ranked as one customer by its "
             "total revenue, and every member takes the group's tier."
+        ),
+    )
+    tier_revenue = models.CharField(
+        _("tier revenue"),
+        max_length=10,
+        choices=TierRevenue.choices,
+        default=TierRevenue.ORDERS,
+        db_default=TierRevenue.ORDERS,
+        help_text=_(
+            "What the ABC tiers rank accounts by: the orders booked in the window (the default) "
+            "or the payments received in it (cash collected)."
         ),
     )
     window_days = models.PositiveIntegerField(

@@ -29,6 +29,7 @@ from scoring.models import (
     RecomputeLock,
     ScoringSettings,
     TierBasis,
+    TierRevenue,
     TierRun,
     TierSnapshot,
 )
@@ -151,6 +152,11 @@ def _parameters(settings: ScoringSettings) -> dict[str, Any]:
         "priority_worksheet_min": settings.priority_worksheet_min,
         # Recorded only when not the default, so that per-account runs read as before.
         **({"tier_basis": settings.tier_basis} if settings.tier_basis != TierBasis.ACCOUNT else {}),
+        **(
+            {"tier_revenue": settings.tier_revenue}
+            if settings.tier_revenue != TierRevenue.ORDERS
+            else {}
+        ),
     }
 
 
@@ -176,6 +182,7 @@ def _pipeline_params(
         priority_potential_threshold=settings.priority_potential_threshold,
         priority_worksheet_min=settings.priority_worksheet_min,
         tier_basis=settings.tier_basis,
+        tier_revenue=settings.tier_revenue,
     )
 
 

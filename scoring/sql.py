@@ -30,7 +30,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
 
 from accounts.models import Account, Order
-from scoring.models import Method, OutputMeasure, TierBasis, TierSnapshot
+from receivables.models import Payment
+from scoring.models import Method, OutputMeasure, TierBasis, TierRevenue, TierSnapshot
 
 WORK_TABLE = "scoring_work"
 RANKED_TABLE = "scoring_ranked"
@@ -60,6 +61,7 @@ class PipelineParams:
     priority_potential_threshold: Decimal | None = None
     priority_worksheet_min: int = 4
     tier_basis: str = TierBasis.ACCOUNT
+    tier_revenue: str = TierRevenue.ORDERS
 
     @property
     def per_group(self) -> bool:
@@ -124,9 +126,18 @@ def build_work_table(
     if params.date_from is not None:
         date_filter += " AND o.date >= %s"
         args.append(params.date_from)
+    source = orders
+    if params.tier_revenue == TierRevenue.PAYMENTS:
+        # Revenue is the cash received in the window; orders still bring their profit and keep
+        # an account with orders (and no payment) in the ranking, at zero.
+        source = (
+            f"(SELECT p.account_id, p.amount, CAST(NULL AS NUMERIC) AS profit, "  # nosec B608
+            f"p.received_on AS date FROM {Payment._meta.db_table} p UNION ALL "
+            f"SELECT q.account_id, 0, q.profit, q.date FROM {orders} q)"
+        )
     joins = [
         f"LEFT JOIN (SELECT o.account_id, {_cents('o.amount')} AS revenue_cents, "  # nosec B608
-        f"{profit} AS profit_cents FROM {orders} o WHERE {date_filter} "
+        f"{profit} AS profit_cents FROM {source} o WHERE {date_filter} "
         "GROUP BY o.account_id) r ON r.account_id = a.id"
     ]
     conditions = ["r.account_id IS NOT NULL"]

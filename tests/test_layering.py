@@ -1,8 +1,8 @@
 """The apps are layers, and a lower layer never depends on a higher one:
 
     core < crm < accounts < imports, prospects, playbook < visits < commitments < opportunities
-    < scoring < health
-    < today, salesmap, calendars, robots < config
+    < receivables < scoring < health
+    < today, salesmap, calendars, robots, keyaccounts < config
 
 core is infrastructure, crm the organisation (users, teams, territories, the visibility rule),
 config the Django project that wires everything together. Apps on one layer (imports and
@@ -24,6 +24,7 @@ LAYERS = [
     {"visits"},
     {"commitments"},
     {"opportunities"},
+    {"receivables"},
     {"scoring"},
     {"health"},
     {"today", "salesmap", "calendars", "robots", "keyaccounts"},
@@ -44,6 +45,7 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("accounts", "visits.demo"): "as prospects.demo",
     ("accounts", "commitments.demo"): "as prospects.demo",
     ("accounts", "opportunities.demo"): "as prospects.demo",
+    ("accounts", "receivables.demo"): "as prospects.demo",
     ("accounts", "scoring.demo"): "as prospects.demo",
     ("accounts", "health.demo"): "as prospects.demo",
     ("core", "crm.tasks.republish_pending_tasks_task"): (

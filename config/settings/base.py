@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "visits",
     "commitments",
     "opportunities",
+    "receivables",
     "scoring",
     "health",
     "today",
@@ -311,6 +312,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("CRM_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("CRM_MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
+
+# Receivables: the one currency of the installation (amounts are Decimal, to the cent, never
+# converted), and the largest contract attachment accepted (bytes).
+CRM_CURRENCY = env_str("CRM_CURRENCY", "CNY")
+CRM_ATTACHMENT_MAX_BYTES = env_int("CRM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+if CRM_ATTACHMENT_MAX_BYTES < 1:
+    raise ImproperlyConfigured("CRM_ATTACHMENT_MAX_BYTES must be at least 1")
 
 # API tokens (DRF's Token) are refused this many days after they were issued; signing in at
 # /api/v1/auth/token/ then hands out a new one (crm.api.authentication, crm.services).

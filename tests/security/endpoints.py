@@ -574,3 +574,9 @@ HTML_EXEMPT["competitors:detail"] = (
     "a competitor (reference data): its incumbencies, contracts and deals only of the "
     "caller's book (tests/opportunities/test_competitors.py)"
 )
+# receivables: a contract's file is served only to who sees the contract (its account's rule);
+# anyone else gets 404 (tests/receivables/test_views.py, test_attachments_are_served_only_
+# through_the_contracts_visibility).
+HTML_EXEMPT["receivables:attachment_download"] = (
+    "a contract's attachment: 404 unless its contract is visible"
+)

@@ -47,6 +47,7 @@ from keyaccounts.models import KeyAccountPlan
 from opportunities.models import Opportunity, Stage
 from playbook.models import IntelligenceAnswer
 from prospects.models import CRITERION_FIELDS, Colour, Prospect, Worksheet
+from receivables.models import Contract, Payment
 from tests.factories import (
     AccountFactory,
     AccountTeamMemberFactory,
@@ -479,6 +480,40 @@ def _health_snapshot(org: Org, account: Account) -> HealthSnapshot:
     return snapshot
 
 
+def _contract(org: Org, account: Account) -> Contract:
+    """A contract of the account (its number is the token), owned by the account's owner, with
+    a plan of one entry: it follows the account (receivables hang on the account's rule)."""
+    tok = token("Cn")
+    contract = Contract.objects.create(
+        account=account,
+        number=tok,
+        amount=Decimal("100.00"),
+        signed_on=datetime.date(2026, 5, 1),
+        owner=account.owner,
+        status=Contract.Status.ACTIVE,
+    )
+    contract.entries.create(
+        position=1, amount=Decimal("100.00"), due_date=datetime.date(2026, 6, 1)
+    )
+    _keep(org, contract, account, tok)
+    return contract
+
+
+def _payment(org: Org, account: Account) -> Payment:
+    """A payment received from the account (an advance: nothing to allocate it to); its
+    reference is the token."""
+    tok = token("Pm")
+    payment = Payment.objects.create(
+        account=account,
+        received_on=datetime.date(2026, 5, 2),
+        amount=Decimal("50.00"),
+        reference=tok,
+        is_advance=True,
+    )
+    _keep(org, payment, account, tok)
+    return payment
+
+
 # model label -> builder(org, account) that writes one record with a token; see module doc.
 BUILDERS = {
     Contact._meta.label: _contact,
@@ -495,6 +530,8 @@ BUILDERS = {
     KeyAccountPlan._meta.label: _key_account_plan,
     AccountCompetitor._meta.label: _incumbent,
     HealthSnapshot._meta.label: _health_snapshot,
+    Contract._meta.label: _contract,
+    Payment._meta.label: _payment,
 }
 # Records drawn per account (a random subset), in this order.
 EXTRA_LABELS = [
@@ -510,6 +547,8 @@ EXTRA_LABELS = [
     KeyAccountPlan._meta.label,
     AccountCompetitor._meta.label,
     HealthSnapshot._meta.label,
+    Contract._meta.label,
+    Payment._meta.label,
 ]
 # Models visible only to those who also see their recipient.
 RECIPIENT_MODELS = {Reminder._meta.label: "recipient"}

@@ -191,3 +191,17 @@ def test_the_schema_covers_the_account_teams_api():
     paths = {operation.path for operation in _operations()}
     teams = {"/api/v1/accounts/{id}/team/", "/api/v1/account-team-members/{id}/"}
     assert teams <= paths, teams - paths
+
+
+def test_the_schema_covers_the_receivables_api():
+    """Contracts, payments and the aging are in the schema, so every role's run above covers
+    them."""
+    paths = {operation.path for operation in _operations()}
+    receivables = {
+        "/api/v1/contracts/",
+        "/api/v1/contracts/{id}/",
+        "/api/v1/payments/",
+        "/api/v1/payments/{id}/",
+        "/api/v1/receivables/aging/",
+    }
+    assert receivables <= paths, receivables - paths

@@ -36,6 +36,7 @@ DEMO_MODULES = [
     "opportunities.demo",
     # Before scoring's: its drift (fading customers) must be in the orders the tiers read.
     "health.demo",
+    "receivables.demo",
     "scoring.demo",
 ]
 TERRITORIES = ["华东", "华北", "华南", "华中", "西南", "西北", "东北"]
