@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Contact, Order, Tier
+from accounts.models import Account, AccountCompetitor, Contact, Order, Tier
 from accounts.pickers import AccountPickerField
 from accounts.selectors import account_name_search_q
 from core.filters import DateFilter, FilterSet, IdFilterSet, IntegerFilter, StrictBooleanFilter
@@ -184,6 +184,19 @@ class OrderFilter(FilterSet):
     class Meta:
         model = Order
         fields = ["account", "date_from", "date_to", "invoice_number"]
+
+
+class AccountCompetitorFilter(FilterSet):
+    """The incumbents API's filters: one account's, one competitor's, contracts ending by a
+    date. Ids, not model choices, so that another user's account answers an empty list."""
+
+    account = IntegerFilter(field_name="account", label=_("Account"))
+    competitor = IntegerFilter(field_name="competitor", label=_("Competitor"))
+    contract_end_before = DateFilter(field_name="contract_end", lookup_expr="lte")
+
+    class Meta:
+        model = AccountCompetitor
+        fields = ["account", "competitor", "contract_end_before"]
 
 
 class AuditEntryFilter(IdFilterSet):

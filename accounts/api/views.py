@@ -26,6 +26,7 @@ from accounts.api.serializers import (
 )
 from accounts.filters import (
     SEARCH_SORT_FIELDS,
+    AccountCompetitorFilter,
     AccountFilter,
     ContactFilter,
     OrderFilter,
@@ -300,6 +301,7 @@ class AccountCompetitorViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
 
     entity = "account_competitor"
     serializer_class = AccountCompetitorSerializer
+    filterset_class = AccountCompetitorFilter
     ordering_fields = ["contract_end", "share", "id"]
     ordering = ["-id"]
 

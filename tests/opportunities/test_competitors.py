@@ -178,6 +178,30 @@ def test_the_incumbents_api_writes_within_the_book(org, api):
     )
 
 
+def test_the_incumbents_api_filters_by_account_competitor_and_contract_end(org, api):
+    rival, other = CompetitorFactory(), CompetitorFactory()
+    mine, theirs = org["accounts"]["r1"], org["accounts"]["r3"]
+    soon = timezone.localdate() + datetime.timedelta(days=30)
+    late = timezone.localdate() + datetime.timedelta(days=400)
+    a = AccountCompetitor.objects.create(account=mine, competitor=rival, contract_end=soon)
+    b = AccountCompetitor.objects.create(account=mine, competitor=other, contract_end=late)
+    AccountCompetitor.objects.create(account=theirs, competitor=rival, contract_end=soon)
+    client = api(org["r1"])
+
+    def ids(**params):
+        response = client.get("/api/v1/account-competitors/", params)
+        assert response.status_code == 200, response.content
+        return sorted(row["id"] for row in response.json()["results"])
+
+    assert ids(account=mine.pk) == sorted([a.pk, b.pk])
+    assert ids(competitor=rival.pk) == [a.pk]  # the other book's incumbency stays hidden
+    assert ids(contract_end_before=(soon + datetime.timedelta(days=1)).isoformat()) == [a.pk]
+    # Another book's account and a missing one answer alike: an empty list.
+    assert ids(account=theirs.pk) == ids(account=10**9) == []
+    bad = client.get("/api/v1/account-competitors/", {"account": "x"})
+    assert bad.status_code == 400 and "account" in bad.json()
+
+
 # --- deals and the competitor's page ----------------------------------------------------------
 
 
