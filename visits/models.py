@@ -511,8 +511,9 @@ class Reminder(models.Model):
 
     `subject` ("account:7", "contact:12", "plan:3") and `occasion_code` ("visit_due",
     "visit_tomorrow", "visit_overdue", "reassigned_to", "reassigned_from", "health_low",
-    "health_drop" or an Occasion's code) make the one-row rule: the daily
-    job inserts with ON CONFLICT DO NOTHING, so no run, retry or second worker doubles one.
+    "health_drop", a payment's stage of lateness or an Occasion's code) make the one-row rule:
+    the daily job inserts with ON CONFLICT DO NOTHING, so no run, retry or second worker doubles
+    one.
     """
 
     class Kind(models.TextChoices):
@@ -527,6 +528,10 @@ class Reminder(models.Model):
         # An account's health is low or dropped sharply this week (health/, occasion_code
         # `health_low` or `health_drop`, dated by the Monday of the warning's week).
         ACCOUNT_HEALTH = "account_health", _("Account health warning")
+        # A payment plan entry is due this week or overdue (receivables/, occasion_code
+        # `payment_due`, `payment_overdue`, `payment_overdue_30`, `_60`, `_90`: its stage of
+        # lateness; dated by the entry's due date, subject `entry:<id>`).
+        PAYMENT_DUE = "payment_due", _("Payment due or overdue")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

@@ -464,6 +464,19 @@ def reminder_groups(reminders: Iterable[Reminder]) -> list[ReminderGroup]:
     return groups
 
 
+def _payment_text(stage: str) -> str:
+    """A payment reminder's line by its stage of lateness (receivables.reminders.STAGES)."""
+    if stage == "payment_due":
+        return _("%(account)s: a payment is due on %(date)s.")
+    if stage == "payment_overdue_90":
+        return _("%(account)s: a payment due on %(date)s is more than 90 days overdue.")
+    if stage == "payment_overdue_60":
+        return _("%(account)s: a payment due on %(date)s is more than 60 days overdue.")
+    if stage == "payment_overdue_30":
+        return _("%(account)s: a payment due on %(date)s is more than 30 days overdue.")
+    return _("%(account)s: a payment due on %(date)s is overdue.")
+
+
 def reminder_text(reminder: Reminder) -> str:
     """One line describing a reminder in the active language."""
     account = reminder.account.name
@@ -500,6 +513,11 @@ def reminder_text(reminder: Reminder) -> str:
                 "date": reminder.date.isoformat(),
             }
         return _("%(account)s: account health is low in the week of %(date)s.") % {
+            "account": account,
+            "date": reminder.date.isoformat(),
+        }
+    if kind == Reminder.Kind.PAYMENT_DUE:
+        return _payment_text(reminder.occasion_code) % {
             "account": account,
             "date": reminder.date.isoformat(),
         }

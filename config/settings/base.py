@@ -421,6 +421,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "health.tasks.account_health_nightly_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Payments due and overdue, before the digest and the robots read the reminders.
+    "daily-payment-reminders": {
+        "task": "receivables.tasks.payment_reminders_daily_task",
+        "schedule": crontab(hour=6, minute=15),
+    },
     "daily-reminders": {
         "task": "visits.tasks.send_reminders_daily_task",
         "schedule": crontab(hour=6, minute=30),

@@ -109,6 +109,7 @@ def test_the_groups_follow_the_kinds_choices(org, monkeypatch):
         GREETING = "greeting", "Greeting"
         ACCOUNT_REASSIGNED = "account_reassigned", "Accounts reassigned"
         ACCOUNT_HEALTH = "account_health", "Account health warning"
+        PAYMENT_DUE = "payment_due", "Payment due or overdue"
 
     monkeypatch.setattr(Reminder, "Kind", Kind)
     r1 = org["r1"]
