@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 
-from accounts.models import Account, Order
+from accounts.models import Order
 from crm.models import User
 from crm.selectors import Viewer
 from opportunities.models import Target
@@ -109,22 +109,21 @@ def _monthly(measure: str, reps: set[int], lo: datetime.date, hi: datetime.date)
             .order_by()
         )
     if measure == Measure.NEW_CUSTOMERS:
-        first = (
-            Order.objects.filter(account=OuterRef("pk"))
-            .order_by()
-            .values("account")
+        # The accounts with an order line in [lo, hi) and none before lo, by the month of their
+        # first line: read from the period's lines only (one probe of the orders' index per
+        # line for an earlier one), never every account's whole history.
+        earlier = Order.objects.filter(account=OuterRef("account"), date__lt=lo)
+        firsts = (
+            Order.objects.filter(account__owner_id__in=reps, date__gte=lo, date__lt=hi)
+            .filter(~Exists(earlier))
+            .values_list("account__owner_id", "account")
             .annotate(first=Min("date"))
-            .values("first")
-        )
-        return (
-            Account.objects.filter(owner_id__in=reps)
-            .annotate(first=Subquery(first))
-            .filter(first__gte=lo, first__lt=hi)
-            .annotate(month=TruncMonth("first"))
-            .values_list("owner_id", "month")
-            .annotate(n=Count("pk"))
             .order_by()
         )
+        counts: dict[tuple[int, datetime.date], int] = defaultdict(int)
+        for owner_id, _account, first in firsts:
+            counts[(owner_id, first.replace(day=1))] += 1
+        return [(owner_id, month, n) for (owner_id, month), n in counts.items()]
     visits = Visit.objects.filter(logged_by_id__in=reps, visit_date__gte=lo, visit_date__lt=hi)
     if measure == Measure.A_VISITS:
         visits = visits.filter(account__tier="A")
