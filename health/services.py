@@ -19,18 +19,14 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import (
-    CharField,
     DateField,
-    DateTimeField,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from accounts.buying_centre import contact_sources
@@ -41,7 +37,7 @@ from health import sql
 from health.models import HealthSettings, HealthSnapshot
 from visits.models import Reminder, VisitSettings
 from visits.selectors import latest_visit_days
-from visits.services.reminders import REMINDER_COLUMNS
+from visits.services.reminders import REMINDER_COLUMNS, reminder_rows
 from visits.services.sql import insert_select
 
 logger = logging.getLogger(__name__)
@@ -127,22 +123,17 @@ def warning_period(day: datetime.date) -> datetime.date:
 def _rows(
     snapshots: QuerySet[HealthSnapshot], *, recipient, code: str, period, day, now
 ) -> QuerySet:
-    return snapshots.annotate(
-        x_recipient_id=recipient,
-        x_kind=Value(Reminder.Kind.ACCOUNT_HEALTH),
-        x_subject=Concat(Value("account:"), Cast(F("account_id"), CharField())),
-        x_occasion_code=Value(code),
-        x_date=Value(period, output_field=DateField()),
-        x_account_id=F("account_id"),
-        x_contact_id=Value(None, output_field=IntegerField()),
-        x_plan_id=Value(None, output_field=IntegerField()),
-        x_occasion_id=Value(None, output_field=IntegerField()),
-        x_touch_type=Value(""),
-        x_remind_on=Value(day, output_field=DateField()),
-        x_snoozed_until=Value(None, output_field=DateField()),
-        x_status=Value(Reminder.Status.OPEN),
-        x_done_at=Value(None, output_field=DateTimeField()),
-        x_created_at=Value(now, output_field=DateTimeField()),
+    return reminder_rows(
+        snapshots,
+        recipient=recipient,
+        kind=Reminder.Kind.ACCOUNT_HEALTH,
+        subject_prefix="account:",
+        subject_id=F("account_id"),
+        occasion_code=code,
+        date=Value(period, output_field=DateField()),
+        account=F("account_id"),
+        remind_on=day,
+        now=now,
     )
 
 

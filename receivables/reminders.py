@@ -18,26 +18,21 @@ import datetime
 from django.db import transaction
 from django.db.models import (
     Case,
-    CharField,
-    DateField,
-    DateTimeField,
     F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
     When,
 )
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from crm.models import User
 from receivables.models import PlanEntry
 from receivables.selectors import RECEIVABLE_STATUSES, entries_with_balance
 from visits.models import Reminder
-from visits.services.reminders import REMINDER_COLUMNS
+from visits.services.reminders import REMINDER_COLUMNS, reminder_rows
 from visits.services.sql import insert_select
 
 # (occasion code, days late from, days late to (inclusive; None: no end)); days late is the
@@ -65,22 +60,17 @@ def _owner() -> Case:
 
 
 def _rows(entries: QuerySet[PlanEntry], *, recipient, stage: str, day, now) -> QuerySet:
-    return entries.annotate(
-        x_recipient_id=recipient,
-        x_kind=Value(Reminder.Kind.PAYMENT_DUE),
-        x_subject=Concat(Value("entry:"), Cast(F("pk"), CharField())),
-        x_occasion_code=Value(stage),
-        x_date=F("due"),
-        x_account_id=F("contract__account_id"),
-        x_contact_id=Value(None, output_field=IntegerField()),
-        x_plan_id=Value(None, output_field=IntegerField()),
-        x_occasion_id=Value(None, output_field=IntegerField()),
-        x_touch_type=Value(""),
-        x_remind_on=Value(day, output_field=DateField()),
-        x_snoozed_until=Value(None, output_field=DateField()),
-        x_status=Value(Reminder.Status.OPEN),
-        x_done_at=Value(None, output_field=DateTimeField()),
-        x_created_at=Value(now, output_field=DateTimeField()),
+    return reminder_rows(
+        entries,
+        recipient=recipient,
+        kind=Reminder.Kind.PAYMENT_DUE,
+        subject_prefix="entry:",
+        subject_id=F("pk"),
+        occasion_code=stage,
+        date=F("due"),
+        account=F("contract__account_id"),
+        remind_on=day,
+        now=now,
     )
 
 

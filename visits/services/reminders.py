@@ -98,7 +98,7 @@ def _null(field: Field) -> Value:
     return Value(None, output_field=field)
 
 
-def _reminder_rows(
+def reminder_rows(
     qs: QuerySet[Any],
     *,
     recipient: Combinable,
@@ -115,6 +115,9 @@ def _reminder_rows(
     occasion_id: int | None = None,
     touch_type: str = "",
 ) -> QuerySet[Any]:
+    """`qs` annotated with the `x_<column>` values of one open reminder per row (for
+    `insert_select(Reminder, REMINDER_COLUMNS, …)`); other apps' reminders (health,
+    receivables) are made through it too."""
     return qs.annotate(
         x_recipient_id=recipient,
         x_kind=Value(kind),
@@ -161,7 +164,7 @@ def _visits_due(day: datetime.date, settings: VisitSettings, now: datetime.datet
             .filter(due__lte=horizon)
         )
         created += _insert(
-            _reminder_rows(
+            reminder_rows(
                 accounts,
                 recipient=F("owner_id"),
                 kind=Reminder.Kind.VISIT_DUE,
@@ -186,7 +189,7 @@ def _planned_visits(day: datetime.date, now: datetime.datetime) -> tuple[int, in
     for qs, kind in ((soon, Reminder.Kind.VISIT_TOMORROW), (overdue, Reminder.Kind.VISIT_OVERDUE)):
         counts.append(
             _insert(
-                _reminder_rows(
+                reminder_rows(
                     qs,
                     recipient=F("account__owner_id"),
                     kind=kind,
@@ -243,7 +246,7 @@ def _contact_rows(
     day: datetime.date,
     now: datetime.datetime,
 ) -> QuerySet[Any]:
-    return _reminder_rows(
+    return reminder_rows(
         contacts,
         recipient=F("account__owner_id"),
         kind=kind,
