@@ -105,5 +105,9 @@ def test_the_line_reads_in_both_languages_and_the_beat_runs_the_task(org, contra
         )
     with translation.override("zh-hans"):
         assert "90" in reminder_text(reminder) and "逾期" in reminder_text(reminder)
+    from config.celery import app
+
+    app.loader.import_default_modules()
     beat = settings.CELERY_BEAT_SCHEDULE["daily-payment-reminders"]
     assert beat["task"] == "receivables.tasks.payment_reminders_daily_task"
+    assert beat["task"] in app.tasks  # the worker knows it
