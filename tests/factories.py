@@ -693,3 +693,112 @@ class PlanReviewFactory(factory.django.DjangoModelFactory):
     version = factory.Sequence(lambda n: n + 1)
     snapshot = factory.LazyFunction(lambda: {"year": 2026})
     reviewed_by = factory.SelfAttribute("plan.account.owner")
+
+
+# --- deals' competitors, account health, receivables -------------------------------------------
+
+from health.models import HealthSettings, HealthSnapshot  # noqa: E402
+from opportunities.models import OpportunityCompetitor  # noqa: E402
+from receivables.models import (  # noqa: E402
+    Contract,
+    ContractAttachment,
+    ContractOrder,
+    Invoice,
+    Payment,
+    PaymentAllocation,
+    PlanEntry,
+)
+
+
+class OpportunityCompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OpportunityCompetitor
+
+    opportunity = factory.SubFactory(OpportunityFactory)
+    competitor = factory.SubFactory(CompetitorFactory)
+
+
+class HealthSettingsFactory(_AppSettingsFactory):
+    class Meta:
+        model = HealthSettings
+
+
+class HealthSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HealthSnapshot
+
+    account = factory.SubFactory(AccountFactory)
+    day = factory.LazyFunction(timezone.localdate)
+    score = 80
+    tier = ""
+    score_week_ago = 82
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"CT-{n:05d}")
+    amount = Decimal("1000.00")
+    owner = factory.SelfAttribute("account.owner")
+
+
+class PlanEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PlanEntry
+
+    contract = factory.SubFactory(ContractFactory)
+    amount = Decimal("500.00")
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    account = factory.SubFactory(AccountFactory)
+    received_on = factory.LazyFunction(timezone.localdate)
+    amount = Decimal("100.00")
+    is_advance = True
+
+
+class PaymentAllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentAllocation
+
+    entry = factory.SubFactory(PlanEntryFactory)
+    payment = factory.SubFactory(
+        PaymentFactory, account=factory.SelfAttribute("..entry.contract.account")
+    )
+    amount = Decimal("100.00")
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    entry = factory.SubFactory(PlanEntryFactory)
+    number = factory.Sequence(lambda n: f"INV-{n:05d}")
+    issued_on = factory.LazyFunction(timezone.localdate)
+    amount = Decimal("100.00")
+
+
+class ContractOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContractOrder
+
+    contract = factory.SubFactory(ContractFactory)
+    order = factory.SubFactory(OrderFactory, account=factory.SelfAttribute("..contract.account"))
+
+
+class ContractAttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContractAttachment
+
+    contract = factory.SubFactory(ContractFactory)
+    file = factory.django.FileField(filename="scan.pdf", data=b"%PDF-1.4\n%%EOF\n")
+    name = "scan.pdf"
+    content_type = "application/pdf"
+    size = 15

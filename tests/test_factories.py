@@ -53,6 +53,7 @@ def test_two_rows_of_each_factory_do_not_collide():
             factories.VisitSettingsFactory,
             factories.OpportunitySettingsFactory,
             factories.AccountSettingsFactory,
+            factories.HealthSettingsFactory,
         ):
             continue  # the same row on purpose (by name, or the one settings row)
         assert first.pk != second.pk, factory_class.__name__
