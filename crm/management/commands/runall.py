@@ -67,8 +67,12 @@ class Command(BaseCommand):
                 self._banner(opts["host"], opts["port"], database)
                 self._supervise(procs)
         except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
+            pass
         finally:
+            # Whichever way it ends (Ctrl-C, SIGTERM, a process that exited), say so before
+            # stopping the rest; flushed, as stdout is a pipe under make.
+            self.stdout.write("\nStopping…")
+            self.stdout.flush()
             self._stop(procs)
             connections.close_all()
             if database is not None:
